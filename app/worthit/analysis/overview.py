@@ -1,0 +1,171 @@
+"""The Overview page's figures: the period's total and its change, month-to-date and a
+month-end forecast, spend by provider over time, top movers, AI share, tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+from worthit.core.periods import Period, month_end
+from worthit.store import reads
+from worthit.store.cache import Cache
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+FORECAST_WINDOW_DAYS: Final = 7
+FORECAST_METHOD: Final = (
+    "Month-to-date spend plus the average daily spend of the last "
+    f"{FORECAST_WINDOW_DAYS} days with data, times the days left in the month."
+)
+MOVER_DIMENSIONS: Final = ("service", "model", "feature")
+MOVERS_PER_SIDE: Final = 5
+
+
+@dataclass(frozen=True, slots=True)
+class MonthToDate:
+    month: str  # YYYY-MM
+    through: dt.date
+    cost: float
+    forecast: float
+    method: str = FORECAST_METHOD
+
+
+@dataclass(frozen=True)
+class Overview:
+    period: Period
+    previous: Period
+    currency: str
+    total: float
+    previous_total: float
+    ai_total: float
+    month_to_date: MonthToDate | None
+    data_through: dt.date | None
+    by_provider_daily: pd.DataFrame  # day, key (provider), cost
+    tokens_daily: pd.DataFrame  # day, input, cached_input, cache_write, output, requests
+    movers: pd.DataFrame  # dimension, name, previous, current, change, change_pct
+    currencies: list[str] = field(default_factory=list)
+
+    @property
+    def change(self) -> float:
+        return self.total - self.previous_total
+
+    @property
+    def change_pct(self) -> float | None:
+        return None if self.previous_total == 0 else self.change / self.previous_total
+
+    @property
+    def ai_share(self) -> float | None:
+        return None if self.total == 0 else self.ai_total / self.total
+
+    def provider_totals(self) -> dict[str, float]:
+        grouped = self.by_provider_daily.groupby("key")["cost"].sum()
+        return {str(k): float(v) for k, v in grouped.sort_values(ascending=False).items()}
+
+    def token_totals(self) -> dict[str, float]:
+        columns = ("input", "cached_input", "cache_write", "output", "requests")
+        return {c: float(self.tokens_daily[c].sum()) for c in columns}
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of ``worthit report overview --format json``."""
+        mtd = self.month_to_date
+        return {
+            "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+            "previous_period": {
+                "from": self.previous.start.isoformat(),
+                "to": self.previous.end.isoformat(),
+            },
+            "currency": self.currency,
+            "data_through": self.data_through.isoformat() if self.data_through else None,
+            "total_effective_cost": round(self.total, 2),
+            "previous_total_effective_cost": round(self.previous_total, 2),
+            "change": round(self.change, 2),
+            "change_pct": None if self.change_pct is None else round(self.change_pct, 4),
+            "month_to_date": None if mtd is None else {
+                "month": mtd.month,
+                "through": mtd.through.isoformat(),
+                "cost": round(mtd.cost, 2),
+                "forecast_month_end": round(mtd.forecast, 2),
+                "forecast_method": mtd.method,
+            },
+            "ai": {
+                "cost": round(self.ai_total, 2),
+                "share": None if self.ai_share is None else round(self.ai_share, 4),
+            },
+            "by_provider": [
+                {"provider": name, "cost": round(cost, 2)}
+                for name, cost in self.provider_totals().items()
+            ],
+            "tokens": {k: int(v) for k, v in self.token_totals().items()},
+            "movers": [
+                {
+                    "dimension": row.dimension,
+                    "name": row.name,
+                    "previous": round(row.previous, 2),
+                    "current": round(row.current, 2),
+                    "change": round(row.change, 2),
+                    "change_pct": None if row.change_pct != row.change_pct
+                    else round(row.change_pct, 4),
+                }
+                for row in self.movers.itertuples(index=False)
+            ],
+        }
+
+
+def month_to_date(cache: Cache, as_of: dt.date) -> MonthToDate:
+    """Spend from the first of ``as_of``'s month through ``as_of``, and the month-end
+    forecast (:data:`FORECAST_METHOD`)."""
+    first = as_of.replace(day=1)
+    cost = reads.total(cache, first, as_of)
+    window_start = as_of - dt.timedelta(days=FORECAST_WINDOW_DAYS - 1)
+    run_rate = reads.total(cache, window_start, as_of) / FORECAST_WINDOW_DAYS
+    days_left = (month_end(as_of) - as_of).days
+    return MonthToDate(first.strftime("%Y-%m"), as_of, cost, cost + run_rate * days_left)
+
+
+def movers(cache: Cache, period: Period, previous: Period) -> pd.DataFrame:
+    """The largest rises and falls by service, model and feature."""
+    import pandas as pd
+
+    frames = []
+    for dimension in MOVER_DIMENSIONS:
+        frame = reads.compare_by(
+            cache, (period.start, period.end), (previous.start, previous.end), dimension
+        )
+        frame["change"] = frame["current"] - frame["previous"]
+        frame = frame[frame["change"].abs() >= 0.005]
+        ups = frame[frame["change"] > 0].nlargest(MOVERS_PER_SIDE, "change")
+        downs = frame[frame["change"] < 0].nsmallest(MOVERS_PER_SIDE, "change")
+        both = pd.concat([ups, downs])
+        both.insert(0, "dimension", dimension)
+        frames.append(both)
+    result = pd.concat(frames, ignore_index=True).rename(columns={"key": "name"})
+    previous_cost = result["previous"].where(result["previous"] != 0)
+    result["change_pct"] = result["change"] / previous_cost
+    order = result["change"].abs().sort_values(ascending=False).index
+    return result.loc[order].reset_index(drop=True)[
+        ["dimension", "name", "previous", "current", "change", "change_pct"]
+    ]
+
+
+def overview(cache: Cache, period: Period) -> Overview:
+    previous = period.previous()
+    data = cache.data_range()
+    data_through = data[1] if data else None
+    as_of = min(period.end, data_through) if data_through else None
+    currencies = reads.currencies(cache, period.start, period.end)
+    return Overview(
+        period=period,
+        previous=previous,
+        currency=currencies[0] if len(currencies) == 1 else "USD",
+        total=reads.total(cache, period.start, period.end),
+        previous_total=reads.total(cache, previous.start, previous.end),
+        ai_total=reads.total(cache, period.start, period.end, ai_only=True),
+        month_to_date=month_to_date(cache, as_of) if as_of else None,
+        data_through=data_through,
+        by_provider_daily=reads.daily_by(cache, period.start, period.end, "provider"),
+        tokens_daily=reads.daily_tokens(cache, period.start, period.end),
+        movers=movers(cache, period, previous),
+        currencies=currencies,
+    )

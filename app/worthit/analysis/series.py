@@ -1,0 +1,66 @@
+"""Turn long day-by-key frames into chart series: every day present (zero-filled), keys
+ordered by size, optionally bucketed by week for long periods."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+WEEKLY_FROM_DAYS: Final = 120
+
+
+@dataclass(frozen=True)
+class Series:
+    """Bucket start dates and one value array per key (largest total first)."""
+
+    starts: list[dt.date]
+    values: dict[str, np.ndarray]
+    granularity: str  # 'day' | 'week'
+
+    @property
+    def total(self) -> np.ndarray:
+        import numpy as np
+
+        return np.sum(list(self.values.values()), axis=0) if self.values else np.zeros(
+            len(self.starts)
+        )
+
+
+def granularity_for(start: dt.date, end: dt.date) -> str:
+    return "week" if (end - start).days + 1 > WEEKLY_FROM_DAYS else "day"
+
+
+def pivot(
+    frame: pd.DataFrame,
+    start: dt.date,
+    end: dt.date,
+    *,
+    value: str = "cost",
+    key: str | None = "key",
+    granularity: str | None = None,
+) -> Series:
+    """``frame`` has a ``day`` column (ISO text), an optional ``key`` and ``value``.
+    Weeks start on Monday; the first and last weeks may be partial."""
+    import pandas as pd
+
+    granularity = granularity or granularity_for(start, end)
+    days = pd.date_range(start, end, freq="D")
+    data = frame.assign(day=pd.to_datetime(frame["day"]))
+    if key is None:
+        table = data.set_index("day")[[value]].rename(columns={value: value})
+    else:
+        table = data.pivot_table(index="day", columns=key, values=value, aggfunc="sum")
+    table = table.reindex(days, fill_value=0.0).fillna(0.0)
+    if granularity == "week":
+        week = table.index - pd.to_timedelta(table.index.weekday, unit="D")
+        table = table.groupby(week).sum()
+    order = table.sum().sort_values(ascending=False).index
+    starts = [stamp.date() for stamp in table.index]
+    return Series(
+        starts, {str(name): table[name].to_numpy(dtype=float) for name in order}, granularity
+    )

@@ -1,0 +1,149 @@
+"""The command line. With no verb it opens the app; every verb runs headless.
+
+Heavy modules (pandas, Qt, pyqtgraph) are imported inside the verbs that need them."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import logging
+import sys
+from pathlib import Path
+
+from worthit import __version__
+from worthit.core.errors import UserError
+from worthit.core.periods import Period, Preset, parse_date, preset_period
+from worthit.workspace import Workspace, ensure, resolve
+
+REPORT_PAGES = ("overview",)
+SCREENSHOT_PAGES = ("overview",)
+log = logging.getLogger("worthit")
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return parse_date(text)
+    except UserError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def _size(text: str) -> tuple[int, int]:
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1400x900") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError("width and height must be between 200 and 8000")
+    return width, height
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="worthit",
+        description="Was our AI spend worth it? With no command, opens the app.",
+    )
+    root.add_argument("--version", action="version", version=f"worthit {__version__}")
+    root.add_argument("--workspace", metavar="DIR",
+                      help="workspace folder (default: $WORTHIT_HOME, else the demo workspace)")
+    verbs = root.add_subparsers(dest="verb", metavar="COMMAND")
+
+    demo = verbs.add_parser("demo", help="(re)generate the demo workspace")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--end", type=_date, help="last day of data (default: yesterday)")
+    demo.add_argument("--scale", choices=("small", "large"), default="small",
+                      help="large writes about 2 million charge rows, for benchmarks")
+    demo.add_argument("--no-leaks", action="store_true",
+                      help="a clean control workspace without the planted leaks")
+
+    report = verbs.add_parser("report", help="print a page's figures")
+    report.add_argument("page", choices=REPORT_PAGES)
+    report.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
+    report.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
+    report.add_argument("--format", choices=("table", "json", "csv"), default="table")
+
+    shot = verbs.add_parser("screenshot", help="render a page offscreen to a PNG")
+    shot.add_argument("page", choices=SCREENSHOT_PAGES)
+    shot.add_argument("--out", type=Path, required=True)
+    shot.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH")
+    shot.add_argument("--from", dest="start", type=_date)
+    shot.add_argument("--to", dest="end", type=_date)
+    return root
+
+
+def main(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = parser().parse_args(argv)
+    try:
+        workspace = resolve(args.workspace)
+        if args.verb == "demo":
+            return _demo(workspace, args)
+        ensure(workspace)
+        if args.verb is None:
+            from worthit.ui.app import run
+
+            return run(workspace)
+        if args.verb == "report":
+            return _report(workspace, args)
+        if args.verb == "screenshot":
+            return _screenshot(workspace, args)
+    except UserError as error:
+        print(f"worthit: {error}", file=sys.stderr)
+        return 2
+    raise AssertionError(f"unhandled verb {args.verb}")
+
+
+def _period(workspace: Workspace, start: dt.date | None, end: dt.date | None) -> Period:
+    """The asked-for period; by default the last 30 days that have data."""
+    if start and end:
+        return Period(start, end)
+    with workspace.open() as cache:
+        data = cache.data_range()
+    last = data[1] if data else dt.date.today()
+    if end is None:
+        end = last
+    if start is None:
+        start = preset_period(Preset.LAST_30, end).start
+    return Period(start, end)
+
+
+def _demo(workspace: Workspace, args: argparse.Namespace) -> int:
+    from worthit.demo.generator import generate_demo
+
+    result = generate_demo(workspace, seed=args.seed, end=args.end, scale=args.scale,
+                           leaks=not args.no_leaks)
+    print(f"Demo workspace in {workspace.folder}: {result.rows:,} charge rows, "
+          f"{result.start} to {result.end}, {len(result.planted)} planted leaks "
+          f"({result.seconds:.1f} s).")
+    return 0
+
+
+def _report(workspace: Workspace, args: argparse.Namespace) -> int:
+    from worthit.analysis.overview import overview
+    from worthit.report import overview_csv, overview_table
+
+    period = _period(workspace, args.start, args.end)
+    with workspace.open() as cache:
+        result = overview(cache, period)
+    if args.format == "json":
+        json.dump(result.to_json(), sys.stdout, indent=2)
+        print()
+    elif args.format == "csv":
+        sys.stdout.write(overview_csv(result))
+    else:
+        print(overview_table(result))
+    return 0
+
+
+def _screenshot(workspace: Workspace, args: argparse.Namespace) -> int:
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from worthit.ui.screenshot import render
+
+    period = _period(workspace, args.start, args.end) if (args.start or args.end) else None
+    out = render(workspace, args.page, args.out, size=args.size, period=period)
+    print(f"Wrote {out}")
+    return 0
+
+

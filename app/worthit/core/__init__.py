@@ -1,0 +1,1 @@
+"""Pure domain: FOCUS columns, periods, errors. No Qt, no I/O."""

@@ -1,0 +1,34 @@
+"""Error types. A :class:`UserError` carries a message a manager can act on; anything else
+is a bug and is reported as one."""
+
+from __future__ import annotations
+
+
+class UserError(Exception):
+    """Something the user can fix: a bad file, a bad date, a missing workspace."""
+
+
+class BadInput(UserError):
+    """Input that Worthit refuses, with where it was found.
+
+    The message names the file, line and column (or the API and its answer)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.file, self.line, self.column = file, line, column
+        where = ", ".join(
+            part
+            for part in (
+                file,
+                f"line {line}" if line is not None else None,
+                f"column {column!r}" if column is not None else None,
+            )
+            if part
+        )
+        super().__init__(f"{where}: {message}" if where else message)

@@ -1,0 +1,86 @@
+"""The FOCUS-shaped columns of the ``charges`` table and the vocabulary around them.
+
+Names are the FinOps Open Cost and Usage Specification (FOCUS) columns in snake_case;
+Worthit's own extensions carry the ``x_`` prefix, as FOCUS asks.
+
+Token columns are disjoint counts, so that each is priced at exactly one rate:
+``x_input_tokens`` is *uncached* input only; ``x_cached_input_tokens`` are input tokens
+read from a prompt cache; ``x_cache_write_tokens`` are input tokens written to it. (Vendors
+differ: OpenAI's ``input_tokens`` and genai-prices both count cached tokens inside input.
+Importers convert to this meaning.)
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+#: (column, SQLite type) in table order.
+CHARGE_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("source_id", "TEXT"),
+    ("charge_period_start", "TEXT"),  # ISO date, UTC day
+    ("provider_name", "TEXT"),
+    ("publisher_name", "TEXT"),
+    ("billing_account_id", "TEXT"),
+    ("sub_account_id", "TEXT"),
+    ("sub_account_name", "TEXT"),
+    ("service_category", "TEXT"),
+    ("service_name", "TEXT"),
+    ("region_id", "TEXT"),
+    ("availability_zone", "TEXT"),
+    ("resource_id", "TEXT"),
+    ("resource_type", "TEXT"),
+    ("sku_id", "TEXT"),
+    ("x_usage_type", "TEXT"),
+    ("charge_category", "TEXT"),
+    ("charge_class", "TEXT"),
+    ("billed_cost", "REAL"),
+    ("effective_cost", "REAL"),
+    ("list_cost", "REAL"),
+    ("billing_currency", "TEXT"),
+    ("consumed_quantity", "REAL"),
+    ("consumed_unit", "TEXT"),
+    ("tags", "TEXT"),  # JSON object
+    ("x_model", "TEXT"),
+    ("x_input_tokens", "INTEGER"),
+    ("x_cached_input_tokens", "INTEGER"),
+    ("x_cache_write_tokens", "INTEGER"),
+    ("x_output_tokens", "INTEGER"),
+    ("x_requests", "INTEGER"),
+    ("x_batch", "INTEGER"),
+)
+
+CHARGE_COLUMN_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in CHARGE_COLUMNS)
+
+TOKEN_COLUMNS: Final[tuple[str, ...]] = (
+    "x_input_tokens",
+    "x_cached_input_tokens",
+    "x_cache_write_tokens",
+    "x_output_tokens",
+)
+
+#: FOCUS ServiceCategory values (1.0+). AI spend is the first one.
+AI_CATEGORY: Final = "AI and Machine Learning"
+SERVICE_CATEGORIES: Final[tuple[str, ...]] = (
+    AI_CATEGORY,
+    "Analytics",
+    "Business Applications",
+    "Compute",
+    "Databases",
+    "Developer Tools",
+    "Identity",
+    "Integration",
+    "Internet of Things",
+    "Management and Governance",
+    "Media",
+    "Migration",
+    "Mobile",
+    "Multicloud",
+    "Networking",
+    "Security",
+    "Storage",
+    "Web",
+    "Other",
+)
+
+#: FOCUS ChargeCategory values.
+CHARGE_CATEGORIES: Final[tuple[str, ...]] = ("Usage", "Purchase", "Tax", "Credit", "Adjustment")

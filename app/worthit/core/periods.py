@@ -1,0 +1,93 @@
+"""Reporting periods: inclusive day ranges, the presets the window offers, and the period
+that came before (for change figures)."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+
+from worthit.core.errors import UserError
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """An inclusive range of UTC days."""
+
+    start: dt.date
+    end: dt.date
+
+    def __post_init__(self) -> None:
+        if self.end < self.start:
+            raise UserError(f"The period ends ({self.end}) before it starts ({self.start}).")
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def previous(self) -> Period:
+        """The period of equal length that ends the day before this one starts.
+
+        A whole calendar month compares with the whole month before it."""
+        if self.is_whole_month():
+            prev_end = self.start - dt.timedelta(days=1)
+            return Period(prev_end.replace(day=1), prev_end)
+        prev_end = self.start - dt.timedelta(days=1)
+        return Period(prev_end - dt.timedelta(days=self.days - 1), prev_end)
+
+    def is_whole_month(self) -> bool:
+        last = calendar.monthrange(self.start.year, self.start.month)[1]
+        return self.start.day == 1 and self.end == self.start.replace(day=last)
+
+    def label(self) -> str:
+        if self.start == self.end:
+            return self.start.isoformat()
+        return f"{self.start.isoformat()} – {self.end.isoformat()}"
+
+    def __contains__(self, day: object) -> bool:
+        return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+class Preset(Enum):
+    """The period choices every page follows."""
+
+    THIS_MONTH = "This month"
+    LAST_30 = "Last 30 days"
+    LAST_90 = "Last 90 days"
+    LAST_12_MONTHS = "Last 12 months"
+    CUSTOM = "Custom range"
+
+
+def preset_period(preset: Preset, today: dt.date) -> Period:
+    """The period a preset means, given the last day with data (``today``)."""
+    if preset is Preset.THIS_MONTH:
+        return Period(today.replace(day=1), today)
+    if preset is Preset.LAST_30:
+        return Period(today - dt.timedelta(days=29), today)
+    if preset is Preset.LAST_90:
+        return Period(today - dt.timedelta(days=89), today)
+    if preset is Preset.LAST_12_MONTHS:
+        first = add_months(today.replace(day=1), -11)
+        return Period(first, today)
+    raise ValueError("A custom period has no preset range; build a Period instead.")
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` moved by whole months, clamped to the end of shorter months."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return dt.date(year, month + 1, min(day.day, last))
+
+
+def month_end(day: dt.date) -> dt.date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def parse_date(text: str, *, what: str = "date") -> dt.date:
+    """An ISO date (YYYY-MM-DD) or a clear :class:`UserError`."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise UserError(f"The {what} {text!r} is not a date of the form YYYY-MM-DD.") from None

@@ -1,0 +1,2 @@
+"""The deterministic demo workspace: a believable AI product company, leaks planted on
+purpose (see :mod:`worthit.demo.planted`)."""

@@ -1,0 +1,96 @@
+"""Collects the demo's charges as column blocks, vectorised over days."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from worthit.core.focus import CHARGE_COLUMN_NAMES, TOKEN_COLUMNS
+
+
+@dataclass
+class Calendar:
+    """The demo's days and the day-shaped factors every series uses."""
+
+    days: pd.DatetimeIndex
+    iso: np.ndarray = field(init=False)
+    t: np.ndarray = field(init=False)  # days since start
+    weekday: np.ndarray = field(init=False)
+    days_in_month: np.ndarray = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.iso = np.asarray(self.days.strftime("%Y-%m-%d"), dtype=object)
+        self.t = np.arange(len(self.days), dtype=float)
+        self.weekday = np.asarray(self.days.weekday)
+        self.days_in_month = np.asarray(self.days.days_in_month, dtype=float)
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    def growth(self, per_month: float) -> np.ndarray:
+        """Compound growth, 1.0 on the first day."""
+        return (1.0 + per_month) ** (self.t / 30.4)
+
+    def week_shape(self, weekend: float) -> np.ndarray:
+        """1.0 on weekdays, ``weekend`` on Saturday and Sunday."""
+        return np.where(self.weekday >= 5, weekend, 1.0)
+
+    def last(self, n: int) -> np.ndarray:
+        """A mask of the last ``n`` days."""
+        mask = np.zeros(len(self), dtype=bool)
+        mask[-n:] = True
+        return mask
+
+
+def tags(team: str | None, feature: str | None, env: str = "prod") -> str:
+    """The tag JSON of a tagged resource, or '{}' for an untagged one."""
+    if team is None and feature is None:
+        return "{}"
+    return json.dumps({"team": team, "feature": feature, "env": env}, sort_keys=True)
+
+
+class Ledger:
+    """Blocks of charges; each block is one series (a resource's, a model's) over days."""
+
+    def __init__(self, calendar: Calendar, source_id: str) -> None:
+        self.calendar = calendar
+        self.source_id = source_id
+        self._blocks: list[pd.DataFrame] = []
+
+    def add(self, cost: np.ndarray, *, mask: np.ndarray | None = None, **columns: Any) -> None:
+        """Add one row per day (or per day in ``mask``) with ``cost`` and ``columns``.
+
+        Array-valued columns must be day-shaped like ``cost``; scalars are repeated.
+        Days whose cost and quantities are all zero are dropped, as a bill would."""
+        keep = cost != 0
+        for name in ("consumed_quantity", "x_requests"):
+            value = columns.get(name)
+            if isinstance(value, np.ndarray):
+                keep |= value != 0
+        if mask is not None:
+            keep &= mask
+        if not keep.any():
+            return
+        data: dict[str, Any] = {"charge_period_start": self.calendar.iso[keep]}
+        rounded = np.round(cost[keep], 6)
+        data["billed_cost"] = rounded
+        data["effective_cost"] = rounded
+        data.setdefault("list_cost", rounded)
+        for name, value in columns.items():
+            data[name] = value[keep] if isinstance(value, np.ndarray) else value
+        data.setdefault("source_id", self.source_id)
+        data.setdefault("billing_currency", "USD")
+        data.setdefault("charge_category", "Usage")
+        data.setdefault("tags", "{}")
+        self._blocks.append(pd.DataFrame(data))
+
+    def frame(self) -> pd.DataFrame:
+        frame = pd.concat(self._blocks, ignore_index=True)
+        frame = frame.reindex(columns=list(CHARGE_COLUMN_NAMES))
+        for column in (*TOKEN_COLUMNS, "x_requests", "x_batch"):
+            frame[column] = frame[column].astype("Int64")
+        return frame.sort_values("charge_period_start", kind="stable", ignore_index=True)

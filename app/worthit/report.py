@@ -1,0 +1,64 @@
+"""Plain-text and CSV renderings of page results, for ``worthit report``."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from worthit.analysis.overview import Overview
+from worthit.core.money import count_short, money, percent
+
+
+def _rows_text(rows: list[tuple[str, ...]], numeric_from: int = 1) -> list[str]:
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        "  ".join(
+            cell.rjust(widths[i]) if i >= numeric_from else cell.ljust(widths[i])
+            for i, cell in enumerate(row)
+        ).rstrip()
+        for row in rows
+    ]
+
+
+def overview_table(result: Overview) -> str:
+    cur = result.currency
+    mtd = result.month_to_date
+    lines = [
+        f"Overview {result.period.label()} (compared with {result.previous.label()})",
+        "",
+        f"Total spend        {money(result.total, cur)}  "
+        f"({percent(result.change_pct, signed=True)}, was {money(result.previous_total, cur)})",
+    ]
+    if mtd is not None:
+        lines += [
+            f"Month to date      {money(mtd.cost, cur)}  ({mtd.month}, through {mtd.through})",
+            f"Forecast, {mtd.month}  {money(mtd.forecast, cur)}",
+        ]
+    totals = result.token_totals()
+    lines += [
+        f"AI share           {percent(result.ai_share)}  ({money(result.ai_total, cur)})",
+        f"Tokens             {count_short(totals['input'] + totals['cached_input'])} input, "
+        f"{count_short(totals['output'])} output, {count_short(totals['requests'])} requests",
+        "",
+        "By provider",
+    ]
+    providers = [(name, money(cost, cur)) for name, cost in result.provider_totals().items()]
+    lines += ["  " + line for line in _rows_text(providers)] if providers else ["  (none)"]
+    lines += ["", "Top movers"]
+    movers = [("kind", "name", "before", "now", "change")] + [
+        (row.dimension, row.name, money(row.previous, cur), money(row.current, cur),
+         ("+" if row.change > 0 else "") + money(row.change, cur))
+        for row in result.movers.itertuples(index=False)
+    ]
+    lines += ["  " + line for line in _rows_text(movers, numeric_from=2)]
+    return "\n".join(lines)
+
+
+def overview_csv(result: Overview) -> str:
+    """Daily effective cost by provider: day, provider, effective_cost, currency."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["day", "provider", "effective_cost", "currency"])
+    for row in result.by_provider_daily.itertuples(index=False):
+        writer.writerow([row.day, row.key, f"{row.cost:.6f}", result.currency])
+    return out.getvalue()

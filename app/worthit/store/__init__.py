@@ -1,0 +1,1 @@
+"""The SQLite cache: schema, migrations, reads and writes."""

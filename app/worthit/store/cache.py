@@ -1,0 +1,204 @@
+"""The workspace cache: one SQLite file holding charges and everything derived from them.
+
+A :class:`Cache` wraps one connection and belongs to the thread that opened it; a worker
+opens its own. Writes happen in explicit transactions, so a failure or a cancel leaves the
+file exactly as it was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import functools
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from worthit.core.errors import BadInput, UserError
+from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.store.schema import MIGRATIONS
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import sqlite_utils
+
+CACHE_FILE = "worthit.sqlite"
+_INSERT_CHARGES = (
+    f"INSERT INTO charges ({', '.join(CHARGE_COLUMN_NAMES)}) "
+    f"VALUES ({', '.join('?' for _ in CHARGE_COLUMN_NAMES)})"
+)
+
+
+class Cache:
+    """A handle on one workspace's SQLite cache."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+        self.path = path
+        self.conn = conn
+
+    @classmethod
+    def open(cls, path: Path | str, *, upgrade: bool = True) -> Cache:
+        """Open (creating if needed) the cache at ``path`` and bring its schema up to date."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(path, isolation_level=None)
+        cache = cls(path, conn)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout = 10000")
+            cache._refuse_newer()
+            conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            if upgrade:
+                cache.migrate()
+        except BaseException:
+            conn.close()
+            raise
+        return cache
+
+    @functools.cached_property
+    def db(self) -> sqlite_utils.Database:
+        """sqlite-utils over the same connection, for writing rows given as dicts. Its
+        ``atomic()`` nests as a savepoint inside :meth:`transaction`."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self.conn, execute_plugins=False)
+
+    # -- schema ---------------------------------------------------------------------------
+
+    @property
+    def version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    def _refuse_newer(self) -> None:
+        current, known = self.version, len(MIGRATIONS)
+        if current > known:
+            raise UserError(
+                f"{self.path} was written by a newer Worthit (schema {current}, this app "
+                f"knows up to {known}). Update Worthit to open it."
+            )
+
+    def migrate(self, *, to: int | None = None) -> None:
+        """Apply the pending migrations (up to ``to``, default all), each in its own
+        transaction together with its version number."""
+        self._refuse_newer()
+        target = len(MIGRATIONS) if to is None else min(to, len(MIGRATIONS))
+        for number in range(self.version + 1, target + 1):
+            script = MIGRATIONS[number - 1]
+            try:
+                self.conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{script};\nPRAGMA user_version = {number};\nCOMMIT;"
+                )
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+
+    # -- transactions ---------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: committed on success, rolled back on any exception
+        (including a cancel raised from inside)."""
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+
+    def replace_charges(
+        self,
+        source_id: str,
+        start: dt.date,
+        end: dt.date,
+        rows: Iterable[Sequence[Any]],
+        *,
+        batch_size: int = 50_000,
+    ) -> int:
+        """Replace ``source_id``'s charges for the days ``start``..``end`` with ``rows``.
+
+        Rows are tuples in :data:`CHARGE_COLUMN_NAMES` order. Everything happens in one
+        transaction: a re-import never double counts, and an exception raised while
+        ``rows`` is consumed leaves the previous rows in place. A row of another source
+        or outside the days (which the next replace would not remove) is refused.
+        Returns the rows written."""
+        first, last = start.isoformat(), end.isoformat()
+        written = 0
+        with self.transaction() as conn:
+            conn.execute(
+                "DELETE FROM charges WHERE source_id = ? "
+                "AND charge_period_start BETWEEN ? AND ?",
+                (source_id, first, last),
+            )
+            batch: list[Sequence[Any]] = []
+            for number, row in enumerate(rows, start=1):
+                if row[0] != source_id or not (
+                    isinstance(row[1], str) and len(row[1]) == 10 and first <= row[1] <= last
+                ):
+                    raise BadInput(
+                        f"charge {number} is for source {row[0]!r} on {row[1]!r}, outside "
+                        f"source {source_id!r} from {first} to {last}"
+                    )
+                batch.append(row)
+                if len(batch) >= batch_size:
+                    conn.executemany(_INSERT_CHARGES, batch)
+                    written += len(batch)
+                    batch = []
+            if batch:
+                conn.executemany(_INSERT_CHARGES, batch)
+                written += len(batch)
+        return written
+
+    # -- reads ----------------------------------------------------------------------------
+
+    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self.conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+        """A query's result as a DataFrame (pandas is imported only here, off start-up)."""
+        import pandas as pd
+
+        cursor = self.conn.execute(sql, params)
+        columns = [d[0] for d in cursor.description]
+        return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
+
+    def data_range(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last day that have charges, or None for an empty cache."""
+        first, last = self.conn.execute(
+            "SELECT MIN(charge_period_start), MAX(charge_period_start) FROM charges"
+        ).fetchone()
+        if first is None:
+            return None
+        return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+
+    # -- workspace facts ------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        return default if value is None else str(value)
+
+    def set_meta(self, values: dict[str, str]) -> None:
+        with self.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                list(values.items()),
+            )
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Cache:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,114 @@
+"""Numbered migrations of the cache schema.
+
+``PRAGMA user_version`` holds the number of migrations applied. Each migration runs in
+the same transaction as the version bump, so a cache is always at a whole version. Never
+edit a released migration: add the next one.
+"""
+
+from __future__ import annotations
+
+from worthit.core.focus import CHARGE_COLUMNS
+
+_CHARGE_COLS = ",\n    ".join(f"{name} {kind}" for name, kind in CHARGE_COLUMNS)
+
+# 1: the tables of DESIGN.md.
+_M1_TABLES = f"""
+CREATE TABLE charges (
+    {_CHARGE_COLS}
+);
+CREATE TABLE metrics (
+    source_id TEXT NOT NULL,
+    period_start TEXT NOT NULL,      -- ISO date (granularity 'day') or datetime ('hour')
+    granularity TEXT NOT NULL,       -- 'day' | 'hour'
+    resource_id TEXT NOT NULL,
+    metric TEXT NOT NULL,            -- e.g. GPUUtilization, CPUUtilization, Invocations
+    stat TEXT NOT NULL,              -- Average | p95 | Maximum | Sum
+    value REAL NOT NULL,
+    unit TEXT
+);
+CREATE TABLE resources (
+    source_id TEXT NOT NULL,
+    resource_id TEXT NOT NULL,
+    resource_type TEXT,
+    provider_name TEXT,
+    region_id TEXT,
+    name TEXT,
+    facts TEXT NOT NULL DEFAULT '{{}}', -- JSON: instance type, size, lifecycle policy, ...
+    observed_at TEXT,
+    PRIMARY KEY (source_id, resource_id)
+);
+CREATE TABLE units (
+    unit_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    counts_what TEXT NOT NULL,
+    features TEXT NOT NULL DEFAULT '[]',      -- JSON list of features whose cost it carries
+    shared_pools TEXT NOT NULL DEFAULT '{{}}', -- JSON: pool -> share
+    target_cost REAL,
+    revenue_per_unit REAL,
+    currency TEXT NOT NULL DEFAULT 'USD'
+);
+CREATE TABLE unit_counts (
+    unit_id TEXT NOT NULL REFERENCES units(unit_id),
+    day TEXT NOT NULL,
+    count REAL NOT NULL,
+    PRIMARY KEY (unit_id, day)
+);
+CREATE TABLE allocation_rules (
+    rule_id INTEGER PRIMARY KEY,
+    position INTEGER NOT NULL,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL,              -- 'assign' | 'split'
+    match TEXT NOT NULL,             -- JSON
+    team TEXT,
+    feature TEXT,
+    split TEXT,                      -- JSON, for 'split' rules
+    enabled INTEGER NOT NULL DEFAULT 1
+);
+CREATE TABLE finding_state (
+    finding_key TEXT PRIMARY KEY,
+    state TEXT NOT NULL,             -- 'dismissed' | 'snoozed' | 'open'
+    reason TEXT,
+    snooze_until TEXT,
+    note TEXT,
+    updated_at TEXT NOT NULL
+);
+CREATE TABLE sources (
+    source_id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    name TEXT NOT NULL UNIQUE,
+    settings TEXT NOT NULL DEFAULT '{{}}',   -- JSON, never a secret
+    created_at TEXT NOT NULL
+);
+CREATE TABLE sync_runs (
+    run_id INTEGER PRIMARY KEY,
+    source_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    period_start TEXT,
+    period_end TEXT,
+    rows_read INTEGER,
+    rows_written INTEGER,
+    billed_total REAL,
+    effective_total REAL,
+    source_billed_total REAL,
+    source_effective_total REAL,
+    requests INTEGER,
+    result TEXT NOT NULL,            -- 'ok' | 'failed' | 'cancelled'
+    error TEXT
+);
+"""
+
+
+# 2: workspace facts (name, data freshness) and the indexes the page queries use.
+_M2_META_AND_INDEXES = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE INDEX charges_day ON charges (charge_period_start);
+CREATE INDEX charges_source_day ON charges (source_id, charge_period_start);
+CREATE INDEX metrics_resource ON metrics (resource_id, metric, period_start);
+CREATE INDEX sync_runs_source ON sync_runs (source_id, started_at);
+"""
+
+
+#: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
+MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES)
+SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,0 +1,1 @@
+"""Everything Qt: the main window, pages, widgets, item models and workers."""

@@ -1,0 +1,36 @@
+"""Start the Qt application."""
+
+from __future__ import annotations
+
+import sys
+
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from worthit import APP_NAME, __version__
+from worthit.paths import icons_dir
+from worthit.ui import theme
+from worthit.workspace import Workspace
+
+
+def application() -> QApplication:
+    """The QApplication, created once, themed for the OS's colour scheme."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(sys.argv[:1])
+        app.setApplicationName(APP_NAME)
+        app.setApplicationVersion(__version__)
+        app.setOrganizationName(APP_NAME)
+        app.setWindowIcon(QIcon(str(icons_dir() / "worthit.svg")))
+        theme.apply(app)
+        app.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(app))
+    return app  # type: ignore[return-value]
+
+
+def run(workspace: Workspace) -> int:
+    from worthit.ui.main_window import MainWindow
+
+    app = application()
+    window = MainWindow(workspace)
+    window.show()
+    return app.exec()

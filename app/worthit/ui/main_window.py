@@ -1,0 +1,152 @@
+"""The main window: navigation on the left, the period bar on top, pages in a stack and
+the workspace with its data freshness in the status bar."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from worthit import APP_NAME, __version__
+from worthit.core.periods import Period
+from worthit.ui.pages import PAGES
+from worthit.ui.views.page import Page
+from worthit.ui.widgets.period_bar import PeriodBar
+from worthit.workspace import Workspace
+
+
+class MainWindow(QMainWindow):
+    """Signals: ``page_changed(str)`` with the page's name when another page is shown."""
+
+    page_changed = Signal(str)
+
+    def __init__(self, workspace: Workspace) -> None:
+        super().__init__()
+        self.workspace = workspace
+        facts = _workspace_facts(workspace)
+        self.setWindowTitle(f"{APP_NAME} — {facts.name}")
+        self.resize(1360, 860)
+        self.pages: dict[str, Page] = {}
+
+        self.navigation = QListWidget(objectName="Navigation")
+        self.navigation.setFrameShape(QFrame.Shape.NoFrame)
+        brand = QLabel(APP_NAME, objectName="Brand")
+        brand.setToolTip("Was our AI spend worth it?")
+        side = QWidget(objectName="Side")
+        side.setFixedWidth(190)
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 14, 0, 8)
+        side_layout.setSpacing(10)
+        side_layout.addWidget(brand)
+        side_layout.addWidget(self.navigation, 1)
+        self.stack = QStackedWidget()
+        for index, (name, page_class) in enumerate(PAGES.items(), start=1):
+            page = page_class(workspace)
+            self.pages[name] = page
+            self.stack.addWidget(page)
+            item = QListWidgetItem(page_class.title)
+            item.setData(Qt.ItemDataRole.UserRole, name)
+            item.setToolTip(f"{page_class.title} (Ctrl+{index})")
+            self.navigation.addItem(item)
+
+        self.period_bar = PeriodBar(facts.data_through or dt.date.today())
+        top = QHBoxLayout()
+        top.setContentsMargins(20, 10, 20, 0)
+        top.addStretch(1)
+        top.addWidget(self.period_bar)
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.setSpacing(0)
+        right.addLayout(top)
+        right.addWidget(self.stack, 1)
+        central = QWidget()
+        layout = QHBoxLayout(central)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(side)
+        layout.addLayout(right, 1)
+        self.setCentralWidget(central)
+
+        self.freshness = QLabel(facts.status_text())
+        self.freshness.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addWidget(self.freshness, 1)
+        self.statusBar().addPermanentWidget(QLabel(f"{APP_NAME} {__version__}"))
+
+        self._add_shortcuts()
+        self.navigation.currentRowChanged.connect(self._show_row)
+        self.period_bar.changed.connect(self._period_changed)
+        self.navigation.setCurrentRow(0)
+
+    @property
+    def current_page(self) -> Page:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    def show_page(self, name: str) -> Page:
+        self.navigation.setCurrentRow(list(self.pages).index(name))
+        return self.pages[name]
+
+    def reload(self) -> None:
+        self.current_page.load(self.period_bar.period())
+
+    def _show_row(self, row: int) -> None:
+        if row < 0:
+            return
+        name = self.navigation.item(row).data(Qt.ItemDataRole.UserRole)
+        page = self.pages[name]
+        self.stack.setCurrentWidget(page)
+        if page.period != self.period_bar.period():
+            page.load(self.period_bar.period())
+        self.page_changed.emit(name)
+
+    def _period_changed(self, period: Period) -> None:
+        self.current_page.load(period)
+
+    def _add_shortcuts(self) -> None:
+        for index in range(len(self.pages)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(f"Ctrl+{index + 1}"))
+            action.triggered.connect(lambda _=False, row=index: self.navigation.setCurrentRow(row))
+            self.addAction(action)
+        for keys, slot in (("Ctrl+R", self.reload), ("F5", self.reload),
+                           (QKeySequence.StandardKey.Quit, self.close)):
+            action = QAction(self)
+            action.setShortcut(QKeySequence(keys))
+            action.triggered.connect(slot)
+            self.addAction(action)
+
+
+class _Facts:
+    def __init__(self, name: str, data_through: dt.date | None, synced_at: str | None) -> None:
+        self.name, self.data_through, self.synced_at = name, data_through, synced_at
+
+    def status_text(self) -> str:
+        if self.data_through is None:
+            return f"{self.name} · no data yet"
+        synced = f" · synced {self.synced_at[:16].replace('T', ' ')} UTC" if self.synced_at else ""
+        return f"{self.name} · data through {self.data_through.isoformat()}{synced}"
+
+
+def _workspace_facts(workspace: Workspace) -> _Facts:
+    """The few facts the frame needs, read from indexes only (instant)."""
+    cache = workspace.open()
+    try:
+        data = cache.data_range()
+        return _Facts(
+            cache.get_meta("workspace.name") or workspace.name,
+            data[1] if data else None,
+            cache.get_meta("data.synced_at"),
+        )
+    finally:
+        cache.close()

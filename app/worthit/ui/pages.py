@@ -1,0 +1,8 @@
+"""The pages the window lists, in order. Only pages that work are registered here."""
+
+from __future__ import annotations
+
+from worthit.ui.views.overview import OverviewPage
+from worthit.ui.views.page import Page
+
+PAGES: dict[str, type[Page]] = {page.name: page for page in (OverviewPage,)}

@@ -1,0 +1,194 @@
+"""The Overview page: what was spent, how it moves, and where AI stands in it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QGridLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QStackedLayout,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from worthit.analysis.overview import FORECAST_METHOD, Overview, overview
+from worthit.analysis.series import pivot
+from worthit.core.money import count_short, money, money_short, percent
+from worthit.core.periods import Period
+from worthit.store.cache import Cache
+from worthit.ui import theme
+from worthit.ui.models.records import Column, RecordsModel
+from worthit.ui.views.page import Page
+from worthit.ui.widgets.card import Card
+
+TOKEN_SERIES = {"input": "Input (uncached)", "cached_input": "Cached input",
+                "output": "Output"}
+
+
+def _change_tone(record: dict[str, Any]) -> str | None:
+    c = theme.colours()
+    return c.bad if record["change"] > 0 else c.good
+
+
+class OverviewPage(Page):
+    name = "overview"
+    title = "Overview"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.result: Overview | None = None
+        cards = QGridLayout()
+        cards.setSpacing(10)
+        self.total = Card("Total spend", "Effective cost (after discounts) in the period, "
+                          "against the period before.")
+        self.mtd = Card("Month to date")
+        self.forecast = Card("Forecast, month end", FORECAST_METHOD)
+        self.ai_share = Card("AI share of spend", "Spend in the FOCUS service category "
+                             "'AI and Machine Learning' as a share of all spend.")
+        self.tokens = Card("Tokens", "All input (uncached, cached, cache writes) and output "
+                           "tokens in the period.")
+        self.requests = Card("AI requests")
+        for column, card in enumerate((self.total, self.mtd, self.forecast, self.ai_share,
+                                       self.tokens, self.requests)):
+            cards.addWidget(card, 0, column)
+        self.body.addLayout(cards)
+
+        # Charts are built on the first result, so pyqtgraph stays off the start-up path.
+        self.spend_title = QLabel("Spend over time by provider", objectName="SectionTitle")
+        self.body.addWidget(self.spend_title)
+        self.spend_holder = QStackedLayout()
+        self.spend_holder.addWidget(QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
+        holder = QWidget()
+        holder.setLayout(self.spend_holder)
+        self.body.addWidget(holder, 1)
+
+        lower = QHBoxLayout()
+        lower.setSpacing(16)
+        movers = QVBoxLayout()
+        movers.addWidget(QLabel("Top movers against the previous period",
+                                objectName="SectionTitle"))
+        self.movers_model = RecordsModel([
+            Column("Kind", "dimension", str.capitalize),
+            Column("Name", "name"),
+            Column("Before", "previous", money, numeric=True),
+            Column("Now", "current", money, numeric=True),
+            Column("Change", "change", lambda v: ("+" if v > 0 else "") + money(v),
+                   numeric=True, tone=_change_tone),
+            Column("%", "change_pct", lambda v: percent(v, signed=True), numeric=True,
+                   tone=_change_tone),
+        ])
+        proxy = QSortFilterProxyModel(self)
+        proxy.setSourceModel(self.movers_model)
+        proxy.setSortRole(Qt.ItemDataRole.UserRole)
+        self.movers = QTableView()
+        self.movers.setModel(proxy)
+        self.movers.setSortingEnabled(True)
+        self.movers.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # largest change first
+        self.movers.verticalHeader().hide()
+        self.movers.setShowGrid(False)
+        self.movers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.movers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        header = self.movers.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        movers.addWidget(self.movers)
+        lower.addLayout(movers, 3)
+        tokens = QVBoxLayout()
+        self.tokens_title = QLabel("Tokens per day", objectName="SectionTitle")
+        tokens.addWidget(self.tokens_title)
+        self.tokens_holder = QStackedLayout()
+        self.tokens_holder.addWidget(QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
+        tokens_widget = QWidget()
+        tokens_widget.setLayout(self.tokens_holder)
+        tokens.addWidget(tokens_widget, 1)
+        self.requests_title = QLabel("AI requests per day", objectName="SectionTitle")
+        tokens.addWidget(self.requests_title)
+        self.requests_holder = QStackedLayout()
+        self.requests_holder.addWidget(
+            QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
+        requests_widget = QWidget()
+        requests_widget.setLayout(self.requests_holder)
+        tokens.addWidget(requests_widget, 1)
+        lower.addLayout(tokens, 2)
+        self.body.addLayout(lower, 1)
+        self.spend_chart: Any = None
+        self.tokens_chart: Any = None
+        self.requests_chart: Any = None
+
+    @staticmethod
+    def compute(cache: Cache, period: Period) -> Overview:
+        return overview(cache, period)
+
+    def _ensure_charts(self) -> None:
+        if self.spend_chart is not None:
+            return
+        from worthit.ui.widgets.time_chart import TimeChart
+
+        self.spend_chart = TimeChart(money_short)
+        self.spend_holder.addWidget(self.spend_chart)
+        self.spend_holder.setCurrentWidget(self.spend_chart)
+        self.tokens_chart = TimeChart(count_short)
+        self.tokens_holder.addWidget(self.tokens_chart)
+        self.tokens_holder.setCurrentWidget(self.tokens_chart)
+        self.requests_chart = TimeChart(count_short)
+        self.requests_holder.addWidget(self.requests_chart)
+        self.requests_holder.setCurrentWidget(self.requests_chart)
+
+    def show_result(self, result: Overview) -> None:
+        self.result = result
+        self._ensure_charts()
+        cur = result.currency
+        change = result.change_pct
+        self.total.show_figure(
+            money(result.total, cur),
+            f"{percent(change, signed=True)} vs previous period"
+            if change is not None else "no spend in the period before",
+            None if change is None else ("bad" if change > 0 else "good"),
+        )
+        self.total.setToolTip(
+            f"Effective cost (after discounts) from {result.period.label()}.\n"
+            f"Previous period {result.previous.label()}: {money(result.previous_total, cur)}.")
+        mtd = result.month_to_date
+        if mtd is not None:
+            first = mtd.through.replace(day=1)
+            self.mtd.show_figure(money(mtd.cost, cur),
+                                 f"{first:%b} 1 – {mtd.through:%b} {mtd.through.day}")
+            self.forecast.show_figure(money(mtd.forecast, cur), f"for {mtd.through:%B %Y}")
+        self.ai_share.show_figure(percent(result.ai_share), money(result.ai_total, cur))
+        totals = result.token_totals()
+        all_tokens = totals["input"] + totals["cached_input"] + totals["cache_write"] + \
+            totals["output"]
+        self.tokens.show_figure(count_short(all_tokens),
+                                f"{count_short(totals['output'])} of them output")
+        self.requests.show_figure(count_short(totals["requests"]), "to AI models")
+
+        p = result.period
+        spend = pivot(result.by_provider_daily, p.start, p.end)
+        self.spend_title.setText(
+            f"Spend over time by provider, per {spend.granularity} ({cur})")
+        self.spend_chart.show_series(
+            spend.starts, spend.values, {k: theme.provider_colour(k) for k in spend.values},
+            stacked=True, granularity=spend.granularity)
+        tokens = pivot(
+            result.tokens_daily.melt(id_vars="day", value_vars=list(TOKEN_SERIES),
+                                     var_name="key", value_name="tokens"),
+            p.start, p.end, value="tokens", granularity=spend.granularity)
+        named = {TOKEN_SERIES[k]: v for k, v in tokens.values.items()}
+        colours = dict(zip(named, theme.SERIES_COLOURS, strict=False))
+        self.tokens_title.setText(f"Tokens per {tokens.granularity}")
+        self.tokens_chart.show_series(tokens.starts, named, colours, stacked=False,
+                                      granularity=tokens.granularity)
+        requests = pivot(result.tokens_daily, p.start, p.end, value="requests", key=None,
+                         granularity=spend.granularity)
+        self.requests_title.setText(f"AI requests per {requests.granularity}")
+        self.requests_chart.show_series(
+            requests.starts, {"Requests": requests.values["requests"]},
+            {"Requests": theme.colours().accent}, stacked=False,
+            granularity=requests.granularity)
+        self.movers_model.set_records(result.movers.to_dict("records"))

@@ -1,0 +1,90 @@
+"""The base of every page: compute on a worker, draw on the UI thread.
+
+A page subclass names itself, implements :meth:`Page.compute` (runs on a pool thread
+with its own cache connection; it must not touch widgets, so it is a static method) and
+:meth:`Page.show_result` (runs on the UI thread). Results of superseded requests are
+dropped, so switching periods quickly never shows a stale page."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, ClassVar
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+
+from worthit.core.errors import UserError
+from worthit.core.periods import Period
+from worthit.store.cache import Cache
+from worthit.ui import workers
+from worthit.workspace import Workspace
+
+
+class Page(QWidget):
+    """Signals: ``loaded()`` once a result is drawn, ``failed(str)`` with a message."""
+
+    loaded = Signal()
+    failed = Signal(str)
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+
+    def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.period: Period | None = None
+        self._generation = 0
+        self._worker: workers.Worker | None = None
+        self.body = QVBoxLayout(self)
+        self.body.setContentsMargins(20, 16, 20, 12)
+        self.body.setSpacing(12)
+        heading = QLabel(self.title, objectName="PageTitle")
+        self.body.addWidget(heading)
+        self.error = QLabel(objectName="Bad")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        self.error.setWordWrap(True)
+        self.error.hide()
+        self.body.addWidget(self.error)
+
+    @staticmethod
+    def compute(cache: Cache, period: Period) -> Any:
+        raise NotImplementedError  # each page defines its computation
+
+    def show_result(self, result: Any) -> None:
+        raise NotImplementedError  # each page draws its result
+
+    def load(self, period: Period) -> None:
+        """Recompute for ``period`` on a worker; the newest request wins."""
+        self.period = period
+        self._generation += 1
+        if self._worker is not None:
+            self._worker.cancel()
+        generation, workspace, compute = self._generation, self.workspace, self.compute
+
+        def work() -> Generator[str, None, tuple[int, Any]]:
+            yield "opening the cache"
+            cache = workspace.open()
+            try:
+                yield "computing"
+                return generation, compute(cache, period)
+            finally:
+                cache.close()
+
+        self._worker = workers.start(work, returned=self._returned, errored=self._errored)
+
+    def _returned(self, payload: tuple[int, Any]) -> None:
+        generation, result = payload
+        if generation != self._generation:
+            return
+        self.error.hide()
+        self.show_result(result)
+        self.loaded.emit()
+
+    def _errored(self, error: Exception) -> None:
+        message = str(error) if isinstance(error, UserError) else (
+            f"Worthit could not compute this page ({type(error).__name__}: {error}). "
+            "This is a bug; the log has the details."
+        )
+        self.error.setText(message)
+        self.error.show()
+        self.failed.emit(message)

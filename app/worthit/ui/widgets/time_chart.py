@@ -1,0 +1,150 @@
+"""A time chart on pyqtgraph: stacked areas or lines over dates, a legend, and a hover
+read-out of the values under the cursor."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from worthit.ui import theme
+
+
+class _ValueAxis(pg.AxisItem):
+    def __init__(self, formatter: Callable[[float], str]) -> None:
+        super().__init__("left")
+        self._formatter = formatter
+
+    def tickStrings(self, values, scale, spacing):
+        return [self._formatter(v) for v in values]
+
+
+def _timestamp(day: dt.date) -> float:
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
+
+
+class TimeChart(QWidget):
+    """A titled chart. :meth:`show_series` replaces what it draws."""
+
+    def __init__(self, formatter: Callable[[float], str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        c = theme.colours()
+        self._formatter = formatter
+        self.plot = pg.PlotWidget(
+            background=c.surface,
+            axisItems={
+                "bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0),
+                "left": _ValueAxis(formatter),
+            },
+        )
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(x=False, y=False)
+        self.plot.hideButtons()
+        item = self.plot.getPlotItem()
+        item.showGrid(x=False, y=True, alpha=0.25)
+        for name in ("bottom", "left"):
+            axis = item.getAxis(name)
+            axis.setPen(pg.mkPen(c.grid))
+            axis.setTextPen(pg.mkPen(c.muted))
+        item.getAxis("left").setWidth(64)
+        self.legend = QHBoxLayout()
+        self.legend.setSpacing(14)
+        self.readout = QLabel(" ", objectName="Readout")
+        self.readout.setTextFormat(Qt.TextFormat.PlainText)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
+        layout.addLayout(self.legend)
+        layout.addWidget(self.plot, 1)
+        layout.addWidget(self.readout)
+        self._cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(c.muted, style=Qt.PenStyle.DashLine))
+        self._cursor.setVisible(False)
+        self._x = np.zeros(0)
+        self._starts: list[dt.date] = []
+        self._series: dict[str, np.ndarray] = {}
+        self._granularity = "day"
+        self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30,
+                                     slot=self._hovered)
+
+    def show_series(
+        self,
+        starts: list[dt.date],
+        series: dict[str, np.ndarray],
+        colours: dict[str, str],
+        *,
+        stacked: bool,
+        granularity: str = "day",
+    ) -> None:
+        item = self.plot.getPlotItem()
+        item.clear()
+        self._show_legend(series, colours)
+        self._starts, self._series, self._granularity = starts, series, granularity
+        self._x = np.array([_timestamp(d) for d in starts])
+        item.addItem(self._cursor, ignoreBounds=True)
+        if stacked:
+            # Each band is a curve filled down to zero, drawn from the top of the stack
+            # down, so the curve below covers all but its own band. (A legend entry for a
+            # FillBetweenItem crashes pyqtgraph 0.14 on paint, so it is not used here.)
+            names = list(series)
+            tops = np.cumsum([series[name] for name in names], axis=0)
+            for name, top in reversed(list(zip(names, tops, strict=True))):
+                item.plot(self._x, top, pen=pg.mkPen(colours[name], width=1), fillLevel=0,
+                          fillBrush=pg.mkBrush(colours[name]))
+        else:
+            for name, values in series.items():
+                item.plot(self._x, values, pen=pg.mkPen(colours[name], width=2))
+        top = max((float(np.max(v)) for v in series.values()), default=0.0)
+        if stacked and series:
+            top = float(np.max(np.sum(list(series.values()), axis=0)))
+        item.setYRange(0, top * 1.06 if top > 0 else 1, padding=0)
+        if len(self._x):
+            item.setXRange(self._x[0], self._x[-1], padding=0.01)
+        self.readout.setText(" ")
+
+    def _show_legend(self, series: dict[str, np.ndarray], colours: dict[str, str]) -> None:
+        """A legend above the plot (outside it, so it never hides data); none for one
+        series, which the title names."""
+        while self.legend.count():
+            widget = self.legend.takeAt(0).widget()
+            if widget is not None:
+                widget.deleteLater()
+        if len(series) < 2:
+            return
+        for name in series:
+            swatch = QLabel()
+            swatch.setFixedSize(12, 12)
+            swatch.setStyleSheet(f"background: {colours[name]}; border-radius: 2px;")
+            label = QLabel(name)
+            label.setTextFormat(Qt.TextFormat.PlainText)
+            self.legend.addWidget(swatch)
+            self.legend.addWidget(label)
+        self.legend.addStretch(1)
+
+    def _hovered(self, event: tuple[QPointF]) -> None:
+        if not len(self._x):
+            return
+        position = event[0]
+        view = self.plot.getPlotItem().vb
+        if not self.plot.sceneBoundingRect().contains(position):
+            self._cursor.setVisible(False)
+            return
+        x = view.mapSceneToView(position).x()
+        index = int(np.clip(np.searchsorted(self._x, x), 0, len(self._x) - 1))
+        if index > 0 and abs(self._x[index - 1] - x) < abs(self._x[index] - x):
+            index -= 1
+        self._cursor.setPos(self._x[index])
+        self._cursor.setVisible(True)
+        self.readout.setText(self.describe(index))
+
+    def describe(self, index: int) -> str:
+        """The read-out text for one bucket: its date and each series' value."""
+        label = self._starts[index].isoformat()
+        if self._granularity == "week":
+            label = f"week of {label}"
+        parts = [f"{name} {self._formatter(values[index])}"
+                 for name, values in self._series.items()]
+        return f"{label}   " + "   ".join(parts)

@@ -1,0 +1,233 @@
+"""Schema migrations: an older cache opens without loss, a newer one is refused, and a
+migration that fails leaves the file at the version it had."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import worthit.store.cache
+import worthit.store.schema
+from worthit.core.errors import UserError
+from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.store.cache import Cache
+from worthit.store.schema import SCHEMA_VERSION
+
+Snapshot = dict[str, tuple[list[str], list[tuple[Any, ...]]]]
+
+
+def _charge(source_id: str, day: str, cost: float, **extra: Any) -> dict[str, Any]:
+    row: dict[str, Any] = dict.fromkeys(CHARGE_COLUMN_NAMES)
+    row.update(
+        source_id=source_id,
+        charge_period_start=day,
+        provider_name="Anthropic",
+        service_category="AI and Machine Learning",
+        charge_category="Usage",
+        billed_cost=cost,
+        effective_cost=cost,
+        billing_currency="USD",
+        tags='{"team": "support"}',
+        x_model="claude-sonnet",
+        x_input_tokens=1200,
+        x_output_tokens=300,
+    )
+    row.update(extra)
+    return row
+
+
+# Rows in every table migration 1 created, as an older Worthit would have written them.
+V1_CHARGES = [
+    _charge("anthropic", "2024-01-01", 12.5),
+    _charge("anthropic", "2024-01-02", 0.1 + 0.2),
+    _charge("aws", "2024-01-01", 3.0, provider_name="AWS", x_usage_type="NatGateway-Bytes",
+            x_model=None, tags="{}", x_batch=1),
+]  # fmt: skip
+V1_SQL = """
+INSERT INTO sources (source_id, kind, name, settings, created_at) VALUES
+    ('anthropic', 'anthropic', 'Anthropic', '{"org": "acme"}', '2024-01-01T09:00:00Z'),
+    ('aws', 'aws-cur', 'AWS', '{}', '2024-01-02T09:00:00Z');
+INSERT INTO metrics VALUES
+    ('aws', '2024-01-01', 'day', 'i-1', 'GPUUtilization', 'Average', 7.5, 'Percent');
+INSERT INTO resources (source_id, resource_id, resource_type, facts, observed_at) VALUES
+    ('aws', 'bucket-1', 'bucket', '{"lifecycle": null}', '2024-01-03');
+INSERT INTO units (unit_id, name, counts_what, features, target_cost, revenue_per_unit)
+    VALUES ('ticket', 'Resolved ticket', 'tickets', '["support-bot"]', 0.4, 2.0);
+INSERT INTO unit_counts VALUES ('ticket', '2024-01-01', 140), ('ticket', '2024-01-02', 151.5);
+INSERT INTO allocation_rules (position, name, kind, match, team, feature) VALUES
+    (1, 'Support bot', 'assign', '{"tags.team": "support"}', 'Support', 'support-bot');
+INSERT INTO finding_state (finding_key, state, snooze_until, note, updated_at) VALUES
+    ('idle-endpoint:i-1', 'snoozed', '2024-02-01', 'Owner on leave', '2024-01-03T10:00:00Z');
+INSERT INTO sync_runs (source_id, started_at, finished_at, period_start, period_end,
+                       rows_read, rows_written, result, error) VALUES
+    ('anthropic', '2024-01-03T10:00:00Z', '2024-01-03T10:00:05Z', '2024-01-01', '2024-01-02',
+     2, 2, 'ok', NULL),
+    ('aws', '2024-01-03T10:01:00Z', NULL, NULL, NULL, NULL, NULL, 'failed', 'AccessDenied');
+"""
+
+
+def _snapshot(path: Path) -> Snapshot:
+    """Every table's columns and rows, read through an independent connection."""
+    conn = sqlite3.connect(path)
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+        ]
+        snapshot: Snapshot = {}
+        for table in tables:
+            cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
+            snapshot[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+        return snapshot
+    finally:
+        conn.close()
+
+
+def _user_version(path: Path) -> int:
+    conn = sqlite3.connect(path)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def _make_v1_cache(path: Path) -> None:
+    with Cache.open(path, upgrade=False) as cache:
+        cache.migrate(to=1)
+        assert cache.version == 1
+        with cache.transaction() as conn:
+            for row in V1_CHARGES:
+                columns = ", ".join(row)
+                marks = ", ".join("?" for _ in row)
+                conn.execute(
+                    f"INSERT INTO charges ({columns}) VALUES ({marks})", list(row.values())
+                )
+        # executescript would commit a pending transaction first, so it runs on its own.
+        cache.conn.executescript(f"BEGIN;\n{V1_SQL}\nCOMMIT;")
+
+
+def test_an_older_cache_upgrades_without_losing_a_row(tmp_path: Path) -> None:
+    path = tmp_path / "worthit.sqlite"
+    _make_v1_cache(path)
+    before = _snapshot(path)
+    # Every table of version 1 holds rows, so a loss anywhere would show.
+    assert all(rows for _, rows in before.values()), [t for t, (_, r) in before.items() if not r]
+    assert len(before) == 9
+
+    with Cache.open(path) as cache:
+        assert cache.version == SCHEMA_VERSION
+        assert SCHEMA_VERSION > 1
+
+    after = _snapshot(path)
+    assert _user_version(path) == SCHEMA_VERSION
+    for table, (columns, rows) in before.items():
+        # Later migrations may add columns; every value that was there is still there.
+        after_columns, after_rows = after[table]
+        assert set(columns) <= set(after_columns), table
+        keep = [after_columns.index(c) for c in columns]
+        assert [tuple(r[i] for i in keep) for r in after_rows] == rows, table
+
+
+def test_opening_a_current_cache_again_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "worthit.sqlite"
+    _make_v1_cache(path)
+    Cache.open(path).close()
+    before = _snapshot(path)
+    Cache.open(path).close()
+    assert _snapshot(path) == before
+    assert _user_version(path) == SCHEMA_VERSION
+
+
+def test_a_cache_from_a_newer_worthit_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "worthit.sqlite"
+    with Cache.open(path):
+        pass
+    conn = sqlite3.connect(path)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    conn.execute("CREATE TABLE from_the_future (x)")
+    conn.close()
+    before = _snapshot(path)
+
+    with pytest.raises(UserError, match=r"newer Worthit") as caught:
+        Cache.open(path)
+    assert str(SCHEMA_VERSION + 1) in str(caught.value)
+    assert _user_version(path) == SCHEMA_VERSION + 1
+    assert _snapshot(path) == before
+
+
+_BROKEN_M3 = """
+CREATE TABLE half_done (x INTEGER);
+INSERT INTO half_done VALUES (1);
+ALTER TABLE charges ADD COLUMN x_half_done TEXT;
+DELETE FROM charges;
+INSERT INTO sources (source_id, kind, name, created_at) VALUES ('new', 'k', NULL, 'now');
+"""
+
+
+def test_a_failing_migration_leaves_the_file_at_its_previous_version(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "worthit.sqlite"
+    _make_v1_cache(path)
+    Cache.open(path).close()
+    before = _snapshot(path)
+
+    migrations = (*worthit.store.schema.MIGRATIONS, _BROKEN_M3)
+    monkeypatch.setattr(worthit.store.cache, "MIGRATIONS", migrations)
+
+    with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+        Cache.open(path)
+    with Cache.open(path, upgrade=False) as cache:
+        with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
+            cache.migrate()
+        assert not cache.conn.in_transaction
+        assert cache.version == SCHEMA_VERSION
+        # The connection is still usable for the next write.
+        cache.set_meta({"name": "after the failure"})
+
+    assert _user_version(path) == SCHEMA_VERSION
+    after = _snapshot(path)
+    assert after.pop("meta")[1] == [("name", "after the failure")]
+    before.pop("meta")
+    assert after == before
+
+
+def test_the_cache_uses_wal(cache: Cache) -> None:
+    assert cache.scalar("PRAGMA journal_mode") == "wal"
+    conn = sqlite3.connect(cache.path)
+    try:
+        # WAL is a property of the file, not of one connection.
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    finally:
+        conn.close()
+
+
+def test_a_refused_cache_is_closed_and_left_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refused file must not stay locked (Windows) nor be switched to WAL."""
+    path = tmp_path / "worthit.sqlite"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA user_version = 99")
+    conn.close()
+    opened: list[sqlite3.Connection] = []
+    real_connect = sqlite3.connect
+
+    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opened.append(real_connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    with pytest.raises(UserError, match="newer Worthit"):
+        Cache.open(path)
+    with pytest.raises(sqlite3.ProgrammingError):
+        opened[0].execute("SELECT 1")
+    monkeypatch.undo()
+    check = sqlite3.connect(path)
+    assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    check.close()

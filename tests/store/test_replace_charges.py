@@ -1,0 +1,268 @@
+"""Cache.replace_charges: one source's days are replaced atomically, never double counted."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import sqlite3
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from worthit.core.errors import BadInput
+from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.store.cache import Cache
+
+D = dt.date
+Row = tuple[Any, ...]
+
+
+def charge(source_id: str, day: dt.date, cost: float, *, model: str = "claude-haiku") -> Row:
+    """A usage row in CHARGE_COLUMN_NAMES order."""
+    values: dict[str, Any] = {
+        "source_id": source_id,
+        "charge_period_start": day.isoformat(),
+        "provider_name": "Anthropic",
+        "service_category": "AI and Machine Learning",
+        "service_name": "Messages API",
+        "charge_category": "Usage",
+        "billed_cost": cost,
+        "effective_cost": cost,
+        "list_cost": cost,
+        "billing_currency": "USD",
+        "tags": "{}",
+        "x_model": model,
+        "x_requests": 1,
+    }
+    assert set(values) <= set(CHARGE_COLUMN_NAMES)
+    return tuple(values.get(name) for name in CHARGE_COLUMN_NAMES)
+
+
+def days(start: dt.date, end: dt.date) -> list[dt.date]:
+    return [start + dt.timedelta(days=i) for i in range((end - start).days + 1)]
+
+
+def all_rows(conn: sqlite3.Connection) -> list[Row]:
+    """Every charge, in a stable order, as plain tuples."""
+    columns = ", ".join(CHARGE_COLUMN_NAMES)
+    return sorted(
+        (tuple(r) for r in conn.execute(f"SELECT {columns} FROM charges")),
+        key=repr,
+    )
+
+
+def totals(cache: Cache) -> dict[tuple[str, str], float]:
+    return {
+        (r["source_id"], r["charge_period_start"]): r["total"]
+        for r in cache.rows(
+            "SELECT source_id, charge_period_start, SUM(effective_cost) AS total "
+            "FROM charges GROUP BY 1, 2"
+        )
+    }
+
+
+JAN_1, JAN_31 = D(2024, 1, 1), D(2024, 1, 31)
+
+
+@pytest.fixture
+def seeded(cache: Cache) -> Cache:
+    """Two sources, each with a row of 10.0 and one of 1.0 on every day of January."""
+    for source in ("anthropic", "openai"):
+        rows = [charge(source, d, c) for d in days(JAN_1, JAN_31) for c in (10.0, 1.0)]
+        assert cache.replace_charges(source, JAN_1, JAN_31, rows) == len(rows)
+    return cache
+
+
+def test_replaces_only_that_source_and_those_days(seeded: Cache) -> None:
+    before = totals(seeded)
+    start, end = D(2024, 1, 10), D(2024, 1, 12)
+    new = [charge("anthropic", d, 5.0) for d in days(start, end)]
+
+    assert seeded.replace_charges("anthropic", start, end, new) == 3
+
+    after = totals(seeded)
+    for (source, day), total in before.items():
+        replaced = source == "anthropic" and start <= D.fromisoformat(day) <= end
+        assert after[(source, day)] == (5.0 if replaced else total), (source, day)
+    assert set(after) == set(before)
+    assert seeded.scalar("SELECT COUNT(*) FROM charges") == 2 * 31 * 2 - 3
+
+
+def test_an_empty_import_clears_the_range(seeded: Cache) -> None:
+    assert seeded.replace_charges("openai", D(2024, 1, 31), D(2024, 1, 31), []) == 0
+    after = totals(seeded)
+    assert ("openai", "2024-01-31") not in after
+    assert after[("anthropic", "2024-01-31")] == 11.0
+    assert after[("openai", "2024-01-30")] == 11.0
+
+
+@pytest.mark.parametrize("batch_size", [1, 7, 50_000])
+def test_reimporting_the_same_rows_never_double_counts(cache: Cache, batch_size: int) -> None:
+    rows = [charge("anthropic", d, 2.5) for d in days(JAN_1, JAN_31)]
+    cache.replace_charges("anthropic", JAN_1, JAN_31, rows, batch_size=batch_size)
+    first = all_rows(cache.conn)
+    for _ in range(3):
+        cache.replace_charges("anthropic", JAN_1, JAN_31, iter(rows), batch_size=batch_size)
+    assert all_rows(cache.conn) == first
+    assert cache.scalar("SELECT SUM(effective_cost) FROM charges") == pytest.approx(31 * 2.5)
+
+
+def test_a_restatement_replaces_the_old_figures(seeded: Cache) -> None:
+    restated = [charge("anthropic", d, 3.0, model="claude-opus") for d in days(JAN_1, JAN_31)]
+    seeded.replace_charges("anthropic", JAN_1, JAN_31, restated)
+    models = seeded.rows("SELECT DISTINCT x_model FROM charges WHERE source_id = 'anthropic'")
+    assert [r[0] for r in models] == ["claude-opus"]
+    assert seeded.scalar(
+        "SELECT SUM(effective_cost) FROM charges WHERE source_id = 'anthropic'"
+    ) == pytest.approx(31 * 3.0)
+    assert seeded.scalar(
+        "SELECT SUM(effective_cost) FROM charges WHERE source_id = 'openai'"
+    ) == pytest.approx(31 * 11.0)
+
+
+class Cancelled(Exception):
+    """Stands for a cancel or a connector failure raised while rows are read."""
+
+
+def failing_after(rows: Iterable[Row], count: int) -> Iterator[Row]:
+    for index, row in enumerate(rows):
+        if index == count:
+            raise Cancelled
+        yield row
+
+
+@pytest.mark.parametrize("error", [Cancelled, KeyboardInterrupt])
+def test_a_failure_midway_leaves_the_previous_rows(
+    seeded: Cache, error: type[BaseException]
+) -> None:
+    before = all_rows(seeded.conn)
+    new = [charge("anthropic", d, 99.0) for d in days(JAN_1, JAN_31)]
+
+    def rows() -> Iterator[Row]:
+        yield from new[:20]  # four batches of 5 are written first
+        raise error
+
+    with pytest.raises(error):
+        seeded.replace_charges("anthropic", JAN_1, JAN_31, rows(), batch_size=5)
+
+    assert not seeded.conn.in_transaction
+    assert all_rows(seeded.conn) == before
+    independent = sqlite3.connect(seeded.path)
+    try:
+        assert all_rows(independent) == before
+    finally:
+        independent.close()
+    # Nothing is left locked: the next sync can write.
+    assert seeded.replace_charges("anthropic", JAN_1, JAN_1, new[:1]) == 1
+
+
+def test_a_failure_leaves_the_file_unchanged_for_a_fresh_open(tmp_path: Path) -> None:
+    path = tmp_path / "worthit.sqlite"
+    old = [charge("aws", d, 1.0) for d in days(JAN_1, JAN_31)]
+    with Cache.open(path) as cache:
+        cache.replace_charges("aws", JAN_1, JAN_31, old)
+        with pytest.raises(Cancelled):
+            cache.replace_charges(
+                "aws",
+                JAN_1,
+                JAN_31,
+                failing_after([charge("aws", JAN_1, 7.0)] * 40, 30),
+                batch_size=4,
+            )
+    with Cache.open(path) as reopened:
+        assert all_rows(reopened.conn) == sorted(old, key=repr)
+
+
+def test_a_bad_row_midway_rolls_back_everything(seeded: Cache) -> None:
+    before = all_rows(seeded.conn)
+    rows = [charge("openai", d, 4.0) for d in days(JAN_1, JAN_31)]
+    rows[17] = rows[17][:-1]  # one column short
+    with pytest.raises(sqlite3.ProgrammingError):
+        seeded.replace_charges("openai", JAN_1, JAN_31, rows, batch_size=3)
+    assert all_rows(seeded.conn) == before
+
+
+SOURCES = ("anthropic", "openai", "aws")
+FEB_1 = D(2024, 2, 1)
+costs = st.floats(min_value=-50, max_value=1000, allow_nan=False).map(lambda x: round(x, 4))
+generated_rows = st.lists(
+    st.tuples(st.sampled_from(SOURCES), st.integers(0, 27), costs), max_size=60
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    first=generated_rows,
+    second=generated_rows,
+    window=st.tuples(st.integers(0, 27), st.integers(0, 27)).map(sorted),
+    batch_size=st.integers(1, 8),
+)
+def test_totals_per_source_match_an_independent_sum(
+    tmp_path_factory: pytest.TempPathFactory,
+    first: list[tuple[str, int, float]],
+    second: list[tuple[str, int, float]],
+    window: list[int],
+    batch_size: int,
+) -> None:
+    """Import one set of rows for all of February, then re-sync part of February for every
+    source with a second set: each source's total is what plain Python expects."""
+    start, end = (FEB_1 + dt.timedelta(days=n) for n in window)
+
+    def as_rows(items: list[tuple[str, int, float]], source: str) -> list[Row]:
+        return [charge(s, FEB_1 + dt.timedelta(days=n), c) for s, n, c in items if s == source]
+
+    expected: dict[str, list[float]] = defaultdict(list)
+    for source, n, cost in first:
+        if not window[0] <= n <= window[1]:
+            expected[source].append(cost)
+    for source, n, cost in second:
+        if window[0] <= n <= window[1]:
+            expected[source].append(cost)
+
+    path = tmp_path_factory.mktemp("replace") / "worthit.sqlite"
+    with Cache.open(path) as cache:
+        for source in SOURCES:
+            cache.replace_charges(source, FEB_1, D(2024, 2, 28), as_rows(first, source))
+        for source in SOURCES:
+            in_window = [
+                row
+                for row in as_rows(second, source)
+                if start.isoformat() <= row[1] <= end.isoformat()
+            ]
+            cache.replace_charges(source, start, end, in_window, batch_size=batch_size)
+        stored = {
+            r[0]: (r[1], r[2])
+            for r in cache.rows(
+                "SELECT source_id, SUM(effective_cost), COUNT(*) FROM charges GROUP BY 1"
+            )
+        }
+
+    for source in SOURCES:
+        total, count = stored.get(source, (0.0, 0))
+        assert count == len(expected[source]), source
+        assert math.isclose(total, math.fsum(expected[source]), abs_tol=1e-6), source
+
+
+@pytest.mark.parametrize(
+    ("source", "day"),
+    [("a", "2024-02-01"), ("b", "2024-01-06"), ("a", "2024-01-31T00:00:00Z")],
+    ids=["outside-the-days", "another-source", "timestamp-not-day"],
+)
+def test_a_row_the_next_replace_would_miss_is_refused_whole(
+    cache: Cache, source: str, day: str
+) -> None:
+    """Otherwise each re-import would add that row again."""
+    cache.replace_charges("a", dt.date(2024, 1, 1), dt.date(2024, 1, 31),
+                          [charge("a", dt.date(2024, 1, 5), 2.0)])
+    stray = list(charge("a", dt.date(2024, 1, 6), 1.0))
+    stray[0], stray[1] = source, day
+    with pytest.raises(BadInput, match=r"charge 2 .* outside source 'a'"):
+        cache.replace_charges("a", dt.date(2024, 1, 1), dt.date(2024, 1, 31),
+                              [charge("a", dt.date(2024, 1, 5), 9.0), tuple(stray)])
+    kept = cache.rows("SELECT source_id, charge_period_start, effective_cost FROM charges")
+    assert [tuple(row) for row in kept] == [("a", "2024-01-05", 2.0)]
