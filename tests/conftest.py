@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from worthit.store.cache import Cache
+from worthit.workspace import Workspace
 
 # Before any test creates a QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -19,3 +21,34 @@ def cache(tmp_path: Path) -> Iterator[Cache]:
     """A fresh, fully migrated cache in a real file."""
     with Cache.open(tmp_path / "worthit.sqlite") as opened:
         yield opened
+
+
+#: A fixed end date keeps every figure the tests compare reproducible.
+DEMO_END = dt.date(2026, 11, 26)
+
+
+@pytest.fixture(scope="session")
+def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
+    """The demo workspace, generated once per session; tests must only read it."""
+    from worthit.demo.generator import generate_demo
+
+    workspace = Workspace(tmp_path_factory.mktemp("demo"))
+    generate_demo(workspace, end=DEMO_END)
+    return workspace
+
+
+@pytest.fixture(autouse=True)
+def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a Qt test that leaves work running on the thread pool (napari's guard)."""
+    yield
+    if "qtbot" not in request.fixturenames:
+        return
+    from PySide6.QtCore import QCoreApplication, QThreadPool
+
+    from worthit.ui import workers
+
+    pool = QThreadPool.globalInstance()
+    idle = pool.waitForDone(3000)
+    QCoreApplication.processEvents()
+    assert idle, "the test left work running on the thread pool"
+    assert workers.running() == 0, "a worker's finished signal never reached the UI thread"

@@ -57,7 +57,7 @@ def pivot(
         table = data.pivot_table(index="day", columns=key, values=value, aggfunc="sum")
     table = table.reindex(days, fill_value=0.0).fillna(0.0)
     if granularity == "week":
-        week = table.index - pd.to_timedelta(table.index.weekday, unit="D")
+        week = table.index - pd.to_timedelta(table.index.day_of_week, unit="D")
         table = table.groupby(week).sum()
     order = table.sum().sort_values(ascending=False).index
     starts = [stamp.date() for stamp in table.index]

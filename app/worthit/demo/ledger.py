@@ -25,7 +25,7 @@ class Calendar:
     def __post_init__(self) -> None:
         self.iso = np.asarray(self.days.strftime("%Y-%m-%d"), dtype=object)
         self.t = np.arange(len(self.days), dtype=float)
-        self.weekday = np.asarray(self.days.weekday)
+        self.weekday = np.asarray(self.days.day_of_week)
         self.days_in_month = np.asarray(self.days.days_in_month, dtype=float)
 
     def __len__(self) -> int:

@@ -15,15 +15,15 @@ from worthit.workspace import Workspace
 
 def application() -> QApplication:
     """The QApplication, created once, themed for the OS's colour scheme."""
-    app = QApplication.instance()
-    if app is None:
-        app = QApplication(sys.argv[:1])
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    if not app.property("worthit.configured"):  # also an instance made elsewhere (tests)
+        app.setProperty("worthit.configured", True)
         app.setApplicationName(APP_NAME)
         app.setApplicationVersion(__version__)
         app.setOrganizationName(APP_NAME)
         app.setWindowIcon(QIcon(str(icons_dir() / "worthit.svg")))
         theme.apply(app)
-        app.styleHints().colorSchemeChanged.connect(lambda _scheme: theme.apply(app))
+        app.styleHints().colorSchemeChanged.connect(lambda scheme: theme.apply(app, scheme))
     return app  # type: ignore[return-value]
 
 

@@ -54,17 +54,19 @@ DARK = Colours(True, "#16181C", "#1F2227", "#E6E8EB", "#9AA1AA", "#30343A",
                "#3FB950", "#F85149", "#5B9BFF")
 
 
-def is_dark() -> bool:
-    hints = QGuiApplication.styleHints()
-    return hints.colorScheme() == Qt.ColorScheme.Dark
+_scheme: Qt.ColorScheme | None = None  # the scheme last applied
 
 
 def colours() -> Colours:
-    return DARK if is_dark() else LIGHT
+    scheme = _scheme if _scheme is not None else QGuiApplication.styleHints().colorScheme()
+    return DARK if scheme == Qt.ColorScheme.Dark else LIGHT
 
 
-def apply(app: QApplication) -> None:
-    """Fusion style with a palette for the OS's colour scheme."""
+def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
+    """Fusion style with a palette for ``scheme`` (default: the OS's colour scheme).
+    Connected to ``QStyleHints.colorSchemeChanged``, so the app follows the OS."""
+    global _scheme  # noqa: PLW0603 - one appearance per process
+    _scheme = scheme if scheme is not None else QGuiApplication.styleHints().colorScheme()
     app.setStyle("Fusion")
     c = colours()
     palette = QPalette()

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from worthit.ui import theme
@@ -32,10 +32,8 @@ class TimeChart(QWidget):
 
     def __init__(self, formatter: Callable[[float], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        c = theme.colours()
         self._formatter = formatter
         self.plot = pg.PlotWidget(
-            background=c.surface,
             axisItems={
                 "bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0),
                 "left": _ValueAxis(formatter),
@@ -46,11 +44,8 @@ class TimeChart(QWidget):
         self.plot.hideButtons()
         item = self.plot.getPlotItem()
         item.showGrid(x=False, y=True, alpha=0.25)
-        for name in ("bottom", "left"):
-            axis = item.getAxis(name)
-            axis.setPen(pg.mkPen(c.grid))
-            axis.setTextPen(pg.mkPen(c.muted))
         item.getAxis("left").setWidth(64)
+        self._restyle()
         self.legend = QHBoxLayout()
         self.legend.setSpacing(14)
         self.readout = QLabel(" ", objectName="Readout")
@@ -61,7 +56,8 @@ class TimeChart(QWidget):
         layout.addLayout(self.legend)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
-        self._cursor = pg.InfiniteLine(angle=90, pen=pg.mkPen(c.muted, style=Qt.PenStyle.DashLine))
+        self._cursor = pg.InfiniteLine(
+            angle=90, pen=pg.mkPen(theme.colours().muted, style=Qt.PenStyle.DashLine))
         self._cursor.setVisible(False)
         self._x = np.zeros(0)
         self._starts: list[dt.date] = []
@@ -104,6 +100,20 @@ class TimeChart(QWidget):
         if len(self._x):
             item.setXRange(self._x[0], self._x[-1], padding=0.01)
         self.readout.setText(" ")
+
+    def _restyle(self) -> None:
+        """Colours from the current appearance (light or dark)."""
+        c = theme.colours()
+        self.plot.setBackground(c.surface)
+        for name in ("bottom", "left"):
+            axis = self.plot.getPlotItem().getAxis(name)
+            axis.setPen(pg.mkPen(c.grid))
+            axis.setTextPen(pg.mkPen(c.muted))
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange:
+            self._restyle()
+        super().changeEvent(event)
 
     def _show_legend(self, series: dict[str, np.ndarray], colours: dict[str, str]) -> None:
         """A legend above the plot (outside it, so it never hides data); none for one

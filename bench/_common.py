@@ -1,0 +1,87 @@
+"""What the benchmarks share: the ``--repeat`` option, a fresh demo workspace, running a
+child Python with its own wall time and peak memory, and printing medians and tables."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def parser(doc: str | None) -> argparse.ArgumentParser:
+    """An argument parser described by the script's docstring, with ``--repeat``."""
+    root = argparse.ArgumentParser(description=doc,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("--repeat", type=int, default=3, metavar="N",
+                      help="runs per measurement (default 3); the median is reported")
+    return root
+
+
+@dataclass(frozen=True, slots=True)
+class Child:
+    stdout: str
+    spawned_at: float  # time.time() just before the spawn, to compare with the child's clock
+    seconds: float  # wall time from spawn to exit, seen by the parent
+    max_rss_mb: float  # the child's own peak resident set (ru_maxrss)
+
+
+def run_python(code_or_args: Sequence[str], env: dict[str, str] | None = None) -> Child:
+    """Run ``python ARGS`` in a fresh process; raise with its stderr if it fails.
+
+    ``os.wait4`` gives this child's own rusage; RUSAGE_CHILDREN would report the largest
+    of all children so far."""
+    # stderr goes to a file so a chatty child cannot fill a pipe while stdout is read.
+    with tempfile.TemporaryFile("w+") as errors:
+        spawned_at, began = time.time(), time.perf_counter()
+        process = subprocess.Popen([sys.executable, *code_or_args], env=env, text=True,
+                                   stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        stdout = process.stdout.read()
+        _pid, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - began
+        process.stdout.close()
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            errors.seek(0)
+            raise RuntimeError(f"child failed ({process.returncode}):\n{errors.read()}")
+    return Child(stdout, spawned_at, seconds, usage.ru_maxrss / 1024)  # KiB on Linux
+
+
+def generate_demo(folder: Path, scale: str = "small") -> Child:
+    """Write the demo workspace into ``folder`` the way a user would: ``worthit demo``."""
+    return run_python(["-m", "worthit", "--workspace", str(folder), "demo", "--scale", scale])
+
+
+def summary(runs: Sequence[float], unit: str = "s", digits: int = 3) -> str:
+    """``median X s (runs: a, b, c)``."""
+    every = ", ".join(f"{run:.{digits}f}" for run in runs)
+    return f"median {statistics.median(runs):.{digits}f} {unit} (runs: {every})"
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
+    """A plain text table, numbers right-aligned."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    numeric = [all(_is_number(row[i]) for row in cells[1:]) for i in range(len(headers))]
+    lines = []
+    for index, row in enumerate(cells):
+        lines.append("  ".join(c.rjust(w) if n else c.ljust(w)
+                               for c, w, n in zip(row, widths, numeric, strict=True)).rstrip())
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text.replace(",", "").rstrip("s%"))
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,160 @@
+"""Cold start: from spawning ``worthit`` to the first painted main window, and on to the
+Overview page's first figures. Goal: first paint within 1.5 s, without pandas, pyqtgraph or
+boto3 loaded by then.
+
+Each run spawns a fresh ``python -c`` (QT_QPA_PLATFORM=offscreen, WORTHIT_HOME on a demo
+workspace generated once beforehand) that does what ``worthit`` with no verb does (the CLI
+module and its parser, ``resolve``/``ensure``, ``application()``, ``MainWindow``, ``show``)
+with an event filter that notes the window's first Paint event and a slot on the Overview
+page's ``loaded`` signal. The child prints its ``time.time()`` at both moments, so the
+parent reports spawn→paint (the whole process, interpreter start-up included) next to the
+child's own ``perf_counter`` from the top of its code (imports onward). A meta-path hook in
+the child records who first imports each heavy module, on which thread, and when.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from _common import generate_demo, parser, run_python, summary, table
+
+HEAVY = ("pandas", "pyqtgraph", "boto3", "numpy")
+TIMEOUT_S = 60
+
+CHILD = r"""
+import time
+T0, W0 = time.perf_counter(), time.time()
+import sys, threading, json
+
+HEAVY = {heavy!r}
+first_import = {{}}
+
+class Spy:
+    # Notes the first import of each heavy module: when, on which thread, the module
+    # whose import statement asked for it and the innermost worthit module on the stack.
+    def find_spec(self, name, path=None, target=None):
+        if name in HEAVY and name not in first_import:
+            frame, via, by = sys._getframe(1), None, "-"
+            while frame is not None:
+                module = frame.f_globals.get("__name__", "")
+                if via is None and not module.startswith(("importlib", "_frozen_importlib")):
+                    via = module
+                if module.startswith("worthit"):
+                    by = f"{{module}}:{{frame.f_lineno}}"
+                    break
+                frame = frame.f_back
+            first_import[name] = {{"at": time.perf_counter() - T0, "by": by, "via": via,
+                                  "thread": threading.current_thread().name}}
+        return None
+
+sys.meta_path.insert(0, Spy())
+
+import worthit.cli as cli
+from worthit.workspace import ensure, resolve
+
+cli.parser().parse_args([])
+workspace = ensure(resolve(None))
+from worthit.ui.app import application
+from worthit.ui.main_window import MainWindow
+from PySide6.QtCore import QEvent, QObject, QTimer
+
+T_IMPORTS = time.perf_counter()
+app = application()
+marks = {{}}
+
+def done():
+    if "paint" in marks and "loaded" in marks:
+        app.quit()
+
+class FirstPaint(QObject):
+    def eventFilter(self, watched, event):
+        if event.type() == QEvent.Type.Paint and "paint" not in marks:
+            marks["paint"] = (time.perf_counter() - T0, time.time())
+            marks["heavy_at_paint"] = [m for m in HEAVY if m in sys.modules]
+            QTimer.singleShot(0, done)
+        return False
+
+window = MainWindow(workspace)
+T_WINDOW = time.perf_counter()
+spy = FirstPaint()
+window.installEventFilter(spy)
+
+def loaded():
+    marks.setdefault("loaded", (time.perf_counter() - T0, time.time()))
+    done()
+
+window.pages["overview"].loaded.connect(loaded)
+window.pages["overview"].failed.connect(lambda message: (print(message, file=sys.stderr),
+                                                          app.exit(3)))
+QTimer.singleShot({timeout} * 1000, lambda: app.exit(4))
+window.show()
+T_SHOWN = time.perf_counter()
+code = app.exec()
+if code:
+    sys.exit(code)
+print(json.dumps({{"w0": W0, "imports": T_IMPORTS - T0, "window": T_WINDOW - T0,
+                   "shown": T_SHOWN - T0, "paint": marks["paint"], "loaded": marks["loaded"],
+                   "heavy_at_paint": marks["heavy_at_paint"], "first_import": first_import}}))
+"""
+
+
+def one_run(workspace: Path) -> dict[str, Any]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": str(workspace)}
+    child = run_python(["-c", CHILD.format(heavy=HEAVY, timeout=TIMEOUT_S)], env=env)
+    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
+    result["spawn_to_code"] = result["w0"] - child.spawned_at
+    result["spawn_to_paint"] = result["paint"][1] - child.spawned_at
+    result["spawn_to_loaded"] = result["loaded"][1] - child.spawned_at
+    result["process"] = child.seconds
+    return result
+
+
+def main() -> int:
+    args = parser(__doc__).parse_args()
+    with tempfile.TemporaryDirectory(prefix="worthit-bench-") as folder:
+        workspace = Path(folder)
+        generate_demo(workspace)
+        one_run(workspace)  # not counted: warms the page cache, as a second launch would
+        runs = [one_run(workspace) for _ in range(args.repeat)]
+
+    print(f"Cold start, {args.repeat} run(s), goal: first paint ≤ 1.5 s, "
+          "no pandas/pyqtgraph/boto3 at first paint\n")
+    rows = []
+    for number, run in enumerate(runs, start=1):
+        heavy = ", ".join(run["heavy_at_paint"]) or "none"
+        rows.append((number, f"{run['spawn_to_paint']:.3f}", f"{run['spawn_to_loaded']:.3f}",
+                     heavy))
+    print(table(("run", "spawn→first paint s", "spawn→overview loaded s",
+                 "heavy modules at first paint"), rows))
+    print()
+    for label, key in (("spawn → code starts (interpreter, site)", "spawn_to_code"),
+                       ("code → imports done", "imports"),
+                       ("code → MainWindow built", "window"),
+                       ("code → show() returned", "shown")):
+        print(f"{label:<42} {summary([run[key] for run in runs])}")
+    print(f"{'code → first paint (interpreter+imports)':<42} "
+          f"{summary([run['paint'][0] for run in runs])}")
+    print(f"{'spawn → first paint':<42} {summary([run['spawn_to_paint'] for run in runs])}")
+    print(f"{'spawn → overview loaded':<42} {summary([run['spawn_to_loaded'] for run in runs])}")
+    print(f"{'spawn → process exit':<42} {summary([run['process'] for run in runs])}")
+    print("\nFirst import of each heavy module (last run; seconds after the code starts):")
+    last = runs[-1]["first_import"]
+    print(table(("module", "at s", "thread", "imported by", "worthit code that led there"),
+                [(name, f"{last[name]['at']:.3f}", last[name]["thread"], last[name]["via"],
+                  last[name]["by"])
+                 if name in last else (name, "-", "-", "-", "never imported")
+                 for name in HEAVY]))
+    paint = statistics.median(run["spawn_to_paint"] for run in runs)
+    verdict = "meets" if paint <= 1.5 else "misses"
+    print(f"\nMedian spawn→first paint {paint:.3f} s {verdict} the 1.5 s goal.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

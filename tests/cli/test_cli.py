@@ -1,0 +1,104 @@
+"""The ``worthit`` command, run as a user runs it: a real process on a real workspace."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from tests.conftest import DEMO_END
+
+from worthit import __version__
+from worthit.analysis.overview import overview
+from worthit.core.periods import Period
+from worthit.workspace import Workspace
+
+
+def worthit(*args: str, home: Path | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    if home is not None:
+        env["WORTHIT_HOME"] = str(home)
+    return subprocess.run([sys.executable, "-m", "worthit", *args], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
+
+
+def test_version() -> None:
+    result = worthit("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"worthit {__version__}"
+
+
+def test_report_overview_json_matches_the_analysis(demo_workspace: Workspace) -> None:
+    result = worthit("--workspace", str(demo_workspace.folder), "report", "overview",
+                     "--from", "2026-10-01", "--to", "2026-10-31", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    with demo_workspace.open() as cache:
+        expected = overview(cache, Period(dt.date(2026, 10, 1), dt.date(2026, 10, 31)))
+    assert data["total_effective_cost"] == round(expected.total, 2)
+    assert data["previous_period"] == {"from": "2026-09-01", "to": "2026-09-30"}
+    assert data["data_through"] == DEMO_END.isoformat()
+    assert set(data) >= {"period", "currency", "month_to_date", "ai", "by_provider", "movers",
+                         "tokens", "change", "change_pct"}
+
+
+def test_report_overview_csv_sums_to_the_total(demo_workspace: Workspace) -> None:
+    result = worthit("--workspace", str(demo_workspace.folder), "report", "overview",
+                     "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len({r["day"] for r in rows}) == 30
+    as_json = json.loads(worthit("--workspace", str(demo_workspace.folder), "report",
+                                 "overview", "--format", "json").stdout)
+    assert sum(float(r["effective_cost"]) for r in rows) == pytest.approx(
+        as_json["total_effective_cost"], abs=0.01)
+
+
+def test_report_table_is_readable(demo_workspace: Workspace) -> None:
+    result = worthit("--workspace", str(demo_workspace.folder), "report", "overview")
+    assert result.returncode == 0, result.stderr
+    assert "Total spend" in result.stdout
+    assert "Top movers" in result.stdout
+    assert "Anthropic" in result.stdout
+
+
+def test_a_bad_date_is_refused_with_a_clear_message(demo_workspace: Workspace) -> None:
+    result = worthit("--workspace", str(demo_workspace.folder), "report", "overview",
+                     "--from", "2026-13-01")
+    assert result.returncode == 2
+    assert "'2026-13-01' is not a date of the form YYYY-MM-DD" in result.stderr
+
+
+def test_screenshot_command_writes_a_png(demo_workspace: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "shots" / "overview.png"
+    result = worthit("--workspace", str(demo_workspace.folder), "screenshot", "overview",
+                     "--out", str(out), "--size", "1000x700")
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert out.stat().st_size > 20_000  # a populated page, not an empty frame
+
+
+def test_first_use_creates_the_demo_workspace(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    result = worthit("report", "overview", "--format", "json", home=home)
+    assert result.returncode == 0, result.stderr
+    assert (home / "worthit.sqlite").is_file()
+    assert json.loads(result.stdout)["total_effective_cost"] > 0
+
+
+def test_demo_command_honours_seed_and_end(tmp_path: Path) -> None:
+    folder = tmp_path / "ws"
+    result = worthit("--workspace", str(folder), "demo", "--seed", "3", "--end", "2026-01-31")
+    assert result.returncode == 0, result.stderr
+    assert "2026-01-31" in result.stdout
+    with Workspace(folder).open() as cache:
+        assert cache.data_range() == (dt.date(2025, 1, 1), dt.date(2026, 1, 31))
+        assert cache.get_meta("demo.seed") == "3"
+    shutil.rmtree(folder)

@@ -1,0 +1,144 @@
+"""The main window on the demo workspace, driven as a user would (pytest-qt, offscreen)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtGui import QGuiApplication, QPalette
+from pytestqt.qtbot import QtBot
+from tests.conftest import DEMO_END
+
+from worthit.analysis.overview import overview
+from worthit.core.money import money
+from worthit.core.periods import Period, Preset, preset_period
+from worthit.ui import theme
+from worthit.ui.app import application
+from worthit.ui.main_window import MainWindow
+from worthit.ui.views.overview import OverviewPage
+from worthit.workspace import Workspace
+
+
+@pytest.fixture
+def window(qtbot: QtBot, demo_workspace: Workspace) -> Iterator[MainWindow]:
+    application()
+    win = MainWindow(demo_workspace)
+    qtbot.addWidget(win)
+    page = win.pages["overview"]
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        win.show()
+    yield win
+
+
+def _expected(workspace: Workspace, period: Period) -> float:
+    with workspace.open() as cache:
+        return overview(cache, period).total
+
+
+def test_opens_on_the_overview_of_the_last_30_days(
+    window: MainWindow, demo_workspace: Workspace
+) -> None:
+    page = window.current_page
+    assert isinstance(page, OverviewPage)
+    assert window.period_bar.period() == preset_period(Preset.LAST_30, DEMO_END)
+    expected = _expected(demo_workspace, window.period_bar.period())
+    assert page.total.value.text() == money(expected)
+    assert page.total.note.text().endswith("vs previous period")
+    assert "Demo workspace" in window.windowTitle()
+    assert f"data through {DEMO_END.isoformat()}" in window.freshness.text()
+    # Only working pages are listed, each with its title.
+    titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert titles == [p.title for p in window.pages.values()]
+
+
+def test_switching_the_period_changes_figures_and_chart(
+    qtbot: QtBot, window: MainWindow, demo_workspace: Workspace
+) -> None:
+    page: OverviewPage = window.current_page  # type: ignore[assignment]
+    before_total = page.total.value.text()
+    before_days = len(page.spend_chart._starts)
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        window.period_bar.set_preset(Preset.LAST_90)
+    period = preset_period(Preset.LAST_90, DEMO_END)
+    assert page.total.value.text() == money(_expected(demo_workspace, period))
+    assert page.total.value.text() != before_total
+    assert len(page.spend_chart._starts) == 90 != before_days
+    # The stacked chart holds exactly the period's spend.
+    drawn = sum(float(np.sum(v)) for v in page.spend_chart._series.values())
+    assert drawn == pytest.approx(_expected(demo_workspace, period), abs=0.01)
+
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        window.period_bar.set_preset(Preset.LAST_12_MONTHS)
+    assert page.spend_chart._granularity == "week"
+    assert page.spend_title.text().startswith("Spend over time by provider, per week")
+
+
+def test_a_custom_range_is_followed(qtbot: QtBot, window: MainWindow,
+                                    demo_workspace: Workspace) -> None:
+    page: OverviewPage = window.current_page  # type: ignore[assignment]
+    period = Period(dt.date(2026, 3, 1), dt.date(2026, 3, 31))
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        window.period_bar.set_range(period)
+    assert window.period_bar.preset.currentData() is Preset.CUSTOM
+    assert window.period_bar.start.isVisible()
+    assert page.total.value.text() == money(_expected(demo_workspace, period))
+    assert page.result is not None
+    assert page.result.previous == Period(dt.date(2026, 2, 1), dt.date(2026, 2, 28))
+
+
+def test_hovering_the_chart_reads_out_the_day(qtbot: QtBot, window: MainWindow) -> None:
+    page: OverviewPage = window.current_page  # type: ignore[assignment]
+    chart = page.spend_chart
+    view = chart.plot.viewport()
+    centre = QPoint(view.width() // 2, view.height() // 2)
+    qtbot.mouseMove(view, centre)
+    qtbot.mouseMove(view, centre + QPoint(5, 0))
+    qtbot.waitUntil(lambda: chart.readout.text().strip() != "", timeout=5_000)
+    text = chart.readout.text()
+    day = text.split()[0]
+    assert dt.date.fromisoformat(day) in window.period_bar.period()
+    for provider in chart._series:
+        assert provider in text
+
+
+def test_movers_model_is_a_sound_qt_model(window: MainWindow, qtmodeltester) -> None:
+    page: OverviewPage = window.current_page  # type: ignore[assignment]
+    assert page.movers_model.rowCount() > 0
+    qtmodeltester.check(page.movers_model)
+    # Raw values sort numerically, not as text.
+    proxy = page.movers.model()
+    proxy.sort(4, Qt.SortOrder.DescendingOrder)
+    changes = [proxy.index(r, 4).data(Qt.ItemDataRole.UserRole) for r in range(proxy.rowCount())]
+    assert changes == sorted(changes, reverse=True)
+
+
+def test_reload_shortcut_recomputes(qtbot: QtBot, window: MainWindow) -> None:
+    page = window.current_page
+    window.activateWindow()
+    with qtbot.waitSignal(page.loaded, timeout=30_000):
+        qtbot.keyClick(window, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+
+
+def _window_colour() -> str:
+    return application().palette().color(QPalette.ColorRole.Window).name().upper()
+
+
+def test_appearance_follows_the_os_colour_scheme(qtbot: QtBot, window: MainWindow) -> None:
+    """The offscreen platform cannot change its scheme, so the OS's notification is sent
+    by hand: everything after it (palette, charts) is the app's own doing."""
+    hints = QGuiApplication.styleHints()
+    page: OverviewPage = window.current_page  # type: ignore[assignment]
+    background = page.spend_chart.plot.backgroundBrush
+    try:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert _window_colour() == theme.DARK.background.upper()
+        qtbot.waitUntil(lambda: background().color().name().upper()
+                        == theme.DARK.surface.upper(), timeout=5_000)
+    finally:
+        hints.colorSchemeChanged.emit(Qt.ColorScheme.Light)
+    assert _window_colour() == theme.LIGHT.background.upper()
+    qtbot.waitUntil(lambda: background().color().name().upper() == theme.LIGHT.surface.upper(),
+                    timeout=5_000)
