@@ -47,8 +47,12 @@ def parser() -> argparse.ArgumentParser:
     root.add_argument("--workspace", metavar="DIR",
                       help="workspace folder (default: $WORTHIT_HOME, else the demo workspace)")
     verbs = root.add_subparsers(dest="verb", metavar="COMMAND")
+    # --workspace may also follow the verb (worthit demo --workspace DIR).
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--workspace", metavar="DIR", default=argparse.SUPPRESS,
+                        help="workspace folder")
 
-    demo = verbs.add_parser("demo", help="(re)generate the demo workspace")
+    demo = verbs.add_parser("demo", help="(re)generate the demo workspace", parents=[common])
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--end", type=_date, help="last day of data (default: yesterday)")
     demo.add_argument("--scale", choices=("small", "large"), default="small",
@@ -56,13 +60,14 @@ def parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-leaks", action="store_true",
                       help="a clean control workspace without the planted leaks")
 
-    report = verbs.add_parser("report", help="print a page's figures")
+    report = verbs.add_parser("report", help="print a page's figures", parents=[common])
     report.add_argument("page", choices=REPORT_PAGES)
     report.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
     report.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
-    shot = verbs.add_parser("screenshot", help="render a page offscreen to a PNG")
+    shot = verbs.add_parser("screenshot", help="render a page offscreen to a PNG",
+                            parents=[common])
     shot.add_argument("page", choices=SCREENSHOT_PAGES)
     shot.add_argument("--out", type=Path, required=True)
     shot.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH")

@@ -95,7 +95,7 @@ def test_first_use_creates_the_demo_workspace(tmp_path: Path) -> None:
 
 def test_demo_command_honours_seed_and_end(tmp_path: Path) -> None:
     folder = tmp_path / "ws"
-    result = worthit("--workspace", str(folder), "demo", "--seed", "3", "--end", "2026-01-31")
+    result = worthit("demo", "--workspace", str(folder), "--seed", "3", "--end", "2026-01-31")
     assert result.returncode == 0, result.stderr
     assert "2026-01-31" in result.stdout
     with Workspace(folder).open() as cache:

@@ -133,6 +133,7 @@ def movers(cache: Cache, period: Period, previous: Period) -> pd.DataFrame:
         frame = reads.compare_by(
             cache, (period.start, period.end), (previous.start, previous.end), dimension
         )
+        frame = frame.astype({"previous": float, "current": float})  # object when empty
         frame["change"] = frame["current"] - frame["previous"]
         frame = frame[frame["change"].abs() >= 0.005]
         ups = frame[frame["change"] > 0].nlargest(MOVERS_PER_SIDE, "change")

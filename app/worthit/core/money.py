@@ -10,7 +10,7 @@ SYMBOLS: Final[dict[str, str]] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": 
 def money(value: float, currency: str = "USD", *, cents: bool | None = None) -> str:
     """``$125,386`` (whole dollars from $1,000 up), ``$12.34`` below, ``−$5`` negative."""
     symbol = SYMBOLS.get(currency, "")
-    show_cents = abs(value) < 1000 if cents is None else cents
+    show_cents = round(abs(value), 2) < 1000 if cents is None else cents
     text = f"{abs(value):,.2f}" if show_cents else f"{abs(value):,.0f}"
     body = f"{symbol}{text}" if symbol else f"{text} {currency}"
     return f"−{body}" if value < 0 and text.strip("0.,") else body
@@ -18,28 +18,35 @@ def money(value: float, currency: str = "USD", *, cents: bool | None = None) -> 
 
 def money_short(value: float, currency: str = "USD") -> str:
     """``$1.2M``, ``$125k``, ``$950`` — for axes and tight spaces."""
-    symbol = SYMBOLS.get(currency, "")
-    sign = "−" if value < 0 else ""
-    value = abs(value)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if value >= limit:
-            scaled = value / limit
-            digits = 1 if scaled < 100 else 0
-            return f"{sign}{symbol}{scaled:.{digits}f}{suffix}"
-    return f"{sign}{symbol}{value:.0f}"
+    text = _short(abs(value), ((1e9, "B"), (1e6, "M"), (1e3, "k")))
+    sign = "−" if value < 0 and text.strip("0.") else ""
+    return f"{sign}{SYMBOLS.get(currency, '')}{text}"
 
 
 def count_short(value: float) -> str:
     """``43.7B``, ``21.7M``, ``950``."""
-    for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(value) >= limit:
-            scaled = value / limit
-            return f"{scaled:.1f}{suffix}" if abs(scaled) < 100 else f"{scaled:.0f}{suffix}"
-    return f"{value:.0f}"
+    text = _short(abs(value), ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")))
+    return f"−{text}" if value < 0 and text.strip("0.") else text
+
+
+def _short(value: float, units: tuple[tuple[float, str], ...]) -> str:
+    """A non-negative value in the largest unit it reaches, moving up one unit when
+    rounding would show 1000 of it (999.6 reads 1.0k, never 1000)."""
+    scale = [(1.0, ""), *reversed(units)]  # smallest first
+    index = max(i for i, (limit, _) in enumerate(scale) if value >= limit or i == 0)
+    while True:
+        limit, suffix = scale[index]
+        scaled = value / limit
+        digits = 1 if suffix and round(scaled, 1) < 100 else 0
+        if round(scaled, digits) < 1000 or index == len(scale) - 1:
+            return f"{scaled:.{digits}f}{suffix}"
+        index += 1
 
 
 def percent(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
+    """``12.5 %``; signed ``+12.5 %`` / ``−3.0 %``; ``–`` for no value."""
     if value is None:
         return "–"
-    text = f"{value * 100:+.{digits}f} %" if signed else f"{value * 100:.{digits}f} %"
+    shown = round(value * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
+    text = f"{shown:+.{digits}f} %" if signed else f"{shown:.{digits}f} %"
     return text.replace("-", "−")

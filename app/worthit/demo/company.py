@@ -63,6 +63,10 @@ def streams(leaks: bool) -> dict[str, Stream]:
             "document-search", "search", "gpt-4.1-mini", 70_000, 0.03, 0.6,
             BLOAT_FROM, 0, 0, 320, "proj_DocSearch01", "document-search",
             "key_DocSearchProd01"),
+        "docsearch-rewrite": Stream(
+            "document-search", "search", "amazon.nova-lite-v1:0", 70_000, 0.03, 0.6,
+            350, 0, 0, 60, PROD, "prod-ml",
+            "arn:aws:bedrock:us-east-1:210987654321:application-inference-profile/rewrite"),
         "docsearch-embed": Stream(
             "document-search", "search", "text-embedding-3-small", 150_000, 0.03, 0.6,
             900, 0, 0, 0, "proj_DocSearch01", "document-search", "key_DocSearchEmbed01"),

@@ -23,8 +23,11 @@ DIMENSIONS: Final[dict[str, str]] = {
     "service": f"COALESCE(service_name, '{NONE}')",
     "category": f"COALESCE(service_category, '{NONE}')",
     "model": "x_model",
-    "feature": f"COALESCE(json_extract(tags, '$.feature'), '{UNTAGGED}')",
-    "team": f"COALESCE(json_extract(tags, '$.team'), '{UNTAGGED}')",
+    # Tags are bill text: a value that is not JSON counts as untagged, never as an error.
+    "feature": f"COALESCE(CASE WHEN json_valid(tags) THEN json_extract(tags, '$.feature') END,"
+    f" '{UNTAGGED}')",
+    "team": f"COALESCE(CASE WHEN json_valid(tags) THEN json_extract(tags, '$.team') END,"
+    f" '{UNTAGGED}')",
     "account": f"COALESCE(sub_account_name, sub_account_id, '{NONE}')",
 }
 
