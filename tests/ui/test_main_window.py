@@ -73,7 +73,13 @@ def test_switching_the_period_changes_figures_and_chart(
     with qtbot.waitSignal(page.loaded, timeout=30_000):
         window.period_bar.set_preset(Preset.LAST_12_MONTHS)
     assert page.spend_chart._granularity == "week"
-    assert page.spend_title.text().startswith("Spend over time by provider, per week")
+    assert page.spend_title.text().startswith("Spend over time by provider, daily average by week")
+    # Weeks are drawn as daily averages: a partial last week does not dip.
+    period = preset_period(Preset.LAST_12_MONTHS, DEMO_END)
+    weekly_total = sum(float(np.sum(v)) for v in page.spend_chart._series.values())
+    assert weekly_total * 7 == pytest.approx(_expected(demo_workspace, period), rel=0.05)
+    # The previous twelve months start before the demo's data: no percentage is claimed.
+    assert page.total.note.text() == "previous period not fully in the data"
 
 
 def test_a_custom_range_is_followed(qtbot: QtBot, window: MainWindow,

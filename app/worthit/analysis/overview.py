@@ -46,6 +46,9 @@ class Overview:
     tokens_daily: pd.DataFrame  # day, input, cached_input, cache_write, output, requests
     movers: pd.DataFrame  # dimension, name, previous, current, change, change_pct
     currencies: list[str] = field(default_factory=list)
+    #: False when the previous period starts before the first day with data, so a
+    #: change against it would compare with a partial period.
+    previous_complete: bool = True
 
     @property
     def change(self) -> float:
@@ -53,7 +56,9 @@ class Overview:
 
     @property
     def change_pct(self) -> float | None:
-        return None if self.previous_total == 0 else self.change / self.previous_total
+        if self.previous_total == 0 or not self.previous_complete:
+            return None
+        return self.change / self.previous_total
 
     @property
     def ai_share(self) -> float | None:
@@ -82,6 +87,7 @@ class Overview:
             "previous_total_effective_cost": round(self.previous_total, 2),
             "change": round(self.change, 2),
             "change_pct": None if self.change_pct is None else round(self.change_pct, 4),
+            "previous_period_complete": self.previous_complete,
             "month_to_date": None if mtd is None else {
                 "month": mtd.month,
                 "through": mtd.through.isoformat(),
@@ -169,4 +175,5 @@ def overview(cache: Cache, period: Period) -> Overview:
         tokens_daily=reads.daily_tokens(cache, period.start, period.end),
         movers=movers(cache, period, previous),
         currencies=currencies,
+        previous_complete=data is not None and previous.start >= data[0],
     )

@@ -43,9 +43,11 @@ def pivot(
     value: str = "cost",
     key: str | None = "key",
     granularity: str | None = None,
+    per_day: bool = False,
 ) -> Series:
     """``frame`` has a ``day`` column (ISO text), an optional ``key`` and ``value``.
-    Weeks start on Monday; the first and last weeks may be partial."""
+    Weeks start on Monday; the first and last weeks may be partial, so a chart asks for
+    ``per_day`` (each week's daily average), which a partial week does not bend down."""
     import pandas as pd
 
     granularity = granularity or granularity_for(start, end)
@@ -58,7 +60,8 @@ def pivot(
     table = table.reindex(days, fill_value=0.0).fillna(0.0)
     if granularity == "week":
         week = table.index - pd.to_timedelta(table.index.day_of_week, unit="D")
-        table = table.groupby(week).sum()
+        grouped = table.groupby(week)
+        table = grouped.mean() if per_day else grouped.sum()
     order = table.sum().sort_values(ascending=False).index
     starts = [stamp.date() for stamp in table.index]
     return Series(

@@ -71,8 +71,9 @@ class OverviewPage(Page):
         lower = QHBoxLayout()
         lower.setSpacing(16)
         movers = QVBoxLayout()
-        movers.addWidget(QLabel("Top movers against the previous period",
-                                objectName="SectionTitle"))
+        self.movers_title = QLabel("Top movers against the previous period",
+                                   objectName="SectionTitle")
+        movers.addWidget(self.movers_title)
         self.movers_model = RecordsModel([
             Column("Kind", "dimension", str.capitalize),
             Column("Name", "name"),
@@ -145,12 +146,18 @@ class OverviewPage(Page):
         self._ensure_charts()
         cur = result.currency
         change = result.change_pct
+        if not result.previous_complete:
+            note = "previous period not fully in the data"
+        elif change is None:
+            note = "no spend in the period before"
+        else:
+            note = f"{percent(change, signed=True)} vs previous period"
         self.total.show_figure(
-            money(result.total, cur),
-            f"{percent(change, signed=True)} vs previous period"
-            if change is not None else "no spend in the period before",
-            None if change is None else ("bad" if change > 0 else "good"),
-        )
+            money(result.total, cur), note,
+            None if change is None else ("bad" if change > 0 else "good"))
+        self.movers_title.setText(
+            "Top movers against the previous period" if result.previous_complete
+            else "Top movers (the previous period is only partly in the data)")
         self.total.setToolTip(
             f"Effective cost (after discounts) from {result.period.label()}.\n"
             f"Previous period {result.previous.label()}: {money(result.previous_total, cur)}.")
@@ -169,24 +176,27 @@ class OverviewPage(Page):
         self.requests.show_figure(count_short(totals["requests"]), "to AI models")
 
         p = result.period
-        spend = pivot(result.by_provider_daily, p.start, p.end)
+        spend = pivot(result.by_provider_daily, p.start, p.end, per_day=True)
         self.spend_title.setText(
-            f"Spend over time by provider, per {spend.granularity} ({cur})")
+            f"Spend over time by provider, per day ({cur})" if spend.granularity == "day"
+            else f"Spend over time by provider, daily average by week ({cur})")
         self.spend_chart.show_series(
             spend.starts, spend.values, {k: theme.provider_colour(k) for k in spend.values},
             stacked=True, granularity=spend.granularity)
         tokens = pivot(
             result.tokens_daily.melt(id_vars="day", value_vars=list(TOKEN_SERIES),
                                      var_name="key", value_name="tokens"),
-            p.start, p.end, value="tokens", granularity=spend.granularity)
+            p.start, p.end, value="tokens", granularity=spend.granularity, per_day=True)
         named = {TOKEN_SERIES[k]: v for k, v in tokens.values.items()}
         colours = dict(zip(named, theme.SERIES_COLOURS, strict=False))
-        self.tokens_title.setText(f"Tokens per {tokens.granularity}")
+        by_week = tokens.granularity == "week"
+        self.tokens_title.setText("Tokens per day" + (", weekly average" if by_week else ""))
         self.tokens_chart.show_series(tokens.starts, named, colours, stacked=False,
                                       granularity=tokens.granularity)
         requests = pivot(result.tokens_daily, p.start, p.end, value="requests", key=None,
-                         granularity=spend.granularity)
-        self.requests_title.setText(f"AI requests per {requests.granularity}")
+                         granularity=spend.granularity, per_day=True)
+        self.requests_title.setText(
+            "AI requests per day" + (", weekly average" if by_week else ""))
         self.requests_chart.show_series(
             requests.starts, {"Requests": requests.values["requests"]},
             {"Requests": theme.colours().accent}, stacked=False,
