@@ -211,7 +211,9 @@ def test_parse_date_round_trips_isoformat(day: dt.date) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["", "   ", "2023-02-29", "2024-13-01", "2024-1-5", "2024-01", "15/01/2024", "soon"]
+    "text",
+    ["", "   ", "2023-02-29", "2024-13-01", "2024-1-5", "2024-01", "15/01/2024", "soon",
+     "20240115", "2024-W03-1"],
 )
 def test_parse_date_rejects_with_a_user_error_naming_the_input(text: str) -> None:
     with pytest.raises(UserError) as caught:

@@ -86,8 +86,12 @@ def month_end(day: dt.date) -> dt.date:
 
 
 def parse_date(text: str, *, what: str = "date") -> dt.date:
-    """An ISO date (YYYY-MM-DD) or a clear :class:`UserError`."""
+    """An ISO date (YYYY-MM-DD) or a clear :class:`UserError`. Python's own parser also
+    takes ``20240115`` and week dates; a user who typed those meant something else."""
+    value = text.strip()
     try:
-        return dt.date.fromisoformat(text.strip())
+        if len(value) != 10 or value[4] != "-" or value[7] != "-":
+            raise ValueError(value)
+        return dt.date.fromisoformat(value)
     except ValueError:
         raise UserError(f"The {what} {text!r} is not a date of the form YYYY-MM-DD.") from None
