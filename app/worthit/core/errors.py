@@ -11,7 +11,8 @@ class UserError(Exception):
 class BadInput(UserError):
     """Input that Worthit refuses, with where it was found.
 
-    The message names the file, line and column (or the API and its answer)."""
+    The message names the file, line and column (or the API and its answer). A column is
+    a header name in tabular files and a character position (from 1) in text ones."""
 
     def __init__(
         self,
@@ -19,7 +20,7 @@ class BadInput(UserError):
         *,
         file: str | None = None,
         line: int | None = None,
-        column: str | None = None,
+        column: str | int | None = None,
     ) -> None:
         self.file, self.line, self.column = file, line, column
         where = ", ".join(
@@ -27,7 +28,8 @@ class BadInput(UserError):
             for part in (
                 file,
                 f"line {line}" if line is not None else None,
-                f"column {column!r}" if column is not None else None,
+                (f"column {column}" if isinstance(column, int) else f"column {column!r}")
+                if column is not None else None,
             )
             if part
         )

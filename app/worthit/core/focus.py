@@ -51,6 +51,26 @@ CHARGE_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
 
 CHARGE_COLUMN_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in CHARGE_COLUMNS)
 
+#: What allocation rules can match on. Every distinct combination is one row of
+#: ``charge_keys``, and each charge points at its key (``x_key_id``), so rules are evaluated
+#: once per key rather than once per charge. Vendor usage carries the API key id as its
+#: ``resource_id``.
+KEY_COLUMNS: Final[tuple[str, ...]] = (
+    "provider_name",
+    "billing_account_id",
+    "sub_account_id",
+    "sub_account_name",
+    "service_category",
+    "service_name",
+    "region_id",
+    "resource_id",
+    "resource_type",
+    "x_usage_type",
+    "charge_category",
+    "x_model",
+    "tags",
+)
+
 TOKEN_COLUMNS: Final[tuple[str, ...]] = (
     "x_input_tokens",
     "x_cached_input_tokens",

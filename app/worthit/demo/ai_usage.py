@@ -46,6 +46,7 @@ class Stream:
     api_key: str
     batch: bool = False
     env: str = "prod"
+    cost_center: str | None = None  # the only tag of an otherwise untagged stream
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,7 +113,7 @@ def bill(days: StreamDays, ledger: Ledger) -> None:
         "resource_type": "Inference profile" if price.provider == "AWS" else "API key",
         "x_model": stream.model,
         "consumed_unit": "Tokens",
-        "tags": tags(stream.team, stream.feature, stream.env),
+        "tags": tags(stream.team, stream.feature, stream.env, stream.cost_center),
         "x_batch": int(stream.batch),
     }
     first = True

@@ -21,6 +21,9 @@ from worthit.demo.catalog import (
 from worthit.demo.infra import PROD, RESEARCH, SHARED, Bucket, Machine
 from worthit.demo.ledger import Calendar, Ledger
 
+#: The only tag on the research sandbox's Bedrock traffic: tagged, yet no team.
+RESEARCH_COST_CENTER = "rnd-410"
+
 #: Where the planted leaks sit, in days before the end date (0 = the end date).
 RUNAWAY_DAYS_AGO = (19, 18, 17)
 RUNAWAY_FACTOR = 6.0
@@ -82,17 +85,20 @@ def streams(leaks: bool) -> dict[str, Stream]:
             "eval-nightly", "ml-platform", "gpt-4.1", 28_000, 0.02, 1.0,
             3_200, 0, 0, 480, "proj_EvalHarness01", "eval-harness", "key_EvalNightly01",
             batch=not leaks, env="eval"),
-        # Untagged (in the leaky demo): a research sandbox and a playground project.
+        # No team (in the leaky demo): a research sandbox tagged only with its cost centre,
+        # and an untagged playground project.
         "sandbox-bedrock": Stream(
             None if leaks else "model-training", None if leaks else "ml-platform",
             "anthropic.claude-sonnet-4-5-20250929-v1:0", 3_000, 0.02, 0.4,
             3_000, 0, 0, 600, RESEARCH, "research-sandbox",
-            "arn:aws:bedrock:us-east-1:345678901234:inference-profile/us.anthropic.claude"),
+            "arn:aws:bedrock:us-east-1:345678901234:inference-profile/us.anthropic.claude",
+            env="research", cost_center=RESEARCH_COST_CENTER if leaks else None),
         "playground": Stream(
             None if leaks else "analytics-copilot", None if leaks else "devex",
             "gpt-4.1", 1_500, 0.02, 0.3, 2_000, 0, 0, 500, "proj_Playground01",
             "playground", "key_Playground01"),
     }
+
 
 
 def ai(cal: Calendar, rng: np.random.Generator, ledger: Ledger, bill: Bill, leaks: bool) -> None:

@@ -17,18 +17,22 @@ import numpy as np
 import pandas as pd
 
 from worthit.core.periods import add_months
+from worthit.core.rules import read_rules_file
 from worthit.demo import company, truth
 from worthit.demo.ai_usage import hourly_profile
 from worthit.demo.catalog import PRICES_AS_OF, SOURCE_ID
 from worthit.demo.company import Bill
 from worthit.demo.ledger import Calendar, Ledger
 from worthit.demo.planted import PlantedLeak
+from worthit.paths import resource
 from worthit.store.cache import CACHE_FILE, Cache
+from worthit.store.rules import save_rules
 from worthit.workspace import Workspace
 
 DEFAULT_SEED = 7
 SCALES = {"small": 24, "large": 5_000}  # long-tail resources; large ≈ 2 million rows
 HOURLY_DAYS = 35
+DEMO_RULES = resource("demo", "allocation-rules.yaml")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,7 @@ def generate_demo(
                 "source_id": SOURCE_ID, "kind": "demo", "name": "Demo workspace",
                 "settings": json.dumps({"seed": seed, "scale": scale, "leaks": leaks}),
                 "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        save_rules(cache, read_rules_file(DEMO_RULES))
         cache.set_meta({
             "workspace.name": "Demo workspace" if leaks else "Demo workspace (control)",
             "demo.seed": str(seed),

@@ -46,10 +46,13 @@ class Calendar:
         return mask
 
 
-def tags(team: str | None, feature: str | None, env: str = "prod") -> str:
-    """The tag JSON of a tagged resource, or '{}' for an untagged one."""
+def tags(team: str | None, feature: str | None, env: str = "prod",
+         cost_center: str | None = None) -> str:
+    """The tag JSON of a tagged resource, or '{}' for an untagged one. A resource with a
+    cost centre but no team is tagged, yet says nothing a team-based rule can use."""
     if team is None and feature is None:
-        return "{}"
+        return "{}" if cost_center is None else json.dumps(
+            {"cost-center": cost_center, "env": env}, sort_keys=True)
     return json.dumps({"team": team, "feature": feature, "env": env}, sort_keys=True)
 
 

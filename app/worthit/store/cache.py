@@ -10,13 +10,14 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import operator
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from worthit.core.errors import BadInput, UserError
-from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
 from worthit.store.schema import MIGRATIONS
 
 if TYPE_CHECKING:
@@ -25,9 +26,44 @@ if TYPE_CHECKING:
 
 CACHE_FILE = "worthit.sqlite"
 _INSERT_CHARGES = (
-    f"INSERT INTO charges ({', '.join(CHARGE_COLUMN_NAMES)}) "
-    f"VALUES ({', '.join('?' for _ in CHARGE_COLUMN_NAMES)})"
+    f"INSERT INTO charges ({', '.join(CHARGE_COLUMN_NAMES)}, x_key_id) "
+    f"VALUES ({', '.join('?' for _ in CHARGE_COLUMN_NAMES)}, ?)"
 )
+_KEY_OF = operator.itemgetter(*(CHARGE_COLUMN_NAMES.index(c) for c in KEY_COLUMNS))
+_INSERT_KEY = (
+    f"INSERT INTO charge_keys (key_id, {', '.join(KEY_COLUMNS)}) "
+    f"VALUES (?, {', '.join('?' for _ in KEY_COLUMNS)})"
+)
+#: Bumped by every write to ``charges``, so readers can tell a cached result is stale.
+REVISION_KEY = "charges.revision"
+
+
+class _Keys:
+    """The ``charge_keys`` of one write transaction: looks up each row's key id, minting
+    new keys as they appear (written before the charges that point at them)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.ids: dict[tuple[Any, ...], int] = {
+            tuple(row[1:]): row[0]
+            for row in conn.execute(f"SELECT key_id, {', '.join(KEY_COLUMNS)} FROM charge_keys")
+        }
+        self.next_id = max(self.ids.values(), default=0) + 1
+        self.new: list[tuple[Any, ...]] = []
+        self.conn = conn
+
+    def of(self, row: Sequence[Any]) -> int:
+        key = _KEY_OF(row)
+        found = self.ids.get(key)
+        if found is None:
+            found = self.ids[key] = self.next_id
+            self.next_id += 1
+            self.new.append((found, *key))
+        return found
+
+    def flush(self) -> None:
+        if self.new:
+            self.conn.executemany(_INSERT_KEY, self.new)
+            self.new = []
 
 
 class Cache:
@@ -135,6 +171,7 @@ class Cache:
                 "AND charge_period_start BETWEEN ? AND ?",
                 (source_id, first, last),
             )
+            keys = _Keys(conn)
             batch: list[Sequence[Any]] = []
             for number, row in enumerate(rows, start=1):
                 if row[0] != source_id or not (
@@ -144,15 +181,27 @@ class Cache:
                         f"charge {number} is for source {row[0]!r} on {row[1]!r}, outside "
                         f"source {source_id!r} from {first} to {last}"
                     )
-                batch.append(row)
+                batch.append((*row, keys.of(row)))
                 if len(batch) >= batch_size:
+                    keys.flush()
                     conn.executemany(_INSERT_CHARGES, batch)
                     written += len(batch)
                     batch = []
+            keys.flush()
             if batch:
                 conn.executemany(_INSERT_CHARGES, batch)
                 written += len(batch)
+            conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, 1) "
+                "ON CONFLICT (key) DO UPDATE SET value = value + 1",
+                (REVISION_KEY,),
+            )
         return written
+
+    @property
+    def revision(self) -> int:
+        """How many times charges were written; changes whenever any charge does."""
+        return int(self.get_meta(REVISION_KEY, "0") or 0)
 
     # -- reads ----------------------------------------------------------------------------
 

@@ -1,0 +1,623 @@
+"""Allocation: every dollar of a period under a team and a feature, or under Unallocated
+with the reason it is there.
+
+Rules run once per allocation key (a distinct combination of the attributes they can
+match, see ``charge_keys``), not once per charge, over columns factorised once; a period's
+cost per key is a ``bincount`` over an in-memory index of (day, key, cost) that is loaded
+once per revision of the charges. So a rule change re-runs only the matching, and a period
+switch only the sums.
+
+The tree is Team → Feature → Offering (provider and service, or provider and model for AI
+spend) → Resource. Invariants, checked by property tests: the leaves sum to the period's
+total; a charge is claimed by exactly one rule (the first enabled one that matches) or by
+none; the pieces of a split charge sum to the charge.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from worthit.core.focus import KEY_COLUMNS
+from worthit.core.periods import Period
+from worthit.core.rules import NO_FEATURE, TEXT_CONDITIONS, UNALLOCATED, Rule
+from worthit.store import reads
+from worthit.store.cache import Cache
+from worthit.store.rules import load_rules
+
+ROOT: Final[tuple[str, ...]] = ()
+ROOT_NAME: Final = "All spend"
+LEVELS: Final = ("team", "feature", "offering", "resource")
+TREND_POINTS: Final = 30
+NO_RESOURCE: Final = "(no resource id)"
+
+#: Why dollars are unallocated: reason -> (node name, explanation).
+REASONS: Final[dict[str, tuple[str, str]]] = {
+    "untagged": ("Untagged", "These charges carry no tags, and no rule claims them by "
+                             "account, service or resource."),
+    "no_rule": ("No rule matched", "These charges are tagged, but no rule maps their tags "
+                                   "(or anything else about them) to a team."),
+    "pool": ("Shared pool not split", "A rule marks these charges as shared cost but does "
+                                      "not split them, or its split found no direct spend "
+                                      "to follow in the period."),
+}
+REASON_OF_NAME: Final = {name: reason for reason, (name, _) in REASONS.items()}
+
+
+def shared_feature(rule: Rule) -> str:
+    """Where a split lands under a team when its target names no feature."""
+    return f"Shared: {rule.name}"
+
+
+# -- the in-memory index ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, eq=False)
+class ChargeIndex:
+    """Every charge as (day, key position, cost), sorted by day, plus the keys' columns
+    factorised for matching. Built once per revision of the cache's charges."""
+
+    path: str
+    revision: int
+    first_day: dt.date | None
+    day: np.ndarray  # int32 days since first_day, ascending
+    key: np.ndarray  # int32 position in ``keys``
+    cost: np.ndarray  # float64 effective cost
+    keys: pd.DataFrame  # key_id + KEY_COLUMNS, position = row number
+    currencies: tuple[str, ...]
+    codes: dict[str, tuple[np.ndarray, list[Any]]] = field(repr=False)
+    tag_dicts: list[dict[str, str]] = field(repr=False)  # per unique tags text
+    offering: np.ndarray = field(repr=False)  # label per key
+    resource: np.ndarray = field(repr=False)  # label per key
+
+    @property
+    def last_day(self) -> dt.date | None:
+        if self.first_day is None or not len(self.day):
+            return None
+        return self.first_day + dt.timedelta(days=int(self.day[-1]))
+
+    def _rows(self, start: dt.date, end: dt.date) -> slice:
+        if self.first_day is None:
+            return slice(0, 0)
+        low = (start - self.first_day).days
+        high = (end - self.first_day).days
+        return slice(int(np.searchsorted(self.day, low, "left")),
+                     int(np.searchsorted(self.day, high, "right")))
+
+    def per_key(self, start: dt.date, end: dt.date) -> np.ndarray:
+        """Each key's cost over the days ``start``..``end``."""
+        rows = self._rows(start, end)
+        return np.bincount(self.key[rows], weights=self.cost[rows], minlength=len(self.keys))
+
+    def per_key_buckets(self, start: dt.date, end: dt.date, buckets: int) -> np.ndarray:
+        """Each key's cost in ``buckets`` equal slices of the days (keys × buckets)."""
+        rows = self._rows(start, end)
+        days = (end - start).days + 1
+        offset = (start - self.first_day).days if self.first_day else 0
+        bucket = ((self.day[rows] - offset).astype(np.int64) * buckets) // days
+        flat = self.key[rows].astype(np.int64) * buckets + bucket
+        sums = np.bincount(flat, weights=self.cost[rows], minlength=len(self.keys) * buckets)
+        return sums.reshape(len(self.keys), buckets)
+
+    def has_tags(self) -> np.ndarray:
+        codes, _ = self.codes["tags"]
+        table = np.array([bool(d) for d in self.tag_dicts] + [False])
+        return table[codes]
+
+
+_INDEXES: dict[str, ChargeIndex] = {}
+_INDEX_LOCK = threading.Lock()
+
+
+def charge_index(cache: Cache) -> ChargeIndex:
+    """The cache's index, reused while its charges are unchanged (any thread)."""
+    path, revision = str(Path(cache.path).resolve()), cache.revision
+    with _INDEX_LOCK:
+        found = _INDEXES.get(path)
+    if found is not None and found.revision == revision:
+        return found
+    index = build_index(cache, path, revision)
+    with _INDEX_LOCK:
+        _INDEXES.clear()  # one workspace at a time; the memory goes with it
+        _INDEXES[path] = index
+    return index
+
+
+def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
+    keys = reads.charge_keys(cache)
+    position = np.full(int(keys["key_id"].max()) + 1 if len(keys) else 1, -1, np.int32)
+    position[keys["key_id"].to_numpy(np.int64)] = np.arange(len(keys), dtype=np.int32)
+    day_parts, key_parts, cost_parts = [], [], []
+    first: dt.date | None = None
+    for day_text, pairs in reads.charge_days(cache):
+        day = dt.date.fromisoformat(day_text)
+        first = first or day
+        pairs_array = np.array(pairs, dtype=np.float64).reshape(-1, 2)
+        day_parts.append(np.full(len(pairs_array), (day - first).days, np.int32))
+        key_parts.append(position[pairs_array[:, 0].astype(np.int64)])
+        cost_parts.append(np.nan_to_num(pairs_array[:, 1]))
+
+    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
+        return np.concatenate(parts) if parts else np.zeros(0, dtype)
+
+    codes: dict[str, tuple[np.ndarray, list[Any]]] = {}
+    for column in KEY_COLUMNS:
+        values, uniques = pd.factorize(keys[column].astype(object), use_na_sentinel=True)
+        codes[column] = (values, list(uniques))
+    tag_dicts = [_parse_tags(text) for text in codes["tags"][1]]
+    currencies = tuple(
+        row[0] for row in cache.rows("SELECT DISTINCT billing_currency FROM charges "
+                                     "WHERE billing_currency IS NOT NULL ORDER BY 1"))
+    return ChargeIndex(
+        path=path, revision=revision, first_day=first,
+        day=joined(day_parts, np.int32), key=joined(key_parts, np.int32),
+        cost=joined(cost_parts, np.float64), keys=keys, currencies=currencies,
+        codes=codes, tag_dicts=tag_dicts,
+        offering=_offering_labels(keys), resource=_resource_labels(keys),
+    )
+
+
+def _parse_tags(text: object) -> dict[str, str]:
+    """Tags are bill text: anything but a JSON object of scalars counts as no tags."""
+    try:
+        value = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        return {}
+    if not isinstance(value, dict):
+        return {}
+    return {str(k): str(v) for k, v in value.items()
+            if v is not None and not isinstance(v, dict | list) and str(v).strip()}
+
+
+def _offering_labels(keys: pd.DataFrame) -> np.ndarray:
+    provider = keys["provider_name"].fillna("(no provider)").astype(str)
+    service = keys["service_name"].fillna("(no service)").astype(str)
+    model = keys["x_model"]
+    what = service.where(model.isna(), model.astype(object))
+    return (provider + " · " + what.astype(str)).to_numpy(object)
+
+
+def _resource_labels(keys: pd.DataFrame) -> np.ndarray:
+    return keys["resource_id"].astype(object).where(
+        keys["resource_id"].notna() & (keys["resource_id"].astype(object) != ""), NO_RESOURCE
+    ).to_numpy(object)
+
+
+# -- matching ---------------------------------------------------------------------------------
+
+
+def _patterns_table(values: Sequence[Any], patterns: Sequence[str]) -> np.ndarray:
+    """For each unique value, whether any pattern matches it; one extra False for
+    missing values (code -1)."""
+    folded = [p.casefold() for p in patterns]
+    table = [value is not None and any(fnmatchcase(str(value).casefold(), p) for p in folded)
+             for value in values]
+    return np.array([*table, False], dtype=bool)
+
+
+def _tag_values(index: ChargeIndex, key: str) -> np.ndarray:
+    """Each key's value of tag ``key`` (None when absent)."""
+    codes, _ = index.codes["tags"]
+    table = np.array([d.get(key) for d in index.tag_dicts] + [None], dtype=object)
+    return table[codes]
+
+
+def rule_mask(index: ChargeIndex, rule: Rule) -> np.ndarray:
+    """Which keys satisfy all of ``rule``'s conditions."""
+    mask = np.ones(len(index.keys), dtype=bool)
+    for name, patterns in rule.match:
+        if name.startswith("tag:"):
+            codes, _ = index.codes["tags"]
+            values = [d.get(name[4:]) for d in index.tag_dicts]
+            mask &= _patterns_table(values, patterns)[codes]
+        elif name == "tag_present":
+            codes, _ = index.codes["tags"]
+            table = [any(k in d for k in patterns) for d in index.tag_dicts]
+            mask &= np.array([*table, False], dtype=bool)[codes]
+        else:
+            either = np.zeros(len(index.keys), dtype=bool)
+            for column in TEXT_CONDITIONS[name]:
+                codes, uniques = index.codes[column]
+                either |= _patterns_table(uniques, patterns)[codes]
+            mask &= either
+    return mask
+
+
+@dataclass(frozen=True, eq=False)
+class Claims:
+    """What the rules decided for each key."""
+
+    rule: np.ndarray  # index into rules, -1 when no rule claims the key
+    team: np.ndarray  # object; set for assign rules
+    feature: np.ndarray  # object; set for assign rules
+
+
+def claim(index: ChargeIndex, rules: Sequence[Rule]) -> Claims:
+    """First enabled matching rule per key. An assign rule that reads its team from a tag
+    does not claim a key without that tag, so the next rule gets its chance."""
+    n = len(index.keys)
+    rule_of = np.full(n, -1, dtype=np.int64)
+    team = np.full(n, None, dtype=object)
+    feature = np.full(n, None, dtype=object)
+    for number, rule in enumerate(rules):
+        if not rule.enabled:
+            continue
+        mask = rule_mask(index, rule) & (rule_of < 0)
+        if rule.kind == "assign":
+            assert rule.team is not None
+            teams = _pick_values(index, rule.team.value, rule.team.tag, n)
+            mask &= teams != None  # noqa: E711 - elementwise
+            team[mask] = teams[mask]
+            if rule.feature is None:
+                feature[mask] = NO_FEATURE
+            else:
+                features = _pick_values(index, rule.feature.value, rule.feature.tag, n)
+                feature[mask] = np.where(features[mask] == None, NO_FEATURE,  # noqa: E711
+                                         features[mask])
+        rule_of[mask] = number
+    return Claims(rule_of, team, feature)
+
+
+def _pick_values(index: ChargeIndex, value: str | None, tag: str | None, n: int) -> np.ndarray:
+    if tag is not None:
+        values = _tag_values(index, tag)
+        # A tag may not send spend to the reserved top-level node.
+        values[values == UNALLOCATED] = None
+        return values
+    return np.full(n, value, dtype=object)
+
+
+# -- the tree ---------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class Node:
+    path: tuple[str, ...]
+    cost: float
+    previous: float
+    trend: np.ndarray
+    children: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.path[-1] if self.path else ROOT_NAME
+
+    @property
+    def level(self) -> int:
+        return len(self.path)
+
+    @property
+    def unallocated(self) -> bool:
+        return bool(self.path) and self.path[0] == UNALLOCATED
+
+    @property
+    def reason(self) -> str | None:
+        """For Unallocated and its reason nodes: why the dollars are there."""
+        if not self.unallocated:
+            return None
+        if len(self.path) == 1:
+            return "Spend no rule assigns to a team: " + "; ".join(
+                REASONS[REASON_OF_NAME[p[1]]][0].lower() for p in self.children
+            ) if self.children else "Nothing is unallocated in this period."
+        return REASONS[REASON_OF_NAME[self.path[1]]][1]
+
+
+@dataclass(frozen=True, eq=False)
+class Allocation:
+    period: Period
+    previous: Period
+    previous_complete: bool
+    currency: str
+    nodes: dict[tuple[str, ...], Node]
+    #: One row per (key, destination): key_id, team, feature, offering, resource,
+    #: current, previous, share (the part of the key's current cost that lands there).
+    pieces: pd.DataFrame
+    trend_edges: tuple[dt.date, ...]  # first day of each trend bucket
+    rules: tuple[Rule, ...]
+
+    @property
+    def total(self) -> float:
+        return self.nodes[ROOT].cost
+
+    @property
+    def previous_total(self) -> float:
+        return self.nodes[ROOT].previous
+
+    @property
+    def unallocated(self) -> Node:
+        return self.nodes[(UNALLOCATED,)]
+
+    def node(self, path: tuple[str, ...]) -> Node:
+        return self.nodes[path]
+
+    def children(self, path: tuple[str, ...]) -> list[Node]:
+        return [self.nodes[p] for p in self.nodes[path].children]
+
+    def share(self, node: Node) -> float | None:
+        return None if self.total == 0 else node.cost / self.total
+
+    def change_pct(self, node: Node) -> float | None:
+        if node.previous == 0 or not self.previous_complete:
+            return None
+        return (node.cost - node.previous) / node.previous
+
+    def key_shares(self, path: tuple[str, ...]) -> dict[int, float]:
+        """Key id -> the share of its cost that lands under ``path`` (for the drill)."""
+        rows = self.pieces
+        for level, name in zip(LEVELS, path, strict=False):
+            rows = rows[rows[level] == name]
+        grouped = rows.groupby("key_id")["share"].sum()
+        return {int(k): float(v) for k, v in grouped.items()}
+
+    def walk(self, depth: int = len(LEVELS)) -> list[Node]:
+        """Nodes in tree order, down to ``depth`` levels (root excluded)."""
+        out: list[Node] = []
+
+        def visit(path: tuple[str, ...]) -> None:
+            for child in self.nodes[path].children:
+                out.append(self.nodes[child])
+                if len(child) < depth:
+                    visit(child)
+
+        visit(ROOT)
+        return out
+
+    def to_json(self, depth: int = len(LEVELS)) -> dict[str, Any]:
+        """The stable shape of ``worthit report allocation --format json``."""
+
+        def shape(node: Node) -> dict[str, Any]:
+            share, change = self.share(node), self.change_pct(node)
+            item: dict[str, Any] = {
+                "name": node.name,
+                "level": LEVELS[node.level - 1],
+                "cost": round(node.cost, 2),
+                "share": None if share is None else round(share, 4),
+                "previous": round(node.previous, 2),
+                "change_pct": None if change is None else round(change, 4),
+            }
+            if node.reason is not None:
+                item["reason"] = node.reason
+            if node.level < depth and node.children:
+                item["children"] = [shape(self.nodes[c]) for c in node.children]
+            return item
+
+        return {
+            "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+            "previous_period": {"from": self.previous.start.isoformat(),
+                                "to": self.previous.end.isoformat()},
+            "previous_period_complete": self.previous_complete,
+            "currency": self.currency,
+            "total": round(self.total, 2),
+            "previous_total": round(self.previous_total, 2),
+            "unallocated": round(self.unallocated.cost, 2),
+            "rules": len(self.rules),
+            "tree": [shape(self.nodes[c]) for c in self.nodes[ROOT].children],
+        }
+
+
+def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Allocation:
+    """The tree for ``period`` (and its previous period, for change)."""
+    previous = period.previous()
+    points = max(1, min(TREND_POINTS, period.days))
+    current = index.per_key(period.start, period.end)
+    before = index.per_key(previous.start, previous.end)
+    trend = index.per_key_buckets(period.start, period.end, points)
+    claims = claim(index, rules)
+    pieces = _pieces(index, rules, claims, current, before)
+    nodes = _nodes(index, pieces, trend, points)
+    edges = tuple(period.start + dt.timedelta(days=(i * period.days) // points)
+                  for i in range(points))
+    frame = pd.DataFrame({
+        "key_id": index.keys["key_id"].to_numpy()[pieces.key],
+        "team": pieces.team, "feature": pieces.feature,
+        "offering": index.offering[pieces.key], "resource": index.resource[pieces.key],
+        "current": pieces.current, "previous": pieces.previous, "share": pieces.share,
+    })
+    first = index.first_day
+    return Allocation(
+        period=period, previous=previous,
+        previous_complete=first is not None and previous.start >= first,
+        currency=index.currencies[0] if len(index.currencies) == 1 else "USD",
+        nodes=nodes, pieces=frame, trend_edges=edges, rules=tuple(rules),
+    )
+
+
+def allocation(cache: Cache, period: Period, rules: Sequence[Rule] | None = None) -> Allocation:
+    """The page's entry point: the cache's index and (unless given) its saved rules."""
+    index = charge_index(cache)
+    return allocate(index, load_rules(cache) if rules is None else rules, period)
+
+
+@dataclass(slots=True)
+class _Pieces:
+    """Parallel arrays: where each key's cost (or a part of it) lands."""
+
+    key: np.ndarray
+    team: np.ndarray
+    feature: np.ndarray
+    current: np.ndarray
+    previous: np.ndarray
+    share: np.ndarray  # of the key's current cost (for trend and drill)
+
+
+def _pieces(index: ChargeIndex, rules: Sequence[Rule], claims: Claims,
+            current: np.ndarray, before: np.ndarray) -> _Pieces:
+    parts: list[tuple[np.ndarray, Any, Any, np.ndarray, np.ndarray, np.ndarray]] = []
+    live = (current != 0) | (before != 0)
+
+    def add(keys: np.ndarray, team: Any, feature: Any, cur: np.ndarray, prev: np.ndarray,
+            share: np.ndarray | float) -> None:
+        if len(keys):
+            parts.append((keys, team, feature, cur, prev,
+                          np.broadcast_to(np.asarray(share, dtype=float), keys.shape)))
+
+    one = 1.0
+    direct = np.flatnonzero(live & (claims.team != None))  # noqa: E711
+    add(direct, claims.team[direct], claims.feature[direct], current[direct], before[direct],
+        one)
+    unclaimed = np.flatnonzero(live & (claims.rule < 0))
+    tagged = index.has_tags()[unclaimed]
+    for reason, keys in (("untagged", unclaimed[~tagged]), ("no_rule", unclaimed[tagged])):
+        add(keys, UNALLOCATED, REASONS[reason][0], current[keys], before[keys], one)
+
+    # Splits follow direct spend only, so the order of split rules never matters.
+    direct_frame = pd.DataFrame({"team": claims.team[direct], "feature": claims.feature[direct],
+                                 "current": current[direct], "previous": before[direct]})
+    pool_name = REASONS["pool"][0]
+    for number, rule in enumerate(rules):
+        if rule.kind == "assign" or not rule.enabled:
+            continue
+        keys = np.flatnonzero(live & (claims.rule == number))
+        if not len(keys):
+            continue
+        if rule.kind == "pool":
+            add(keys, UNALLOCATED, pool_name, current[keys], before[keys], one)
+            continue
+        targets = _split_targets(rule, direct_frame)
+        for column, amounts in (("current", current[keys]), ("previous", before[keys])):
+            weights = _split_weights(rule, targets, direct_frame, column)
+            zero = np.zeros(len(keys))
+            if weights is None:  # nothing to follow: the pool stays unallocated
+                cur, prev = (amounts, zero) if column == "current" else (zero, amounts)
+                add(keys, UNALLOCATED, pool_name, cur, prev, one if column == "current" else 0.0)
+                continue
+            taken = np.zeros(len(keys))
+            for position, ((team, feature), weight) in enumerate(zip(targets, weights,
+                                                                      strict=True)):
+                last = position == len(targets) - 1
+                # The last target takes the remainder, so the pieces sum to the charge.
+                piece = amounts - taken if last else amounts * weight
+                taken = taken + piece
+                cur, prev = (piece, zero) if column == "current" else (zero, piece)
+                share = weight if column == "current" else 0.0
+                add(keys, team, feature or shared_feature(rule), cur, prev, share)
+
+    if not parts:
+        empty = np.zeros(0)
+        return _Pieces(np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, object),
+                       empty, empty, empty)
+    return _Pieces(
+        key=np.concatenate([p[0] for p in parts]),
+        team=np.concatenate([np.broadcast_to(np.asarray(p[1], dtype=object), p[0].shape)
+                             for p in parts]),
+        feature=np.concatenate([np.broadcast_to(np.asarray(p[2], dtype=object), p[0].shape)
+                                for p in parts]),
+        current=np.concatenate([p[3] for p in parts]),
+        previous=np.concatenate([p[4] for p in parts]),
+        share=np.concatenate([p[5] for p in parts]),
+    )
+
+
+def _split_targets(rule: Rule, direct: pd.DataFrame) -> list[tuple[str, str | None]]:
+    if rule.targets:
+        return [(t.team, t.feature) for t in rule.targets]
+    # No targets: every team with direct spend (in either period), by name.
+    teams = direct.loc[(direct["current"] != 0) | (direct["previous"] != 0), "team"]
+    return [(str(team), None) for team in sorted(set(teams))]
+
+
+def _split_weights(rule: Rule, targets: list[tuple[str, str | None]], direct: pd.DataFrame,
+                   column: str) -> list[float] | None:
+    if not targets:
+        return None
+    if rule.split_by == "even":
+        return [1.0 / len(targets)] * len(targets)
+    if rule.split_by == "percent":
+        return [(t.percent or 0.0) / 100.0 for t in rule.targets]
+    by_team = direct.groupby("team")[column].sum()
+    by_feature = direct.groupby(["team", "feature"])[column].sum()
+    spend = [float(by_feature.get((team, feature), 0.0)) if feature is not None
+             else float(by_team.get(team, 0.0)) for team, feature in targets]
+    spend = [max(s, 0.0) for s in spend]  # credits do not earn a negative share
+    total = sum(spend)
+    if total <= 0:
+        return None
+    return [s / total for s in spend]
+
+
+def _nodes(index: ChargeIndex, pieces: _Pieces, trend: np.ndarray,
+           points: int) -> dict[tuple[str, ...], Node]:
+    frame = pd.DataFrame({
+        "team": pieces.team, "feature": pieces.feature,
+        "offering": index.offering[pieces.key], "resource": index.resource[pieces.key],
+        "current": pieces.current, "previous": pieces.previous,
+    })
+    piece_trend = trend[pieces.key] * pieces.share[:, None] if len(pieces.key) else np.zeros(
+        (0, points))
+    nodes: dict[tuple[str, ...], Node] = {
+        ROOT: Node(ROOT, float(pieces.current.sum()), float(pieces.previous.sum()),
+                   piece_trend.sum(axis=0) if len(piece_trend) else np.zeros(points)),
+        (UNALLOCATED,): Node((UNALLOCATED,), 0.0, 0.0, np.zeros(points)),
+    }
+    for depth in range(1, len(LEVELS) + 1):
+        columns = list(LEVELS[:depth])
+        if not len(frame):
+            break
+        groups = frame.groupby(columns, sort=False, dropna=False)
+        sums = groups[["current", "previous"]].sum()  # group n is row n (sort=False)
+        trends = np.zeros((groups.ngroups, points))
+        np.add.at(trends, groups.ngroup().to_numpy(), piece_trend)
+        for number, (path, cost, before) in enumerate(zip(
+                sums.index, sums["current"].to_numpy(), sums["previous"].to_numpy(),
+                strict=True)):
+            key = tuple(str(part) for part in (path if isinstance(path, tuple) else (path,)))
+            nodes[key] = Node(key, float(cost), float(before), trends[number])
+    for path in nodes:
+        if path:
+            nodes[path[:-1]].children.append(path)
+    for node in nodes.values():
+        node.children.sort(key=lambda p: (-nodes[p].cost, -nodes[p].previous, p[-1]))
+    # Unallocated is pinned first, whatever its size: nobody owns it, so it must be seen.
+    root = nodes[ROOT].children
+    root.remove((UNALLOCATED,))
+    root.insert(0, (UNALLOCATED,))
+    return nodes
+
+
+# -- preview ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    team: str
+    feature: str
+    before: float
+    after: float
+
+    @property
+    def change(self) -> float:
+        return self.after - self.before
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What a change of rules moves in the period, per team and feature."""
+
+    unallocated_before: float
+    unallocated_after: float
+    moves: tuple[Move, ...]  # largest change first; Unallocated's reasons included
+
+    @property
+    def leaves_unallocated(self) -> float:
+        return self.unallocated_before - self.unallocated_after
+
+
+def preview(before: Allocation, after: Allocation) -> Preview:
+    def features(allocation: Allocation) -> dict[tuple[str, str], float]:
+        return {(p[0], p[1]): n.cost for p, n in allocation.nodes.items() if len(p) == 2}
+
+    old, new = features(before), features(after)
+    moves = [Move(team, feature, old.get((team, feature), 0.0), new.get((team, feature), 0.0))
+             for team, feature in sorted(old.keys() | new.keys())]
+    moves = [m for m in moves if abs(m.change) >= 0.005]
+    moves.sort(key=lambda m: -abs(m.change))
+    return Preview(before.unallocated.cost, after.unallocated.cost, tuple(moves))
