@@ -16,8 +16,8 @@ from worthit.core.errors import UserError
 from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.workspace import Workspace, ensure, resolve
 
-REPORT_PAGES = ("overview",)
-SCREENSHOT_PAGES = ("overview",)
+REPORT_PAGES = ("overview", "allocation")
+SCREENSHOT_PAGES = ("overview", "allocation")
 log = logging.getLogger("worthit")
 
 
@@ -65,6 +65,19 @@ def parser() -> argparse.ArgumentParser:
     report.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
     report.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    report.add_argument("--depth", type=int, choices=(1, 2, 3, 4), default=None,
+                        help="allocation: tree levels to print (team, feature, service, "
+                             "resource; default 2 for table, 4 for json and csv)")
+
+    rules = verbs.add_parser("rules", help="export or import the allocation rules",
+                             parents=[common])
+    rules_verbs = rules.add_subparsers(dest="rules_verb", metavar="ACTION", required=True)
+    export = rules_verbs.add_parser("export", help="write the rules to a .yaml or .json file",
+                                    parents=[common])
+    export.add_argument("file", type=Path)
+    load = rules_verbs.add_parser("import", help="replace the rules with a file's (all or "
+                                                 "nothing)", parents=[common])
+    load.add_argument("file", type=Path)
 
     shot = verbs.add_parser("screenshot", help="render a page offscreen to a PNG",
                             parents=[common])
@@ -92,6 +105,8 @@ def main(argv: list[str]) -> int:
             return _report(workspace, args)
         if args.verb == "screenshot":
             return _screenshot(workspace, args)
+        if args.verb == "rules":
+            return _rules(workspace, args)
     except UserError as error:
         print(f"worthit: {error}", file=sys.stderr)
         return 2
@@ -124,19 +139,48 @@ def _demo(workspace: Workspace, args: argparse.Namespace) -> int:
 
 
 def _report(workspace: Workspace, args: argparse.Namespace) -> int:
-    from worthit.analysis.overview import overview
-    from worthit.report import overview_csv, overview_table
+    from worthit import report
 
     period = _period(workspace, args.start, args.end)
     with workspace.open() as cache:
-        result = overview(cache, period)
+        if args.page == "allocation":
+            from worthit.analysis.allocation import allocation
+
+            result = allocation(cache, period)
+            depth = args.depth or (2 if args.format == "table" else 4)
+            shown = {"json": lambda: result.to_json(depth),
+                     "csv": lambda: report.allocation_csv(result, depth),
+                     "table": lambda: report.allocation_table(result, depth)}[args.format]()
+        else:
+            from worthit.analysis.overview import overview
+
+            result = overview(cache, period)
+            shown = {"json": result.to_json, "csv": lambda: report.overview_csv(result),
+                     "table": lambda: report.overview_table(result)}[args.format]()
     if args.format == "json":
-        json.dump(result.to_json(), sys.stdout, indent=2)
+        json.dump(shown, sys.stdout, indent=2)
         print()
     elif args.format == "csv":
-        sys.stdout.write(overview_csv(result))
+        sys.stdout.write(shown)
     else:
-        print(overview_table(result))
+        print(shown)
+    return 0
+
+
+def _rules(workspace: Workspace, args: argparse.Namespace) -> int:
+    from worthit.core.rules import read_rules_file, write_rules_file
+    from worthit.store.rules import load_rules, save_rules
+
+    with workspace.open() as cache:
+        if args.rules_verb == "export":
+            rules = load_rules(cache)
+            write_rules_file(args.file, rules)
+            print(f"Wrote {len(rules)} rules to {args.file}")
+        else:
+            rules = read_rules_file(args.file)  # all checked before anything is replaced
+            save_rules(cache, rules)
+            print(f"Imported {len(rules)} rules from {args.file}; they replace the previous "
+                  "rules")
     return 0
 
 

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import TYPE_CHECKING
 
-from worthit.analysis.overview import Overview
 from worthit.core.money import count_short, money, percent
+
+if TYPE_CHECKING:
+    from worthit.analysis.allocation import Allocation
+    from worthit.analysis.overview import Overview
 
 
 def _rows_text(rows: list[tuple[str, ...]], numeric_from: int = 1) -> list[str]:
@@ -61,4 +65,46 @@ def overview_csv(result: Overview) -> str:
     writer.writerow(["day", "provider", "effective_cost", "currency"])
     for row in result.by_provider_daily.itertuples(index=False):
         writer.writerow([row.day, row.key, f"{row.cost:.6f}", result.currency])
+    return out.getvalue()
+
+
+def allocation_table(result: Allocation, depth: int = 2) -> str:
+    """The tree, indented, down to ``depth`` levels, with each node's share and change."""
+    cur = result.currency
+    lines = [
+        f"Allocation {result.period.label()} (compared with {result.previous.label()})",
+        "",
+        f"Total spend   {money(result.total, cur)}",
+        f"Unallocated   {money(result.unallocated.cost, cur)} "
+        f"({percent(result.share(result.unallocated))})",
+        "",
+    ]
+    rows = [("", "cost", "share", "change")] + [
+        ("  " * (node.level - 1) + node.name, money(node.cost, cur),
+         percent(result.share(node)), percent(result.change_pct(node), signed=True))
+        for node in result.walk(depth)
+    ]
+    lines += _rows_text(rows)
+    reasons = list(result.children(result.unallocated.path))
+    if reasons:
+        lines += ["", "Why spend is unallocated"]
+        lines += [f"  {node.name}: {node.reason}" for node in reasons]
+    return "\n".join(lines)
+
+
+def allocation_csv(result: Allocation, depth: int = 4) -> str:
+    """One row per node down to ``depth``: team, feature, service, resource, level, cost,
+    share, previous, change_pct, currency (a node's deeper columns are empty)."""
+    from worthit.analysis.allocation import LEVELS
+
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow([*LEVELS, "level", "effective_cost", "share", "previous_effective_cost",
+                     "change_pct", "currency"])
+    for node in result.walk(depth):
+        share, change = result.share(node), result.change_pct(node)
+        path = [*node.path, *[""] * (len(LEVELS) - node.level)]
+        writer.writerow([*path, LEVELS[node.level - 1], f"{node.cost:.6f}",
+                         "" if share is None else f"{share:.6f}", f"{node.previous:.6f}",
+                         "" if change is None else f"{change:.6f}", result.currency])
     return out.getvalue()

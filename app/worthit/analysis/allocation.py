@@ -7,7 +7,7 @@ cost per key is a ``bincount`` over an in-memory index of (day, key, cost) that 
 once per revision of the charges. So a rule change re-runs only the matching, and a period
 switch only the sums.
 
-The tree is Team → Feature → Offering (provider and service, or provider and model for AI
+The tree is Team → Feature → Service (provider and service, or provider and model for AI
 spend) → Resource. Invariants, checked by property tests: the leaves sum to the period's
 total; a charge is claimed by exactly one rule (the first enabled one that matches) or by
 none; the pieces of a split charge sum to the charge.
@@ -36,7 +36,7 @@ from worthit.store.rules import load_rules
 
 ROOT: Final[tuple[str, ...]] = ()
 ROOT_NAME: Final = "All spend"
-LEVELS: Final = ("team", "feature", "offering", "resource")
+LEVELS: Final = ("team", "feature", "service", "resource")
 TREND_POINTS: Final = 30
 NO_RESOURCE: Final = "(no resource id)"
 
@@ -76,7 +76,7 @@ class ChargeIndex:
     currencies: tuple[str, ...]
     codes: dict[str, tuple[np.ndarray, list[Any]]] = field(repr=False)
     tag_dicts: list[dict[str, str]] = field(repr=False)  # per unique tags text
-    offering: np.ndarray = field(repr=False)  # label per key
+    service: np.ndarray = field(repr=False)  # "provider · service" or "provider · model"
     resource: np.ndarray = field(repr=False)  # label per key
 
     @property
@@ -162,7 +162,7 @@ def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
         day=joined(day_parts, np.int32), key=joined(key_parts, np.int32),
         cost=joined(cost_parts, np.float64), keys=keys, currencies=currencies,
         codes=codes, tag_dicts=tag_dicts,
-        offering=_offering_labels(keys), resource=_resource_labels(keys),
+        service=_service_labels(keys), resource=_resource_labels(keys),
     )
 
 
@@ -178,7 +178,7 @@ def _parse_tags(text: object) -> dict[str, str]:
             if v is not None and not isinstance(v, dict | list) and str(v).strip()}
 
 
-def _offering_labels(keys: pd.DataFrame) -> np.ndarray:
+def _service_labels(keys: pd.DataFrame) -> np.ndarray:
     provider = keys["provider_name"].fillna("(no provider)").astype(str)
     service = keys["service_name"].fillna("(no service)").astype(str)
     model = keys["x_model"]
@@ -318,7 +318,7 @@ class Allocation:
     previous_complete: bool
     currency: str
     nodes: dict[tuple[str, ...], Node]
-    #: One row per (key, destination): key_id, team, feature, offering, resource,
+    #: One row per (key, destination): key_id, team, feature, service, resource,
     #: current, previous, share (the part of the key's current cost that lands there).
     pieces: pd.DataFrame
     trend_edges: tuple[dt.date, ...]  # first day of each trend bucket
@@ -343,7 +343,10 @@ class Allocation:
         return [self.nodes[p] for p in self.nodes[path].children]
 
     def share(self, node: Node) -> float | None:
-        return None if self.total == 0 else node.cost / self.total
+        return self.share_of(node.cost)
+
+    def share_of(self, amount: float) -> float | None:
+        return None if self.total == 0 else amount / self.total
 
     def change_pct(self, node: Node) -> float | None:
         if node.previous == 0 or not self.previous_complete:
@@ -419,7 +422,7 @@ def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Alloc
     frame = pd.DataFrame({
         "key_id": index.keys["key_id"].to_numpy()[pieces.key],
         "team": pieces.team, "feature": pieces.feature,
-        "offering": index.offering[pieces.key], "resource": index.resource[pieces.key],
+        "service": index.service[pieces.key], "resource": index.resource[pieces.key],
         "current": pieces.current, "previous": pieces.previous, "share": pieces.share,
     })
     first = index.first_day
@@ -548,7 +551,7 @@ def _nodes(index: ChargeIndex, pieces: _Pieces, trend: np.ndarray,
            points: int) -> dict[tuple[str, ...], Node]:
     frame = pd.DataFrame({
         "team": pieces.team, "feature": pieces.feature,
-        "offering": index.offering[pieces.key], "resource": index.resource[pieces.key],
+        "service": index.service[pieces.key], "resource": index.resource[pieces.key],
         "current": pieces.current, "previous": pieces.previous,
     })
     piece_trend = trend[pieces.key] * pieces.share[:, None] if len(pieces.key) else np.zeros(

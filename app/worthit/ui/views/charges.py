@@ -1,0 +1,163 @@
+"""The charges behind an allocation node: a sortable, searchable table.
+
+Sorting and searching run in SQL on a worker, over every matching charge, not only over
+the rows on screen; the table shows the first rows in the chosen order and says how many
+match in all."""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import Any, Final
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from worthit.analysis.allocation import ROOT_NAME, Allocation
+from worthit.core.money import money, percent
+from worthit.store import reads
+from worthit.ui import workers
+from worthit.ui.models.records import Column, RecordsModel
+from worthit.workspace import Workspace
+
+ROW_LIMIT: Final = 5_000
+
+
+def _money6(value: float) -> str:
+    return money(value, cents=True)
+
+
+COLUMNS: Final = (
+    Column("Day", "day"),
+    Column("Provider", "provider"),
+    Column("Account", "account"),
+    Column("Service", "service"),
+    Column("Resource", "resource"),
+    Column("Usage type", "usage_type"),
+    Column("Model", "model"),
+    Column("Tags", "tags"),
+    Column("Cost", "cost", _money6, numeric=True),
+    Column("Share", "share", lambda v: percent(v, digits=1), numeric=True),
+    Column("Allocated", "allocated", _money6, numeric=True),
+)
+
+
+class ChargesDialog(QDialog):
+    """``loaded(int)`` fires with the number of matching charges after each query."""
+
+    loaded = Signal(int)
+
+    def __init__(self, workspace: Workspace, allocation: Allocation, path: tuple[str, ...],
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace, self.allocation, self.path = workspace, allocation, path
+        self.shares = allocation.key_shares(path)
+        self.order_by, self.descending = "allocated", True
+        self._generation = 0
+        self._worker: workers.Worker | None = None
+        where = " › ".join(path) or ROOT_NAME
+        self.setWindowTitle(f"Charges behind {where}")
+        self.resize(1280, 660)
+        layout = QVBoxLayout(self)
+        node = allocation.node(path)
+        heading = QLabel(f"{where}: {money(node.cost, allocation.currency)} in "
+                         f"{allocation.period.label()}", objectName="SectionTitle")
+        heading.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(heading)
+        if node.reason:
+            reason = QLabel(node.reason, objectName="CardNote")
+            reason.setWordWrap(True)
+            layout.addWidget(reason)
+        bar = QHBoxLayout()
+        self.search = QLineEdit(placeholderText="Filter: provider, account, service, "
+                                                "resource, usage type, model or tag text")
+        self.search.setClearButtonEnabled(True)
+        bar.addWidget(self.search, 1)
+        self.status = QLabel("Loading…", objectName="Readout")
+        bar.addWidget(self.status)
+        layout.addLayout(bar)
+        self.model = RecordsModel(COLUMNS, self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.verticalHeader().hide()
+        self.table.setShowGrid(False)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setWordWrap(False)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(False)
+        header.setSortIndicatorShown(True)
+        header.setSectionsClickable(True)
+        header.setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
+        header.sortIndicatorChanged.connect(self._sort)
+        layout.addWidget(self.table, 1)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        buttons.rejected.connect(self.reject)
+        layout.addWidget(buttons)
+        self._debounce = QTimer(self, singleShot=True, interval=250)
+        self._debounce.timeout.connect(self.query)
+        self.search.textChanged.connect(self._debounce.start)
+        self.query()
+
+    def _sort(self, section: int, order: Qt.SortOrder) -> None:
+        self.order_by = COLUMNS[section].key
+        self.descending = order == Qt.SortOrder.DescendingOrder
+        self.query()
+
+    def query(self) -> None:
+        """Re-run the query for the current search and order; the newest request wins."""
+        self._generation += 1
+        if self._worker is not None:
+            self._worker.cancel()
+        generation, workspace, shares = self._generation, self.workspace, self.shares
+        period, search = self.allocation.period, self.search.text()
+        order_by, descending = self.order_by, self.descending
+
+        def work() -> Generator[str, None, tuple[int, Any, int]]:
+            yield "querying"
+            with workspace.open() as cache:
+                frame, count = reads.charges_of_keys(
+                    cache, shares, period.start, period.end, search=search,
+                    order_by=order_by, descending=descending, limit=ROW_LIMIT)
+            # SQL NULL arrives as NaN in text columns; a blank cell says it better.
+            records = frame.astype(object).where(frame.notna(), None).to_dict("records")
+            return generation, records, count
+
+        self.status.setText("Loading…")
+        self._worker = workers.start(work, returned=self._show, errored=self._failed)
+
+    def _show(self, payload: tuple[int, list[dict[str, Any]], int]) -> None:
+        generation, records, count = payload
+        if generation != self._generation:
+            return
+        self.model.set_records(records)
+        if not self.table.property("sized"):
+            self.table.resizeColumnsToContents()
+            for column in range(len(COLUMNS)):
+                width = min(self.table.columnWidth(column), 200)
+                self.table.setColumnWidth(column, width)
+            self.table.setProperty("sized", True)
+        shown = len(records)
+        self.status.setText(f"{count:,} charges" if shown == count
+                            else f"first {shown:,} of {count:,} charges")
+        self.loaded.emit(count)
+
+    def _failed(self, error: Exception) -> None:
+        self.status.setText(f"Could not load the charges: {error}")
+
+    def done(self, result: int) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+        super().done(result)
