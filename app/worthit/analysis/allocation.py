@@ -73,7 +73,6 @@ class ChargeIndex:
     key: np.ndarray  # int32 position in ``keys``
     cost: np.ndarray  # float64 effective cost
     keys: pd.DataFrame  # key_id + KEY_COLUMNS, position = row number
-    currencies: tuple[str, ...]
     codes: dict[str, tuple[np.ndarray, list[Any]]] = field(repr=False)
     tag_dicts: list[dict[str, str]] = field(repr=False)  # per unique tags text
     service: np.ndarray = field(repr=False)  # "provider · service" or "provider · model"
@@ -154,13 +153,10 @@ def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
         values, uniques = pd.factorize(keys[column].astype(object), use_na_sentinel=True)
         codes[column] = (values, list(uniques))
     tag_dicts = [_parse_tags(text) for text in codes["tags"][1]]
-    currencies = tuple(
-        row[0] for row in cache.rows("SELECT DISTINCT billing_currency FROM charges "
-                                     "WHERE billing_currency IS NOT NULL ORDER BY 1"))
     return ChargeIndex(
         path=path, revision=revision, first_day=first,
         day=joined(day_parts, np.int32), key=joined(key_parts, np.int32),
-        cost=joined(cost_parts, np.float64), keys=keys, currencies=currencies,
+        cost=joined(cost_parts, np.float64), keys=keys,
         codes=codes, tag_dicts=tag_dicts,
         service=_service_labels(keys), resource=_resource_labels(keys),
     )
@@ -323,6 +319,9 @@ class Allocation:
     pieces: pd.DataFrame
     trend_edges: tuple[dt.date, ...]  # first day of each trend bucket
     rules: tuple[Rule, ...]
+    #: Billing currencies in the period. Amounts are summed as they are: more than one
+    #: means the figures mix currencies, and the page says so.
+    currencies: tuple[str, ...] = ()
 
     @property
     def total(self) -> float:
@@ -399,6 +398,7 @@ class Allocation:
                                 "to": self.previous.end.isoformat()},
             "previous_period_complete": self.previous_complete,
             "currency": self.currency,
+            "currencies": list(self.currencies),
             "total": round(self.total, 2),
             "previous_total": round(self.previous_total, 2),
             "unallocated": round(self.unallocated.cost, 2),
@@ -426,11 +426,14 @@ def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Alloc
         "current": pieces.current, "previous": pieces.previous, "share": pieces.share,
     })
     first = index.first_day
+    live = (current != 0) | (before != 0)
+    currencies = tuple(sorted(set(index.keys["billing_currency"][live].dropna())))
     return Allocation(
         period=period, previous=previous,
         previous_complete=first is not None and previous.start >= first,
-        currency=index.currencies[0] if len(index.currencies) == 1 else "USD",
+        currency=currencies[0] if len(currencies) == 1 else "USD",
         nodes=nodes, pieces=frame, trend_edges=edges, rules=tuple(rules),
+        currencies=currencies,
     )
 
 

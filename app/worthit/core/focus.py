@@ -54,7 +54,7 @@ CHARGE_COLUMN_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in CHARGE_C
 #: What allocation rules can match on. Every distinct combination is one row of
 #: ``charge_keys``, and each charge points at its key (``x_key_id``), so rules are evaluated
 #: once per key rather than once per charge. Vendor usage carries the API key id as its
-#: ``resource_id``.
+#: ``resource_id``. The currency rides along so a period's currencies come from its keys.
 KEY_COLUMNS: Final[tuple[str, ...]] = (
     "provider_name",
     "billing_account_id",
@@ -69,6 +69,7 @@ KEY_COLUMNS: Final[tuple[str, ...]] = (
     "charge_category",
     "x_model",
     "tags",
+    "billing_currency",
 )
 
 TOKEN_COLUMNS: Final[tuple[str, ...]] = (

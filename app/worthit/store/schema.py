@@ -128,14 +128,15 @@ CREATE INDEX sync_runs_source ON sync_runs (source_id, started_at);
 _M3_KEY_COLS = (
     "provider_name, billing_account_id, sub_account_id, sub_account_name, service_category, "
     "service_name, region_id, resource_id, resource_type, x_usage_type, charge_category, "
-    "x_model, tags"
+    "x_model, tags, billing_currency"
 )
 _M3_CHARGE_KEYS = f"""
 CREATE TABLE charge_keys (
     key_id INTEGER PRIMARY KEY,
     provider_name TEXT, billing_account_id TEXT, sub_account_id TEXT, sub_account_name TEXT,
     service_category TEXT, service_name TEXT, region_id TEXT, resource_id TEXT,
-    resource_type TEXT, x_usage_type TEXT, charge_category TEXT, x_model TEXT, tags TEXT
+    resource_type TEXT, x_usage_type TEXT, charge_category TEXT, x_model TEXT, tags TEXT,
+    billing_currency TEXT
 );
 CREATE INDEX charge_keys_all ON charge_keys ({_M3_KEY_COLS});
 ALTER TABLE charges ADD COLUMN x_key_id INTEGER REFERENCES charge_keys (key_id);

@@ -134,7 +134,11 @@ class AllocationPage(Page):
     def show_result(self, result: Allocation) -> None:
         self.result = result
         cur = result.currency
-        self.total.show_figure(money(result.total, cur), result.period.label())
+        mixed = len(result.currencies) > 1
+        self.total.show_figure(
+            money(result.total, cur),
+            f"mixes {', '.join(result.currencies)}" if mixed else result.period.label(),
+            "bad" if mixed else None)
         allocated = result.total - result.unallocated.cost
         self.allocated.show_figure(money(allocated, cur),
                                    f"{percent(result.share_of(allocated))} of spend")
