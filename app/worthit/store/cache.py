@@ -34,6 +34,7 @@ _INSERT_KEY = (
     f"INSERT INTO charge_keys (key_id, {', '.join(KEY_COLUMNS)}) "
     f"VALUES (?, {', '.join('?' for _ in KEY_COLUMNS)})"
 )
+_AS_TEXT = f"SELECT {', '.join('CAST(? AS TEXT)' for _ in KEY_COLUMNS)}"
 #: Bumped by every write to ``charges``, so readers can tell a cached result is stale.
 REVISION_KEY = "charges.revision"
 
@@ -54,10 +55,19 @@ class _Keys:
     def of(self, row: Sequence[Any]) -> int:
         key = _KEY_OF(row)
         found = self.ids.get(key)
+        return self._mint(key) if found is None else found
+
+    def _mint(self, key: tuple[Any, ...]) -> int:
+        """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
+        number given for one (an account id parsed as an integer) as text: compare in the
+        stored form, or the next sync would mint a twin of the same key."""
+        stored = tuple(self.conn.execute(_AS_TEXT, key).fetchone())
+        found = self.ids.get(stored)
         if found is None:
-            found = self.ids[key] = self.next_id
+            found = self.ids[stored] = self.next_id
             self.next_id += 1
-            self.new.append((found, *key))
+            self.new.append((found, *stored))
+        self.ids[key] = found  # the raw form too, so the next row is a plain lookup
         return found
 
     def flush(self) -> None:
