@@ -39,6 +39,8 @@ ROOT_NAME: Final = "All spend"
 LEVELS: Final = ("team", "feature", "service", "resource")
 TREND_POINTS: Final = 30
 NO_RESOURCE: Final = "(no resource id)"
+#: Direct spend below this is rounding noise, not a reason to receive a split.
+HALF_CENT: Final = 0.005
 
 #: Why dollars are unallocated: reason -> (node name, explanation).
 REASONS: Final[dict[str, tuple[str, str]]] = {
@@ -119,7 +121,9 @@ _INDEX_LOCK = threading.Lock()
 
 def charge_index(cache: Cache) -> ChargeIndex:
     """The cache's index, reused while its charges are unchanged (any thread)."""
-    path, revision = str(Path(cache.path).resolve()), cache.revision
+    # The cache's identity too: a cache replaced under the same path (a regenerated demo)
+    # starts its revisions again.
+    path, revision = f"{Path(cache.path).resolve()}#{cache.identity}", cache.revision
     with _INDEX_LOCK:
         found = _INDEXES.get(path)
     if found is not None and found.revision == revision:
@@ -266,8 +270,9 @@ def claim(index: ChargeIndex, rules: Sequence[Rule]) -> Claims:
 def _pick_values(index: ChargeIndex, value: str | None, tag: str | None, n: int) -> np.ndarray:
     if tag is not None:
         values = _tag_values(index, tag)
-        # A tag may not send spend to the reserved top-level node.
-        values[values == UNALLOCATED] = None
+        # A tag may not send spend to the reserved top-level node (in any spelling).
+        reserved = UNALLOCATED.casefold()
+        values[[isinstance(v, str) and v.casefold() == reserved for v in values]] = None
         return values
     return np.full(n, value, dtype=object)
 
@@ -417,7 +422,8 @@ def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Alloc
     claims = claim(index, rules)
     pieces = _pieces(index, rules, claims, current, before)
     nodes = _nodes(index, pieces, trend, points)
-    edges = tuple(period.start + dt.timedelta(days=(i * period.days) // points)
+    # Day d falls in bucket (d * points) // days, so bucket i starts at ceil(i * days / points).
+    edges = tuple(period.start + dt.timedelta(days=-((-i * period.days) // points))
                   for i in range(points))
     frame = pd.DataFrame({
         "key_id": index.keys["key_id"].to_numpy()[pieces.key],
@@ -527,8 +533,9 @@ def _split_targets(rule: Rule, direct: pd.DataFrame) -> list[tuple[str, str | No
     if rule.targets:
         return [(t.team, t.feature) for t in rule.targets]
     # No targets: every team with direct spend (in either period), by name.
-    teams = direct.loc[(direct["current"] != 0) | (direct["previous"] != 0), "team"]
-    return [(str(team), None) for team in sorted(set(teams))]
+    by_team = direct.groupby("team")[["current", "previous"]].sum()
+    spending = by_team[(by_team["current"] >= HALF_CENT) | (by_team["previous"] >= HALF_CENT)]
+    return [(str(team), None) for team in sorted(spending.index)]
 
 
 def _split_weights(rule: Rule, targets: list[tuple[str, str | None]], direct: pd.DataFrame,
@@ -543,7 +550,8 @@ def _split_weights(rule: Rule, targets: list[tuple[str, str | None]], direct: pd
     by_feature = direct.groupby(["team", "feature"])[column].sum()
     spend = [float(by_feature.get((team, feature), 0.0)) if feature is not None
              else float(by_team.get(team, 0.0)) for team, feature in targets]
-    spend = [max(s, 0.0) for s in spend]  # credits do not earn a negative share
+    # Credits do not earn a negative share, and float noise (0.1 + 0.2 - 0.3) no share.
+    spend = [s if s >= HALF_CENT else 0.0 for s in spend]
     total = sum(spend)
     if total <= 0:
         return None

@@ -250,7 +250,9 @@ def _match(reader: _Reader, raw: object) -> tuple[tuple[str, tuple[str, ...]], .
         else:
             known = ", ".join(["tag", "tag_present", *TEXT_CONDITIONS])
             raise reader.fail(f"match.{name}", f"unknown condition; known: {known}")
-    return tuple(out)
+    # The written form groups tag conditions under one 'tag' mapping, last: keep that
+    # order here so a rule reads back from its mapping unchanged.
+    return tuple(sorted(out, key=lambda c: c[0].startswith("tag:")))
 
 
 def _targets(reader: _Reader, by: str, raw: object) -> tuple[Target, ...]:

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import operator
 import sqlite3
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +36,8 @@ _INSERT_KEY = (
     f"VALUES (?, {', '.join('?' for _ in KEY_COLUMNS)})"
 )
 _AS_TEXT = f"SELECT {', '.join('CAST(? AS TEXT)' for _ in KEY_COLUMNS)}"
+#: A random id given to each new cache file.
+ID_KEY = "cache.id"
 #: Bumped by every write to ``charges``, so readers can tell a cached result is stale.
 REVISION_KEY = "charges.revision"
 
@@ -99,6 +102,8 @@ class Cache:
             conn.execute("PRAGMA foreign_keys = ON")
             if upgrade:
                 cache.migrate()
+                if cache.get_meta(ID_KEY) is None:
+                    cache.set_meta({ID_KEY: uuid.uuid4().hex})
         except BaseException:
             conn.close()
             raise
@@ -207,6 +212,12 @@ class Cache:
                 (REVISION_KEY,),
             )
         return written
+
+    @property
+    def identity(self) -> str:
+        """Which cache this is: a regenerated file at the same path is another cache (its
+        revisions start again), and results cached for the old one must not be reused."""
+        return self.get_meta(ID_KEY) or str(self.path)
 
     @property
     def revision(self) -> int:
