@@ -402,4 +402,8 @@ def write_rules_file(path: Path, rules: Sequence[Rule]) -> None:
         text = json.dumps(document, indent=2, ensure_ascii=False) + "\n"
     else:
         raise UserError(f"{path}: rule files are .yaml, .yml or .json")
-    path.write_text(text, encoding="utf-8")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UserError(f"cannot write {path}: {error.strerror or error}") from error
