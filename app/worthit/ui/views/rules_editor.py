@@ -7,7 +7,8 @@ files (:mod:`worthit.core.rules`), so the editor cannot save a rule a file could
 
 from __future__ import annotations
 
-from collections.abc import Generator
+import contextlib
+from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -229,38 +230,41 @@ class RuleForm(QWidget):
         combo.setCurrentIndex(max(0, combo.findData(condition)))
         combo.currentIndexChanged.connect(self._edited)
         self.conditions.setCellWidget(row, 0, combo)
-        self._filling, filling = True, self._filling
-        try:
+        with self._quietly():
             self.conditions.setItem(row, 1, _cell(key))
             self.conditions.setItem(row, 2, _cell(values))
-        finally:
-            self._filling = filling
         self._edited()
         return row
 
     def _remove_condition(self) -> None:
-        row = self.conditions.currentRow()
-        if row >= 0:
-            self.conditions.removeRow(row)
-            self._edited()
+        self._remove_current(self.conditions)
 
     def add_target(self, team: str = "", feature: str = "", percent: str = "") -> int:
         row = self.targets.rowCount()
-        self._filling, filling = True, self._filling
-        try:
+        with self._quietly():
             self.targets.insertRow(row)
             for column, text in enumerate((team, feature, percent)):
                 self.targets.setItem(row, column, _cell(text))
-        finally:
-            self._filling = filling
         self._edited()
         return row
 
     def _remove_target(self) -> None:
-        row = self.targets.currentRow()
+        self._remove_current(self.targets)
+
+    def _remove_current(self, table: QTableWidget) -> None:
+        row = table.currentRow()
         if row >= 0:
-            self.targets.removeRow(row)
+            table.removeRow(row)
             self._edited()
+
+    @contextlib.contextmanager
+    def _quietly(self) -> Iterator[None]:
+        """Fill cells without announcing each one as an edit."""
+        self._filling, filling = True, self._filling
+        try:
+            yield
+        finally:
+            self._filling = filling
 
     # -- to and from the mapping ----------------------------------------------------------
 
@@ -307,8 +311,7 @@ class RuleForm(QWidget):
         return data
 
     def set_data(self, data: RuleData) -> None:
-        self._filling = True
-        try:
+        with self._quietly():
             self.name.setText(str(data.get("name", "")))
             kind = "split" if "split" in data else "pool" if data.get("pool") else "assign"
             self.kind.setCurrentIndex(self.kind.findData(kind))
@@ -329,8 +332,6 @@ class RuleForm(QWidget):
                 percent = target.get("percent")
                 self.add_target(str(target.get("team", "")), str(target.get("feature") or ""),
                                 "" if percent is None else f"{percent:g}")
-        finally:
-            self._filling = False
         self._kind_changed()
 
 
