@@ -16,8 +16,8 @@ from worthit.core.errors import UserError
 from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.workspace import Workspace, ensure, resolve
 
-REPORT_PAGES = ("overview", "allocation")
-SCREENSHOT_PAGES = ("overview", "allocation")
+REPORT_PAGES = ("overview", "allocation", "units")
+SCREENSHOT_PAGES = ("overview", "allocation", "units")
 log = logging.getLogger("worthit")
 
 
@@ -69,6 +69,16 @@ def parser() -> argparse.ArgumentParser:
                         help="allocation: tree levels to print (team, feature, service, "
                              "resource; default 2 for table, 4 for json and csv)")
 
+    report.add_argument("--granularity", choices=("day", "week", "month"), default="week",
+                        help="units: the span of each point of the series (default week)")
+
+    units = verbs.add_parser("units", help="import unit counts", parents=[common])
+    units_verbs = units.add_subparsers(dest="units_verb", metavar="ACTION", required=True)
+    counts = units_verbs.add_parser(
+        "import", help="add or replace daily counts from a CSV file (date,unit,count); all "
+                       "or nothing", parents=[common])
+    counts.add_argument("file", type=Path)
+
     rules = verbs.add_parser("rules", help="export or import the allocation rules",
                              parents=[common])
     rules_verbs = rules.add_subparsers(dest="rules_verb", metavar="ACTION", required=True)
@@ -107,6 +117,8 @@ def main(argv: list[str]) -> int:
             return _screenshot(workspace, args)
         if args.verb == "rules":
             return _rules(workspace, args)
+        if args.verb == "units":
+            return _units(workspace, args)
     except UserError as error:
         print(f"worthit: {error}", file=sys.stderr)
         return 2
@@ -143,7 +155,14 @@ def _report(workspace: Workspace, args: argparse.Namespace) -> int:
 
     period = _period(workspace, args.start, args.end)
     with workspace.open() as cache:
-        if args.page == "allocation":
+        if args.page == "units":
+            from worthit.analysis.unit_economics import unit_economics
+
+            found = unit_economics(cache, period, args.granularity)
+            shown = {"json": lambda: report.units_json(found, period),
+                     "csv": lambda: report.units_csv(found),
+                     "table": lambda: report.units_table(found, period)}[args.format]()
+        elif args.page == "allocation":
             from worthit.analysis.allocation import allocation
 
             result = allocation(cache, period)
@@ -164,6 +183,17 @@ def _report(workspace: Workspace, args: argparse.Namespace) -> int:
         sys.stdout.write(shown)
     else:
         print(shown)
+    return 0
+
+
+def _units(workspace: Workspace, args: argparse.Namespace) -> int:
+    from worthit.core.units import read_counts_file
+    from worthit.store.units import load_units, write_counts
+
+    with workspace.open() as cache:
+        counts = read_counts_file(args.file, load_units(cache))  # all checked first
+        written = write_counts(cache, counts)
+    print(f"Imported {written:,} counts from {args.file}")
     return 0
 
 

@@ -6,11 +6,13 @@ import csv
 import io
 from typing import TYPE_CHECKING
 
-from worthit.core.money import count_short, money, percent
+from worthit.core.money import count_short, money, percent, unit_money
 
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
     from worthit.analysis.overview import Overview
+    from worthit.analysis.unit_economics import UnitEconomics
+    from worthit.core.periods import Period
 
 
 def _rows_text(rows: list[tuple[str, ...]], numeric_from: int = 1) -> list[str]:
@@ -107,4 +109,61 @@ def allocation_csv(result: Allocation, depth: int = 4) -> str:
         writer.writerow([*path, LEVELS[node.level - 1], f"{node.cost:.6f}",
                          "" if share is None else f"{share:.6f}", f"{node.previous:.6f}",
                          "" if change is None else f"{change:.6f}", result.currency])
+    return out.getvalue()
+
+
+def units_json(found: list[UnitEconomics], period: Period) -> dict[str, object]:
+    previous = period.previous()
+    return {
+        "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "previous_period": {"from": previous.start.isoformat(),
+                            "to": previous.end.isoformat()},
+        "units": [e.to_json() for e in found],
+    }
+
+
+def units_table(found: list[UnitEconomics], period: Period) -> str:
+    lines = [f"Unit costs {period.label()} (compared with {period.previous().label()})"]
+    if not found:
+        lines += ["", "No units are defined in this workspace."]
+    for e in found:
+        cur = e.unit.currency
+        cost = "–" if e.unit_cost is None else unit_money(e.unit_cost, cur)
+        target = "none" if e.unit.target_cost is None else unit_money(e.unit.target_cost, cur)
+        lines += ["", f"{e.unit.name}: {cost} per unit (target {target}; "
+                      f"{count_short(e.count)} {e.unit.counts_what})", f"  {e.verdict}"]
+        if e.change is not None:
+            rows = [("", "now", "before", "cost effect")] + [
+                (d.component, _unit(d.per_unit, cur), _unit(d.previous_per_unit, cur),
+                 _unit(d.cost_effect, cur, signed=True)) for d in e.drivers[:6]]
+            volume = e.volume_effect
+            lines += [f"  Change {unit_money(e.change, cur, signed=True)} per unit; volume "
+                      f"effect {_unit(volume, cur, signed=True)}"]
+            lines += ["    " + line for line in _rows_text(rows)]
+        if e.gaps:
+            lines.append(f"  Days without counts (left out): "
+                         f"{', '.join(d.isoformat() for d in e.gaps)}")
+    return "\n".join(lines)
+
+
+def _unit(value: float | None, currency: str, *, signed: bool = False) -> str:
+    return "–" if value is None else unit_money(value, currency, signed=signed)
+
+
+def units_csv(found: list[UnitEconomics]) -> str:
+    """The series behind the chart: one row per unit and point."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["unit", "from", "to", "cost", "count", "unit_cost", "target_cost",
+                     "misses_target", "gap_days", "currency"])
+    for e in found:
+        target = e.unit.target_cost
+        for b in e.buckets:
+            cost = b.unit_cost
+            writer.writerow([
+                e.unit.unit_id, b.start.isoformat(), b.end.isoformat(), f"{b.cost:.6f}",
+                f"{b.count:g}", "" if cost is None else f"{cost:.6f}",
+                "" if target is None else f"{target:g}",
+                "" if cost is None or target is None else str(cost > target).lower(),
+                b.gap_days, e.unit.currency])
     return out.getvalue()

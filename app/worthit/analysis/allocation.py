@@ -319,8 +319,9 @@ class Allocation:
     previous_complete: bool
     currency: str
     nodes: dict[tuple[str, ...], Node]
-    #: One row per (key, destination): key_id, team, feature, service, resource,
-    #: current, previous, share (the part of the key's current cost that lands there).
+    #: One row per (key, destination): key_id, position (in the index), rule (the name of
+    #: the rule that claims the key, or None), team, feature, service, resource, current,
+    #: previous, share (the part of the key's current cost that lands there).
     pieces: pd.DataFrame
     trend_edges: tuple[dt.date, ...]  # first day of each trend bucket
     rules: tuple[Rule, ...]
@@ -425,8 +426,11 @@ def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Alloc
     # Day d falls in bucket (d * points) // days, so bucket i starts at ceil(i * days / points).
     edges = tuple(period.start + dt.timedelta(days=-((-i * period.days) // points))
                   for i in range(points))
+    names = np.array([rule.name for rule in rules] + [None], dtype=object)
     frame = pd.DataFrame({
         "key_id": index.keys["key_id"].to_numpy()[pieces.key],
+        "position": pieces.key,  # the key's row in the index
+        "rule": names[claims.rule[pieces.key]],  # the claiming rule's name (-1 → None)
         "team": pieces.team, "feature": pieces.feature,
         "service": index.service[pieces.key], "resource": index.resource[pieces.key],
         "current": pieces.current, "previous": pieces.previous, "share": pieces.share,

@@ -16,6 +16,18 @@ def money(value: float, currency: str = "USD", *, cents: bool | None = None) -> 
     return f"−{body}" if value < 0 and text.strip("0.,") else body
 
 
+def unit_money(value: float, currency: str = "USD", *, signed: bool = False) -> str:
+    """A price per unit: ``$0.0718`` (four decimals under a dollar, where unit costs
+    live), ``$1.25`` from a dollar up; ``signed`` adds ``+`` to a rise."""
+    symbol = SYMBOLS.get(currency, "")
+    digits = 4 if round(abs(value), 4) < 1 else 2
+    text = f"{abs(value):,.{digits}f}"
+    body = f"{symbol}{text}" if symbol else f"{text} {currency}"
+    negative = value < 0 and text.strip("0.,")
+    sign = "−" if negative else "+" if signed and value > 0 and text.strip("0.,") else ""
+    return f"{sign}{body}"
+
+
 def money_short(value: float, currency: str = "USD") -> str:
     """``$1.2M``, ``$125k``, ``$950`` — for axes and tight spaces."""
     text = _short(abs(value), ((1e9, "B"), (1e6, "M"), (1e3, "k")))

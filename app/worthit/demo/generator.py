@@ -165,13 +165,17 @@ def _write_resources(cache: Cache, bill: Bill, end: dt.date) -> None:
 
 
 #: unit id -> (name, what it counts, features, target $/unit, revenue $/unit)
+#: unit id -> (name, what it counts, features, shared pools, target, revenue per unit).
+#: Support is on target; the recommender (on oversized GPUs) and search (bloated prompts)
+#: miss theirs, for reasons the leak findings name.
 UNITS = {
     "resolved-ticket": ("Resolved ticket", "tickets resolved by the support assistant",
-                        ["support-assistant", "ticket-triage"], 0.065, 0.60),
+                        ["support-assistant", "ticket-triage"],
+                        {"Shared observability": 0.25}, 0.075, 0.60),
     "1k-inferences": ("1,000 inferences", "recommendation inferences, in thousands",
-                      ["recommendations"], 0.055, None),
+                      ["recommendations"], {}, 0.055, None),
     "active-user": ("Active user", "daily active users of search and the copilot",
-                    ["document-search", "analytics-copilot"], 0.020, 0.05),
+                    ["document-search", "analytics-copilot"], {}, 0.020, 0.05),
 }
 #: Days (before the end date) on which the analytics pipeline lost the active-user count.
 ACTIVE_USER_GAP_DAYS_AGO = (48, 47)
@@ -185,10 +189,10 @@ def _write_units(cache: Cache, cal: Calendar, bill: Bill, rng: np.random.Generat
         "active-user": bill.streams["docsearch-chat"].requests / 4.2 * noise[2],
     }
     gap = {len(cal) - 1 - ago for ago in ACTIVE_USER_GAP_DAYS_AGO}
-    for unit_id, (name, what, features, target, revenue) in UNITS.items():
+    for unit_id, (name, what, features, pools, target, revenue) in UNITS.items():
         cache.db["units"].insert({
             "unit_id": unit_id, "name": name, "counts_what": what,
-            "features": json.dumps(features), "shared_pools": "{}",
+            "features": json.dumps(features), "shared_pools": json.dumps(pools),
             "target_cost": target, "revenue_per_unit": revenue, "currency": "USD"})
         cache.db["unit_counts"].insert_all(
             {"unit_id": unit_id, "day": day, "count": round(float(count))}

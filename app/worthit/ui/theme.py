@@ -99,6 +99,7 @@ STYLE_SHEET = """
 #Navigation::item {{ padding: 9px 14px; border-radius: 6px; margin: 2px 8px; }}
 #Navigation::item:selected {{ background: {c.accent}; color: white; }}
 #Card {{ background: {c.surface}; border: 1px solid {c.grid}; border-radius: 8px; }}
+#Card[selected="true"] {{ border: 2px solid {c.accent}; }}
 #CardTitle {{ color: {c.muted}; font-size: 12px; }}
 #CardValue {{ font-size: 22px; font-weight: 600; }}
 #CardNote {{ color: {c.muted}; font-size: 12px; }}
@@ -106,6 +107,11 @@ STYLE_SHEET = """
 #SectionTitle {{ font-size: 14px; font-weight: 600; }}
 #Readout {{ color: {c.muted}; font-size: 12px; }}
 #Good {{ color: {c.good}; font-size: 12px; }}
+#Verdict, #VerdictGood, #VerdictBad {{ background: {c.surface}; border: 1px solid {c.grid};
+    border-left: 4px solid {c.muted}; border-radius: 6px; padding: 10px 12px;
+    font-size: 14px; }}
+#VerdictGood {{ border-left-color: {c.good}; }}
+#VerdictBad {{ border-left-color: {c.bad}; }}
 #Bad {{ color: {c.bad}; font-size: 12px; }}
 QTableView {{ gridline-color: {c.grid}; border: 1px solid {c.grid}; border-radius: 6px; }}
 QHeaderView::section {{ background: {c.background}; color: {c.muted}; border: none;

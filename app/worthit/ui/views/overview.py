@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 
 from worthit.analysis.overview import FORECAST_METHOD, Overview, overview
 from worthit.analysis.series import pivot
+from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import count_short, money, money_short, percent
 from worthit.core.periods import Period
 from worthit.store.cache import Cache
@@ -26,6 +27,7 @@ from worthit.ui import theme
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
+from worthit.ui.widgets.unit_strip import UnitStrip
 
 TOKEN_SERIES = {"input": "Input (uncached)", "cached_input": "Cached input",
                 "output": "Output"}
@@ -58,6 +60,9 @@ class OverviewPage(Page):
                                        self.tokens, self.requests)):
             cards.addWidget(card, 0, column)
         self.body.addLayout(cards)
+        # Unit costs against target, one glance below the money (the Units page has more).
+        self.units = UnitStrip(clickable=False)
+        self.body.addWidget(self.units)
 
         # Charts are built on the first result, so pyqtgraph stays off the start-up path.
         self.spend_title = QLabel("Spend over time by provider", objectName="SectionTitle")
@@ -123,8 +128,8 @@ class OverviewPage(Page):
         self.requests_chart: Any = None
 
     @staticmethod
-    def compute(cache: Cache, period: Period) -> Overview:
-        return overview(cache, period)
+    def compute(cache: Cache, period: Period) -> tuple[Overview, list[UnitEconomics]]:
+        return overview(cache, period), unit_economics(cache, period, "day")
 
     def _ensure_charts(self) -> None:
         if self.spend_chart is not None:
@@ -141,8 +146,11 @@ class OverviewPage(Page):
         self.requests_holder.addWidget(self.requests_chart)
         self.requests_holder.setCurrentWidget(self.requests_chart)
 
-    def show_result(self, result: Overview) -> None:
+    def show_result(self, computed: tuple[Overview, list[UnitEconomics]]) -> None:
+        result, units = computed
         self.result = result
+        self.units.set_units(units)
+        self.units.setVisible(bool(units))
         self._ensure_charts()
         cur = result.currency
         change = result.change_pct

@@ -9,6 +9,7 @@ from collections.abc import Callable
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from worthit.ui import theme
@@ -63,6 +64,9 @@ class TimeChart(QWidget):
         self._starts: list[dt.date] = []
         self._series: dict[str, np.ndarray] = {}
         self._granularity = "day"
+        self._top = 0.0
+        self._bottom = 0.0
+        self._span_end: float | None = None
         self._proxy = pg.SignalProxy(self.plot.scene().sigMouseMoved, rateLimit=30,
                                      slot=self._hovered)
 
@@ -74,9 +78,13 @@ class TimeChart(QWidget):
         *,
         stacked: bool,
         granularity: str = "day",
+        zero_based: bool = True,
     ) -> None:
+        """``zero_based=False`` fits the value axis to the data (for a line of prices,
+        where the movement matters more than the distance from zero)."""
         item = self.plot.getPlotItem()
         item.clear()
+        self._span_end = None
         self._show_legend(series, colours)
         self._starts, self._series, self._granularity = starts, series, granularity
         self._x = np.array([_timestamp(d) for d in starts])
@@ -91,15 +99,62 @@ class TimeChart(QWidget):
                 item.plot(self._x, top, pen=pg.mkPen(colours[name], width=1), fillLevel=0,
                           fillBrush=pg.mkBrush(colours[name]))
         else:
+            dots = len(self._x) <= 60  # points a reader can count get a dot each
             for name, values in series.items():
-                item.plot(self._x, values, pen=pg.mkPen(colours[name], width=2))
-        top = max((float(np.max(v)) for v in series.values()), default=0.0)
+                # connect="finite": a missing value (NaN) is a gap, never a zero.
+                item.plot(self._x, values, pen=pg.mkPen(colours[name], width=2),
+                          connect="finite", symbol="o" if dots else None, symbolSize=5,
+                          symbolPen=None, symbolBrush=pg.mkBrush(colours[name]))
+        top = max((float(np.nanmax(v)) for v in series.values() if np.isfinite(v).any()),
+                  default=0.0)
         if stacked and series:
             top = float(np.max(np.sum(list(series.values()), axis=0)))
-        item.setYRange(0, top * 1.06 if top > 0 else 1, padding=0)
-        if len(self._x):
-            item.setXRange(self._x[0], self._x[-1], padding=0.01)
+        self._top = top
+        finite = [v[np.isfinite(v)] for v in series.values()]
+        low = min((float(np.min(v)) for v in finite if len(v)), default=0.0)
+        self._bottom = 0.0 if zero_based or stacked else low
+        self._fit()
         self.readout.setText(" ")
+
+    def _fit(self) -> None:
+        item = self.plot.getPlotItem()
+        if self._bottom > 0:
+            span = max(self._top - self._bottom, self._top * 0.05)
+            item.setYRange(max(0.0, self._bottom - span * 0.15), self._top + span * 0.15,
+                           padding=0)
+        else:
+            item.setYRange(0, self._top * 1.06 if self._top > 0 else 1, padding=0)
+        if len(self._x):
+            end = self._x[-1] if self._span_end is None else self._span_end
+            item.setXRange(self._x[0], end, padding=0.01)
+
+    def mark_level(self, value: float, text: str, colour: str) -> None:
+        """A dashed horizontal line (a target), labelled, kept in view."""
+        line = pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen(
+            colour, width=1.5, style=Qt.PenStyle.DashLine), label=text,
+            labelOpts={"position": 0.98, "color": colour, "anchors": [(1, 1), (1, 1)]})
+        self.plot.getPlotItem().addItem(line, ignoreBounds=True)
+        self._top = max(self._top, value)
+        if self._bottom > 0:
+            self._bottom = min(self._bottom, value)
+        else:
+            self._top = max(self._top, value * 1.15)
+        self._fit()
+
+    def shade(self, spans: list[tuple[dt.date, dt.date]], colour: str) -> None:
+        """Shade whole days ``start``..``end`` (inclusive), e.g. periods that miss a target."""
+        brush = QColor(colour)
+        brush.setAlpha(40)
+        for start, end in spans:
+            region = pg.LinearRegionItem(
+                values=(_timestamp(start), _timestamp(end + dt.timedelta(days=1))),
+                movable=False, brush=pg.mkBrush(brush), pen=pg.mkPen(None))
+            region.setZValue(-10)
+            self.plot.getPlotItem().addItem(region, ignoreBounds=True)
+        if spans:
+            self._span_end = max(self._span_end or 0.0,
+                                 _timestamp(max(e for _, e in spans) + dt.timedelta(days=1)))
+            self._fit()
 
     def _restyle(self) -> None:
         """Colours from the current appearance (light or dark)."""
@@ -155,6 +210,8 @@ class TimeChart(QWidget):
         label = self._starts[index].isoformat()
         if self._granularity == "week":
             label = f"week of {label}"
-        parts = [f"{name} {self._formatter(values[index])}"
-                 for name, values in self._series.items()]
+        elif self._granularity == "month":
+            label = f"{self._starts[index]:%B %Y}"
+        parts = [f"{name} {self._formatter(values[index])}" if np.isfinite(values[index])
+                 else f"{name} –" for name, values in self._series.items()]
         return f"{label}   " + "   ".join(parts)

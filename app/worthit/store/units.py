@@ -1,0 +1,63 @@
+"""Units and their daily counts in the cache (``units``, ``unit_counts``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+
+from worthit.core.errors import UserError
+from worthit.core.units import Count, Unit
+from worthit.store.cache import Cache
+
+
+def load_units(cache: Cache) -> list[Unit]:
+    units = []
+    for row in cache.rows("SELECT * FROM units ORDER BY rowid"):
+        units.append(Unit(
+            unit_id=row["unit_id"], name=row["name"], counts_what=row["counts_what"],
+            features=tuple(json.loads(row["features"] or "[]")),
+            shared_pools={str(k): float(v) for k, v in
+                          json.loads(row["shared_pools"] or "{}").items()},
+            target_cost=row["target_cost"], revenue_per_unit=row["revenue_per_unit"],
+            currency=row["currency"]))
+    return units
+
+
+def set_unit_money(cache: Cache, unit_id: str, *, target_cost: float | None,
+                   revenue_per_unit: float | None) -> None:
+    """Change a unit's target cost and revenue per unit (None clears them)."""
+    for name, value in (("target", target_cost), ("revenue", revenue_per_unit)):
+        if value is not None and not value >= 0:
+            raise UserError(f"The {name} per unit must be zero or more, not {value}.")
+    with cache.transaction() as conn:
+        changed = conn.execute(
+            "UPDATE units SET target_cost = ?, revenue_per_unit = ? WHERE unit_id = ?",
+            (target_cost, revenue_per_unit, unit_id)).rowcount
+    if not changed:
+        raise UserError(f"There is no unit {unit_id!r}.")
+
+
+def daily_counts(cache: Cache, unit_id: str, start: dt.date, end: dt.date) -> dict[dt.date, float]:
+    return {
+        dt.date.fromisoformat(row[0]): float(row[1])
+        for row in cache.rows(
+            "SELECT day, count FROM unit_counts WHERE unit_id = ? AND day BETWEEN ? AND ? "
+            "ORDER BY day", (unit_id, start.isoformat(), end.isoformat()))
+    }
+
+
+def write_counts(cache: Cache, counts: Sequence[Count]) -> int:
+    """Add or replace the given days' counts, all in one transaction."""
+    with cache.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO unit_counts (unit_id, day, count) VALUES (?, ?, ?) "
+            "ON CONFLICT (unit_id, day) DO UPDATE SET count = excluded.count",
+            [(c.unit_id, c.day.isoformat(), c.count) for c in counts])
+    return len(counts)
+
+
+def clear_count(cache: Cache, unit_id: str, day: dt.date) -> None:
+    with cache.transaction() as conn:
+        conn.execute("DELETE FROM unit_counts WHERE unit_id = ? AND day = ?",
+                     (unit_id, day.isoformat()))

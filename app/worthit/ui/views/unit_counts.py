@@ -1,0 +1,154 @@
+"""A unit's daily counts for the period: see them beside the cost, edit one, import a CSV.
+
+Days with cost but no count are highlighted: they are the gaps the Units page leaves out.
+Every edit is saved at once (a count is one row); an import is all or nothing."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from worthit.analysis.unit_economics import UnitEconomics
+from worthit.core.errors import UserError
+from worthit.core.money import money, unit_money
+from worthit.core.units import Count, read_counts_file
+from worthit.store.units import clear_count, daily_counts, load_units, write_counts
+from worthit.ui import theme
+from worthit.workspace import Workspace
+
+DAY, COST, COUNT, PER_UNIT = range(4)
+
+
+class CountsDialog(QDialog):
+    """``changed()`` after any count is saved."""
+
+    changed = Signal()
+
+    def __init__(self, workspace: Workspace, economics: UnitEconomics,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.workspace, self.economics = workspace, economics
+        unit = economics.unit
+        self.setWindowTitle(f"Counts: {unit.name}")
+        self.resize(620, 640)
+        layout = QVBoxLayout(self)
+        intro = QLabel(f"Daily counts of {unit.counts_what}, {economics.period.label()}. "
+                       "Edit a count to save it; clear it to remove it.", objectName="Readout")
+        intro.setWordWrap(True)
+        layout.addWidget(intro)
+        self.status = QLabel(objectName="Bad")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.status.setWordWrap(True)
+        layout.addWidget(self.status)
+        self.table = QTableWidget(0, 4)
+        self.table.setHorizontalHeaderLabels(["Day", "Cost", "Count", "Cost per unit"])
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        layout.addWidget(self.table, 1)
+        buttons = QHBoxLayout()
+        self.import_button = QPushButton("Import CSV…")
+        self.import_button.setToolTip("A CSV with the columns date, unit, count")
+        self.import_button.clicked.connect(self._import_clicked)
+        buttons.addWidget(self.import_button)
+        buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons.addWidget(close)
+        layout.addLayout(buttons)
+        self.table.itemChanged.connect(self._edited)
+        self.refresh()
+
+    def refresh(self) -> None:
+        e = self.economics
+        with self.workspace.open() as cache:
+            self.counts = daily_counts(cache, e.unit.unit_id, e.period.start, e.period.end)
+        self.table.blockSignals(True)
+        try:
+            self.table.setRowCount(len(e.daily))
+            gap_brush = QColor(theme.colours().bad)
+            gap_brush.setAlpha(50)
+            gaps = 0
+            for row, day in enumerate(e.daily):
+                cost = day.cost + day.gap_cost
+                count = self.counts.get(day.start)
+                cells = [day.start.isoformat(), money(cost, e.unit.currency, cents=True),
+                         "" if count is None else f"{count:g}",
+                         "–" if not count else unit_money(cost / count, e.unit.currency)]
+                gap = count is None and abs(cost) >= 0.005
+                gaps += gap
+                for column, text in enumerate(cells):
+                    item = QTableWidgetItem(text)
+                    item.setData(Qt.ItemDataRole.UserRole, day.start)
+                    if column != COUNT:
+                        item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
+                    if column != DAY:
+                        item.setTextAlignment(Qt.AlignmentFlag.AlignRight
+                                              | Qt.AlignmentFlag.AlignVCenter)
+                    if gap:
+                        item.setBackground(gap_brush)
+                        item.setToolTip("Cost but no count: left out of the unit cost")
+                    self.table.setItem(row, column, item)
+        finally:
+            self.table.blockSignals(False)
+        self.gap_days = gaps
+        self.status.setText(f"{gaps} day(s) with cost but no count (highlighted)." if gaps
+                            else "")
+
+    def _edited(self, item: QTableWidgetItem) -> None:
+        if item.column() != COUNT:
+            return
+        day: dt.date = item.data(Qt.ItemDataRole.UserRole)
+        text = item.text().strip().replace(",", "")
+        unit_id = self.economics.unit.unit_id
+        try:
+            with self.workspace.open() as cache:
+                if not text:
+                    clear_count(cache, unit_id, day)
+                else:
+                    value = float(text)
+                    if not value >= 0 or value == float("inf"):
+                        raise ValueError(text)
+                    write_counts(cache, [Count(unit_id, day, value)])
+        except ValueError:
+            self.status.setText(f"{text!r} is not a count (a number of zero or more); "
+                                f"{day} is unchanged.")
+            self.refresh()
+            return
+        self.refresh()
+        self.changed.emit()
+
+    def import_file(self, path: Path) -> bool:
+        """Import a counts CSV (any unit in it, not only this one); all or nothing."""
+        try:
+            with self.workspace.open() as cache:
+                counts = read_counts_file(path, load_units(cache))
+                write_counts(cache, counts)
+        except UserError as error:
+            self.status.setText(str(error))
+            return False
+        self.refresh()
+        self.status.setText(f"Imported {len(counts):,} counts from {path.name}. "
+                            + self.status.text())
+        self.changed.emit()
+        return True
+
+    def _import_clicked(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "Import counts", "", "CSV (*.csv)")
+        if name:
+            self.import_file(Path(name))
