@@ -29,13 +29,18 @@ import pandas as pd
 
 from worthit.core.focus import KEY_COLUMNS
 from worthit.core.periods import Period
-from worthit.core.rules import NO_FEATURE, TEXT_CONDITIONS, UNALLOCATED, Rule
+from worthit.core.rules import (  # ROOT and ROOT_NAME are part of this module's vocabulary
+    NO_FEATURE,
+    ROOT,
+    ROOT_NAME,
+    TEXT_CONDITIONS,
+    UNALLOCATED,
+    Rule,
+)
 from worthit.store import reads
 from worthit.store.cache import Cache
 from worthit.store.rules import load_rules
 
-ROOT: Final[tuple[str, ...]] = ()
-ROOT_NAME: Final = "All spend"
 LEVELS: Final = ("team", "feature", "service", "resource")
 TREND_POINTS: Final = 30
 NO_RESOURCE: Final = "(no resource id)"

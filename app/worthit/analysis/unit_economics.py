@@ -28,13 +28,12 @@ import pandas as pd
 
 from worthit.analysis.allocation import Allocation, ChargeIndex, allocate, charge_index
 from worthit.core.money import percent, unit_money
-from worthit.core.periods import Period
+from worthit.core.periods import GRANULARITIES, Period
 from worthit.core.units import Unit
 from worthit.store.cache import Cache
 from worthit.store.rules import load_rules
 from worthit.store.units import daily_counts, load_units
 
-GRANULARITIES: Final = ("day", "week", "month")
 #: A change in cost per unit smaller than this share of it reads as "steady".
 STEADY: Final = 0.02
 

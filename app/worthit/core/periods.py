@@ -7,6 +7,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
+from typing import Final
 
 from worthit.core.errors import UserError
 
@@ -47,6 +48,10 @@ class Period:
 
     def __contains__(self, day: object) -> bool:
         return isinstance(day, dt.date) and self.start <= day <= self.end
+
+
+#: How a series over a period can be grouped: by day, by week (Monday first), by month.
+GRANULARITIES: Final = ("day", "week", "month")
 
 
 class Preset(Enum):

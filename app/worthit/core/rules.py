@@ -65,7 +65,10 @@ SPLIT_METHODS: Final[dict[str, str]] = {
     "even": "evenly",
     "percent": "by fixed percentages",
 }
-#: The top-level node of the tree; no rule may name a team this.
+#: The allocation tree's root (its path) and how it is named; its top-level node for spend
+#: nobody owns, which no rule may name a team.
+ROOT: Final[tuple[str, ...]] = ()
+ROOT_NAME: Final = "All spend"
 UNALLOCATED: Final = "Unallocated"
 NO_FEATURE: Final = "(no feature)"
 

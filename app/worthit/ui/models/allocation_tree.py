@@ -7,15 +7,17 @@ worker; this model only presents them."""
 
 from __future__ import annotations
 
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from worthit.analysis.allocation import ROOT, Allocation, Node
 from worthit.core.money import money, percent
-from worthit.core.rules import UNALLOCATED
+from worthit.core.rules import ROOT, UNALLOCATED
 from worthit.ui import theme
+
+if TYPE_CHECKING:
+    from worthit.analysis.allocation import Allocation, Node
 
 Index = QModelIndex | QPersistentModelIndex
 

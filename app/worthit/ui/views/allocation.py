@@ -6,7 +6,7 @@ the charges behind it."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
 from PySide6.QtGui import QColor
@@ -23,9 +23,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from worthit.analysis.allocation import ROOT, ROOT_NAME, Allocation, allocation
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
+from worthit.core.rules import ROOT, ROOT_NAME
 from worthit.store.cache import Cache
 from worthit.ui.models.allocation_tree import (
     NAME,
@@ -38,6 +38,9 @@ from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
 from worthit.ui.widgets.sparkline import SparklineDelegate
 from worthit.ui.widgets.treemap import Breadcrumbs, Tile, Treemap
+
+if TYPE_CHECKING:
+    from worthit.analysis.allocation import Allocation
 
 #: Above this share of spend, Unallocated is flagged as a problem.
 UNALLOCATED_WARNING = 0.05
@@ -129,6 +132,8 @@ class AllocationPage(Page):
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> Allocation:
+        from worthit.analysis.allocation import allocation  # numpy and pandas, off start-up
+
         return allocation(cache, period)
 
     def show_result(self, result: Allocation) -> None:

@@ -7,7 +7,7 @@ match in all."""
 from __future__ import annotations
 
 from collections.abc import Generator
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
@@ -23,12 +23,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from worthit.analysis.allocation import ROOT_NAME, Allocation
 from worthit.core.money import money, percent
+from worthit.core.rules import ROOT_NAME
 from worthit.store import reads
 from worthit.ui import workers
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from worthit.analysis.allocation import Allocation
 
 ROW_LIMIT: Final = 5_000
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 
 from worthit.analysis.overview import FORECAST_METHOD, Overview, overview
 from worthit.analysis.series import pivot
-from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import count_short, money, money_short, percent
 from worthit.core.periods import Period
 from worthit.store.cache import Cache
@@ -28,6 +27,9 @@ from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
 from worthit.ui.widgets.unit_strip import UnitStrip
+
+if TYPE_CHECKING:
+    from worthit.analysis.unit_economics import UnitEconomics
 
 TOKEN_SERIES = {"input": "Input (uncached)", "cached_input": "Cached input",
                 "output": "Output"}
@@ -129,6 +131,8 @@ class OverviewPage(Page):
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> tuple[Overview, list[UnitEconomics]]:
+        from worthit.analysis.unit_economics import unit_economics  # numpy, off start-up
+
         return overview(cache, period), unit_economics(cache, period, "day")
 
     def _ensure_charts(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
@@ -24,13 +25,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from worthit.analysis.unit_economics import UnitEconomics
 from worthit.core.errors import UserError
 from worthit.core.money import money, unit_money
 from worthit.core.units import Count, read_counts_file
 from worthit.store.units import clear_count, daily_counts, load_units, write_counts
 from worthit.ui import theme
 from worthit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from worthit.analysis.unit_economics import UnitEconomics
 
 DAY, COST, COUNT, PER_UNIT = range(4)
 

@@ -7,9 +7,8 @@ without recomputing; editing the target or the revenue saves and recomputes."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from PySide6.QtCore import QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,9 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from worthit.analysis.unit_economics import GRANULARITIES, UnitEconomics, unit_economics
 from worthit.core.money import money, percent, unit_money
-from worthit.core.periods import Period
+from worthit.core.periods import GRANULARITIES, Period
 from worthit.store.cache import Cache
 from worthit.store.units import set_unit_money
 from worthit.ui import theme
@@ -37,6 +35,9 @@ from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
 from worthit.ui.widgets.unit_strip import UnitStrip
+
+if TYPE_CHECKING:
+    from worthit.analysis.unit_economics import UnitEconomics
 
 
 def _unit(value: Any) -> str:
@@ -198,6 +199,8 @@ class UnitsPage(Page):
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> list[UnitEconomics]:
+        from worthit.analysis.unit_economics import unit_economics  # off start-up
+
         return unit_economics(cache, period, "day")
 
     # -- showing -----------------------------------------------------------------------
@@ -301,6 +304,8 @@ class UnitsPage(Page):
         self.chart_holder.setCurrentWidget(self.chart)
 
     def _draw_chart(self, e: UnitEconomics) -> None:
+        import numpy as np
+
         c = theme.colours()
         values = np.array([np.nan if b.unit_cost is None else b.unit_cost
                            for b in e.buckets])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QPointF, QSize
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QStyle, QStyledItemDelegate, QStyleOptionViewItem
@@ -26,9 +25,9 @@ class SparklineDelegate(QStyledItemDelegate):
         values = index.data(self.role)
         if values is None or len(values) < 2:
             return
-        values = np.asarray(values, dtype=float)
+        values = [float(v) for v in values]
         rect = option.rect.adjusted(6, 5, -6, -5)  # type: ignore[attr-defined]
-        low, high = float(values.min()), float(values.max())
+        low, high = min(values), max(values)
         span = high - low or 1.0
         step = rect.width() / (len(values) - 1)
         line = QPolygonF([

@@ -4,14 +4,17 @@ colour. Clicking a card chooses the unit (on the Units page)."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QHBoxLayout, QWidget
 
-from worthit.analysis.unit_economics import UnitEconomics
 from worthit.core.money import percent, unit_money
 from worthit.ui.widgets.card import Card
+
+if TYPE_CHECKING:
+    from worthit.analysis.unit_economics import UnitEconomics
 
 
 class UnitCard(Card):
