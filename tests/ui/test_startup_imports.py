@@ -1,0 +1,32 @@
+"""The window's modules must not pull in the heavy ones: pandas, numpy and pyqtgraph load
+when a page first computes or draws a chart, after the first paint (bench/startup.py
+measures the time; this guards the cause)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HEAVY = ("pandas", "numpy", "pyqtgraph", "boto3")
+
+
+def test_building_the_window_imports_no_heavy_module(tmp_path: Path) -> None:
+    code = (
+        "import sys\n"
+        "from worthit.ui.app import application\n"
+        "from worthit.ui.main_window import MainWindow\n"
+        "from worthit.ui.pages import PAGES\n"
+        "from worthit.workspace import Workspace\n"
+        "application()\n"
+        f"window = MainWindow(Workspace(__import__('pathlib').Path({str(tmp_path)!r})))\n"
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # An empty workspace: the window is built, no page has computed yet.
+    (tmp_path / "worthit.sqlite").touch()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "", f"imported before any page computed: {done.stdout}"
