@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
@@ -47,6 +47,7 @@ class OverviewPage(Page):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: Overview | None = None
+        self._shown: tuple[Overview, list[UnitEconomics]] | None = None
         cards = QGridLayout()
         cards.setSpacing(10)
         self.total = Card("Total spend", "Effective cost (after discounts) in the period, "
@@ -150,7 +151,14 @@ class OverviewPage(Page):
         self.requests_holder.addWidget(self.requests_chart)
         self.requests_holder.setCurrentWidget(self.requests_chart)
 
+    def changeEvent(self, event: QEvent) -> None:
+        # Chart colours (the accent of the requests line) come from the theme when drawn.
+        if event.type() == QEvent.Type.PaletteChange and self._shown is not None:
+            self.show_result(self._shown)
+        super().changeEvent(event)
+
     def show_result(self, computed: tuple[Overview, list[UnitEconomics]]) -> None:
+        self._shown = computed
         result, units = computed
         self.result = result
         self.units.set_units(units)

@@ -129,9 +129,9 @@ class CountsDialog(QDialog):
                         raise ValueError(text)
                     write_counts(cache, [Count(unit_id, day, value)])
         except ValueError:
+            self.refresh()  # puts the cell back (and rewrites the status, so refuse after)
             self.status.setText(f"{text!r} is not a count (a number of zero or more); "
                                 f"{day} is unchanged.")
-            self.refresh()
             return
         self.refresh()
         self.changed.emit()

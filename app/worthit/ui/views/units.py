@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QButtonGroup,
@@ -317,6 +317,12 @@ class UnitsPage(Page):
         if target is not None:
             self.chart.mark_level(target, f"target {unit_money(target)}", c.muted)
             self.chart.shade([(b.start, b.end) for b in e.misses()], c.bad)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The chart's line and shading take the theme's colours when drawn: redraw.
+        if event.type() == QEvent.Type.PaletteChange and self.results:
+            self._show()
+        super().changeEvent(event)
 
     # -- editing -------------------------------------------------------------------------
 
