@@ -104,6 +104,11 @@ class ChargeIndex:
         rows = self._rows(start, end)
         return np.bincount(self.key[rows], weights=self.cost[rows], minlength=len(self.keys))
 
+    def present(self, start: dt.date, end: dt.date) -> np.ndarray:
+        """Which keys have any charge in the days ``start``..``end``."""
+        rows = self._rows(start, end)
+        return np.bincount(self.key[rows], minlength=len(self.keys)) > 0
+
     def per_key_buckets(self, start: dt.date, end: dt.date, buckets: int) -> np.ndarray:
         """Each key's cost in ``buckets`` equal slices of the days (keys × buckets)."""
         rows = self._rows(start, end)
@@ -326,7 +331,8 @@ class Allocation:
     nodes: dict[tuple[str, ...], Node]
     #: One row per (key, destination): key_id, position (in the index), rule (the name of
     #: the rule that claims the key, or None), team, feature, service, resource, current,
-    #: previous, share (the part of the key's current cost that lands there).
+    #: previous, share and previous_share (the part of the key's cost in each period that
+    #: lands there: 1 unless split).
     pieces: pd.DataFrame
     trend_edges: tuple[dt.date, ...]  # first day of each trend bucket
     rules: tuple[Rule, ...]
@@ -426,7 +432,11 @@ def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Alloc
     before = index.per_key(previous.start, previous.end)
     trend = index.per_key_buckets(period.start, period.end, points)
     claims = claim(index, rules)
-    pieces = _pieces(index, rules, claims, current, before)
+    # A key with charges in either period takes part, even if they net to zero (a refund):
+    # its days still carry cost in the daily series.
+    live = index.present(period.start, period.end) | index.present(previous.start,
+                                                                   previous.end)
+    pieces = _pieces(index, rules, claims, current, before, live)
     nodes = _nodes(index, pieces, trend, points)
     # Day d falls in bucket (d * points) // days, so bucket i starts at ceil(i * days / points).
     edges = tuple(period.start + dt.timedelta(days=-((-i * period.days) // points))
@@ -439,9 +449,9 @@ def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Alloc
         "team": pieces.team, "feature": pieces.feature,
         "service": index.service[pieces.key], "resource": index.resource[pieces.key],
         "current": pieces.current, "previous": pieces.previous, "share": pieces.share,
+        "previous_share": pieces.previous_share,
     })
     first = index.first_day
-    live = (current != 0) | (before != 0)
     currencies = tuple(sorted(set(index.keys["billing_currency"][live].dropna())))
     return Allocation(
         period=period, previous=previous,
@@ -467,28 +477,25 @@ class _Pieces:
     feature: np.ndarray
     current: np.ndarray
     previous: np.ndarray
-    share: np.ndarray  # of the key's current cost (for trend and drill)
+    share: np.ndarray  # of the key's current cost (for trend, drill and daily series)
+    previous_share: np.ndarray  # of the key's previous-period cost
 
 
 def _pieces(index: ChargeIndex, rules: Sequence[Rule], claims: Claims,
-            current: np.ndarray, before: np.ndarray) -> _Pieces:
-    parts: list[tuple[np.ndarray, Any, Any, np.ndarray, np.ndarray, np.ndarray]] = []
-    live = (current != 0) | (before != 0)
+            current: np.ndarray, before: np.ndarray, live: np.ndarray) -> _Pieces:
+    parts: list[tuple[Any, ...]] = []
 
     def add(keys: np.ndarray, team: Any, feature: Any, cur: np.ndarray, prev: np.ndarray,
-            share: np.ndarray | float) -> None:
+            share: float = 1.0, previous_share: float = 1.0) -> None:
         if len(keys):
-            parts.append((keys, team, feature, cur, prev,
-                          np.broadcast_to(np.asarray(share, dtype=float), keys.shape)))
+            parts.append((keys, team, feature, cur, prev, share, previous_share))
 
-    one = 1.0
     direct = np.flatnonzero(live & (claims.team != None))  # noqa: E711
-    add(direct, claims.team[direct], claims.feature[direct], current[direct], before[direct],
-        one)
+    add(direct, claims.team[direct], claims.feature[direct], current[direct], before[direct])
     unclaimed = np.flatnonzero(live & (claims.rule < 0))
     tagged = index.has_tags()[unclaimed]
     for reason, keys in (("untagged", unclaimed[~tagged]), ("no_rule", unclaimed[tagged])):
-        add(keys, UNALLOCATED, REASONS[reason][0], current[keys], before[keys], one)
+        add(keys, UNALLOCATED, REASONS[reason][0], current[keys], before[keys])
 
     # Splits follow direct spend only, so the order of split rules never matters.
     direct_frame = pd.DataFrame({"team": claims.team[direct], "feature": claims.feature[direct],
@@ -501,15 +508,16 @@ def _pieces(index: ChargeIndex, rules: Sequence[Rule], claims: Claims,
         if not len(keys):
             continue
         if rule.kind == "pool":
-            add(keys, UNALLOCATED, pool_name, current[keys], before[keys], one)
+            add(keys, UNALLOCATED, pool_name, current[keys], before[keys])
             continue
         targets = _split_targets(rule, direct_frame)
         for column, amounts in (("current", current[keys]), ("previous", before[keys])):
             weights = _split_weights(rule, targets, direct_frame, column)
             zero = np.zeros(len(keys))
+            now = column == "current"
             if weights is None:  # nothing to follow: the pool stays unallocated
-                cur, prev = (amounts, zero) if column == "current" else (zero, amounts)
-                add(keys, UNALLOCATED, pool_name, cur, prev, one if column == "current" else 0.0)
+                cur, prev = (amounts, zero) if now else (zero, amounts)
+                add(keys, UNALLOCATED, pool_name, cur, prev, float(now), float(not now))
                 continue
             taken = np.zeros(len(keys))
             for position, ((team, feature), weight) in enumerate(zip(targets, weights,
@@ -518,14 +526,18 @@ def _pieces(index: ChargeIndex, rules: Sequence[Rule], claims: Claims,
                 # The last target takes the remainder, so the pieces sum to the charge.
                 piece = amounts - taken if last else amounts * weight
                 taken = taken + piece
-                cur, prev = (piece, zero) if column == "current" else (zero, piece)
-                share = weight if column == "current" else 0.0
-                add(keys, team, feature or shared_feature(rule), cur, prev, share)
+                cur, prev = (piece, zero) if now else (zero, piece)
+                add(keys, team, feature or shared_feature(rule), cur, prev,
+                    weight if now else 0.0, 0.0 if now else weight)
 
     if not parts:
         empty = np.zeros(0)
         return _Pieces(np.zeros(0, np.int64), np.zeros(0, object), np.zeros(0, object),
-                       empty, empty, empty)
+                       empty, empty, empty, empty)
+
+    def shares(column: int) -> np.ndarray:
+        return np.concatenate([np.full(len(p[0]), p[column], dtype=float) for p in parts])
+
     return _Pieces(
         key=np.concatenate([p[0] for p in parts]),
         team=np.concatenate([np.broadcast_to(np.asarray(p[1], dtype=object), p[0].shape)
@@ -534,7 +546,8 @@ def _pieces(index: ChargeIndex, rules: Sequence[Rule], claims: Claims,
                                 for p in parts]),
         current=np.concatenate([p[3] for p in parts]),
         previous=np.concatenate([p[4] for p in parts]),
-        share=np.concatenate([p[5] for p in parts]),
+        share=shares(5),
+        previous_share=shares(6),
     )
 
 

@@ -293,17 +293,14 @@ def _days(period: Period) -> list[dt.date]:
 
 def _daily(pieces: pd.DataFrame, index: ChargeIndex, period: Period,
            column: str) -> np.ndarray:
-    """Days × pieces: each piece's cost per day. Current pieces carry their share of the
-    key's daily cost; previous-period pieces the share their previous cost implies."""
+    """Days × pieces: each piece's cost per day, its share of its key's daily cost (the
+    share, not the piece over the key's total, which a refund can net to zero)."""
     if not len(pieces):
         return np.zeros((period.days, 0))
     per_day = index.per_key_buckets(period.start, period.end, period.days)  # keys × days
     rows = per_day[pieces["position"].to_numpy()]
-    totals = rows.sum(axis=1)
-    amounts = pieces[column].to_numpy(dtype=float) * pieces["carried"].to_numpy(dtype=float)
-    # The piece's part of its key, over the period: the same every day of the period.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        fraction = np.where(totals != 0, amounts / totals, 0.0)
+    share = "share" if column == "current" else "previous_share"
+    fraction = pieces[share].to_numpy(dtype=float) * pieces["carried"].to_numpy(dtype=float)
     return (rows * fraction[:, None]).T
 
 
