@@ -16,8 +16,8 @@ from worthit.core.errors import UserError
 from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.workspace import Workspace, ensure, resolve
 
-REPORT_PAGES = ("overview", "allocation", "units")
-SCREENSHOT_PAGES = ("overview", "allocation", "units")
+REPORT_PAGES = ("overview", "allocation", "units", "swap")
+SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap")
 log = logging.getLogger("worthit")
 
 
@@ -155,7 +155,17 @@ def _report(workspace: Workspace, args: argparse.Namespace) -> int:
 
     period = _period(workspace, args.start, args.end)
     with workspace.open() as cache:
-        if args.page == "units":
+        if args.page == "swap":
+            from worthit.analysis.model_swap import suggestions, swap_data
+            from worthit.store.swap import load_scenarios
+
+            data = swap_data(cache, period)
+            found = suggestions(data)
+            saved = load_scenarios(cache)
+            shown = {"json": lambda: report.swap_json(data, found, saved),
+                     "csv": lambda: report.swap_csv(data),
+                     "table": lambda: report.swap_table(data, found, saved)}[args.format]()
+        elif args.page == "units":
             from worthit.analysis.unit_economics import unit_economics
 
             found = unit_economics(cache, period, args.granularity)

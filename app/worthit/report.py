@@ -10,9 +10,11 @@ from worthit.core.money import count_short, money, percent, unit_money
 
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
+    from worthit.analysis.model_swap import Suggestion, SwapData
     from worthit.analysis.overview import Overview
     from worthit.analysis.unit_economics import UnitEconomics
     from worthit.core.periods import Period
+    from worthit.core.scenarios import Scenario
 
 
 def _rows_text(rows: list[tuple[str, ...]], numeric_from: int = 1) -> list[str]:
@@ -167,3 +169,81 @@ def units_csv(found: list[UnitEconomics]) -> str:
                 "" if cost is None or target is None else str(cost > target).lower(),
                 b.gap_days, e.unit.currency])
     return out.getvalue()
+
+
+def _swap_usage(data: SwapData) -> list[dict[str, object]]:
+    """Per model over the period: tokens, requests, billed and list-priced cost."""
+    from worthit.analysis.model_swap import simulate
+    from worthit.core.scenarios import Scenario as Plain
+
+    base = simulate(data, Plain("now", None))
+    priced = {(r.provider, r.model): r.before for r in base.by_model.itertuples()}
+    out = []
+    for (provider, model), group in data.usage.groupby(["provider", "model"]):
+        cost = None if (provider, model) in base.unpriced else priced.get((provider, model))
+        out.append({
+            "provider": provider, "model": model,
+            "requests": round(float(group["requests"].sum())),
+            **{k: round(float(group[k].sum()))
+               for k in ("input", "cached_input", "cache_write", "output")},
+            "billed": round(float(group["billed"].sum()), 2),
+            "list_cost": None if cost is None else round(cost, 2),
+            "unpriced": cost is None,
+        })
+    out.sort(key=lambda r: -float(r["billed"]))  # type: ignore[arg-type]
+    return out
+
+
+def swap_json(data: SwapData, found: list[Suggestion], saved: list[Scenario]
+              ) -> dict[str, object]:
+    from worthit.analysis.model_swap import simulate
+
+    usage = _swap_usage(data)
+    return {
+        "period": {"from": data.period.start.isoformat(), "to": data.period.end.isoformat()},
+        "unpriced": [f"{r['provider']}/{r['model']}" for r in usage if r["unpriced"]],
+        "usage": usage,
+        "suggestions": [s.to_json() for s in found],
+        "scenarios": [{**s.to_json(), "monthly_saving":
+                       round(simulate(data, s).monthly_saving, 2)} for s in saved],
+    }
+
+
+def swap_csv(data: SwapData) -> str:
+    """Usage per model: provider, model, requests, token counts, billed, list_cost."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    columns = ["provider", "model", "requests", "input", "cached_input", "cache_write",
+               "output", "billed", "list_cost"]
+    writer.writerow(columns)
+    for row in _swap_usage(data):
+        writer.writerow(["" if row[c] is None else row[c] for c in columns])
+    return out.getvalue()
+
+
+def swap_table(data: SwapData, found: list[Suggestion], saved: list[Scenario]) -> str:
+    from worthit.analysis.model_swap import simulate
+
+    usage = _swap_usage(data)
+    lines = [f"Model swap {data.period.label()} (list prices or your rates; quality is not "
+             "measured here)", ""]
+    rows = [("model", "requests", "input", "output", "billed", "at list")] + [
+        (f"{r['model']} ({r['provider']})", count_short(float(r["requests"])),  # type: ignore[arg-type]
+         count_short(float(r["input"])), count_short(float(r["output"])),  # type: ignore[arg-type]
+         money(float(r["billed"])),  # type: ignore[arg-type]
+         "UNPRICED" if r["unpriced"] else money(float(r["list_cost"])))  # type: ignore[arg-type]
+        for r in usage]
+    lines += _rows_text(rows)
+    unpriced = [f"{r['model']} ({r['provider']})" for r in usage if r["unpriced"]]
+    if unpriced:
+        lines += ["", f"Unpriced, left out of every saving: {', '.join(unpriced)}"]
+    lines += ["", "Suggestions, by monthly saving"]
+    for s in found:
+        tag = "" if s.evidence else "  [worth testing]"
+        lines += [f"  {money(s.monthly_saving)}/month  {s.title}{tag}", f"      {s.assumption}"]
+    if saved:
+        lines += ["", "Saved scenarios"]
+        for scenario in saved:
+            outcome = simulate(data, scenario)
+            lines.append(f"  {money(outcome.monthly_saving)}/month  {scenario.name}")
+    return "\n".join(lines)

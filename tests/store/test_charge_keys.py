@@ -247,7 +247,7 @@ def test_migration_3_keys_the_existing_charges(tmp_path: Path) -> None:
     path = tmp_path / "worthit.sqlite"
     make_v2_cache(path)
     with Cache.open(path) as cache:
-        assert cache.version == 3
+        assert cache.version >= 3  # migration 3 and any later ones
         assert cache.revision == 0
         keyed = keyed_charges(path)
         assert len(keyed) == len(V2_ROWS)

@@ -77,9 +77,10 @@ MODEL_PRICES: Final[dict[str, ModelPrice]] = {
                    0.06, 0.24, 0.015, None, "USE1-NovaLite"),
         ModelPrice("AWS", "Amazon", "Amazon Bedrock", "amazon.nova-pro-v1:0",
                    0.80, 3.20, 0.20, None, "USE1-NovaPro"),
+        # Through a US (geographic) inference profile: 10 % over the global price.
         ModelPrice("AWS", "Anthropic", "Amazon Bedrock",
                    "anthropic.claude-sonnet-4-5-20250929-v1:0",
-                   3.00, 15.00, 0.30, 3.75, "USE1-Claude4.5Sonnet"),
+                   3.30, 16.50, 0.33, 4.125, "USE1-Claude4.5Sonnet"),
         ModelPrice("Anthropic", "Anthropic", "Claude API", "claude-sonnet-4-5",
                    3.00, 15.00, 0.30, 3.75, "claude-sonnet-4-5"),
         ModelPrice("Anthropic", "Anthropic", "Claude API", "claude-haiku-4-5",

@@ -150,6 +150,28 @@ CREATE INDEX charges_day_key ON charges (charge_period_start, x_key_id, effectiv
 CREATE INDEX charges_key ON charges (x_key_id, charge_period_start);
 """
 
+# 4: model swap: the user's negotiated rates, and saved what-if scenarios.
+_M4_PRICES_AND_SCENARIOS = """
+CREATE TABLE price_overrides (
+    provider_name TEXT NOT NULL,
+    model TEXT NOT NULL,
+    input REAL, cached_input REAL, cache_write REAL, cache_write_1h REAL, output REAL,
+    batch REAL,                      -- multiplier for batch traffic
+    note TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (provider_name, model)
+);
+CREATE TABLE scenarios (
+    scenario_id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    feature TEXT,                    -- NULL: all AI spend
+    levers TEXT NOT NULL,            -- JSON list
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+);
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
-MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS)
+MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
+                               _M4_PRICES_AND_SCENARIOS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -54,6 +54,8 @@ class RecordsModel(QAbstractTableModel):
             return "" if value is None else column.format(value)
         if role == Qt.ItemDataRole.UserRole:
             return value
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return record.get("tooltip")  # a record may explain itself
         if role == Qt.ItemDataRole.TextAlignmentRole:
             return _alignment(column.numeric)
         if role == Qt.ItemDataRole.ForegroundRole and column.tone is not None:

@@ -9,19 +9,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QButtonGroup,
     QDoubleSpinBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QStackedLayout,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,6 +31,7 @@ from worthit.ui import theme
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
+from worthit.ui.widgets.tables import sortable_table
 from worthit.ui.widgets.unit_strip import UnitStrip
 
 if TYPE_CHECKING:
@@ -56,22 +54,6 @@ def _effect_tone(record: dict[str, Any]) -> str | None:
     return c.bad if value > 0 else c.good
 
 
-def _table(model: RecordsModel, stretch: int) -> QTableView:
-    proxy = QSortFilterProxyModel(model)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(Qt.ItemDataRole.UserRole)
-    view = QTableView()
-    view.setModel(proxy)
-    view.setSortingEnabled(True)
-    view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # the model's order until clicked
-    view.verticalHeader().hide()
-    view.setShowGrid(False)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    return view
 
 
 class UnitsPage(Page):
@@ -176,7 +158,7 @@ class UnitsPage(Page):
                    tone=_effect_tone),
             Column("Volume effect", "volume_effect", _signed_unit, numeric=True),
         ], self)
-        self.drivers = _table(self.drivers_model, 0)
+        self.drivers = sortable_table(self.drivers_model, 0)
         self.drivers.setMinimumHeight(190)
         drivers.addWidget(self.drivers)
         lower.addLayout(drivers, 3)
@@ -189,7 +171,7 @@ class UnitsPage(Page):
             Column("Before", "previous_per_unit", _unit, numeric=True),
             Column("Verdict", "verdict"),
         ], self)
-        self.features = _table(self.features_model, 4)
+        self.features = sortable_table(self.features_model, 4)
         self.features.setMinimumHeight(190)
         features.addWidget(self.features)
         lower.addLayout(features, 2)

@@ -1,0 +1,452 @@
+"""Model swap: what a smaller model, routing, prompt caching and batch would save, on the
+workspace's own AI usage, at list prices (or the user's rates).
+
+:func:`swap_data` gathers, on a worker, each day's tokens and requests per feature and
+model (features from the allocation) and the rates of every model involved; then
+:func:`simulate` applies a :class:`~worthit.core.scenarios.Scenario` to them in a few
+milliseconds, so sliders can update the result live. Both the "before" and the "after"
+are priced from the catalog, so the saving is a difference of like with like; the billed
+cost is shown beside them. Quality is not measured here: every suggestion says what it
+assumes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import numpy as np
+import pandas as pd
+
+from worthit.analysis.allocation import allocate, charge_index
+from worthit.analysis.unit_economics import UnitEconomics, unit_economics
+from worthit.core.money import money, percent
+from worthit.core.periods import Period
+from worthit.core.scenarios import Lever, ModelRef, Scenario
+from worthit.pricing.catalog import MILLION, Catalog, Override, Price
+from worthit.store.cache import Cache
+from worthit.store.rules import load_rules
+from worthit.store.swap import load_overrides
+
+MONTH_DAYS: Final = 30
+TOKENS: Final = ("input", "cached_input", "cache_write", "cache_write_1h", "output")
+#: Requests this short are ones a small model handles: swap all of them.
+SHORT_INPUT: Final = 1_500  # input tokens (uncached + cached) per request
+SHORT_OUTPUT: Final = 400
+#: Otherwise route this share to the smaller model and keep the rest for the hard cases.
+ROUTE_SHARE: Final = 0.85
+#: Caching: prompts at least this long, of which all but this unique tail is repeated.
+CACHE_MIN_INPUT: Final = 4_000
+UNIQUE_TAIL: Final = 1_500
+NIGHT_HOURS: Final = range(6)  # UTC
+NIGHT_SHARE: Final = 0.6
+ALL_AI: Final = "All AI spend"
+
+
+@dataclass(frozen=True)
+class SwapData:
+    """What a scenario is applied to: usage rows and the rates to price them."""
+
+    period: Period
+    #: day, feature, provider, model, batched, requests, input, cached_input, cache_write,
+    #: cache_write_1h (always 0 in bills: writes are counted as 5-minute), output, billed
+    usage: pd.DataFrame
+    prices: dict[tuple[str, str, dt.date], Price | None]
+    features: list[str]
+    #: (provider, model) -> cheaper tiers of the family that have a price
+    smaller: dict[ModelRef, list[ModelRef]]
+    night_share: dict[str, float]  # feature -> share of its requests in NIGHT_HOURS (UTC)
+    units: list[UnitEconomics] = field(default_factory=list)
+    days: int = 0  # days of the period with AI usage
+
+    def models(self, feature: str | None = None) -> list[ModelRef]:
+        rows = self.rows(feature)
+        return sorted(set(zip(rows["provider"], rows["model"], strict=True)))
+
+    def rows(self, feature: str | None) -> pd.DataFrame:
+        return self.usage if feature is None else self.usage[self.usage["feature"] == feature]
+
+    def price(self, model: ModelRef, day: dt.date) -> Price | None:
+        return self.prices.get((model[0], model[1], day))
+
+    def choices(self) -> list[ModelRef]:
+        """Every model a route may target: those used and their priced smaller tiers."""
+        found = set(self.models())
+        for tiers in self.smaller.values():
+            found.update(tiers)
+        return sorted(found)
+
+
+def swap_data(cache: Cache, period: Period) -> SwapData:
+    index = charge_index(cache)
+    allocation = allocate(index, load_rules(cache), period)
+    usage = _usage(cache, period, allocation.pieces, index.keys)
+    overrides = {
+        (str(o["provider_name"]), str(o["model"])): Override(
+            str(o["provider_name"]), str(o["model"]),
+            **{k: o[k] for k in ("input", "cached_input", "cache_write", "cache_write_1h",
+                                 "output", "batch")}, note=str(o["note"] or ""))  # type: ignore[arg-type]
+        for o in load_overrides(cache)
+    }
+    catalog = Catalog(overrides)
+    used = sorted(set(zip(usage["provider"], usage["model"], strict=True)))
+    days = sorted(set(usage["day"])) or [period.end]
+    smaller: dict[ModelRef, list[ModelRef]] = {}
+    for provider, model in used:
+        tiers = [(provider, m) for m in catalog.smaller(model)]
+        smaller[(provider, model)] = [t for t in tiers if catalog.price(*t, days[-1])]
+    wanted = set(used) | {t for tiers in smaller.values() for t in tiers}
+    prices = {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}
+    return SwapData(
+        period=period, usage=usage, prices=prices,
+        features=sorted(set(usage["feature"])), smaller=smaller,
+        night_share=_night_share(cache, allocation.pieces),
+        units=unit_economics(cache, period, "day"),
+        days=len(set(usage["day"])),
+    )
+
+
+def _usage(cache: Cache, period: Period, pieces: pd.DataFrame, keys: pd.DataFrame
+           ) -> pd.DataFrame:
+    raw = cache.frame(
+        "SELECT charge_period_start AS day, x_key_id AS key_id, COALESCE(x_batch, 0) AS batched,"
+        " TOTAL(x_requests) AS requests, TOTAL(x_input_tokens) AS input,"
+        " TOTAL(x_cached_input_tokens) AS cached_input,"
+        " TOTAL(x_cache_write_tokens) AS cache_write, TOTAL(x_output_tokens) AS output,"
+        " TOTAL(effective_cost) AS billed FROM charges"
+        " WHERE charge_period_start BETWEEN ? AND ? AND x_model IS NOT NULL"
+        " GROUP BY day, key_id, batched",
+        (period.start.isoformat(), period.end.isoformat()))
+    columns = ["day", "feature", "provider", "model", "batched", "requests", *TOKENS, "billed"]
+    if raw.empty:
+        return pd.DataFrame(columns=columns)
+    meta = keys.set_index("key_id")[["provider_name", "x_model"]]
+    raw = raw.join(meta, on="key_id")
+    # Features from the allocation: a key's share of each destination (1 unless split).
+    owners = pieces[["key_id", "feature", "team", "share"]]
+    raw = raw.merge(owners, on="key_id", how="left")
+    raw["share"] = raw["share"].fillna(1.0)
+    raw["feature"] = np.where(raw["team"] == "Unallocated", "(unallocated)",
+                              raw["feature"].fillna("(unallocated)"))
+    for column in ("requests", "input", "cached_input", "cache_write", "output", "billed"):
+        raw[column] = raw[column].astype(float) * raw["share"]
+    raw["cache_write_1h"] = 0.0
+    raw["day"] = raw["day"].map(dt.date.fromisoformat)
+    raw["batched"] = raw["batched"].astype(bool)
+    raw = raw.rename(columns={"provider_name": "provider", "x_model": "model"})
+    grouped = raw.groupby(["day", "feature", "provider", "model", "batched"], as_index=False)[
+        ["requests", *TOKENS, "billed"]].sum()
+    return grouped[columns]
+
+
+def _night_share(cache: Cache, pieces: pd.DataFrame) -> dict[str, float]:
+    """Per feature, the share of its hourly requests (metrics) in the night hours."""
+    rows = cache.rows(
+        "SELECT resource_id, CAST(substr(period_start, 12, 2) AS INTEGER) AS hour, "
+        "TOTAL(value) AS requests FROM metrics WHERE metric = 'Requests' "
+        "AND granularity = 'hour' GROUP BY resource_id, hour")
+    if not rows:
+        return {}
+    by_resource: dict[str, list[float]] = {}
+    for resource, hour, requests in rows:
+        night, total = by_resource.setdefault(resource, [0.0, 0.0])
+        by_resource[resource] = [night + (requests if hour in NIGHT_HOURS else 0.0),
+                                 total + requests]
+    features = pieces.drop_duplicates(["resource", "feature"])
+    out: dict[str, list[float]] = {}
+    for resource, feature in zip(features["resource"], features["feature"], strict=True):
+        if resource in by_resource:
+            night, total = out.setdefault(feature, [0.0, 0.0])
+            n, t = by_resource[resource]
+            out[feature] = [night + n, total + t]
+    return {f: n / t for f, (n, t) in out.items() if t > 0}
+
+
+# -- applying a scenario ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Outcome:
+    scenario: Scenario
+    before: float  # priced, over the period
+    after: float
+    billed: float  # what the bill says for the same (priced) usage
+    daily: pd.DataFrame  # day, before, after
+    by_model: pd.DataFrame  # provider, model, before, after (models after routing included)
+    by_feature: dict[str, float]  # saving per feature over the period
+    unpriced: list[ModelRef]  # used models without a price, left out of every figure
+    warnings: list[str]
+    days: int
+
+    @property
+    def saving(self) -> float:
+        return self.before - self.after
+
+    @property
+    def monthly_saving(self) -> float:
+        return 0.0 if not self.days else self.saving / self.days * MONTH_DAYS
+
+    @property
+    def saving_pct(self) -> float | None:
+        return None if self.before == 0 else self.saving / self.before
+
+
+def _split(rows: pd.DataFrame, mask: pd.Series, share: float) -> tuple[pd.DataFrame,
+                                                                         pd.DataFrame]:
+    """The masked rows scaled by ``share`` (the part that changes) and the frame with those
+    rows scaled by ``1 - share`` (what stays)."""
+    numeric = ["requests", *TOKENS, "billed"]
+    moved = rows[mask].copy()
+    moved[numeric] = moved[numeric] * share
+    kept = rows.copy()
+    kept.loc[mask, numeric] = kept.loc[mask, numeric] * (1.0 - share)
+    return moved, kept
+
+
+def apply(data: SwapData, rows: pd.DataFrame, lever: Lever, warnings: list[str]
+          ) -> pd.DataFrame:
+    """One lever on usage rows (a new frame; the input is not changed)."""
+    mask = (rows["provider"] == lever.model[0]) & (rows["model"] == lever.model[1])
+    if not mask.any() or lever.share <= 0:
+        return rows
+    if lever.kind == "route":
+        assert lever.to is not None
+        if not data.price(lever.to, rows.loc[mask, "day"].iloc[0]):
+            warnings.append(f"{lever.to[1]} has no price: the route to it is left out.")
+            return rows
+        moved, kept = _split(rows, mask, lever.share)
+        moved["provider"], moved["model"] = lever.to
+        return pd.concat([kept, moved], ignore_index=True)
+    if lever.kind == "cache":
+        price = data.price(lever.model, rows.loc[mask, "day"].iloc[0])
+        if price is not None and price.cached_input is None:
+            warnings.append(f"{lever.model[1]} has no prompt caching: caching it saves "
+                            "nothing.")
+        out = rows.copy()
+        read = out.loc[mask, "input"] * lever.share
+        out.loc[mask, "input"] -= read
+        out.loc[mask, "cached_input"] += read
+        column = "cache_write_1h" if lever.ttl == "1h" else "cache_write"
+        out.loc[mask, column] += read / lever.reads_per_write
+        return out
+    # batch: a share of what is not batched yet
+    mask &= ~rows["batched"]
+    if not mask.any():
+        return rows
+    moved, kept = _split(rows, mask, lever.share)
+    moved["batched"] = True
+    return pd.concat([kept, moved], ignore_index=True)
+
+
+def price_rows(data: SwapData, rows: pd.DataFrame) -> np.ndarray:
+    """Each row's cost at its model's rates on its day (NaN where unpriced)."""
+    out = np.full(len(rows), np.nan)
+    for n, (day, provider, model, batched, inp, cached, write, write_1h, output) in enumerate(
+            zip(rows["day"], rows["provider"], rows["model"], rows["batched"], rows["input"],
+                rows["cached_input"], rows["cache_write"], rows["cache_write_1h"],
+                rows["output"], strict=True)):
+        price = data.prices.get((provider, model, day))
+        if price is None:
+            continue
+        cost = (inp * price.rate("input") + cached * price.rate("cached_input")
+                + write * price.rate("cache_write") + write_1h * price.rate("cache_write",
+                                                                             ttl="1h")
+                + output * price.rate("output")) / MILLION
+        if batched and price.batch is not None:
+            cost *= price.batch
+        out[n] = cost
+    return out
+
+
+def simulate(data: SwapData, scenario: Scenario) -> Outcome:
+    before_rows = data.rows(scenario.feature)
+    models = sorted(set(zip(before_rows["provider"], before_rows["model"], strict=True)))
+    unpriced = [m for m in models if not any(
+        data.prices.get((m[0], m[1], d)) for d in set(before_rows["day"]))]
+    warnings: list[str] = []
+    if unpriced:
+        warnings.append("No price for " + ", ".join(f"{p} {m}" for p, m in unpriced)
+                        + ": left out of before and after (never counted as $0). Add your "
+                        "rate in the price catalog.")
+        keep = ~before_rows.apply(lambda r: (r["provider"], r["model"]) in unpriced, axis=1)
+        before_rows = before_rows[keep] if len(before_rows) else before_rows
+    after_rows = before_rows
+    for lever in scenario.levers:
+        after_rows = apply(data, after_rows, lever, warnings)
+    before_cost = price_rows(data, before_rows) if len(before_rows) else np.zeros(0)
+    after_cost = price_rows(data, after_rows) if len(after_rows) else np.zeros(0)
+    b = before_rows.assign(cost=before_cost)
+    a = after_rows.assign(cost=after_cost)
+    days = pd.DataFrame({"day": sorted(set(before_rows["day"]))})
+    daily = days.merge(b.groupby("day", as_index=False)["cost"].sum().rename(
+        columns={"cost": "before"}), on="day", how="left").merge(
+        a.groupby("day", as_index=False)["cost"].sum().rename(columns={"cost": "after"}),
+        on="day", how="left").fillna(0.0)
+    by_model = b.groupby(["provider", "model"])["cost"].sum().rename("before").to_frame().join(
+        a.groupby(["provider", "model"])["cost"].sum().rename("after"), how="outer").fillna(
+        0.0).reset_index()
+    feature_saving = (b.groupby("feature")["cost"].sum()
+                      .sub(a.groupby("feature")["cost"].sum(), fill_value=0.0))
+    return Outcome(
+        scenario=scenario, before=float(np.nansum(before_cost)),
+        after=float(np.nansum(after_cost)), billed=float(before_rows["billed"].sum()),
+        daily=daily, by_model=by_model,
+        by_feature={str(k): float(v) for k, v in feature_saving.items()},
+        unpriced=unpriced, warnings=warnings, days=data.days)
+
+
+def unit_effects(data: SwapData, outcome: Outcome) -> list[tuple[UnitEconomics, float]]:
+    """Units whose features the scenario touches: (unit, new cost per unit)."""
+    out = []
+    for e in data.units:
+        saving = sum(outcome.by_feature.get(f, 0.0) for f in e.unit.features)
+        if saving and e.unit_cost is not None and e.count > 0:
+            out.append((e, (e.cost - saving) / e.count))
+    return out
+
+
+# -- suggestions ------------------------------------------------------------------------------
+
+
+#: Kinds backed by evidence in the usage itself (short requests, long prompts, night-time
+#: traffic); "route" (send the easy share of long requests to a smaller model) is worth
+#: testing but rests on how many requests are easy, which the bill cannot tell.
+EVIDENCE_KINDS: Final = ("smaller", "cache", "batch")
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str  # smaller | cache | batch | route
+    title: str
+    assumption: str
+    scenario: Scenario
+    monthly_saving: float
+    saving_pct: float | None
+
+    @property
+    def evidence(self) -> bool:
+        return self.kind in EVIDENCE_KINDS
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "title": self.title, "assumption": self.assumption,
+                "evidence": self.evidence,
+                "feature": self.scenario.feature,
+                "levers": [lever.to_json() for lever in self.scenario.levers],
+                "monthly_saving": round(self.monthly_saving, 2),
+                "saving_pct": None if self.saving_pct is None else round(self.saving_pct, 4)}
+
+
+def suggestions(data: SwapData, limit: int = 12) -> list[Suggestion]:
+    """Per feature and model: smaller tiers, caching, batch; those the usage backs first,
+    then the routing ones worth testing, each group ranked by monthly saving."""
+    found: list[Suggestion] = []
+    last_day = max(data.usage["day"]) if len(data.usage) else data.period.end
+    for feature in data.features:
+        rows = data.rows(feature)
+        for model in data.models(feature):
+            price = data.price(model, last_day)
+            if price is None:
+                continue
+            mine = rows[(rows["provider"] == model[0]) & (rows["model"] == model[1])]
+            found += _smaller(data, feature, model, mine)
+            found += _cache(data, feature, model, mine, price)
+            found += _batch(data, feature, model, mine, price)
+    found = [s for s in found if s.monthly_saving >= 0.5]
+    # Evidence first (each kind ranked by saving): a routing share is a guess until tested.
+    found.sort(key=lambda s: (not s.evidence, -s.monthly_saving))
+    return found[:limit]
+
+
+def _suggest(data: SwapData, kind: str, title: str, assumption: str, feature: str,
+             lever: Lever) -> Suggestion:
+    scenario = Scenario(title, feature, (lever,))
+    outcome = simulate(data, scenario)
+    return Suggestion(kind, title, assumption, scenario, outcome.monthly_saving,
+                      outcome.saving_pct)
+
+
+def _per_request(rows: pd.DataFrame) -> tuple[float, float]:
+    requests = float(rows["requests"].sum())
+    if requests <= 0:
+        return float("inf"), float("inf")
+    return (float((rows["input"] + rows["cached_input"]).sum()) / requests,
+            float(rows["output"].sum()) / requests)
+
+
+def _smaller(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame
+             ) -> list[Suggestion]:
+    tiers = data.smaller.get(model, [])
+    if not tiers:
+        return []
+    inp, out = _per_request(rows)
+    short = inp <= SHORT_INPUT and out <= SHORT_OUTPUT
+    share = 1.0 if short else ROUTE_SHARE
+    # Short requests may go to the smallest tier; long ones only one step down.
+    best = None
+    for tier in tiers if short else tiers[:1]:
+        lever = Lever("route", model, share, to=tier)
+        if short:
+            title = f"{feature}: swap {model[1]} for {tier[1]}"
+            assumption = (f"Requests are short ({inp:,.0f} tokens in, {out:,.0f} out on "
+                          f"average): {tier[1]} handles them. List prices; quality is not "
+                          "measured here.")
+        else:
+            title = f"{feature}: route {share * 100:.0f} % of {model[1]} to {tier[1]}"
+            assumption = (f"{(1 - share) * 100:.0f} % of requests, the hard cases, stay on "
+                          f"{model[1]}. List prices; quality is not measured here.")
+        candidate = _suggest(data, "smaller" if short else "route", title, assumption,
+                             feature, lever)
+        if best is None or candidate.monthly_saving > best.monthly_saving:
+            best = candidate
+    return [best] if best else []
+
+
+def _cache(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame,
+           price: Price) -> list[Suggestion]:
+    if price.cached_input is None:
+        return []
+    requests = float(rows["requests"].sum())
+    uncached = float(rows["input"].sum())
+    cached = float(rows["cached_input"].sum())
+    if requests <= 0 or uncached / requests < CACHE_MIN_INPUT or cached > uncached:
+        return []
+    share = 1.0 - UNIQUE_TAIL / (uncached / requests)
+    lever = Lever("cache", model, round(share, 2), ttl="5m", reads_per_write=10.0)
+    return [_suggest(
+        data, "cache", f"{feature}: cache the repeated prompt prefix on {model[1]}",
+        f"{uncached / requests:,.0f} uncached input tokens per request; assumes all but the "
+        f"last {UNIQUE_TAIL:,} are a repeated context, written once per 10 reads "
+        "(5-minute cache).", feature, lever)]
+
+
+def _batch(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame,
+           price: Price) -> list[Suggestion]:
+    if price.batch is None or rows.empty or rows["batched"].all():
+        return []
+    night = data.night_share.get(feature, 0.0)
+    if night < NIGHT_SHARE:
+        return []
+    lever = Lever("batch", model, round(night, 2))
+    return [_suggest(
+        data, "batch", f"{feature}: run {model[1]} through the batch API",
+        f"{percent(night)} of its requests arrive between 00:00 and 06:00 UTC, so they can "
+        f"wait for a batch (results within 24 hours) at {price.batch:g}× the price.",
+        feature, lever)]
+
+
+def describe_saving(outcome: Outcome) -> str:
+    if outcome.before == 0:
+        return "No priced usage in this period."
+    return (f"{money(outcome.monthly_saving)} per month "
+            f"({percent(outcome.saving_pct, signed=False)} of "
+            f"{money(outcome.before / max(outcome.days, 1) * MONTH_DAYS)})")
+
+
+def default_scenario(feature: str | None, name: str = "Untitled scenario") -> Scenario:
+    return Scenario(name, feature, ())
+
+
+def compare(data: SwapData, scenarios: Sequence[Scenario]) -> list[Outcome]:
+    return [simulate(data, s) for s in scenarios]

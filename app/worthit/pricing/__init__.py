@@ -1,0 +1,1 @@
+"""Model prices: genai-prices, Worthit's dated layer, and the user's overrides."""
