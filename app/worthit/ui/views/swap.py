@@ -57,7 +57,8 @@ class LeverRow(QWidget):
     removed = Signal(object)
 
     def __init__(self, kind: str, models: list[ModelRef], targets: list[ModelRef],
-                 lever: Lever | None = None) -> None:
+                 lever: Lever | None = None,
+                 smaller: dict[ModelRef, list[ModelRef]] | None = None) -> None:
         super().__init__()
         self.kind = kind
         layout = QHBoxLayout(self)
@@ -70,7 +71,7 @@ class LeverRow(QWidget):
         layout.addWidget(self.model, 2)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(0, 100)
-        self.slider.setMinimumWidth(120)
+        self.slider.setMinimumWidth(70)
         self.percent = QDoubleSpinBox()
         self.percent.setRange(0, 100)
         self.percent.setDecimals(0)
@@ -89,6 +90,11 @@ class LeverRow(QWidget):
             for ttl in TTLS:
                 self.ttl.addItem(f"{ttl} cache", ttl)
             layout.addWidget(self.ttl)
+        for combo in (self.model, self.to, self.ttl):
+            # Long model ids must not widen the window: show ~12 characters, elide the rest.
+            combo.setSizeAdjustPolicy(
+                QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(12)
         remove = QPushButton("Remove")
         remove.clicked.connect(lambda: self.removed.emit(self))
         layout.addWidget(remove)
@@ -100,6 +106,10 @@ class LeverRow(QWidget):
             self.reads_per_write = lever.reads_per_write
         else:
             self.reads_per_write = 10.0
+            # A new route starts at the model's next smaller tier, where there is one.
+            tiers = (smaller or {}).get(self.model.currentData(), [])
+            if tiers:
+                self._select(self.to, tiers[0])
         share = 50 if lever is None else round(lever.share * 100)
         self.slider.setValue(share)
         self.percent.setValue(share)
@@ -188,7 +198,7 @@ class SwapPage(Page):
             Column("Per request", "per_request",
                    lambda v: "unpriced" if v is None else unit_money(v), numeric=True),
         ], self)
-        self.usage = sortable_table(self.usage_model, 5)  # the model names keep their width
+        self.usage = sortable_table(self.usage_model, 6)  # the model names keep their width
         self.usage.setMinimumHeight(170)
         self.usage.setWordWrap(False)
         usage_box.addWidget(self.usage)
@@ -313,6 +323,7 @@ class SwapPage(Page):
 
     def _feature_chosen(self) -> None:
         self.feature = self.features.currentData()
+        self.name.setText("Untitled scenario")
         self._set_levers(())
         self._show_static()
         self.recompute()
@@ -390,7 +401,7 @@ class SwapPage(Page):
         models = self.data.models(self.feature)
         if not models:
             return None
-        row = LeverRow(kind, models, self.data.choices(), lever)
+        row = LeverRow(kind, models, self.data.choices(), lever, self.data.smaller)
         row.changed.connect(self.recompute)
         row.removed.connect(self._remove_lever)
         self.levers.addWidget(row)
