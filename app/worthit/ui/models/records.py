@@ -22,6 +22,7 @@ class Column:
     format: Callable[[Any], str] = str
     numeric: bool = False
     tone: Callable[[dict[str, Any]], str | None] | None = None  # a colour for the text
+    missing: str = ""  # shown when the value is None (e.g. "unpriced")
 
 
 class RecordsModel(QAbstractTableModel):
@@ -51,7 +52,7 @@ class RecordsModel(QAbstractTableModel):
         record = self._records[index.row()]
         value = record.get(column.key)
         if role == Qt.ItemDataRole.DisplayRole:
-            return "" if value is None else column.format(value)
+            return column.missing if value is None else column.format(value)
         if role == Qt.ItemDataRole.UserRole:
             return value
         if role == Qt.ItemDataRole.ToolTipRole:

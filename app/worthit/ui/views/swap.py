@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
@@ -194,9 +194,8 @@ class SwapPage(Page):
             Column("Input", "input", count_short, numeric=True),
             Column("Cached in", "cached_input", count_short, numeric=True),
             Column("Output", "output", count_short, numeric=True),
-            Column("Cost", "priced", _money_or_unpriced, numeric=True),
-            Column("Per request", "per_request",
-                   lambda v: "unpriced" if v is None else unit_money(v), numeric=True),
+            Column("Cost", "priced", money, numeric=True, missing="unpriced"),
+            Column("Per request", "per_request", unit_money, numeric=True, missing="unpriced"),
         ], self)
         self.usage = sortable_table(self.usage_model, 6)  # the model names keep their width
         self.usage.setMinimumHeight(170)
@@ -379,6 +378,12 @@ class SwapPage(Page):
                 "saving": outcome.monthly_saving, "saving_pct": outcome.saving_pct,
                 "levers": "; ".join(lever.describe() for lever in scenario.levers) or "none"})
         self.saved_model.set_records(records)
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The before/after lines take the theme's colours when drawn: redraw.
+        if event.type() == QEvent.Type.PaletteChange and self.data is not None:
+            self.recompute()
+        super().changeEvent(event)
 
     # -- the scenario ---------------------------------------------------------------------
 
