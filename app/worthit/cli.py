@@ -16,8 +16,8 @@ from worthit.core.errors import UserError
 from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.workspace import Workspace, ensure, resolve
 
-REPORT_PAGES = ("overview", "allocation", "units", "swap")
-SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap")
+REPORT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
+SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
 log = logging.getLogger("worthit")
 
 
@@ -155,7 +155,16 @@ def _report(workspace: Workspace, args: argparse.Namespace) -> int:
 
     period = _period(workspace, args.start, args.end)
     with workspace.open() as cache:
-        if args.page == "swap":
+        if args.page == "leaks":
+            from worthit.analysis.leaks import find_leaks
+            from worthit.store.findings import load_states
+
+            found = find_leaks(cache, period.end)
+            states = load_states(cache)
+            shown = {"json": lambda: report.leaks_json(found, states, period),
+                     "csv": lambda: report.leaks_csv(found, states),
+                     "table": lambda: report.leaks_table(found, states, period)}[args.format]()
+        elif args.page == "swap":
             from worthit.analysis.model_swap import suggestions, swap_data
             from worthit.store.swap import load_scenarios
 

@@ -10,11 +10,13 @@ from worthit.core.money import count_short, money, percent, unit_money
 
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
+    from worthit.analysis.leaks import Finding
     from worthit.analysis.model_swap import Suggestion, SwapData
     from worthit.analysis.overview import Overview
     from worthit.analysis.unit_economics import UnitEconomics
     from worthit.core.periods import Period
     from worthit.core.scenarios import Scenario
+    from worthit.store.findings import FindingState
 
 
 def _rows_text(rows: list[tuple[str, ...]], numeric_from: int = 1) -> list[str]:
@@ -246,4 +248,57 @@ def swap_table(data: SwapData, found: list[Suggestion], saved: list[Scenario]) -
         for scenario in saved:
             outcome = simulate(data, scenario)
             lines.append(f"  {money(outcome.monthly_saving)}/month  {scenario.name}")
+    return "\n".join(lines)
+
+
+def _leak_state(finding: Finding, states: dict[str, FindingState]) -> dict[str, object]:
+    state = states.get(finding.key)
+    if state is None:
+        return {"state": "open"}
+    return {"state": state.state, "reason": state.reason, "note": state.note,
+            "snooze_until": state.snooze_until.isoformat() if state.snooze_until else None}
+
+
+def leaks_json(found: list[Finding], states: dict[str, FindingState], period: Period
+               ) -> dict[str, object]:
+    """Every finding with its state; totals count open findings only."""
+    import datetime as dt
+
+    today = dt.datetime.now(dt.UTC).date()
+    open_ = [f for f in found if not (f.key in states and states[f.key].hidden(today))]
+    return {
+        "window": {"from": (period.end - dt.timedelta(days=29)).isoformat(),
+                   "to": period.end.isoformat()},
+        "monthly_saving": round(sum(f.monthly_saving for f in open_), 2),
+        "findings": [{**f.to_json(), **_leak_state(f, states)} for f in found],
+    }
+
+
+def leaks_csv(found: list[Finding], states: dict[str, FindingState]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(["key", "kind", "title", "team", "feature", "resource", "monthly_cost",
+                     "monthly_saving", "state"])
+    for f in found:
+        writer.writerow([f.key, f.kind, f.title, f.team or "", f.feature or "",
+                         f.resource or "", f"{f.monthly_cost:.2f}", f"{f.monthly_saving:.2f}",
+                         _leak_state(f, states)["state"]])
+    return out.getvalue()
+
+
+def leaks_table(found: list[Finding], states: dict[str, FindingState], period: Period) -> str:
+    import datetime as dt
+
+    from worthit.analysis.leaks import KIND_TITLES
+
+    today = dt.datetime.now(dt.UTC).date()
+    open_ = [f for f in found if not (f.key in states and states[f.key].hidden(today))]
+    lines = [f"Leaks in the 30 days to {period.end} (open findings save "
+             f"{money(sum(f.monthly_saving for f in open_))} per month)", ""]
+    for f in found:
+        state = _leak_state(f, states)["state"]
+        owner = f"{f.team}/{f.feature}" if f.team else "no owner"
+        tag = "" if state == "open" else f"  [{state}]"
+        lines += [f"{money(f.monthly_saving):>10}/month  {KIND_TITLES[f.kind]}: {f.title}{tag}",
+                  f"{'':>18}owner {owner}; fix: {f.fix[0]}"]
     return "\n".join(lines)

@@ -1,0 +1,48 @@
+"""Leak findings: one detector per kind of leak behind one small interface (a
+:class:`~worthit.analysis.leaks.base.Context` in, findings out), each finding priced per
+month, owned, evidenced and with fix steps. :func:`find_leaks` runs them all."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Final
+
+from worthit.analysis.leaks.attribution import weak_attribution
+from worthit.analysis.leaks.base import (
+    KIND_TITLES,
+    Context,
+    Finding,
+    Settings,
+    load_settings,
+    save_settings,
+)
+from worthit.analysis.leaks.capacity import hardware_fit, idle_capacity
+from worthit.analysis.leaks.models import from_suggestions, prompt_bloat
+from worthit.analysis.leaks.network import hidden_network
+from worthit.analysis.leaks.runaway import runaway_agent
+from worthit.analysis.leaks.storage import storage_graveyard
+from worthit.store.cache import Cache
+
+Detector = Callable[[Context], list[Finding]]
+DETECTORS: Final[tuple[Detector, ...]] = (
+    idle_capacity, storage_graveyard, from_suggestions, prompt_bloat, runaway_agent,
+    hidden_network, weak_attribution, hardware_fit,
+)
+
+__all__ = ["DETECTORS", "KIND_TITLES", "Finding", "Settings", "find_leaks", "load_settings",
+           "save_settings"]
+
+
+def find_leaks(cache: Cache, end: dt.date, settings: Settings | None = None) -> list[Finding]:
+    """Every finding in the 30 days ending ``end``, largest saving first. Findings that
+    save less than the floor per month are dropped, except weak attribution, which is
+    about ownership rather than saving and shows while anything is unallocated."""
+    settings = settings or load_settings(cache)
+    ctx = Context(cache, end, settings)
+    found = [f for detector in DETECTORS for f in detector(ctx)]
+    kept = [f for f in found
+            if f.monthly_saving >= settings.floor or (f.kind == "weak_attribution"
+                                                      and f.monthly_cost >= settings.floor)]
+    kept.sort(key=lambda f: (-f.monthly_saving, f.key))
+    return kept

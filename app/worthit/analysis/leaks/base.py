@@ -1,0 +1,185 @@
+"""What every leak detector shares: the finding it returns, the thresholds it reads, and
+the context it looks at (the cache, the 30-day window, owners from the allocation)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Final
+
+import pandas as pd
+
+from worthit.analysis.allocation import Allocation, allocate, charge_index
+from worthit.core.periods import Period
+from worthit.paths import resource
+from worthit.store.cache import Cache
+from worthit.store.rules import load_rules
+
+if TYPE_CHECKING:
+    from worthit.analysis.model_swap import Suggestion, SwapData
+
+WINDOW_DAYS: Final = 30
+SETTINGS_KEY: Final = "leaks.settings"
+
+KIND_TITLES: Final[dict[str, str]] = {
+    "idle_capacity": "Idle or over-provisioned capacity",
+    "storage_graveyard": "A graveyard of experiments",
+    "overpowered_model": "Overpowered model defaults",
+    "prompt_bloat": "Prompt bloat and missing caches",
+    "batch_eligible": "Batch-eligible traffic",
+    "runaway_agent": "Runaway agents and retries",
+    "hidden_network": "Hidden network costs",
+    "weak_attribution": "Weak attribution",
+    "hardware_fit": "Hardware that does not fit",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Thresholds, with the defaults a FinOps team would start from."""
+
+    floor: float = 100.0  # findings saving less per month are not shown
+    idle_p95: float = 10.0  # per cent utilisation
+    idle_days: int = 14
+    graveyard_days: int = 90  # no writes for this long, and no lifecycle policy
+    bloat_growth: float = 0.3  # input per request up by this share on its early level
+    bloat_baseline_days: int = 60
+    runaway_mads: float = 6.0  # robust z: MADs above the rolling median
+    runaway_min_dollars: float = 50.0  # per day, above the baseline
+    runaway_min_ratio: float = 1.0  # and at least this share above it (1.0 = double)
+    runaway_history_days: int = 28
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Settings:
+        known = {f.name: f.type for f in fields(cls)}
+        values = {}
+        for name, value in raw.items():
+            if name in known and isinstance(value, int | float) and not isinstance(value, bool):
+                values[name] = int(value) if known[name] in ("int", int) else float(value)
+        return cls(**values)
+
+
+def load_settings(cache: Cache) -> Settings:
+    raw = cache.get_meta(SETTINGS_KEY)
+    return Settings() if not raw else Settings.from_json(json.loads(raw))
+
+
+def save_settings(cache: Cache, settings: Settings) -> None:
+    cache.set_meta({SETTINGS_KEY: json.dumps(settings.to_json())})
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """The series that triggered a finding, for its chart, and the numbers behind it."""
+
+    label: str  # what the series is, e.g. "GPU utilisation p95 (%)"
+    days: list[dt.date] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    unit: str = "$"  # "$", "%", "tokens", "requests"
+    numbers: dict[str, str] = field(default_factory=dict)  # label -> shown value
+    threshold: float | None = None  # a line on the chart
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    key: str  # stable across syncs: kind and what it is about, never a figure
+    title: str
+    monthly_cost: float  # what the leaking thing costs in the window
+    monthly_saving: float
+    team: str | None
+    feature: str | None
+    resource: str | None
+    evidence: Evidence
+    fix: list[str]
+    assumption: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "key": self.key, "kind": self.kind, "kind_title": KIND_TITLES[self.kind],
+            "title": self.title, "team": self.team, "feature": self.feature,
+            "resource": self.resource, "monthly_cost": round(self.monthly_cost, 2),
+            "monthly_saving": round(self.monthly_saving, 2), "fix": self.fix,
+            "assumption": self.assumption,
+            "evidence": {"label": self.evidence.label, "unit": self.evidence.unit,
+                         "numbers": self.evidence.numbers,
+                         "points": [{"day": d.isoformat(), "value": round(v, 6)}
+                                    for d, v in zip(self.evidence.days, self.evidence.values,
+                                                    strict=True)]},
+        }
+
+
+class Context:
+    """What detectors look at; expensive parts are computed once, on first use."""
+
+    def __init__(self, cache: Cache, end: dt.date, settings: Settings) -> None:
+        self.cache = cache
+        self.settings = settings
+        self.window = Period(end - dt.timedelta(days=WINDOW_DAYS - 1), end)
+        data = cache.data_range()
+        self.first_day = data[0] if data else end
+        self._once: dict[str, Any] = {}
+
+    def once(self, name: str, compute: Callable[[], Any]) -> Any:
+        """``compute()`` the first time ``name`` is asked for, then its result."""
+        if name not in self._once:
+            self._once[name] = compute()
+        return self._once[name]
+
+    @functools.cached_property
+    def allocation(self) -> Allocation:
+        return allocate(charge_index(self.cache), load_rules(self.cache), self.window)
+
+    @functools.cached_property
+    def owners(self) -> dict[str, tuple[str | None, str | None]]:
+        """Resource id -> (team, feature) that carries its cost in the window; (None, None)
+        when nobody does: Unallocated, or a shared cost split across several teams."""
+        pieces = self.allocation.pieces
+        if pieces.empty:
+            return {}
+        teams = pieces.groupby("resource")["team"].nunique()
+        best = pieces.sort_values("current", ascending=False).drop_duplicates("resource")
+        return {str(r): (None, None) if t == "Unallocated" or teams[r] > 1 else (str(t), str(f))
+                for r, t, f in zip(best["resource"], best["team"], best["feature"],
+                                   strict=True)}
+
+    def owner(self, resource_id: str | None) -> tuple[str | None, str | None]:
+        return self.owners.get(resource_id or "", (None, None))
+
+    @functools.cached_property
+    def swap(self) -> SwapData:
+        from worthit.analysis.model_swap import swap_data
+
+        return swap_data(self.cache, self.window)
+
+    @functools.cached_property
+    def suggestions(self) -> list[Suggestion]:
+        from worthit.analysis.model_swap import suggestions
+
+        return suggestions(self.swap, limit=1000)
+
+    def resource_daily(self, resource_id: str, start: dt.date, end: dt.date,
+                       where: str = "1", params: tuple[Any, ...] = ()) -> pd.DataFrame:
+        """day, cost (effective) for one resource's charges (days without charges absent)."""
+        return self.cache.frame(
+            "SELECT charge_period_start AS day, TOTAL(effective_cost) AS cost FROM charges "
+            f"WHERE resource_id = ? AND charge_period_start BETWEEN ? AND ? AND ({where}) "
+            "GROUP BY day ORDER BY day",
+            (resource_id, start.isoformat(), end.isoformat(), *params))
+
+
+@functools.cache
+def aws_prices() -> dict[str, Any]:
+    """The dated AWS list prices Worthit ships (instances, S3 classes, network)."""
+    with resource("prices", "aws-us-east-1.json").open(encoding="utf-8") as file:
+        return json.load(file)  # type: ignore[no-any-return]
+
+
+def days_of(frame: pd.DataFrame) -> list[dt.date]:
+    return [dt.date.fromisoformat(str(d)) for d in frame["day"]]

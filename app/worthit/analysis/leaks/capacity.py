@@ -1,0 +1,91 @@
+"""Idle capacity (utilisation in single digits) and hardware that does not fit (GPU
+instances serving production inference that Inferentia would serve for less per hour)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+from worthit.analysis.leaks.base import Context, Evidence, Finding, aws_prices, days_of
+from worthit.core.money import money
+
+GPU_FAMILIES = ("g4dn.", "g5.", "g6.")
+INFERENCE_CANDIDATE = "inf2.xlarge"
+
+
+def idle_capacity(ctx: Context) -> list[Finding]:
+    s = ctx.settings
+    start = ctx.window.end - dt.timedelta(days=s.idle_days - 1)
+    rows = ctx.cache.frame(
+        "SELECT resource_id, period_start AS day, metric, value FROM metrics "
+        "WHERE granularity = 'day' AND stat = 'p95' AND metric IN "
+        "('GPUUtilization', 'CPUUtilization') AND period_start BETWEEN ? AND ? "
+        "ORDER BY resource_id, day", (start.isoformat(), ctx.window.end.isoformat()))
+    found = []
+    for resource_id, series in rows.groupby("resource_id"):
+        if len(series) < s.idle_days // 2 or series["value"].max() >= s.idle_p95:
+            continue  # too little evidence, or busy on some day
+        cost = ctx.resource_daily(str(resource_id), ctx.window.start, ctx.window.end)
+        monthly = float(cost["cost"].sum())
+        team, feature = ctx.owner(str(resource_id))
+        metric = "GPU" if series["metric"].iloc[0].startswith("GPU") else "CPU"
+        name = str(resource_id).rsplit("/", 1)[-1]
+        found.append(Finding(
+            "idle_capacity", f"idle_capacity:{resource_id}",
+            f"{name} idles: {metric} p95 at most {series['value'].max():.0f} % for "
+            f"{len(series)} days", monthly, monthly, team, feature, str(resource_id),
+            Evidence(f"{metric} utilisation, daily p95 (%)", days_of(series),
+                     [float(v) for v in series["value"]], "%",
+                     {"cost in the last 30 days": money(monthly),
+                      "highest daily p95": f"{series['value'].max():.1f} %"}, s.idle_p95),
+            ["Confirm nobody depends on it (owner above).",
+             "Delete it, or scale it to zero outside the hours it is used.",
+             "If it must stay, move it to the smallest instance its peak needs."],
+            "Saving: the whole cost of the resource, as if removed."))
+    return found
+
+
+def hardware_fit(ctx: Context) -> list[Finding]:
+    """One finding per fleet: the GPU instances of one instance type serving one owner."""
+    prices = aws_prices()
+    hourly = prices["instance_hourly"]
+    target = hourly.get(INFERENCE_CANDIDATE)
+    fleets: dict[tuple[str | None, str | None, str], list[str]] = {}
+    for row in ctx.cache.rows("SELECT resource_id, facts FROM resources "
+                              "WHERE resource_type = 'Instance' ORDER BY resource_id"):
+        facts = json.loads(row["facts"] or "{}")
+        instance = str(facts.get("instance_type", ""))
+        if (not instance.startswith(GPU_FAMILIES) or facts.get("env") != "prod"
+                or instance not in hourly or target is None or target >= hourly[instance]):
+            continue
+        team, feature = ctx.owner(row["resource_id"])
+        fleets.setdefault((team, feature, instance), []).append(row["resource_id"])
+    found = []
+    for (team, feature, instance), nodes in fleets.items():
+        daily = None
+        for node in nodes:
+            cost = ctx.resource_daily(node, ctx.window.start, ctx.window.end,
+                                      "x_usage_type LIKE '%BoxUsage%'").set_index("day")["cost"]
+            daily = cost if daily is None else daily.add(cost, fill_value=0.0)
+        assert daily is not None
+        monthly = float(daily.sum())
+        share = 1.0 - target / hourly[instance]
+        who = feature or nodes[0]
+        found.append(Finding(
+            "hardware_fit", f"hardware_fit:{who}:{instance}",
+            f"{who}: {len(nodes)} × {instance} serve inference; {INFERENCE_CANDIDATE} "
+            "would do it for less", monthly, monthly * share, team, feature, nodes[0],
+            Evidence("Instance cost per day ($)",
+                     [dt.date.fromisoformat(str(d)) for d in daily.index],
+                     [float(v) for v in daily], "$",
+                     {"instances": ", ".join(nodes),
+                      f"{instance} per hour": f"${hourly[instance]:.4f}",
+                      f"{INFERENCE_CANDIDATE} per hour": f"${target:.4f}",
+                      "prices as of": f"{prices['as_of']} (us-east-1, on demand)"}),
+            [f"Compile the model with the AWS Neuron SDK and load-test it on "
+             f"{INFERENCE_CANDIDATE}.",
+             "Move the serving fleet over behind the same load balancer, then retire the "
+             "GPU nodes."],
+            f"Saving: instance cost × (1 − {INFERENCE_CANDIDATE} / {instance} hourly); "
+            "assumes one Inferentia instance per GPU instance for the same traffic."))
+    return found

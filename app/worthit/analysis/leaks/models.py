@@ -1,0 +1,127 @@
+"""AI usage leaks, priced by the model-swap engine: premium models on short requests,
+prompts that grew (or repeat without a cache), and nightly traffic at synchronous prices."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+
+from worthit.analysis.leaks.base import Context, Evidence, Finding
+from worthit.core.money import count_short, money
+from worthit.core.periods import Period
+
+FIX = {
+    "overpowered_model": ["Run the feature's evaluation set on the smaller model.",
+                          "Switch the default model, keeping the large one for a flagged "
+                          "minority of hard requests if the evaluation shows a need."],
+    "prompt_bloat": ["Turn on prompt caching for the repeated prefix (system prompt, "
+                     "documents) and put it first in the prompt.",
+                     "Cap retrieved context per request."],
+    "batch_eligible": ["Submit the nightly job through the vendor's batch API (results "
+                       "within 24 hours at half price).",
+                       "Keep the synchronous API for interactive traffic only."],
+}
+
+
+def _series(ctx: Context, feature: str, model: tuple[str, str]) -> tuple[list[dt.date],
+                                                                         list[float]]:
+    rows = ctx.swap.rows(feature)
+    mine = rows[(rows["provider"] == model[0]) & (rows["model"] == model[1])]
+    daily = mine.groupby("day")[["input", "cached_input", "requests"]].sum()
+    return list(daily.index), [float(v) for v in daily["requests"]]
+
+
+def from_suggestions(ctx: Context) -> list[Finding]:
+    """Suggestions the usage backs, as findings: smaller tier, cache, batch."""
+    kinds = {"smaller": "overpowered_model", "cache": "prompt_bloat", "batch": "batch_eligible"}
+    bloated = {(f.feature, f.resource) for f in ctx.once("bloat", lambda: _bloat(ctx))}
+    found = []
+    for s in ctx.suggestions:
+        if s.kind not in kinds:
+            continue
+        lever = s.scenario.levers[0]
+        feature = s.scenario.feature
+        if s.kind == "cache" and (feature, lever.model[1]) in bloated:
+            continue  # trimming comes first; its finding already prices the excess
+        team = _team_of(ctx, feature)
+        days, requests = _series(ctx, feature or "", lever.model)
+        kind = kinds[s.kind]
+        outcome_cost = _cost(ctx, feature, lever.model)
+        found.append(Finding(
+            kind, f"{kind}:{feature}:{lever.model[0]}/{lever.model[1]}", s.title,
+            outcome_cost, s.monthly_saving, team, feature, lever.model[1],
+            Evidence("Requests per day", days, requests, "requests",
+                     {"model": f"{lever.model[1]} ({lever.model[0]})",
+                      "what changes": lever.describe(),
+                      "cost in the last 30 days": money(outcome_cost)}),
+            FIX[kind], s.assumption))
+    return found
+
+
+def _team_of(ctx: Context, feature: str | None) -> str | None:
+    pieces = ctx.allocation.pieces
+    teams = pieces.loc[pieces["feature"] == feature, "team"]
+    return None if teams.empty or teams.iloc[0] == "Unallocated" else str(teams.iloc[0])
+
+
+def _cost(ctx: Context, feature: str | None, model: tuple[str, str]) -> float:
+    from worthit.analysis.model_swap import simulate
+    from worthit.core.scenarios import Scenario
+
+    outcome = simulate(ctx.swap, Scenario("now", feature))
+    row = outcome.by_model[(outcome.by_model["provider"] == model[0])
+                           & (outcome.by_model["model"] == model[1])]
+    return float(row["before"].sum())
+
+
+def prompt_bloat(ctx: Context) -> list[Finding]:
+    """Uncached input per request now against its early level (the first weeks of data)."""
+    return list(ctx.once("bloat", lambda: _bloat(ctx)))
+
+
+def _bloat(ctx: Context) -> list[Finding]:
+    from worthit.analysis.model_swap import swap_data
+
+    s = ctx.settings
+    early = Period(ctx.first_day, min(ctx.first_day + dt.timedelta(days=s.bloat_baseline_days
+                                                                    - 1), ctx.window.end))
+    if early.end >= ctx.window.start:
+        return []  # no history before the window to compare with
+    before = swap_data(ctx.cache, early).usage
+    now = ctx.swap.usage
+    found = []
+    for (feature, provider, model), rows in now.groupby(["feature", "provider", "model"]):
+        then = before[(before["feature"] == feature) & (before["provider"] == provider)
+                      & (before["model"] == model)]
+        requests, old_requests = float(rows["requests"].sum()), float(then["requests"].sum())
+        if requests <= 0 or old_requests <= 0:
+            continue  # a new feature or model has no early level
+        per_request = float(rows["input"].sum()) / requests
+        early_level = float(then["input"].sum()) / old_requests
+        if per_request < early_level * (1 + s.bloat_growth):
+            continue
+        price = ctx.swap.price((provider, model), rows["day"].max())
+        if price is None:
+            continue
+        excess = (per_request - early_level) * requests
+        saving = excess * price.rate("input") / 1e6
+        daily = rows.groupby("day")[["input", "requests"]].sum()
+        team = _team_of(ctx, feature)
+        found.append(Finding(
+            "prompt_bloat", f"prompt_bloat:{feature}:{provider}/{model}",
+            f"{feature}: prompts to {model} grew from {count_short(early_level)} to "
+            f"{count_short(per_request)} uncached tokens per request",
+            float(rows["input"].sum()) * price.rate("input") / 1e6, saving, team, feature,
+            model,
+            Evidence("Uncached input tokens per request", list(daily.index),
+                     [float(v) for v in np.divide(daily["input"], daily["requests"].where(
+                         daily["requests"] > 0))], "tokens",
+                     {"early level": f"{early_level:,.0f} tokens ({early.label()})",
+                      "now": f"{per_request:,.0f} tokens",
+                      "input price": f"${price.rate('input')} per million"}, early_level),
+            FIX["prompt_bloat"] + ["Trim the prompt back to its earlier size; check what "
+                                   "was added since."],
+            "Saving: the uncached input above the early level per request, at the input "
+            "price."))
+    return found

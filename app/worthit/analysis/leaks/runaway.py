@@ -1,0 +1,96 @@
+"""Runaway agents and unlimited retries: a day whose cost on one API key (or resource of
+AI usage) jumps far above its own baseline.
+
+The baseline is robust: the day-of-week pattern is divided out (each weekday's median
+over the history, against the overall median), then each day is compared with the
+median and the median absolute deviation (MAD) of the previous weeks. A day counts only
+when it is above the baseline by enough MADs *and* by a dollar amount *and* by a share,
+so neither a quiet key's noise nor a big key's normal wobble trips it. The cost is the
+excess over the baseline on the flagged days of the window."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+
+from worthit.analysis.leaks.base import Context, Evidence, Finding
+from worthit.core.money import money
+
+MAD_TO_SIGMA = 1.4826
+
+
+def runaway_agent(ctx: Context) -> list[Finding]:
+    s = ctx.settings
+    start = ctx.window.start - dt.timedelta(days=s.runaway_history_days + 7 * 8)
+    frame = ctx.cache.frame(
+        "SELECT resource_id, charge_period_start AS day, TOTAL(effective_cost) AS cost "
+        "FROM charges WHERE x_model IS NOT NULL AND charge_period_start BETWEEN ? AND ? "
+        "GROUP BY resource_id, day", (max(start, ctx.first_day).isoformat(),
+                                      ctx.window.end.isoformat()))
+    found = []
+    for resource_id, rows in frame.groupby("resource_id"):
+        finding = _one(ctx, str(resource_id), rows)
+        if finding is not None:
+            found.append(finding)
+    return found
+
+
+def baseline(days: list[dt.date], cost: np.ndarray, history: int) -> np.ndarray:
+    """The expected cost of each day from the days before it (NaN without enough of them):
+    the rolling median of the weekday-adjusted series, times the day's weekday factor."""
+    weekday = np.array([d.weekday() for d in days])
+    overall = float(np.median(cost)) if len(cost) else 0.0
+    factors = np.ones(7)
+    if overall > 0:
+        for w in range(7):
+            same = cost[weekday == w]
+            if len(same):
+                factors[w] = max(float(np.median(same)) / overall, 1e-6)
+    adjusted = cost / factors[weekday]
+    expected = np.full(len(cost), np.nan)
+    spread = np.full(len(cost), np.nan)
+    for i in range(history, len(cost)):
+        past = adjusted[i - history:i]
+        median = float(np.median(past))
+        expected[i] = median * factors[weekday[i]]
+        spread[i] = float(np.median(np.abs(past - median))) * MAD_TO_SIGMA * factors[weekday[i]]
+    return np.vstack([expected, spread])
+
+
+def _one(ctx: Context, resource_id: str, rows: pd.DataFrame) -> Finding | None:
+    s = ctx.settings
+    series = rows.set_index("day")["cost"]
+    days = [ctx.first_day + dt.timedelta(days=i) for i in
+            range((ctx.window.end - ctx.first_day).days + 1)]
+    days = [d for d in days if d >= dt.date.fromisoformat(str(series.index.min()))]
+    cost = np.array([float(series.get(d.isoformat(), 0.0)) for d in days])
+    if len(cost) <= s.runaway_history_days:
+        return None  # too short for a baseline: a new key is not an anomaly
+    expected, spread = baseline(days, cost, s.runaway_history_days)
+    excess = cost - expected
+    flagged = ((excess > s.runaway_mads * spread) & (excess >= s.runaway_min_dollars)
+               & (excess >= s.runaway_min_ratio * expected)
+               & np.array([d >= ctx.window.start for d in days]))
+    if not flagged.any():
+        return None
+    total = float(excess[flagged].sum())
+    team, feature = ctx.owner(resource_id)
+    spikes = [d for d, f in zip(days, flagged, strict=True) if f]
+    window = np.array([d >= ctx.window.start for d in days])
+    shown = [d for d, w in zip(days, window, strict=True) if w]
+    return Finding(
+        "runaway_agent", f"runaway_agent:{resource_id}",
+        f"{feature or resource_id}: cost spiked on {len(spikes)} day(s) "
+        f"({', '.join(d.isoformat() for d in spikes[:3])}{'…' if len(spikes) > 3 else ''})",
+        float(cost[flagged].sum()), total, team, feature, resource_id,
+        Evidence("AI cost per day on this key ($)", shown, list(cost[window]), "$",
+                 {"excess over baseline": money(total),
+                  "baseline on the worst day": money(float(expected[flagged].max()))}),
+        ["Cap retries and add exponential back-off to the agent loop.",
+         "Set a per-key daily budget or rate limit with the vendor.",
+         "Alert the owning team when a day runs over twice its baseline."],
+        f"Cost: the excess over a rolling {s.runaway_history_days}-day median (weekday-"
+        f"adjusted) on days more than {s.runaway_mads:g} MADs, "
+        f"{money(s.runaway_min_dollars)} and {s.runaway_min_ratio:.0%} above it.")
