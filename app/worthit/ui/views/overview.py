@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
@@ -29,6 +30,7 @@ from worthit.ui.widgets.card import Card
 from worthit.ui.widgets.unit_strip import UnitStrip
 
 if TYPE_CHECKING:
+    from worthit.analysis.leaks import Finding
     from worthit.analysis.unit_economics import UnitEconomics
 
 TOKEN_SERIES = {"input": "Input (uncached)", "cached_input": "Cached input",
@@ -47,7 +49,7 @@ class OverviewPage(Page):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: Overview | None = None
-        self._shown: tuple[Overview, list[UnitEconomics]] | None = None
+        self._shown: tuple[Overview, list[UnitEconomics], list[Finding]] | None = None
         cards = QGridLayout()
         cards.setSpacing(10)
         self.total = Card("Total spend", "Effective cost (after discounts) in the period, "
@@ -66,6 +68,11 @@ class OverviewPage(Page):
         # Unit costs against target, one glance below the money (the Units page has more).
         self.units = UnitStrip(clickable=False)
         self.body.addWidget(self.units)
+        # Leaks: what could be saved per month, and the three largest findings.
+        self.leaks = QLabel(" ", objectName="Readout")
+        self.leaks.setTextFormat(Qt.TextFormat.PlainText)
+        self.leaks.setWordWrap(True)
+        self.body.addWidget(self.leaks)
 
         # Charts are built on the first result, so pyqtgraph stays off the start-up path.
         self.spend_title = QLabel("Spend over time by provider", objectName="SectionTitle")
@@ -131,10 +138,17 @@ class OverviewPage(Page):
         self.requests_chart: Any = None
 
     @staticmethod
-    def compute(cache: Cache, period: Period) -> tuple[Overview, list[UnitEconomics]]:
+    def compute(cache: Cache, period: Period) -> tuple[Overview, list[UnitEconomics],
+                                                       list[Finding]]:
+        from worthit.analysis.leaks import find_leaks
         from worthit.analysis.unit_economics import unit_economics  # numpy, off start-up
+        from worthit.store.findings import load_states
 
-        return overview(cache, period), unit_economics(cache, period, "day")
+        states = load_states(cache)
+        today = dt.datetime.now(dt.UTC).date()
+        leaks = [f for f in find_leaks(cache, period.end)
+                 if not (f.key in states and states[f.key].hidden(today))]
+        return overview(cache, period), unit_economics(cache, period, "day"), leaks
 
     def _ensure_charts(self) -> None:
         if self.spend_chart is not None:
@@ -157,9 +171,16 @@ class OverviewPage(Page):
             self.show_result(self._shown)
         super().changeEvent(event)
 
-    def show_result(self, computed: tuple[Overview, list[UnitEconomics]]) -> None:
+    def show_result(self, computed: tuple[Overview, list[UnitEconomics], list[Finding]]
+                    ) -> None:
         self._shown = computed
-        result, units = computed
+        result, units, leaks = computed
+        saving = sum(f.monthly_saving for f in leaks)
+        top = [f for f in leaks if f.monthly_saving > 0][:3]
+        self.leaks.setText(
+            f"Leaks: {money(saving)} per month could be saved ({len(leaks)} open findings). "
+            "Largest: " + "; ".join(f"{f.title} ({money(f.monthly_saving)})" for f in top)
+            if top else "Leaks: no open finding saves money in the last 30 days.")
         self.result = result
         self.units.set_units(units)
         self.units.setVisible(bool(units))

@@ -1,0 +1,433 @@
+"""The Leaks page: findings by monthly saving, grouped by kind or by owner, each with the
+series that triggered it, the numbers behind the saving, its owner and how to fix it.
+
+Dismissing (with a reason), snoozing until a day and notes are saved by the finding's
+stable key, so they survive re-syncs and reopening the workspace."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QDate, QEvent, Qt
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDateEdit,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSplitter,
+    QStackedLayout,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from worthit.core.money import money, unit_money
+from worthit.core.periods import Period
+from worthit.store.cache import Cache
+from worthit.store.findings import FindingState, set_state
+from worthit.ui import theme
+from worthit.ui.views.page import Page
+from worthit.ui.widgets.card import Card
+
+if TYPE_CHECKING:
+    from worthit.analysis.leaks import Finding, Settings
+
+GROUPS = {"kind": "By kind", "owner": "By owner", "none": "All, by saving"}
+
+
+def _owner(finding: Finding) -> str:
+    return f"{finding.team} / {finding.feature}" if finding.team else "No owner"
+
+
+class LeaksPage(Page):
+    name = "leaks"
+    title = "Leaks"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.findings: list[Finding] = []
+        self.states: dict[str, FindingState] = {}
+        self.selected: str | None = None
+        self.today = dt.datetime.now(dt.UTC).date()
+
+        cards = QGridLayout()
+        cards.setSpacing(10)
+        self.saving_card = Card("Potential saving per month", "Open findings (not dismissed "
+                                "or snoozed), as the last 30 days ran.")
+        self.count_card = Card("Open findings")
+        self.largest_card = Card("Largest")
+        for column, card in enumerate((self.saving_card, self.count_card, self.largest_card)):
+            cards.addWidget(card, 0, column)
+        self.body.addLayout(cards)
+
+        bar = QHBoxLayout()
+        self.group = QComboBox()
+        for key, label in GROUPS.items():
+            self.group.addItem(label, key)
+        self.group.currentIndexChanged.connect(self._fill)
+        bar.addWidget(self.group)
+        self.show_hidden = QCheckBox("Show dismissed and snoozed")
+        self.show_hidden.toggled.connect(self._fill)
+        bar.addWidget(self.show_hidden)
+        bar.addStretch(1)
+        self.settings_button = QPushButton("Thresholds…")
+        self.settings_button.clicked.connect(self.open_settings)
+        bar.addWidget(self.settings_button)
+        self.body.addLayout(bar)
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Finding", "Saving / month", "Owner", "State"])
+        self.tree.setRootIsDecorated(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, self.tree.header().ResizeMode.Stretch)
+        for column in (1, 2, 3):
+            self.tree.header().setSectionResizeMode(
+                column, self.tree.header().ResizeMode.ResizeToContents)
+        self.tree.currentItemChanged.connect(self._chosen)
+
+        detail = QWidget()
+        side = QVBoxLayout(detail)
+        side.setContentsMargins(0, 0, 0, 0)
+        self.detail_title = QLabel(" ", objectName="SectionTitle")
+        self.detail_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail_title.setWordWrap(True)
+        side.addWidget(self.detail_title)
+        self.detail_owner = QLabel(" ", objectName="Readout")
+        self.detail_owner.setTextFormat(Qt.TextFormat.PlainText)
+        side.addWidget(self.detail_owner)
+        self.chart_holder = QStackedLayout()
+        self.chart_holder.addWidget(
+            QLabel("Choose a finding", alignment=Qt.AlignmentFlag.AlignCenter))
+        holder = QWidget()
+        holder.setLayout(self.chart_holder)
+        holder.setMinimumHeight(200)
+        side.addWidget(holder, 2)
+        self.numbers = QLabel(" ")
+        self.numbers.setTextFormat(Qt.TextFormat.PlainText)
+        self.numbers.setWordWrap(True)
+        side.addWidget(self.numbers)
+        self.fix = QLabel(" ")
+        self.fix.setTextFormat(Qt.TextFormat.PlainText)
+        self.fix.setWordWrap(True)
+        side.addWidget(self.fix)
+        actions = QHBoxLayout()
+        self.dismiss_reason = QLineEdit(placeholderText="Why dismiss? (kept with it)")
+        actions.addWidget(self.dismiss_reason, 1)
+        self.dismiss_button = QPushButton("Dismiss")
+        self.dismiss_button.clicked.connect(lambda: self.dismiss(self.dismiss_reason.text()))
+        actions.addWidget(self.dismiss_button)
+        self.snooze_date = QDateEdit()
+        self.snooze_date.setCalendarPopup(True)
+        self.snooze_date.setDisplayFormat("yyyy-MM-dd")
+        actions.addWidget(self.snooze_date)
+        self.snooze_button = QPushButton("Snooze")
+        self.snooze_button.clicked.connect(
+            lambda: self.snooze(self.snooze_date.date().toPython()))
+        actions.addWidget(self.snooze_button)
+        self.reopen_button = QPushButton("Reopen")
+        self.reopen_button.clicked.connect(self.reopen)
+        actions.addWidget(self.reopen_button)
+        side.addLayout(actions)
+        note_row = QHBoxLayout()
+        self.note = QLineEdit(placeholderText="A note for whoever looks next")
+        note_row.addWidget(self.note, 1)
+        self.note_button = QPushButton("Save note")
+        self.note_button.clicked.connect(lambda: self.save_note(self.note.text()))
+        note_row.addWidget(self.note_button)
+        side.addLayout(note_row)
+
+        split = QSplitter(Qt.Orientation.Horizontal)
+        split.addWidget(self.tree)
+        split.addWidget(detail)
+        split.setSizes([600, 520])
+        split.setChildrenCollapsible(False)
+        self.body.addWidget(split, 1)
+        self.chart: Any = None
+        self._enable(None)
+
+    @staticmethod
+    def compute(cache: Cache, period: Period) -> tuple[list[Finding],
+                                                       dict[str, FindingState]]:
+        from worthit.analysis.leaks import find_leaks
+        from worthit.store.findings import load_states
+
+        return find_leaks(cache, period.end), load_states(cache)
+
+    def show_result(self, result: tuple[list[Finding], dict[str, FindingState]]) -> None:
+        self.findings, self.states = result
+        self._fill()
+
+    # -- the list -------------------------------------------------------------------------
+
+    def state_of(self, key: str) -> FindingState:
+        return self.states.get(key, FindingState(key))
+
+    def visible(self) -> list[Finding]:
+        return [f for f in self.findings
+                if self.show_hidden.isChecked() or not self.state_of(f.key).hidden(self.today)]
+
+    def _fill(self) -> None:
+        from worthit.analysis.leaks import KIND_TITLES
+
+        open_ = [f for f in self.findings if not self.state_of(f.key).hidden(self.today)]
+        total = sum(f.monthly_saving for f in open_)
+        self.saving_card.show_figure(money(total), f"{len(open_)} open findings",
+                                     "bad" if total > 0 else None)
+        self.count_card.show_figure(
+            str(len(open_)), f"{len(self.findings) - len(open_)} dismissed or snoozed")
+        if open_:
+            top = open_[0]
+            self.largest_card.show_figure(money(top.monthly_saving), KIND_TITLES[top.kind])
+        else:
+            self.largest_card.show_figure("–", "nothing open")
+        self.tree.blockSignals(True)
+        self.tree.clear()
+        mode = self.group.currentData()
+        groups: dict[str, list[Finding]] = {}
+        for finding in self.visible():
+            label = (KIND_TITLES[finding.kind] if mode == "kind" else _owner(finding)
+                     if mode == "owner" else "")
+            groups.setdefault(label, []).append(finding)
+        ordered = sorted(groups.items(), key=lambda g: -sum(f.monthly_saving for f in g[1]))
+        chosen = None
+        for label, members in ordered:
+            parent: Any = self.tree
+            if mode != "none":
+                parent = QTreeWidgetItem(self.tree, [
+                    f"{label} ({len(members)})",
+                    money(sum(f.monthly_saving for f in members)), "", ""])
+                font = parent.font(0)
+                font.setBold(True)
+                for column in range(2):
+                    parent.setFont(column, font)
+                parent.setFlags(parent.flags() & ~Qt.ItemFlag.ItemIsSelectable)
+                parent.setTextAlignment(1, Qt.AlignmentFlag.AlignRight
+                                        | Qt.AlignmentFlag.AlignVCenter)
+                parent.setExpanded(True)
+            for finding in members:
+                state = self.state_of(finding.key)
+                item = QTreeWidgetItem(parent, [
+                    finding.title, money(finding.monthly_saving), _owner(finding),
+                    "" if state.state == "open" else state.state])
+                item.setData(0, Qt.ItemDataRole.UserRole, finding.key)
+                item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight
+                                      | Qt.AlignmentFlag.AlignVCenter)
+                item.setToolTip(0, finding.title)
+                if finding.key == self.selected:
+                    chosen = item
+        self.tree.expandAll()
+        self.tree.blockSignals(False)
+        if chosen is None:
+            first = self._first_finding()
+            chosen = first
+        if chosen is not None:
+            self.tree.setCurrentItem(chosen)
+            self._chosen(chosen, None)
+        else:
+            self._show(None)
+
+    def _first_finding(self) -> QTreeWidgetItem | None:
+        for index in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(index)
+            if item.data(0, Qt.ItemDataRole.UserRole):
+                return item
+            if item.childCount():
+                return item.child(0)
+        return None
+
+    def _chosen(self, item: QTreeWidgetItem | None, _previous: Any) -> None:
+        key = None if item is None else item.data(0, Qt.ItemDataRole.UserRole)
+        if key is None:
+            return
+        self.selected = key
+        self._show(next((f for f in self.findings if f.key == key), None))
+
+    def choose(self, key: str) -> None:
+        """Select the finding with ``key`` (shown even if hidden, for the caller's sake)."""
+        self.selected = key
+        self._fill()
+
+    def current(self) -> Finding | None:
+        return next((f for f in self.findings if f.key == self.selected), None)
+
+    # -- the detail -----------------------------------------------------------------------
+
+    def _show(self, finding: Finding | None) -> None:
+        self._enable(finding)
+        if finding is None:
+            self.detail_title.setText("No findings" if not self.findings else "Choose a finding")
+            for label in (self.detail_owner, self.numbers, self.fix):
+                label.setText(" ")
+            return
+        state = self.state_of(finding.key)
+        self.detail_title.setText(finding.title)
+        owner = _owner(finding)
+        status = {"open": "open", "dismissed": f"dismissed: {state.reason or 'no reason'}",
+                  "snoozed": f"snoozed until {state.snooze_until}"}[state.state]
+        self.detail_owner.setText(
+            f"Owner: {owner} · costs {money(finding.monthly_cost)}, saves "
+            f"{money(finding.monthly_saving)} per month · {status}")
+        lines = [f"{k}: {v}" for k, v in finding.evidence.numbers.items()]
+        if finding.assumption:
+            lines.append(finding.assumption)
+        self.numbers.setText("\n".join(lines))
+        self.fix.setText("How to fix it:\n" + "\n".join(
+            f"{n}. {step}" for n, step in enumerate(finding.fix, 1)))
+        self.note.setText(state.note)
+        self.dismiss_reason.setText(state.reason if state.state == "dismissed" else "")
+        self.snooze_date.setDate(QDate(state.snooze_until or (self.today
+                                                              + dt.timedelta(days=14))))
+        self._draw(finding)
+
+    def _enable(self, finding: Finding | None) -> None:
+        for widget in (self.dismiss_button, self.snooze_button, self.reopen_button,
+                       self.note_button, self.dismiss_reason, self.note, self.snooze_date):
+            widget.setEnabled(finding is not None)
+
+    def _draw(self, finding: Finding) -> None:
+        import numpy as np
+
+        if self.chart is None:
+            from worthit.ui.widgets.time_chart import TimeChart
+
+            self.chart = TimeChart(self._format)
+            self.chart_holder.addWidget(self.chart)
+            self.chart_holder.setCurrentWidget(self.chart)
+        self._unit = finding.evidence.unit
+        evidence = finding.evidence
+        c = theme.colours()
+        values = np.array(evidence.values, dtype=float)
+        self.chart.show_series(list(evidence.days), {evidence.label: values},
+                               {evidence.label: c.accent}, stacked=False)
+        if evidence.threshold is not None:
+            self.chart.mark_level(evidence.threshold, "threshold" if evidence.unit == "%"
+                                  else "earlier level", c.bad)
+
+    _unit = "$"
+
+    def _format(self, value: float) -> str:
+        if self._unit == "$":
+            return money(value) if abs(value) >= 1 else unit_money(value)
+        if self._unit == "%":
+            return f"{value:.0f} %"
+        return f"{value:,.0f}"
+
+    def changeEvent(self, event: QEvent) -> None:
+        if event.type() == QEvent.Type.PaletteChange and self.current() is not None:
+            self._draw(self.current())  # type: ignore[arg-type]
+        super().changeEvent(event)
+
+    # -- state ----------------------------------------------------------------------------
+
+    def _save(self, state: FindingState) -> None:
+        with self.workspace.open() as cache:
+            set_state(cache, state)
+        self.states[state.key] = state
+        self._fill()
+
+    def dismiss(self, reason: str) -> None:
+        finding = self.current()
+        if finding is not None:
+            old = self.state_of(finding.key)
+            self._save(FindingState(finding.key, "dismissed", reason.strip(), None, old.note))
+
+    def snooze(self, until: dt.date) -> None:
+        finding = self.current()
+        if finding is not None:
+            old = self.state_of(finding.key)
+            self._save(FindingState(finding.key, "snoozed", "", until, old.note))
+
+    def reopen(self) -> None:
+        finding = self.current()
+        if finding is not None:
+            old = self.state_of(finding.key)
+            self._save(FindingState(finding.key, "open", "", None, old.note))
+
+    def save_note(self, note: str) -> None:
+        finding = self.current()
+        if finding is not None:
+            old = self.state_of(finding.key)
+            self._save(FindingState(finding.key, old.state, old.reason, old.snooze_until,
+                                    note.strip()))
+
+    def open_settings(self) -> QDialog:
+        from worthit.analysis.leaks import load_settings
+
+        with self.workspace.open() as cache:
+            settings = load_settings(cache)
+        dialog = ThresholdsDialog(settings, self)
+        dialog.accepted.connect(lambda: self._save_settings(dialog.settings()))
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.show()
+        return dialog
+
+    def _save_settings(self, settings: Settings) -> None:
+        from worthit.analysis.leaks import save_settings
+
+        with self.workspace.open() as cache:
+            save_settings(cache, settings)
+        if self.period is not None:
+            self.load(self.period)
+
+
+LABELS = {
+    "floor": ("Show findings saving at least ($/month)", 0, 1e6, 0),
+    "idle_p95": ("Idle below this p95 utilisation (%)", 0, 100, 1),
+    "idle_days": ("… over this many days", 3, 90, 0),
+    "graveyard_days": ("Graveyard: no writes for (days)", 7, 3650, 0),
+    "bloat_growth": ("Prompt bloat: input per request up by (share)", 0.05, 10, 2),
+    "bloat_baseline_days": ("… against the first days of data (days)", 7, 365, 0),
+    "runaway_mads": ("Runaway: MADs above the baseline", 1, 50, 1),
+    "runaway_min_dollars": ("… and at least ($/day)", 0, 1e6, 0),
+    "runaway_min_ratio": ("… and at least (share above)", 0, 100, 2),
+    "runaway_history_days": ("… baseline over (days)", 7, 180, 0),
+}
+
+
+class ThresholdsDialog(QDialog):
+    """The leak thresholds, as settings with their defaults."""
+
+    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Leak thresholds")
+        form = QFormLayout(self)
+        self.boxes: dict[str, QDoubleSpinBox] = {}
+        for name, (label, low, high, decimals) in LABELS.items():
+            box = QDoubleSpinBox()
+            box.setRange(low, high)
+            box.setDecimals(decimals)
+            box.setValue(float(getattr(settings, name)))
+            form.addRow(label, box)
+            self.boxes[name] = box
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
+                                   | QDialogButtonBox.StandardButton.Cancel
+                                   | QDialogButtonBox.StandardButton.RestoreDefaults)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
+            self.restore_defaults)
+        form.addRow(buttons)
+
+    def restore_defaults(self) -> None:
+        from worthit.analysis.leaks import Settings
+
+        defaults = Settings()
+        for name, box in self.boxes.items():
+            box.setValue(float(getattr(defaults, name)))
+
+    def settings(self) -> Settings:
+        from worthit.analysis.leaks import Settings
+
+        return Settings.from_json({name: box.value() for name, box in self.boxes.items()})
