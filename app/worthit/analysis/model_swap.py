@@ -24,7 +24,7 @@ from worthit.analysis.allocation import allocate, charge_index
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
-from worthit.core.scenarios import Lever, ModelRef, Scenario
+from worthit.core.scenarios import LEVER_KINDS, Lever, ModelRef, Scenario
 from worthit.pricing.catalog import MILLION, Catalog, Override, Price
 from worthit.store.cache import Cache
 from worthit.store.rules import load_rules
@@ -60,6 +60,8 @@ class SwapData:
     night_share: dict[str, float]  # feature -> share of its requests in NIGHT_HOURS (UTC)
     units: list[UnitEconomics] = field(default_factory=list)
     days: int = 0  # days of the period with AI usage
+    #: For a model a scenario names that was not priced up front (looked up once, kept).
+    catalog: Catalog | None = field(default=None, repr=False)
 
     def models(self, feature: str | None = None) -> list[ModelRef]:
         rows = self.rows(feature)
@@ -69,13 +71,18 @@ class SwapData:
         return self.usage if feature is None else self.usage[self.usage["feature"] == feature]
 
     def price(self, model: ModelRef, day: dt.date) -> Price | None:
-        return self.prices.get((model[0], model[1], day))
+        key = (model[0], model[1], day)
+        if key not in self.prices and self.catalog is not None:
+            self.prices[key] = self.catalog.price(model[0], model[1], day)
+        return self.prices.get(key)
 
     def choices(self) -> list[ModelRef]:
-        """Every model a route may target: those used and their priced smaller tiers."""
+        """Every model a route may target: those used, their priced smaller tiers and those
+        saved scenarios name."""
         found = set(self.models())
         for tiers in self.smaller.values():
             found.update(tiers)
+        found.update((p, m) for (p, m, _day), price in self.prices.items() if price)
         return sorted(found)
 
 
@@ -97,14 +104,19 @@ def swap_data(cache: Cache, period: Period) -> SwapData:
     for provider, model in used:
         tiers = [(provider, m) for m in catalog.smaller(model)]
         smaller[(provider, model)] = [t for t in tiers if catalog.price(*t, days[-1])]
-    wanted = set(used) | {t for tiers in smaller.values() for t in tiers}
+    # Models saved scenarios route to are priced too, used in the period or not.
+    from worthit.store.swap import load_scenarios
+
+    saved = {m for s in load_scenarios(cache) for lever in s.levers
+             for m in (lever.model, lever.to) if m is not None}
+    wanted = set(used) | {t for tiers in smaller.values() for t in tiers} | saved
     prices = {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}
     return SwapData(
         period=period, usage=usage, prices=prices,
         features=sorted(set(usage["feature"])), smaller=smaller,
         night_share=_night_share(cache, allocation.pieces),
         units=unit_economics(cache, period, "day"),
-        days=len(set(usage["day"])),
+        days=len(set(usage["day"])), catalog=catalog,
     )
 
 
@@ -154,7 +166,10 @@ def _night_share(cache: Cache, pieces: pd.DataFrame) -> dict[str, float]:
         night, total = by_resource.setdefault(resource, [0.0, 0.0])
         by_resource[resource] = [night + (requests if hour in NIGHT_HOURS else 0.0),
                                  total + requests]
-    features = pieces.drop_duplicates(["resource", "feature"])
+    # The same feature names as the usage: unallocated traffic is "(unallocated)".
+    named = pieces.assign(feature=pieces["feature"].where(pieces["team"] != "Unallocated",
+                                                          "(unallocated)"))
+    features = named.drop_duplicates(["resource", "feature"])
     out: dict[str, list[float]] = {}
     for resource, feature in zip(features["resource"], features["feature"], strict=True):
         if resource in by_resource:
@@ -247,7 +262,7 @@ def price_rows(data: SwapData, rows: pd.DataFrame) -> np.ndarray:
             zip(rows["day"], rows["provider"], rows["model"], rows["batched"], rows["input"],
                 rows["cached_input"], rows["cache_write"], rows["cache_write_1h"],
                 rows["output"], strict=True)):
-        price = data.prices.get((provider, model, day))
+        price = data.price((provider, model), day)
         if price is None:
             continue
         cost = (inp * price.rate("input") + cached * price.rate("cached_input")
@@ -264,7 +279,7 @@ def simulate(data: SwapData, scenario: Scenario) -> Outcome:
     before_rows = data.rows(scenario.feature)
     models = sorted(set(zip(before_rows["provider"], before_rows["model"], strict=True)))
     unpriced = [m for m in models if not any(
-        data.prices.get((m[0], m[1], d)) for d in set(before_rows["day"]))]
+        data.price(m, d) for d in set(before_rows["day"]))]
     warnings: list[str] = []
     if unpriced:
         warnings.append("No price for " + ", ".join(f"{p} {m}" for p, m in unpriced)
@@ -273,13 +288,15 @@ def simulate(data: SwapData, scenario: Scenario) -> Outcome:
         keep = ~before_rows.apply(lambda r: (r["provider"], r["model"]) in unpriced, axis=1)
         before_rows = before_rows[keep] if len(before_rows) else before_rows
     after_rows = before_rows
-    for lever in scenario.levers:
+    # Routes, then caching, then batch, whatever order they were listed in (documented in
+    # worthit.core.scenarios); within a kind, in the order given.
+    for lever in sorted(scenario.levers, key=lambda x: LEVER_KINDS.index(x.kind)):
         after_rows = apply(data, after_rows, lever, warnings)
     before_cost = price_rows(data, before_rows) if len(before_rows) else np.zeros(0)
     after_cost = price_rows(data, after_rows) if len(after_rows) else np.zeros(0)
     b = before_rows.assign(cost=before_cost)
     a = after_rows.assign(cost=after_cost)
-    days = pd.DataFrame({"day": sorted(set(before_rows["day"]))})
+    days = pd.DataFrame({"day": pd.Series(sorted(set(before_rows["day"])), dtype=object)})
     daily = days.merge(b.groupby("day", as_index=False)["cost"].sum().rename(
         columns={"cost": "before"}), on="day", how="left").merge(
         a.groupby("day", as_index=False)["cost"].sum().rename(columns={"cost": "after"}),

@@ -1,0 +1,223 @@
+"""``worthit report swap`` and ``worthit screenshot swap`` on the demo workspace: run
+in-process through the CLI's entry point, and once as the installed ``worthit`` command."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from contextlib import closing, redirect_stdout
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+from tests.conftest import DEMO_END
+
+from worthit.cli import main
+from worthit.core.periods import Preset, preset_period
+from worthit.core.scenarios import Lever, Scenario
+from worthit.store.swap import save_scenario
+from worthit.workspace import Workspace
+
+DEFAULT_PERIOD = preset_period(Preset.LAST_30, DEMO_END)
+PRO, MICRO = ("AWS", "amazon.nova-pro-v1:0"), ("AWS", "amazon.nova-micro-v1:0")
+USAGE_KEYS = {"provider", "model", "requests", "input", "cached_input", "cache_write",
+              "output", "billed", "list_cost", "unpriced"}
+SUGGESTION_KEYS = {"kind", "title", "assumption", "evidence", "feature", "levers",
+                   "monthly_saving", "saving_pct"}
+CSV_HEADER = ["provider", "model", "requests", "input", "cached_input", "cache_write",
+              "output", "billed", "list_cost"]
+
+
+def run(capsys: pytest.CaptureFixture[str], workspace: Workspace,
+        *args: str) -> tuple[int, str, str]:
+    """``worthit --workspace DIR ARGS`` in this process: exit code, stdout, stderr."""
+    code = main(["--workspace", str(workspace.folder), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def report(capsys: pytest.CaptureFixture[str], workspace: Workspace, fmt: str,
+           *args: str) -> str:
+    code, out, err = run(capsys, workspace, "report", "swap", "--format", fmt, *args)
+    assert code == 0, err
+    return out
+
+
+@pytest.fixture(scope="module")
+def shown(demo_workspace: Workspace) -> dict[str, Any]:
+    """``report swap --format json`` on the demo, once for the module."""
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert main(["--workspace", str(demo_workspace.folder), "report", "swap",
+                     "--format", "json"]) == 0
+    data: dict[str, Any] = json.loads(out.getvalue())
+    return data
+
+
+@pytest.fixture
+def writable(demo_workspace: Workspace, tmp_path: Path) -> Workspace:
+    """A copy of the demo workspace that a test may change (the session's is read-only)."""
+    copy = Workspace(tmp_path / "ws")
+    copy.folder.mkdir()
+    with closing(sqlite3.connect(f"file:{demo_workspace.cache_path}?mode=ro", uri=True)) as \
+            source, closing(sqlite3.connect(copy.cache_path)) as target:
+        source.backup(target)
+    return copy
+
+
+# -- json -------------------------------------------------------------------------------------
+
+
+def test_json_has_the_period_and_every_model_priced(shown: dict[str, Any]) -> None:
+    assert shown["period"] == {"from": DEFAULT_PERIOD.start.isoformat(),
+                               "to": DEFAULT_PERIOD.end.isoformat()}
+    assert shown["unpriced"] == []
+    assert shown["scenarios"] == []
+    usage = shown["usage"]
+    assert {(r["provider"], r["model"]) for r in usage} >= {PRO, ("OpenAI", "gpt-4.1")}
+    for row in usage:
+        assert set(row) == USAGE_KEYS
+        assert row["unpriced"] is False
+        # The demo bills at list prices.
+        assert row["list_cost"] == pytest.approx(row["billed"], abs=0.011), row["model"]
+        assert row["requests"] > 0
+    billed = [r["billed"] for r in usage]
+    assert billed == sorted(billed, reverse=True)
+
+
+def test_json_suggestions_say_whether_the_usage_backs_them(shown: dict[str, Any]) -> None:
+    found = shown["suggestions"]
+    assert 0 < len(found) <= 12
+    for s in found:
+        assert set(s) == SUGGESTION_KEYS
+        assert s["evidence"] is (s["kind"] in ("smaller", "cache", "batch"))
+        assert s["monthly_saving"] >= 0.5
+        assert s["levers"]
+    flags = [s["evidence"] for s in found]
+    assert flags == sorted(flags, reverse=True)  # the ones the usage backs first
+    (triage,) = [s for s in found if s["feature"] == "ticket-triage" and s["kind"] == "smaller"]
+    assert triage["levers"] == [{"kind": "route", "model": list(PRO), "share": 1.0,
+                                 "to": list(MICRO)}]
+    assert triage["saving_pct"] == pytest.approx(1 - 0.035 / 0.80, abs=1e-4)
+    routes = [s for s in found if s["kind"] == "route"]
+    assert routes and all(s["evidence"] is False for s in routes)
+
+
+def test_json_reports_saved_scenarios_with_their_saving(
+    capsys: pytest.CaptureFixture[str], writable: Workspace, shown: dict[str, Any]
+) -> None:
+    scenario = Scenario("Triage on Micro", "ticket-triage",
+                        (Lever("route", PRO, 1.0, to=MICRO),))
+    with writable.open() as cache:
+        save_scenario(cache, scenario)
+    data = json.loads(report(capsys, writable, "json"))
+    (triage,) = [s for s in shown["suggestions"] if s["feature"] == "ticket-triage"
+                 and s["kind"] == "smaller"]
+    assert data["scenarios"] == [{**scenario.to_json(),
+                                  "monthly_saving": triage["monthly_saving"]}]
+
+
+def test_json_follows_the_asked_period(capsys: pytest.CaptureFixture[str],
+                                       demo_workspace: Workspace, shown: dict[str, Any]
+                                       ) -> None:
+    data = json.loads(report(capsys, demo_workspace, "json", "--from", "2026-11-20",
+                             "--to", "2026-11-26"))
+    assert data["period"] == {"from": "2026-11-20", "to": "2026-11-26"}
+    week = {(r["provider"], r["model"]): r["requests"] for r in data["usage"]}
+    month = {(r["provider"], r["model"]): r["requests"] for r in shown["usage"]}
+    assert set(week) == set(month)
+    assert all(0 < week[m] < month[m] for m in week)
+
+
+# -- csv and table ----------------------------------------------------------------------------
+
+
+def test_csv_has_a_row_per_model_matching_the_json(capsys: pytest.CaptureFixture[str],
+                                                   demo_workspace: Workspace,
+                                                   shown: dict[str, Any]) -> None:
+    rows = list(csv.reader(io.StringIO(report(capsys, demo_workspace, "csv"))))
+    assert rows[0] == CSV_HEADER
+    expected = [[str(r[c]) for c in CSV_HEADER] for r in shown["usage"]]
+    assert rows[1:] == expected
+
+
+def test_table_lists_models_and_suggestions(capsys: pytest.CaptureFixture[str],
+                                            demo_workspace: Workspace,
+                                            shown: dict[str, Any]) -> None:
+    out = report(capsys, demo_workspace, "table")
+    lines = out.splitlines()
+    assert lines[0] == ("Model swap 2026-10-28 – 2026-11-26 (list prices or your rates; "
+                        "quality is not measured here)")
+    (pro,) = [line for line in lines if line.startswith("amazon.nova-pro-v1:0 (AWS)")]
+    assert pro.split()[-2:] == ["$4,298", "$4,298"]  # billed, at list
+    assert "UNPRICED" not in out
+    assert "Saved scenarios" not in out
+    start = lines.index("Suggestions, by monthly saving")
+    titled = [line for line in lines[start + 1:] if "/month  " in line]
+    assert len(titled) == len(shown["suggestions"])
+    for line, s in zip(titled, shown["suggestions"], strict=True):
+        assert line.endswith(s["title"] + ("" if s["evidence"] else "  [worth testing]"))
+
+
+def test_table_lists_saved_scenarios(capsys: pytest.CaptureFixture[str],
+                                     writable: Workspace) -> None:
+    with writable.open() as cache:
+        save_scenario(cache, Scenario("Triage on Micro", "ticket-triage",
+                                      (Lever("route", PRO, 1.0, to=MICRO),)))
+    lines = report(capsys, writable, "table").splitlines()
+    start = lines.index("Saved scenarios")
+    assert lines[start + 1] == "  $4,110/month  Triage on Micro"
+
+
+def test_the_worthit_command_prints_the_same_csv(
+    capsys: pytest.CaptureFixture[str], demo_workspace: Workspace
+) -> None:
+    """The installed command, as a user runs it."""
+    command = Path(sys.executable).with_name("worthit")
+    assert command.is_file()
+    result = subprocess.run(
+        [str(command), "--workspace", str(demo_workspace.folder), "report", "swap",
+         "--format", "csv"],
+        capture_output=True, text=True, timeout=120, check=False,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert result.stdout == report(capsys, demo_workspace, "csv")
+
+
+# -- without priced usage ---------------------------------------------------------------------
+
+
+def test_a_period_without_ai_usage_reports_nothing_to_swap(
+    capsys: pytest.CaptureFixture[str], demo_workspace: Workspace
+) -> None:
+    """Before the demo's first day there is no usage: an empty report, not a traceback."""
+    data = json.loads(report(capsys, demo_workspace, "json", "--from", "2020-01-01",
+                             "--to", "2020-01-31"))
+    assert (data["usage"], data["suggestions"], data["unpriced"]) == ([], [], [])
+
+
+# -- screenshot -------------------------------------------------------------------------------
+
+
+def test_screenshot_of_the_swap_page(
+    qtbot: QtBot, capsys: pytest.CaptureFixture[str], demo_workspace: Workspace,
+    tmp_path: Path
+) -> None:
+    out = tmp_path / "shots" / "swap.png"
+    code, stdout, err = run(capsys, demo_workspace, "screenshot", "swap", "--out", str(out),
+                            "--size", "1200x800")
+    assert code == 0, err
+    assert stdout.strip() == f"Wrote {out}"
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
+               for y in range(0, image.height(), 3)}
+    assert len(colours) > 60  # tables, suggestions, a chart: far from a blank window
