@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+
+from worthit.analysis.allocation import charge_index
 from worthit.analysis.leaks.base import Context, Evidence, Finding
 from worthit.core.money import money, percent
 
@@ -13,11 +16,21 @@ def weak_attribution(ctx: Context) -> list[Finding]:
         return []
     pieces = allocation.pieces[allocation.pieces["team"] == "Unallocated"]
     by_service = (pieces.groupby("service")["current"].sum().sort_values(ascending=False))
+    keys = charge_index(ctx.cache).keys.set_index("key_id")
+    mine = pieces.join(keys[["sub_account_name", "sub_account_id", "tags"]], on="key_id")
+    account = mine["sub_account_name"].fillna(mine["sub_account_id"]).fillna("(no account)")
+    by_account = mine.groupby(account)["current"].sum().sort_values(ascending=False)
+    missing = mine["tags"].map(_missing_tag)
+    by_missing = mine.groupby(missing)["current"].sum().sort_values(ascending=False)
     numbers = {"share of spend": percent(allocation.share(node))}
     for child in allocation.children(node.path):
-        numbers[child.name] = money(child.cost)
-    for service, cost in by_service.head(4).items():
-        numbers[str(service)] = money(float(cost))
+        numbers[f"reason: {child.name}"] = money(child.cost)
+    for name, cost in by_account.head(3).items():
+        numbers[f"account {name}"] = money(float(cost))
+    for service, cost in by_service.head(3).items():
+        numbers[f"service {service}"] = money(float(cost))
+    for name, cost in by_missing.items():
+        numbers[name] = money(float(cost))
     days = list(allocation.trend_edges)
     return [Finding(
         "weak_attribution", "weak_attribution:unallocated",
@@ -31,3 +44,16 @@ def weak_attribution(ctx: Context) -> list[Finding]:
          "Split shared pools (support plans, NAT, observability) across the teams that "
          "use them."],
         "No saving by itself: owned spend is spend someone can act on.")]
+
+
+def _missing_tag(text: object) -> str:
+    """Which ownership tag a charge lacks: all tags, the team tag or only the feature."""
+    try:
+        tags = json.loads(text) if isinstance(text, str) else {}
+    except ValueError:
+        tags = {}
+    if not isinstance(tags, dict) or not tags:
+        return "no tags at all"
+    if not tags.get("team"):
+        return "no 'team' tag"
+    return "no 'feature' tag" if not tags.get("feature") else "tagged (a rule left it)"
