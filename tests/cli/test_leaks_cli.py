@@ -1,0 +1,144 @@
+"""``worthit report leaks`` (json, csv, table) and ``worthit screenshot leaks``, run
+in-process through the CLI's entry point on the demo workspace."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PySide6.QtGui import QImage
+from pytestqt.qtbot import QtBot
+from tests.conftest import DEMO_END
+
+from worthit.analysis.leaks import KIND_TITLES, Finding, find_leaks
+from worthit.cli import main
+from worthit.core.money import money
+from worthit.store.findings import FindingState, set_state
+from worthit.workspace import Workspace
+
+TODAY = dt.datetime.now(dt.UTC).date()
+
+
+def run(capsys: pytest.CaptureFixture[str], workspace: Workspace,
+        *args: str) -> tuple[int, str, str]:
+    """``worthit --workspace DIR ARGS`` in this process: exit code, stdout, stderr."""
+    code = main(["--workspace", str(workspace.folder), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def report(capsys: pytest.CaptureFixture[str], workspace: Workspace, fmt: str) -> str:
+    code, out, err = run(capsys, workspace, "report", "leaks", "--format", fmt)
+    assert code == 0, err
+    return out
+
+
+def report_json(capsys: pytest.CaptureFixture[str], workspace: Workspace) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(report(capsys, workspace, "json"))
+    return data
+
+
+@pytest.fixture(scope="module")
+def expected(demo_workspace: Workspace) -> list[Finding]:
+    """The findings for the default period (the last 30 days of data), computed apart."""
+    with demo_workspace.open() as cache:
+        return find_leaks(cache, DEMO_END)
+
+
+@pytest.fixture
+def writable(demo_workspace: Workspace, tmp_path: Path) -> Workspace:
+    """A copy of the demo workspace that a test may change (the session's is read-only)."""
+    copy = Workspace(tmp_path / "ws")
+    copy.folder.mkdir()
+    with closing(sqlite3.connect(f"file:{demo_workspace.cache_path}?mode=ro", uri=True)) as \
+            source, closing(sqlite3.connect(copy.cache_path)) as target:
+        source.backup(target)
+    return copy
+
+
+def test_report_leaks_json_lists_every_finding_open_with_the_total(
+    capsys: pytest.CaptureFixture[str], demo_workspace: Workspace, expected: list[Finding]
+) -> None:
+    data = report_json(capsys, demo_workspace)
+    assert data["window"] == {"from": (DEMO_END - dt.timedelta(days=29)).isoformat(),
+                              "to": DEMO_END.isoformat()}
+    assert [(f["key"], f["kind"], f["team"], f["feature"], f["state"])
+            for f in data["findings"]] == [
+        (f.key, f.kind, f.team, f.feature, "open") for f in expected]
+    for row, f in zip(data["findings"], expected, strict=True):
+        assert row["monthly_saving"] == round(f.monthly_saving, 2)
+        assert row["kind_title"] == KIND_TITLES[f.kind]
+        assert len(row["evidence"]["points"]) == len(f.evidence.values)
+    assert data["monthly_saving"] == pytest.approx(sum(f.monthly_saving for f in expected),
+                                                   abs=0.01)
+
+
+def test_report_leaks_csv_and_table(
+    capsys: pytest.CaptureFixture[str], demo_workspace: Workspace, expected: list[Finding]
+) -> None:
+    rows = list(csv.reader(io.StringIO(report(capsys, demo_workspace, "csv"))))
+    assert rows[0] == ["key", "kind", "title", "team", "feature", "resource", "monthly_cost",
+                       "monthly_saving", "state"]
+    assert [(r[0], r[3], r[4], float(r[7]), r[8]) for r in rows[1:]] == [
+        (f.key, f.team or "", f.feature or "", round(f.monthly_saving, 2), "open")
+        for f in expected]
+
+    table = report(capsys, demo_workspace, "table")
+    total = money(sum(f.monthly_saving for f in expected))
+    assert table.startswith(f"Leaks in the 30 days to {DEMO_END} (open findings save "
+                            f"{total} per month)")
+    for f in expected:
+        assert f"{money(f.monthly_saving)}/month  {KIND_TITLES[f.kind]}: {f.title}\n" in table
+    assert "[dismissed]" not in table
+
+
+def test_a_dismissed_finding_is_marked_and_left_out_of_the_totals(
+    capsys: pytest.CaptureFixture[str], writable: Workspace, expected: list[Finding]
+) -> None:
+    gone, woken, asleep = expected[0], expected[1], expected[2]
+    with writable.open() as cache:
+        set_state(cache, FindingState(gone.key, "dismissed", "known; fixed next sprint"))
+        # Snoozed until yesterday: awake again and counted; until next week: left out.
+        set_state(cache, FindingState(woken.key, "snoozed", "",
+                                      TODAY - dt.timedelta(days=1)))
+        set_state(cache, FindingState(asleep.key, "snoozed", "", TODAY + dt.timedelta(days=7)))
+
+    data = report_json(capsys, writable)
+    states = {f["key"]: f for f in data["findings"]}
+    assert len(states) == len(expected)
+    assert states[gone.key]["state"] == "dismissed"
+    assert states[gone.key]["reason"] == "known; fixed next sprint"
+    assert states[woken.key]["state"] == states[asleep.key]["state"] == "snoozed"
+    assert {f["state"] for k, f in states.items()
+            if k not in (gone.key, woken.key, asleep.key)} == {"open"}
+    assert data["monthly_saving"] == pytest.approx(
+        sum(f.monthly_saving for f in expected if f.key not in (gone.key, asleep.key)),
+        abs=0.01)
+
+    table = report(capsys, writable, "table")
+    assert f"{gone.title}  [dismissed]" in table
+    assert money(sum(f.monthly_saving for f in expected
+                     if f.key not in (gone.key, asleep.key))) in table.splitlines()[0]
+
+
+def test_screenshot_of_the_leaks_page(
+    qtbot: QtBot, capsys: pytest.CaptureFixture[str], demo_workspace: Workspace,
+    tmp_path: Path
+) -> None:
+    out = tmp_path / "shots" / "leaks.png"
+    code, stdout, err = run(capsys, demo_workspace, "screenshot", "leaks", "--out", str(out),
+                            "--size", "1200x800")
+    assert code == 0, err
+    assert stdout.strip() == f"Wrote {out}"
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1200, 800)
+    colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
+               for y in range(0, image.height(), 3)}
+    assert len(colours) > 60  # text, cards, a tree and a chart: far from a blank window
