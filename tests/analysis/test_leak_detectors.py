@@ -328,3 +328,58 @@ def test_find_leaks_drops_findings_under_the_saved_floor(cache: Cache) -> None:
     (f,) = find_leaks(cache, END)
     assert (f.kind, f.resource) == ("idle_capacity", GPU)
     assert 50.0 <= f.monthly_saving < 100.0
+
+
+# -- always-on capacity -----------------------------------------------------------------------
+
+WEB = "i-0web000000000001"
+
+
+def hourly_requests(cache: Cache, resource_id: str, per_hour: list[float]) -> None:
+    """The same requests-per-hour profile on each of the last 14 days."""
+    rows = [(f"{day.isoformat()}T{hour:02d}:00:00Z", resource_id, value)
+            for day in WINDOW[-14:] for hour, value in enumerate(per_hour)]
+    with cache.transaction() as conn:
+        conn.executemany(
+            "INSERT INTO metrics (source_id, period_start, granularity, resource_id, metric, "
+            "stat, value, unit) VALUES ('test', ?, 'hour', ?, 'Requests', 'Sum', ?, 'Count')",
+            rows)
+
+
+def always_on_cache(cache: Cache, per_hour: list[float]) -> Cache:
+    fill(cache, [charge(day, 24.0, WEB, service="Amazon Elastic Compute Cloud",
+                        x_usage_type="USE1-BoxUsage:m6i.2xlarge") for day in WINDOW]
+         + [charge(day, 5.0, WEB, service="Amazon Elastic Compute Cloud",
+                   x_usage_type="USE1-DataTransfer-Regional-Bytes") for day in WINDOW])
+    add_resource(cache, WEB, "Instance", instance_type="m6i.2xlarge", env="prod")
+    hourly_requests(cache, WEB, per_hour)
+    return cache
+
+
+def test_capacity_on_all_night_for_daytime_traffic_saves_its_quiet_hours(
+        cache: Cache) -> None:
+    from worthit.analysis.leaks.capacity import always_on
+
+    daytime = [0.0] * 7 + [500.0] * 12 + [20.0] * 5  # 07:00-18:59 busy, 12 quiet hours
+    finding = only(always_on(context(always_on_cache(cache, daytime))))
+    assert finding.kind == "idle_capacity"
+    assert finding.key == f"idle_capacity:always_on:{WEB}"
+    # Only the capacity charges (24 $/day), not the transfer: 30 days × 24 × 12/24.
+    assert finding.monthly_cost == pytest.approx(30 * 24.0)
+    assert finding.monthly_saving == pytest.approx(30 * 24.0 * 12 / 24)
+    assert (finding.team, finding.feature) == ("ml", "training")
+
+
+def test_capacity_busy_around_the_clock_is_not_always_on_waste(cache: Cache) -> None:
+    from worthit.analysis.leaks.capacity import always_on
+
+    steady = [300.0 + 10 * (h % 5) for h in range(24)]
+    assert always_on(context(always_on_cache(cache, steady))) == []
+
+
+def test_fewer_quiet_hours_than_the_threshold_is_not_a_finding(cache: Cache) -> None:
+    from worthit.analysis.leaks.capacity import always_on
+
+    seven_quiet = [0.0] * 7 + [500.0] * 17
+    assert always_on(context(always_on_cache(cache, seven_quiet))) == []
+    assert len(always_on(context(cache, quiet_hours=7))) == 1

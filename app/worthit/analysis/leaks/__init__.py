@@ -17,7 +17,7 @@ from worthit.analysis.leaks.base import (
     load_settings,
     save_settings,
 )
-from worthit.analysis.leaks.capacity import hardware_fit, idle_capacity
+from worthit.analysis.leaks.capacity import always_on, hardware_fit, idle_capacity
 from worthit.analysis.leaks.models import from_suggestions, prompt_bloat
 from worthit.analysis.leaks.network import hidden_network
 from worthit.analysis.leaks.runaway import runaway_agent
@@ -26,7 +26,7 @@ from worthit.store.cache import Cache
 
 Detector = Callable[[Context], list[Finding]]
 DETECTORS: Final[tuple[Detector, ...]] = (
-    idle_capacity, storage_graveyard, from_suggestions, prompt_bloat, runaway_agent,
+    idle_capacity, always_on, storage_graveyard, from_suggestions, prompt_bloat, runaway_agent,
     hidden_network, weak_attribution, hardware_fit,
 )
 

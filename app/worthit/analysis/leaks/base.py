@@ -44,6 +44,8 @@ class Settings:
     floor: float = 100.0  # findings saving less per month are not shown
     idle_p95: float = 10.0  # per cent utilisation
     idle_days: int = 14
+    quiet_hours: int = 8  # always-on capacity: hours a day with almost no traffic
+    quiet_ratio: float = 0.1  # "almost no": under this share of the busiest hour
     graveyard_days: int = 90  # no writes for this long, and no lifecycle policy
     bloat_growth: float = 0.3  # input per request up by this share on its early level
     bloat_baseline_days: int = 60

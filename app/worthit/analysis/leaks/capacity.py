@@ -1,5 +1,6 @@
-"""Idle capacity (utilisation in single digits) and hardware that does not fit (GPU
-instances serving production inference that Inferentia would serve for less per hour)."""
+"""Idle capacity (utilisation in single digits, or running around the clock for traffic
+that comes in the daytime) and hardware that does not fit (GPU instances serving
+production inference that Inferentia would serve for less per hour)."""
 
 from __future__ import annotations
 
@@ -88,4 +89,52 @@ def hardware_fit(ctx: Context) -> list[Finding]:
              "GPU nodes."],
             f"Saving: instance cost × (1 − {INFERENCE_CANDIDATE} / {instance} hourly); "
             "assumes one Inferentia instance per GPU instance for the same traffic."))
+    return found
+
+
+#: Charges for capacity itself (instance or endpoint hours), not transfer or storage.
+CAPACITY_USAGE = "(x_usage_type LIKE '%BoxUsage%' OR x_usage_type LIKE '%Host:%')"
+
+
+def always_on(ctx: Context) -> list[Finding]:
+    """Capacity billed around the clock whose hourly requests (metrics) leave many hours
+    of the day nearly empty: those hours could be scaled down or to zero."""
+    s = ctx.settings
+    start = ctx.window.end - dt.timedelta(days=s.idle_days - 1)
+    rows = ctx.cache.rows(
+        "SELECT m.resource_id, CAST(substr(m.period_start, 12, 2) AS INTEGER) AS hour, "
+        "TOTAL(m.value) AS requests FROM metrics AS m JOIN resources AS r "
+        "ON r.resource_id = m.resource_id WHERE m.metric = 'Requests' "
+        "AND m.granularity = 'hour' AND substr(m.period_start, 1, 10) BETWEEN ? AND ? "
+        "GROUP BY m.resource_id, hour", (start.isoformat(), ctx.window.end.isoformat()))
+    by_resource: dict[str, list[float]] = {}
+    for resource_id, hour, requests in rows:
+        by_resource.setdefault(resource_id, [0.0] * 24)[int(hour)] = float(requests)
+    found = []
+    for resource_id, hours in by_resource.items():
+        busiest = max(hours)
+        if busiest <= 0:
+            continue  # no traffic at all is the idle detector's case
+        quiet = [h for h, n in enumerate(hours) if n < s.quiet_ratio * busiest]
+        if len(quiet) < s.quiet_hours:
+            continue
+        cost = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end,
+                                  CAPACITY_USAGE)
+        monthly = float(cost["cost"].sum())
+        team, feature = ctx.owner(resource_id)
+        name = str(resource_id).rsplit("/", 1)[-1]
+        share = len(quiet) / 24
+        found.append(Finding(
+            "idle_capacity", f"idle_capacity:always_on:{resource_id}",
+            f"{name} runs around the clock; {len(quiet)} hours a day see almost no requests",
+            monthly, monthly * share, team, feature, resource_id,
+            Evidence("Requests by hour of day (UTC), last "
+                     f"{s.idle_days} days", [], [], "requests",
+                     {"quiet hours (UTC)": ", ".join(f"{h:02d}" for h in quiet),
+                      "busiest hour": f"{hours.index(busiest):02d}:00",
+                      "capacity cost in the last 30 days": money(monthly)}),
+            ["Schedule the capacity down (or to zero) in the quiet hours.",
+             "Or let an autoscaler follow the traffic, with a floor for the mornings."],
+            f"Saving: the capacity cost × quiet hours / 24 ({len(quiet)}/24); assumes the "
+            "quiet hours need no capacity."))
     return found

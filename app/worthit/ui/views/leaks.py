@@ -108,8 +108,9 @@ class LeaksPage(Page):
         self.detail_owner.setTextFormat(Qt.TextFormat.PlainText)
         side.addWidget(self.detail_owner)
         self.chart_holder = QStackedLayout()
-        self.chart_holder.addWidget(
-            QLabel("Choose a finding", alignment=Qt.AlignmentFlag.AlignCenter))
+        self.placeholder = QLabel("Choose a finding", alignment=Qt.AlignmentFlag.AlignCenter)
+        self.placeholder.setWordWrap(True)
+        self.chart_holder.addWidget(self.placeholder)
         holder = QWidget()
         holder.setLayout(self.chart_holder)
         holder.setMinimumHeight(200)
@@ -307,6 +308,11 @@ class LeaksPage(Page):
             self.chart_holder.setCurrentWidget(self.chart)
         self._unit = finding.evidence.unit
         evidence = finding.evidence
+        if not evidence.days:  # evidence that is not a series over days (hours of the day)
+            self.placeholder.setText(f"{evidence.label}: see the figures below.")
+            self.chart_holder.setCurrentWidget(self.placeholder)
+            return
+        self.chart_holder.setCurrentWidget(self.chart)
         c = theme.colours()
         values = np.array(evidence.values, dtype=float)
         self.chart.show_series(list(evidence.days), {evidence.label: values},
@@ -386,6 +392,8 @@ LABELS = {
     "floor": ("Show findings saving at least ($/month)", 0, 1e6, 0),
     "idle_p95": ("Idle below this p95 utilisation (%)", 0, 100, 1),
     "idle_days": ("… over this many days", 3, 90, 0),
+    "quiet_hours": ("Always on: quiet hours a day", 1, 23, 0),
+    "quiet_ratio": ("… quiet below this share of the busiest hour", 0.01, 0.9, 2),
     "graveyard_days": ("Graveyard: no writes for (days)", 7, 3650, 0),
     "bloat_growth": ("Prompt bloat: input per request up by (share)", 0.05, 10, 2),
     "bloat_baseline_days": ("… against the first days of data (days)", 7, 365, 0),
