@@ -383,3 +383,33 @@ def test_fewer_quiet_hours_than_the_threshold_is_not_a_finding(cache: Cache) -> 
     seven_quiet = [0.0] * 7 + [500.0] * 17
     assert always_on(context(always_on_cache(cache, seven_quiet))) == []
     assert len(always_on(context(cache, quiet_hours=7))) == 1
+
+
+# -- network ----------------------------------------------------------------------------------
+
+def test_nat_and_cross_az_are_savings_egress_and_inter_region_only_shares(
+        cache: Cache) -> None:
+    from worthit.analysis.leaks.network import hidden_network
+
+    fill(cache, [row for day in WINDOW for row in (
+        charge(day, 10.0, "nat-1", team="web", feature="api",
+               x_usage_type="USE1-NatGateway-Bytes"),
+        charge(day, 4.0, "i-web", team="web", feature="api",
+               x_usage_type="USE1-DataTransfer-Regional-Bytes"),
+        charge(day, 6.0, "cdn-1", team="web", feature="api",
+               x_usage_type="USE1-DataTransfer-Out-Bytes"),
+        charge(day, 80.0, "i-web", team="web", feature="api",
+               x_usage_type="USE1-BoxUsage:m6i.2xlarge"))])
+    found = {f.key: f for f in hidden_network(context(cache))}
+    assert set(found) == {"hidden_network:nat:nat-1", "hidden_network:cross_az:i-web",
+                          "hidden_network:egress:cdn-1"}
+    assert found["hidden_network:nat:nat-1"].monthly_saving == pytest.approx(300.0)
+    assert found["hidden_network:cross_az:i-web"].monthly_saving == pytest.approx(120.0)
+    egress = found["hidden_network:egress:cdn-1"]
+    assert (egress.monthly_cost, egress.monthly_saving) == (pytest.approx(180.0), 0.0)
+    assert egress.informational
+    # The api feature costs 100 a day: egress is 6 % of it.
+    assert egress.evidence.numbers["share of the cost of api"] == "6.0 %"
+    kept = {f.key for f in find_leaks(cache, END, Settings(floor=150.0))}
+    assert "hidden_network:egress:cdn-1" in kept  # informational: kept by its cost
+    assert "hidden_network:cross_az:i-web" not in kept  # saves 120 < 150

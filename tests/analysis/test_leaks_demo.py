@@ -104,3 +104,12 @@ def test_a_clean_control_workspace_raises_nothing_worth_showing(control: Cache) 
     assert shown == []
     # The detectors did look: below the floor, the control has small findings.
     assert find_leaks(control, DEMO_END, Settings(floor=0.0))
+
+
+def test_the_runaway_finding_names_the_busiest_hour_from_the_hourly_metrics(
+        demo_workspace: Workspace) -> None:
+    with Cache.open(demo_workspace.cache_path) as cache:
+        found = [f for f in find_leaks(cache, DEMO_END) if f.kind == "runaway_agent"]
+    hour = found[0].evidence.numbers["busiest hour of the spike"]
+    ratio = float(hour.rsplit(", ", 1)[1].split("×")[0])
+    assert 5.0 <= ratio <= 7.0, hour  # the planted storm is 6× the usual requests

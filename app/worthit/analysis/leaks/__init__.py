@@ -36,13 +36,12 @@ __all__ = ["DETECTORS", "KIND_TITLES", "Finding", "Settings", "find_leaks", "loa
 
 def find_leaks(cache: Cache, end: dt.date, settings: Settings | None = None) -> list[Finding]:
     """Every finding in the 30 days ending ``end``, largest saving first. Findings that
-    save less than the floor per month are dropped, except weak attribution, which is
-    about ownership rather than saving and shows while anything is unallocated."""
+    save less than the floor per month are dropped; informational ones (weak attribution,
+    wanted network traffic) are kept while their cost reaches the floor."""
     settings = settings or load_settings(cache)
     ctx = Context(cache, end, settings)
     found = [f for detector in DETECTORS for f in detector(ctx)]
-    kept = [f for f in found
-            if f.monthly_saving >= settings.floor or (f.kind == "weak_attribution"
-                                                      and f.monthly_cost >= settings.floor)]
-    kept.sort(key=lambda f: (-f.monthly_saving, f.key))
+    kept = [f for f in found if f.monthly_saving >= settings.floor
+            or (f.informational and f.monthly_cost >= settings.floor)]
+    kept.sort(key=lambda f: (-f.monthly_saving, -f.monthly_cost, f.key))
     return kept

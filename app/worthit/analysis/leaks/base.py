@@ -102,6 +102,13 @@ class Finding:
     fix: list[str]
     assumption: str = ""
 
+    @property
+    def informational(self) -> bool:
+        """About ownership or cost structure rather than a saving (weak attribution,
+        wanted network traffic): kept by its cost, not its saving."""
+        return self.monthly_saving == 0 and self.kind in ("weak_attribution",
+                                                          "hidden_network")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key, "kind": self.kind, "kind_title": KIND_TITLES[self.kind],

@@ -80,17 +80,44 @@ def _one(ctx: Context, resource_id: str, rows: pd.DataFrame) -> Finding | None:
     spikes = [d for d, f in zip(days, flagged, strict=True) if f]
     window = np.array([d >= ctx.window.start for d in days])
     shown = [d for d, w in zip(days, window, strict=True) if w]
+    numbers = {"excess over baseline": money(total),
+               "baseline on the worst day": money(float(expected[flagged].max()))}
+    numbers.update(_hourly(ctx, resource_id, spikes))
     return Finding(
         "runaway_agent", f"runaway_agent:{resource_id}",
         f"{feature or resource_id}: cost spiked on {len(spikes)} day(s) "
         f"({', '.join(d.isoformat() for d in spikes[:3])}{'…' if len(spikes) > 3 else ''})",
         float(cost[flagged].sum()), total, team, feature, resource_id,
-        Evidence("AI cost per day on this key ($)", shown, list(cost[window]), "$",
-                 {"excess over baseline": money(total),
-                  "baseline on the worst day": money(float(expected[flagged].max()))}),
+        Evidence("AI cost per day on this key ($)", shown, list(cost[window]), "$", numbers),
         ["Cap retries and add exponential back-off to the agent loop.",
          "Set a per-key daily budget or rate limit with the vendor.",
          "Alert the owning team when a day runs over twice its baseline."],
         f"Cost: the excess over a rolling {s.runaway_history_days}-day median (weekday-"
         f"adjusted) on days more than {s.runaway_mads:g} MADs, "
         f"{money(s.runaway_min_dollars)} and {s.runaway_min_ratio:.0%} above it.")
+
+
+def _hourly(ctx: Context, resource_id: str, spikes: list[dt.date]) -> dict[str, str]:
+    """Where the source has hourly request counts: the busiest hour of the spike days
+    against the median of that hour on the other days, to say when the storm ran."""
+    rows = ctx.cache.rows(
+        "SELECT period_start, value FROM metrics WHERE resource_id = ? AND metric = "
+        "'Requests' AND granularity = 'hour'", (resource_id,))
+    if not rows:
+        return {}
+    spike_days = {d.isoformat() for d in spikes}
+    usual: dict[int, list[float]] = {}
+    peak: tuple[float, str] | None = None
+    for start, value in rows:
+        hour = int(start[11:13])
+        if start[:10] in spike_days:
+            if peak is None or value > peak[0]:
+                peak = (float(value), start)
+        else:
+            usual.setdefault(hour, []).append(float(value))
+    if peak is None:
+        return {}
+    typical = float(np.median(usual.get(int(peak[1][11:13]), [0.0])))
+    ratio = f", {peak[0] / typical:.1f}× the usual for that hour" if typical > 0 else ""
+    return {"busiest hour of the spike": f"{peak[1][:10]} {peak[1][11:16]} UTC, "
+                                         f"{peak[0]:,.0f} requests{ratio}"}
