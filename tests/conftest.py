@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from worthit.cli import main
 from worthit.store.cache import Cache
 from worthit.workspace import Workspace
 
@@ -52,3 +53,25 @@ def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
     QCoreApplication.processEvents()
     assert idle, "the test left work running on the thread pool"
     assert workers.running() == 0, "a worker's finished signal never reached the UI thread"
+
+
+def run_cli(capsys: pytest.CaptureFixture[str], workspace: Workspace,
+            *args: str) -> tuple[int, str, str]:
+    """``worthit --workspace DIR ARGS`` in this process: exit code, stdout, stderr."""
+    code = main(["--workspace", str(workspace.folder), *args])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def writable(demo_workspace: Workspace, tmp_path: Path) -> Workspace:
+    """A copy of the demo workspace that a test may change (the session's is read-only)."""
+    import sqlite3
+    from contextlib import closing
+
+    copy = Workspace(tmp_path / "ws")
+    copy.folder.mkdir()
+    with closing(sqlite3.connect(f"file:{demo_workspace.cache_path}?mode=ro", uri=True)) as \
+            source, closing(sqlite3.connect(copy.cache_path)) as target:
+        source.backup(target)
+    return copy

@@ -18,28 +18,17 @@ from typing import Any
 
 import pytest
 import yaml
-from PySide6.QtGui import QColor, QImage
-from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.conftest import run_cli as run
 
 from worthit.analysis.allocation import LEVELS, REASONS
-from worthit.cli import main
 from worthit.core.periods import Preset, preset_period
 from worthit.core.rules import UNALLOCATED
 from worthit.store.rules import RULES_REVISION_KEY, load_rules
-from worthit.ui import theme
 from worthit.workspace import Workspace
 
 DEFAULT_PERIOD = preset_period(Preset.LAST_30, DEMO_END)
 REASON_NAMES = {name for name, _ in REASONS.values()}
-
-
-def run(capsys: pytest.CaptureFixture[str], workspace: Workspace,
-        *args: str) -> tuple[int, str, str]:
-    """``worthit --workspace DIR ARGS`` in this process: exit code, stdout, stderr."""
-    code = main(["--workspace", str(workspace.folder), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def sql_total(workspace: Workspace) -> float:
@@ -48,17 +37,6 @@ def sql_total(workspace: Workspace) -> float:
         return conn.execute(
             "SELECT SUM(effective_cost) FROM charges WHERE charge_period_start BETWEEN ? AND ?",
             (DEFAULT_PERIOD.start.isoformat(), DEFAULT_PERIOD.end.isoformat())).fetchone()[0]
-
-
-@pytest.fixture
-def writable(demo_workspace: Workspace, tmp_path: Path) -> Workspace:
-    """A copy of the demo workspace that a test may change (the session's is read-only)."""
-    copy = Workspace(tmp_path / "ws")
-    copy.folder.mkdir()
-    with closing(sqlite3.connect(f"file:{demo_workspace.cache_path}?mode=ro", uri=True)) as \
-            source, closing(sqlite3.connect(copy.cache_path)) as target:
-        source.backup(target)
-    return copy
 
 
 def saved_rules(workspace: Workspace) -> tuple[list[dict[str, Any]], str | None]:
@@ -267,27 +245,6 @@ def test_the_worthit_command_refuses_a_bad_rule_and_keeps_the_rules(
 
 
 # -- screenshot -------------------------------------------------------------------------------
-
-
-def test_screenshot_of_the_allocation_page(
-    qtbot: QtBot, capsys: pytest.CaptureFixture[str], demo_workspace: Workspace,
-    tmp_path: Path
-) -> None:
-    out = tmp_path / "shots" / "allocation.png"
-    code, stdout, err = run(capsys, demo_workspace, "screenshot", "allocation", "--out",
-                            str(out), "--size", "1200x800")
-    assert code == 0, err
-    assert stdout.strip() == f"Wrote {out}"
-    image = QImage(str(out))
-    assert (image.width(), image.height()) == (1200, 800)
-    seen: dict[int, int] = defaultdict(int)
-    for x in range(0, image.width(), 3):
-        for y in range(0, image.height(), 3):
-            seen[image.pixel(x, y)] += 1
-    assert len(seen) > 60  # text, cards, tiles: far from a blank window
-    # The treemap's team tiles are drawn in the teams' colours, Unallocated in grey.
-    for colour in (*theme.SERIES_COLOURS[:4], theme.UNALLOCATED_COLOUR):
-        assert seen[QColor(colour).rgb()] > 100, colour
 
 
 def test_exporting_rules_into_a_missing_folder_is_not_a_crash(

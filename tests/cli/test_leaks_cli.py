@@ -7,31 +7,18 @@ import csv
 import datetime as dt
 import io
 import json
-import sqlite3
-from contextlib import closing
-from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtGui import QImage
-from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.conftest import run_cli as run
 
 from worthit.analysis.leaks import KIND_TITLES, Finding, find_leaks
-from worthit.cli import main
 from worthit.core.money import money
 from worthit.store.findings import FindingState, set_state
 from worthit.workspace import Workspace
 
 TODAY = dt.datetime.now(dt.UTC).date()
-
-
-def run(capsys: pytest.CaptureFixture[str], workspace: Workspace,
-        *args: str) -> tuple[int, str, str]:
-    """``worthit --workspace DIR ARGS`` in this process: exit code, stdout, stderr."""
-    code = main(["--workspace", str(workspace.folder), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def report(capsys: pytest.CaptureFixture[str], workspace: Workspace, fmt: str) -> str:
@@ -50,17 +37,6 @@ def expected(demo_workspace: Workspace) -> list[Finding]:
     """The findings for the default period (the last 30 days of data), computed apart."""
     with demo_workspace.open() as cache:
         return find_leaks(cache, DEMO_END)
-
-
-@pytest.fixture
-def writable(demo_workspace: Workspace, tmp_path: Path) -> Workspace:
-    """A copy of the demo workspace that a test may change (the session's is read-only)."""
-    copy = Workspace(tmp_path / "ws")
-    copy.folder.mkdir()
-    with closing(sqlite3.connect(f"file:{demo_workspace.cache_path}?mode=ro", uri=True)) as \
-            source, closing(sqlite3.connect(copy.cache_path)) as target:
-        source.backup(target)
-    return copy
 
 
 def test_report_leaks_json_lists_every_finding_open_with_the_total(
@@ -126,19 +102,3 @@ def test_a_dismissed_finding_is_marked_and_left_out_of_the_totals(
     assert f"{gone.title}  [dismissed]" in table
     assert money(sum(f.monthly_saving for f in expected
                      if f.key not in (gone.key, asleep.key))) in table.splitlines()[0]
-
-
-def test_screenshot_of_the_leaks_page(
-    qtbot: QtBot, capsys: pytest.CaptureFixture[str], demo_workspace: Workspace,
-    tmp_path: Path
-) -> None:
-    out = tmp_path / "shots" / "leaks.png"
-    code, stdout, err = run(capsys, demo_workspace, "screenshot", "leaks", "--out", str(out),
-                            "--size", "1200x800")
-    assert code == 0, err
-    assert stdout.strip() == f"Wrote {out}"
-    image = QImage(str(out))
-    assert (image.width(), image.height()) == (1200, 800)
-    colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
-               for y in range(0, image.height(), 3)}
-    assert len(colours) > 60  # text, cards, a tree and a chart: far from a blank window

@@ -7,17 +7,15 @@ import csv
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
-from contextlib import closing, redirect_stdout
+from contextlib import redirect_stdout
 from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtGui import QImage
-from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.conftest import run_cli as run
 
 from worthit.cli import main
 from worthit.core.periods import Preset, preset_period
@@ -33,14 +31,6 @@ SUGGESTION_KEYS = {"kind", "title", "assumption", "evidence", "feature", "levers
                    "monthly_saving", "saving_pct"}
 CSV_HEADER = ["provider", "model", "requests", "input", "cached_input", "cache_write",
               "output", "billed", "list_cost"]
-
-
-def run(capsys: pytest.CaptureFixture[str], workspace: Workspace,
-        *args: str) -> tuple[int, str, str]:
-    """``worthit --workspace DIR ARGS`` in this process: exit code, stdout, stderr."""
-    code = main(["--workspace", str(workspace.folder), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def report(capsys: pytest.CaptureFixture[str], workspace: Workspace, fmt: str,
@@ -59,17 +49,6 @@ def shown(demo_workspace: Workspace) -> dict[str, Any]:
                      "--format", "json"]) == 0
     data: dict[str, Any] = json.loads(out.getvalue())
     return data
-
-
-@pytest.fixture
-def writable(demo_workspace: Workspace, tmp_path: Path) -> Workspace:
-    """A copy of the demo workspace that a test may change (the session's is read-only)."""
-    copy = Workspace(tmp_path / "ws")
-    copy.folder.mkdir()
-    with closing(sqlite3.connect(f"file:{demo_workspace.cache_path}?mode=ro", uri=True)) as \
-            source, closing(sqlite3.connect(copy.cache_path)) as target:
-        source.backup(target)
-    return copy
 
 
 # -- json -------------------------------------------------------------------------------------
@@ -205,19 +184,3 @@ def test_a_period_without_ai_usage_reports_nothing_to_swap(
 
 
 # -- screenshot -------------------------------------------------------------------------------
-
-
-def test_screenshot_of_the_swap_page(
-    qtbot: QtBot, capsys: pytest.CaptureFixture[str], demo_workspace: Workspace,
-    tmp_path: Path
-) -> None:
-    out = tmp_path / "shots" / "swap.png"
-    code, stdout, err = run(capsys, demo_workspace, "screenshot", "swap", "--out", str(out),
-                            "--size", "1200x800")
-    assert code == 0, err
-    assert stdout.strip() == f"Wrote {out}"
-    image = QImage(str(out))
-    assert (image.width(), image.height()) == (1200, 800)
-    colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
-               for y in range(0, image.height(), 3)}
-    assert len(colours) > 60  # tables, suggestions, a chart: far from a blank window

@@ -18,11 +18,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from PySide6.QtGui import QImage
-from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.conftest import run_cli as run
 
-from worthit.cli import main
 from worthit.core.periods import Preset, preset_period
 from worthit.demo.generator import ACTIVE_USER_GAP_DAYS_AGO, UNITS
 from worthit.store.cache import Cache
@@ -31,25 +29,6 @@ from worthit.workspace import Workspace
 DEFAULT_PERIOD = preset_period(Preset.LAST_30, DEMO_END)
 GAP_DAYS = sorted(DEMO_END - dt.timedelta(days=ago) for ago in ACTIVE_USER_GAP_DAYS_AGO)
 NAMES = {unit_id: spec[0] for unit_id, spec in UNITS.items()}
-
-
-def run(capsys: pytest.CaptureFixture[str], workspace: Workspace,
-        *args: str) -> tuple[int, str, str]:
-    """``worthit --workspace DIR ARGS`` in this process: exit code, stdout, stderr."""
-    code = main(["--workspace", str(workspace.folder), *args])
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-@pytest.fixture
-def writable(demo_workspace: Workspace, tmp_path: Path) -> Workspace:
-    """A copy of the demo workspace that a test may change (the session's is read-only)."""
-    copy = Workspace(tmp_path / "ws")
-    copy.folder.mkdir()
-    with closing(sqlite3.connect(f"file:{demo_workspace.cache_path}?mode=ro", uri=True)) as \
-            source, closing(sqlite3.connect(copy.cache_path)) as target:
-        source.backup(target)
-    return copy
 
 
 def unit_counts(workspace: Workspace) -> list[tuple[str, str, float]]:
@@ -264,19 +243,3 @@ def test_report_of_a_workspace_without_units_says_so(
 
 
 # -- screenshot -------------------------------------------------------------------------------
-
-
-def test_screenshot_of_the_units_page(
-    qtbot: QtBot, capsys: pytest.CaptureFixture[str], demo_workspace: Workspace,
-    tmp_path: Path
-) -> None:
-    out = tmp_path / "shots" / "units.png"
-    code, stdout, err = run(capsys, demo_workspace, "screenshot", "units", "--out", str(out),
-                            "--size", "1200x800")
-    assert code == 0, err
-    assert stdout.strip() == f"Wrote {out}"
-    image = QImage(str(out))
-    assert (image.width(), image.height()) == (1200, 800)
-    colours = {image.pixel(x, y) for x in range(0, image.width(), 3)
-               for y in range(0, image.height(), 3)}
-    assert len(colours) > 60  # text, cards, a chart: far from a blank window

@@ -128,7 +128,6 @@ class AllocationPage(Page):
         split.setSizes([560, 440])  # scaled to the width available
         split.setChildrenCollapsible(False)
         self.body.addWidget(split, 1)
-        self.dialogs: list[QWidget] = []  # kept alive while open
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> Allocation:
@@ -244,10 +243,7 @@ class AllocationPage(Page):
             return None
         from worthit.ui.views.charges import ChargesDialog
 
-        dialog = ChargesDialog(self.workspace, self.result, path, self)
-        self._keep(dialog)
-        dialog.show()
-        return dialog
+        return self.show_dialog(ChargesDialog(self.workspace, self.result, path, self))
 
     def open_rules_editor(self) -> QWidget | None:
         if self.result is None:
@@ -255,13 +251,4 @@ class AllocationPage(Page):
         from worthit.ui.views.rules_editor import RulesEditor
 
         editor = RulesEditor(self.workspace, self.result, self)
-        editor.saved.connect(lambda: self.load(self.period) if self.period else None)
-        self._keep(editor)
-        editor.show()
-        return editor
-
-    def _keep(self, dialog: QWidget) -> None:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialogs.append(dialog)
-        dialog.destroyed.connect(lambda: self.dialogs.remove(dialog)
-                                 if dialog in self.dialogs else None)
+        return self.show_dialog(editor, editor.saved)

@@ -375,8 +375,7 @@ class LeaksPage(Page):
             settings = load_settings(cache)
         dialog = ThresholdsDialog(settings, self)
         dialog.accepted.connect(lambda: self._save_settings(dialog.settings()))
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.show()
+        self.show_dialog(dialog)
         return dialog
 
     def _save_settings(self, settings: Settings) -> None:
@@ -384,8 +383,7 @@ class LeaksPage(Page):
 
         with self.workspace.open() as cache:
             save_settings(cache, settings)
-        if self.period is not None:
-            self.load(self.period)
+        self.reload()
 
 
 LABELS = {

@@ -35,6 +35,7 @@ class Page(QWidget):
         self.period: Period | None = None
         self._generation = 0
         self._worker: workers.Worker | None = None
+        self.dialogs: list[QWidget] = []  # open dialogs of this page
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(20, 16, 20, 12)
         self.body.setSpacing(12)
@@ -45,6 +46,23 @@ class Page(QWidget):
         self.error.setWordWrap(True)
         self.error.hide()
         self.body.addWidget(self.error)
+
+    def show_dialog(self, dialog: QWidget, changed: Any = None) -> QWidget:
+        """Show a non-modal dialog of this page, kept alive while open and deleted when
+        closed; ``changed`` (a signal) reloads the page."""
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        if changed is not None:
+            changed.connect(self.reload)
+        self.dialogs.append(dialog)
+        dialog.destroyed.connect(lambda: self.dialogs.remove(dialog)
+                                 if dialog in self.dialogs else None)
+        dialog.show()
+        return dialog
+
+    def reload(self) -> None:
+        """Recompute for the period on show (after the user changed the workspace)."""
+        if self.period is not None:
+            self.load(self.period)
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> Any:

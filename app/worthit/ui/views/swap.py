@@ -163,7 +163,6 @@ class SwapPage(Page):
         self.outcome: Outcome | None = None
         self.rows: list[LeverRow] = []
         self.feature: str | None = None
-        self.dialogs: list[QWidget] = []
         self._first = True
 
         top = QHBoxLayout()
@@ -544,11 +543,5 @@ class SwapPage(Page):
         from worthit.ui.views.price_catalog import PriceCatalogDialog
 
         dialog = PriceCatalogDialog(self.workspace, self.data, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.changed.connect(lambda: self.load(self.period) if self.period else None)
-        self.dialogs.append(dialog)
-        dialog.destroyed.connect(lambda: self.dialogs.remove(dialog)
-                                 if dialog in self.dialogs else None)
-        dialog.show()
-        return dialog
+        return self.show_dialog(dialog, dialog.changed)
 

@@ -177,7 +177,6 @@ class UnitsPage(Page):
         lower.addLayout(features, 2)
         self.body.addLayout(lower, 4)
         self.chart: Any = None
-        self.dialogs: list[QWidget] = []
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> list[UnitEconomics]:
@@ -334,13 +333,7 @@ class UnitsPage(Page):
         from worthit.ui.views.unit_counts import CountsDialog
 
         dialog = CountsDialog(self.workspace, e, self)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.changed.connect(lambda: self.load(self.period) if self.period else None)
-        self.dialogs.append(dialog)
-        dialog.destroyed.connect(lambda: self.dialogs.remove(dialog)
-                                 if dialog in self.dialogs else None)
-        dialog.show()
-        return dialog
+        return self.show_dialog(dialog, dialog.changed)
 
 
 def _money_box() -> QDoubleSpinBox:

@@ -20,6 +20,10 @@ class Card(QFrame):
         for label in (self.title, self.value, self.note):
             label.setTextFormat(Qt.TextFormat.PlainText)  # bill text is never rich text
             layout.addWidget(label)
+        # A long note must not widen the window: it is cut at the card's edge (and its full
+        # text is the label's tooltip).
+        self.note.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.note.setMinimumWidth(1)
         if tooltip:
             self.setToolTip(tooltip)
 
@@ -27,6 +31,7 @@ class Card(QFrame):
         """``tone`` is 'good', 'bad' or None (neutral)."""
         self.value.setText(value)
         self.note.setText(note or " ")
+        self.note.setToolTip(note if note and note.strip() else "")
         self.note.setObjectName({"good": "Good", "bad": "Bad"}.get(tone or "", "CardNote"))
         self.note.style().unpolish(self.note)
         self.note.style().polish(self.note)
