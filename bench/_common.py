@@ -4,13 +4,14 @@ child Python with its own wall time and peak memory, and printing medians and ta
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,3 +86,30 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def add_scale_options(root: argparse.ArgumentParser) -> None:
+    """``--scale small|large|both`` and ``--workspace DIR`` (reused for the last scale)."""
+    root.add_argument("--scale", choices=("small", "large", "both"), default="both",
+                      help="which demo workspace(s) to measure (default both)")
+    root.add_argument("--workspace", type=Path, metavar="DIR",
+                      help="a workspace to reuse for the large demo (the small one with "
+                           "--scale small); generated there if missing")
+
+
+@contextlib.contextmanager
+def demo_workspaces(args: argparse.Namespace) -> Iterator[list[tuple[str, Path]]]:
+    """(scale, folder) for each asked scale: ``--workspace`` for the last one, temporary
+    folders (removed afterwards) for the others; a demo is generated where missing."""
+    scales = ("small", "large") if args.scale == "both" else (args.scale,)
+    with tempfile.TemporaryDirectory(prefix="worthit-bench-") as temporary:
+        found = []
+        for scale in scales:
+            reuse = args.workspace if scale == scales[-1] else None
+            folder = reuse or Path(temporary) / scale
+            if not (folder / "worthit.sqlite").is_file():
+                print(f"\nGenerating the {scale} demo into {folder} …", flush=True)
+                child = generate_demo(folder, scale)
+                print(f"(took {child.seconds:.1f} s)", flush=True)
+            found.append((scale, folder))
+        yield found

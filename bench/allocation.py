@@ -33,7 +33,6 @@ import datetime as dt
 import json
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -41,7 +40,7 @@ from typing import Any
 
 import pandas  # noqa: F401  (imported before timing: the app pays for it once, at first load)
 
-from _common import generate_demo, parser, run_python, table
+from _common import add_scale_options, demo_workspaces, parser, run_python, table
 from worthit.analysis import allocation as engine
 from worthit.core.periods import Period
 from worthit.core.rules import UNALLOCATED, Rule, rule_from_json
@@ -193,31 +192,16 @@ def measure(label: str, folder: Path, repeat: int) -> dict[str, float]:
     return worst
 
 
-def workspace(folder: Path, scale: str) -> Path:
-    if not (folder / CACHE_FILE).is_file():
-        print(f"\nGenerating the {scale} demo into {folder} …", flush=True)
-        child = generate_demo(folder, scale)
-        print(f"(took {child.seconds:.1f} s)", flush=True)
-    return folder
-
-
 def main() -> int:
     root = parser(__doc__)
-    root.add_argument("--scale", choices=("small", "large", "both"), default="both",
-                      help="which demo workspace(s) to measure (default both)")
-    root.add_argument("--workspace", type=Path, metavar="DIR",
-                      help="a workspace to reuse for the large demo (the small one with "
-                           "--scale small); generated there if missing")
+    add_scale_options(root)
     args = root.parse_args()
-    scales = ("small", "large") if args.scale == "both" else (args.scale,)
     print(f"Allocation engine, {args.repeat} run(s) each, medians in ms")
     worst: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="worthit-bench-") as temporary:
-        for scale in scales:
-            reuse = args.workspace if scale == scales[-1] else None
-            folder = workspace(reuse or Path(temporary) / scale, scale)
+    with demo_workspaces(args) as found:
+        for scale, folder in found:
             worst[scale] = measure(f"{scale} demo ({folder})", folder, args.repeat)
-    scale = "large" if "large" in worst else scales[-1]
+    scale = "large" if "large" in worst else list(worst)[-1]
     note = "" if scale == "large" else " (the goals are set for the large demo)"
     print()
     for goal, what in (("recompute", "recompute after a rule change"),

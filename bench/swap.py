@@ -15,11 +15,10 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from _common import generate_demo, parser, table
+from _common import add_scale_options, demo_workspaces, parser, table
 from worthit.analysis.allocation import charge_index
 from worthit.analysis.model_swap import simulate, suggestions, swap_data
 from worthit.core.periods import Period
@@ -59,21 +58,13 @@ def run(folder: Path, repeat: int) -> None:
 
 def main() -> None:
     root = parser(__doc__)
-    root.add_argument("--scale", choices=("small", "large", "both"), default="both")
-    root.add_argument("--workspace", type=Path, help="reuse (or create) this workspace")
+    add_scale_options(root)
     args = root.parse_args()
-    scales = ("small", "large") if args.scale == "both" else (args.scale,)
-    for scale in scales:
-        if args.workspace and len(scales) == 1:
-            folder = args.workspace
-            if not (folder / CACHE_FILE).exists():
-                generate_demo(folder, scale)
-        else:
-            folder = Path(tempfile.mkdtemp(prefix=f"worthit-swap-{scale}-"))
-            generate_demo(folder, scale)
-        print(f"== {scale} demo ({folder}) ==")
-        run(folder, args.repeat)
-        print()
+    with demo_workspaces(args) as found:
+        for scale, folder in found:
+            print(f"== {scale} demo ({folder}) ==")
+            run(folder, args.repeat)
+            print()
 
 
 if __name__ == "__main__":

@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -35,7 +34,7 @@ from typing import Any
 
 import pandas  # noqa: F401  (imported before timing: the app pays for it once, at first load)
 
-from _common import generate_demo, parser, table
+from _common import add_scale_options, demo_workspaces, parser, table
 from worthit.analysis import allocation as engine
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import unit_money
@@ -118,28 +117,13 @@ def measure(label: str, folder: Path, repeat: int) -> None:
         print(table(("period", "to", "buckets", "median ms", "runs ms"), lines))
 
 
-def workspace(folder: Path, scale: str) -> Path:
-    if not (folder / CACHE_FILE).is_file():
-        print(f"\nGenerating the {scale} demo into {folder} …", flush=True)
-        child = generate_demo(folder, scale)
-        print(f"(took {child.seconds:.1f} s)", flush=True)
-    return folder
-
-
 def main() -> int:
     root = parser(__doc__)
-    root.add_argument("--scale", choices=("small", "large", "both"), default="both",
-                      help="which demo workspace(s) to measure (default both)")
-    root.add_argument("--workspace", type=Path, metavar="DIR",
-                      help="a workspace to reuse for the large demo (the small one with "
-                           "--scale small); generated there if missing")
+    add_scale_options(root)
     args = root.parse_args()
-    scales = ("small", "large") if args.scale == "both" else (args.scale,)
     print(f"Unit economics, {args.repeat} run(s) each, medians in ms")
-    with tempfile.TemporaryDirectory(prefix="worthit-bench-") as temporary:
-        for scale in scales:
-            reuse = args.workspace if scale == scales[-1] else None
-            folder = workspace(reuse or Path(temporary) / scale, scale)
+    with demo_workspaces(args) as found:
+        for scale, folder in found:
             measure(f"{scale} demo ({folder})", folder, args.repeat)
     print("\nNo goals are set for these figures. The Units page computes them in its worker, "
           "off the UI thread; only the regroup runs on the UI thread, when the granularity "
