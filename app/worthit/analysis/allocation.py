@@ -104,6 +104,17 @@ class ChargeIndex:
         rows = self._rows(start, end)
         return np.bincount(self.key[rows], weights=self.cost[rows], minlength=len(self.keys))
 
+    def per_key_days(self, start: dt.date, end: dt.date) -> tuple[np.ndarray, np.ndarray]:
+        """Keys × days: each key's cost on each day, and how many charges made it."""
+        rows = self._rows(start, end)
+        days = (end - start).days + 1
+        offset = (start - self.first_day).days if self.first_day else 0
+        flat = self.key[rows].astype(np.int64) * days + (self.day[rows] - offset)
+        size = len(self.keys) * days
+        cost = np.bincount(flat, weights=self.cost[rows], minlength=size)
+        count = np.bincount(flat, minlength=size)
+        return cost.reshape(len(self.keys), days), count.reshape(len(self.keys), days)
+
     def present(self, start: dt.date, end: dt.date) -> np.ndarray:
         """Which keys have any charge in the days ``start``..``end``."""
         rows = self._rows(start, end)

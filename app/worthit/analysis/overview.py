@@ -7,12 +7,19 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
+from worthit.core.focus import AI_CATEGORY
 from worthit.core.periods import Period, month_end
 from worthit.store import reads
 from worthit.store.cache import Cache
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
+
+    from worthit.analysis.allocation import ChargeIndex
+
+# numpy, pandas and the charge index are imported inside the functions: the window
+# imports this module for its types and constants before the first paint.
 
 FORECAST_WINDOW_DAYS: Final = 7
 FORECAST_METHOD: Final = (
@@ -20,6 +27,9 @@ FORECAST_METHOD: Final = (
     f"{FORECAST_WINDOW_DAYS} days with data, times the days left in the month."
 )
 MOVER_DIMENSIONS: Final = ("service", "model", "feature")
+#: Labels for what a charge does not say: no tag value, no provider or service.
+UNTAGGED: Final = "(untagged)"
+NONE: Final = "(none)"
 MOVERS_PER_SIDE: Final = 5
 
 
@@ -119,26 +129,85 @@ class Overview:
         }
 
 
-def month_to_date(cache: Cache, as_of: dt.date) -> MonthToDate:
+def _total(index: ChargeIndex, start: dt.date, end: dt.date,
+           keys: np.ndarray | None = None) -> float:
+    cost = index.per_key(start, end)
+    return float(cost.sum() if keys is None else cost[keys].sum())
+
+
+def labels(index: ChargeIndex, dimension: str) -> np.ndarray:
+    """Each key's value of a dimension (None where a key has none: no model)."""
+    import numpy as np
+
+    keys = index.keys
+    if dimension == "provider":
+        return keys["provider_name"].astype(object).fillna(NONE).to_numpy(object)
+    if dimension == "service":
+        return keys["service_name"].astype(object).fillna(NONE).to_numpy(object)
+    if dimension == "model":
+        column = keys["x_model"].astype(object)
+        return column.where(column.notna(), None).to_numpy(object)
+    if dimension == "feature":
+        codes, _ = index.codes["tags"]
+        table = np.array([d.get("feature", UNTAGGED) for d in index.tag_dicts] + [UNTAGGED],
+                         dtype=object)
+        return table[codes]
+    raise ValueError(f"unknown dimension {dimension!r}")
+
+
+def month_to_date(index: ChargeIndex, as_of: dt.date) -> MonthToDate:
     """Spend from the first of ``as_of``'s month through ``as_of``, and the month-end
     forecast (:data:`FORECAST_METHOD`)."""
     first = as_of.replace(day=1)
-    cost = reads.total(cache, first, as_of)
+    cost = _total(index, first, as_of)
     window_start = as_of - dt.timedelta(days=FORECAST_WINDOW_DAYS - 1)
-    run_rate = reads.total(cache, window_start, as_of) / FORECAST_WINDOW_DAYS
+    run_rate = _total(index, window_start, as_of) / FORECAST_WINDOW_DAYS
     days_left = (month_end(as_of) - as_of).days
     return MonthToDate(first.strftime("%Y-%m"), as_of, cost, cost + run_rate * days_left)
 
 
-def movers(cache: Cache, period: Period, previous: Period) -> pd.DataFrame:
+def compare_by(index: ChargeIndex, period: Period, previous: Period,
+               dimension: str) -> pd.DataFrame:
+    """Columns: key, previous, current — each dimension value's cost in both periods
+    (values with charges in either period)."""
+    import pandas as pd
+
+    seen = index.present(period.start, period.end) | index.present(previous.start,
+                                                                   previous.end)
+    frame = pd.DataFrame({"key": labels(index, dimension),
+                          "previous": index.per_key(previous.start, previous.end),
+                          "current": index.per_key(period.start, period.end)})[seen]
+    frame = frame[frame["key"].notna()]
+    return frame.groupby("key", as_index=False)[["previous", "current"]].sum()
+
+
+def daily_by(index: ChargeIndex, period: Period, dimension: str) -> pd.DataFrame:
+    """Columns: day, key, cost — one row per day and dimension value with charges."""
+    import numpy as np
+    import pandas as pd
+
+    cost, count = index.per_key_days(period.start, period.end)
+    codes, names = pd.factorize(pd.Series(labels(index, dimension), dtype=object))
+    by_name = np.zeros((len(names), cost.shape[1]))
+    seen = np.zeros((len(names), cost.shape[1]), dtype=np.int64)
+    np.add.at(by_name, codes, cost)  # every key has a label for these dimensions
+    np.add.at(seen, codes, count)
+    rows, days = np.nonzero(seen)
+    order = np.lexsort((rows, days))  # by day, then name
+    day_text = [(period.start + dt.timedelta(days=int(d))).isoformat()
+                for d in range(cost.shape[1])]
+    return pd.DataFrame({"day": [day_text[d] for d in days[order]],
+                         "key": np.asarray(names, dtype=object)[rows[order]],
+                         "cost": by_name[rows[order], days[order]].astype(float)})
+
+
+def movers(index: ChargeIndex, period: Period, previous: Period) -> pd.DataFrame:
     """The largest rises and falls by service, model and feature."""
     import pandas as pd
 
     frames = []
     for dimension in MOVER_DIMENSIONS:
-        frame = reads.compare_by(
-            cache, (period.start, period.end), (previous.start, previous.end), dimension
-        )
+        frame = compare_by(index, period, previous, dimension)
         frame = frame.astype({"previous": float, "current": float})  # object when empty
         frame["change"] = frame["current"] - frame["previous"]
         frame = frame[frame["change"].abs() >= 0.005]
@@ -157,23 +226,30 @@ def movers(cache: Cache, period: Period, previous: Period) -> pd.DataFrame:
 
 
 def overview(cache: Cache, period: Period) -> Overview:
+    """The page's figures, from the charge index (sums per key, then per dimension) and,
+    for tokens, from the cache."""
+    from worthit.analysis.allocation import charge_index
+
+    index = charge_index(cache)
+    ai_keys = (index.keys["service_category"] == AI_CATEGORY).to_numpy()
     previous = period.previous()
     data = cache.data_range()
     data_through = data[1] if data else None
     as_of = min(period.end, data_through) if data_through else None
-    currencies = reads.currencies(cache, period.start, period.end)
+    present = index.present(period.start, period.end)
+    currencies = sorted(set(index.keys["billing_currency"][present].dropna()))
     return Overview(
         period=period,
         previous=previous,
         currency=currencies[0] if len(currencies) == 1 else "USD",
-        total=reads.total(cache, period.start, period.end),
-        previous_total=reads.total(cache, previous.start, previous.end),
-        ai_total=reads.total(cache, period.start, period.end, ai_only=True),
-        month_to_date=month_to_date(cache, as_of) if as_of else None,
+        total=_total(index, period.start, period.end),
+        previous_total=_total(index, previous.start, previous.end),
+        ai_total=_total(index, period.start, period.end, ai_keys),
+        month_to_date=month_to_date(index, as_of) if as_of else None,
         data_through=data_through,
-        by_provider_daily=reads.daily_by(cache, period.start, period.end, "provider"),
+        by_provider_daily=daily_by(index, period, "provider"),
         tokens_daily=reads.daily_tokens(cache, period.start, period.end),
-        movers=movers(cache, period, previous),
+        movers=movers(index, period, previous),
         currencies=currencies,
         previous_complete=data is not None and previous.start >= data[0],
     )
