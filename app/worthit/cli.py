@@ -79,6 +79,16 @@ def parser() -> argparse.ArgumentParser:
                        "or nothing", parents=[common])
     counts.add_argument("file", type=Path)
 
+    imports = verbs.add_parser(
+        "import", help="import billing files (FOCUS 1.0-1.3 CSV or CSV.gz); each file all "
+                       "or nothing", parents=[common])
+    imports.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    imports.add_argument("--format", dest="kind", choices=("auto", "focus"), default="auto",
+                         help="what the files are (default: recognised from the header)")
+    imports.add_argument("--source", help="the source to import into (default: one per "
+                                          "file, named after it)")
+    imports.add_argument("--output", choices=("table", "json"), default="table")
+
     rules = verbs.add_parser("rules", help="export or import the allocation rules",
                              parents=[common])
     rules_verbs = rules.add_subparsers(dest="rules_verb", metavar="ACTION", required=True)
@@ -106,6 +116,9 @@ def main(argv: list[str]) -> int:
         workspace = resolve(args.workspace)
         if args.verb == "demo":
             return _demo(workspace, args)
+        if args.verb == "import":
+            # Your own bills start a workspace of their own, not the demo's.
+            return _import(workspace, args)
         ensure(workspace)
         if args.verb is None:
             from worthit.ui.app import run
@@ -203,6 +216,33 @@ def _report(workspace: Workspace, args: argparse.Namespace) -> int:
     else:
         print(shown)
     return 0
+
+
+def _import(workspace: Workspace, args: argparse.Namespace) -> int:
+    """Each file on its own: one refused file never stops the others; exit 2 if any was."""
+    from worthit.sources.importer import import_file
+
+    results: list[dict[str, object]] = []
+    with workspace.open() as cache:
+        for path in args.files:
+            try:
+                done = import_file(cache, path, kind=args.kind, source=args.source)
+            except UserError as error:
+                results.append({"file": str(path), "result": "refused", "error": str(error)})
+                if args.output == "table":
+                    print(f"worthit: {error}", file=sys.stderr)
+                continue
+            results.append(done.to_json())
+            if args.output == "table":
+                print(f"{path}: {done.kind}, {done.first} to {done.last}, "
+                      f"{done.rows_written:,} charges into source {done.source!r}; "
+                      f"billed {done.file_billed:.6f} in the file, {done.cache_billed:.6f} "
+                      f"in the cache; effective {done.file_effective:.6f} / "
+                      f"{done.cache_effective:.6f} {done.currency}")
+    if args.output == "json":
+        json.dump({"files": results}, sys.stdout, indent=2)
+        print()
+    return 2 if any(r["result"] != "ok" for r in results) else 0
 
 
 def _units(workspace: Workspace, args: argparse.Namespace) -> int:

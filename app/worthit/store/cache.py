@@ -13,7 +13,7 @@ import functools
 import operator
 import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +170,7 @@ class Cache:
         rows: Iterable[Sequence[Any]],
         *,
         batch_size: int = 50_000,
+        check: Callable[[sqlite3.Connection], None] | None = None,
     ) -> int:
         """Replace ``source_id``'s charges for the days ``start``..``end`` with ``rows``.
 
@@ -206,6 +207,8 @@ class Cache:
             if batch:
                 conn.executemany(_INSERT_CHARGES, batch)
                 written += len(batch)
+            if check is not None:
+                check(conn)  # e.g. reconciliation: raising here rolls everything back
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, 1) "
                 "ON CONFLICT (key) DO UPDATE SET value = value + 1",
