@@ -54,7 +54,7 @@ NULLS: Final = ("", "NULL", "null")
 
 
 @dataclass
-class FocusFile:
+class BillFile:
     """What a FOCUS file holds: its rows (in CHARGE_COLUMN_NAMES order, without the source
     id) and its own totals, summed as read, for reconciliation."""
 
@@ -82,7 +82,7 @@ def lines(path: Path) -> Iterator[str]:
         raise BadInput(f"not UTF-8 text ({error.reason})", file=str(path)) from error
 
 
-def read_focus(path: Path) -> FocusFile:
+def read_focus(path: Path) -> BillFile:
     """Every row of a FOCUS file, checked; the first bad row or column is refused with its
     line and column, and nothing is returned."""
     file = str(path)
@@ -104,7 +104,7 @@ def read_focus(path: Path) -> FocusFile:
     where = {ours: next((names.index(c) for c in theirs if c in names), None)
              for ours, theirs in MAPPING.items()}
     start_at = names.index("ChargePeriodStart")
-    found = FocusFile(path)
+    found = BillFile(path)
     try:
         for row in reader:
             line = reader.line_num
@@ -122,7 +122,7 @@ def read_focus(path: Path) -> FocusFile:
 
 
 def _row(row: list[str], where: dict[str, int | None], start_at: int, names: list[str],
-         found: FocusFile, file: str, line: int) -> list[Any]:
+         found: BillFile, file: str, line: int) -> list[Any]:
     values: dict[str, Any] = {}
     for ours, index in where.items():
         cell = None if index is None else row[index].strip()

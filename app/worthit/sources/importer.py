@@ -19,7 +19,7 @@ from worthit.core.errors import BadInput, UserError
 from worthit.sources.focus import read_focus
 from worthit.store.cache import Cache
 
-FORMATS: Final = ("auto", "focus")
+FORMATS: Final = ("auto", "focus", "aws-cur")
 TOLERANCE: Final = 0.01
 
 
@@ -65,8 +65,12 @@ def recognise(path: Path) -> str:
         return "focus"
     if "ChargeType" in header and "AmortizedCost" in header:
         return "focus"  # refused by the FOCUS reader with what to do instead
-    raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.3 exports "
-                   "(CSV or CSV.gz)", file=str(path), line=1)
+    from worthit.sources.aws_cur import is_cur
+
+    if is_cur(header):
+        return "aws-cur"
+    raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.3 exports and "
+                   "AWS CUR files (CSV or CSV.gz)", file=str(path), line=1)
 
 
 def import_file(cache: Cache, path: Path, *, kind: str = "auto",
@@ -82,7 +86,12 @@ def import_file(cache: Cache, path: Path, *, kind: str = "auto",
         found_kind = recognise(path) if kind == "auto" else kind
         if found_kind not in FORMATS[1:]:
             raise UserError(f"{path}: unknown format {kind!r}")
-        read = read_focus(path)
+        if found_kind == "aws-cur":
+            from worthit.sources.aws_cur import read_cur
+
+            read = read_cur(path)
+        else:
+            read = read_focus(path)
         assert read.first is not None and read.last is not None and read.currency is not None
         source_id = _source(cache, name, found_kind)
         rows = [[source_id, *row[1:]] for row in read.rows]

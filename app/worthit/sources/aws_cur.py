@@ -1,0 +1,177 @@
+"""AWS Cost and Usage Report files: legacy CSV with slash headers
+(``lineItem/UnblendedCost``, ``resourceTags/user:team``) and the Athena / Parquet-style
+snake_case columns (``line_item_unblended_cost``, ``resource_tags_user_team``), gzipped or
+not. Header names are compared without case or punctuation, so both spellings (and columns
+that drift from month to month) map to the same charge columns.
+
+Billed cost is the net unblended cost where the report has it, else the unblended cost.
+Effective cost is the savings-plan or reservation effective cost on usage they cover, zero
+on a savings-plan negation, else the billed cost. Line item types map to FOCUS charge
+categories. Bedrock usage types (``USE1-NovaMicro-input-tokens``, ``...-output-tokens``,
+``...-cache-read-input-token-count``, ``...-cache-write-input-token-count``, a ``-batch``
+suffix) give the model and the token columns."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Final
+
+from worthit.core.errors import BadInput
+from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
+from worthit.sources.focus import NULLS, BillFile, lines
+
+CATEGORIES: Final = {
+    "usage": "Usage", "discountedusage": "Usage", "savingsplancoveredusage": "Usage",
+    "fee": "Purchase", "rifee": "Purchase", "savingsplanrecurringfee": "Purchase",
+    "savingsplanupfrontfee": "Purchase", "tax": "Tax", "credit": "Credit", "refund": "Credit",
+    "savingsplannegation": "Adjustment", "bundleddiscount": "Adjustment",
+    "discount": "Adjustment", "edpdiscount": "Adjustment",
+    "privateratediscount": "Adjustment",
+}
+SERVICE_CATEGORIES: Final = {
+    "AmazonBedrock": AI_CATEGORY, "AmazonSageMaker": AI_CATEGORY, "AmazonEC2": "Compute",
+    "AWSLambda": "Compute", "AmazonS3": "Storage", "AmazonEBS": "Storage",
+    "AmazonRDS": "Databases", "AmazonDynamoDB": "Databases", "AmazonVPC": "Networking",
+    "AmazonCloudFront": "Networking", "AWSDataTransfer": "Networking",
+    "AmazonCloudWatch": "Management and Governance", "AWSSupportBusiness": "Other",
+}
+TOKEN_USAGE: Final = re.compile(
+    r"^(?:[A-Z0-9]+-)?(?P<model>.+?)-(?P<kind>input-tokens|output-tokens|"
+    r"cache-read-input-token-count|cache-write-input-token-count)(?P<batch>-batch)?$",
+    re.IGNORECASE)
+TOKEN_COLUMNS: Final = {"input-tokens": "x_input_tokens", "output-tokens": "x_output_tokens",
+                        "cache-read-input-token-count": "x_cached_input_tokens",
+                        "cache-write-input-token-count": "x_cache_write_tokens"}
+TAG_PREFIXES: Final = ("resourcetags/user:", "resource_tags_user_")
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def is_cur(header: str) -> bool:
+    names = {_key(n) for n in next(csv.reader([header]))}
+    return "lineitemunblendedcost" in names and "lineitemusagestartdate" in names
+
+
+def read_cur(path: Path) -> BillFile:
+    file = str(path)
+    reader = csv.reader(lines(path))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise BadInput("the file is empty", file=file) from None
+    keys = [_key(h) for h in header]
+    at = {k: i for i, k in enumerate(keys)}
+    for needed in ("lineitemunblendedcost", "lineitemusagestartdate", "lineitemcurrencycode"):
+        if needed not in at:
+            raise BadInput(f"not an AWS CUR file: no {needed} column", file=file, line=1)
+    billed_key = "lineitemnetunblendedcost" if "lineitemnetunblendedcost" in at else \
+        "lineitemunblendedcost"
+    tags = [(i, h[len(p):]) for i, h in enumerate(header)
+            for p in TAG_PREFIXES if h.lower().startswith(p)]
+    found = BillFile(path)
+    try:
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue
+            line = reader.line_num
+            if len(row) != len(header):
+                raise BadInput(f"expected {len(header)} fields, found {len(row)}", file=file,
+                               line=line)
+            found.rows.append(_row(row, at, header, billed_key, tags, found, file, line))
+    except csv.Error as error:
+        raise BadInput(f"malformed CSV: {error}", file=file, line=reader.line_num) from error
+    if not found.rows:
+        raise BadInput("the file has a header but no charges", file=file, line=2)
+    return found
+
+
+def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
+         tags: list[tuple[int, str]], found: BillFile, file: str, line: int) -> list[Any]:
+    def cell(key: str) -> str | None:
+        index = at.get(key)
+        text = None if index is None else row[index].strip()
+        return None if text is None or text in NULLS else text
+
+    def number(key: str, required: bool = False) -> float | None:
+        text = cell(key)
+        if text is None:
+            if required:
+                raise BadInput("a cost is required", file=file, line=line,
+                               column=header[at[key]])
+            return None
+        try:
+            value = float(text)
+        except ValueError:
+            raise BadInput(f"{text!r} is not a number", file=file, line=line,
+                           column=header[at[key]]) from None
+        if not math.isfinite(value):
+            raise BadInput(f"{text!r} is not a finite number", file=file, line=line,
+                           column=header[at[key]])
+        return value
+
+    billed = number(billed_key, required=True)
+    assert billed is not None
+    kind = _key(cell("lineitemlineitemtype") or "usage")
+    effective = billed
+    if kind == "savingsplancoveredusage":
+        effective = number("savingsplansavingsplaneffectivecost") or 0.0
+    elif kind == "discountedusage":
+        effective = number("reservationeffectivecost") or 0.0
+    elif kind == "savingsplannegation":
+        effective = 0.0
+    currency = cell("lineitemcurrencycode")
+    if currency is None or not re.match(r"^[A-Z]{3}$", currency):
+        raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
+                       column=header[at["lineitemcurrencycode"]])
+    if found.currency is None:
+        found.currency = currency
+    elif currency != found.currency:
+        raise BadInput(f"mixed currencies without a rate ({found.currency} and {currency})",
+                       file=file, line=line, column=header[at["lineitemcurrencycode"]])
+    stamp = cell("lineitemusagestartdate") or ""
+    try:
+        day = dt.date.fromisoformat(stamp[:10])
+    except ValueError:
+        raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
+                       column=header[at["lineitemusagestartdate"]]) from None
+    found.first = day if found.first is None else min(found.first, day)
+    found.last = day if found.last is None else max(found.last, day)
+    found.billed += billed
+    found.effective += effective
+    code = cell("lineitemproductcode") or ""
+    usage_type = cell("lineitemusagetype")
+    values: dict[str, Any] = {
+        "charge_period_start": day.isoformat(), "provider_name": "AWS",
+        "publisher_name": cell("billbillingentity") or "AWS",
+        "billing_account_id": cell("billpayeraccountid"),
+        "sub_account_id": cell("lineitemusageaccountid"),
+        "service_category": SERVICE_CATEGORIES.get(code, "Other"),
+        "service_name": cell("productproductname") or code or None,
+        "region_id": cell("productregioncode") or cell("productregion"),
+        "availability_zone": cell("lineitemavailabilityzone"),
+        "resource_id": cell("lineitemresourceid"), "sku_id": cell("productsku"),
+        "x_usage_type": usage_type, "charge_category": CATEGORIES.get(kind, "Usage"),
+        "billed_cost": billed, "effective_cost": effective,
+        "list_cost": number("pricingpubliconDemandcost".lower()),
+        "billing_currency": currency, "consumed_quantity": number("lineitemusageamount"),
+        "consumed_unit": cell("pricingunit"),
+    }
+    found_tags = {key: row[i].strip() for i, key in tags if row[i].strip() not in NULLS}
+    values["tags"] = json.dumps(found_tags, sort_keys=True) if found_tags else None
+    match = TOKEN_USAGE.match(usage_type or "") if code == "AmazonBedrock" else None
+    if match:
+        amount = values["consumed_quantity"] or 0.0
+        unit = (values["consumed_unit"] or "").lower()
+        scale = 1_000.0 if "1k" in unit or "thousand" in unit else \
+            1_000_000.0 if "1m" in unit or "million" in unit else 1.0
+        values["x_model"] = match["model"]
+        values[TOKEN_COLUMNS[match["kind"].lower()]] = round(amount * scale)
+        values["x_batch"] = int(bool(match["batch"]))
+    return [values.get(name) for name in CHARGE_COLUMN_NAMES]
