@@ -19,7 +19,7 @@ from worthit.core.errors import BadInput, UserError
 from worthit.sources.focus import read_focus
 from worthit.store.cache import Cache
 
-FORMATS: Final = ("auto", "focus", "aws-cur")
+FORMATS: Final = ("auto", "focus", "aws-cur", "azure")
 TOLERANCE: Final = 0.01
 
 
@@ -69,8 +69,12 @@ def recognise(path: Path) -> str:
 
     if is_cur(header):
         return "aws-cur"
-    raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.3 exports and "
-                   "AWS CUR files (CSV or CSV.gz)", file=str(path), line=1)
+    from worthit.sources.azure import is_azure
+
+    if is_azure(header):
+        return "azure"
+    raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.3 exports, AWS "
+                   "CUR and Azure cost exports (CSV or CSV.gz)", file=str(path), line=1)
 
 
 def import_file(cache: Cache, path: Path, *, kind: str = "auto",
@@ -90,6 +94,10 @@ def import_file(cache: Cache, path: Path, *, kind: str = "auto",
             from worthit.sources.aws_cur import read_cur
 
             read = read_cur(path)
+        elif found_kind == "azure":
+            from worthit.sources.azure import read_azure
+
+            read = read_azure(path)
         else:
             read = read_focus(path)
         assert read.first is not None and read.last is not None and read.currency is not None

@@ -1,0 +1,152 @@
+"""Azure Cost Management exports: EA and MCA, actual and amortised, CSV (gzipped or not).
+
+Headers come in PascalCase (EA) or camelCase (MCA) and are compared without case or
+punctuation; the file may start with a BOM; dates are MM/DD/YYYY or ISO; tags are JSON
+without the outer braces. The export's one cost column (``Cost``, or
+``CostInBillingCurrency`` on MCA) is both billed and effective cost: an actual-cost export
+carries what is invoiced, an amortised one what was consumed, so import one kind per
+source."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Final
+
+from worthit.core.errors import BadInput
+from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
+from worthit.sources.focus import NULLS, BillFile, lines
+
+COST_KEYS: Final = ("costinbillingcurrency", "cost")
+CURRENCY_KEYS: Final = ("billingcurrency", "billingcurrencycode")
+CATEGORIES: Final = {"usage": "Usage", "purchase": "Purchase", "refund": "Credit",
+                     "unusedreservation": "Usage", "unusedsavingsplan": "Usage",
+                     "roundingadjustment": "Adjustment", "tax": "Tax"}
+SERVICE_CATEGORIES: Final = {
+    "virtual machines": "Compute", "virtual machines licenses": "Compute",
+    "storage": "Storage", "bandwidth": "Networking", "virtual network": "Networking",
+    "cognitive services": AI_CATEGORY, "azure openai": AI_CATEGORY,
+    "machine learning": AI_CATEGORY, "azure machine learning": AI_CATEGORY,
+    "sql database": "Databases", "azure cosmos db": "Databases",
+}
+
+
+def _key(name: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", name.lower())
+
+
+def is_azure(header: str) -> bool:
+    names = {_key(n) for n in next(csv.reader([header.lstrip("\ufeff")]))}
+    return "metercategory" in names and any(k in names for k in COST_KEYS) and "date" in names
+
+
+def _day(text: str) -> dt.date:
+    if re.match(r"^\d{1,2}/\d{1,2}/\d{4}", text):
+        month, day, year = text.split(" ", maxsplit=1)[0].split("/")
+        return dt.date(int(year), int(month), int(day))
+    return dt.date.fromisoformat(text[:10])
+
+
+def read_azure(path: Path) -> BillFile:
+    file = str(path)
+    reader = csv.reader(lines(path))
+    try:
+        header = [h.lstrip("\ufeff") for h in next(reader)]
+    except StopIteration:
+        raise BadInput("the file is empty", file=file) from None
+    at = {_key(h): i for i, h in enumerate(header)}
+    cost_key = next((k for k in COST_KEYS if k in at), None)
+    currency_key = next((k for k in CURRENCY_KEYS if k in at), None)
+    if cost_key is None or currency_key is None or "date" not in at:
+        raise BadInput("not an Azure cost export: needs Date, Cost and BillingCurrency",
+                       file=file, line=1)
+    found = BillFile(path)
+    try:
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue
+            line = reader.line_num
+            if len(row) != len(header):
+                raise BadInput(f"expected {len(header)} fields, found {len(row)}", file=file,
+                               line=line)
+            found.rows.append(_row(row, at, header, cost_key, currency_key, found, file,
+                                   line))
+    except csv.Error as error:
+        raise BadInput(f"malformed CSV: {error}", file=file, line=reader.line_num) from error
+    if not found.rows:
+        raise BadInput("the file has a header but no charges", file=file, line=2)
+    return found
+
+
+def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
+         currency_key: str, found: BillFile, file: str, line: int) -> list[Any]:
+    def cell(*keys: str) -> str | None:
+        for key in keys:
+            index = at.get(key)
+            text = None if index is None else row[index].strip()
+            if text is not None and text not in NULLS:
+                return text
+        return None
+
+    text = cell(cost_key)
+    try:
+        cost = float(text) if text is not None else math.nan
+    except ValueError:
+        cost = math.nan
+    if not math.isfinite(cost):
+        raise BadInput(f"{text!r} is not a cost", file=file, line=line,
+                       column=header[at[cost_key]])
+    currency = cell(currency_key)
+    if currency is None or not re.match(r"^[A-Z]{3}$", currency):
+        raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
+                       column=header[at[currency_key]])
+    if found.currency is None:
+        found.currency = currency
+    elif currency != found.currency:
+        raise BadInput(f"mixed currencies without a rate ({found.currency} and {currency})",
+                       file=file, line=line, column=header[at[currency_key]])
+    stamp = cell("date") or ""
+    try:
+        day = _day(stamp)
+    except ValueError:
+        raise BadInput(f"{stamp!r} is not a date", file=file, line=line,
+                       column=header[at["date"]]) from None
+    found.first = day if found.first is None else min(found.first, day)
+    found.last = day if found.last is None else max(found.last, day)
+    found.billed += cost
+    found.effective += cost
+    meter = cell("metercategory")
+    tags_text = cell("tags")
+    tags = None
+    if tags_text:
+        wrapped = tags_text if tags_text.startswith("{") else "{" + tags_text + "}"
+        try:
+            parsed = json.loads(wrapped)
+        except ValueError:
+            parsed = None
+        tags = json.dumps(parsed, sort_keys=True) if isinstance(parsed, dict) else tags_text
+    quantity = cell("quantity")
+    try:
+        consumed = float(quantity) if quantity is not None else None
+    except ValueError:
+        consumed = None
+    values: dict[str, Any] = {
+        "charge_period_start": day.isoformat(), "provider_name": "Microsoft",
+        "publisher_name": cell("publishername") or "Microsoft",
+        "billing_account_id": cell("billingaccountid"),
+        "sub_account_id": cell("subscriptionid"),
+        "sub_account_name": cell("subscriptionname"),
+        "service_category": SERVICE_CATEGORIES.get((meter or "").lower(), "Other"),
+        "service_name": meter or cell("consumedservice"),
+        "region_id": cell("resourcelocation"), "availability_zone": cell("availabilityzone"),
+        "resource_id": cell("resourceid"), "sku_id": cell("partnumber", "meterid"),
+        "x_usage_type": cell("metername"),
+        "charge_category": CATEGORIES.get(_key(cell("chargetype") or "usage"), "Usage"),
+        "billed_cost": cost, "effective_cost": cost, "billing_currency": currency,
+        "consumed_quantity": consumed, "consumed_unit": cell("unitofmeasure"), "tags": tags,
+    }
+    return [values.get(name) for name in CHARGE_COLUMN_NAMES]
