@@ -90,6 +90,17 @@ def parser() -> argparse.ArgumentParser:
                                           "file, named after it)")
     imports.add_argument("--output", choices=("table", "json"), default="table")
 
+    sources = verbs.add_parser("sources", help="list or remove the workspace's sources",
+                               parents=[common])
+    sources_verbs = sources.add_subparsers(dest="sources_verb", metavar="ACTION",
+                                           required=True)
+    listing = sources_verbs.add_parser("list", help="each source: kind, period, rows, "
+                                                    "total, last run", parents=[common])
+    listing.add_argument("--output", choices=("table", "json"), default="table")
+    remove = sources_verbs.add_parser("remove", help="remove a source and its charges",
+                                      parents=[common])
+    remove.add_argument("name")
+
     rules = verbs.add_parser("rules", help="export or import the allocation rules",
                              parents=[common])
     rules_verbs = rules.add_subparsers(dest="rules_verb", metavar="ACTION", required=True)
@@ -133,6 +144,8 @@ def main(argv: list[str]) -> int:
             return _rules(workspace, args)
         if args.verb == "units":
             return _units(workspace, args)
+        if args.verb == "sources":
+            return _sources(workspace, args)
     except UserError as error:
         print(f"worthit: {error}", file=sys.stderr)
         return 2
@@ -244,6 +257,32 @@ def _import(workspace: Workspace, args: argparse.Namespace) -> int:
         json.dump({"files": results}, sys.stdout, indent=2)
         print()
     return 2 if any(r["result"] != "ok" for r in results) else 0
+
+
+def _sources(workspace: Workspace, args: argparse.Namespace) -> int:
+    from worthit.store.sources import list_sources, remove_source
+
+    with workspace.open() as cache:
+        if args.sources_verb == "remove":
+            removed = remove_source(cache, args.name)
+            print(f"Removed source {args.name!r} and its {removed:,} charges")
+            return 0
+        found = list_sources(cache)
+    if args.output == "json":
+        json.dump({"sources": found}, sys.stdout, indent=2)
+        print()
+        return 0
+    if not found:
+        print("No sources.")
+    for s in found:
+        period = f"{s['first_day']} to {s['last_day']}" if s["first_day"] else "no charges"
+        last = s["last_run"] or {}
+        print(f"{s['name']} ({s['kind']}): {period}, {s['rows']:,} charges, "
+              f"{s['effective_cost']:,.2f} {s['currency'] or ''}; last run "
+              f"{last.get('result', 'none')} {last.get('finished_at') or ''}".rstrip())
+        if last.get("error"):
+            print(f"  {last['error']}")
+    return 0
 
 
 def _units(workspace: Workspace, args: argparse.Namespace) -> int:

@@ -133,3 +133,25 @@ def test_the_cli_imports_each_file_on_its_own_and_exits_2_if_any_was_refused(
     with Cache.open(workspace.cache_path) as cache:  # a workspace of its own: no demo
         assert charges(cache) == 1
         assert cache.get_meta("demo.seed") is None
+
+
+def test_sources_list_what_each_brought_and_remove_takes_its_charges(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "ws")
+    a = write(tmp_path, row(day="2024-09-01"), row(day="2024-09-03"), name="a.csv")
+    b = write(tmp_path, row(billed="x"), name="b.csv")
+    assert run_cli(capsys, workspace, "import", str(a), str(b))[0] == 2
+    code, out, _ = run_cli(capsys, workspace, "sources", "list", "--output", "json")
+    assert code == 0
+    (source,) = json.loads(out)["sources"]  # a refused file configures no source
+    assert (source["name"], source["kind"], source["rows"]) == ("file:a.csv", "focus-file", 2)
+    assert (source["first_day"], source["last_day"]) == ("2024-09-01", "2024-09-03")
+    assert source["billed_cost"] == 3.0 and source["last_run"]["result"] == "ok"
+    with Cache.open(workspace.cache_path) as cache:
+        revision = cache.revision
+    code, out, _ = run_cli(capsys, workspace, "sources", "remove", "file:a.csv")
+    assert (code, out.strip()) == (0, "Removed source 'file:a.csv' and its 2 charges")
+    with Cache.open(workspace.cache_path) as cache:
+        assert charges(cache) == 0 and cache.revision == revision + 1
+    code, _, err = run_cli(capsys, workspace, "sources", "remove", "file:a.csv")
+    assert code == 2 and "no source 'file:a.csv'" in err

@@ -1,0 +1,43 @@
+"""The workspace's sources (``sources``) with what they brought in and their last run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worthit.core.errors import UserError
+from worthit.store.cache import REVISION_KEY, Cache
+
+
+def list_sources(cache: Cache) -> list[dict[str, Any]]:
+    out = []
+    for source in cache.rows("SELECT source_id, kind, name, created_at FROM sources "
+                             "ORDER BY name"):
+        figures = cache.rows(
+            "SELECT MIN(charge_period_start), MAX(charge_period_start), COUNT(*), "
+            "TOTAL(billed_cost), TOTAL(effective_cost), MAX(billing_currency) "
+            "FROM charges WHERE source_id = ?", (source["source_id"],))[0]
+        last = cache.rows(
+            "SELECT started_at, finished_at, result, error, rows_written FROM sync_runs "
+            "WHERE source_id IN (?, ?) ORDER BY run_id DESC LIMIT 1",
+            (source["source_id"], source["name"]))
+        out.append({
+            "name": source["name"], "kind": source["kind"], "created_at": source["created_at"],
+            "first_day": figures[0], "last_day": figures[1], "rows": figures[2],
+            "billed_cost": round(figures[3], 6), "effective_cost": round(figures[4], 6),
+            "currency": figures[5], "last_run": dict(last[0]) if last else None,
+        })
+    return out
+
+
+def remove_source(cache: Cache, name: str) -> int:
+    """Remove a source, its charges and its runs; returns the charges removed."""
+    source_id = cache.scalar("SELECT source_id FROM sources WHERE name = ?", (name,))
+    if source_id is None:
+        raise UserError(f"There is no source {name!r}.")
+    with cache.transaction() as conn:
+        removed = conn.execute("DELETE FROM charges WHERE source_id = ?", (source_id,)).rowcount
+        conn.execute("DELETE FROM sync_runs WHERE source_id IN (?, ?)", (source_id, name))
+        conn.execute("DELETE FROM sources WHERE source_id = ?", (source_id,))
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
+                     "ON CONFLICT (key) DO UPDATE SET value = value + 1", (REVISION_KEY,))
+    return int(removed)
