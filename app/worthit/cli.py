@@ -80,11 +80,12 @@ def parser() -> argparse.ArgumentParser:
     counts.add_argument("file", type=Path)
 
     imports = verbs.add_parser(
-        "import", help="import billing files (FOCUS 1.0-1.3, AWS CUR, Azure; CSV or CSV.gz); "
+        "import", help="import billing files (FOCUS 1.0-1.3, AWS CUR, Azure, GCP; CSV or "
+                       "CSV.gz); "
                        "each file all or nothing", parents=[common])
     imports.add_argument("files", nargs="+", type=Path, metavar="FILE")
-    imports.add_argument("--format", dest="kind", choices=("auto", "focus", "aws-cur", "azure"),
-                         default="auto",
+    imports.add_argument("--format", dest="kind",
+                         choices=("auto", "focus", "aws-cur", "azure", "gcp"), default="auto",
                          help="what the files are (default: recognised from the header)")
     imports.add_argument("--source", help="the source to import into (default: one per "
                                           "file, named after it)")

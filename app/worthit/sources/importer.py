@@ -19,7 +19,7 @@ from worthit.core.errors import BadInput, UserError
 from worthit.sources.focus import read_focus
 from worthit.store.cache import Cache
 
-FORMATS: Final = ("auto", "focus", "aws-cur", "azure")
+FORMATS: Final = ("auto", "focus", "aws-cur", "azure", "gcp")
 TOLERANCE: Final = 0.01
 
 
@@ -73,8 +73,13 @@ def recognise(path: Path) -> str:
 
     if is_azure(header):
         return "azure"
+    from worthit.sources.gcp import is_gcp
+
+    if is_gcp(header):
+        return "gcp"
     raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.3 exports, AWS "
-                   "CUR and Azure cost exports (CSV or CSV.gz)", file=str(path), line=1)
+                   "CUR, Azure cost exports and GCP billing exports (CSV, CSV.gz, or "
+                   "newline JSON for GCP)", file=str(path), line=1)
 
 
 def import_file(cache: Cache, path: Path, *, kind: str = "auto",
@@ -94,6 +99,10 @@ def import_file(cache: Cache, path: Path, *, kind: str = "auto",
             from worthit.sources.aws_cur import read_cur
 
             read = read_cur(path)
+        elif found_kind == "gcp":
+            from worthit.sources.gcp import read_gcp
+
+            read = read_gcp(path)
         elif found_kind == "azure":
             from worthit.sources.azure import read_azure
 

@@ -1,0 +1,182 @@
+"""Google Cloud billing export rows (the BigQuery export schema), as CSV with dotted
+column names (``service.description``) or as newline-delimited JSON with nested records.
+
+Billed cost is ``cost``; effective cost adds the ``credits`` (negative amounts: committed
+use and sustained use discounts, promotions). Labels become tags. Lists of records may be
+written as JSON or, by Python-based exporters, as Python literals; both are read."""
+
+from __future__ import annotations
+
+import ast
+import csv
+import datetime as dt
+import json
+import math
+import re
+from pathlib import Path
+from typing import Any, Final
+
+from worthit.core.errors import BadInput
+from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
+from worthit.sources.focus import NULLS, BillFile, lines
+
+SERVICE_CATEGORIES: Final = {
+    "Compute Engine": "Compute", "Cloud Storage": "Storage", "BigQuery": "Analytics",
+    "Vertex AI": AI_CATEGORY, "Gemini API": AI_CATEGORY, "Cloud SQL": "Databases",
+    "Networking": "Networking", "Kubernetes Engine": "Compute",
+}
+REQUIRED: Final = ("cost", "currency", "usage_start_time")
+
+
+def is_gcp(first_line: str) -> bool:
+    text = first_line.strip()
+    if text.startswith("{"):
+        return '"usage_start_time"' in text and '"cost"' in text
+    names = set(next(csv.reader([text])))
+    return {"cost", "usage_start_time", "service.description"} <= names
+
+
+def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """(line, flat record) for each row, CSV or newline-delimited JSON."""
+    file = str(path)
+    source = lines(path)
+    first = next(source, None)
+    if first is None:
+        raise BadInput("the file is empty", file=file)
+    if first.lstrip().startswith("{"):
+        out = []
+        for number, text in enumerate([first, *source], 1):
+            if not text.strip():
+                continue
+            try:
+                out.append((number, _flatten(json.loads(text))))
+            except ValueError as error:
+                raise BadInput(f"not a JSON record ({error})", file=file,
+                               line=number) from error
+        return out
+    reader = csv.reader([first, *source])
+    header = next(reader)
+    out = []
+    try:
+        for row in reader:
+            if not row or all(not c.strip() for c in row):
+                continue
+            if len(row) != len(header):
+                raise BadInput(f"expected {len(header)} fields, found {len(row)}",
+                               file=file, line=reader.line_num)
+            out.append((reader.line_num, dict(zip(header, row, strict=True))))
+    except csv.Error as error:
+        raise BadInput(f"malformed CSV: {error}", file=file, line=reader.line_num) from error
+    return out
+
+
+def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in record.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, f"{name}."))
+        else:
+            out[name] = value
+    return out
+
+
+def _list(value: Any) -> list[Any]:
+    """A repeated field: a list already, or JSON, or a Python literal of one."""
+    if isinstance(value, list):
+        return value
+    if value is None or (isinstance(value, str) and value.strip() in ("", *NULLS)):
+        return []
+    text = str(value)
+    for parse in (json.loads, ast.literal_eval):
+        try:
+            parsed = parse(text)
+        except (ValueError, SyntaxError):
+            continue
+        if isinstance(parsed, list):
+            return parsed
+    raise ValueError(text)
+
+
+def read_gcp(path: Path) -> BillFile:
+    file = str(path)
+    records = _records(path)
+    found = BillFile(path)
+    for line, record in records:
+        missing = [c for c in REQUIRED if c not in record]
+        if missing:
+            raise BadInput(f"not a GCP billing export row: no {', '.join(missing)}",
+                           file=file, line=line)
+        found.rows.append(_row(record, found, file, line))
+    if not found.rows:
+        raise BadInput("the file has no billing rows", file=file, line=2)
+    return found
+
+
+def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[Any]:
+    def text(name: str) -> str | None:
+        value = record.get(name)
+        if value is None:
+            return None
+        value = str(value).strip()
+        return None if value in NULLS else value
+
+    try:
+        cost = float(record["cost"])
+    except (TypeError, ValueError):
+        raise BadInput(f"{record['cost']!r} is not a cost", file=file, line=line,
+                       column="cost") from None
+    if not math.isfinite(cost):
+        raise BadInput(f"{record['cost']!r} is not a cost", file=file, line=line,
+                       column="cost")
+    try:
+        credits = sum(float(c.get("amount", 0.0)) for c in _list(record.get("credits")))
+    except (ValueError, TypeError, AttributeError):
+        raise BadInput("credits are not a list of {name, amount}", file=file, line=line,
+                       column="credits") from None
+    currency = text("currency")
+    if currency is None or not re.match(r"^[A-Z]{3}$", currency):
+        raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
+                       column="currency")
+    if found.currency is None:
+        found.currency = currency
+    elif currency != found.currency:
+        raise BadInput(f"mixed currencies without a rate ({found.currency} and {currency})",
+                       file=file, line=line, column="currency")
+    stamp = text("usage_start_time") or ""
+    try:
+        day = dt.date.fromisoformat(stamp[:10])
+    except ValueError:
+        raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
+                       column="usage_start_time") from None
+    found.first = day if found.first is None else min(found.first, day)
+    found.last = day if found.last is None else max(found.last, day)
+    effective = cost + credits
+    found.billed += cost
+    found.effective += effective
+    try:
+        labels = {str(x["key"]): str(x["value"]) for x in _list(record.get("labels"))}
+    except (ValueError, TypeError, KeyError):
+        raise BadInput("labels are not a list of {key, value}", file=file, line=line,
+                       column="labels") from None
+    service = text("service.description")
+    try:
+        amount = float(record.get("usage.amount") or 0.0)
+    except (TypeError, ValueError):
+        amount = None
+    values: dict[str, Any] = {
+        "charge_period_start": day.isoformat(), "provider_name": "Google Cloud",
+        "publisher_name": "Google Cloud", "billing_account_id": text("billing_account_id"),
+        "sub_account_id": text("project.id"), "sub_account_name": text("project.name"),
+        "service_category": SERVICE_CATEGORIES.get(service or "", "Other"),
+        "service_name": service, "region_id": text("location.region"),
+        "availability_zone": text("location.zone"),
+        "resource_id": text("resource.global_name") or text("resource.name"),
+        "sku_id": text("sku.id"), "x_usage_type": text("sku.description"),
+        "charge_category": "Tax" if text("cost_type") == "tax" else
+        "Adjustment" if text("cost_type") == "adjustment" else "Usage",
+        "billed_cost": cost, "effective_cost": effective, "billing_currency": currency,
+        "consumed_quantity": amount, "consumed_unit": text("usage.unit"),
+        "tags": json.dumps(labels, sort_keys=True) if labels else None,
+    }
+    return [values.get(name) for name in CHARGE_COLUMN_NAMES]
