@@ -155,3 +155,43 @@ def test_sources_list_what_each_brought_and_remove_takes_its_charges(
         assert charges(cache) == 0 and cache.revision == revision + 1
     code, _, err = run_cli(capsys, workspace, "sources", "remove", "file:a.csv")
     assert code == 2 and "no source 'file:a.csv'" in err
+
+
+def parquet(tmp_path: Path, columns: dict[str, list[object]], name: str = "bill.parquet"
+            ) -> Path:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / name
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+def test_a_focus_parquet_file_imports_and_reconciles(cache: Cache, tmp_path: Path) -> None:
+    import datetime as dt
+
+    path = parquet(tmp_path, {
+        "ChargePeriodStart": [dt.datetime(2024, 9, 1, 22), dt.datetime(2024, 9, 2, 1)],
+        "BilledCost": [1.25, 0.0000008], "EffectiveCost": [1.0, 0.0],
+        "BillingCurrency": ["USD", "USD"], "ServiceProviderName": ["AWS", "AWS"],
+        "Tags": ['{"team": "search"}', None],
+    })
+    done = import_file(cache, path)
+    assert (done.kind, done.rows_written, done.first.isoformat()) == ("focus", 2, "2024-09-01")
+    assert done.file_billed == pytest.approx(1.2500008)
+    assert done.cache_effective == pytest.approx(1.0)
+    tags = [t for (t,) in cache.rows("SELECT tags FROM charges ORDER BY charge_period_start")]
+    assert tags == ['{"team": "search"}', None]
+
+
+def test_a_bad_parquet_row_or_file_is_refused(cache: Cache, tmp_path: Path) -> None:
+    path = parquet(tmp_path, {
+        "ChargePeriodStart": ["2024-09-01", "2024-09-02"], "BilledCost": ["1", "lots"],
+        "EffectiveCost": ["1", "1"], "BillingCurrency": ["USD", "USD"]})
+    with pytest.raises(UserError, match=r"line 3, column 'BilledCost': 'lots'"):
+        import_file(cache, path)
+    fake = tmp_path / "fake.parquet"
+    fake.write_text("not parquet at all")
+    with pytest.raises(UserError, match="not a readable Parquet file"):
+        import_file(cache, fake)
+    assert charges(cache) == 0

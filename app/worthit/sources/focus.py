@@ -1,4 +1,4 @@
-"""FOCUS files (CSV, CSV.gz): versions 1.0 to 1.3, any provider's export.
+"""FOCUS files (CSV, CSV.gz, Parquet): versions 1.0 to 1.3, any provider's export.
 
 Rows become charges dated by the UTC day their charge period starts. FOCUS 1.3 renamed
 ProviderName and PublisherName to ServiceProviderName and HostProviderName: both are
@@ -82,11 +82,62 @@ def lines(path: Path) -> Iterator[str]:
         raise BadInput(f"not UTF-8 text ({error.reason})", file=str(path)) from error
 
 
+def _parquet_rows(path: Path) -> Iterator[list[str]]:
+    """A Parquet file as text rows, header first, read a batch at a time (pyarrow)."""
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as error:  # pyarrow raises its own kinds for a damaged file
+        raise BadInput(f"not a readable Parquet file ({error})", file=str(path)) from error
+    names = parquet.schema_arrow.names
+    yield names
+    for batch in parquet.iter_batches(batch_size=50_000):
+        for record in batch.to_pylist():
+            yield [_as_text(record[name]) for name in names]
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+class _Rows:
+    """Rows with the number of the current one (a CSV line, or a Parquet row + 1)."""
+
+    def __init__(self, path: Path) -> None:
+        if path.suffix.lower() == ".parquet":
+            self._rows: Iterator[list[str]] = _parquet_rows(path)
+            self._csv = None
+        else:
+            self._csv = csv.reader(lines(path))
+            self._rows = self._csv
+        self.count = 0
+
+    @property
+    def line_num(self) -> int:
+        return self._csv.line_num if self._csv is not None else self.count
+
+    def __iter__(self) -> Iterator[list[str]]:
+        return self
+
+    def __next__(self) -> list[str]:
+        row = next(self._rows)
+        self.count += 1
+        return row
+
+
 def read_focus(path: Path) -> BillFile:
-    """Every row of a FOCUS file, checked; the first bad row or column is refused with its
-    line and column, and nothing is returned."""
+    """Every row of a FOCUS file (CSV, CSV.gz or Parquet), checked; the first bad row or
+    column is refused with its line (for Parquet, its row number plus one, counting the
+    header as line 1) and column, and nothing is returned."""
     file = str(path)
-    reader = csv.reader(lines(path))
+    reader = _Rows(path)
     try:
         header = next(reader)
     except StopIteration:

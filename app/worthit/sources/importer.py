@@ -56,6 +56,8 @@ def recognise(path: Path) -> str:
     """The kind of billing file, from its header."""
     from worthit.sources.focus import lines
 
+    if path.suffix.lower() == ".parquet":
+        return "focus"  # Parquet bills Worthit reads are FOCUS; the reader checks columns
     for line in lines(path):
         header = line
         break
