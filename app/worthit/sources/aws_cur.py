@@ -127,24 +127,14 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
     elif kind == "savingsplannegation":
         effective = 0.0
     currency = cell("lineitemcurrencycode")
-    if currency is None or not re.match(r"^[A-Z]{3}$", currency):
-        raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
-                       column=header[at["lineitemcurrencycode"]])
-    if found.currency is None:
-        found.currency = currency
-    elif currency != found.currency:
-        raise BadInput(f"mixed currencies without a rate ({found.currency} and {currency})",
-                       file=file, line=line, column=header[at["lineitemcurrencycode"]])
+    found.check_currency(currency, file, line, header[at["lineitemcurrencycode"]])
     stamp = cell("lineitemusagestartdate") or ""
     try:
         day = dt.date.fromisoformat(stamp[:10])
     except ValueError:
         raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
                        column=header[at["lineitemusagestartdate"]]) from None
-    found.first = day if found.first is None else min(found.first, day)
-    found.last = day if found.last is None else max(found.last, day)
-    found.billed += billed
-    found.effective += effective
+    found.count(day, billed, effective)
     code = cell("lineitemproductcode") or ""
     usage_type = cell("lineitemusagetype")
     values: dict[str, Any] = {

@@ -101,24 +101,14 @@ def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
         raise BadInput(f"{text!r} is not a cost", file=file, line=line,
                        column=header[at[cost_key]])
     currency = cell(currency_key)
-    if currency is None or not re.match(r"^[A-Z]{3}$", currency):
-        raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
-                       column=header[at[currency_key]])
-    if found.currency is None:
-        found.currency = currency
-    elif currency != found.currency:
-        raise BadInput(f"mixed currencies without a rate ({found.currency} and {currency})",
-                       file=file, line=line, column=header[at[currency_key]])
+    found.check_currency(currency, file, line, header[at[currency_key]])
     stamp = cell("date") or ""
     try:
         day = _day(stamp)
     except ValueError:
         raise BadInput(f"{stamp!r} is not a date", file=file, line=line,
                        column=header[at["date"]]) from None
-    found.first = day if found.first is None else min(found.first, day)
-    found.last = day if found.last is None else max(found.last, day)
-    found.billed += cost
-    found.effective += cost
+    found.count(day, cost, cost)
     meter = cell("metercategory")
     tags_text = cell("tags")
     tags = None

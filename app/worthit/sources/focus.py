@@ -66,6 +66,27 @@ class BillFile:
     first: dt.date | None = None
     last: dt.date | None = None
 
+    def check_currency(self, currency: str | None, file: str, line: int,
+                       column: str) -> str:
+        """One ISO-looking currency for the whole file: a file mixing currencies has no
+        single total, and Worthit keeps no exchange rates."""
+        if currency is None or not CURRENCY.match(currency):
+            raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
+                           column=column)
+        if self.currency is None:
+            self.currency = currency
+        elif currency != self.currency:
+            raise BadInput(f"mixed currencies without a rate ({self.currency} and "
+                           f"{currency})", file=file, line=line, column=column)
+        return currency
+
+    def count(self, day: dt.date, billed: float, effective: float) -> None:
+        """Widen the file's period and add to its own totals (for reconciliation)."""
+        self.first = day if self.first is None else min(self.first, day)
+        self.last = day if self.last is None else max(self.last, day)
+        self.billed += billed
+        self.effective += effective
+
 
 def lines(path: Path) -> Iterator[str]:
     """The file's lines, gunzipped if it is gzip; a truncated gzip is bad input."""
@@ -194,25 +215,14 @@ def _row(row: list[str], where: dict[str, int | None], start_at: int, names: lis
             raise BadInput(f"{text!r} is not a finite number", file=file, line=line,
                            column=names[where[name]])  # type: ignore[index]
         values[name] = number
-    currency = values["billing_currency"]
-    if currency is None or not CURRENCY.match(currency):
-        raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
-                       column="BillingCurrency")
-    if found.currency is None:
-        found.currency = currency
-    elif currency != found.currency:
-        raise BadInput(f"mixed currencies without a rate ({found.currency} and {currency})",
-                       file=file, line=line, column="BillingCurrency")
+    found.check_currency(values["billing_currency"], file, line, "BillingCurrency")
     stamp = row[start_at].strip()
     try:
         day = dt.date.fromisoformat(stamp[:10])
     except ValueError:
         raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
                        column="ChargePeriodStart") from None
-    found.first = day if found.first is None else min(found.first, day)
-    found.last = day if found.last is None else max(found.last, day)
-    found.billed += values["billed_cost"]
-    found.effective += values["effective_cost"]
+    found.count(day, values["billed_cost"], values["effective_cost"])
     tags = values["tags"]
     if tags is not None:
         try:

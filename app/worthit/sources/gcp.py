@@ -12,7 +12,6 @@ import csv
 import datetime as dt
 import json
 import math
-import re
 from pathlib import Path
 from typing import Any, Final
 
@@ -135,25 +134,15 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
         raise BadInput("credits are not a list of {name, amount}", file=file, line=line,
                        column="credits") from None
     currency = text("currency")
-    if currency is None or not re.match(r"^[A-Z]{3}$", currency):
-        raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
-                       column="currency")
-    if found.currency is None:
-        found.currency = currency
-    elif currency != found.currency:
-        raise BadInput(f"mixed currencies without a rate ({found.currency} and {currency})",
-                       file=file, line=line, column="currency")
+    found.check_currency(currency, file, line, "currency")
     stamp = text("usage_start_time") or ""
     try:
         day = dt.date.fromisoformat(stamp[:10])
     except ValueError:
         raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
                        column="usage_start_time") from None
-    found.first = day if found.first is None else min(found.first, day)
-    found.last = day if found.last is None else max(found.last, day)
     effective = cost + credits
-    found.billed += cost
-    found.effective += effective
+    found.count(day, cost, effective)
     try:
         labels = {str(x["key"]): str(x["value"]) for x in _list(record.get("labels"))}
     except (ValueError, TypeError, KeyError):
