@@ -23,7 +23,7 @@ needs_data = pytest.mark.skipif(not DATA.is_dir(),
 def test_the_real_ea_exports_reconcile(cache: Cache, name: str, rows: int,
                                        total: float) -> None:
     done = import_file(cache, DATA / name)
-    assert (done.kind, done.rows_written) == ("azure", rows)
+    assert (done.kind, done.rows_read) == ("azure", rows)
     assert done.file_billed == pytest.approx(total, abs=1e-6)  # the data README's sums
     assert abs(done.cache_billed - done.file_billed) <= 0.01
     provider = {r[0] for r in cache.rows("SELECT DISTINCT provider_name FROM charges")}

@@ -41,7 +41,8 @@ def charges(cache: Cache) -> int:
 @pytest.mark.skipif(not SAMPLE.is_file(), reason="../shared/data is not beside the project")
 def test_the_real_focus_sample_reconciles_to_the_cent(cache: Cache) -> None:
     done = import_file(cache, SAMPLE)
-    assert (done.kind, done.rows_read, done.rows_written) == ("focus", 1000, 1000)
+    assert (done.kind, done.rows_read) == ("focus", 1000)
+    assert done.rows_written == cache.scalar("SELECT COUNT(*) FROM charges") <= 1000
     # The README of ../shared/data gives the raw column sums.
     assert done.file_billed == pytest.approx(20.520227, abs=1e-6)
     assert done.file_effective == pytest.approx(14.976514, abs=1e-6)

@@ -20,7 +20,7 @@ SAMPLE = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gcp"
 @pytest.mark.skipif(not SAMPLE.is_file(), reason="../shared/data is not beside the project")
 def test_the_real_flattened_export_reconciles(cache: Cache) -> None:
     done = import_file(cache, SAMPLE)
-    assert (done.kind, done.rows_written) == ("gcp", 9)
+    assert (done.kind, done.rows_read) == ("gcp", 9)
     assert done.file_billed == pytest.approx(1.2e-05, abs=1e-9)
     assert abs(done.cache_billed - done.file_billed) <= 0.01
     assert {r[0] for r in cache.rows("SELECT DISTINCT provider_name FROM charges")} == {

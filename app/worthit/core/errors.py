@@ -34,3 +34,7 @@ class BadInput(UserError):
             if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+
+
+class Cancelled(Exception):
+    """The user cancelled a long task; whatever it was writing was rolled back."""

@@ -13,17 +13,17 @@ suffix) give the model and the token columns."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
-from worthit.sources.focus import NULLS, BillFile, lines
+from worthit.sources.bill import NULLS, BillFile, Layout, Progress, never, read_table
 
 CATEGORIES: Final = {
     "usage": "Usage", "discountedusage": "Usage", "savingsplancoveredusage": "Usage",
@@ -54,46 +54,79 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def is_cur(header: str) -> bool:
-    names = {_key(n) for n in next(csv.reader([header]))}
-    return "lineitemunblendedcost" in names and "lineitemusagestartdate" in names
+#: The columns a CUR must have, in both spellings.
+NEEDED: Final = (("lineItem/UnblendedCost", "line_item_unblended_cost"),
+                 ("lineItem/UsageStartDate", "line_item_usage_start_date"),
+                 ("lineItem/CurrencyCode", "line_item_currency_code"))
 
 
-def read_cur(path: Path) -> BillFile:
-    file = str(path)
-    reader = csv.reader(lines(path))
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise BadInput("the file is empty", file=file) from None
+def is_cur(header: list[str]) -> bool:
+    """A CUR, or close enough (two line item columns) to be refused as one."""
+    return sum(_key(n).startswith("lineitem") for n in header) >= 2
+
+
+#: Cells read as text (besides tag columns), by their key.
+TEXT: Final = ("lineitemlineitemtype", "lineitemproductcode", "lineitemusagetype",
+               "billbillingentity", "billpayeraccountid", "lineitemusageaccountid",
+               "productproductname", "productregioncode", "productregion",
+               "lineitemavailabilityzone", "lineitemresourceid", "productsku",
+               "lineitemcurrencycode", "pricingunit", "product", "resourcetags",
+               "costcategory")
+#: Cells read as numbers and summed (the billed cost is one of the first two).
+SUMS: Final = ("lineitemnetunblendedcost", "lineitemunblendedcost",
+               "savingsplansavingsplaneffectivecost", "reservationeffectivecost",
+               "pricingpubliconDemandcost".lower(), "lineitemusageamount")
+
+
+def layout(header: list[str], file: str) -> Layout:
     keys = [_key(h) for h in header]
     at = {k: i for i, k in enumerate(keys)}
-    for needed in ("lineitemunblendedcost", "lineitemusagestartdate", "lineitemcurrencycode"):
-        if needed not in at:
-            raise BadInput(f"not an AWS CUR file: no {needed} column", file=file, line=1)
+    for slash, snake in NEEDED:
+        if _key(slash) not in at:
+            raise BadInput(f"not an AWS CUR file: no {slash} column (or {snake})", file=file,
+                           line=1)
     billed_key = "lineitemnetunblendedcost" if "lineitemnetunblendedcost" in at else \
         "lineitemunblendedcost"
     tags = [(i, h[len(p):]) for i, h in enumerate(header)
             for p in TAG_PREFIXES if h.lower().startswith(p)]
-    found = BillFile(path)
+
+    def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
+        return _row(row, at, header, billed_key, tags, found, file, line)
+
+    summed = [k for k in SUMS if k in at and (k == billed_key or not k.endswith("unblendedcost"))]
+    return Layout(
+        map=mapped,
+        text=(*(at[k] for k in TEXT if k in at), *(i for i, _ in tags)),
+        sums=tuple(at[k] for k in summed), required=(at[billed_key],),
+        day=at["lineitemusagestartdate"], currency=at["lineitemcurrencycode"],
+        billed=at[billed_key])
+
+
+def read_cur(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
+             progress: Progress | None = None) -> Iterator[list[Any]]:
+    """The charges of a CUR file (legacy CSV, Athena-style CSV or Parquet, CUR 2.0),
+    checked as they are read."""
+    return read_table(path, layout, found, cancelled=cancelled, progress=progress)
+
+
+def _map(text: str | None) -> dict[str, str]:
+    """A CUR 2.0 map column: a JSON object in CSV exports, a map in Parquet ones."""
+    if not text:
+        return {}
     try:
-        for row in reader:
-            if not row or all(not c.strip() for c in row):
-                continue
-            line = reader.line_num
-            if len(row) != len(header):
-                raise BadInput(f"expected {len(header)} fields, found {len(row)}", file=file,
-                               line=line)
-            found.rows.append(_row(row, at, header, billed_key, tags, found, file, line))
-    except csv.Error as error:
-        raise BadInput(f"malformed CSV: {error}", file=file, line=reader.line_num) from error
-    if not found.rows:
-        raise BadInput("the file has a header but no charges", file=file, line=2)
-    return found
+        parsed = json.loads(text)
+    except ValueError:
+        return {}
+    if isinstance(parsed, list):  # DuckDB writes a map as [{"key": k, "value": v}, ...]
+        parsed = {p.get("key"): p.get("value") for p in parsed if isinstance(p, dict)}
+    if not isinstance(parsed, dict):
+        return {}
+    return {str(k): str(v) for k, v in parsed.items() if v not in (None, *NULLS)}
 
 
 def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
-         tags: list[tuple[int, str]], found: BillFile, file: str, line: int) -> list[Any]:
+         tags: list[tuple[int, str]], found: BillFile, file: str,
+         line: int | None) -> list[Any]:
     def cell(key: str) -> str | None:
         index = at.get(key)
         text = None if index is None else row[index].strip()
@@ -136,6 +169,7 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
                        column=header[at["lineitemusagestartdate"]]) from None
     found.count(day, billed, effective)
     code = cell("lineitemproductcode") or ""
+    product = _map(cell("product"))
     usage_type = cell("lineitemusagetype")
     values: dict[str, Any] = {
         "charge_period_start": day.isoformat(), "provider_name": "AWS",
@@ -143,7 +177,8 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
         "billing_account_id": cell("billpayeraccountid"),
         "sub_account_id": cell("lineitemusageaccountid"),
         "service_category": SERVICE_CATEGORIES.get(code, "Other"),
-        "service_name": cell("productproductname") or code or None,
+        "service_name": cell("productproductname") or product.get("product_name") or code
+        or None,
         "region_id": cell("productregioncode") or cell("productregion"),
         "availability_zone": cell("lineitemavailabilityzone"),
         "resource_id": cell("lineitemresourceid"), "sku_id": cell("productsku"),
@@ -154,6 +189,9 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
         "consumed_unit": cell("pricingunit"),
     }
     found_tags = {key: row[i].strip() for i, key in tags if row[i].strip() not in NULLS}
+    found_tags.update({k[len("user_"):]: v for k, v in _map(cell("resourcetags")).items()
+                       if k.startswith("user_")})
+    found_tags.update({f"cost_category:{k}": v for k, v in _map(cell("costcategory")).items()})
     values["tags"] = json.dumps(found_tags, sort_keys=True) if found_tags else None
     match = TOKEN_USAGE.match(usage_type or "") if code == "AmazonBedrock" else None
     if match:

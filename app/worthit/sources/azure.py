@@ -9,17 +9,17 @@ source."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import math
 import re
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
-from worthit.sources.focus import NULLS, BillFile, lines
+from worthit.sources.bill import NULLS, BillFile, Layout, Progress, never, read_table
 
 COST_KEYS: Final = ("costinbillingcurrency", "cost")
 CURRENCY_KEYS: Final = ("billingcurrency", "billingcurrencycode")
@@ -39,8 +39,8 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
-def is_azure(header: str) -> bool:
-    names = {_key(n) for n in next(csv.reader([header.lstrip("\ufeff")]))}
+def is_azure(header: list[str]) -> bool:
+    names = {_key(n) for n in header}
     return "metercategory" in names and any(k in names for k in COST_KEYS) and "date" in names
 
 
@@ -51,39 +51,38 @@ def _day(text: str) -> dt.date:
     return dt.date.fromisoformat(text[:10])
 
 
-def read_azure(path: Path) -> BillFile:
-    file = str(path)
-    reader = csv.reader(lines(path))
-    try:
-        header = [h.lstrip("\ufeff") for h in next(reader)]
-    except StopIteration:
-        raise BadInput("the file is empty", file=file) from None
+#: Cells read as text, by their key.
+TEXT: Final = ("date", "metercategory", "publishername", "billingaccountid", "subscriptionid",
+               "subscriptionname", "consumedservice", "resourcelocation", "availabilityzone",
+               "resourceid", "partnumber", "meterid", "metername", "chargetype", "tags",
+               "unitofmeasure", *CURRENCY_KEYS)
+
+
+def layout(header: list[str], file: str) -> Layout:
     at = {_key(h): i for i, h in enumerate(header)}
     cost_key = next((k for k in COST_KEYS if k in at), None)
     currency_key = next((k for k in CURRENCY_KEYS if k in at), None)
     if cost_key is None or currency_key is None or "date" not in at:
         raise BadInput("not an Azure cost export: needs Date, Cost and BillingCurrency",
                        file=file, line=1)
-    found = BillFile(path)
-    try:
-        for row in reader:
-            if not row or all(not c.strip() for c in row):
-                continue
-            line = reader.line_num
-            if len(row) != len(header):
-                raise BadInput(f"expected {len(header)} fields, found {len(row)}", file=file,
-                               line=line)
-            found.rows.append(_row(row, at, header, cost_key, currency_key, found, file,
-                                   line))
-    except csv.Error as error:
-        raise BadInput(f"malformed CSV: {error}", file=file, line=reader.line_num) from error
-    if not found.rows:
-        raise BadInput("the file has a header but no charges", file=file, line=2)
-    return found
+
+    def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
+        return _row(row, at, header, cost_key, currency_key, found, file, line)
+
+    return Layout(map=mapped, text=tuple(at[k] for k in TEXT if k in at),
+                  sums=tuple(at[k] for k in (cost_key, "quantity") if k in at),
+                  required=(at[cost_key],), day=at["date"], currency=at[currency_key],
+                  billed=at[cost_key], iso_days=False)
+
+
+def read_azure(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
+               progress: Progress | None = None) -> Iterator[list[Any]]:
+    """The charges of an Azure cost export, checked as they are read."""
+    return read_table(path, layout, found, cancelled=cancelled, progress=progress)
 
 
 def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
-         currency_key: str, found: BillFile, file: str, line: int) -> list[Any]:
+         currency_key: str, found: BillFile, file: str, line: int | None) -> list[Any]:
     def cell(*keys: str) -> str | None:
         for key in keys:
             index = at.get(key)
@@ -93,8 +92,10 @@ def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
         return None
 
     text = cell(cost_key)
+    if text is None:
+        raise BadInput("a cost is required", file=file, line=line, column=header[at[cost_key]])
     try:
-        cost = float(text) if text is not None else math.nan
+        cost = float(text)
     except ValueError:
         cost = math.nan
     if not math.isfinite(cost):

@@ -10,14 +10,16 @@ from __future__ import annotations
 import ast
 import csv
 import datetime as dt
+import itertools
 import json
 import math
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
-from worthit.sources.focus import NULLS, BillFile, lines
+from worthit.sources.bill import NULLS, BillFile, Progress, TextFile, combined, never
 
 SERVICE_CATEGORIES: Final = {
     "Compute Engine": "Compute", "Cloud Storage": "Storage", "BigQuery": "Analytics",
@@ -35,27 +37,28 @@ def is_gcp(first_line: str) -> bool:
     return {"cost", "usage_start_time", "service.description"} <= names
 
 
-def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    """(line, flat record) for each row, CSV or newline-delimited JSON."""
-    file = str(path)
-    source = lines(path)
+def _records(text: TextFile, file: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line, flat record) for each row, CSV or newline-delimited JSON, as they are read."""
+    source = text.lines()
     first = next(source, None)
     if first is None:
         raise BadInput("the file is empty", file=file)
     if first.lstrip().startswith("{"):
-        out = []
-        for number, text in enumerate([first, *source], 1):
-            if not text.strip():
+        for number, line in enumerate(itertools.chain([first], source), 1):
+            if not line.strip():
                 continue
             try:
-                out.append((number, _flatten(json.loads(text))))
+                record = json.loads(line)
             except ValueError as error:
                 raise BadInput(f"not a JSON record ({error})", file=file,
                                line=number) from error
-        return out
-    reader = csv.reader([first, *source])
+            if not isinstance(record, dict):
+                raise BadInput(f"not a JSON record (a {type(record).__name__}, not an "
+                               "object)", file=file, line=number)
+            yield number, _flatten(record)
+        return
+    reader = csv.reader(itertools.chain([first], source))
     header = next(reader)
-    out = []
     try:
         for row in reader:
             if not row or all(not c.strip() for c in row):
@@ -63,10 +66,9 @@ def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
             if len(row) != len(header):
                 raise BadInput(f"expected {len(header)} fields, found {len(row)}",
                                file=file, line=reader.line_num)
-            out.append((reader.line_num, dict(zip(header, row, strict=True))))
+            yield reader.line_num, dict(zip(header, row, strict=True))
     except csv.Error as error:
         raise BadInput(f"malformed CSV: {error}", file=file, line=reader.line_num) from error
-    return out
 
 
 def _flatten(record: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -97,19 +99,25 @@ def _list(value: Any) -> list[Any]:
     raise ValueError(text)
 
 
-def read_gcp(path: Path) -> BillFile:
-    file = str(path)
-    records = _records(path)
-    found = BillFile(path)
-    for line, record in records:
+def read_gcp(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
+             progress: Progress | None = None) -> Iterator[list[Any]]:
+    """The charges of a GCP billing export, checked as they are read."""
+    text = TextFile(path)
+    return combined(_charges(text, found), text.fraction, cancelled=cancelled,
+                    progress=progress)
+
+
+def _charges(text: TextFile, found: BillFile) -> Iterator[list[Any]]:
+    file = str(text.path)
+    for line, record in _records(text, file):
         missing = [c for c in REQUIRED if c not in record]
         if missing:
             raise BadInput(f"not a GCP billing export row: no {', '.join(missing)}",
                            file=file, line=line)
-        found.rows.append(_row(record, found, file, line))
-    if not found.rows:
+        found.rows_read += 1
+        yield _row(record, found, file, line)
+    if found.rows_read == 0:
         raise BadInput("the file has no billing rows", file=file, line=2)
-    return found
 
 
 def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[Any]:
@@ -120,6 +128,8 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
         value = str(value).strip()
         return None if value in NULLS else value
 
+    if record["cost"] is None or str(record["cost"]).strip() in NULLS:
+        raise BadInput("a cost is required", file=file, line=line, column="cost")
     try:
         cost = float(record["cost"])
     except (TypeError, ValueError):

@@ -165,38 +165,41 @@ class Cache:
     def replace_charges(
         self,
         source_id: str,
-        start: dt.date,
-        end: dt.date,
+        start: dt.date | None,
+        end: dt.date | None,
         rows: Iterable[Sequence[Any]],
         *,
         batch_size: int = 50_000,
-        check: Callable[[sqlite3.Connection], None] | None = None,
+        check: Callable[[sqlite3.Connection, tuple[str, str] | None], None] | None = None,
     ) -> int:
-        """Replace ``source_id``'s charges for the days ``start``..``end`` with ``rows``.
+        """Replace ``source_id``'s charges for the days ``start``..``end`` with ``rows``;
+        with no days given, for the days the rows cover (known once they are read, so a
+        file can stream through in batches).
 
         Rows are tuples in :data:`CHARGE_COLUMN_NAMES` order. Everything happens in one
         transaction: a re-import never double counts, and an exception raised while
-        ``rows`` is consumed leaves the previous rows in place. A row of another source
-        or outside the days (which the next replace would not remove) is refused.
-        Returns the rows written."""
-        first, last = start.isoformat(), end.isoformat()
+        ``rows`` is consumed (or by ``check``, given the connection and the days replaced)
+        leaves the previous rows in place. A row of another source or outside the given
+        days (which the next replace would not remove) is refused. Returns the rows
+        written."""
+        given = (start.isoformat(), end.isoformat()) if start and end else None
+        first, last = given or ("9999-12-31", "0000-01-01")
         written = 0
         with self.transaction() as conn:
-            conn.execute(
-                "DELETE FROM charges WHERE source_id = ? "
-                "AND charge_period_start BETWEEN ? AND ?",
-                (source_id, first, last),
-            )
+            # New rows get rowids above this one: the old rows are those at or below it.
+            before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM charges").fetchone()[0]
             keys = _Keys(conn)
             batch: list[Sequence[Any]] = []
             for number, row in enumerate(rows, start=1):
-                if row[0] != source_id or not (
-                    isinstance(row[1], str) and len(row[1]) == 10 and first <= row[1] <= last
-                ):
+                day = row[1]
+                if row[0] != source_id or not (isinstance(day, str) and len(day) == 10) or (
+                        given is not None and not first <= day <= last):
                     raise BadInput(
-                        f"charge {number} is for source {row[0]!r} on {row[1]!r}, outside "
-                        f"source {source_id!r} from {first} to {last}"
-                    )
+                        f"charge {number} is for source {row[0]!r} on {day!r}, outside "
+                        f"source {source_id!r} "
+                        + (f"from {first} to {last}" if given else "(days are YYYY-MM-DD)"))
+                if given is None:
+                    first, last = min(first, day), max(last, day)
                 batch.append((*row, keys.of(row)))
                 if len(batch) >= batch_size:
                     keys.flush()
@@ -207,8 +210,15 @@ class Cache:
             if batch:
                 conn.executemany(_INSERT_CHARGES, batch)
                 written += len(batch)
+            days = (first, last) if first <= last else None
+            if days is not None:
+                conn.execute(
+                    "DELETE FROM charges WHERE source_id = ? "
+                    "AND charge_period_start BETWEEN ? AND ? AND rowid <= ?",
+                    (source_id, *days, before),
+                )
             if check is not None:
-                check(conn)  # e.g. reconciliation: raising here rolls everything back
+                check(conn, days)  # e.g. reconciliation: raising here rolls everything back
             conn.execute(
                 "INSERT INTO meta (key, value) VALUES (?, 1) "
                 "ON CONFLICT (key) DO UPDATE SET value = value + 1",

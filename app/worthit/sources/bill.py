@@ -1,0 +1,292 @@
+"""What every billing-file reader shares: opening the file, its header and rows, checking
+them, and combining them into daily charges, in batches so that memory stays bounded
+whatever the file's size.
+
+A format describes one file with a :class:`Layout`: which cells its mapper reads as text,
+which it sums, which must hold a cost, where the day and the currency are, and the mapper
+that turns a row into a charge. Because the mapper is linear in the summed cells, a row
+of sums (one per day and distinct combination of the text cells) maps to the same charge
+as the rows it stands for. That lets DuckDB aggregate a large, well-formed file in bulk
+(:mod:`worthit.sources.aggregate`) while every line-level check and its message stays in
+one place: a file DuckDB finds anything wrong with is read again here, line by line, and
+refused at the first bad line."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import gzip
+import io
+import json
+import re
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from worthit.core.errors import BadInput, Cancelled
+from worthit.core.focus import CHARGE_COLUMN_NAMES
+
+CURRENCY: Final = re.compile(r"^[A-Z]{3}$")
+NULLS: Final = ("", "NULL", "null")
+#: Charge columns that add up when charges of the same day and key are combined.
+SUMMED: Final = ("billed_cost", "effective_cost", "list_cost", "consumed_quantity",
+                 "x_input_tokens", "x_cached_input_tokens", "x_cache_write_tokens",
+                 "x_output_tokens", "x_requests")
+_SUMMED_AT: Final = tuple(CHARGE_COLUMN_NAMES.index(c) for c in SUMMED)
+_KEPT_AT: Final = tuple(i for i in range(1, len(CHARGE_COLUMN_NAMES)) if i not in _SUMMED_AT)
+BATCH: Final = 50_000
+
+Progress = Callable[[float], None]
+"""Told the fraction of the work done, from 0 to 1."""
+
+
+def never() -> bool:
+    return False
+
+
+@dataclass
+class BillFile:
+    """What a billing file held, counted as it is read: the rows, the period and the
+    file's own totals (for reconciliation)."""
+
+    path: Path
+    rows_read: int = 0
+    billed: float = 0.0
+    effective: float = 0.0
+    currency: str | None = None
+    first: dt.date | None = None
+    last: dt.date | None = None
+
+    def check_currency(self, currency: str | None, file: str, line: int | None,
+                       column: str) -> str:
+        """One ISO-looking currency for the whole file: a file mixing currencies has no
+        single total, and Worthit keeps no exchange rates."""
+        if currency is None or not currency.strip():
+            raise BadInput("a currency is required", file=file, line=line, column=column)
+        if not CURRENCY.match(currency):
+            raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
+                           column=column)
+        if self.currency is None:
+            self.currency = currency
+        elif currency != self.currency:
+            raise BadInput(f"mixed currencies without a rate ({self.currency} and "
+                           f"{currency})", file=file, line=line, column=column)
+        return currency
+
+    def count(self, day: dt.date, billed: float, effective: float) -> None:
+        """Widen the file's period and add to its own totals."""
+        self.first = day if self.first is None else min(self.first, day)
+        self.last = day if self.last is None else max(self.last, day)
+        self.billed += billed
+        self.effective += effective
+
+
+class TextFile:
+    """A text file's lines, gunzipped if it is gzip, with how far reading has got."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._raw: io.BufferedReader | None = None
+
+    def lines(self) -> Iterator[str]:
+        """Each line decoded on its own, so a byte that is not UTF-8 is refused with its
+        line."""
+        file = str(self.path)
+        number = 0
+        try:
+            with self.path.open("rb") as raw:
+                self._raw = raw
+                stream: Any = gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw
+                for number, data in enumerate(stream, 1):
+                    text = data.decode("utf-8")
+                    yield text.removeprefix("\ufeff") if number == 1 else text
+        except (EOFError, OSError, zlib.error) as error:
+            raise BadInput(f"cannot read the file ({error})", file=file) from error
+        except UnicodeDecodeError as error:
+            raise BadInput(f"not UTF-8 text ({error.reason} at byte {error.start + 1} of the "
+                           "line); save the file as UTF-8", file=file,
+                           line=number) from error
+
+    def fraction(self) -> float:
+        raw = self._raw
+        if raw is None or raw.closed:
+            return 0.0
+        return raw.tell() / max(1, self.path.stat().st_size)
+
+
+def lines(path: Path) -> Iterator[str]:
+    return TextFile(path).lines()
+
+
+class Table:
+    """A CSV (plain or gzip) or Parquet file as a header and rows of text, each with its
+    line: a CSV line, or for Parquet the row number plus one (the header is line 1)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path, self.file = path, str(path)
+        self.parquet = path.suffix.lower() == ".parquet"
+        self._done, self._total = 0, 1
+        self._text = TextFile(path)
+        if self.parquet:
+            self._parquet = _open_parquet(path)
+            self.header = [str(n) for n in self._parquet.schema_arrow.names]
+            self._total = max(1, self._parquet.metadata.num_rows)
+            return
+        self._csv = csv.reader(self._text.lines(), strict=True)
+        self.header = []
+        try:
+            while not any(cell.strip() for cell in self.header):
+                self.header = [h.strip() for h in next(self._csv)]
+        except StopIteration:
+            raise BadInput("the file is empty", file=self.file) from None
+        except csv.Error as error:
+            raise BadInput(f"malformed CSV: {error}", file=self.file, line=1) from error
+        check_separator(self.header, self.file, self._csv.line_num)
+
+    def fraction(self) -> float:
+        return self._done / self._total if self.parquet else self._text.fraction()
+
+    def rows(self) -> Iterator[tuple[int, list[str]]]:
+        """(line, cells) for each row that is not blank, each with the header's width."""
+        width = len(self.header)
+        if self.parquet:
+            for number, row in enumerate(_parquet_rows(self._parquet, self.header), 1):
+                self._done = number
+                yield number + 1, row
+            return
+        reader = self._csv
+        start = reader.line_num + 1
+        try:
+            for row in reader:
+                if not row or all(not cell.strip() for cell in row):
+                    start = reader.line_num + 1
+                    continue
+                if len(row) != width:
+                    hint = "; a quote opened there may not be closed" \
+                        if reader.line_num > start else ""
+                    raise BadInput(f"expected {width} fields, found {len(row)}{hint}",
+                                   file=self.file, line=start)
+                yield start, row
+                start = reader.line_num + 1
+        except csv.Error as error:
+            hint = f" (a quote opened on line {start} is never closed)" \
+                if "end of data" in str(error) or "EOF" in str(error) else ""
+            raise BadInput(f"malformed CSV: {error}{hint}", file=self.file,
+                           line=start) from error
+
+
+def check_separator(header: list[str], file: str, line: int) -> None:
+    """Refuse a header that is one field holding another separator."""
+    if len(header) == 1:
+        for mark, name in ((";", "semicolons"), ("\t", "tabs"), ("|", "bars")):
+            if mark in header[0]:
+                raise BadInput(f"the fields are separated by {name}: Worthit reads "
+                               "comma-separated files; export again with commas",
+                               file=file, line=line)
+
+
+def _open_parquet(path: Path) -> Any:
+    import pyarrow.parquet as pq
+
+    try:
+        return pq.ParquetFile(path)
+    except Exception as error:  # pyarrow raises its own kinds for a damaged file
+        raise BadInput(f"not a readable Parquet file ({error})", file=str(path)) from error
+
+
+def _parquet_rows(parquet: Any, names: list[str]) -> Iterator[list[str]]:
+    for batch in parquet.iter_batches(batch_size=BATCH):
+        columns = [batch.column(i).to_pylist() for i in range(len(names))]
+        for record in zip(*columns, strict=True):
+            yield [_as_text(value) for value in record]
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return json.dumps(value)
+    if isinstance(value, list):  # a Parquet map arrives as a list of (key, value) pairs
+        if all(isinstance(p, tuple) and len(p) == 2 for p in value):
+            return json.dumps(dict(value))
+        return json.dumps(value)
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a format reads one file, given its header."""
+
+    #: The mapper: cells, the file's running account, the line (None for a row of sums).
+    map: Callable[[list[str], BillFile, int | None], list[Any]]
+    #: Cells the mapper reads as text; with the day, what a row of sums is grouped by.
+    text: tuple[int, ...]
+    #: Cells the mapper reads as numbers and that add up.
+    sums: tuple[int, ...]
+    #: Of ``sums``, the costs every row must have.
+    required: tuple[int, ...]
+    #: The charge's start, an ISO date or timestamp.
+    day: int
+    currency: int
+    #: The file's own billed cost: the column whose sum the cache must reconcile to.
+    billed: int
+    #: Whether days are ISO dates (DuckDB can group them); else lines are read one by one.
+    iso_days: bool = True
+
+
+def read_table(path: Path, layout_of: Callable[[list[str], str], Layout], found: BillFile,
+               *, cancelled: Callable[[], bool] = never,
+               progress: Progress | None = None) -> Iterator[list[Any]]:
+    """The charges of a table-shaped file: aggregated by DuckDB where it can, else read
+    line by line (which is also what finds and names any bad line)."""
+    table = Table(path)
+    layout = layout_of(table.header, table.file)
+    from worthit.sources.aggregate import daily
+
+    sums = daily(path, table.header, layout, cancelled=cancelled, progress=progress)
+    if sums is not None:
+        rows_read, billed, groups = sums
+        yield from (layout.map(cells, found, None) for cells in groups)
+        found.rows_read, found.billed = rows_read, billed
+        return
+    yield from combined(_mapped(table, layout, found), table.fraction,
+                        cancelled=cancelled, progress=progress)
+
+
+def _mapped(table: Table, layout: Layout, found: BillFile) -> Iterator[list[Any]]:
+    for line, row in table.rows():
+        found.rows_read += 1
+        yield layout.map(row, found, line)
+    if found.rows_read == 0:
+        raise BadInput("the file has a header but no charges", file=table.file, line=2)
+
+
+def combined(rows: Iterable[list[Any]], fraction: Callable[[], float], *,
+             cancelled: Callable[[], bool] = never,
+             progress: Progress | None = None) -> Iterator[list[Any]]:
+    """Charges of the same day and key, added up a batch at a time: the cache holds daily
+    figures, and a batch bounds the memory whatever the file's size."""
+    batch: dict[tuple[Any, ...], list[Any]] = {}
+    for number, row in enumerate(rows, 1):
+        key = tuple(row[i] for i in _KEPT_AT)
+        held = batch.get(key)
+        if held is None:
+            batch[key] = list(row)
+        else:
+            for i in _SUMMED_AT:
+                if row[i] is not None:
+                    held[i] = row[i] if held[i] is None else held[i] + row[i]
+        if number % BATCH == 0:
+            if cancelled():
+                raise Cancelled
+            if progress is not None:
+                progress(fraction())
+            yield from batch.values()
+            batch = {}
+    if cancelled():
+        raise Cancelled
+    yield from batch.values()
