@@ -12,7 +12,7 @@ import datetime as dt
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -35,12 +35,14 @@ class ImportResult:
     first: dt.date
     last: dt.date
     rows_read: int
-    rows_written: int
+    #: Charges written, and the cache's totals for the days replaced: for the source
+    #: as a whole, so None for each of several files imported together.
+    rows_written: int | None
     currency: str
     file_billed: float
     file_effective: float
-    cache_billed: float
-    cache_effective: float
+    cache_billed: float | None
+    cache_effective: float | None
     seconds: float
 
     def to_json(self) -> dict[str, Any]:
@@ -49,11 +51,15 @@ class ImportResult:
             "period": {"from": self.first.isoformat(), "to": self.last.isoformat()},
             "rows_read": self.rows_read, "rows_written": self.rows_written,
             "currency": self.currency,
-            "billed": {"file": round(self.file_billed, 6), "cache": round(self.cache_billed, 6)},
+            "billed": {"file": round(self.file_billed, 6), "cache": _round(self.cache_billed)},
             "effective": {"file": round(self.file_effective, 6),
-                          "cache": round(self.cache_effective, 6)},
+                          "cache": _round(self.cache_effective)},
             "result": "ok",
         }
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 def recognise(path: Path) -> str:
@@ -115,64 +121,108 @@ def _reader(kind: str) -> Reader:
 def import_file(cache: Cache, path: Path, *, kind: str = "auto", source: str | None = None,
                 cancelled: Callable[[], bool] = never,
                 progress: Progress | None = None) -> ImportResult:
-    """Import one file, all or nothing, streaming it through in batches. A refusal raises
-    :class:`UserError`, a cancel :class:`Cancelled`; either is recorded as a run and
-    leaves the cache as it was."""
+    """Import one file into its own source (``file:NAME`` unless given)."""
+    return import_files(cache, [path], kind=kind, source=source, cancelled=cancelled,
+                        progress=progress)[0]
+
+
+def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
+                 source: str | None = None, cancelled: Callable[[], bool] = never,
+                 progress: Progress | None = None) -> list[ImportResult]:
+    """Import files into one source, all or nothing, streaming them through in batches:
+    the source's charges for the days the files cover are replaced by theirs. (The parts
+    of one month's CUR go in together, or each would replace the last.) A refusal raises
+    :class:`UserError`, a cancel :class:`Cancelled`; either is recorded as the source's
+    run and leaves the cache as it was."""
     began = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-    name = source or f"file:{path.name}"
-    found = BillFile(path)
+    if not paths:
+        raise UserError("no files to import")
+    name = source or f"file:{paths[0].name}"
+    files = [BillFile(path) for path in paths]
+    kinds: list[str] = []
     try:
         if kind not in FORMATS:
-            raise UserError(f"{path}: unknown format {kind!r}; one of {', '.join(FORMATS)}")
-        found_kind = recognise(path) if kind == "auto" else kind
-        if not path.is_file():
-            raise UserError(f"{path}: no such file")
-        read = _reader(found_kind)
+            raise UserError(f"unknown format {kind!r}; one of {', '.join(FORMATS)}")
+        kinds = [recognise(path) if kind == "auto" else kind for path in paths]
+        for path in paths:
+            if not path.is_file():
+                raise UserError(f"{path}: no such file")
         totals: dict[str, float] = {}
 
         def reconcile(conn: sqlite3.Connection, days: tuple[str, str] | None) -> None:
-            assert days is not None and found.currency is not None  # a file has a charge
+            assert days is not None  # every file has a charge, or its reader refused it
             billed, effective = conn.execute(
                 "SELECT TOTAL(billed_cost), TOTAL(effective_cost) FROM charges "
                 "WHERE source_id = ? AND charge_period_start BETWEEN ? AND ?",
                 (name, *days)).fetchone()
             totals.update(billed=billed, effective=effective)
-            for what, mine, theirs in (("billed", billed, found.billed),
-                                       ("effective", effective, found.effective)):
+            currencies = {f.currency for f in files}
+            if len(currencies) > 1:
+                raise UserError(f"the files of source {name!r} are in different currencies "
+                                f"({', '.join(sorted(map(str, currencies)))}); import them "
+                                "into separate sources")
+            where = str(paths[0]) if len(paths) == 1 else f"source {name!r}"
+            for what, mine, theirs in (("billed", billed, sum(f.billed for f in files)),
+                                       ("effective", effective,
+                                        sum(f.effective for f in files))):
                 if abs(mine - theirs) > TOLERANCE:
                     raise UserError(
-                        f"{path}: the {what} cost in the file ({theirs:.6f}) and in the "
+                        f"{where}: the {what} cost in the file ({theirs:.6f}) and in the "
                         f"cache ({mine:.6f}) differ by more than $0.01; nothing was imported")
-            _ensure_source(conn, name, found_kind, path)
+            _ensure_source(conn, name, kinds, paths)
 
-        rows = ([name, *row[1:]] for row in read(path, found, cancelled=cancelled,
-                                                  progress=progress))
-        written = cache.replace_charges(name, None, None, rows, check=reconcile)
+        def rows() -> Iterator[list[Any]]:
+            for number, (path, found, read) in enumerate(
+                    zip(paths, files, map(_reader, kinds), strict=True)):
+                def step(share: float, number: int = number) -> None:
+                    if progress is not None:
+                        progress((number + share) / len(paths))
+
+                for row in read(path, found, cancelled=cancelled, progress=step):
+                    row[0] = name
+                    yield row
+
+        written = cache.replace_charges(name, None, None, rows(), check=reconcile)
     except (UserError, Cancelled) as error:
         outcome = "cancelled" if isinstance(error, Cancelled) else "failed"
-        _record(cache, name, started, None, None, found.rows_read, 0, None, None, outcome,
-                str(error) or "cancelled by the user")
+        _record(cache, name, started, None, None, sum(f.rows_read for f in files), 0, None,
+                None, outcome, str(error) or "cancelled by the user")
         raise
     if progress is not None:
         progress(1.0)
-    assert found.first is not None and found.last is not None and found.currency is not None
-    result = ImportResult(path, found_kind, name, found.first, found.last, found.rows_read,
-                          written, found.currency, found.billed, found.effective,
-                          totals["billed"], totals["effective"], time.perf_counter() - began)
-    _record(cache, name, started, found.first, found.last, found.rows_read, written,
-            (totals["billed"], totals["effective"]), (found.billed, found.effective), "ok",
-            None)
-    return result
+    seconds = time.perf_counter() - began
+    first = min(f.first for f in files if f.first)
+    last = max(f.last for f in files if f.last)
+    _record(cache, name, started, first, last, sum(f.rows_read for f in files), written,
+            (totals["billed"], totals["effective"]),
+            (sum(f.billed for f in files), sum(f.effective for f in files)), "ok", None)
+    single = len(files) == 1
+    return [ImportResult(f.path, k, name, f.first, f.last, f.rows_read,  # type: ignore[arg-type]
+                         written if single else None, f.currency,  # type: ignore[arg-type]
+                         f.billed, f.effective,
+                         totals["billed"] if single else None,
+                         totals["effective"] if single else None, seconds)
+            for f, k in zip(files, kinds, strict=True)]
 
 
-def _ensure_source(conn: sqlite3.Connection, name: str, kind: str, path: Path) -> None:
-    """The file's source, created with the charges (so a refused file leaves none)."""
+def _ensure_source(conn: sqlite3.Connection, name: str, kinds: list[str],
+                   paths: Sequence[Path]) -> None:
+    """The files' source, written with their charges (so a refused file leaves none), and
+    what it was made of, for the Sources page and the next sync."""
+    kind = f"{kinds[0]}-file" if len(set(kinds)) == 1 else "files"
+    settings = json.dumps({"files": [_fingerprint(p) for p in paths]})
     conn.execute(
         "INSERT INTO sources (source_id, kind, name, settings, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id) DO NOTHING",
-        (name, f"{kind}-file", name, json.dumps({"path": str(path.resolve()), "format": kind}),
-         dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, "
+        "settings = excluded.settings",
+        (name, kind, name, settings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    """Where a file is and how it looked when imported: a sync re-imports it if changed."""
+    stat = path.stat()
+    return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 def _record(cache: Cache, name: str, started: str, first: dt.date | None,
