@@ -10,6 +10,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from worthit import __version__
 from worthit.core.errors import UserError
@@ -80,16 +81,24 @@ def parser() -> argparse.ArgumentParser:
     counts.add_argument("file", type=Path)
 
     imports = verbs.add_parser(
-        "import", help="import billing files (FOCUS 1.0-1.3, AWS CUR, Azure, GCP; CSV or "
-                       "CSV.gz); "
-                       "each file all or nothing", parents=[common])
+        "import", help="import billing files (FOCUS 1.0-1.3, AWS CUR, Azure, GCP; CSV, "
+                       "CSV.gz or Parquet); each file all or nothing (with --source, the "
+                       "files together)", parents=[common])
     imports.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imports.add_argument("--format", dest="kind",
                          choices=("auto", "focus", "aws-cur", "azure", "gcp"), default="auto",
                          help="what the files are (default: recognised from the header)")
-    imports.add_argument("--source", help="the source to import into (default: one per "
-                                          "file, named after it)")
+    imports.add_argument("--source", help="the source to import into, all files together "
+                                          "(default: one source per file, named after it)")
     imports.add_argument("--output", choices=("table", "json"), default="table")
+
+    syncs = verbs.add_parser("sync", help="bring every source (or the named ones) up to "
+                                          "date; each on its own", parents=[common])
+    syncs.add_argument("--source", dest="names", action="append", metavar="NAME",
+                       help="only this source (repeatable)")
+    syncs.add_argument("--force", action="store_true",
+                       help="re-import files even if they have not changed")
+    syncs.add_argument("--output", choices=("table", "json"), default="table")
 
     sources = verbs.add_parser("sources", help="list or remove the workspace's sources",
                                parents=[common])
@@ -147,6 +156,8 @@ def main(argv: list[str]) -> int:
             return _units(workspace, args)
         if args.verb == "sources":
             return _sources(workspace, args)
+        if args.verb == "sync":
+            return _sync(workspace, args)
     except UserError as error:
         print(f"worthit: {error}", file=sys.stderr)
         return 2
@@ -233,31 +244,104 @@ def _report(workspace: Workspace, args: argparse.Namespace) -> int:
     return 0
 
 
-def _import(workspace: Workspace, args: argparse.Namespace) -> int:
-    """Each file on its own: one refused file never stops the others; exit 2 if any was."""
-    from worthit.sources.importer import import_file
+class _Bar:
+    """A one-line progress bar on a terminal's stderr (nothing when it is not one)."""
 
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, label: str, share: float) -> None:
+        filled = round(max(0.0, min(1.0, share)) * self.WIDTH)
+        if not self.shown or filled == self.last:
+            return
+        self.last = filled
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {share:4.0%} {label[:40]}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown and self.last >= 0:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 50) + "\r")
+            sys.stderr.flush()
+        self.last = -1
+
+
+def _import(workspace: Workspace, args: argparse.Namespace) -> int:
+    """Each file on its own (or, with --source, the files together): one refused file or
+    source never stops the others; exit 2 if any was refused."""
+    from worthit.sources.importer import import_files
+
+    batches = [args.files] if args.source else [[path] for path in args.files]
     results: list[dict[str, object]] = []
+    bar = _Bar()
     with workspace.open() as cache:
-        for path in args.files:
+        for paths in batches:
+            label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
             try:
-                done = import_file(cache, path, kind=args.kind, source=args.source)
+                done = import_files(cache, paths, kind=args.kind, source=args.source,
+                                    progress=lambda share, label=label: bar(label, share))
             except UserError as error:
-                results.append({"file": str(path), "result": "refused", "error": str(error)})
+                bar.done()
+                results.extend({"file": str(p), "result": "refused", "error": str(error)}
+                               for p in paths)
                 if args.output == "table":
                     print(f"worthit: {error}", file=sys.stderr)
                 continue
-            results.append(done.to_json())
+            bar.done()
+            results.extend(d.to_json() for d in done)
             if args.output == "table":
-                print(f"{path}: {done.kind}, {done.first} to {done.last}, "
-                      f"{done.rows_written:,} charges into source {done.source!r}; "
-                      f"billed {done.file_billed:.6f} in the file, {done.cache_billed:.6f} "
-                      f"in the cache; effective {done.file_effective:.6f} / "
-                      f"{done.cache_effective:.6f} {done.currency}")
+                _print_import(done, chosen=args.kind == "auto")
     if args.output == "json":
         json.dump({"files": results}, sys.stdout, indent=2)
         print()
     return 2 if any(r["result"] != "ok" for r in results) else 0
+
+
+KIND_NAMES = {"focus": "FOCUS", "aws-cur": "AWS CUR", "azure": "Azure cost export",
+              "gcp": "GCP billing export"}
+
+
+def _print_import(done: list[Any], *, chosen: bool) -> None:
+    for d in done:
+        how = "recognised as" if chosen else "read as"
+        print(f"{d.path}: {how} {KIND_NAMES[d.kind]}; {d.first} to {d.last}, "
+              f"{d.rows_read:,} lines; billed {d.file_billed:,.6f} {d.currency}, effective "
+              f"{d.file_effective:,.6f} in the file")
+    last = done[-1]
+    written = f"{last.rows_written:,} daily charges; " if last.rows_written is not None else ""
+    print(f"  into source {last.source!r}: {written}the cache holds billed "
+          f"{_cache_total(done, 'billed'):,.6f}, effective "
+          f"{_cache_total(done, 'effective'):,.6f} {last.currency} for those days "
+          "(reconciled to $0.01)")
+
+
+def _cache_total(done: list[Any], what: str) -> float:
+    value = getattr(done[0], f"cache_{what}")
+    return float(value) if value is not None else sum(getattr(d, f"file_{what}") for d in done)
+
+
+def _sync(workspace: Workspace, args: argparse.Namespace) -> int:
+    """Exit 2 if any source failed."""
+    from worthit.sync import sync
+
+    bar = _Bar()
+    with workspace.open() as cache:
+        outcomes = sync(cache, args.names, force=args.force, progress=bar)
+    bar.done()
+    if args.output == "json":
+        json.dump({"sources": [o.to_json() for o in outcomes]}, sys.stdout, indent=2)
+        print()
+    else:
+        if not outcomes:
+            print("No sources to sync: import files first (worthit import FILE...).")
+        for o in outcomes:
+            figures = f" ({o.rows_read:,} lines read, {o.rows_written:,} charges written)" \
+                if o.result == "ok" else ""
+            print(f"{o.source}: {o.result}: {o.message}{figures}")
+    return 2 if any(o.result == "failed" for o in outcomes) else 0
 
 
 def _sources(workspace: Workspace, args: argparse.Namespace) -> int:

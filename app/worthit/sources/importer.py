@@ -20,6 +20,7 @@ from typing import Any, Final
 from worthit.core.errors import BadInput, Cancelled, UserError
 from worthit.sources.bill import BillFile, Progress, Table, TextFile, check_separator, never
 from worthit.store.cache import Cache
+from worthit.store.sources import record_run
 
 Reader = Callable[..., Iterator[list[Any]]]
 
@@ -186,7 +187,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
         written = cache.replace_charges(name, None, None, rows(), check=reconcile)
     except (UserError, Cancelled) as error:
         outcome = "cancelled" if isinstance(error, Cancelled) else "failed"
-        _record(cache, name, started, None, None, sum(f.rows_read for f in files), 0, None,
+        record_run(cache, name, started, None, None, sum(f.rows_read for f in files), 0, None,
                 None, outcome, str(error) or "cancelled by the user")
         raise
     if progress is not None:
@@ -194,7 +195,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
     seconds = time.perf_counter() - began
     first = min(f.first for f in files if f.first)
     last = max(f.last for f in files if f.last)
-    _record(cache, name, started, first, last, sum(f.rows_read for f in files), written,
+    record_run(cache, name, started, first, last, sum(f.rows_read for f in files), written,
             (totals["billed"], totals["effective"]),
             (sum(f.billed for f in files), sum(f.effective for f in files)), "ok", None)
     single = len(files) == 1
@@ -223,19 +224,3 @@ def _fingerprint(path: Path) -> dict[str, Any]:
     """Where a file is and how it looked when imported: a sync re-imports it if changed."""
     stat = path.stat()
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-
-
-def _record(cache: Cache, name: str, started: str, first: dt.date | None,
-            last: dt.date | None, read: int, written: int,
-            cache_totals: tuple[float, float] | None, file_totals: tuple[float, float] | None,
-            result: str, error: str | None) -> None:
-    with cache.transaction() as conn:
-        conn.execute(
-            "INSERT INTO sync_runs (source_id, started_at, finished_at, period_start, "
-            "period_end, rows_read, rows_written, billed_total, effective_total, "
-            "source_billed_total, source_effective_total, result, error) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (name, started, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-             first.isoformat() if first else None, last.isoformat() if last else None,
-             read, written, *(cache_totals or (None, None)), *(file_totals or (None, None)),
-             result, error))

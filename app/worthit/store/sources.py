@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from worthit.core.errors import UserError
@@ -41,3 +42,30 @@ def remove_source(cache: Cache, name: str) -> int:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
                      "ON CONFLICT (key) DO UPDATE SET value = value + 1", (REVISION_KEY,))
     return int(removed)
+
+
+def record_run(cache: Cache, name: str, started: str, first: dt.date | None,
+               last: dt.date | None, read: int, written: int,
+               cache_totals: tuple[float, float] | None,
+               source_totals: tuple[float, float] | None, result: str,
+               error: str | None) -> None:
+    """One row of ``sync_runs``: every sync or import, whatever its outcome."""
+    with cache.transaction() as conn:
+        conn.execute(
+            "INSERT INTO sync_runs (source_id, started_at, finished_at, period_start, "
+            "period_end, rows_read, rows_written, billed_total, effective_total, "
+            "source_billed_total, source_effective_total, result, error) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (name, started, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+             first.isoformat() if first else None, last.isoformat() if last else None,
+             read, written, *(cache_totals or (None, None)), *(source_totals or (None, None)),
+             result, error))
+
+
+def runs(cache: Cache, name: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+    """The latest runs, newest first (of one source, or all)."""
+    where, params = ("WHERE source_id = ?", (name,)) if name else ("", ())
+    return [dict(r) for r in cache.rows(
+        f"SELECT run_id, source_id AS source, started_at, finished_at, period_start, "
+        f"period_end, rows_read, rows_written, billed_total, source_billed_total, result, "
+        f"error FROM sync_runs {where} ORDER BY run_id DESC LIMIT ?", (*params, limit))]

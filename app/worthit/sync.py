@@ -1,0 +1,106 @@
+"""Running the workspace's sources into the cache.
+
+Each source syncs on its own, in its own transaction: one that fails (a file gone, a bill
+refused) is recorded and reported, and the others still run. A cancel stops the source
+under way (its transaction rolls back) and the ones after it; what had finished stays.
+
+A file source re-imports its files when any of them changed since the last import (size
+or modification time), so a folder that a cloud export keeps filling can be synced on a
+schedule. Live API sources join here as connectors (each a module in ``sources``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Final
+
+from worthit.core.errors import Cancelled, UserError
+from worthit.sources.bill import never
+from worthit.sources.importer import FORMATS, import_files
+from worthit.store.cache import Cache
+from worthit.store.sources import record_run
+
+#: Told which source is under way and the fraction of it done.
+SyncProgress = Callable[[str, float], None]
+RESULTS: Final = ("ok", "unchanged", "failed", "cancelled", "skipped")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    source: str
+    result: str
+    message: str
+    rows_read: int = 0
+    rows_written: int = 0
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def sync(cache: Cache, names: Sequence[str] | None = None, *, force: bool = False,
+         cancelled: Callable[[], bool] = never,
+         progress: SyncProgress | None = None) -> list[Outcome]:
+    """Sync the named sources (default all), each on its own."""
+    sources = cache.rows("SELECT source_id, kind, name, settings FROM sources ORDER BY name")
+    if names:
+        unknown = sorted(set(names) - {s["name"] for s in sources})
+        if unknown:
+            raise UserError(f"There is no source {', '.join(map(repr, unknown))}.")
+        sources = [s for s in sources if s["name"] in names]
+    outcomes: list[Outcome] = []
+    for source in sources:
+        if cancelled():
+            outcomes.append(Outcome(source["name"], "cancelled", "not started: cancelled"))
+            continue
+        outcomes.append(_one(cache, source["name"], source["kind"],
+                             json.loads(source["settings"] or "{}"), force, cancelled,
+                             progress))
+    return outcomes
+
+
+def _one(cache: Cache, name: str, kind: str, settings: dict[str, Any], force: bool,
+         cancelled: Callable[[], bool], progress: SyncProgress | None) -> Outcome:
+    began = time.perf_counter()
+    files = settings.get("files")
+    if not files:
+        what = "the demo's charges are generated, not synced" if kind == "demo" else \
+            f"a {kind} source has no connector in this version"
+        return Outcome(name, "skipped", what)
+    paths = [Path(f["path"]) for f in files]
+    gone = [str(p) for p in paths if not p.is_file()]
+    if gone:
+        message = (f"source {name!r}: {', '.join(gone)} no longer exists; import the files "
+                   "again from where they are now")
+        started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        record_run(cache, name, started, None, None, 0, 0, None, None, "failed", message)
+        return Outcome(name, "failed", message)
+    try:
+        if not force and all(_unchanged(f) for f in files):
+            return Outcome(name, "unchanged", "its files have not changed since the last "
+                           "import")
+        fmt = kind.removesuffix("-file")
+        done = import_files(
+            cache, paths, kind=fmt if fmt in FORMATS else "auto", source=name,
+            cancelled=cancelled,
+            progress=(lambda share: progress(name, share)) if progress else None)
+    except Cancelled:
+        return Outcome(name, "cancelled", "cancelled: nothing changed",
+                       seconds=time.perf_counter() - began)
+    except UserError as error:
+        return Outcome(name, "failed", str(error), seconds=time.perf_counter() - began)
+    written = cache.scalar("SELECT rows_written FROM sync_runs WHERE source_id = ? "
+                           "ORDER BY run_id DESC LIMIT 1", (name,))
+    first, last = min(d.first for d in done), max(d.last for d in done)
+    return Outcome(name, "ok", f"{len(done)} file(s), {first} to {last}",
+                   sum(d.rows_read for d in done), int(written or 0),
+                   time.perf_counter() - began)
+
+
+def _unchanged(file: dict[str, Any]) -> bool:
+    stat = Path(file["path"]).stat()
+    return (stat.st_size, stat.st_mtime_ns) == (file.get("size"), file.get("mtime_ns"))
