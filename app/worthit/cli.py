@@ -18,7 +18,7 @@ from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.workspace import Workspace, ensure, resolve
 
 REPORT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
-SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
+SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks", "sources")
 log = logging.getLogger("worthit")
 
 

@@ -140,6 +140,9 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
     if not paths:
         raise UserError("no files to import")
     name = source or f"file:{paths[0].name}"
+    # A renamed source keeps its id: charges and runs stay with it.
+    source_id = str(cache.scalar("SELECT source_id FROM sources WHERE name = ?", (name,))
+                    or name)
     files = [BillFile(path) for path in paths]
     kinds: list[str] = []
     try:
@@ -156,7 +159,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
             billed, effective = conn.execute(
                 "SELECT TOTAL(billed_cost), TOTAL(effective_cost) FROM charges "
                 "WHERE source_id = ? AND charge_period_start BETWEEN ? AND ?",
-                (name, *days)).fetchone()
+                (source_id, *days)).fetchone()
             totals.update(billed=billed, effective=effective)
             currencies = {f.currency for f in files}
             if len(currencies) > 1:
@@ -171,7 +174,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                     raise UserError(
                         f"{where}: the {what} cost in the file ({theirs:.6f}) and in the "
                         f"cache ({mine:.6f}) differ by more than $0.01; nothing was imported")
-            _ensure_source(conn, name, kinds, paths)
+            _ensure_source(conn, source_id, name, kinds, paths)
 
         def rows() -> Iterator[list[Any]]:
             for number, (path, found, read) in enumerate(
@@ -181,13 +184,13 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                         progress((number + share) / len(paths))
 
                 for row in read(path, found, cancelled=cancelled, progress=step):
-                    row[0] = name
+                    row[0] = source_id
                     yield row
 
-        written = cache.replace_charges(name, None, None, rows(), check=reconcile)
+        written = cache.replace_charges(source_id, None, None, rows(), check=reconcile)
     except (UserError, Cancelled) as error:
         outcome = "cancelled" if isinstance(error, Cancelled) else "failed"
-        record_run(cache, name, started, None, None, sum(f.rows_read for f in files), 0, None,
+        record_run(cache, source_id, started, None, None, sum(f.rows_read for f in files), 0, None,
                 None, outcome, str(error) or "cancelled by the user")
         raise
     if progress is not None:
@@ -195,7 +198,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
     seconds = time.perf_counter() - began
     first = min(f.first for f in files if f.first)
     last = max(f.last for f in files if f.last)
-    record_run(cache, name, started, first, last, sum(f.rows_read for f in files), written,
+    record_run(cache, source_id, started, first, last, sum(f.rows_read for f in files), written,
             (totals["billed"], totals["effective"]),
             (sum(f.billed for f in files), sum(f.effective for f in files)), "ok", None)
     single = len(files) == 1
@@ -207,7 +210,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
             for f, k in zip(files, kinds, strict=True)]
 
 
-def _ensure_source(conn: sqlite3.Connection, name: str, kinds: list[str],
+def _ensure_source(conn: sqlite3.Connection, source_id: str, name: str, kinds: list[str],
                    paths: Sequence[Path]) -> None:
     """The files' source, written with their charges (so a refused file leaves none), and
     what it was made of, for the Sources page and the next sync."""
@@ -217,10 +220,37 @@ def _ensure_source(conn: sqlite3.Connection, name: str, kinds: list[str],
         "INSERT INTO sources (source_id, kind, name, settings, created_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, "
         "settings = excluded.settings",
-        (name, kind, name, settings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+        (source_id, kind, name, settings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
 
 
 def _fingerprint(path: Path) -> dict[str, Any]:
     """Where a file is and how it looked when imported: a sync re-imports it if changed."""
     stat = path.stat()
     return {"path": str(path.resolve()), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What a file holds, read without writing anything: shown before an import."""
+
+    path: Path
+    kind: str
+    first: dt.date
+    last: dt.date
+    rows: int
+    billed: float
+    effective: float
+    currency: str
+
+
+def preview_file(path: Path, *, kind: str = "auto", cancelled: Callable[[], bool] = never,
+                 progress: Progress | None = None) -> Preview:
+    """Read a whole file as an import would (every check included) and say what it holds;
+    a bad file raises the same :class:`UserError` its import would."""
+    found = BillFile(path)
+    found_kind = recognise(path) if kind == "auto" else kind
+    for _ in _reader(found_kind)(path, found, cancelled=cancelled, progress=progress):
+        pass
+    assert found.first is not None and found.last is not None and found.currency is not None
+    return Preview(path, found_kind, found.first, found.last, found.rows_read, found.billed,
+                   found.effective, found.currency)

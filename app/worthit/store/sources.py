@@ -69,3 +69,15 @@ def runs(cache: Cache, name: str | None = None, limit: int = 200) -> list[dict[s
         f"SELECT run_id, source_id AS source, started_at, finished_at, period_start, "
         f"period_end, rows_read, rows_written, billed_total, source_billed_total, result, "
         f"error FROM sync_runs {where} ORDER BY run_id DESC LIMIT ?", (*params, limit))]
+
+
+def rename_source(cache: Cache, old: str, new: str) -> None:
+    """Rename a source; its charges and runs stay with it (they hold its id)."""
+    if not new.strip():
+        raise UserError("A source needs a name.")
+    if cache.scalar("SELECT 1 FROM sources WHERE name = ?", (old,)) is None:
+        raise UserError(f"There is no source {old!r}.")
+    if cache.scalar("SELECT 1 FROM sources WHERE name = ?", (new,)) is not None:
+        raise UserError(f"There is already a source {new!r}.")
+    with cache.transaction() as conn:
+        conn.execute("UPDATE sources SET name = ? WHERE name = ?", (new, old))

@@ -24,6 +24,7 @@ from worthit.core.periods import Period
 from worthit.ui.pages import PAGES
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.period_bar import PeriodBar
+from worthit.ui.widgets.task_bar import TaskBar
 from worthit.workspace import Workspace
 
 
@@ -82,6 +83,12 @@ class MainWindow(QMainWindow):
         self.freshness = QLabel(facts.status_text())
         self.freshness.setTextFormat(Qt.TextFormat.PlainText)
         self.statusBar().addWidget(self.freshness, 1)
+        self.tasks = TaskBar()
+        self.statusBar().addPermanentWidget(self.tasks)
+        for page in self.pages.values():
+            if hasattr(page, "tasks"):
+                page.tasks = self.tasks
+            page.data_changed.connect(self._data_changed)
         self.statusBar().addPermanentWidget(QLabel(f"{APP_NAME} {__version__}"))
 
         self._add_shortcuts()
@@ -109,6 +116,13 @@ class MainWindow(QMainWindow):
         if page.period != self.period_bar.period():
             page.load(self.period_bar.period())
         self.page_changed.emit(name)
+
+    def _data_changed(self) -> None:
+        """Charges changed under the pages: the others recompute when next shown."""
+        self.freshness.setText(_workspace_facts(self.workspace).status_text())
+        for page in self.pages.values():
+            if page is not self.current_page:
+                page.period = None
 
     def _period_changed(self, period: Period) -> None:
         self.current_page.load(period)

@@ -21,10 +21,13 @@ from worthit.workspace import Workspace
 
 
 class Page(QWidget):
-    """Signals: ``loaded()`` once a result is drawn, ``failed(str)`` with a message."""
+    """Signals: ``loaded()`` once a result is drawn, ``failed(str)`` with a message,
+    ``data_changed()`` after the page changed the workspace's charges (other pages are
+    then stale)."""
 
     loaded = Signal()
     failed = Signal(str)
+    data_changed = Signal()
 
     name: ClassVar[str]
     title: ClassVar[str]
