@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -137,9 +138,10 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
     run and leaves the cache as it was."""
     began = time.perf_counter()
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    paths = list(dict.fromkeys(Path(os.path.abspath(p)) for p in paths))  # each file once
     if not paths:
         raise UserError("no files to import")
-    name = source or f"file:{paths[0].name}"
+    name = source or _default_name(cache, paths[0])
     # A renamed source keeps its id: charges and runs stay with it.
     source_id = str(cache.scalar("SELECT source_id FROM sources WHERE name = ?", (name,))
                     or name)
@@ -208,6 +210,21 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                          totals["billed"] if single else None,
                          totals["effective"] if single else None, seconds)
             for f, k in zip(files, kinds, strict=True)]
+
+
+def _default_name(cache: Cache, path: Path) -> str:
+    """``file:NAME``, or, when a source of that name holds another file (exports reuse
+    names like ``cur-00001.csv.gz`` across folders), ``file:FOLDER/NAME`` and a number."""
+    candidates = [f"file:{path.name}", f"file:{path.parent.name}/{path.name}"]
+    candidates += [f"{candidates[1]} ({n})" for n in range(2, 100)]
+    for name in candidates:
+        settings = cache.scalar("SELECT settings FROM sources WHERE name = ?", (name,))
+        if settings is None:
+            return name
+        files = json.loads(settings or "{}").get("files") or []
+        if [f.get("path") for f in files] == [str(path.resolve())]:
+            return name
+    raise UserError(f"{path}: too many sources named after it; import it with --source")
 
 
 def _ensure_source(conn: sqlite3.Connection, source_id: str, name: str, kinds: list[str],
