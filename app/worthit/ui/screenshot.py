@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEventLoop, QThreadPool, QTimer
 
@@ -14,14 +17,10 @@ from worthit.workspace import Workspace
 TIMEOUT_MS = 120_000
 
 
-def render(
-    workspace: Workspace,
-    page_name: str,
-    out: Path,
-    *,
-    size: tuple[int, int] = (1400, 900),
-    period: Period | None = None,
-) -> Path:
+@contextlib.contextmanager
+def _loaded(workspace: Workspace, page_name: str, size: tuple[int, int],
+            period: Period | None) -> Iterator[tuple[Any, Any]]:
+    """A window showing ``page_name``, loaded, offscreen; closed afterwards."""
     from worthit.ui.main_window import MainWindow
     from worthit.ui.pages import PAGES
 
@@ -52,11 +51,30 @@ def render(
         timer.stop()
         for _ in range(3):  # let queued shows and layouts settle before the grab
             QCoreApplication.processEvents()
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if not window.grab().save(str(out), "PNG"):
-            raise UserError(f"Could not write {out}.")
-        return out
+        yield window, page
     finally:
         window.close()
         window.deleteLater()
         QThreadPool.globalInstance().waitForDone()
+
+
+def render(workspace: Workspace, page_name: str, out: Path, *,
+           size: tuple[int, int] = (1400, 900), period: Period | None = None) -> Path:
+    """The whole window on ``page_name``, as a PNG."""
+    with _loaded(workspace, page_name, size, period) as (window, _):
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(out), "PNG"):
+            raise UserError(f"Could not write {out}.")
+    return out
+
+
+def export_chart(workspace: Workspace, page_name: str, out: Path, *,
+                 size: tuple[int, int] = (1400, 900), period: Period | None = None) -> Path:
+    """The page's main chart, as it is drawn in the window, to a .png (2×) or .svg."""
+    from worthit.ui.chart_export import save_chart
+
+    with _loaded(workspace, page_name, size, period) as (_, page):
+        chart = page.chart_widget()
+        if chart is None or not chart.isVisible():
+            raise UserError(f"The {page_name} page has no chart to export.")
+        return save_chart(chart, out, title=f"Worthit {page_name}")

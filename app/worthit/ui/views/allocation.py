@@ -50,6 +50,9 @@ class AllocationPage(Page):
     name = "allocation"
     title = "Allocation"
 
+    def chart_widget(self) -> QWidget | None:
+        return getattr(self, "treemap", None)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: Allocation | None = None

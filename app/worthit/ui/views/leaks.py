@@ -53,6 +53,9 @@ class LeaksPage(Page):
     name = "leaks"
     title = "Leaks"
 
+    def chart_widget(self) -> QWidget | None:
+        return getattr(self, "chart", None)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.findings: list[Finding] = []
@@ -304,6 +307,7 @@ class LeaksPage(Page):
             from worthit.ui.widgets.time_chart import TimeChart
 
             self.chart = TimeChart(self._format)
+            self.chart.title = "Leak evidence"
             self.chart_holder.addWidget(self.chart)
             self.chart_holder.setCurrentWidget(self.chart)
         self._unit = finding.evidence.unit

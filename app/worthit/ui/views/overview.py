@@ -46,6 +46,9 @@ class OverviewPage(Page):
     name = "overview"
     title = "Overview"
 
+    def chart_widget(self) -> QWidget | None:
+        return getattr(self, "spend_chart", None)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: Overview | None = None
@@ -156,12 +159,15 @@ class OverviewPage(Page):
         from worthit.ui.widgets.time_chart import TimeChart
 
         self.spend_chart = TimeChart(money_short)
+        self.spend_chart.title = "Spend over time"
         self.spend_holder.addWidget(self.spend_chart)
         self.spend_holder.setCurrentWidget(self.spend_chart)
         self.tokens_chart = TimeChart(count_short)
+        self.tokens_chart.title = "Tokens over time"
         self.tokens_holder.addWidget(self.tokens_chart)
         self.tokens_holder.setCurrentWidget(self.tokens_chart)
         self.requests_chart = TimeChart(count_short)
+        self.requests_chart.title = "Requests over time"
         self.requests_holder.addWidget(self.requests_chart)
         self.requests_holder.setCurrentWidget(self.requests_chart)
 

@@ -67,6 +67,11 @@ class Page(QWidget):
         if self.period is not None:
             self.load(self.period)
 
+    def chart_widget(self) -> QWidget | None:
+        """The page's main chart, for ``worthit export chart PAGE`` (None: it has none
+        yet, or none at all)."""
+        return None
+
     @staticmethod
     def compute(cache: Cache, period: Period) -> Any:
         raise NotImplementedError  # each page defines its computation

@@ -155,6 +155,9 @@ class SwapPage(Page):
     name = "swap"
     title = "Model swap"
 
+    def chart_widget(self) -> QWidget | None:
+        return getattr(self, "chart", None)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.data: SwapData | None = None
@@ -458,6 +461,7 @@ class SwapPage(Page):
         from worthit.ui.widgets.time_chart import TimeChart
 
         self.chart = TimeChart(money)
+        self.chart.title = "Model swap before and after"
         self.chart_holder.addWidget(self.chart)
         self.chart_holder.setCurrentWidget(self.chart)
 

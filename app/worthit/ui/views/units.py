@@ -60,6 +60,9 @@ class UnitsPage(Page):
     name = "units"
     title = "Unit costs"
 
+    def chart_widget(self) -> QWidget | None:
+        return getattr(self, "chart", None)
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.results: list[UnitEconomics] = []
@@ -281,6 +284,7 @@ class UnitsPage(Page):
         from worthit.ui.widgets.time_chart import TimeChart
 
         self.chart = TimeChart(unit_money)
+        self.chart.title = "Cost per unit over time"
         self.chart_holder.addWidget(self.chart)
         self.chart_holder.setCurrentWidget(self.chart)
 

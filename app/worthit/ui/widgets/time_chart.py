@@ -13,12 +13,14 @@ from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from worthit.ui import theme
+from worthit.ui.chart_export import export_button
 
 
 class _ValueAxis(pg.AxisItem):
     def __init__(self, formatter: Callable[[float], str]) -> None:
         super().__init__("left")
         self._formatter = formatter
+        self.title = "chart"  # names exported files; the page sets it
 
     def tickStrings(self, values, scale, spacing):
         return [self._formatter(v) for v in values]
@@ -54,7 +56,10 @@ class TimeChart(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
-        layout.addLayout(self.legend)
+        top = QHBoxLayout()
+        top.addLayout(self.legend, 1)
+        top.addWidget(export_button(self, lambda: self.title))
+        layout.addLayout(top)
         layout.addWidget(self.plot, 1)
         layout.addWidget(self.readout)
         self._cursor = pg.InfiniteLine(
