@@ -18,6 +18,8 @@ from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.workspace import Workspace, ensure, resolve
 
 REPORT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
+#: Live source kinds (kind, title), for `sources add`; kept here so --help needs no imports.
+CONNECTOR_KINDS = (("openai", "OpenAI organisation usage and costs"),)
 SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks", "sources")
 log = logging.getLogger("worthit")
 
@@ -107,9 +109,20 @@ def parser() -> argparse.ArgumentParser:
     listing = sources_verbs.add_parser("list", help="each source: kind, period, rows, "
                                                     "total, last run", parents=[common])
     listing.add_argument("--output", choices=("table", "json"), default="table")
-    remove = sources_verbs.add_parser("remove", help="remove a source and its charges",
-                                      parents=[common])
+    remove = sources_verbs.add_parser("remove", help="remove a source, its charges and its "
+                                                     "key", parents=[common])
     remove.add_argument("name")
+    add = sources_verbs.add_parser(
+        "add", parents=[common], help="add a live source; its key, if it needs one, is read "
+        "from stdin and kept in the system keyring",
+        description="Kinds: " + "; ".join(f"{kind} ({title})" for kind, title in CONNECTOR_KINDS))
+    add.add_argument("kind", choices=[kind for kind, _ in CONNECTOR_KINDS])
+    add.add_argument("--name", required=True)
+    add.add_argument("--set", dest="values", action="append", default=[], metavar="KEY=VALUE",
+                     help="a setting of the source (e.g. endpoint=https://proxy.example)")
+    key = sources_verbs.add_parser("key", parents=[common],
+                                   help="replace a source's key (read from stdin)")
+    key.add_argument("name")
 
     rules = verbs.add_parser("rules", help="export or import the allocation rules",
                              parents=[common])
@@ -128,6 +141,31 @@ def parser() -> argparse.ArgumentParser:
     shot.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH")
     shot.add_argument("--from", dest="start", type=_date)
     shot.add_argument("--to", dest="end", type=_date)
+
+    exports = verbs.add_parser("export", help="write the period's story to a PowerPoint deck, "
+                                              "or a page's table to CSV or Excel",
+                               parents=[common])
+    export_verbs = exports.add_subparsers(dest="export_verb", metavar="WHAT", required=True)
+    deck = export_verbs.add_parser(
+        "deck", parents=[common], help="a .pptx with native (editable) charts: title, "
+        "overview, allocation, units, leaks, swap")
+    deck.add_argument("--out", type=Path, required=True, metavar="FILE.pptx")
+    deck.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
+    deck.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
+    deck.add_argument("--slides", metavar="a,b,c",
+                      help="the slides, in order (default all: title, overview, allocation, "
+                           "units, leaks, swap)")
+    deck.add_argument("--mask", action="store_true",
+                      help="replace account, API key and resource ids with pseudonyms")
+    sheet = export_verbs.add_parser("table", parents=[common],
+                                    help="a page's figures as .csv or .xlsx, with the period "
+                                         "and filters in the file")
+    sheet.add_argument("page", choices=REPORT_PAGES)
+    sheet.add_argument("--out", type=Path, required=True, metavar="FILE.csv|FILE.xlsx")
+    sheet.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
+    sheet.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
+    sheet.add_argument("--mask", action="store_true",
+                       help="replace account, API key and resource ids with pseudonyms")
     return root
 
 
@@ -158,6 +196,8 @@ def main(argv: list[str]) -> int:
             return _sources(workspace, args)
         if args.verb == "sync":
             return _sync(workspace, args)
+        if args.verb == "export":
+            return _export(workspace, args)
     except UserError as error:
         print(f"worthit: {error}", file=sys.stderr)
         return 2
@@ -349,9 +389,16 @@ def _sources(workspace: Workspace, args: argparse.Namespace) -> int:
 
     with workspace.open() as cache:
         if args.sources_verb == "remove":
+            kind = cache.scalar("SELECT kind FROM sources WHERE name = ?", (args.name,))
             removed = remove_source(cache, args.name)
+            if kind in dict(CONNECTOR_KINDS):
+                _forget_key(args.name)
             print(f"Removed source {args.name!r} and its {removed:,} charges")
             return 0
+        if args.sources_verb == "add":
+            return _add_source(cache, args)
+        if args.sources_verb == "key":
+            return _replace_key(cache, args.name)
         found = list_sources(cache)
     if args.output == "json":
         json.dump({"sources": found}, sys.stdout, indent=2)
@@ -368,6 +415,64 @@ def _sources(workspace: Workspace, args: argparse.Namespace) -> int:
         if last.get("error"):
             print(f"  {last['error']}")
     return 0
+
+
+def _read_secret(what: str) -> str:
+    """A key from stdin: typed without echo on a terminal, else the first line piped in."""
+    if sys.stdin.isatty():
+        import getpass
+
+        return getpass.getpass(f"{what}: ")
+    return sys.stdin.readline()
+
+
+def _add_source(cache: Any, args: argparse.Namespace) -> int:
+    from worthit import secrets
+    from worthit.sources.connectors import connectors
+    from worthit.store.sources import add_source
+
+    connector = connectors()[args.kind]
+    known = {s.name: s for s in connector.settings}
+    values: dict[str, str] = {s.name: s.default for s in connector.settings if s.default}
+    for item in args.values:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            raise UserError(f"--set {item!r}: {args.kind} sources take "
+                            f"{', '.join(f'{k}=VALUE' for k in known) or 'no settings'}")
+        values[key] = value
+    if connector.secret:
+        secret = _read_secret(f"{connector.title} {connector.secret}")
+        secrets.store(args.name, secret)  # first: no source without its key
+    try:
+        add_source(cache, args.name, args.kind, values)
+    except UserError:
+        if connector.secret:
+            secrets.delete(args.name)
+        raise
+    print(f"Added source {args.name!r} ({connector.title}); run `worthit sync` to fetch it.")
+    return 0
+
+
+def _replace_key(cache: Any, name: str) -> int:
+    from worthit import secrets
+    from worthit.sources.connectors import connectors
+
+    kind = cache.scalar("SELECT kind FROM sources WHERE name = ?", (name,))
+    connector = connectors().get(kind or "")
+    if connector is None or not connector.secret:
+        raise UserError(f"Source {name!r} is not a live source with a key.")
+    secrets.store(name, _read_secret(f"{connector.title} {connector.secret}"))
+    print(f"Replaced the key of source {name!r} in the system keyring.")
+    return 0
+
+
+def _forget_key(name: str) -> None:
+    from worthit import secrets
+
+    try:
+        secrets.delete(name)
+    except UserError as error:  # the source is gone; say why its key may remain
+        print(f"worthit: {error}", file=sys.stderr)
 
 
 def _units(workspace: Workspace, args: argparse.Namespace) -> int:
@@ -395,6 +500,32 @@ def _rules(workspace: Workspace, args: argparse.Namespace) -> int:
             save_rules(cache, rules)
             print(f"Imported {len(rules)} rules from {args.file}; they replace the previous "
                   "rules")
+    return 0
+
+
+def _export(workspace: Workspace, args: argparse.Namespace) -> int:
+    period = _period(workspace, args.start, args.end)
+    if args.export_verb == "deck":
+        from worthit.export.deck import build_deck
+
+        slides = args.slides.split(",") if args.slides is not None else None
+        out = build_deck(workspace, period, slides=slides, mask=args.mask, out=args.out)
+        print(f"Wrote {out} ({period.label()}{', masked' if args.mask else ''})")
+        return 0
+    from worthit.export.figures import Figures
+    from worthit.export.files import check_target
+    from worthit.export.mask import Mask
+    from worthit.export.pages import page_table
+    from worthit.export.tables import SUFFIXES, write_table
+
+    check_target(args.out, SUFFIXES)  # before the figures are computed
+    with workspace.open() as cache:
+        table = page_table(Figures(cache, period, workspace_name=workspace.name), args.page)
+        if args.mask:
+            table = Mask.from_cache(cache).table(table)
+    write_table(args.out, table)
+    print(f"Wrote {args.out}: {table.title}, {len(table.rows):,} rows "
+          f"({(table.period or period).label()}{', masked' if args.mask else ''})")
     return 0
 
 

@@ -16,13 +16,16 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.errors import Cancelled, UserError
-from worthit.sources.bill import never
-from worthit.sources.importer import FORMATS, import_files
+from worthit.sources.bill import BillFile, never
+from worthit.sources.importer import FORMATS, TOLERANCE, import_files
 from worthit.store.cache import Cache
 from worthit.store.sources import record_run
+
+if TYPE_CHECKING:
+    from worthit.sources.connectors import Connector
 
 #: Told which source is under way and the fraction of it done.
 SyncProgress = Callable[[str, float], None]
@@ -67,6 +70,11 @@ def _one(cache: Cache, name: str, kind: str, settings: dict[str, Any], force: bo
          cancelled: Callable[[], bool], progress: SyncProgress | None) -> Outcome:
     began = time.perf_counter()
     files = settings.get("files")
+    from worthit.sources.connectors import connectors
+
+    connector = connectors().get(kind)
+    if connector is not None:
+        return _pull(cache, name, connector, settings, cancelled, progress, began)
     if not files:
         what = "the demo's charges are generated, not synced" if kind == "demo" else \
             f"a {kind} source has no connector in this version"
@@ -104,3 +112,61 @@ def _one(cache: Cache, name: str, kind: str, settings: dict[str, Any], force: bo
 def _unchanged(file: dict[str, Any]) -> bool:
     stat = Path(file["path"]).stat()
     return (stat.st_size, stat.st_mtime_ns) == (file.get("size"), file.get("mtime_ns"))
+
+
+def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any],
+          cancelled: Callable[[], bool], progress: SyncProgress | None,
+          began: float) -> Outcome:
+    """One live source: fetch its window of days and replace them, reconciled."""
+    from worthit import secrets
+
+    source_id = str(cache.scalar("SELECT source_id FROM sources WHERE name = ?", (name,)))
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    found = BillFile(Path(name))
+    secret: str | None = None
+    try:
+        if connector.secret:
+            secret = secrets.load(name)
+            if not secret:
+                raise UserError(f"source {name!r} has no {connector.secret} in the system "
+                                f"keyring: add it with `worthit sources key {name}`")
+        held = cache.scalar("SELECT MAX(charge_period_start) FROM charges WHERE source_id = ?",
+                            (source_id,))
+        start, end = connector.window(dt.date.fromisoformat(held) if held else None,
+                                      dt.datetime.now(dt.UTC).date())
+        totals: dict[str, float] = {}
+
+        def reconcile(conn: Any, days: tuple[str, str] | None) -> None:
+            del days  # the window given
+            billed, effective = conn.execute(
+                "SELECT TOTAL(billed_cost), TOTAL(effective_cost) FROM charges "
+                "WHERE source_id = ? AND charge_period_start BETWEEN ? AND ?",
+                (source_id, start.isoformat(), end.isoformat())).fetchone()
+            totals.update(billed=billed, effective=effective)
+            if abs(billed - found.billed) > TOLERANCE or \
+                    abs(effective - found.effective) > TOLERANCE:
+                raise UserError(f"source {name!r}: the API's total ({found.billed:.6f}) and "
+                                f"the cache's ({billed:.6f}) differ by more than $0.01; "
+                                "nothing was changed")
+
+        # Fetched before the write transaction: it must not hold the cache's lock through
+        # HTTP calls and their retries. A window of daily aggregates fits in memory.
+        rows = list(connector.pull(
+            settings, secret, start, end, found, cancelled=cancelled,
+            progress=(lambda share: progress(name, share)) if progress else None))
+        for row in rows:
+            row[0] = source_id
+        written = cache.replace_charges(source_id, start, end, rows, check=reconcile)
+    except (UserError, Cancelled) as error:
+        cancel = isinstance(error, Cancelled)
+        message = "cancelled: nothing changed" if cancel else \
+            secrets.redact(str(error), [secret] if secret else [])
+        record_run(cache, source_id, started, None, None, found.rows_read, 0, None, None,
+                   "cancelled" if cancel else "failed", message)
+        return Outcome(name, "cancelled" if cancel else "failed", message,
+                       seconds=time.perf_counter() - began)
+    record_run(cache, source_id, started, start, end, found.rows_read, written,
+               (totals["billed"], totals["effective"]), (found.billed, found.effective),
+               "ok", None)
+    return Outcome(name, "ok", f"{start} to {end}", found.rows_read, written,
+                   time.perf_counter() - began)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from worthit.core.errors import UserError
@@ -81,3 +82,17 @@ def rename_source(cache: Cache, old: str, new: str) -> None:
         raise UserError(f"There is already a source {new!r}.")
     with cache.transaction() as conn:
         conn.execute("UPDATE sources SET name = ? WHERE name = ?", (new, old))
+
+
+def add_source(cache: Cache, name: str, kind: str, settings: dict[str, str]) -> None:
+    """A new source (settings hold no secret: keys live in the keyring)."""
+    if not name.strip():
+        raise UserError("A source needs a name.")
+    if cache.scalar("SELECT 1 FROM sources WHERE name = ? OR source_id = ?",
+                    (name, name)) is not None:
+        raise UserError(f"There is already a source {name!r}.")
+    with cache.transaction() as conn:
+        conn.execute("INSERT INTO sources (source_id, kind, name, settings, created_at) "
+                     "VALUES (?, ?, ?, ?, ?)",
+                     (name, kind, name, json.dumps(settings),
+                      dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))

@@ -1,0 +1,66 @@
+"""Live sources: what a connector is, and the registry of those that work.
+
+A connector pulls one source's charges for a window of days from an API and yields them as
+charge rows (FOCUS columns, source id left empty), counting each into a :class:`BillFile`
+as it goes, so the sync engine can reconcile what the API said against what landed, in the
+same transaction that replaces the window's rows. It raises
+:class:`worthit.core.errors.BadInput` naming the API and its answer when the answer is
+wrong, and :class:`worthit.core.errors.Cancelled` when asked to stop.
+
+Only connectors that work are registered: ``worthit sources add --help`` lists them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from worthit.sources.bill import BillFile, Progress
+
+Pull = Callable[..., Iterator[list[Any]]]
+"""``pull(settings, secret, start, end, found, *, cancelled, progress)``."""
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    help: str
+    default: str | None = None
+
+
+@dataclass(frozen=True)
+class Connector:
+    kind: str
+    title: str
+    pull: Pull
+    #: What the secret is (None when the connector needs none), e.g. "admin API key".
+    secret: str | None
+    settings: tuple[Setting, ...] = field(default=())
+    #: Days fetched on the first sync; later syncs fetch from the last day held, minus
+    #: ``open_days`` that a vendor may still restate.
+    first_days: int = 90
+    open_days: int = 2
+
+    def window(self, last_held: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
+        start = today - dt.timedelta(days=self.first_days - 1) if last_held is None else \
+            last_held - dt.timedelta(days=self.open_days)
+        return min(start, today), today
+
+
+CONNECTORS: dict[str, Connector] = {}
+
+
+def register(connector: Connector) -> Connector:
+    CONNECTORS[connector.kind] = connector
+    return connector
+
+
+def connectors() -> dict[str, Connector]:
+    """Every working connector, by kind (modules register themselves on import)."""
+    from worthit.sources import openai  # noqa: F401 (registers itself)
+
+    return CONNECTORS
+
+
+__all__ = ["BillFile", "Connector", "Progress", "Setting", "connectors", "register"]

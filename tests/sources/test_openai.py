@@ -1,0 +1,938 @@
+"""The OpenAI connector, synced by the sync engine from a real HTTP server on loopback.
+
+The server replays OpenAI's documented answers (``../shared/data/openai/``, re-dated into
+the days a sync asks for) and payloads written here for several days, projects and pages.
+It checks what a real one would: the admin key in ``Authorization: Bearer``, Unix-second day
+bounds, ``bucket_width``, each endpoint's ``group_by`` and ``limit``, and the ``page``
+cursor; a request it would refuse is recorded as a problem, and every test that syncs
+asserts there were none. The key sits in a real keyring backend (keyrings.alt's file
+backend under the test's folder), and the last test scans the whole workspace for it."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import datetime as dt
+import json
+import logging
+import re
+import socket
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import keyring
+import keyring.core
+import pytest
+from tests.conftest import run_cli
+
+from worthit import secrets
+from worthit.core.focus import AI_CATEGORY
+from worthit.sources import openai
+from worthit.sources.connectors import connectors
+from worthit.store.cache import Cache
+from worthit.sync import Outcome, sync
+from worthit.workspace import Workspace
+
+NAME = "openai-prod"
+KEY = "sk-admin-Wt0pSecret7f3c9a1e5b2d8c4f6a0e9b1d3c5a7e9f1b3d5c7a"
+COSTS = openai.COSTS
+COMPLETIONS, EMBEDDINGS, IMAGES = (path for path, _ in openai.USAGE)
+GROUP_BY = {COSTS: ["project_id", "line_item"], COMPLETIONS: ["project_id", "model",
+            "api_key_id", "batch"], EMBEDDINGS: ["project_id", "model", "api_key_id"],
+            IMAGES: ["project_id", "model", "api_key_id"]}
+LIMIT = {COSTS: "180", COMPLETIONS: "31", EMBEDDINGS: "31", IMAGES: "31"}
+DOCUMENTED = Path(__file__).resolve().parents[3] / "shared" / "data" / "openai"
+TODAY = dt.datetime.now(dt.UTC).date()
+#: The days the organisation's payloads cover; a re-sync starts two days before the last.
+DAYS = (TODAY - dt.timedelta(days=6), TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=2))
+
+
+def unix(day: dt.date) -> int:
+    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+
+
+# -- the server -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+
+
+@dataclass(frozen=True)
+class Seen:
+    path: str
+    query: dict[str, list[str]]
+
+
+@dataclass
+class FakeOpenAI:
+    """What the server serves: a chain of pages per endpoint (keyed by the cursor that
+    reaches each), and replies queued to come first (failures, garbage)."""
+
+    url: str = ""
+    keys: set[str] = field(default_factory=lambda: {KEY})
+    chains: dict[str, dict[str | None, dict[str, Any]]] = field(default_factory=dict)
+    queued: dict[str, list[Reply]] = field(default_factory=lambda: defaultdict(list))
+    seen: list[Seen] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    #: Whether buckets outside the asked-for days are left out (a real server's do).
+    window: bool = True
+    #: Whether a refused key is quoted whole in the 401 (a hostile proxy's would be).
+    echo_key: bool = False
+
+    def serve(self, path: str, *pages: dict[str, Any]) -> None:
+        """Serve ``pages`` in turn, each pointing at the next; a page's own ``next_page``
+        (the documented example's) is kept."""
+        chain: dict[str | None, dict[str, Any]] = {}
+        cursor: str | None = None
+        for n, served in enumerate(pages, 1):
+            page = copy.deepcopy(served)
+            if n == len(pages):
+                page["has_more"], page["next_page"] = False, None
+            else:
+                page["has_more"] = True
+                tag = path.rsplit("/", maxsplit=1)[-1]
+                page["next_page"] = page.get("next_page") or f"page_{n}_{tag}"
+            chain[cursor] = page
+            cursor = page["next_page"]
+        self.chains[path] = chain
+
+    def queue(self, path: str, *replies: Reply) -> None:
+        self.queued[path].extend(replies)
+
+    def calls(self, path: str) -> list[Seen]:
+        return [s for s in self.seen if s.path == path]
+
+    def answer(self, path: str, query: dict[str, list[str]], authorization: str | None
+               ) -> Reply:
+        seen = Seen(path, query)
+        self.seen.append(seen)
+        presented = (authorization or "").removeprefix("Bearer ")
+        if not (authorization or "").startswith("Bearer ") or presented not in self.keys:
+            shown = presented if self.echo_key else f"{presented[:9]}****{presented[-4:]}"
+            return error_reply(401, f"Incorrect API key provided: {shown}. You can find your "
+                               "API key at https://platform.openai.com/account/api-keys.")
+        if self.queued[path]:
+            return self.queued[path].pop(0)
+        if path not in GROUP_BY:
+            return error_reply(404, f"Invalid URL (GET {path})")
+        problem = self.check(path, query)
+        if problem:
+            self.problems.append(f"{path}: {problem}")
+            return error_reply(400, problem)
+        chain = self.chains.get(path, {None: {"object": "page", "data": [], "has_more": False,
+                                              "next_page": None}})
+        page = copy.deepcopy(chain[query.get("page", [None])[0]])
+        start, end = int(query["start_time"][0]), int(query["end_time"][0])
+        if self.window and isinstance(page.get("data"), list):
+            page["data"] = [b for b in page["data"] if not isinstance(b, dict)
+                            or not isinstance(b.get("start_time"), int)
+                            or start <= b["start_time"] < end]
+        projects = query.get("project_ids")
+        if projects:
+            for bucket in page["data"]:
+                bucket["results"] = [r for r in bucket["results"]
+                                     if r.get("project_id") in projects]
+        return Reply(200, json.dumps(page).encode())
+
+    def check(self, path: str, query: dict[str, list[str]]) -> str | None:
+        """What a real server would refuse in the query, or None."""
+        try:
+            start, end = int(query["start_time"][0]), int(query["end_time"][0])
+        except (KeyError, ValueError):
+            return "start_time and end_time must be Unix seconds"
+        if start % 86_400 or end % 86_400 or end <= start:
+            return f"start_time {start} and end_time {end} are not UTC day bounds"
+        if query.get("bucket_width") != ["1d"]:
+            return f"bucket_width {query.get('bucket_width')}"
+        if query.get("group_by") != GROUP_BY[path]:
+            return f"group_by {query.get('group_by')}"
+        if query.get("limit") != [LIMIT[path]]:
+            return f"limit {query.get('limit')}"
+        page = query.get("page", [None])
+        if len(page) != 1 or page[0] not in self.chains.get(path, {None: None}):
+            return f"unknown page cursor {page}"
+        return None
+
+
+def error_reply(status: int, message: str, *headers: tuple[str, str]) -> Reply:
+    body = {"error": {"message": message, "type": "invalid_request_error", "code": None}}
+    return Reply(status, json.dumps(body).encode(),
+                 (("Content-Type", "application/json"), *headers))
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    #: Headers and body leave in one write: apart, Nagle's algorithm and delayed ACKs
+    #: hold each answer back by 40 ms.
+    wbufsize = -1
+    server: Any
+
+    def do_GET(self) -> None:
+        url = urlsplit(self.path)
+        reply = self.server.api.answer(url.path, parse_qs(url.query),
+                                       self.headers.get("Authorization"))
+        self.send_response(reply.status)
+        for name, value in reply.headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(reply.body)))
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def api() -> Iterator[FakeOpenAI]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    fake = FakeOpenAI(url=f"http://127.0.0.1:{server.server_address[1]}")
+    server.api = fake  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield fake
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def keyring_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A real keyring backend (keyrings.alt's plain file) for this test; the previous
+    backend comes back afterwards."""
+    from keyrings.alt.file import PlaintextKeyring
+
+    plain = PlaintextKeyring()
+    plain.file_path = str(tmp_path / "keyring" / "worthit_pass.cfg")  # type: ignore[misc]
+    monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)
+    keyring.set_keyring(plain)
+    return Path(plain.file_path)
+
+
+@pytest.fixture
+def workspace(tmp_path: Path) -> Workspace:
+    return Workspace(tmp_path / "ws")
+
+
+@pytest.fixture
+def cache(workspace: Workspace, keyring_file: Path) -> Iterator[Cache]:
+    del keyring_file  # in place before any key is stored
+    with workspace.open() as opened:
+        yield opened
+
+
+@pytest.fixture(autouse=True)
+def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(openai, "BACKOFF", 0.01)
+
+
+def add_source(cache: Cache, api: FakeOpenAI, **settings: str) -> None:
+    """The source as `worthit sources add openai` leaves it: settings in the cache, the key
+    in the keyring."""
+    with cache.transaction() as conn:
+        conn.execute(
+            "INSERT INTO sources (source_id, kind, name, settings, created_at) "
+            "VALUES (?, 'openai', ?, ?, ?)",
+            (NAME, NAME, json.dumps({"endpoint": api.url, **settings}),
+             dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+    secrets.store(NAME, KEY)
+
+
+def sync_one(cache: Cache, **kwargs: Any) -> Outcome:
+    (outcome,) = sync(cache, **kwargs)
+    return outcome
+
+
+# -- payloads -------------------------------------------------------------------------
+
+
+def page(*buckets: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "page", "data": list(buckets), "has_more": False, "next_page": None}
+
+
+def bucket(day: dt.date, *results: dict[str, Any]) -> dict[str, Any]:
+    return {"object": "bucket", "start_time": unix(day), "end_time": unix(day) + 86_400,
+            "results": list(results)}
+
+
+def cost(project: str | None, line_item: str | None, value: float,
+         currency: str = "usd") -> dict[str, Any]:
+    return {"object": "organization.costs.result",
+            "amount": {"value": value, "currency": currency},
+            "line_item": line_item, "project_id": project}
+
+
+def completions(project: str, model: str, key: str, batch: bool, *, input: int,
+                cached: int, output: int, requests: int, write: int | None = None,
+                uncached: bool = False) -> dict[str, Any]:
+    result = {"object": "organization.usage.completions.result", "input_tokens": input,
+              "input_cached_tokens": cached, "output_tokens": output,
+              "num_model_requests": requests, "project_id": project, "user_id": None,
+              "api_key_id": key, "model": model, "batch": batch, "service_tier": None}
+    if write is not None:
+        result["input_cache_write_tokens"] = write
+    if uncached:
+        result["input_uncached_tokens"] = input - cached - (write or 0)
+    return result
+
+
+def embeddings(project: str, model: str, key: str, *, input: int,
+               requests: int) -> dict[str, Any]:
+    return {"object": "organization.usage.embeddings.result", "input_tokens": input,
+            "num_model_requests": requests, "project_id": project, "user_id": None,
+            "api_key_id": key, "model": model}
+
+
+ORG_COSTS = (
+    page(bucket(DAYS[0], cost("proj_a", "gpt-4o-2024-08-06, input", 1.2345678),
+                cost("proj_a", "gpt-4o-2024-08-06, output", 2.5),
+                cost("proj_b", "gpt-4o-mini-2024-07-18, cached input", 0.0333333),
+                cost("proj_b", "File search storage", 0.1)),
+         bucket(DAYS[1], cost("proj_a", "gpt-4o-2024-08-06, input", 0.9876543),
+                cost("proj_b", "gpt-4o-mini-2024-07-18, input", 0.4444444))),
+    page(bucket(DAYS[2], cost("proj_a", "text-embedding-3-small, input", 0.0042),
+                cost("proj_b", "gpt-4o-mini-2024-07-18, output", 0.7777777),
+                cost("proj_b", "gpt-image-1, image generation", 0.12))),
+)
+ORG_COMPLETIONS = (
+    page(bucket(DAYS[0], completions("proj_a", "gpt-4o-2024-08-06", "key_a", False,
+                                     input=10_000, cached=4_000, output=2_000,
+                                     requests=20)),
+         bucket(DAYS[1], completions("proj_b", "gpt-4o-mini-2024-07-18", "key_b", True,
+                                     input=5_000, cached=0, output=800, requests=40,
+                                     write=0))),
+    page(bucket(DAYS[2], completions("proj_a", "gpt-4o-2024-08-06", "key_a", False,
+                                     input=3_000, cached=1_000, output=900, requests=12,
+                                     write=500, uncached=True),
+                completions("proj_b", "gpt-4o-mini-2024-07-18", "key_b", False,
+                            input=7_000, cached=2_500, output=1_100, requests=30,
+                            write=1_000))),
+)
+ORG_EMBEDDINGS = (page(bucket(DAYS[2], embeddings("proj_a", "text-embedding-3-small",
+                                                  "key_c", input=20_000, requests=100))),)
+ORG_IMAGES = (page(bucket(DAYS[2], {
+    "object": "organization.usage.images.result", "images": 3, "num_model_requests": 3,
+    "size": None, "source": None, "project_id": "proj_b", "user_id": None,
+    "api_key_id": "key_b", "model": "gpt-image-1"})),)
+
+
+def organisation(api: FakeOpenAI) -> None:
+    api.serve(COSTS, *ORG_COSTS)
+    api.serve(COMPLETIONS, *ORG_COMPLETIONS)
+    api.serve(EMBEDDINGS, *ORG_EMBEDDINGS)
+    api.serve(IMAGES, *ORG_IMAGES)
+
+
+def results(*pages: dict[str, Any]) -> Iterator[tuple[dt.date, dict[str, Any]]]:
+    for p in pages:
+        for b in p["data"]:
+            day = dt.datetime.fromtimestamp(b["start_time"], dt.UTC).date()
+            for r in b["results"]:
+                yield day, r
+
+
+def expected_costs(*pages: dict[str, Any]) -> dict[tuple[str, str | None], float]:
+    """Dollars per (day, project), as served."""
+    out: dict[tuple[str, str | None], float] = defaultdict(float)
+    for day, r in results(*pages):
+        out[day.isoformat(), r["project_id"]] += r["amount"]["value"]
+    return dict(out)
+
+
+def expected_tokens(*pages: dict[str, Any]) -> dict[str | None, tuple[int, int, int, int, int]]:
+    """(uncached input, cached input, cache writes, output, requests) per model: OpenAI's
+    input_tokens counts the cached tokens and the cache writes too."""
+    out: dict[str | None, list[int]] = defaultdict(lambda: [0] * 5)
+    for _day, r in results(*pages):
+        write = r.get("input_cache_write_tokens") or 0
+        cached = r.get("input_cached_tokens", 0)
+        for i, n in enumerate((r["input_tokens"] - cached - write, cached, write,
+                               r.get("output_tokens", 0), r["num_model_requests"])):
+            out[r["model"]][i] += n
+    return {m: tuple(v) for m, v in out.items()}  # type: ignore[misc]
+
+
+def cached_costs(cache: Cache) -> dict[tuple[str, str | None], float]:
+    return {(r[0], r[1]): r[2] for r in cache.rows(
+        "SELECT charge_period_start, sub_account_id, TOTAL(billed_cost) FROM charges "
+        "WHERE source_id = ? AND billed_cost != 0 GROUP BY 1, 2", (NAME,))}
+
+
+def cached_tokens(cache: Cache) -> dict[str | None, tuple[int, ...]]:
+    return {r[0]: tuple(r[1:]) for r in cache.rows(
+        "SELECT x_model, SUM(x_input_tokens), SUM(COALESCE(x_cached_input_tokens, 0)), "
+        "SUM(COALESCE(x_cache_write_tokens, 0)), SUM(COALESCE(x_output_tokens, 0)), "
+        "SUM(x_requests) FROM charges WHERE source_id = ? AND x_usage_type IN "
+        "('completions', 'embeddings') GROUP BY 1", (NAME,))}
+
+
+def snapshot(cache: Cache) -> tuple[list[tuple[Any, ...]], int]:
+    return [tuple(r) for r in cache.rows(
+        "SELECT * FROM charges ORDER BY charge_period_start, x_usage_type, "
+        "sub_account_id, resource_id, billed_cost")], cache.revision
+
+
+def last_run(cache: Cache) -> dict[str, Any]:
+    return dict(cache.rows("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")[0])
+
+
+def total(pages: tuple[dict[str, Any], ...]) -> float:
+    return sum(r["amount"]["value"] for _day, r in results(*pages))
+
+
+# -- the registry ---------------------------------------------------------------------
+
+
+def test_openai_is_a_registered_connector_with_its_settings() -> None:
+    connector = connectors()["openai"]
+    assert connector.title == "OpenAI organisation usage and costs"
+    assert connector.secret == "admin API key"
+    assert {s.name: s.default for s in connector.settings} == {
+        "endpoint": "https://api.openai.com", "project": None}
+
+
+# -- what a sync brings in --------------------------------------------------------------
+
+
+def redated(payload: dict[str, Any], day: dt.date) -> dict[str, Any]:
+    """A documented page with its buckets moved to ``day`` (the docs' date is long past the
+    days a first sync asks for)."""
+    payload = copy.deepcopy(payload)
+    for b in payload["data"]:
+        b["start_time"], b["end_time"] = unix(day), unix(day) + 86_400
+    return payload
+
+
+def documented(name: str) -> dict[str, Any]:
+    if not DOCUMENTED.is_dir():
+        pytest.skip(f"OpenAI's documented examples are not at {DOCUMENTED}")
+    return json.loads((DOCUMENTED / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_the_documented_examples_sync_to_their_totals(cache: Cache,
+                                                      api: FakeOpenAI) -> None:
+    costs = redated(documented("costs"), DAYS[0])
+    first = redated(documented("usage_completions"), DAYS[0])
+    assert first["has_more"] is True and first["next_page"]
+    second = page(bucket(DAYS[1], completions("proj_a", "gpt-4o-2024-08-06", "key_a", True,
+                                              input=900, cached=300, output=50,
+                                              requests=3)))
+    api.serve(COSTS, costs)
+    api.serve(COMPLETIONS, first, second)
+    api.serve(EMBEDDINGS, redated(documented("usage_embeddings"), DAYS[0]))
+    api.serve(IMAGES, redated(documented("usage_images"), DAYS[0]))
+    add_source(cache, api)
+
+    outcome = sync_one(cache)
+
+    assert (outcome.result, outcome.rows_read, outcome.rows_written) == ("ok", 5, 5), outcome
+    assert api.problems == []
+    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(0.06)
+    # The second page was asked for with the documented cursor.
+    assert api.calls(COMPLETIONS)[1].query["page"] == [first["next_page"]]
+    documented_row = cache.rows(
+        "SELECT x_input_tokens, x_cached_input_tokens, x_cache_write_tokens, "
+        "x_output_tokens, x_requests, x_model, x_batch, resource_id FROM charges "
+        "WHERE x_usage_type = 'completions' AND charge_period_start = ?",
+        (DAYS[0].isoformat(),))
+    # 1,000 input tokens: 400 cached, 100 written to the cache, 500 uncached.
+    assert [tuple(r) for r in documented_row] == [(500, 400, 100, 500, 5, None, None, None)]
+    assert cached_tokens(cache)["gpt-4o-2024-08-06"] == (600, 300, 0, 50, 3)
+    assert tuple(cache.rows(
+        "SELECT x_input_tokens, x_requests FROM charges WHERE x_usage_type = 'embeddings'"
+    )[0]) == (16, 2)
+    assert tuple(cache.rows(
+        "SELECT consumed_quantity, consumed_unit, x_requests, billed_cost FROM charges "
+        "WHERE x_usage_type = 'images'")[0]) == (2, "Images", 2, 0)
+    assert cache.scalar("SELECT COUNT(DISTINCT billing_currency) FROM charges") == 1
+    assert cache.scalar("SELECT billing_currency FROM charges LIMIT 1") == "USD"
+
+
+def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
+        cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api)
+
+    outcome = sync_one(cache)
+
+    assert outcome.result == "ok", outcome
+    assert api.problems == []
+    served = [*results(*ORG_COSTS), *results(*ORG_COMPLETIONS), *results(*ORG_EMBEDDINGS),
+              *results(*ORG_IMAGES)]
+    assert outcome.rows_read == outcome.rows_written == len(served)
+    # The money is the Costs API's, per day and project, to the cent and beyond.
+    assert cached_costs(cache) == pytest.approx(expected_costs(*ORG_COSTS), abs=1e-9)
+    assert cache.scalar("SELECT TOTAL(billed_cost) - TOTAL(effective_cost) FROM charges") == 0
+    run = last_run(cache)
+    assert run["result"] == "ok"
+    assert run["source_billed_total"] == pytest.approx(total(ORG_COSTS))
+    assert (run["period_start"], run["period_end"]) == (
+        (TODAY - dt.timedelta(days=89)).isoformat(), TODAY.isoformat())
+    # Tokens per model, with uncached input apart from cache reads and writes.
+    assert cached_tokens(cache) == expected_tokens(*ORG_COMPLETIONS, *ORG_EMBEDDINGS)
+    assert cached_tokens(cache)["gpt-4o-mini-2024-07-18"] == (8_500, 2_500, 1_000, 1_900, 70)
+    by_key = {tuple(r) for r in cache.rows(
+        "SELECT resource_id, resource_type, sub_account_id, x_batch FROM charges "
+        "WHERE x_usage_type = 'completions'")}
+    assert by_key == {("key_a", "API key", "proj_a", 0), ("key_b", "API key", "proj_b", 1),
+                      ("key_b", "API key", "proj_b", 0)}
+    # Cost line items name their model where they have one.
+    assert dict(cache.rows("SELECT x_usage_type, x_model FROM charges "
+                           "WHERE billed_cost != 0")) == {
+        "gpt-4o-2024-08-06, input": "gpt-4o-2024-08-06",
+        "gpt-4o-2024-08-06, output": "gpt-4o-2024-08-06",
+        "gpt-4o-mini-2024-07-18, cached input": "gpt-4o-mini-2024-07-18",
+        "gpt-4o-mini-2024-07-18, input": "gpt-4o-mini-2024-07-18",
+        "gpt-4o-mini-2024-07-18, output": "gpt-4o-mini-2024-07-18",
+        "File search storage": None,
+        "text-embedding-3-small, input": "text-embedding-3-small",
+        "gpt-image-1, image generation": "gpt-image-1"}
+    assert {tuple(r) for r in cache.rows(
+        "SELECT DISTINCT provider_name, service_category, billing_currency FROM charges")} \
+        == {("OpenAI", AI_CATEGORY, "USD")}
+    # Every page was followed, each with the day bounds of the window.
+    assert [len(api.calls(p)) for p in (COSTS, COMPLETIONS, EMBEDDINGS, IMAGES)] == \
+        [2, 2, 1, 1]
+    assert {(s.query["start_time"][0], s.query["end_time"][0]) for s in api.seen} == {
+        (str(unix(TODAY - dt.timedelta(days=89))), str(unix(TODAY + dt.timedelta(days=1))))}
+    assert api.calls(COSTS)[1].query["page"] == ["page_1_costs"]
+
+
+def test_a_second_sync_fetches_only_the_open_days_and_changes_no_total(
+        cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api)
+    assert sync_one(cache).result == "ok"
+    before = snapshot(cache)[0]
+
+    again = sync_one(cache)
+
+    assert again.result == "ok", again
+    assert api.problems == []
+    assert snapshot(cache)[0] == before
+    # The last day held minus two open days, to today.
+    since = DAYS[2] - dt.timedelta(days=2)
+    assert api.calls(COSTS)[-1].query["start_time"] == [str(unix(since))]
+    assert again.rows_read == sum(1 for day, _r in results(
+        *ORG_COSTS, *ORG_COMPLETIONS, *ORG_EMBEDDINGS, *ORG_IMAGES) if day >= since)
+    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == \
+        pytest.approx(total(ORG_COSTS))
+
+
+def test_a_restated_day_replaces_the_old_figures(cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api)
+    assert sync_one(cache).result == "ok"
+    restated = copy.deepcopy(ORG_COSTS)
+    restated[1]["data"][0]["results"][1]["amount"]["value"] = 1.5
+    api.serve(COSTS, *restated)
+
+    assert sync_one(cache).result == "ok"
+
+    assert cached_costs(cache) == pytest.approx(expected_costs(*restated), abs=1e-9)
+
+
+def test_a_project_setting_asks_for_that_project_only(cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api, project="proj_b")
+
+    assert sync_one(cache).result == "ok"
+
+    assert {tuple(s.query["project_ids"]) for s in api.seen} == {("proj_b",)}
+    assert {r[0] for r in cache.rows("SELECT DISTINCT sub_account_id FROM charges")} == \
+        {"proj_b"}
+
+
+def test_progress_runs_from_the_days_covered_to_one(cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api)
+    told: list[float] = []
+
+    sync_one(cache, progress=lambda name, share: told.append(share))
+
+    assert len(told) > 4
+    assert told == sorted(told)
+    assert 0 < told[0] < 0.25 and told[-1] == 1.0  # costs are the first of four parts
+
+
+# -- refusals, retries and answers that are wrong ---------------------------------------
+
+
+def synced_then(cache: Cache, api: FakeOpenAI) -> tuple[list[tuple[Any, ...]], int]:
+    """A good first sync, and the cache it left: what a failed sync must leave as is."""
+    organisation(api)
+    add_source(cache, api)
+    assert sync_one(cache).result == "ok"
+    api.seen.clear()
+    return snapshot(cache)
+
+
+def assert_failed(cache: Cache, outcome: Outcome, before: tuple[Any, ...],
+                  *words: str) -> None:
+    assert outcome.result == "failed", outcome
+    for word in words:
+        assert word in outcome.message
+    assert KEY not in outcome.message
+    assert snapshot(cache) == before
+    run = last_run(cache)
+    assert (run["result"], run["error"]) == ("failed", outcome.message)
+
+
+def test_a_revoked_key_fails_naming_openai_and_401_never_the_key(
+        cache: Cache, api: FakeOpenAI) -> None:
+    before = synced_then(cache, api)
+    api.keys, api.echo_key = {"sk-admin-another"}, True  # the 401 quotes the key whole
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, "OpenAI /v1/organization/costs",
+                  "OpenAI refused the admin key (401", "sk-admin-...")
+    assert len(api.seen) == 1  # a refused key is not retried
+
+
+@pytest.mark.parametrize(("status", "words"), [
+    (403, ("OpenAI denied access (403", "admin key")),
+    (404, ("OpenAI has no /v1/organization/costs at http://127.0.0.1", "(404",
+           "endpoint setting")),
+    (400, ("OpenAI rejected the request (400", "no such parameter")),
+])
+def test_a_refusal_fails_in_plain_words_without_retrying(
+        cache: Cache, api: FakeOpenAI, status: int, words: tuple[str, ...]) -> None:
+    before = synced_then(cache, api)
+    api.queue(COSTS, error_reply(status, "no such parameter"))
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, *words)
+    assert len(api.seen) == 1
+
+
+def test_a_wrong_endpoint_gets_a_404_that_names_the_setting(
+        cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api, endpoint=f"{api.url}/proxy")
+
+    outcome = sync_one(cache)
+
+    assert outcome.result == "failed"
+    assert f"OpenAI has no {COSTS} at {api.url}/proxy (404" in outcome.message
+
+
+def test_a_server_error_is_retried_and_the_sync_succeeds(cache: Cache,
+                                                         api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api)
+    api.queue(COMPLETIONS, error_reply(500, "The server had an error"),
+              Reply(503, b"upstream unavailable", (("Content-Type", "text/plain"),)))
+
+    outcome = sync_one(cache)
+
+    assert outcome.result == "ok", outcome
+    assert len(api.calls(COMPLETIONS)) == 4  # two failures, then both pages
+    assert cached_tokens(cache) == expected_tokens(*ORG_COMPLETIONS, *ORG_EMBEDDINGS)
+    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == \
+        pytest.approx(total(ORG_COSTS))
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    """The waits between tries, recorded instead of slept."""
+    told: list[float] = []
+    monkeypatch.setattr(openai, "_pause", lambda seconds, cancelled: told.append(seconds))
+    return told
+
+
+def test_throttling_honours_retry_after(cache: Cache, api: FakeOpenAI,
+                                        waits: list[float]) -> None:
+    organisation(api)
+    add_source(cache, api)
+    slow_down = error_reply(429, "Rate limit reached", ("Retry-After", "7"))
+    api.queue(COSTS, slow_down, slow_down)
+
+    assert sync_one(cache).result == "ok"
+
+    assert waits == [7.0, 7.0]
+
+
+def test_throttling_that_never_ends_fails_after_a_few_tries_with_growing_waits(
+        cache: Cache, api: FakeOpenAI, waits: list[float]) -> None:
+    before = synced_then(cache, api)
+    api.queue(COSTS, *[error_reply(429, "Rate limit reached")] * 10)
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, "OpenAI is rate limiting this key (429",
+                  f"{openai.TRIES} times")
+    assert len(api.seen) == openai.TRIES
+    assert len(waits) == openai.TRIES - 1
+    for n, wait in enumerate(waits):
+        assert openai.BACKOFF * 2 ** n <= wait <= openai.BACKOFF * 2 ** n * 1.5
+
+
+def test_a_retry_after_longer_than_worth_waiting_fails_at_once(
+        cache: Cache, api: FakeOpenAI, waits: list[float]) -> None:
+    before = synced_then(cache, api)
+    api.queue(COSTS, error_reply(429, "Rate limit reached", ("Retry-After", "3600")))
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, "429", "3,600 s")
+    assert (len(api.seen), waits) == (1, [])
+
+
+@pytest.mark.parametrize(("header", "seconds"), [
+    ("7", 7.0), ("0.5", 0.5), ("-3", 0.0), ("", None), ("soon", None), (None, None),
+])
+def test_retry_after_reads_seconds(header: str | None, seconds: float | None) -> None:
+    assert openai.retry_after(header) == seconds
+
+
+def test_retry_after_reads_an_http_date() -> None:
+    from email.utils import format_datetime
+
+    when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120)
+    assert openai.retry_after(format_datetime(when, usegmt=True)) == \
+        pytest.approx(120, abs=2)
+
+
+def test_an_unreachable_endpoint_fails_after_a_few_tries(cache: Cache, api: FakeOpenAI) -> None:
+    with socket.socket() as probe:  # a port nothing listens on once closed
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    add_source(cache, api, endpoint=f"http://127.0.0.1:{port}")
+
+    outcome = sync_one(cache)
+
+    assert outcome.result == "failed"
+    assert f"OpenAI could not be reached at http://127.0.0.1:{port}" in outcome.message
+    assert f"{openai.TRIES} times" in outcome.message
+
+
+def test_plain_http_to_another_machine_is_refused_before_any_call(
+        cache: Cache, api: FakeOpenAI) -> None:
+    add_source(cache, api, endpoint="http://proxy.example.com")
+
+    outcome = sync_one(cache)
+
+    assert outcome.result == "failed"
+    assert "plain http" in outcome.message and "use https" in outcome.message
+    assert api.seen == []
+
+
+def test_garbage_instead_of_json_fails_and_changes_nothing(cache: Cache,
+                                                           api: FakeOpenAI) -> None:
+    before = synced_then(cache, api)
+    api.queue(COSTS, Reply(200, b"<html><body>Sign in to the proxy</body></html>",
+                           (("Content-Type", "text/html; charset=utf-8"),)))
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, "OpenAI /v1/organization/costs",
+                  "not JSON (text/html")
+
+
+def test_garbage_on_a_late_page_rolls_back_what_came_before(cache: Cache,
+                                                             api: FakeOpenAI) -> None:
+    before = synced_then(cache, api)
+    api.serve(COSTS, page(bucket(DAYS[2], cost("proj_a", "gpt-4o, input", 99.0))))
+    api.serve(COMPLETIONS, ORG_COMPLETIONS[0], {"object": "page", "data": "garbage"})
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, f"OpenAI {COMPLETIONS}", "'data'")
+
+
+def spoil(path: str, change: Callable[[dict[str, Any]], Any], which: int = -1
+          ) -> Callable[[FakeOpenAI], None]:
+    """Serve the organisation, with ``change`` made to one page of ``path`` (by default
+    the last, which holds the last day: the one a second sync fetches again)."""
+    def serve(api: FakeOpenAI) -> None:
+        organisation(api)
+        change(list(api.chains[path].values())[which])
+    return serve
+
+
+def first_result(p: dict[str, Any]) -> dict[str, Any]:
+    return p["data"][0]["results"][0]
+
+
+def cached_over_input(p: dict[str, Any]) -> None:
+    """An older answer (no input_uncached_tokens) with more cached tokens than input."""
+    first_result(p).pop("input_uncached_tokens")
+    first_result(p).update(input_cached_tokens=10**6)
+
+
+@pytest.mark.parametrize(("spoiled", "words"), [
+    (spoil(COSTS, lambda p: first_result(p)["amount"].pop("value")),
+     (f"OpenAI {COSTS}", "'amount.value' is None")),
+    (spoil(COSTS, lambda p: first_result(p)["amount"].update(value="lots")),
+     (f"OpenAI {COSTS}", "'amount.value' is 'lots'")),
+    (spoil(COSTS, lambda p: first_result(p).pop("amount")), ("'amount' is missing",)),
+    (spoil(COSTS, lambda p: first_result(p)["amount"].pop("currency")),
+     ("amount.currency", "a currency is required")),
+    (spoil(COSTS, lambda p: first_result(p)["amount"].update(currency="eur")),
+     ("mixed currencies",)),
+    (spoil(COSTS, lambda p: p["data"][0].update(start_time="yesterday")),
+     ("'start_time' is 'yesterday'",)),
+    (spoil(COSTS, lambda p: p["data"][0].pop("results")), ("'results'",)),
+    (spoil(COSTS, lambda p: p.update(next_page=None), which=0), ("'next_page' is missing",)),
+    (spoil(COMPLETIONS, lambda p: first_result(p).pop("input_tokens")),
+     (f"OpenAI {COMPLETIONS}", "'input_tokens' is missing")),
+    (spoil(COMPLETIONS, lambda p: first_result(p).update(output_tokens=-5)),
+     ("'output_tokens' is -5, not a count",)),
+    (spoil(COMPLETIONS, cached_over_input),
+     ("'input_tokens' (3000) is less than its cached tokens (1000000) and cache writes "
+      "(500)",)),
+    (spoil(COMPLETIONS, lambda p: first_result(p).update(batch="yes")), ("'batch'",)),
+    (spoil(EMBEDDINGS, lambda p: first_result(p).update(num_model_requests="2")),
+     (f"OpenAI {EMBEDDINGS}", "'num_model_requests'")),
+    (spoil(IMAGES, lambda p: first_result(p).update(model=7)), ("'model' is 7, not text",)),
+], ids=["no-value", "text-value", "no-amount", "no-currency", "mixed-currency",
+        "bad-start", "no-results", "no-next-page", "no-input", "negative", "cached-over",
+        "bad-batch", "text-count", "number-model"])
+def test_a_malformed_answer_fails_naming_the_endpoint_and_field(
+        cache: Cache, api: FakeOpenAI, spoiled: Callable[[FakeOpenAI], None],
+        words: tuple[str, ...]) -> None:
+    before = synced_then(cache, api)
+    spoiled(api)
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, *words)
+
+
+def test_a_bucket_outside_the_days_asked_for_is_refused(cache: Cache,
+                                                        api: FakeOpenAI) -> None:
+    before = synced_then(cache, api)
+    api.window = False  # a server that ignores start_time
+    api.serve(COSTS, page(bucket(TODAY - dt.timedelta(days=400), cost(None, None, 1.0))))
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, "outside the days asked for")
+
+
+def test_pages_that_go_round_in_a_circle_are_refused(cache: Cache, api: FakeOpenAI) -> None:
+    before = synced_then(cache, api)
+    looping = {**ORG_COSTS[0], "has_more": True, "next_page": "again"}
+    api.chains[COSTS] = {None: looping, "again": looping}
+
+    outcome = sync_one(cache)
+
+    assert_failed(cache, outcome, before, "the same 'next_page' came twice")
+
+
+# -- cancelling -------------------------------------------------------------------------
+
+
+def test_a_cancel_between_pages_stops_the_calls_and_changes_nothing(
+        cache: Cache, api: FakeOpenAI) -> None:
+    before = synced_then(cache, api)
+    api.serve(COSTS, page(bucket(DAYS[2], cost("proj_a", "gpt-4o, input", 99.0))),
+              *ORG_COSTS)
+
+    outcome = sync_one(cache, cancelled=lambda: len(api.seen) >= 1)
+
+    assert outcome.result == "cancelled"
+    assert len(api.seen) == 1
+    assert snapshot(cache) == before
+    assert last_run(cache)["result"] == "cancelled"
+
+
+def test_a_cancel_during_a_wait_to_retry_stops_it(cache: Cache, api: FakeOpenAI,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    before = synced_then(cache, api)
+    monkeypatch.setattr(openai, "BACKOFF", 5.0)
+    api.queue(COSTS, error_reply(500, "The server had an error"))
+
+    outcome = sync_one(cache, cancelled=lambda: len(api.seen) >= 1)
+
+    assert outcome.result == "cancelled"
+    assert len(api.seen) == 1  # the retry was never made
+    assert snapshot(cache) == before
+
+
+# -- the key stays out of the workspace -----------------------------------------------------
+
+
+@pytest.fixture
+def log_file(workspace: Workspace) -> Iterator[Path]:
+    """Everything logged, at every level, to a file in the workspace."""
+    workspace.folder.mkdir(parents=True, exist_ok=True)
+    path = workspace.folder / "worthit.log"
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.DEBUG)
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    try:
+        yield path
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        handler.close()
+
+
+#: The key as bytes, and base64-encoded (as keyrings.alt keeps it).
+KEY_FORMS = (KEY.encode(), base64.b64encode(KEY.encode()))
+
+
+def holding_key(folder: Path) -> tuple[list[str], list[str]]:
+    """The files under ``folder`` (all read), and those whose bytes hold the key, plain or
+    in base64, even when broken across lines."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    leaked = []
+    for file in files:
+        data = file.read_bytes()
+        squeezed = re.sub(rb"\s", b"", data)
+        if any(form in data or form in squeezed for form in KEY_FORMS):
+            leaked.append(file.name)
+    return [p.name for p in files], leaked
+
+
+def test_the_key_reaches_no_file_of_the_workspace(
+        cache: Cache, api: FakeOpenAI, workspace: Workspace, keyring_file: Path,
+        log_file: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    organisation(api)
+    add_source(cache, api)
+    api.keys, api.echo_key = set(), True  # first refused, with the key quoted back whole
+    assert sync_one(cache).result == "failed"
+    api.keys = {KEY}
+    assert sync_one(cache).result == "ok"
+    for fmt in ("csv", "json"):
+        code, out, _err = run_cli(capsys, workspace, "report", "overview", "--format", fmt)
+        assert code == 0
+        (workspace.folder / f"overview.{fmt}").write_text(out, encoding="utf-8")
+    assert "OpenAI" in (workspace.folder / "overview.csv").read_text(encoding="utf-8")
+
+    scanned, leaked = holding_key(workspace.folder)
+
+    assert {"worthit.sqlite-wal", "worthit.log", "overview.csv", "overview.json"} <= \
+        set(scanned), scanned
+    assert leaked == []
+    cache.close()
+    scanned, leaked = holding_key(workspace.folder)
+    assert "worthit.sqlite" in scanned and leaked == []
+    # The scan would have found it: it finds the key in the keyring's file, and the log saw
+    # the sync's calls and the 401 the server quoted the key in.
+    assert holding_key(keyring_file.parent)[1] == [keyring_file.name]
+    logged = log_file.read_text(encoding="utf-8")
+    assert f"{COSTS}" in logged and "401" in logged
+    with Cache.open(workspace.cache_path) as reopened:
+        stored = " ".join(str(v) for r in reopened.rows(
+            "SELECT error, source_id FROM sync_runs UNION ALL "
+            "SELECT settings, name FROM sources") for v in tuple(r))
+    assert "OpenAI refused the admin key (401" in stored
+    assert KEY not in stored
