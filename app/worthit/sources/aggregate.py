@@ -70,6 +70,9 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     import duckdb
 
     con.execute("SET TimeZone = 'UTC'")
+    # query_progress() answers -1 unless progress is tracked (printing it stays off).
+    con.execute("SET enable_progress_bar = true")
+    con.execute("SET enable_progress_bar_print = false")
     names = [f"c{i}" for i in range(len(header))]
     if path.suffix.lower() == ".parquet":
         bill = con.sql("SELECT * FROM read_parquet($path)", params={"path": str(path)})

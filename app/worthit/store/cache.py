@@ -100,6 +100,7 @@ class Cache:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk writes, big reads
             if upgrade:
                 cache.migrate()
                 if cache.get_meta(ID_KEY) is None:

@@ -170,7 +170,7 @@ class SourcesPage(Page):
         self.result = result
         self.sources.set_records(result["sources"])
         self._show_runs()
-        if not result["sources"]:
+        if not result["sources"] and not self.status.text():
             self.say("No sources yet: import billing files to begin.")
 
     def _show_runs(self) -> None:
@@ -216,6 +216,12 @@ class SourcesPage(Page):
     def _task_bar(self) -> TaskBar:
         return self.tasks if self.tasks is not None else self._own_tasks
 
+    def _run(self, title: str, work: Any, done: Any, failed: Any) -> bool:
+        started = self._task_bar().run(title, work, done=done, failed=failed)
+        if not started:
+            self.say("Another task is running: wait for it, or cancel it in the status bar.")
+        return started
+
     def say(self, message: str) -> None:
         self.status.setText(message)
         self.status.setVisible(bool(message))
@@ -257,10 +263,9 @@ class SourcesPage(Page):
                     out.append(str(error))
             return out
 
-        return self._task_bar().run(
+        return self._run(
             f"Reading {len(paths)} file{'s' * (len(paths) != 1)}", work,
-            done=lambda found: self._confirm_import(paths, found),
-            failed=self.say)
+            lambda found: self._confirm_import(paths, found), self.say)
 
     def _confirm_import(self, paths: list[Path], found: list[Any]) -> None:
         dialog = ImportDialog(paths, found, self)
@@ -290,9 +295,9 @@ class SourcesPage(Page):
                                  f"{done[0].first} to {done[-1].last}, reconciled to $0.01")
             return lines
 
-        return self._task_bar().run(
+        return self._run(
             f"Importing {len(paths)} file{'s' * (len(paths) != 1)}", work,
-            done=lambda lines: self._finished("\n".join(lines)), failed=self._finished)
+            lambda lines: self._finished("\n".join(lines)), self._finished)
 
     # -- sync, rename, remove --------------------------------------------------------
 
@@ -307,9 +312,8 @@ class SourcesPage(Page):
                                 progress=lambda name, share: progress(share, name))
             return [f"{o.source}: {o.result}: {o.message}" for o in outcomes]
 
-        return self._task_bar().run("Syncing", work,
-                                    done=lambda lines: self._finished("\n".join(lines)),
-                                    failed=self._finished)
+        return self._run("Syncing", work, lambda lines: self._finished("\n".join(lines)),
+                         self._finished)
 
     def _rename(self) -> None:
         old = self._selected_name
@@ -355,7 +359,7 @@ def _without_folders(text: str | None) -> str | None:
     """An error with its file paths cut to the file names, for a table cell."""
     import re
 
-    return None if text is None else re.sub(r"(?:[A-Za-z]:)?(?:[\\/][^\\/\s,:]+)+[\\/]",
+    return None if text is None else re.sub(r"(?:[A-Za-z]:)?[\\/](?:[^\\/,:\n]+[\\/])+",
                                             "", text)
 
 
