@@ -166,6 +166,15 @@ def parser() -> argparse.ArgumentParser:
     sheet.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
     sheet.add_argument("--mask", action="store_true",
                        help="replace account, API key and resource ids with pseudonyms")
+    chart = export_verbs.add_parser("chart", parents=[common],
+                                    help="a page's main chart as drawn: .png (2x) or .svg "
+                                         "(vectors)")
+    chart.add_argument("page", choices=("overview", "allocation", "units", "swap", "leaks"))
+    chart.add_argument("--out", type=Path, required=True, metavar="FILE.png|FILE.svg")
+    chart.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
+    chart.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
+    chart.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH",
+                       help="the window the chart is drawn in")
     return root
 
 
@@ -505,6 +514,15 @@ def _rules(workspace: Workspace, args: argparse.Namespace) -> int:
 
 def _export(workspace: Workspace, args: argparse.Namespace) -> int:
     period = _period(workspace, args.start, args.end)
+    if args.export_verb == "chart":
+        import os
+
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from worthit.ui.screenshot import export_chart
+
+        out = export_chart(workspace, args.page, args.out, size=args.size, period=period)
+        print(f"Wrote {out} ({period.label()})")
+        return 0
     if args.export_verb == "deck":
         from worthit.export.deck import build_deck
 

@@ -206,6 +206,8 @@ def _parquet_rows(parquet: Any, names: list[str]) -> Iterator[list[str]]:
 def _as_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).isoformat()  # dated by its UTC day
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     if isinstance(value, dict):

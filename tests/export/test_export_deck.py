@@ -1,0 +1,266 @@
+"""The deck, read back with python-pptx: each chart slide holds native charts of the
+expected type whose series are the page's figures to the cent, every slide names its
+sources and the date of the data, and a masked deck holds no workspace id anywhere (the
+charts' embedded workbooks included)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pptx import Presentation
+from pptx.enum.chart import XL_CHART_TYPE
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+from pptx.util import Inches
+from tests.conftest import DEMO_END
+from tests.export.support import ids_found, report_json
+
+from worthit.analysis.overview import overview
+from worthit.core.errors import UserError
+from worthit.core.money import money
+from worthit.core.periods import Period, Preset, preset_period
+from worthit.export.deck import SLIDES, build_deck
+from worthit.workspace import Workspace
+
+PERIOD = preset_period(Preset.LAST_30, DEMO_END)
+CENT = 0.005 + 1e-9  # "to the cent": within half a cent
+
+
+@pytest.fixture(scope="module")
+def deck_path(demo_workspace: Workspace, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("deck") / "deck.pptx"
+    assert build_deck(demo_workspace, PERIOD, out=out) == out
+    return out
+
+
+@pytest.fixture(scope="module")
+def slides(deck_path: Path) -> list[Any]:
+    return list(Presentation(str(deck_path)).slides)
+
+
+def charts(slide: Any) -> list[Any]:
+    return [shape.chart for shape in slide.shapes if shape.has_chart]
+
+
+def texts(slide: Any) -> list[str]:
+    """Every piece of text on a slide: text boxes and table cells."""
+    out = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            out.append(shape.text_frame.text)
+        if shape.has_table:
+            out += [cell.text for row in shape.table.rows for cell in row.cells]
+    return out
+
+
+def title(slide: Any) -> str:
+    """The slide's title: its largest bold text."""
+    boxes = [s for s in slide.shapes if s.has_text_frame and s.text_frame.text]
+    return max(boxes, key=lambda s: (s.text_frame.paragraphs[0].runs[0].font.size or 0)
+               ).text_frame.text
+
+
+def series(chart: Any) -> dict[str, list[float | None]]:
+    return {s.name: list(s.values) for s in chart.plots[0].series}
+
+
+def by_category(chart: Any) -> dict[str, float]:
+    """Category -> its value (each category has one value among the series)."""
+    out: dict[str, float] = {}
+    for s in chart.plots[0].series:
+        for category, value in zip(chart.plots[0].categories, s.values, strict=True):
+            if value is not None:
+                out[category] = value
+    return out
+
+
+def test_the_deck_has_every_slide_in_16_to_9(deck_path: Path, slides: list[Any]) -> None:
+    presentation = Presentation(str(deck_path))
+    assert (presentation.slide_width, presentation.slide_height) == (Inches(13.333),
+                                                                     Inches(7.5))
+    assert len(slides) == len(SLIDES)
+
+
+def test_charts_are_native_charts_never_pictures(deck_path: Path, slides: list[Any]) -> None:
+    kinds = [[c.chart_type for c in charts(slide)] for slide in slides]
+    assert kinds == [[], [XL_CHART_TYPE.COLUMN_STACKED],
+                     [XL_CHART_TYPE.BAR_CLUSTERED] * 2, [XL_CHART_TYPE.BAR_CLUSTERED],
+                     [XL_CHART_TYPE.BAR_CLUSTERED], [XL_CHART_TYPE.BAR_CLUSTERED]]
+    assert not [s for slide in slides for s in slide.shapes
+                if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
+    names = zipfile.ZipFile(deck_path).namelist()
+    assert not [n for n in names if n.startswith("ppt/media/")]
+    assert len([n for n in names if n.startswith("ppt/embeddings/")]) == 6  # chart data
+
+
+def test_every_slide_names_its_sources_and_the_date_of_the_data(slides: list[Any]) -> None:
+    for number, slide in enumerate(slides, 1):
+        footnote = [t for t in texts(slide) if "Source: Worthit workspace" in t]
+        assert len(footnote) == 1, number
+        assert "Data through 2026-11-26" in footnote[0]
+        assert "last synced 2026-11-27 06:00 UTC" in footnote[0]
+
+
+def test_the_title_slide_says_period_workspace_and_freshness(
+        slides: list[Any], demo_workspace: Workspace) -> None:
+    text = "\n".join(texts(slides[0]))
+    assert "Was our AI spend worth it?" in text
+    assert "28 October – 26 November 2026" in text
+    assert "Workspace: Demo workspace" in text
+    assert "Data from 2025-10-27 through 2026-11-26 · last synced 2026-11-27 06:00 UTC" in text
+    shown = report_json(demo_workspace, "overview")
+    assert money(shown["total_effective_cost"]) in text
+
+
+def test_titles_state_the_finding(slides: list[Any], demo_workspace: Workspace) -> None:
+    shown = report_json(demo_workspace, "overview")
+    assert title(slides[1]) == (f"Spend rose {shown['change_pct'] * 100:.1f} % to "
+                                f"{money(shown['total_effective_cost'])}; AI is "
+                                f"{shown['ai']['share'] * 100:.1f} % of it")
+    assert title(slides[2]).startswith("devex carries 32.6 % of spend")
+    assert title(slides[3]) == "2 of 3 units miss their target; Active user is 24.3 % over"
+    leaks = report_json(demo_workspace, "leaks")
+    assert title(slides[4]).startswith(
+        f"Open leaks could save {money(leaks['monthly_saving'])} a month")
+    for slide in slides[1:]:
+        assert len(title(slide)) <= 110  # two lines at most
+
+
+def test_overview_chart_is_spend_per_day_and_provider(slides: list[Any],
+                                                      demo_workspace: Workspace) -> None:
+    (chart,) = charts(slides[1])
+    with demo_workspace.open() as cache:
+        daily = overview(cache, PERIOD).by_provider_daily
+    expected = daily.groupby(["key", "day"])["cost"].sum()
+    categories = [dt.date(1899, 12, 30) + dt.timedelta(days=int(float(c)))
+                  for c in chart.plots[0].categories]
+    assert categories == [PERIOD.start + dt.timedelta(days=n) for n in range(PERIOD.days)]
+    shown = {p["provider"]: p["cost"] for p in report_json(demo_workspace,
+                                                           "overview")["by_provider"]}
+    values = series(chart)
+    assert set(values) == set(shown)
+    for provider, points in values.items():
+        for day, value in zip(categories, points, strict=True):
+            assert value == pytest.approx(expected.get((provider, day.isoformat()), 0.0),
+                                          abs=CENT)
+        assert sum(points) == pytest.approx(shown[provider], abs=CENT * len(points))
+
+
+def test_allocation_charts_are_teams_and_features_with_unallocated(
+        slides: list[Any], demo_workspace: Workspace) -> None:
+    tree = report_json(demo_workspace, "allocation")["tree"]
+    teams, features = charts(slides[2])
+    team_costs = by_category(teams)
+    assert list(team_costs) == [*sorted((t["name"] for t in tree if t["name"] !=
+                                         "Unallocated"),
+                                        key=lambda n: -next(t["cost"] for t in tree
+                                                            if t["name"] == n)),
+                                "Unallocated"]
+    for team in tree:
+        assert team_costs[team["name"]] == pytest.approx(team["cost"], abs=CENT)
+    children = {f"{c['name']} ({t['name']})": c["cost"] for t in tree
+                if t["name"] != "Unallocated" for c in t["children"]}
+    feature_costs = by_category(features)
+    assert len(feature_costs) == 11 and list(feature_costs)[-1] == "Unallocated"
+    largest = sorted(children.values(), reverse=True)[:10]
+    assert [feature_costs[k] for k in list(feature_costs)[:10]] == pytest.approx(largest,
+                                                                                  abs=CENT)
+    for name, cost in list(feature_costs.items())[:10]:
+        assert cost == pytest.approx(children[name], abs=CENT)
+
+
+def test_units_chart_is_cost_per_unit_against_target(slides: list[Any],
+                                                     demo_workspace: Workspace) -> None:
+    shown = report_json(demo_workspace, "units")["units"]
+    (chart,) = charts(slides[3])
+    assert list(chart.plots[0].categories) == [u["name"] for u in shown]
+    values = series(chart)
+    assert values["Cost per unit"] == pytest.approx([u["unit_cost"] for u in shown],
+                                                    abs=1e-6)
+    assert values["Target"] == [u["target_cost"] for u in shown]
+    verdicts = " ".join(texts(slides[3]))
+    for unit in shown:
+        assert unit["verdict"][:60] in verdicts
+
+
+def test_leaks_chart_and_table_are_the_open_savings(slides: list[Any],
+                                                    demo_workspace: Workspace) -> None:
+    found = [f for f in report_json(demo_workspace, "leaks")["findings"]
+             if f["state"] == "open" and f["monthly_saving"] > 0]
+    (chart,) = charts(slides[4])
+    assert series(chart)["Monthly saving"] == pytest.approx(
+        [f["monthly_saving"] for f in found[:8]], abs=CENT)
+    assert chart.plots[0].categories[0] == "Runaway agent: code-review-agent"
+    (table,) = [s.table for s in slides[4].shapes if s.has_table]
+    rows = [[cell.text for cell in row.cells] for row in table.rows][1:]
+    assert [r[2] for r in rows] == [money(f["monthly_saving"]) for f in found[:4]]
+    assert rows[0][1] == "devex / code-review-agent" and rows[1][1] == "no owner"
+    assert "Fix: Cap retries" in rows[0][0]
+
+
+def test_swap_chart_is_each_suggestions_monthly_saving(slides: list[Any],
+                                                       demo_workspace: Workspace) -> None:
+    shown = report_json(demo_workspace, "swap")["suggestions"][:10]
+    (chart,) = charts(slides[5])
+    saving = by_category(chart)
+    assert list(saving.values()) == pytest.approx([s["monthly_saving"] for s in shown],
+                                                  abs=CENT)
+    groups = series(chart)
+    assert set(groups) == {"Backed by the usage", "Worth testing"}
+    backed = [v is not None for v in groups["Backed by the usage"]]
+    assert backed == [s["evidence"] for s in shown]
+
+
+def test_slides_are_picked_by_name_in_the_given_order(demo_workspace: Workspace,
+                                                      tmp_path: Path) -> None:
+    out = build_deck(demo_workspace, PERIOD, slides=["allocation", "title", "allocation"],
+                     out=tmp_path / "two.pptx")
+    chosen = list(Presentation(str(out)).slides)
+    assert len(chosen) == 2
+    assert len(charts(chosen[0])) == 2 and not charts(chosen[1])
+    with pytest.raises(UserError, match=r"no slide 'story'.*title, overview"):
+        build_deck(demo_workspace, PERIOD, slides=["story"], out=tmp_path / "x.pptx")
+    with pytest.raises(UserError, match=r"\.pptx"):
+        build_deck(demo_workspace, PERIOD, out=tmp_path / "deck.ppt")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["two.pptx"]
+
+
+def test_a_long_period_charts_months_that_add_up_to_the_total(demo_workspace: Workspace,
+                                                             tmp_path: Path) -> None:
+    period = Period(dt.date(2026, 6, 1), DEMO_END)
+    out = build_deck(demo_workspace, period, slides=["overview"], out=tmp_path / "w.pptx")
+    (chart,) = charts(next(iter(Presentation(str(out)).slides)))
+    points = [v for values in series(chart).values() for v in values]
+    total = report_json(demo_workspace, "overview", "--from", "2026-06-01", "--to",
+                        DEMO_END.isoformat())["total_effective_cost"]
+    months = [dt.date(1899, 12, 30) + dt.timedelta(days=int(float(c)))
+              for c in chart.plots[0].categories]
+    assert months == [dt.date(2026, m, 1) for m in range(6, 12)]
+    assert sum(points) == pytest.approx(total, abs=CENT * len(points))
+
+
+def test_a_masked_deck_holds_no_account_key_or_resource_id(
+        demo_workspace: Workspace, demo_ids: set[str], deck_path: Path,
+        tmp_path: Path) -> None:
+    assert ids_found(deck_path, demo_ids), "the plain deck shows ids: the scan must see them"
+    out = build_deck(demo_workspace, PERIOD, mask=True, out=tmp_path / "masked.pptx")
+    assert ids_found(out, demo_ids) == {}
+    masked = list(Presentation(str(out)).slides)
+    (chart,) = charts(masked[4])
+    assert "Network cost: resource-" in " ".join(chart.plots[0].categories)
+    # The figures stay the same.
+    assert series(chart) == series(charts(Presentation(str(deck_path)).slides[4])[0])
+
+
+def test_an_empty_workspace_gives_a_deck_that_says_so(tmp_path: Path) -> None:
+    workspace = Workspace(tmp_path / "empty")
+    workspace.folder.mkdir()
+    workspace.open().close()
+    out = build_deck(workspace, out=tmp_path / "empty.pptx")
+    chosen = list(Presentation(str(out)).slides)
+    assert len(chosen) == len(SLIDES)
+    assert "No spend in this period." in texts(chosen[1])
+    assert not [c for slide in chosen for c in charts(slide)]  # no empty charts
