@@ -42,9 +42,13 @@ def daily(path: Path, header: list[str], layout: Layout, *, cancelled: Callable[
     except ImportError:
         return None
     spill = tempfile.mkdtemp(prefix="worthit-duckdb-")
-    con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY,
-                                 "temp_directory": spill,
-                                 "preserve_insertion_order": False})
+    try:
+        con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY,
+                                     "temp_directory": spill,
+                                     "preserve_insertion_order": False})
+    except duckdb.Error:
+        shutil.rmtree(spill, ignore_errors=True)
+        return None
     try:
         found = _aggregate(con, path, header, layout, cancelled, progress)
     except duckdb.InterruptException:
