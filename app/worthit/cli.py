@@ -100,6 +100,10 @@ def parser() -> argparse.ArgumentParser:
                        help="only this source (repeatable)")
     syncs.add_argument("--force", action="store_true",
                        help="re-import files even if they have not changed")
+    syncs.add_argument("--from", dest="start", type=_date,
+                       help="live sources: first day to fetch (default: what is new)")
+    syncs.add_argument("--to", dest="end", type=_date,
+                       help="live sources: last day to fetch (default: today, UTC)")
     syncs.add_argument("--output", choices=("table", "json"), default="table")
 
     sources = verbs.add_parser("sources", help="list or remove the workspace's sources",
@@ -123,6 +127,9 @@ def parser() -> argparse.ArgumentParser:
     key = sources_verbs.add_parser("key", parents=[common],
                                    help="replace a source's key (read from stdin)")
     key.add_argument("name")
+    probe = sources_verbs.add_parser("test", parents=[common],
+                                     help="test a live source's connection and permissions")
+    probe.add_argument("name")
 
     rules = verbs.add_parser("rules", help="export or import the allocation rules",
                              parents=[common])
@@ -378,7 +385,8 @@ def _sync(workspace: Workspace, args: argparse.Namespace) -> int:
 
     bar = _Bar()
     with workspace.open() as cache:
-        outcomes = sync(cache, args.names, force=args.force, progress=bar)
+        outcomes = sync(cache, args.names, force=args.force, window=(args.start, args.end),
+                        progress=bar)
     bar.done()
     if args.output == "json":
         json.dump({"sources": [o.to_json() for o in outcomes]}, sys.stdout, indent=2)
@@ -408,6 +416,11 @@ def _sources(workspace: Workspace, args: argparse.Namespace) -> int:
             return _add_source(cache, args)
         if args.sources_verb == "key":
             return _replace_key(cache, args.name)
+        if args.sources_verb == "test":
+            from worthit.sync import test_source
+
+            print(test_source(cache, args.name))
+            return 0
         found = list_sources(cache)
     if args.output == "json":
         json.dump({"sources": found}, sys.stdout, indent=2)

@@ -40,15 +40,18 @@ class Outcome:
     rows_read: int = 0
     rows_written: int = 0
     seconds: float = 0.0
+    requests: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
 def sync(cache: Cache, names: Sequence[str] | None = None, *, force: bool = False,
+         window: tuple[dt.date | None, dt.date | None] = (None, None),
          cancelled: Callable[[], bool] = never,
          progress: SyncProgress | None = None) -> list[Outcome]:
-    """Sync the named sources (default all), each on its own."""
+    """Sync the named sources (default all), each on its own. ``window`` overrides a live
+    source's days (from, to; either may be None for its usual choice)."""
     sources = cache.rows("SELECT source_id, kind, name, settings FROM sources ORDER BY name")
     if names:
         unknown = sorted(set(names) - {s["name"] for s in sources})
@@ -61,20 +64,21 @@ def sync(cache: Cache, names: Sequence[str] | None = None, *, force: bool = Fals
             outcomes.append(Outcome(source["name"], "cancelled", "not started: cancelled"))
             continue
         outcomes.append(_one(cache, source["name"], source["kind"],
-                             json.loads(source["settings"] or "{}"), force, cancelled,
-                             progress))
+                             json.loads(source["settings"] or "{}"), force, window,
+                             cancelled, progress))
     return outcomes
 
 
 def _one(cache: Cache, name: str, kind: str, settings: dict[str, Any], force: bool,
-         cancelled: Callable[[], bool], progress: SyncProgress | None) -> Outcome:
+         window: tuple[dt.date | None, dt.date | None], cancelled: Callable[[], bool],
+         progress: SyncProgress | None) -> Outcome:
     began = time.perf_counter()
     files = settings.get("files")
     from worthit.sources.connectors import connectors
 
     connector = connectors().get(kind)
     if connector is not None:
-        return _pull(cache, name, connector, settings, cancelled, progress, began)
+        return _pull(cache, name, connector, settings, window, cancelled, progress, began)
     if not files:
         what = "the demo's charges are generated, not synced" if kind == "demo" else \
             f"a {kind} source has no connector in this version"
@@ -115,8 +119,8 @@ def _unchanged(file: dict[str, Any]) -> bool:
 
 
 def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any],
-          cancelled: Callable[[], bool], progress: SyncProgress | None,
-          began: float) -> Outcome:
+          window: tuple[dt.date | None, dt.date | None], cancelled: Callable[[], bool],
+          progress: SyncProgress | None, began: float) -> Outcome:
     """One live source: fetch its window of days and replace them, reconciled."""
     from worthit import secrets
 
@@ -134,6 +138,9 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
                             (source_id,))
         start, end = connector.window(dt.date.fromisoformat(held) if held else None,
                                       dt.datetime.now(dt.UTC).date())
+        start, end = window[0] or start, window[1] or end
+        if start > end:
+            raise UserError(f"source {name!r}: the window {start} to {end} is empty")
         totals: dict[str, float] = {}
 
         def reconcile(conn: Any, days: tuple[str, str] | None) -> None:
@@ -162,11 +169,38 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
         message = "cancelled: nothing changed" if cancel else \
             secrets.redact(str(error), [secret] if secret else [])
         record_run(cache, source_id, started, None, None, found.rows_read, 0, None, None,
-                   "cancelled" if cancel else "failed", message)
+                   "cancelled" if cancel else "failed", message, requests=found.requests)
         return Outcome(name, "cancelled" if cancel else "failed", message,
                        seconds=time.perf_counter() - began)
     record_run(cache, source_id, started, start, end, found.rows_read, written,
                (totals["billed"], totals["effective"]), (found.billed, found.effective),
-               "ok", None)
-    return Outcome(name, "ok", f"{start} to {end}", found.rows_read, written,
-                   time.perf_counter() - began)
+               "ok", None, requests=found.requests)
+    if found.state != settings.get("state", {}):
+        with cache.transaction() as conn:
+            conn.execute("UPDATE sources SET settings = ? WHERE source_id = ?",
+                         (json.dumps({**settings, "state": found.state}), source_id))
+    cost = f"; {found.requests} API request(s)" if found.requests else ""
+    return Outcome(name, "ok", f"{start} to {end}{cost}", found.rows_read, written,
+                   time.perf_counter() - began, found.requests)
+
+
+def test_source(cache: Cache, name: str) -> str:
+    """Test a live source's connection: what it found, or a UserError saying what is
+    wrong (with the secret redacted)."""
+    from worthit import secrets
+    from worthit.sources.connectors import connectors
+
+    row = cache.rows("SELECT kind, settings FROM sources WHERE name = ?", (name,))
+    if not row:
+        raise UserError(f"There is no source {name!r}.")
+    connector = connectors().get(row[0]["kind"])
+    if connector is None or connector.test is None:
+        raise UserError(f"Source {name!r} ({row[0]['kind']}) has no connection to test.")
+    secret = secrets.load(name) if connector.secret else None
+    if connector.secret and not secret:
+        raise UserError(f"source {name!r} has no {connector.secret} in the system keyring: "
+                        f"add it with `worthit sources key {name}`")
+    try:
+        return connector.test(json.loads(row[0]["settings"] or "{}"), secret)
+    except UserError as error:
+        raise UserError(secrets.redact(str(error), [secret] if secret else [])) from None

@@ -300,7 +300,7 @@ def test_sync_reports_each_source_and_exits_2_when_one_failed(
     assert {n: (s["result"], s["rows_read"], s["rows_written"]) for n, s in synced.items()} \
         == {"file:cur.csv": ("ok", 4, 3), "file:focus.csv": ("ok", 3, 2)}
     assert set(synced["file:cur.csv"]) == {"source", "result", "message", "rows_read",
-                                           "rows_written", "seconds"}
+                                           "rows_written", "seconds", "requests"}
 
     code, out, _ = run_cli(capsys, workspace, "sync", "--force", "--source", "file:cur.csv")
     assert code == 0

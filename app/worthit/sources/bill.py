@@ -21,7 +21,7 @@ import json
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -58,6 +58,11 @@ class BillFile:
     currency: str | None = None
     first: dt.date | None = None
     last: dt.date | None = None
+    #: API requests made to produce it (a live source's; each may cost money).
+    requests: int = 0
+    #: What a live source wants to remember for its next sync (e.g. the days a vendor
+    #: still marks as estimated); saved with the source's settings after a success.
+    state: dict[str, Any] = field(default_factory=dict)
 
     def check_currency(self, currency: str | None, file: str, line: int | None,
                        column: str) -> str:

@@ -19,7 +19,9 @@ from typing import Any
 from worthit.sources.bill import BillFile, Progress
 
 Pull = Callable[..., Iterator[list[Any]]]
-"""``pull(settings, secret, start, end, found, *, cancelled, progress)``."""
+"""``pull(settings, secret, start, end, found, *, cancelled, progress)``. ``settings``
+holds the source's settings and, under ``"state"``, what the last successful pull left in
+``found.state``; each API call adds one to ``found.requests``."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class Connector:
     #: ``open_days`` that a vendor may still restate.
     first_days: int = 90
     open_days: int = 2
+    #: ``test(settings, secret) -> str``: one cheap call that proves the credentials and
+    #: permissions, answering what it found in plain words, or raising UserError saying
+    #: what is missing (e.g. the IAM action). None: the connector has no such call.
+    test: Callable[[dict[str, Any], str | None], str] | None = None
 
     def window(self, last_held: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
         start = today - dt.timedelta(days=self.first_days - 1) if last_held is None else \

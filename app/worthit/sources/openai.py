@@ -77,7 +77,7 @@ def pull(settings: dict[str, Any], secret: str | None, start: dt.date, end: dt.d
     share = _Share(progress, start, end, parts=1 + len(USAGE))
     with httpx.Client(base_url=endpoint, headers={"Authorization": f"Bearer {key}"},
                       timeout=TIMEOUT, follow_redirects=False) as client:
-        api = _Api(client, endpoint, key, cancelled)
+        api = _Api(client, endpoint, key, cancelled, found)
         costs = {**window, "group_by": ["project_id", "line_item"], "limit": COSTS_LIMIT}
         for page in api.pages(COSTS, costs):
             for day, results in _buckets(page, start, end, COSTS):
@@ -98,6 +98,21 @@ def pull(settings: dict[str, Any], secret: str | None, start: dt.date, end: dt.d
     share.done()
 
 
+def test(settings: dict[str, Any], secret: str | None) -> str:
+    """One call to the Costs API for yesterday: proves the endpoint and the admin key."""
+    import httpx
+
+    endpoint = _endpoint(settings.get("endpoint"))
+    key = _key(secret)
+    today = dt.datetime.now(dt.UTC).date()
+    with httpx.Client(base_url=endpoint, headers={"Authorization": f"Bearer {key}"},
+                      timeout=TIMEOUT, follow_redirects=False) as client:
+        _Api(client, endpoint, key, never).get(COSTS, {
+            "start_time": _unix(today - dt.timedelta(days=1)), "end_time": _unix(today),
+            "bucket_width": "1d", "limit": 1})
+    return f"Connected to {endpoint}: the admin key reads the organisation's costs."
+
+
 class _Where:
     """Which answer a field came from, for messages: the endpoint and the result."""
 
@@ -113,9 +128,10 @@ class _Api:
     words when refused."""
 
     def __init__(self, client: httpx.Client, endpoint: str, key: str,
-                 cancelled: Callable[[], bool]) -> None:
+                 cancelled: Callable[[], bool], found: BillFile | None = None) -> None:
         self.client, self.endpoint, self.key, self.cancelled = client, endpoint, key, cancelled
         self.requests = 0
+        self.found = found
 
     def pages(self, path: str, params: dict[str, Any]) -> Iterator[list[Any]]:
         """Each page's ``data``, following ``next_page`` while ``has_more``."""
@@ -147,6 +163,8 @@ class _Api:
         file = f"OpenAI {path}"
         for attempt in range(1, TRIES + 1):
             self.requests += 1
+            if self.found is not None:
+                self.found.requests = self.requests
             if self.requests > MAX_REQUESTS:
                 raise BadInput(f"more than {MAX_REQUESTS} calls in one sync; sync a shorter "
                                "period", file=file)
@@ -445,6 +463,7 @@ CONNECTOR: Final = register(Connector(
     kind="openai",
     title="OpenAI organisation usage and costs",
     pull=pull,
+    test=test,
     secret="admin API key",
     settings=(
         Setting("endpoint", "the API's root: OpenAI's, or a proxy's or gateway's",

@@ -49,18 +49,18 @@ def record_run(cache: Cache, name: str, started: str, first: dt.date | None,
                last: dt.date | None, read: int, written: int,
                cache_totals: tuple[float, float] | None,
                source_totals: tuple[float, float] | None, result: str,
-               error: str | None) -> None:
+               error: str | None, *, requests: int | None = None) -> None:
     """One row of ``sync_runs``: every sync or import, whatever its outcome."""
     with cache.transaction() as conn:
         conn.execute(
             "INSERT INTO sync_runs (source_id, started_at, finished_at, period_start, "
             "period_end, rows_read, rows_written, billed_total, effective_total, "
-            "source_billed_total, source_effective_total, result, error) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "source_billed_total, source_effective_total, result, error, requests) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (name, started, dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
              first.isoformat() if first else None, last.isoformat() if last else None,
              read, written, *(cache_totals or (None, None)), *(source_totals or (None, None)),
-             result, error))
+             result, error, requests))
 
 
 def runs(cache: Cache, name: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -69,7 +69,7 @@ def runs(cache: Cache, name: str | None = None, limit: int = 200) -> list[dict[s
     return [dict(r) for r in cache.rows(
         f"SELECT run_id, source_id AS source, started_at, finished_at, period_start, "
         f"period_end, rows_read, rows_written, billed_total, source_billed_total, result, "
-        f"error FROM sync_runs {where} ORDER BY run_id DESC LIMIT ?", (*params, limit))]
+        f"error, requests FROM sync_runs {where} ORDER BY run_id DESC LIMIT ?", (*params, limit))]
 
 
 def rename_source(cache: Cache, old: str, new: str) -> None:
