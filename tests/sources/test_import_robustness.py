@@ -506,7 +506,7 @@ def test_the_fast_path_reports_progress_while_duckdb_works(
     began = time.perf_counter()
     import_file(cache, progress_files["big.csv.gz"], progress=values.append)
     seconds = time.perf_counter() - began
-    assert seconds > 0.3  # long enough for the watcher (every 0.1 s) to have reported
+    # At least the end of DuckDB's pass is reported, however fast it was.
     assert [v for v in values if 0 < v < 1], f"only {values} in {seconds:.1f} s"
 
 

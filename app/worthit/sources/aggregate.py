@@ -97,19 +97,26 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         *(cells.bad_number(i) for i in layout.sums),
         cells.bad_day(layout.day), cells.missing(layout.currency),
     ])
-    check = (f"SELECT count(*), count(*) FILTER (WHERE {bad}), "
-             f"sum({cells.number(layout.billed)}), count(DISTINCT {cells.text(layout.currency)}), "
-             f"min({cells.text(layout.currency)}) FROM bill")
-    rows, refused, billed, currencies, currency = _run(con, check, 0.0, 0.45, cancelled,
-                                                       progress).fetchone()
-    if rows == 0 or refused or currencies != 1 or not CURRENCY.match(currency or ""):
-        return None
     text = [i for i in layout.text if i != layout.day]
-    groups = [f"{cells.day(layout.day)}", *(cells.text(i) for i in text)]
-    query = (f"SELECT {', '.join(groups)}, "
-             f"{', '.join(f'sum({cells.number(i)})' for i in layout.sums)} "
-             f"FROM bill GROUP BY ALL")
-    return rows, float(billed or 0.0), _run(con, query, 0.45, 0.9, cancelled, progress)
+    # One pass over the file: group on the raw cells (trimming and JSON come after, on
+    # the far fewer groups), counting per group the lines the line reader would refuse.
+    _run(con, f"CREATE TEMP TABLE g AS SELECT {cells.day(layout.day)} AS d, "
+              f"{''.join(f'c{i}, ' for i in text)}"
+              f"{''.join(f'sum({cells.number(i)}) AS s{i}, ' for i in layout.sums)}"
+              f"count(*) AS lines, count(*) FILTER (WHERE {bad}) AS refused, "
+              f"sum({cells.number(layout.billed)}) AS billed FROM bill GROUP BY ALL",
+         0.0, 0.85, cancelled, progress)
+    if progress is not None:
+        progress(0.85)
+    rows, refused, billed, currencies, currency = con.execute(
+        f"SELECT sum(lines), sum(refused), sum(billed), "
+        f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}) "
+        f"FROM g").fetchone()
+    if not rows or refused or currencies != 1 or not CURRENCY.match(currency or ""):
+        return None
+    query = (f"SELECT {cells.day_text('d')}, {''.join(f'{cells.text(i)}, ' for i in text)}"
+             f"{', '.join(f's{i}' for i in layout.sums)} FROM g")
+    return int(rows), float(billed or 0.0), _run(con, query, 0.85, 0.9, cancelled, progress)
 
 
 def _run(con: Any, sql: str, start: float, end: float, cancelled: Callable[[], bool],
@@ -192,11 +199,18 @@ class _Cells:
         return f"({present} AND coalesce(NOT isfinite({self.number(i)}), true))"
 
     def day(self, i: int) -> str:
+        """The line's day, as grouped: ISO text from a text cell, a DATE otherwise."""
         if self._varchar(i):
             return f"substr(trim(c{i}), 1, 10)"
-        return f"strftime(CAST(c{i} AS DATE), '%Y-%m-%d')"
+        return f"CAST(c{i} AS DATE)"
+
+    def day_text(self, column: str) -> str:
+        """A grouped day as ISO text (after grouping: once per group)."""
+        return f"CAST({column} AS VARCHAR)"
 
     def bad_day(self, i: int) -> str:
+        if not self._varchar(i):
+            return f"(c{i} IS NULL)"
         day = self.day(i)
         return (f"({day} IS NULL OR NOT regexp_full_match({day}, '[0-9]{{4}}-[0-9]{{2}}-"
                 f"[0-9]{{2}}') OR TRY_CAST({day} AS DATE) IS NULL)")

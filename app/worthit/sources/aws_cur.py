@@ -14,6 +14,7 @@ suffix) give the model and the token columns."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -50,6 +51,7 @@ TOKEN_COLUMNS: Final = {"input-tokens": "x_input_tokens", "output-tokens": "x_ou
 TAG_PREFIXES: Final = ("resourcetags/user:", "resource_tags_user_")
 
 
+@functools.lru_cache(maxsize=4_096)
 def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
@@ -90,13 +92,19 @@ def layout(header: list[str], file: str) -> Layout:
     tags = [(i, h[len(p):]) for i, h in enumerate(header)
             for p in TAG_PREFIXES if h.lower().startswith(p)]
 
+    text_at = (*(at[k] for k in TEXT if k in at), *(i for i, _ in tags))
+
+    @functools.lru_cache(maxsize=65_536)
+    def describe(cells: tuple[str, ...]) -> _Described:
+        return _Described(at, tags, cells, text_at)
+
     def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
-        return _row(row, at, header, billed_key, tags, found, file, line)
+        return _row(row, at, header, billed_key, describe, text_at, found, file, line)
 
     summed = [k for k in SUMS if k in at and (k == billed_key or not k.endswith("unblendedcost"))]
     return Layout(
         map=mapped,
-        text=(*(at[k] for k in TEXT if k in at), *(i for i, _ in tags)),
+        text=text_at,
         sums=tuple(at[k] for k in summed), required=(at[billed_key],),
         day=at["lineitemusagestartdate"], currency=at["lineitemcurrencycode"],
         billed=at[billed_key])
@@ -109,6 +117,23 @@ def read_cur(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = nev
     return read_table(path, layout, found, cancelled=cancelled, progress=progress)
 
 
+@functools.lru_cache(maxsize=65_536)
+def _tags(columns: tuple[tuple[str, str], ...], resource_tags: str | None,
+          cost_categories: str | None) -> str | None:
+    """The charge's tags as JSON (cached: a bill repeats the same few thousand sets)."""
+    found = {key: value for key, value in columns if value not in NULLS}
+    found.update({k[len("user_"):]: v for k, v in _map(resource_tags).items()
+                  if k.startswith("user_")})
+    found.update({f"cost_category:{k}": v for k, v in _map(cost_categories).items()})
+    return json.dumps(found, sort_keys=True) if found else None
+
+
+@functools.lru_cache(maxsize=4_096)
+def _token_usage(usage_type: str) -> re.Match[str] | None:
+    return TOKEN_USAGE.match(usage_type)
+
+
+@functools.lru_cache(maxsize=65_536)
 def _map(text: str | None) -> dict[str, str]:
     """A CUR 2.0 map column: a JSON object in CSV exports, a map in Parquet ones."""
     if not text:
@@ -124,17 +149,61 @@ def _map(text: str | None) -> dict[str, str]:
     return {str(k): str(v) for k, v in parsed.items() if v not in (None, *NULLS)}
 
 
+_AT: Final = {name: i for i, name in enumerate(CHARGE_COLUMN_NAMES)}
+
+
+class _Described:
+    """What a line's text cells say, worked out once per distinct combination (a bill
+    repeats a few thousand of them over millions of lines)."""
+
+    def __init__(self, at: dict[str, int], tags: list[tuple[int, str]],
+                 row: tuple[str, ...], text_at: tuple[int, ...]) -> None:
+        cells = dict(zip(text_at, row, strict=True))
+
+        def cell(key: str) -> str | None:
+            index = at.get(key)
+            text = None if index is None else cells[index].strip()
+            return None if text is None or text in NULLS else text
+
+        self.kind = _key(cell("lineitemlineitemtype") or "usage")
+        code = cell("lineitemproductcode") or ""
+        product = _map(cell("product"))  # shared (cached): read, never changed
+        usage_type = cell("lineitemusagetype")
+        self.currency = cell("lineitemcurrencycode")
+        values: dict[str, Any] = {
+            "provider_name": "AWS", "publisher_name": cell("billbillingentity") or "AWS",
+            "billing_account_id": cell("billpayeraccountid"),
+            "sub_account_id": cell("lineitemusageaccountid"),
+            "service_category": SERVICE_CATEGORIES.get(code, "Other"),
+            "service_name": cell("productproductname") or product.get("product_name") or code
+            or None,
+            "region_id": cell("productregioncode") or cell("productregion"),
+            "availability_zone": cell("lineitemavailabilityzone"),
+            "resource_id": cell("lineitemresourceid"), "sku_id": cell("productsku"),
+            "x_usage_type": usage_type, "charge_category": CATEGORIES.get(self.kind, "Usage"),
+            "billing_currency": self.currency, "consumed_unit": cell("pricingunit"),
+            "tags": _tags(tuple((key, cells[i].strip()) for i, key in tags),
+                          cell("resourcetags"), cell("costcategory")),
+        }
+        self.tokens: tuple[str, float] | None = None
+        match = _token_usage(usage_type or "") if code == "AmazonBedrock" else None
+        if match:
+            unit = (values["consumed_unit"] or "").lower()
+            scale = 1_000.0 if "1k" in unit or "thousand" in unit else \
+                1_000_000.0 if "1m" in unit or "million" in unit else 1.0
+            values["x_model"] = match["model"]
+            values["x_batch"] = int(bool(match["batch"]))
+            self.tokens = (TOKEN_COLUMNS[match["kind"].lower()], scale)
+        self.template = [values.get(name) for name in CHARGE_COLUMN_NAMES]
+
+
 def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
-         tags: list[tuple[int, str]], found: BillFile, file: str,
-         line: int | None) -> list[Any]:
-    def cell(key: str) -> str | None:
+         describe: Callable[[tuple[str, ...]], _Described], text_at: tuple[int, ...],
+         found: BillFile, file: str, line: int | None) -> list[Any]:
+    def number(key: str, required: bool = False) -> float | None:
         index = at.get(key)
         text = None if index is None else row[index].strip()
-        return None if text is None or text in NULLS else text
-
-    def number(key: str, required: bool = False) -> float | None:
-        text = cell(key)
-        if text is None:
+        if text is None or text in NULLS:
             if required:
                 raise BadInput("a cost is required", file=file, line=line,
                                column=header[at[key]])
@@ -151,55 +220,29 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
 
     billed = number(billed_key, required=True)
     assert billed is not None
-    kind = _key(cell("lineitemlineitemtype") or "usage")
+    described = describe(tuple(row[i] for i in text_at))
     effective = billed
-    if kind == "savingsplancoveredusage":
+    if described.kind == "savingsplancoveredusage":
         effective = number("savingsplansavingsplaneffectivecost") or 0.0
-    elif kind == "discountedusage":
+    elif described.kind == "discountedusage":
         effective = number("reservationeffectivecost") or 0.0
-    elif kind == "savingsplannegation":
+    elif described.kind == "savingsplannegation":
         effective = 0.0
-    currency = cell("lineitemcurrencycode")
-    found.check_currency(currency, file, line, header[at["lineitemcurrencycode"]])
-    stamp = cell("lineitemusagestartdate") or ""
+    found.check_currency(described.currency, file, line, header[at["lineitemcurrencycode"]])
+    stamp = row[at["lineitemusagestartdate"]].strip()
     try:
         day = dt.date.fromisoformat(stamp[:10])
     except ValueError:
         raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
                        column=header[at["lineitemusagestartdate"]]) from None
     found.count(day, billed, effective)
-    code = cell("lineitemproductcode") or ""
-    product = _map(cell("product"))
-    usage_type = cell("lineitemusagetype")
-    values: dict[str, Any] = {
-        "charge_period_start": day.isoformat(), "provider_name": "AWS",
-        "publisher_name": cell("billbillingentity") or "AWS",
-        "billing_account_id": cell("billpayeraccountid"),
-        "sub_account_id": cell("lineitemusageaccountid"),
-        "service_category": SERVICE_CATEGORIES.get(code, "Other"),
-        "service_name": cell("productproductname") or product.get("product_name") or code
-        or None,
-        "region_id": cell("productregioncode") or cell("productregion"),
-        "availability_zone": cell("lineitemavailabilityzone"),
-        "resource_id": cell("lineitemresourceid"), "sku_id": cell("productsku"),
-        "x_usage_type": usage_type, "charge_category": CATEGORIES.get(kind, "Usage"),
-        "billed_cost": billed, "effective_cost": effective,
-        "list_cost": number("pricingpubliconDemandcost".lower()),
-        "billing_currency": currency, "consumed_quantity": number("lineitemusageamount"),
-        "consumed_unit": cell("pricingunit"),
-    }
-    found_tags = {key: row[i].strip() for i, key in tags if row[i].strip() not in NULLS}
-    found_tags.update({k[len("user_"):]: v for k, v in _map(cell("resourcetags")).items()
-                       if k.startswith("user_")})
-    found_tags.update({f"cost_category:{k}": v for k, v in _map(cell("costcategory")).items()})
-    values["tags"] = json.dumps(found_tags, sort_keys=True) if found_tags else None
-    match = TOKEN_USAGE.match(usage_type or "") if code == "AmazonBedrock" else None
-    if match:
-        amount = values["consumed_quantity"] or 0.0
-        unit = (values["consumed_unit"] or "").lower()
-        scale = 1_000.0 if "1k" in unit or "thousand" in unit else \
-            1_000_000.0 if "1m" in unit or "million" in unit else 1.0
-        values["x_model"] = match["model"]
-        values[TOKEN_COLUMNS[match["kind"].lower()]] = round(amount * scale)
-        values["x_batch"] = int(bool(match["batch"]))
-    return [values.get(name) for name in CHARGE_COLUMN_NAMES]
+    out = list(described.template)
+    amount = number("lineitemusageamount")
+    out[_AT["charge_period_start"]] = day.isoformat()
+    out[_AT["billed_cost"]], out[_AT["effective_cost"]] = billed, effective
+    out[_AT["list_cost"]] = number("pricingpubliconDemandcost".lower())
+    out[_AT["consumed_quantity"]] = amount
+    if described.tokens is not None:
+        column, scale = described.tokens
+        out[_AT[column]] = round((amount or 0.0) * scale)
+    return out
