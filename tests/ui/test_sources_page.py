@@ -244,7 +244,7 @@ def test_a_preview_shows_what_the_files_hold_and_only_the_good_one_is_imported(
     assert run["Source"] == "file:good.csv"
     assert run["Result"] == "ok"
     assert run["Lines read"] == run["Charges"] == "10"
-    assert run["Billed, file"] == run["Billed, cache"] == money(good.billed)
+    assert run["Billed, source"] == run["Billed, cache"] == money(good.billed)
     assert not page.run_detail.isVisibleTo(page)
     # The status bar's freshness follows the new data.
     assert win.freshness.text() != freshness

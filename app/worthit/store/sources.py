@@ -96,3 +96,14 @@ def add_source(cache: Cache, name: str, kind: str, settings: dict[str, str]) -> 
                      "VALUES (?, ?, ?, ?, ?)",
                      (name, kind, name, json.dumps(settings),
                       dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+
+
+def update_settings(cache: Cache, name: str, settings: dict[str, str]) -> None:
+    """Replace a source's settings (what it remembers between syncs is kept)."""
+    current = cache.scalar("SELECT settings FROM sources WHERE name = ?", (name,))
+    if current is None:
+        raise UserError(f"There is no source {name!r}.")
+    kept = {k: v for k, v in json.loads(current or "{}").items() if k == "state"}
+    with cache.transaction() as conn:
+        conn.execute("UPDATE sources SET settings = ? WHERE name = ?",
+                     (json.dumps({**settings, **kept}), name))

@@ -110,6 +110,25 @@ def start(work: Work, **slots: Callable[..., Any]) -> Worker:
     return worker
 
 
+def preload(*modules: str) -> None:
+    """Import ``modules`` here, on the UI thread, before work that needs them starts.
+
+    A first import on a pool thread runs shiboken's import hook there, which can crash
+    the process (seen with httpx pulling in rich); importing first keeps it on this
+    thread. Missing optional modules are skipped: the work will say what is missing."""
+    import importlib
+
+    for name in modules:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            log.info("Could not preload %s", name)
+
+
+#: What live sources' workers import: loaded on the UI thread first (see preload).
+NETWORK_MODULES = ("httpx", "boto3", "botocore")
+
+
 def running() -> int:
     """Workers whose ``finished`` has not yet reached the main thread."""
     return 0 if _keeper is None else len(_keeper.workers)

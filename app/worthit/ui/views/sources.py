@@ -82,12 +82,18 @@ class SourcesPage(Page):
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setToolTip("Re-import every source whose files changed")
         self.sync_button.clicked.connect(self.sync_now)
-        self.edit_button = QPushButton("Rename…")
-        self.edit_button.clicked.connect(self._rename)
+        self.add_button = QPushButton("Add live source…")
+        self.add_button.setToolTip("OpenAI, Anthropic, AWS and other APIs, synced by Worthit")
+        self.add_button.clicked.connect(lambda: self.edit_source(None))
+        self.edit_button = QPushButton("Edit…")
+        self.edit_button.setToolTip("A live source's settings and key; a file source's name")
+        self.edit_button.clicked.connect(self._edit)
+        self.test_button = QPushButton("Test connection")
+        self.test_button.clicked.connect(self.test_selected)
         self.remove_button = QPushButton("Remove…")
         self.remove_button.clicked.connect(self._remove)
-        for button in (self.import_button, self.sync_button, self.edit_button,
-                       self.remove_button):
+        for button in (self.import_button, self.add_button, self.sync_button,
+                       self.edit_button, self.test_button, self.remove_button):
             actions.addWidget(button)
         actions.addStretch(1)
         actions.addWidget(self._own_tasks)
@@ -120,11 +126,12 @@ class SourcesPage(Page):
             Column("Period", "period"),
             Column("Lines read", "rows_read", lambda v: f"{v:,}", numeric=True),
             Column("Charges", "rows_written", lambda v: f"{v:,}", numeric=True),
-            Column("Billed, file", "source_billed_total", money, numeric=True),
+            Column("Requests", "requests", lambda v: f"{v:,}", numeric=True),
+            Column("Billed, source", "source_billed_total", money, numeric=True),
             Column("Billed, cache", "billed_total", money, numeric=True),
             Column("Result", "outcome", tone=_result_tone),
         ], self)
-        self.runs_view = sortable_table(self.runs, stretch=7)
+        self.runs_view = sortable_table(self.runs, stretch=8)
         self.runs_view.setWordWrap(False)
         self.runs_view.selectionModel().selectionChanged.connect(self._run_selected)
         self.body.addWidget(self.runs_view, 2)
@@ -170,6 +177,7 @@ class SourcesPage(Page):
         self.result = result
         self.sources.set_records(result["sources"])
         self._show_runs()
+        self._update_buttons()
         if not result["sources"] and not self.status.text():
             self.say("No sources yet: import billing files to begin.")
 
@@ -205,18 +213,34 @@ class SourcesPage(Page):
             self._selected_name = self.sources.record(row)["name"]
         else:
             self._selected_name = None
-        self._update_buttons()
         if hasattr(self, "result"):
             self._show_runs()
+        self._update_buttons()
+
+    def _selected_source(self) -> dict[str, Any] | None:
+        if self._selected_name is None or not hasattr(self, "result"):
+            return None
+        return next((s for s in self.result["sources"] if s["name"] == self._selected_name),
+                    None)
 
     def _update_buttons(self) -> None:
-        self.edit_button.setEnabled(self._selected_name is not None)
-        self.remove_button.setEnabled(self._selected_name is not None)
+        from worthit.sources.connectors import connectors
+
+        chosen = self._selected_source()
+        live = chosen is not None and chosen["kind"] in connectors()
+        self.edit_button.setEnabled(chosen is not None)
+        self.remove_button.setEnabled(chosen is not None)
+        self.test_button.setEnabled(live)
 
     def _task_bar(self) -> TaskBar:
         return self.tasks if self.tasks is not None else self._own_tasks
 
     def _run(self, title: str, work: Any, done: Any, failed: Any) -> bool:
+        from worthit.sources.connectors import connectors
+        from worthit.ui import workers
+
+        connectors()  # the connector modules, and what their workers will import,
+        workers.preload(*workers.NETWORK_MODULES)  # on this thread (see preload)
         started = self._task_bar().run(title, work, done=done, failed=failed)
         if not started:
             self.say("Another task is running: wait for it, or cancel it in the status bar.")
@@ -314,6 +338,49 @@ class SourcesPage(Page):
 
         return self._run("Syncing", work, lambda lines: self._finished("\n".join(lines)),
                          self._finished)
+
+    def _edit(self) -> None:
+        from worthit.sources.connectors import connectors
+
+        chosen = self._selected_source()
+        if chosen is None:
+            return
+        if chosen["kind"] in connectors():
+            self.edit_source(chosen["name"])
+        else:
+            self._rename()
+
+    def edit_source(self, name: str | None) -> QWidget:
+        """The form for a new live source (``name`` None) or an existing one."""
+        import json
+
+        from worthit.ui.views.source_dialog import SourceDialog
+
+        kind, settings = None, {}
+        if name is not None:
+            with self.workspace.open() as cache:
+                row = cache.rows("SELECT kind, settings FROM sources WHERE name = ?", (name,))
+            kind, settings = row[0]["kind"], json.loads(row[0]["settings"] or "{}")
+        dialog = SourceDialog(self.workspace, self, name=name, kind=kind, settings=settings)
+        dialog.saved.connect(lambda saved: self._finished(
+            f"Saved source {saved!r}; Sync now fetches it."))
+        self.source_dialog = dialog
+        return self.show_dialog(dialog)
+
+    def test_selected(self) -> bool:
+        """Test the selected live source's connection on a worker."""
+        from worthit.sync import test_source
+
+        name, workspace = self._selected_name, self.workspace
+        if name is None:
+            return False
+
+        def work(cancelled: Any, progress: Any) -> str:
+            del cancelled, progress
+            with workspace.open() as cache:
+                return test_source(cache, name)
+
+        return self._run(f"Testing {name}", work, self.say, self.say)
 
     def _rename(self) -> None:
         old = self._selected_name

@@ -70,27 +70,31 @@ class TaskBar(QWidget):
         self.cancel_button.setEnabled(True)
         self.show()
 
+        self._done, self._failed = done, failed
+
         def task() -> Generator[str, None, Any]:
             yield title
             return work(stop.is_set, relay.moved.emit)
 
-        def returned(result: Any) -> None:
-            self._end(f"{title}: done")
-            done(result)
-
-        def errored(error: Exception) -> None:
-            if isinstance(error, Cancelled):
-                message = f"{title}: cancelled; nothing was changed"
-            elif isinstance(error, UserError):
-                message = str(error)
-            else:
-                message = (f"{title} failed ({type(error).__name__}: {error}). This is a bug; "
-                           "the log has the details.")
-            self._end(message)
-            failed(message)
-
-        self._worker = workers.start(task, returned=returned, errored=errored)
+        # Bound methods of this QObject: Qt delivers them on the UI thread (a plain
+        # function would run on the pool thread, touching widgets from there).
+        self._worker = workers.start(task, returned=self._returned, errored=self._errored)
         return True
+
+    def _returned(self, result: Any) -> None:
+        self._end(f"{self.title}: done")
+        self._done(result)
+
+    def _errored(self, error: Exception) -> None:
+        if isinstance(error, Cancelled):
+            message = f"{self.title}: cancelled; nothing was changed"
+        elif isinstance(error, UserError):
+            message = str(error)
+        else:
+            message = (f"{self.title} failed ({type(error).__name__}: {error}). This is a bug; "
+                       "the log has the details.")
+        self._end(message)
+        self._failed(message)
 
     def cancel(self) -> None:
         self._stop.set()
