@@ -115,7 +115,11 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     if not rows or refused or currencies != 1 or not CURRENCY.match(currency or ""):
         return None
     query = (f"SELECT {cells.day_text('d')}, {''.join(f'{cells.text(i)}, ' for i in text)}"
-             f"{', '.join(f's{i}' for i in layout.sums)} FROM g")
+             f"{', '.join(f's{i}' for i in layout.sums)} FROM g "
+             # In day order, and the same combinations in the same order each day: the
+             # cache's indexes (by day, and by key) then grow at their ends, which SQLite
+             # writes several times faster than scattered inserts.
+             f"ORDER BY d{''.join(f', c{i}' for i in text)}")
     return int(rows), float(billed or 0.0), _run(con, query, 0.85, 0.9, cancelled, progress)
 
 
