@@ -19,8 +19,11 @@ from worthit.workspace import Workspace, ensure, resolve
 
 REPORT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
 #: Live source kinds (kind, title), for `sources add`; kept here so --help needs no imports.
-CONNECTOR_KINDS = (("openai", "OpenAI organisation usage and costs"),)
-SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks", "sources")
+CONNECTOR_KINDS = (("openai", "OpenAI organisation usage and costs"),
+                   ("anthropic", "Anthropic organisation usage and costs"),
+                   ("aws-ce", "AWS Cost Explorer"),
+                   ("aws-s3", "AWS Data Exports / CUR on S3"))
+SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks", "sources", "alerts")
 log = logging.getLogger("worthit")
 
 
@@ -47,6 +50,9 @@ def parser() -> argparse.ArgumentParser:
         description="Was our AI spend worth it? With no command, opens the app.",
     )
     root.add_argument("--version", action="version", version=f"worthit {__version__}")
+    root.add_argument("--self-test", action="store_true",
+                      help="check this installation on a throwaway demo workspace, print a "
+                           "line per check and exit (status 0: all good)")
     root.add_argument("--workspace", metavar="DIR",
                       help="workspace folder (default: $WORTHIT_HOME, else the demo workspace)")
     verbs = root.add_subparsers(dest="verb", metavar="COMMAND")
@@ -182,12 +188,20 @@ def parser() -> argparse.ArgumentParser:
     chart.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
     chart.add_argument("--size", type=_size, default=(1400, 900), metavar="WxH",
                        help="the window the chart is drawn in")
+
+    from worthit.watch.commands import add_parsers as add_watch_verbs
+
+    add_watch_verbs(verbs, common)  # watch, budgets, webhook
     return root
 
 
 def main(argv: list[str]) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
+    if args.self_test:  # never touches the user's workspace
+        from worthit.selftest import run as self_test
+
+        return self_test()
     try:
         workspace = resolve(args.workspace)
         if args.verb == "demo":
@@ -214,6 +228,10 @@ def main(argv: list[str]) -> int:
             return _sync(workspace, args)
         if args.verb == "export":
             return _export(workspace, args)
+        if args.verb in ("watch", "budgets", "webhook"):
+            from worthit.watch.commands import run as run_watch_verb
+
+            return run_watch_verb(workspace, args)
     except UserError as error:
         print(f"worthit: {error}", file=sys.stderr)
         return 2
@@ -462,13 +480,14 @@ def _add_source(cache: Any, args: argparse.Namespace) -> int:
             raise UserError(f"--set {item!r}: {args.kind} sources take "
                             f"{', '.join(f'{k}=VALUE' for k in known) or 'no settings'}")
         values[key] = value
-    if connector.secret:
+    needed = connector.wants_secret(values)
+    if needed:
         secret = _read_secret(f"{connector.title} {connector.secret}")
         secrets.store(args.name, secret)  # first: no source without its key
     try:
         add_source(cache, args.name, args.kind, values)
     except UserError:
-        if connector.secret:
+        if needed:
             secrets.delete(args.name)
         raise
     print(f"Added source {args.name!r} ({connector.title}); run `worthit sync` to fetch it.")

@@ -129,15 +129,24 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
     found = BillFile(Path(name))
     secret: str | None = None
     try:
-        if connector.secret:
+        if connector.wants_secret(settings):
             secret = secrets.load(name)
             if not secret:
                 raise UserError(f"source {name!r} has no {connector.secret} in the system "
                                 f"keyring: add it with `worthit sources key {name}`")
         held = cache.scalar("SELECT MAX(charge_period_start) FROM charges WHERE source_id = ?",
                             (source_id,))
-        start, end = connector.window(dt.date.fromisoformat(held) if held else None,
-                                      dt.datetime.now(dt.UTC).date())
+        held_day, today = dt.date.fromisoformat(held) if held else None, \
+            dt.datetime.now(dt.UTC).date()
+        start, end = connector.window(held_day, today)
+        if connector.scan is not None and window == (None, None):
+            days = connector.scan(settings, secret, found, held_day, today, cancelled=cancelled)
+            if days is None:
+                record_run(cache, source_id, started, None, None, 0, 0, None, None, "ok", None,
+                           requests=found.requests)
+                return Outcome(name, "unchanged", f"nothing new{_cost(connector, found)}",
+                               seconds=time.perf_counter() - began, requests=found.requests)
+            start, end = days
         start, end = window[0] or start, window[1] or end
         if start > end:
             raise UserError(f"source {name!r}: the window {start} to {end} is empty")
@@ -160,7 +169,8 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
         # HTTP calls and their retries. A window of daily aggregates fits in memory.
         rows = list(connector.pull(
             settings, secret, start, end, found, cancelled=cancelled,
-            progress=(lambda share: progress(name, share)) if progress else None))
+            progress=(lambda share: progress(name, share)) if progress else None,
+            **({"folder": cache.path.parent} if connector.downloads else {})))
         for row in rows:
             row[0] = source_id
         written = cache.replace_charges(source_id, start, end, rows, check=reconcile)
@@ -179,9 +189,15 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
         with cache.transaction() as conn:
             conn.execute("UPDATE sources SET settings = ? WHERE source_id = ?",
                          (json.dumps({**settings, "state": found.state}), source_id))
-    cost = f"; {found.requests} API request(s)" if found.requests else ""
-    return Outcome(name, "ok", f"{start} to {end}{cost}", found.rows_read, written,
-                   time.perf_counter() - began, found.requests)
+    return Outcome(name, "ok", f"{start} to {end}{_cost(connector, found)}", found.rows_read,
+                   written, time.perf_counter() - began, found.requests)
+
+
+def _cost(connector: Connector, found: BillFile) -> str:
+    """What the sync's requests were, and cost where the vendor bills them."""
+    price = f" (${found.requests * connector.request_price:,.2f})" \
+        if connector.request_price else ""
+    return f"; {found.requests} API request(s){price}" if found.requests else ""
 
 
 def test_source(cache: Cache, name: str) -> str:
@@ -196,11 +212,13 @@ def test_source(cache: Cache, name: str) -> str:
     connector = connectors().get(row[0]["kind"])
     if connector is None or connector.test is None:
         raise UserError(f"Source {name!r} ({row[0]['kind']}) has no connection to test.")
-    secret = secrets.load(name) if connector.secret else None
-    if connector.secret and not secret:
+    settings = json.loads(row[0]["settings"] or "{}")
+    needed = connector.wants_secret(settings)
+    secret = secrets.load(name) if needed else None
+    if needed and not secret:
         raise UserError(f"source {name!r} has no {connector.secret} in the system keyring: "
                         f"add it with `worthit sources key {name}`")
     try:
-        return connector.test(json.loads(row[0]["settings"] or "{}"), secret)
+        return connector.test(settings, secret)
     except UserError as error:
         raise UserError(secrets.redact(str(error), [secret] if secret else [])) from None

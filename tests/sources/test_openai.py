@@ -10,33 +10,24 @@ backend under the test's folder), and the last test scans the whole workspace fo
 
 from __future__ import annotations
 
-import base64
 import copy
 import datetime as dt
 import json
-import logging
-import re
 import socket
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
-import keyring
-import keyring.core
 import pytest
 from tests.conftest import run_cli
+from tests.sources import loopback
+from tests.sources.loopback import FakeApi, Reply, holding_key, last_run, snapshot, sync_one
 
-from worthit import secrets
 from worthit.core.focus import AI_CATEGORY
-from worthit.sources import openai
+from worthit.sources import http, openai
 from worthit.sources.connectors import connectors
 from worthit.store.cache import Cache
-from worthit.sync import Outcome, sync
 from worthit.workspace import Workspace
 
 NAME = "openai-prod"
@@ -51,117 +42,53 @@ DOCUMENTED = Path(__file__).resolve().parents[3] / "shared" / "data" / "openai"
 TODAY = dt.datetime.now(dt.UTC).date()
 #: The days the organisation's payloads cover; a re-sync starts two days before the last.
 DAYS = (TODAY - dt.timedelta(days=6), TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=2))
+unix = http.unix
 
-
-def unix(day: dt.date) -> int:
-    return int(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp())
+# The shared fixtures, bound here by name so that pytest finds them.
+keyring_file, workspace, cache = loopback.keyring_file, loopback.workspace, loopback.cache
+waits, log_file, quick_retries = loopback.waits, loopback.log_file, loopback.quick_retries
 
 
 # -- the server -------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: bytes = b""
-    headers: tuple[tuple[str, str], ...] = (("Content-Type", "application/json"),)
+class FakeOpenAI(FakeApi):
+    """OpenAI's organisation API: the key in ``Authorization: Bearer``, Unix-second day
+    bounds, a ``project_ids`` filter."""
 
+    paths = tuple(GROUP_BY)
 
-@dataclass(frozen=True)
-class Seen:
-    path: str
-    query: dict[str, list[str]]
+    def presented(self, headers: dict[str, str]) -> str | None:
+        authorization = headers.get("authorization", "")
+        return authorization.removeprefix("Bearer ") if \
+            authorization.startswith("Bearer ") else None
 
+    def refusal(self, status: int, message: str, *headers: tuple[str, str]) -> Reply:
+        return error_reply(status, message, *headers)
 
-@dataclass
-class FakeOpenAI:
-    """What the server serves: a chain of pages per endpoint (keyed by the cursor that
-    reaches each), and replies queued to come first (failures, garbage)."""
-
-    url: str = ""
-    keys: set[str] = field(default_factory=lambda: {KEY})
-    chains: dict[str, dict[str | None, dict[str, Any]]] = field(default_factory=dict)
-    queued: dict[str, list[Reply]] = field(default_factory=lambda: defaultdict(list))
-    seen: list[Seen] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    #: Whether buckets outside the asked-for days are left out (a real server's do).
-    window: bool = True
-    #: Whether a refused key is quoted whole in the 401 (a hostile proxy's would be).
-    echo_key: bool = False
-
-    def serve(self, path: str, *pages: dict[str, Any]) -> None:
-        """Serve ``pages`` in turn, each pointing at the next; a page's own ``next_page``
-        (the documented example's) is kept."""
-        chain: dict[str | None, dict[str, Any]] = {}
-        cursor: str | None = None
-        for n, served in enumerate(pages, 1):
-            page = copy.deepcopy(served)
-            if n == len(pages):
-                page["has_more"], page["next_page"] = False, None
-            else:
-                page["has_more"] = True
-                tag = path.rsplit("/", maxsplit=1)[-1]
-                page["next_page"] = page.get("next_page") or f"page_{n}_{tag}"
-            chain[cursor] = page
-            cursor = page["next_page"]
-        self.chains[path] = chain
-
-    def queue(self, path: str, *replies: Reply) -> None:
-        self.queued[path].extend(replies)
-
-    def calls(self, path: str) -> list[Seen]:
-        return [s for s in self.seen if s.path == path]
-
-    def answer(self, path: str, query: dict[str, list[str]], authorization: str | None
-               ) -> Reply:
-        seen = Seen(path, query)
-        self.seen.append(seen)
-        presented = (authorization or "").removeprefix("Bearer ")
-        if not (authorization or "").startswith("Bearer ") or presented not in self.keys:
-            shown = presented if self.echo_key else f"{presented[:9]}****{presented[-4:]}"
-            return error_reply(401, f"Incorrect API key provided: {shown}. You can find your "
-                               "API key at https://platform.openai.com/account/api-keys.")
-        if self.queued[path]:
-            return self.queued[path].pop(0)
-        if path not in GROUP_BY:
-            return error_reply(404, f"Invalid URL (GET {path})")
-        problem = self.check(path, query)
-        if problem:
-            self.problems.append(f"{path}: {problem}")
-            return error_reply(400, problem)
-        chain = self.chains.get(path, {None: {"object": "page", "data": [], "has_more": False,
-                                              "next_page": None}})
-        page = copy.deepcopy(chain[query.get("page", [None])[0]])
-        start, end = int(query["start_time"][0]), int(query["end_time"][0])
-        if self.window and isinstance(page.get("data"), list):
-            page["data"] = [b for b in page["data"] if not isinstance(b, dict)
-                            or not isinstance(b.get("start_time"), int)
-                            or start <= b["start_time"] < end]
-        projects = query.get("project_ids")
-        if projects:
-            for bucket in page["data"]:
-                bucket["results"] = [r for r in bucket["results"]
-                                     if r.get("project_id") in projects]
-        return Reply(200, json.dumps(page).encode())
-
-    def check(self, path: str, query: dict[str, list[str]]) -> str | None:
-        """What a real server would refuse in the query, or None."""
+    def check(self, path: str, query: dict[str, list[str]], headers: dict[str, str]
+              ) -> str | None:
+        del headers  # the key is all OpenAI reads of them
         try:
             start, end = int(query["start_time"][0]), int(query["end_time"][0])
         except (KeyError, ValueError):
             return "start_time and end_time must be Unix seconds"
         if start % 86_400 or end % 86_400 or end <= start:
             return f"start_time {start} and end_time {end} are not UTC day bounds"
-        if query.get("bucket_width") != ["1d"]:
-            return f"bucket_width {query.get('bucket_width')}"
-        if query.get("group_by") != GROUP_BY[path]:
-            return f"group_by {query.get('group_by')}"
-        if query.get("limit") != [LIMIT[path]]:
-            return f"limit {query.get('limit')}"
-        page = query.get("page", [None])
-        if len(page) != 1 or page[0] not in self.chains.get(path, {None: None}):
-            return f"unknown page cursor {page}"
-        return None
+        return self.differs(query, {"bucket_width": ["1d"], "group_by": GROUP_BY[path],
+                                    "limit": [LIMIT[path]]})
+
+    def inside(self, bucket: dict[str, Any], query: dict[str, list[str]]) -> bool:
+        stamp = bucket.get("start_time")
+        return not isinstance(stamp, int) or \
+            int(query["start_time"][0]) <= stamp < int(query["end_time"][0])
+
+    def narrow(self, page: dict[str, Any], query: dict[str, list[str]]) -> None:
+        projects = query.get("project_ids")
+        if projects:
+            for bucket in page["data"]:
+                bucket["results"] = [r for r in bucket["results"]
+                                     if r.get("project_id") in projects]
 
 
 def error_reply(status: int, message: str, *headers: tuple[str, str]) -> Reply:
@@ -170,88 +97,7 @@ def error_reply(status: int, message: str, *headers: tuple[str, str]) -> Reply:
                  (("Content-Type", "application/json"), *headers))
 
 
-class Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    #: Headers and body leave in one write: apart, Nagle's algorithm and delayed ACKs
-    #: hold each answer back by 40 ms.
-    wbufsize = -1
-    server: Any
-
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        reply = self.server.api.answer(url.path, parse_qs(url.query),
-                                       self.headers.get("Authorization"))
-        self.send_response(reply.status)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def api() -> Iterator[FakeOpenAI]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    fake = FakeOpenAI(url=f"http://127.0.0.1:{server.server_address[1]}")
-    server.api = fake  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    try:
-        yield fake
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
-
-
-@pytest.fixture
-def keyring_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A real keyring backend (keyrings.alt's plain file) for this test; the previous
-    backend comes back afterwards."""
-    from keyrings.alt.file import PlaintextKeyring
-
-    plain = PlaintextKeyring()
-    plain.file_path = str(tmp_path / "keyring" / "worthit_pass.cfg")  # type: ignore[misc]
-    monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)
-    keyring.set_keyring(plain)
-    return Path(plain.file_path)
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def cache(workspace: Workspace, keyring_file: Path) -> Iterator[Cache]:
-    del keyring_file  # in place before any key is stored
-    with workspace.open() as opened:
-        yield opened
-
-
-@pytest.fixture(autouse=True)
-def _quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(openai, "BACKOFF", 0.01)
-
-
-def add_source(cache: Cache, api: FakeOpenAI, **settings: str) -> None:
-    """The source as `worthit sources add openai` leaves it: settings in the cache, the key
-    in the keyring."""
-    with cache.transaction() as conn:
-        conn.execute(
-            "INSERT INTO sources (source_id, kind, name, settings, created_at) "
-            "VALUES (?, 'openai', ?, ?, ?)",
-            (NAME, NAME, json.dumps({"endpoint": api.url, **settings}),
-             dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
-    secrets.store(NAME, KEY)
-
-
-def sync_one(cache: Cache, **kwargs: Any) -> Outcome:
-    (outcome,) = sync(cache, **kwargs)
-    return outcome
+api = loopback.server(lambda: FakeOpenAI(keys={KEY}))
 
 
 # -- payloads -------------------------------------------------------------------------
@@ -327,19 +173,15 @@ ORG_IMAGES = (page(bucket(DAYS[2], {
     "api_key_id": "key_b", "model": "gpt-image-1"})),)
 
 
-def organisation(api: FakeOpenAI) -> None:
-    api.serve(COSTS, *ORG_COSTS)
-    api.serve(COMPLETIONS, *ORG_COMPLETIONS)
-    api.serve(EMBEDDINGS, *ORG_EMBEDDINGS)
-    api.serve(IMAGES, *ORG_IMAGES)
+SOURCE = loopback.Source("openai", NAME, KEY, {COSTS: ORG_COSTS, COMPLETIONS: ORG_COMPLETIONS,
+                                               EMBEDDINGS: ORG_EMBEDDINGS, IMAGES: ORG_IMAGES})
+organisation, add_source, synced = SOURCE.organisation, SOURCE.add, SOURCE.synced
+synced_then, assert_failed = SOURCE.synced_then, SOURCE.assert_failed
 
 
 def results(*pages: dict[str, Any]) -> Iterator[tuple[dt.date, dict[str, Any]]]:
-    for p in pages:
-        for b in p["data"]:
-            day = dt.datetime.fromtimestamp(b["start_time"], dt.UTC).date()
-            for r in b["results"]:
-                yield day, r
+    return loopback.results(pages, lambda b: dt.datetime.fromtimestamp(b["start_time"],
+                                                                       dt.UTC).date())
 
 
 def expected_costs(*pages: dict[str, Any]) -> dict[tuple[str, str | None], float]:
@@ -364,27 +206,11 @@ def expected_tokens(*pages: dict[str, Any]) -> dict[str | None, tuple[int, int, 
 
 
 def cached_costs(cache: Cache) -> dict[tuple[str, str | None], float]:
-    return {(r[0], r[1]): r[2] for r in cache.rows(
-        "SELECT charge_period_start, sub_account_id, TOTAL(billed_cost) FROM charges "
-        "WHERE source_id = ? AND billed_cost != 0 GROUP BY 1, 2", (NAME,))}
+    return loopback.cached_costs(cache, NAME)
 
 
-def cached_tokens(cache: Cache) -> dict[str | None, tuple[int, ...]]:
-    return {r[0]: tuple(r[1:]) for r in cache.rows(
-        "SELECT x_model, SUM(x_input_tokens), SUM(COALESCE(x_cached_input_tokens, 0)), "
-        "SUM(COALESCE(x_cache_write_tokens, 0)), SUM(COALESCE(x_output_tokens, 0)), "
-        "SUM(x_requests) FROM charges WHERE source_id = ? AND x_usage_type IN "
-        "('completions', 'embeddings') GROUP BY 1", (NAME,))}
-
-
-def snapshot(cache: Cache) -> tuple[list[tuple[Any, ...]], int]:
-    return [tuple(r) for r in cache.rows(
-        "SELECT * FROM charges ORDER BY charge_period_start, x_usage_type, "
-        "sub_account_id, resource_id, billed_cost")], cache.revision
-
-
-def last_run(cache: Cache) -> dict[str, Any]:
-    return dict(cache.rows("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")[0])
+def cached_tokens(cache: Cache) -> dict[str | None, tuple[int | None, ...]]:
+    return loopback.cached_tokens(cache, NAME, "completions", "embeddings")
 
 
 def total(pages: tuple[dict[str, Any], ...]) -> float:
@@ -464,10 +290,8 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
     organisation(api)
     add_source(cache, api)
 
-    outcome = sync_one(cache)
+    outcome = synced(cache, api)
 
-    assert outcome.result == "ok", outcome
-    assert api.problems == []
     served = [*results(*ORG_COSTS), *results(*ORG_COMPLETIONS), *results(*ORG_EMBEDDINGS),
               *results(*ORG_IMAGES)]
     assert outcome.rows_read == outcome.rows_written == len(served)
@@ -569,26 +393,6 @@ def test_progress_runs_from_the_days_covered_to_one(cache: Cache, api: FakeOpenA
 # -- refusals, retries and answers that are wrong ---------------------------------------
 
 
-def synced_then(cache: Cache, api: FakeOpenAI) -> tuple[list[tuple[Any, ...]], int]:
-    """A good first sync, and the cache it left: what a failed sync must leave as is."""
-    organisation(api)
-    add_source(cache, api)
-    assert sync_one(cache).result == "ok"
-    api.seen.clear()
-    return snapshot(cache)
-
-
-def assert_failed(cache: Cache, outcome: Outcome, before: tuple[Any, ...],
-                  *words: str) -> None:
-    assert outcome.result == "failed", outcome
-    for word in words:
-        assert word in outcome.message
-    assert KEY not in outcome.message
-    assert snapshot(cache) == before
-    run = last_run(cache)
-    assert (run["result"], run["error"]) == ("failed", outcome.message)
-
-
 def test_a_revoked_key_fails_naming_openai_and_401_never_the_key(
         cache: Cache, api: FakeOpenAI) -> None:
     before = synced_then(cache, api)
@@ -645,14 +449,6 @@ def test_a_server_error_is_retried_and_the_sync_succeeds(cache: Cache,
         pytest.approx(total(ORG_COSTS))
 
 
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    """The waits between tries, recorded instead of slept."""
-    told: list[float] = []
-    monkeypatch.setattr(openai, "_pause", lambda seconds, cancelled: told.append(seconds))
-    return told
-
-
 def test_throttling_honours_retry_after(cache: Cache, api: FakeOpenAI,
                                         waits: list[float]) -> None:
     organisation(api)
@@ -673,11 +469,11 @@ def test_throttling_that_never_ends_fails_after_a_few_tries_with_growing_waits(
     outcome = sync_one(cache)
 
     assert_failed(cache, outcome, before, "OpenAI is rate limiting this key (429",
-                  f"{openai.TRIES} times")
-    assert len(api.seen) == openai.TRIES
-    assert len(waits) == openai.TRIES - 1
+                  f"{http.TRIES} times")
+    assert len(api.seen) == http.TRIES
+    assert len(waits) == http.TRIES - 1
     for n, wait in enumerate(waits):
-        assert openai.BACKOFF * 2 ** n <= wait <= openai.BACKOFF * 2 ** n * 1.5
+        assert http.BACKOFF * 2 ** n <= wait <= http.BACKOFF * 2 ** n * 1.5
 
 
 def test_a_retry_after_longer_than_worth_waiting_fails_at_once(
@@ -695,14 +491,14 @@ def test_a_retry_after_longer_than_worth_waiting_fails_at_once(
     ("7", 7.0), ("0.5", 0.5), ("-3", 0.0), ("", None), ("soon", None), (None, None),
 ])
 def test_retry_after_reads_seconds(header: str | None, seconds: float | None) -> None:
-    assert openai.retry_after(header) == seconds
+    assert http.retry_after(header) == seconds
 
 
 def test_retry_after_reads_an_http_date() -> None:
     from email.utils import format_datetime
 
     when = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=120)
-    assert openai.retry_after(format_datetime(when, usegmt=True)) == \
+    assert http.retry_after(format_datetime(when, usegmt=True)) == \
         pytest.approx(120, abs=2)
 
 
@@ -716,7 +512,7 @@ def test_an_unreachable_endpoint_fails_after_a_few_tries(cache: Cache, api: Fake
 
     assert outcome.result == "failed"
     assert f"OpenAI could not be reached at http://127.0.0.1:{port}" in outcome.message
-    assert f"{openai.TRIES} times" in outcome.message
+    assert f"{http.TRIES} times" in outcome.message
 
 
 def test_plain_http_to_another_machine_is_refused_before_any_call(
@@ -853,7 +649,7 @@ def test_a_cancel_between_pages_stops_the_calls_and_changes_nothing(
 def test_a_cancel_during_a_wait_to_retry_stops_it(cache: Cache, api: FakeOpenAI,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     before = synced_then(cache, api)
-    monkeypatch.setattr(openai, "BACKOFF", 5.0)
+    monkeypatch.setattr(http, "BACKOFF", 5.0)
     api.queue(COSTS, error_reply(500, "The server had an error"))
 
     outcome = sync_one(cache, cancelled=lambda: len(api.seen) >= 1)
@@ -864,42 +660,6 @@ def test_a_cancel_during_a_wait_to_retry_stops_it(cache: Cache, api: FakeOpenAI,
 
 
 # -- the key stays out of the workspace -----------------------------------------------------
-
-
-@pytest.fixture
-def log_file(workspace: Workspace) -> Iterator[Path]:
-    """Everything logged, at every level, to a file in the workspace."""
-    workspace.folder.mkdir(parents=True, exist_ok=True)
-    path = workspace.folder / "worthit.log"
-    handler = logging.FileHandler(path, encoding="utf-8")
-    handler.setLevel(logging.DEBUG)
-    root = logging.getLogger()
-    level = root.level
-    root.addHandler(handler)
-    root.setLevel(logging.DEBUG)
-    try:
-        yield path
-    finally:
-        root.removeHandler(handler)
-        root.setLevel(level)
-        handler.close()
-
-
-#: The key as bytes, and base64-encoded (as keyrings.alt keeps it).
-KEY_FORMS = (KEY.encode(), base64.b64encode(KEY.encode()))
-
-
-def holding_key(folder: Path) -> tuple[list[str], list[str]]:
-    """The files under ``folder`` (all read), and those whose bytes hold the key, plain or
-    in base64, even when broken across lines."""
-    files = sorted(p for p in folder.rglob("*") if p.is_file())
-    leaked = []
-    for file in files:
-        data = file.read_bytes()
-        squeezed = re.sub(rb"\s", b"", data)
-        if any(form in data or form in squeezed for form in KEY_FORMS):
-            leaked.append(file.name)
-    return [p.name for p in files], leaked
 
 
 def test_the_key_reaches_no_file_of_the_workspace(
@@ -917,17 +677,17 @@ def test_the_key_reaches_no_file_of_the_workspace(
         (workspace.folder / f"overview.{fmt}").write_text(out, encoding="utf-8")
     assert "OpenAI" in (workspace.folder / "overview.csv").read_text(encoding="utf-8")
 
-    scanned, leaked = holding_key(workspace.folder)
+    scanned, leaked = holding_key(workspace.folder, KEY)
 
     assert {"worthit.sqlite-wal", "worthit.log", "overview.csv", "overview.json"} <= \
         set(scanned), scanned
     assert leaked == []
     cache.close()
-    scanned, leaked = holding_key(workspace.folder)
+    scanned, leaked = holding_key(workspace.folder, KEY)
     assert "worthit.sqlite" in scanned and leaked == []
     # The scan would have found it: it finds the key in the keyring's file, and the log saw
     # the sync's calls and the 401 the server quoted the key in.
-    assert holding_key(keyring_file.parent)[1] == [keyring_file.name]
+    assert holding_key(keyring_file.parent, KEY)[1] == [keyring_file.name]
     logged = log_file.read_text(encoding="utf-8")
     assert f"{COSTS}" in logged and "401" in logged
     with Cache.open(workspace.cache_path) as reopened:

@@ -47,6 +47,26 @@ class Connector:
     #: permissions, answering what it found in plain words, or raising UserError saying
     #: what is missing (e.g. the IAM action). None: the connector has no such call.
     test: Callable[[dict[str, Any], str | None], str] | None = None
+    #: ``scan(settings, secret, found, held, today, *, cancelled) -> (start, end) | None``,
+    #: for a source whose days come from what it holds rather than from the calendar (an
+    #: export's new or changed files, days a vendor still estimates): the days to fetch,
+    #: from ``settings["state"]``, the last day held and what it lists (calls counted in
+    #: ``found``, what it saw left in ``found.state``); None when nothing is new. Not
+    #: called when the user gives the days. None: the days come from :meth:`window`.
+    scan: Callable[..., tuple[dt.date, dt.date] | None] | None = None
+    #: Whether ``pull`` downloads files: it is then given ``folder=``, the workspace's
+    #: folder, to download into (and clean up).
+    downloads: bool = False
+    #: What each API request costs, in dollars, when the vendor bills them (shown per sync).
+    request_price: float = 0.0
+    #: ``needs_secret(settings) -> bool`` when the secret is optional (AWS: not with a
+    #: named profile, whose credentials boto3 finds itself). None: needed if ``secret``.
+    needs_secret: Callable[[dict[str, Any]], bool] | None = None
+
+    def wants_secret(self, settings: dict[str, Any]) -> bool:
+        """Whether a source with these settings needs its secret from the keyring."""
+        return bool(self.secret) and (self.needs_secret is None or
+                                      self.needs_secret(settings))
 
     def window(self, last_held: dt.date | None, today: dt.date) -> tuple[dt.date, dt.date]:
         start = today - dt.timedelta(days=self.first_days - 1) if last_held is None else \
@@ -64,7 +84,12 @@ def register(connector: Connector) -> Connector:
 
 def connectors() -> dict[str, Connector]:
     """Every working connector, by kind (modules register themselves on import)."""
-    from worthit.sources import openai  # noqa: F401 (registers itself)
+    from worthit.sources import (  # noqa: F401 (each registers itself)
+        anthropic,
+        aws_ce,
+        aws_s3,
+        openai,
+    )
 
     return CONNECTORS
 

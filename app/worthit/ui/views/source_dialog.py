@@ -112,7 +112,8 @@ class SourceDialog(QDialog):
         typed = self.secret.text().strip() if self.connector.secret else ""
         if typed:
             return typed
-        return secrets.load(self.editing) if self.editing and self.connector.secret else None
+        wanted = self.connector.wants_secret(self.values())
+        return secrets.load(self.editing) if self.editing and wanted else None
 
     def test(self) -> None:
         """Test on a worker: the dialog stays responsive while the API answers."""
@@ -167,14 +168,15 @@ class SourceDialog(QDialog):
                 else:
                     if not name:
                         raise UserError("A source needs a name.")
-                    if self.connector.secret:
+                    needed = self.connector.wants_secret(self.values())
+                    if needed or typed:
                         if not typed:
                             raise UserError(f"Enter the {self.connector.secret}.")
                         secrets.store(name, typed)
                     try:
                         add_source(cache, name, self.kind.currentData(), self.values())
                     except UserError:
-                        if self.connector.secret and name:
+                        if (needed or typed) and name:
                             secrets.delete(name)
                         raise
         except UserError as error:
