@@ -40,6 +40,8 @@ def export_button(chart: QWidget, title: Callable[[], str]) -> QToolButton:
     """An "Export" menu for ``chart``: PNG (2×), SVG, or copy to the clipboard."""
     button = QToolButton(chart, objectName=BUTTON)
     button.setText("Export")
+    button.setAutoRaise(True)  # quiet beside the chart; a frame when hovered
+    button.setMaximumHeight(20)  # no taller than a legend line
     button.setToolTip("Save this chart as PNG or SVG, or copy it")
     button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
     menu = QMenu(button)

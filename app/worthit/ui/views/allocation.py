@@ -27,6 +27,7 @@ from worthit.core.money import money, percent
 from worthit.core.periods import Period
 from worthit.core.rules import ROOT, ROOT_NAME
 from worthit.store.cache import Cache
+from worthit.ui import table_export
 from worthit.ui.models.allocation_tree import (
     NAME,
     TREND,
@@ -100,10 +101,14 @@ class AllocationPage(Page):
         self.tree.collapsed.connect(lambda i: self._expanded.discard(i.data(PathRole)))
         self.tree.selectionModel().currentRowChanged.connect(self._row_chosen)
         self.tree.doubleClicked.connect(lambda index: self.show_charges(index.data(PathRole)))
+        table_export.install(self.tree, "Spend by team and feature",
+                             content=table_export.allocation_content,
+                             currency=lambda: self.result.currency if self.result else "USD")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addLayout(table_export.section("Spend by team and feature", self.tree))
         left_layout.addWidget(self.tree, 1)
         hint = QLabel("Double-click a row for the charges behind it.", objectName="Readout")
         left_layout.addWidget(hint)
@@ -121,6 +126,7 @@ class AllocationPage(Page):
         right_layout.addLayout(top)
         self.treemap = Treemap()
         self.treemap.activated.connect(self.set_focus)
+        top.addWidget(self.treemap.export_button())
         right_layout.addWidget(self.treemap, 1)
 
         split = QSplitter(Qt.Orientation.Horizontal)
@@ -130,6 +136,7 @@ class AllocationPage(Page):
         split.setStretchFactor(1, 1)
         split.setSizes([560, 440])  # scaled to the width available
         split.setChildrenCollapsible(False)
+        split.setHandleWidth(14)  # the panes' heading rows (and Export buttons) stay apart
         self.body.addWidget(split, 1)
 
     @staticmethod
@@ -192,6 +199,7 @@ class AllocationPage(Page):
         result = self.result
         trail = [(ROOT_NAME, ROOT)] + [(path[d - 1], path[:d]) for d in range(1, len(path) + 1)]
         self.crumbs.set_trail(trail)
+        self.treemap.title = f"Allocation: {' › '.join(path) or ROOT_NAME}"
         self.treemap.set_tiles([self._tile(result, child) for child in
                                 result.nodes[path].children])
         self.charges_button.setToolTip(f"The charges behind {' › '.join(path) or ROOT_NAME}")

@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 from worthit.core.money import money, percent
 from worthit.core.rules import ROOT_NAME
 from worthit.store import reads
-from worthit.ui import workers
+from worthit.ui import table_export, workers
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.workspace import Workspace
 
@@ -105,6 +105,10 @@ class ChargesDialog(QDialog):
         header.setSectionsClickable(True)
         header.setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
         header.sortIndicatorChanged.connect(self._sort)
+        table_export.install(self.table, f"Charges behind {where}",
+                             period=lambda: allocation.period, filters=self._export_filters,
+                             currency=lambda: allocation.currency)
+        bar.addWidget(table_export.export_button(self.table))
         layout.addWidget(self.table, 1)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
@@ -113,6 +117,12 @@ class ChargesDialog(QDialog):
         self._debounce.timeout.connect(self.query)
         self.search.textChanged.connect(self._debounce.start)
         self.query()
+
+    def _export_filters(self) -> dict[str, str]:
+        order = "descending" if self.descending else "ascending"
+        header = next(c.header for c in COLUMNS if c.key == self.order_by)
+        return {"search": self.search.text() or "none", "rows": self.status.text(),
+                "sorted by": f"{header}, {order}"}
 
     def _sort(self, section: int, order: Qt.SortOrder) -> None:
         self.order_by = COLUMNS[section].key

@@ -35,7 +35,7 @@ from worthit.core.money import money, unit_money
 from worthit.core.periods import Period
 from worthit.store.cache import Cache
 from worthit.store.findings import FindingState, set_state
-from worthit.ui import theme
+from worthit.ui import table_export, theme
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
 
@@ -99,6 +99,9 @@ class LeaksPage(Page):
             self.tree.header().setSectionResizeMode(
                 column, self.tree.header().ResizeMode.ResizeToContents)
         self.tree.currentItemChanged.connect(self._chosen)
+        table_export.install(self.tree, "Findings", content=table_export.findings_content,
+                             filters=self._export_filters, period=self._leak_window)
+        bar.addWidget(table_export.export_button(self.tree))
 
         detail = QWidget()
         side = QVBoxLayout(detail)
@@ -172,6 +175,17 @@ class LeaksPage(Page):
     def show_result(self, result: tuple[list[Finding], dict[str, FindingState]]) -> None:
         self.findings, self.states = result
         self._fill()
+
+    def _leak_window(self) -> Period | None:
+        """The 30 days to the period's end, which the findings are about."""
+        end = None if self.period is None else self.period.end
+        return None if end is None else Period(end - dt.timedelta(days=29), end)
+
+    def _export_filters(self) -> dict[str, str]:
+        return {"window": "the 30 days to the period's end",
+                "shown": "all findings, dismissed and snoozed too"
+                if self.show_hidden.isChecked() else "open findings",
+                "grouped": self.group.currentText()}
 
     # -- the list -------------------------------------------------------------------------
 

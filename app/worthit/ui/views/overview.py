@@ -5,15 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QEvent, Qt
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QStackedLayout,
-    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +22,10 @@ from worthit.core.periods import Period
 from worthit.store.cache import Cache
 from worthit.ui import theme
 from worthit.ui.models.records import Column, RecordsModel
+from worthit.ui.table_export import section
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
+from worthit.ui.widgets.tables import sortable_table
 from worthit.ui.widgets.unit_strip import UnitStrip
 
 if TYPE_CHECKING:
@@ -91,7 +90,6 @@ class OverviewPage(Page):
         movers = QVBoxLayout()
         self.movers_title = QLabel("Top movers against the previous period",
                                    objectName="SectionTitle")
-        movers.addWidget(self.movers_title)
         self.movers_model = RecordsModel([
             Column("Kind", "dimension", str.capitalize),
             Column("Name", "name"),
@@ -101,21 +99,10 @@ class OverviewPage(Page):
                    numeric=True, tone=_change_tone),
             Column("%", "change_pct", lambda v: percent(v, signed=True), numeric=True,
                    tone=_change_tone),
-        ])
-        proxy = QSortFilterProxyModel(self)
-        proxy.setSourceModel(self.movers_model)
-        proxy.setSortRole(Qt.ItemDataRole.UserRole)
-        self.movers = QTableView()
-        self.movers.setModel(proxy)
-        self.movers.setSortingEnabled(True)
-        self.movers.sortByColumn(-1, Qt.SortOrder.AscendingOrder)  # largest change first
-        self.movers.verticalHeader().hide()
-        self.movers.setShowGrid(False)
-        self.movers.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.movers.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        header = self.movers.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        ], self)  # owned by the page, as its table's sort proxy is owned by it
+        # The model's order until a header is clicked: largest change first.
+        self.movers = sortable_table(self.movers_model, 1, title="Top movers")
+        movers.addLayout(section(self.movers_title, self.movers))
         movers.addWidget(self.movers)
         lower.addLayout(movers, 3)
         tokens = QVBoxLayout()

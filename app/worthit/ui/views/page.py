@@ -41,7 +41,7 @@ class Page(QWidget):
         self.dialogs: list[QWidget] = []  # open dialogs of this page
         self.body = QVBoxLayout(self)
         self.body.setContentsMargins(20, 16, 20, 12)
-        self.body.setSpacing(12)
+        self.body.setSpacing(10)
         heading = QLabel(self.title, objectName="PageTitle")
         self.body.addWidget(heading)
         self.error = QLabel(objectName="Bad")

@@ -31,8 +31,9 @@ from worthit.core.money import count_short, money, percent, unit_money
 from worthit.core.periods import Period
 from worthit.core.scenarios import TTLS, Lever, ModelRef, Scenario
 from worthit.store.cache import Cache
-from worthit.ui import theme
+from worthit.ui import table_export, theme
 from worthit.ui.models.records import Column, RecordsModel
+from worthit.ui.table_export import section
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.tables import sortable_table
 
@@ -189,7 +190,6 @@ class SwapPage(Page):
 
         upper = QHBoxLayout()
         usage_box = QVBoxLayout()
-        usage_box.addWidget(QLabel("Usage by model", objectName="SectionTitle"))
         self.usage_model = RecordsModel([
             Column("Model", "label"),
             Column("Requests", "requests", count_short, numeric=True),
@@ -199,23 +199,26 @@ class SwapPage(Page):
             Column("Cost", "priced", money, numeric=True, missing="unpriced"),
             Column("Per request", "per_request", unit_money, numeric=True, missing="unpriced"),
         ], self)
-        self.usage = sortable_table(self.usage_model, 6)  # the model names keep their width
+        self.usage = sortable_table(self.usage_model, 6,  # the model names keep their width
+                                    title="Usage by model", filters=self._export_filters)
         self.usage.setMinimumHeight(170)
         self.usage.setWordWrap(False)
+        usage_box.addLayout(section("Usage by model", self.usage))
         usage_box.addWidget(self.usage)
         upper.addLayout(usage_box, 3)
         suggestions_box = QVBoxLayout()
-        suggestions_box.addWidget(QLabel("Suggestions (double-click to try)",
-                                         objectName="SectionTitle"))
         self.suggestions_model = RecordsModel([
             Column("Per month", "monthly_saving", money, numeric=True),
             Column("Suggestion", "title"),
             Column("Evidence", "evidence", lambda v: "in the usage" if v else "worth testing"),
         ], self)
-        self.suggestions = sortable_table(self.suggestions_model, 1)
+        self.suggestions = sortable_table(self.suggestions_model, 1, title="Suggestions",
+                                          filters=self._export_filters)
         self.suggestions.setMinimumHeight(170)
         self.suggestions.setWordWrap(False)
         self.suggestions.doubleClicked.connect(self._suggestion_chosen)
+        suggestions_box.addLayout(section("Suggestions (double-click to try)",
+                                          self.suggestions))
         suggestions_box.addWidget(self.suggestions)
         upper.addLayout(suggestions_box, 2)
         self.body.addLayout(upper, 3)
@@ -268,8 +271,9 @@ class SwapPage(Page):
         saved_head.addStretch(1)
         self.delete_button = QPushButton("Delete")
         self.delete_button.clicked.connect(self.delete_selected)
-        self.export_button = QPushButton("Export…")
-        self.export_button.clicked.connect(self._export_clicked)
+        self.export_button = QPushButton("Export")
+        self.export_button.setToolTip("Save the saved scenarios as a table (CSV or Excel), "
+                                      "or as JSON")
         saved_head.addWidget(self.delete_button)
         saved_head.addWidget(self.export_button)
         saved_box.addLayout(saved_head)
@@ -281,7 +285,11 @@ class SwapPage(Page):
             Column("Saving", "saving_pct", percent, numeric=True),
             Column("Levers", "levers"),
         ], self)
-        self.saved_table = sortable_table(self.saved_model, 6)
+        self.saved_table = sortable_table(self.saved_model, 6, title="Saved scenarios")
+        export_menu = table_export.menu(self.saved_table, self.export_button)
+        export_menu.addSeparator()
+        export_menu.addAction("Export scenarios as JSON…", self._export_clicked)
+        self.export_button.setMenu(export_menu)
         self.saved_table.setMinimumHeight(110)
         self.saved_table.doubleClicked.connect(self._saved_chosen)
         saved_box.addWidget(self.saved_table)
@@ -386,6 +394,10 @@ class SwapPage(Page):
         if event.type() == QEvent.Type.PaletteChange and self.data is not None:
             self.recompute()
         super().changeEvent(event)
+
+    def _export_filters(self) -> dict[str, str]:
+        """What the usage and the suggestions are narrowed to, for their exports."""
+        return {"feature": self.features.currentText() or ALL}
 
     # -- the scenario ---------------------------------------------------------------------
 

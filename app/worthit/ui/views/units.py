@@ -29,6 +29,7 @@ from worthit.store.cache import Cache
 from worthit.store.units import set_unit_money
 from worthit.ui import theme
 from worthit.ui.models.records import Column, RecordsModel
+from worthit.ui.table_export import section
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
 from worthit.ui.widgets.tables import sortable_table
@@ -152,7 +153,6 @@ class UnitsPage(Page):
             "Now − Before = cost effect + volume effect, on every row. The cost effect is "
             "the change in spend over this period's count; the volume effect is the previous "
             "spend spread over the new count.")
-        drivers.addWidget(drivers_title)
         self.drivers_model = RecordsModel([
             Column("Provider · service or model", "component"),
             Column("Now", "per_unit", _unit, numeric=True),
@@ -161,12 +161,13 @@ class UnitsPage(Page):
                    tone=_effect_tone),
             Column("Volume effect", "volume_effect", _signed_unit, numeric=True),
         ], self)
-        self.drivers = sortable_table(self.drivers_model, 0)
+        self.drivers = sortable_table(self.drivers_model, 0, title="Cost per unit by component",
+                                      filters=self._export_filters)
         self.drivers.setMinimumHeight(190)
+        drivers.addLayout(section(drivers_title, self.drivers))
         drivers.addWidget(self.drivers)
         lower.addLayout(drivers, 3)
         features = QVBoxLayout()
-        features.addWidget(QLabel("By feature", objectName="SectionTitle"))
         self.features_model = RecordsModel([
             Column("Feature", "feature"),
             Column("Cost", "cost", money, numeric=True),
@@ -174,8 +175,10 @@ class UnitsPage(Page):
             Column("Before", "previous_per_unit", _unit, numeric=True),
             Column("Verdict", "verdict"),
         ], self)
-        self.features = sortable_table(self.features_model, 4)
+        self.features = sortable_table(self.features_model, 4, title="Cost per unit by feature",
+                                       filters=self._export_filters)
         self.features.setMinimumHeight(190)
+        features.addLayout(section("By feature", self.features))
         features.addWidget(self.features)
         lower.addLayout(features, 2)
         self.body.addLayout(lower, 4)
@@ -199,6 +202,11 @@ class UnitsPage(Page):
             self.set_granularity("day" if days <= 45 else "week" if days <= 200 else "month")
             return
         self._show()
+
+    def _export_filters(self) -> dict[str, str]:
+        """What the tables are narrowed to, for their exports: the unit shown."""
+        e = self.current
+        return {} if e is None else {"unit": f"{e.unit.name} ({e.unit.counts_what})"}
 
     @property
     def current(self) -> UnitEconomics | None:

@@ -57,7 +57,9 @@ class TimeChart(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(4)
         top = QHBoxLayout()
-        top.addLayout(self.legend, 1)
+        top.setContentsMargins(0, 0, 0, 0)
+        top.addLayout(self.legend)
+        top.addStretch(1)  # the button stays right, with a legend or without
         top.addWidget(export_button(self, lambda: self.title))
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
@@ -192,7 +194,6 @@ class TimeChart(QWidget):
             label.setTextFormat(Qt.TextFormat.PlainText)
             self.legend.addWidget(swatch)
             self.legend.addWidget(label)
-        self.legend.addStretch(1)
 
     def _hovered(self, event: tuple[QPointF]) -> None:
         if not len(self._x):

@@ -25,7 +25,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QToolButton, QWidget
 
 from worthit.core.money import money, money_short
-from worthit.ui import theme
+from worthit.ui import chart_export, theme
 
 Rect = tuple[float, float, float, float]
 
@@ -145,6 +145,12 @@ class Treemap(QWidget):
         self._rects: list[tuple[Tile, QRectF, QColor]] = []  # drawn tiles, in input order
         self._hover: Tile | None = None
         self._pressed: tuple[str, ...] | None = None
+        self.title = "Allocation"  # names exported files; the page says which level
+
+    def export_button(self) -> QToolButton:
+        """The treemap's Export menu (PNG at 2×, SVG, Copy), as every chart has, for the
+        page to place in the treemap's heading row."""
+        return chart_export.export_button(self, lambda: self.title)
 
     def set_tiles(self, tiles: Sequence[Tile]) -> None:
         self._tiles = list(tiles)
