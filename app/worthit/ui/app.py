@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import sys
 
-from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from worthit import APP_NAME, __version__
-from worthit.paths import icons_dir
+from worthit import APP_NAME, __version__, logs
 from worthit.ui import theme
+from worthit.ui.about import app_icon
 from worthit.workspace import Workspace
 
 
@@ -21,7 +20,8 @@ def application() -> QApplication:
         app.setApplicationName(APP_NAME)
         app.setApplicationVersion(__version__)
         app.setOrganizationName(APP_NAME)
-        app.setWindowIcon(QIcon(str(icons_dir() / "worthit.svg")))
+        app.setWindowIcon(app_icon())
+        app.setDesktopFileName("worthit")  # Wayland: the taskbar finds worthit.desktop
         theme.apply(app)
         app.styleHints().colorSchemeChanged.connect(lambda scheme: theme.apply(app, scheme))
     return app  # type: ignore[return-value]
@@ -30,6 +30,8 @@ def application() -> QApplication:
 def run(workspace: Workspace) -> int:
     from worthit.ui.main_window import MainWindow
 
+    logs.setup()
+    logs.log_uncaught()
     app = application()
     window = MainWindow(workspace)
     window.show()

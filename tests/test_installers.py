@@ -1,0 +1,331 @@
+"""The installers' inputs: the icon files decode at every size their containers list and
+match the SVG master; the PyInstaller spec takes the name and version from pyproject.toml
+and does the right thing on each platform; the Inno Setup script, the macOS recipe and
+the CI workflow agree with them.
+
+Building the bundle itself is packaging/build_linux.sh, which .ci/run runs after the tests
+(it takes a few minutes: see the README's "Installers")."""
+
+from __future__ import annotations
+
+import runpy
+import struct
+import sys
+import tomllib
+import types
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from PySide6.QtCore import QSize
+from PySide6.QtGui import QColor, QImage, QImageReader
+from pytestqt.qtbot import QtBot
+
+REPO = Path(__file__).resolve().parent.parent
+ICONS = REPO / "icons"
+PACKAGING = REPO / "packaging"
+PNG_SIZES = (16, 32, 48, 64, 128, 256, 512, 1024)
+ICO_SIZES = (16, 20, 24, 32, 40, 48, 64, 128, 256)
+ICNS_SIZES = {"icp4": 16, "icp5": 32, "icp6": 64, "ic07": 128, "ic08": 256, "ic09": 512,
+              "ic10": 1024, "ic11": 32, "ic12": 64, "ic13": 256, "ic14": 512}
+
+
+def pyproject() -> dict[str, Any]:
+    return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+
+
+# -- icons -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", PNG_SIZES)
+def test_each_png_size_decodes_with_a_transparent_corner(qtbot: QtBot, size: int) -> None:
+    image = QImage(str(ICONS / f"worthit-{size}.png"))
+    assert image.size() == QSize(size, size)
+    assert image.hasAlphaChannel()
+    assert image.pixelColor(0, 0).alpha() == 0  # the rounded corner
+    assert image.pixelColor(size // 2, size // 8).alpha() == 255  # the tile
+
+
+def test_the_ico_lists_16_to_256_and_windows_reads_each(qtbot: QtBot) -> None:
+    data = (ICONS / "worthit.ico").read_bytes()
+    reserved, kind, count = struct.unpack_from("<HHH", data)
+    assert (reserved, kind, count) == (0, 1, len(ICO_SIZES))
+    listed = []
+    for i in range(count):
+        width, height, _, _, planes, bits, length, offset = struct.unpack_from(
+            "<BBBBHHII", data, 6 + 16 * i)
+        size = width or 256
+        assert (width, planes, bits) == (height, 1, 32)
+        blob = data[offset:offset + length]
+        assert len(blob) == length
+        if size == 256:  # PNG-compressed, as Windows Vista and later read it
+            assert blob.startswith(b"\x89PNG")
+        else:  # a BITMAPINFOHEADER of twice the height (image and mask)
+            assert struct.unpack_from("<Iii", blob) == (40, size, 2 * size)
+        listed.append(size)
+    assert listed == list(ICO_SIZES)
+    reader = QImageReader(str(ICONS / "worthit.ico"))
+    decoded = []
+    for i in range(reader.imageCount()):
+        reader.jumpToImage(i)
+        image = reader.read()
+        decoded.append(image.width())
+        # The DIBs keep their alpha: a transparent corner, an opaque middle.
+        assert image.pixelColor(0, 0).alpha() == 0
+        assert image.pixelColor(image.width() // 2, image.height() // 2).alpha() == 255
+    assert decoded == list(ICO_SIZES)
+
+
+def test_the_icns_holds_pngs_of_each_listed_size(qtbot: QtBot) -> None:
+    data = (ICONS / "worthit.icns").read_bytes()
+    assert data[:4] == b"icns"
+    assert struct.unpack_from(">I", data, 4)[0] == len(data)
+    found, offset = {}, 8
+    while offset < len(data):
+        kind, length = data[offset:offset + 4].decode("ascii"), struct.unpack_from(
+            ">I", data, offset + 4)[0]
+        image = QImage.fromData(data[offset + 8:offset + length], "PNG")
+        found[kind] = image.width() if image.width() == image.height() else None
+        offset += length
+    assert found == ICNS_SIZES
+
+
+def test_the_generated_icons_are_up_to_date_with_the_svg(qtbot: QtBot) -> None:
+    """After editing icons/worthit.svg, run packaging/make_icons.py."""
+    make_icons = runpy.run_path(str(PACKAGING / "make_icons.py"))
+    for size in (32, 256):
+        fresh = QImage.fromData(make_icons["render"](ICONS / "worthit.svg", size), "PNG")
+        kept = QImage(str(ICONS / f"worthit-{size}.png"))
+        different = sum(
+            _far(fresh.pixelColor(x, y), kept.pixelColor(x, y))
+            for x in range(size) for y in range(size))
+        assert different <= size * size // 100, f"worthit-{size}.png is stale"
+
+
+def _far(a: QColor, b: QColor) -> bool:
+    return max(abs(a.red() - b.red()), abs(a.green() - b.green()), abs(a.blue() - b.blue()),
+               abs(a.alpha() - b.alpha())) > 8
+
+
+def test_the_window_uses_the_icon_at_every_size(qtbot: QtBot) -> None:
+    from worthit.ui.about import app_icon
+    from worthit.ui.app import application
+
+    sizes = {s.width() for s in app_icon().availableSizes()}
+    assert sizes == set(PNG_SIZES)
+    assert application().windowIcon().availableSizes() == app_icon().availableSizes()
+
+
+# -- the PyInstaller spec ----------------------------------------------------------------
+
+
+class Recorder:
+    """Stands in for PyInstaller's Analysis, PYZ, EXE, COLLECT and BUNDLE."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+
+    def __call__(self, name: str) -> Any:
+        def record(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append((name, args, kwargs))
+            made = types.SimpleNamespace(args=args, kwargs=kwargs, binaries=[], datas=[],
+                                         pure=[], scripts=[])
+            if name == "Analysis":
+                made.binaries = [("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "/x", "BINARY"),
+                                 ("PySide6/Qt/plugins/platforms/libqxcb.so", "/x", "BINARY"),
+                                 ("libgtk-3.so.0", "/x", "BINARY")]
+            return made
+        return record
+
+    def named(self, name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        return [(a, k) for n, a, k in self.calls if n == name]
+
+
+def run_spec(monkeypatch: pytest.MonkeyPatch, platform: str) -> Recorder:
+    """Execute packaging/worthit.spec as PyInstaller would on ``platform``, with its API
+    recorded instead of run."""
+    hooks = types.ModuleType("PyInstaller.utils.hooks")
+    hooks.collect_entry_point = lambda group: ([], [f"{group}.backend"])  # type: ignore[attr-defined]
+    hooks.collect_submodules = lambda name: [name]  # type: ignore[attr-defined]
+    hooks.copy_metadata = lambda name: [  # type: ignore[attr-defined]
+        (f"/site-packages/{name}.dist-info", f"{name}.dist-info")]
+    versioninfo = types.ModuleType("PyInstaller.utils.win32.versioninfo")
+    for name in ("FixedFileInfo", "StringFileInfo", "StringStruct", "StringTable",
+                 "VarFileInfo", "VarStruct", "VSVersionInfo"):
+        setattr(versioninfo, name, lambda *a, _n=name, **k: (_n, a, k))
+    for name, module in (("PyInstaller", types.ModuleType("PyInstaller")),
+                         ("PyInstaller.utils", types.ModuleType("PyInstaller.utils")),
+                         ("PyInstaller.utils.hooks", hooks),
+                         ("PyInstaller.utils.win32", types.ModuleType("x")),
+                         ("PyInstaller.utils.win32.versioninfo", versioninfo)):
+        monkeypatch.setitem(sys.modules, name, module)
+    monkeypatch.setattr(sys, "platform", platform)
+    recorder = Recorder()
+    names = {n: recorder(n) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
+    spec = PACKAGING / "worthit.spec"
+    code = compile(spec.read_text(encoding="utf-8"), str(spec), "exec")
+    exec(code, {"SPECPATH": str(PACKAGING), "__file__": str(spec), **names})
+    return recorder
+
+
+def test_the_spec_reads_name_and_version_from_pyproject(monkeypatch: pytest.MonkeyPatch) -> None:
+    project = pyproject()
+    spec = run_spec(monkeypatch, "linux")
+    (_, collect), = spec.named("COLLECT")
+    assert collect["name"] == "Worthit"
+    (_, exe), = spec.named("EXE")
+    assert exe["name"] == project["name"] == "worthit"
+    assert exe["console"] is True
+    (args, analysis), = spec.named("Analysis")
+    assert Path(args[0][0]).is_file()  # the launcher
+    targets = {target for _, target in analysis["datas"]}
+    assert {"worthit/resources", "worthit/icons", "worthit.dist-info",
+            "genai-prices.dist-info"} <= targets
+    for source, target in analysis["datas"][:2]:
+        assert Path(source).is_dir() and (REPO / target.removeprefix("worthit/")).is_dir()
+    assert {"PySide6.QtOpenGL", "PySide6.QtOpenGLWidgets", "keyring.backends.backend"} <= set(
+        analysis["hiddenimports"])
+    excluded = set(analysis["excludes"])
+    assert {"pyqtgraph.opengl", "OpenGL", "tkinter", "pytest", "hypothesis", "moto",
+            "IPython", "PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtNetwork"} <= excluded
+    assert not {"PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "PySide6.QtSvg",
+                "PySide6.QtOpenGL", "boto3", "botocore"} & excluded
+    # Unused platform plugins and the libraries only they need are dropped after analysis.
+    (collect_args, _), = spec.named("COLLECT")
+    binaries = collect_args[1]
+    assert [name for name, *_ in binaries] == ["PySide6/Qt/plugins/platforms/libqxcb.so"]
+
+
+def test_on_macos_the_spec_makes_an_app_with_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
+    version = pyproject()["version"]
+    spec = run_spec(monkeypatch, "darwin")
+    (_, bundle), = spec.named("BUNDLE")
+    assert bundle["name"] == "Worthit.app"
+    assert bundle["version"] == bundle["info_plist"]["CFBundleShortVersionString"] == version
+    assert bundle["icon"].endswith("worthit.icns") and Path(bundle["icon"]).is_file()
+    (_, exe), = spec.named("EXE")
+    assert exe["name"] == "Worthit"
+    assert exe["console"] is False  # an .app; run from a terminal it still prints there
+
+
+def test_on_windows_the_spec_makes_a_windowed_and_a_console_exe(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    version = pyproject()["version"]
+    spec = run_spec(monkeypatch, "win32")
+    exes = {kwargs["name"]: kwargs for _, kwargs in spec.named("EXE")}
+    assert exes["Worthit"]["console"] is False
+    assert exes["worthit-cli"]["console"] is True
+    assert exes["Worthit"]["icon"].endswith("worthit.ico")
+    kind, _, info = exes["Worthit"]["version"]
+    assert kind == "VSVersionInfo"
+    strings = repr(info["kids"])
+    assert f"'ProductVersion', '{version}'" in strings
+    assert not spec.named("BUNDLE")
+
+
+def test_build_info_names_the_installers_after_the_version() -> None:
+    info = runpy.run_path(str(PACKAGING / "build_info.py"))
+    project = info["project"]()
+    version = pyproject()["version"]
+    assert (project.name, project.version) == (pyproject()["name"], version)
+    assert project.windows_setup() == f"Worthit-Setup-{version}.exe"
+    assert project.linux_archive("x86_64") == f"Worthit-{version}-linux-x86_64.tar.gz"
+    assert project.macos_dmg("arm64") == f"Worthit-{version}-macos-arm64.dmg"
+    assert info["Project"]("w", "1.2.3rc1", "", "").windows_version_tuple() == (1, 2, 3, 0)
+
+
+# -- the recipes and the workflow --------------------------------------------------------
+
+
+def test_the_inno_setup_script_takes_the_version_from_outside() -> None:
+    iss = (PACKAGING / "windows" / "worthit.iss").read_text(encoding="utf-8")
+    assert "OutputBaseFilename=Worthit-Setup-{#AppVersion}" in iss
+    assert pyproject()["version"] not in iss  # passed as /DAppVersion=..., never written here
+    icon = next(line.split("=", 1)[1] for line in iss.splitlines()
+                if line.startswith("SetupIconFile="))
+    assert (PACKAGING / "windows" / icon.replace("\\", "/")).resolve() == ICONS / "worthit.ico"
+    # It packs the whole one-folder bundle that the spec's COLLECT names "Worthit".
+    assert '#define Bundle "..\\..\\dist\\Worthit"' in iss
+    assert 'Source: "{#Bundle}\\*"' in iss
+
+
+def test_the_workflow_builds_and_self_tests_on_three_systems() -> None:
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "installers.yml").read_text(
+        encoding="utf-8"))
+    (job,) = workflow["jobs"].values()
+    matrix = job["strategy"]["matrix"]
+    assert set(matrix["os"]) == {"windows-latest", "macos-latest", "ubuntu-latest"}
+    steps = yaml.safe_dump(job["steps"]).replace("\\", "/")  # PowerShell paths
+    assert "python-version: '3.11'" in steps
+    assert "--self-test" in steps
+    assert "actions/upload-artifact" in steps
+    for script in ("packaging/build_linux.sh", "packaging/macos/build_dmg.sh",
+                   "packaging/windows/worthit.iss", "packaging/freeze.py"):
+        assert script in steps
+        assert (REPO / script).is_file()
+
+
+# -- the About box -----------------------------------------------------------------------
+
+
+def test_the_about_box_shows_version_licence_and_where_things_are(
+        qtbot: QtBot, tmp_path: Path) -> None:
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QLabel
+
+    from worthit import __version__, logs
+    from worthit.ui.about import AboutDialog
+    from worthit.workspace import Workspace, default_root
+
+    dialog = AboutDialog(Workspace(tmp_path / "<b>ws</b>"))
+    qtbot.addWidget(dialog)
+    labels = dialog.findChildren(QLabel)
+    texts = [label.text() for label in labels]
+    assert "Worthit" in texts
+    assert f"Version {__version__}" in texts
+    assert f"Released under the {pyproject()['license']} licence." in texts
+    for path in (tmp_path / "<b>ws</b>", default_root(), logs.log_file()):
+        assert str(path) in texts
+    # A path is shown as it is, never as markup.
+    (shown,) = [label for label in labels if label.text() == str(tmp_path / "<b>ws</b>")]
+    assert shown.textFormat() == Qt.TextFormat.PlainText
+    assert not dialog.windowIcon().isNull()
+
+
+def test_open_log_folder_makes_and_opens_it(qtbot: QtBot, tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    from PySide6.QtCore import QUrl
+    from PySide6.QtGui import QDesktopServices, QGuiApplication
+
+    from worthit import logs
+    from worthit.ui import about
+
+    opened: list[QUrl] = []
+    monkeypatch.setattr(logs, "log_dir", lambda: tmp_path / "logs")
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url) or True)
+    dialog = about.AboutDialog()
+    qtbot.addWidget(dialog)
+    dialog.open_log.click()
+    assert opened == [QUrl.fromLocalFile(str(tmp_path / "logs"))]
+    assert (tmp_path / "logs").is_dir() and dialog.opened_log_folder is True
+    about.AboutDialog.copy_details(dialog)
+    copied = QGuiApplication.clipboard().text()
+    assert copied.startswith(f"Worthit {pyproject()['version']} ")
+    assert f"Log file: {tmp_path / 'logs' / 'worthit.log'}" in copied
+
+
+def test_help_about_opens_the_about_box(qtbot: QtBot, writable: Any) -> None:
+    from worthit.ui.about import AboutDialog
+    from worthit.ui.main_window import MainWindow
+
+    window = MainWindow(writable)
+    qtbot.addWidget(window)
+    with qtbot.waitSignal(window.current_page.loaded, timeout=60_000):
+        window.show()
+    menus = {a.text().replace("&", ""): a.menu() for a in window.menuBar().actions()}
+    (about,) = [a for a in menus["Help"].actions() if a.text() == "&About Worthit"]
+    about.trigger()
+    qtbot.waitUntil(lambda: any(d.isVisible() for d in window.findChildren(AboutDialog)))
+    for dialog in window.findChildren(AboutDialog):
+        dialog.close()
