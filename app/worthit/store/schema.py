@@ -171,7 +171,52 @@ CREATE TABLE scenarios (
 );
 """
 
+# 5: watch: monthly budgets, and the history of alerts (keyed by what they are about, so a
+# re-check updates an alert instead of raising it twice) with what the user and the webhook
+# did with each.
+_M5_BUDGETS_AND_ALERTS = """
+CREATE TABLE budgets (
+    budget_id INTEGER PRIMARY KEY,
+    scope TEXT NOT NULL,             -- 'team' | 'feature' | 'provider' | 'total'
+    name TEXT NOT NULL,              -- the team, feature or provider; '' for the total
+    amount REAL NOT NULL,            -- per calendar month
+    currency TEXT NOT NULL DEFAULT 'USD',
+    thresholds TEXT NOT NULL DEFAULT '[50, 80, 100]',  -- JSON: per cent of the amount
+    forecast INTEGER NOT NULL DEFAULT 1,                -- alert when forecast to exceed
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    UNIQUE (scope, name)
+);
+CREATE TABLE alerts (
+    alert_key TEXT PRIMARY KEY,      -- kind and what it is about, never a figure
+    subject TEXT NOT NULL,           -- what it is about; a mute covers the subject
+    kind TEXT NOT NULL,              -- 'budget' | 'forecast' | 'unit_cost' | 'spike' | 'sync'
+    severity TEXT NOT NULL,          -- 'breach' | 'warning'
+    title TEXT NOT NULL,             -- in a sentence
+    headline TEXT NOT NULL DEFAULT '',  -- in a few words, for lists
+    team TEXT,
+    feature TEXT,
+    amount REAL,                     -- the size in money
+    percent REAL,                    -- the size as a fraction (0.25 = 25 %)
+    series TEXT NOT NULL DEFAULT '', -- the series that triggered it
+    page TEXT NOT NULL,              -- the page that explains it
+    focus TEXT,                      -- what to select there
+    detail TEXT NOT NULL DEFAULT '{}',  -- JSON: the numbers behind it
+    active INTEGER NOT NULL DEFAULT 1,  -- raised again by the latest check
+    first_seen TEXT NOT NULL,
+    last_seen TEXT NOT NULL,
+    acknowledged_at TEXT,
+    muted_until TEXT,
+    delivery TEXT,                   -- webhook: NULL (none) | 'pending' | 'sent' | 'failed'
+    delivery_attempts INTEGER NOT NULL DEFAULT 0,
+    delivery_error TEXT,
+    delivered_at TEXT
+);
+CREATE INDEX alerts_first_seen ON alerts (first_seen);
+CREATE INDEX alerts_subject ON alerts (subject);
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
-                               _M4_PRICES_AND_SCENARIOS)
+                               _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,8 +21,11 @@ from PySide6.QtWidgets import (
 
 from worthit import APP_NAME, __version__
 from worthit.core.periods import Period
+from worthit.ui.about import add_help_menu
+from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.pages import PAGES
 from worthit.ui.views.page import Page
+from worthit.ui.watcher import Watcher
 from worthit.ui.widgets.period_bar import PeriodBar
 from worthit.ui.widgets.task_bar import TaskBar
 from worthit.workspace import Workspace
@@ -92,9 +95,13 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(QLabel(f"{APP_NAME} {__version__}"))
 
         self._add_shortcuts()
+        self.file_menu = add_file_menu(self)  # File › Export deck… (Ctrl+E)
+        self.help_menu_about = add_help_menu(self, workspace)  # Help › About Worthit
         self.navigation.currentRowChanged.connect(self._show_row)
         self.period_bar.changed.connect(self._period_changed)
         self.navigation.setCurrentRow(0)
+        # Scheduled sync and check, notifications and the Alerts badge.
+        self.watcher = Watcher(self)
 
     @property
     def current_page(self) -> Page:

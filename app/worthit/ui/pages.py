@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from worthit.ui.views.alerts import AlertsPage
 from worthit.ui.views.allocation import AllocationPage
 from worthit.ui.views.leaks import LeaksPage
 from worthit.ui.views.overview import OverviewPage
@@ -12,5 +13,5 @@ from worthit.ui.views.units import UnitsPage
 
 PAGES: dict[str, type[Page]] = {
     page.name: page for page in (OverviewPage, AllocationPage, UnitsPage, SwapPage, LeaksPage,
-                               SourcesPage)
+                               SourcesPage, AlertsPage)
 }

@@ -11,6 +11,7 @@ excess over the baseline on the flagged days of the window."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
@@ -37,26 +38,54 @@ def runaway_agent(ctx: Context) -> list[Finding]:
     return found
 
 
+def seasonal_baseline(values: np.ndarray, seasons: Sequence[np.ndarray],
+                      history: int) -> tuple[np.ndarray, np.ndarray]:
+    """The robust baseline of a series of buckets (days, or hours): each bucket's expected
+    value and spread (the MAD, in standard deviations) from the ``history`` buckets before
+    it; NaN for the first ``history`` buckets.
+
+    Each season (a category per bucket: the weekday, the hour of the day) is divided out
+    in turn: its factor is the median of its buckets against the overall median. The
+    rolling median and MAD of what is left, times the bucket's factors, are its baseline.
+    Shared by the runaway-agent leak detector and the watch's spike alerts."""
+    adjusted = np.asarray(values, dtype=float)
+    factor = np.ones(len(adjusted))
+    for season in seasons:
+        overall = float(np.median(adjusted)) if len(adjusted) else 0.0
+        factors = np.ones(int(season.max()) + 1 if len(season) else 1)
+        if overall > 0:
+            for s in np.unique(season):
+                factors[s] = max(float(np.median(adjusted[season == s])) / overall, 1e-6)
+        adjusted = adjusted / factors[season]
+        factor = factor * factors[season]
+    expected = np.full(len(adjusted), np.nan)
+    spread = np.full(len(adjusted), np.nan)
+    if len(adjusted) > history:
+        past = np.lib.stride_tricks.sliding_window_view(adjusted, history)[:-1]
+        median = np.median(past, axis=1)
+        expected[history:] = median * factor[history:]
+        spread[history:] = (np.median(np.abs(past - median[:, None]), axis=1) * MAD_TO_SIGMA
+                            * factor[history:])
+    return expected, spread
+
+
 def baseline(days: list[dt.date], cost: np.ndarray, history: int) -> np.ndarray:
     """The expected cost of each day from the days before it (NaN without enough of them):
     the rolling median of the weekday-adjusted series, times the day's weekday factor."""
-    weekday = np.array([d.weekday() for d in days])
-    overall = float(np.median(cost)) if len(cost) else 0.0
-    factors = np.ones(7)
-    if overall > 0:
-        for w in range(7):
-            same = cost[weekday == w]
-            if len(same):
-                factors[w] = max(float(np.median(same)) / overall, 1e-6)
-    adjusted = cost / factors[weekday]
-    expected = np.full(len(cost), np.nan)
-    spread = np.full(len(cost), np.nan)
-    for i in range(history, len(cost)):
-        past = adjusted[i - history:i]
-        median = float(np.median(past))
-        expected[i] = median * factors[weekday[i]]
-        spread[i] = float(np.median(np.abs(past - median))) * MAD_TO_SIGMA * factors[weekday[i]]
+    expected, spread = seasonal_baseline(cost, [np.array([d.weekday() for d in days])],
+                                         history)
     return np.vstack([expected, spread])
+
+
+def spike_mask(values: np.ndarray, expected: np.ndarray, spread: np.ndarray, *,
+               mads: float, min_excess: float, min_ratio: float) -> np.ndarray:
+    """Which buckets are above their baseline by more than ``mads`` MADs *and* by at
+    least ``min_excess`` *and* by ``min_ratio`` of the baseline. A bucket without a
+    baseline (NaN) is never a spike."""
+    excess = values - expected
+    with np.errstate(invalid="ignore"):
+        return np.asarray((excess > mads * spread) & (excess >= min_excess)
+                          & (excess >= min_ratio * expected))
 
 
 def _one(ctx: Context, resource_id: str, rows: pd.DataFrame) -> Finding | None:
@@ -70,8 +99,8 @@ def _one(ctx: Context, resource_id: str, rows: pd.DataFrame) -> Finding | None:
         return None  # too short for a baseline: a new key is not an anomaly
     expected, spread = baseline(days, cost, s.runaway_history_days)
     excess = cost - expected
-    flagged = ((excess > s.runaway_mads * spread) & (excess >= s.runaway_min_dollars)
-               & (excess >= s.runaway_min_ratio * expected)
+    flagged = (spike_mask(cost, expected, spread, mads=s.runaway_mads,
+                          min_excess=s.runaway_min_dollars, min_ratio=s.runaway_min_ratio)
                & np.array([d >= ctx.window.start for d in days]))
     if not flagged.any():
         return None
