@@ -8,7 +8,10 @@ Building the bundle itself is packaging/build_linux.sh, which .ci/run runs after
 
 from __future__ import annotations
 
+import ast
+import re
 import runpy
+import shutil
 import struct
 import sys
 import tomllib
@@ -125,6 +128,8 @@ class Recorder:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+        #: The spec's globals once it has run.
+        self.namespace: dict[str, Any] = {}
 
     def __call__(self, name: str) -> Any:
         def record(*args: Any, **kwargs: Any) -> Any:
@@ -135,6 +140,7 @@ class Recorder:
                 made.binaries = [("PySide6/Qt/plugins/platformthemes/libqgtk3.so", "/x", "BINARY"),
                                  ("PySide6/Qt/plugins/platforms/libqxcb.so", "/x", "BINARY"),
                                  ("libgtk-3.so.0", "/x", "BINARY")]
+                made.datas = [(name, "/x", "DATA") for name in ANALYSED_DATAS]
             return made
         return record
 
@@ -165,8 +171,24 @@ def run_spec(monkeypatch: pytest.MonkeyPatch, platform: str) -> Recorder:
     names = {n: recorder(n) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
     spec = PACKAGING / "worthit.spec"
     code = compile(spec.read_text(encoding="utf-8"), str(spec), "exec")
-    exec(code, {"SPECPATH": str(PACKAGING), "__file__": str(spec), **names})
+    recorder.namespace = {"SPECPATH": str(PACKAGING), "__file__": str(spec), **names}
+    exec(code, recorder.namespace)
     return recorder
+
+
+#: Data files as PyInstaller's hooks collect them (Windows writes backslashes).
+ANALYSED_DATAS = (
+    "botocore/data/endpoints.json", "botocore/data/partitions.json",
+    "botocore/data/_retry.json", "botocore/data/sdk-default-configuration.json",
+    "botocore/data/ce/2017-10-25/service-2.json.gz",
+    "botocore/data/s3/2006-03-01/endpoint-rule-set-1.json.gz",
+    "botocore/data/sso-oidc/2019-06-10/service-2.json.gz",
+    "botocore/data/dynamodb/2012-08-10/service-2.json.gz",
+    "botocore\\data\\iot\\2015-05-28\\service-2.json.gz",
+    "boto3/data/s3/2006-03-01/resources-1.json",
+    "PySide6/Qt/plugins/imageformats/libqsvg.so",
+    "PySide6/Qt/plugins/imageformats/libqjpeg.so",
+)
 
 
 def test_the_spec_reads_name_and_version_from_pyproject(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -195,6 +217,110 @@ def test_the_spec_reads_name_and_version_from_pyproject(monkeypatch: pytest.Monk
     (collect_args, _), = spec.named("COLLECT")
     binaries = collect_args[1]
     assert [name for name, *_ in binaries] == ["PySide6/Qt/plugins/platforms/libqxcb.so"]
+    # botocore keeps the models of the services Worthit calls and what it needs to load
+    # any; boto3's resource definitions and unused image formats go.
+    assert [name for name, *_ in collect_args[2]] == [
+        "botocore/data/endpoints.json", "botocore/data/partitions.json",
+        "botocore/data/_retry.json", "botocore/data/sdk-default-configuration.json",
+        "botocore/data/ce/2017-10-25/service-2.json.gz",
+        "botocore/data/s3/2006-03-01/endpoint-rule-set-1.json.gz",
+        "botocore/data/sso-oidc/2019-06-10/service-2.json.gz",
+        "PySide6/Qt/plugins/imageformats/libqsvg.so",
+    ]
+    assert "pyarrow" in excluded  # DuckDB reads Parquet
+
+
+#: Calls that make an AWS client from a service name: boto3's ``client``, botocore's
+#: ``create_client``, worthit.sources.aws.Api and the connectors' ``api`` helpers.
+CLIENT_MAKER = re.compile(r"(?i)^_?(api|client|create_client|client_creator)$")
+
+
+def aws_services_named(package: Path) -> dict[str, str]:
+    """Each AWS service name ``package`` passes to a client maker (as a string, a constant
+    or a loop over strings), with the first place it does so."""
+    found: dict[str, str] = {}
+    for path in sorted(package.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        # What a name can stand for: a module constant, or a loop over a tuple of strings.
+        values: dict[str, set[str]] = {}
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
+                for target in node.targets:
+                    if isinstance(target, ast.Name) and isinstance(node.value.value, str):
+                        values.setdefault(target.id, set()).add(node.value.value)
+            if (isinstance(node, ast.For | ast.comprehension)
+                    and isinstance(node.target, ast.Name)
+                    and isinstance(node.iter, ast.Tuple | ast.List | ast.Set)):
+                values.setdefault(node.target.id, set()).update(
+                    e.value for e in node.iter.elts
+                    if isinstance(e, ast.Constant) and isinstance(e.value, str))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            callee = node.func
+            name = callee.attr if isinstance(callee, ast.Attribute) else \
+                getattr(callee, "id", "")
+            if not CLIENT_MAKER.match(name):
+                continue
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                services = {first.value}
+            else:
+                services = values.get(first.id, set()) if isinstance(first, ast.Name) else set()
+            for service in services:
+                found.setdefault(service, f"{path.relative_to(REPO)}:{node.lineno}")
+    return found
+
+
+def test_the_bundle_keeps_the_model_of_every_aws_service_worthit_calls(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A new AWS connector must add its service to the spec's AWS_SERVICES: without the
+    model the frozen app cannot make the client (it runs from source)."""
+    kept = set(run_spec(monkeypatch, "linux").namespace["AWS_SERVICES"])
+    named = aws_services_named(REPO / "app" / "worthit")
+    assert {"ce", "s3"} <= set(named)  # the search does find the connectors' clients
+    missing = {service: where for service, where in named.items() if service not in kept}
+    assert not missing, f"add these to AWS_SERVICES in packaging/worthit.spec: {missing}"
+
+
+def test_the_bundle_keeps_the_services_botocores_credential_providers_call(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A profile with a role, SSO or ``aws login`` makes botocore call STS, SSO, SSO-OIDC
+    or Sign-In before any of Worthit's requests."""
+    import botocore
+    from botocore.loaders import create_loader
+
+    kept = set(run_spec(monkeypatch, "linux").namespace["AWS_SERVICES"])
+    source = "".join((Path(botocore.__file__).parent / name).read_text(encoding="utf-8")
+                     for name in ("credentials.py", "tokens.py", "utils.py"))
+    called = set(re.findall(r"_client_creator\(\s*['\"]([\w-]+)['\"]", source)) | set(
+        re.findall(r"create_nested_client\(\s*[\w.]+,\s*['\"]([\w-]+)['\"]", source))
+    assert {"sts", "sso", "sso-oidc"} <= called
+    assert called <= kept, f"add to AWS_SERVICES in packaging/worthit.spec: {called - kept}"
+    # Each one kept is a service botocore has a model for (a misspelt one would be lost).
+    assert kept <= set(create_loader().list_available_services("service-2"))
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("strip") is None,
+                    reason="strips ELF files with binutils")
+def test_on_linux_the_interpreters_own_libraries_lose_their_debug_information(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import _json
+
+    import yaml._yaml
+
+    spec = run_spec(monkeypatch, "linux").namespace
+    spec["workpath"] = str(tmp_path)  # PyInstaller's build folder
+    own, wheel = Path(_json.__file__), Path(yaml._yaml.__file__)
+    assert Path(sys.base_prefix).resolve() in own.resolve().parents
+    name = f"python3.11/lib-dynload/{own.name}"
+    entries = [(name, str(own), "EXTENSION"), (f"yaml/{wheel.name}", str(wheel), "EXTENSION")]
+    (stripped, kept) = spec["_without_debug_info"](entries)
+    assert stripped == (name, str(tmp_path / "without-debug-info" / name), "EXTENSION")
+    copy = Path(stripped[1])
+    assert copy.read_bytes()[:4] == b"\x7fELF" and b".debug_info" not in copy.read_bytes()
+    assert copy.stat().st_size <= own.stat().st_size
+    assert kept == entries[1]  # a wheel's library stays as auditwheel left it
 
 
 def test_on_macos_the_spec_makes_an_app_with_the_version(monkeypatch: pytest.MonkeyPatch) -> None:

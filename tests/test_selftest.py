@@ -38,12 +38,17 @@ def isolated(tmp_path: Path, backend: str) -> dict[str, str]:
 def self_test(tmp_path: Path, *, backend: str = PLAINTEXT,
               prelude: str = "") -> subprocess.CompletedProcess[str]:
     """``python -m worthit --self-test``, after ``prelude`` (which may break something)."""
-    script = textwrap.dedent(prelude) + textwrap.dedent("""
+    # A script file, not ``python -c``: under -c, __main__ has no file, and PySide6's import
+    # hook (shibokensupport feature_imported) then warns on Python 3.11 when an extension
+    # module such as DuckDB's is first imported after Qt
+    # ("BuiltinImporter.module_repr() is deprecated"), which an installed app never sees.
+    script = tmp_path / "self_test.py"
+    script.write_text(textwrap.dedent(prelude) + textwrap.dedent("""
         import sys
         from worthit.__main__ import main
         sys.exit(main(["--self-test"]))
-    """)
-    return subprocess.run([sys.executable, "-c", script], env=isolated(tmp_path, backend),
+    """), encoding="utf-8")
+    return subprocess.run([sys.executable, str(script)], env=isolated(tmp_path, backend),
                           cwd=tmp_path, capture_output=True, text=True, timeout=600,
                           check=False)
 

@@ -9,7 +9,7 @@ folder, then checks what an installer can break, printing one line per check:
 - resources: the price catalog (Worthit's layer and genai-prices'), the demo rules;
 - icons: every PNG size and the SVG master;
 - every page, loaded and drawn offscreen (``worthit.ui.screenshot``), and the About box;
-- importing a FOCUS Parquet file (pyarrow, DuckDB, the cache), making AWS clients
+- importing a FOCUS Parquet file (DuckDB, the cache), making AWS clients
   (botocore's service models) and exporting a deck and an Excel table (python-pptx's
   template, openpyxl);
 - the system keyring: a throwaway key stored, read back and deleted (skipped, saying why,
@@ -290,8 +290,7 @@ class SelfTest:
             dialog.deleteLater()
 
     def import_parquet(self) -> str:
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+        import duckdb
 
         from worthit.sources.importer import import_files
         from worthit.workspace import Workspace
@@ -308,7 +307,16 @@ class SelfTest:
         }
         bill = self.folder / "import" / "bill.parquet"
         bill.parent.mkdir(parents=True, exist_ok=True)
-        pq.write_table(pa.table(columns), bill)
+        # Written by DuckDB: the bundle carries no pyarrow.
+        con = duckdb.connect()
+        try:
+            con.execute("CREATE TABLE bill (" + ", ".join(f'"{name}" VARCHAR'
+                                                          for name in columns) + ")")
+            con.executemany(f"INSERT INTO bill VALUES ({', '.join('?' * len(columns))})",
+                            list(zip(*columns.values(), strict=True)))
+            con.table("bill").write_parquet(str(bill))
+        finally:
+            con.close()
         with Workspace(self.folder / "import").open() as cache:
             (done,) = import_files(cache, [bill])
             charges = int(cache.scalar("SELECT COUNT(*) FROM charges"))

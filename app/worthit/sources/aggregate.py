@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import Cancelled
-from worthit.sources.bill import BATCH, CURRENCY, NULLS, Layout, Progress
+from worthit.sources.bill import BATCH, CURRENCY, NULLS, Layout, Progress, duckdb_path
 
 #: Files smaller than this are read line by line: faster to start, and the same result.
 SMALL: Final = 4_000_000
@@ -79,7 +79,7 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     con.execute("SET enable_progress_bar_print = false")
     names = [f"c{i}" for i in range(len(header))]
     if path.suffix.lower() == ".parquet":
-        bill = con.sql("SELECT * FROM read_parquet($path)", params={"path": str(path)})
+        bill = con.sql("SELECT * FROM read_parquet($path)", params={"path": duckdb_path(path)})
         if len(bill.columns) != len(names):
             return None
         bill = bill.select(*(duckdb.ColumnExpression(c).alias(n)
@@ -89,7 +89,7 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
             "SELECT * FROM read_csv($path, header = true, all_varchar = true, names = $names, "
             "delim = ',', quote = '\"', escape = '\"', strict_mode = true, "
             "null_padding = false, compression = 'auto')",
-            params={"path": str(path), "names": names})
+            params={"path": duckdb_path(path), "names": names})
     bill.create_view("bill")
     cells = _Cells(dict(zip(names, (str(t) for t in bill.types), strict=True)))
     bad = " OR ".join([

@@ -63,6 +63,10 @@ class BillFile:
     #: What a live source wants to remember for its next sync (e.g. the days a vendor
     #: still marks as estimated); saved with the source's settings after a success.
     state: dict[str, Any] = field(default_factory=dict)
+    #: A live source's utilisation series and inventory (rows as
+    #: :mod:`worthit.store.metrics` takes them), written with its run: None when it has none.
+    metrics: list[tuple[Any, ...]] | None = None
+    resources: list[tuple[Any, ...]] | None = None
 
     def check_currency(self, currency: str | None, file: str, line: int | None,
                        column: str) -> str:
@@ -135,9 +139,9 @@ class Table:
         self._done, self._total = 0, 1
         self._text = TextFile(path)
         if self.parquet:
-            self._parquet = _open_parquet(path)
-            self.header = [str(n) for n in self._parquet.schema_arrow.names]
-            self._total = max(1, self._parquet.metadata.num_rows)
+            self._parquet = ParquetFile(path)
+            self.header = self._parquet.names
+            self._total = max(1, self._parquet.num_rows)
             return
         self._csv = csv.reader(self._text.lines(), strict=True)
         self.header = []
@@ -157,7 +161,7 @@ class Table:
         """(line, cells) for each row that is not blank, each with the header's width."""
         width = len(self.header)
         if self.parquet:
-            for number, row in enumerate(_parquet_rows(self._parquet, self.header), 1):
+            for number, row in enumerate(self._parquet.rows(), 1):
                 self._done = number
                 yield number + 1, row
             return
@@ -192,20 +196,82 @@ def check_separator(header: list[str], file: str, line: int) -> None:
                                file=file, line=line)
 
 
-def _open_parquet(path: Path) -> Any:
-    import pyarrow.parquet as pq
+class ParquetFile:
+    """A Parquet file read by DuckDB: its columns from the file's footer, then its rows in
+    the file's order, each cell as text.
 
-    try:
-        return pq.ParquetFile(path)
-    except Exception as error:  # pyarrow raises its own kinds for a damaged file
-        raise BadInput(f"not a readable Parquet file ({error})", file=str(path)) from error
+    Timestamps with a time zone are turned into UTC by DuckDB itself (``timezone('UTC',
+    ...)``): handing them to Python as zoned values would need Python's time zone
+    database, which a Windows bundle may lack."""
+
+    def __init__(self, path: Path) -> None:
+        import duckdb
+
+        self.path = path
+        con = _parquet_connection()
+        try:
+            described = con.execute("DESCRIBE SELECT * FROM read_parquet($path)",
+                                    {"path": duckdb_path(path)}).fetchall()
+            (rows,) = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($path)",
+                                  {"path": duckdb_path(path)}).fetchone() or (0,)
+        except duckdb.Error as error:
+            raise _unreadable(path, error) from error
+        finally:
+            con.close()
+        self.names = [str(name) for name, *_ in described]
+        self.types = [str(kind) for _, kind, *_ in described]
+        self.num_rows = int(rows or 0)
+
+    def rows(self) -> Iterator[list[str]]:
+        """Each row's cells as text, a batch at a time (memory stays bounded)."""
+        import duckdb
+
+        zoned = [_zoned(kind) for kind in self.types]
+        columns = ", ".join(f"timezone('UTC', #{i})" if utc else f"#{i}"
+                            for i, utc in enumerate(zoned, 1))
+        con = _parquet_connection()
+        try:
+            cursor = con.execute(f"SELECT {columns} FROM read_parquet($path)",
+                                 {"path": duckdb_path(self.path)})
+            while batch := cursor.fetchmany(BATCH):
+                for record in batch:
+                    yield [_as_text(value.replace(tzinfo=dt.UTC)
+                                    if utc and value is not None else value)
+                           for value, utc in zip(record, zoned, strict=True)]
+        except duckdb.Error as error:
+            raise _unreadable(self.path, error) from error
+        finally:
+            con.close()
 
 
-def _parquet_rows(parquet: Any, names: list[str]) -> Iterator[list[str]]:
-    for batch in parquet.iter_batches(batch_size=BATCH):
-        columns = [batch.column(i).to_pylist() for i in range(len(names))]
-        for record in zip(*columns, strict=True):
-            yield [_as_text(value) for value in record]
+def duckdb_path(path: Path) -> str:
+    """``path`` as DuckDB's file functions take it literally: they read a name holding
+    ``*``, ``?`` or ``[`` as a glob pattern (``bill[1].parquet`` would read
+    ``bill1.parquet``), so each of those is written as a one-character class."""
+    return re.sub(r"([*?\[])", r"[\1]", str(path))
+
+
+def _parquet_connection() -> Any:
+    import duckdb
+
+    # One thread is as fast as Python takes the rows, and holds the least memory; the
+    # rows come in the file's order (DuckDB preserves insertion order by default).
+    con = duckdb.connect(config={"threads": 1})
+    # Else DuckDB prints a progress bar to the terminal once a query runs two seconds.
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def _zoned(kind: str) -> bool:
+    """Whether a DuckDB type is a timestamp with a time zone (at any precision)."""
+    return kind.startswith(("TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"))
+
+
+def _unreadable(path: Path, error: Exception) -> BadInput:
+    # DuckDB's first line says what is wrong ("Invalid Input Error: No magic bytes found
+    # ..."); the lines after it quote the query, which means nothing to the reader.
+    reason = re.sub(r"^[A-Za-z ]* Error: ", "", str(error).strip().split("\n", 1)[0])
+    return BadInput(f"not a readable Parquet file ({reason})", file=str(path))
 
 
 def _as_text(value: Any) -> str:
@@ -215,11 +281,7 @@ def _as_text(value: Any) -> str:
         return value.astimezone(dt.UTC).isoformat()  # dated by its UTC day
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
-    if isinstance(value, dict):
-        return json.dumps(value)
-    if isinstance(value, list):  # a Parquet map arrives as a list of (key, value) pairs
-        if all(isinstance(p, tuple) and len(p) == 2 for p in value):
-            return json.dumps(dict(value))
+    if isinstance(value, dict | list):  # a Parquet map arrives as a dict, a list as a list
         return json.dumps(value)
     return str(value)
 
