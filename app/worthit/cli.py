@@ -22,7 +22,10 @@ REPORT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
 CONNECTOR_KINDS = (("openai", "OpenAI organisation usage and costs"),
                    ("anthropic", "Anthropic organisation usage and costs"),
                    ("aws-ce", "AWS Cost Explorer"),
-                   ("aws-s3", "AWS Data Exports / CUR on S3"))
+                   ("aws-s3", "AWS Data Exports / CUR on S3"),
+                   ("aws-athena", "AWS CUR via Athena (no download)"),
+                   ("aws-cloudwatch", "AWS CloudWatch metrics"),
+                   ("aws-inventory", "AWS inventory (S3 buckets, SageMaker endpoints)"))
 SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks", "sources", "alerts")
 log = logging.getLogger("worthit")
 

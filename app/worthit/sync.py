@@ -22,6 +22,7 @@ from worthit.core.errors import Cancelled, UserError
 from worthit.sources.bill import BillFile, never
 from worthit.sources.importer import FORMATS, TOLERANCE, import_files
 from worthit.store.cache import Cache
+from worthit.store.metrics import write_facts
 from worthit.store.sources import record_run
 
 if TYPE_CHECKING:
@@ -164,6 +165,9 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
                 raise UserError(f"source {name!r}: the API's total ({found.billed:.6f}) and "
                                 f"the cache's ({billed:.6f}) differ by more than $0.01; "
                                 "nothing was changed")
+            # Metrics and inventory (not money: nothing to reconcile) go in with the run.
+            totals["facts"] = write_facts(conn, source_id, start, end, found.metrics,
+                                          found.resources)
 
         # Fetched before the write transaction: it must not hold the cache's lock through
         # HTTP calls and their retries. A window of daily aggregates fits in memory.
@@ -174,6 +178,7 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
         for row in rows:
             row[0] = source_id
         written = cache.replace_charges(source_id, start, end, rows, check=reconcile)
+        written += int(totals.get("facts", 0))
     except (UserError, Cancelled) as error:
         cancel = isinstance(error, Cancelled)
         message = "cancelled: nothing changed" if cancel else \

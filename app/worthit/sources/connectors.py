@@ -86,7 +86,10 @@ def connectors() -> dict[str, Connector]:
     """Every working connector, by kind (modules register themselves on import)."""
     from worthit.sources import (  # noqa: F401 (each registers itself)
         anthropic,
+        aws_athena,
         aws_ce,
+        aws_cloudwatch,
+        aws_inventory,
         aws_s3,
         openai,
     )
