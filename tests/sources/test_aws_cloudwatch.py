@@ -127,23 +127,18 @@ def test_the_next_sync_starts_from_the_last_day_synced() -> None:
                                today) == (dt.date(2025, 5, 30), today)
 
 
-def bill(cache: Cache, resource: str, per_day: float) -> None:
-    """The endpoint's hours in the cache, as a bill source would have them."""
+def bill(cache: Cache, per_day: dict[str, float]) -> None:
+    """The endpoints' hours in the cache, as a bill source would have them."""
     rows = []
     for day in DAYS:
-        charge = dict.fromkeys(CHARGE_COLUMN_NAMES)
-        charge.update(source_id="bill", charge_period_start=day.isoformat(),
-                      provider_name="AWS", service_name="Amazon SageMaker",
-                      resource_id=resource, x_usage_type="USE1-Host:ml.g4dn.xlarge",
-                      billed_cost=per_day, effective_cost=per_day, billing_currency="USD",
-                      charge_category="Usage")
-        rows.append([charge[c] for c in CHARGE_COLUMN_NAMES])
-    existing = cache.rows("SELECT charge_period_start AS day, source_id, resource_id, "
-                          "billed_cost FROM charges WHERE source_id = 'bill'")
-    rows += [[{"source_id": "bill", "charge_period_start": r["day"], "provider_name": "AWS",
-               "resource_id": r["resource_id"], "billed_cost": r["billed_cost"],
-               "effective_cost": r["billed_cost"], "billing_currency": "USD"}.get(c)
-              for c in CHARGE_COLUMN_NAMES] for r in existing]
+        for resource, cost in per_day.items():
+            charge = dict.fromkeys(CHARGE_COLUMN_NAMES)
+            charge.update(source_id="bill", charge_period_start=day.isoformat(),
+                          provider_name="AWS", service_name="Amazon SageMaker",
+                          resource_id=resource, x_usage_type="USE1-Host:ml.g4dn.xlarge",
+                          billed_cost=cost, effective_cost=cost, billing_currency="USD",
+                          charge_category="Usage")
+            rows.append([charge[c] for c in CHARGE_COLUMN_NAMES])
     cache.replace_charges("bill", START, END, rows)
 
 
@@ -171,8 +166,7 @@ def test_the_idle_detector_finds_the_idle_endpoint_from_synced_metrics(
                                {"InstanceId": gpu_box, "index": "0", "name": "Tesla T4"},
                                0.0, 2.0)
     put_metrics(moto, "CWAgent", agent)
-    bill(cache, idle, 40.0)
-    bill(cache, busy, 40.0)
+    bill(cache, {idle: 40.0, busy: 40.0})
     add_source(cache, NAME, "aws-cloudwatch", endpoint=moto.url)
     add_source(cache, "aws-facts", "aws-inventory", endpoint=moto.url)
 
@@ -218,3 +212,73 @@ def test_the_connection_test_lists_what_has_metrics(cache: Cache, moto: Moto) ->
     add_source(cache, NAME, "aws-cloudwatch", endpoint=moto.url)
     assert probe(cache, NAME) == ("Connected to CloudWatch in us-east-1: 1 Bedrock model(s) "
                                   "and 0 SageMaker endpoint(s) with metrics.")
+
+
+def daytime(name: str, variants: dict[str, float], night: float = 1.0
+            ) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Invocations of an endpoint's variants, each hour as two points: busy 08–19 UTC (the
+    variant's level), nearly nothing at night. The expected hourly Sums, by hour."""
+    data, by_hour = [], {}
+    for day in DAYS:
+        for hour in range(24):
+            total = 0.0
+            for variant, level in variants.items():
+                value = level + day.day + hour if 8 <= hour < 20 else night
+                dims = {"EndpointName": name, "VariantName": variant}
+                data += [datum("Invocations", dims, at(day, hour, 10), value / 4, "Count"),
+                         datum("Invocations", dims, at(day, hour, 40), value * 3 / 4, "Count")]
+                total += value
+            by_hour[f"{day.isoformat()}T{hour:02d}:00:00Z"] = total
+    return data, by_hour
+
+
+def requests(cache: Cache, resource: str) -> dict[str, float]:
+    return dict(cache.rows("SELECT period_start, value FROM metrics WHERE resource_id = ? "
+                           "AND metric = 'Requests' AND stat = 'Sum' AND granularity = 'hour' "
+                           "AND unit = 'Count' ORDER BY period_start", (resource,)))
+
+
+def test_endpoint_invocations_are_hourly_requests_summed_over_variants(
+        cache: Cache, moto: Moto) -> None:
+    endpoint(moto, "Chat-Day", ("blue", "ml.g4dn.xlarge", 1), ("green", "ml.g4dn.xlarge", 1))
+    chat = f"arn:aws:sagemaker:us-east-1:{aws_server.ACCOUNT}:endpoint/chat-day"  # as the CUR
+    data, by_hour = daytime("Chat-Day", {"blue": 100.0, "green": 40.0})
+    data.append(datum("Invocations", {"EndpointName": "Chat-Day"}, at(END, 12), 1e6,
+                      "Count"))  # not per variant: skipped
+    data.append(datum("Invocations", {"EndpointName": "Chat-Day", "VariantName": "blue"},
+                      at(END + dt.timedelta(days=1), 1), 99.0, "Count"))  # after the window
+    put_metrics(moto, "AWS/SageMaker", data)
+    add_source(cache, NAME, "aws-cloudwatch", endpoint=moto.url)
+
+    outcome = sync_one(cache, window=(START, END))
+
+    assert outcome.result == "ok", outcome
+    assert requests(cache, chat) == pytest.approx(by_hour)
+    assert len(by_hour) == 24 * len(DAYS)
+    assert cache.scalar("SELECT COUNT(*) FROM metrics") == len(by_hour)
+    assert last_run(cache)["rows_written"] == len(by_hour)
+
+
+def test_the_always_on_detector_finds_the_endpoint_quiet_at_night_from_synced_requests(
+        cache: Cache, moto: Moto) -> None:
+    day_only = endpoint(moto, "chat-day", ("AllTraffic", "ml.g4dn.xlarge", 1))
+    steady = endpoint(moto, "chat-steady", ("AllTraffic", "ml.g4dn.xlarge", 1))
+    day_data, _ = daytime("chat-day", {"AllTraffic": 500.0})
+    steady_data, _ = daytime("chat-steady", {"AllTraffic": 500.0}, night=300.0)
+    put_metrics(moto, "AWS/SageMaker", day_data + steady_data)
+    bill(cache, {day_only: 40.0, steady: 40.0})
+    add_source(cache, NAME, "aws-cloudwatch", endpoint=moto.url)
+    add_source(cache, "aws-facts", "aws-inventory", endpoint=moto.url)
+
+    outcomes = sync(cache, window=(START, END))
+
+    assert [o.result for o in outcomes] == ["ok", "ok"], outcomes
+    found = [f for f in find_leaks(cache, END)
+             if f.key.startswith("idle_capacity:always_on:")]
+
+    assert [f.resource for f in found] == [day_only]  # the steady one serves all night
+    quiet = [*range(8), *range(20, 24)]
+    assert found[0].monthly_cost == pytest.approx(40.0 * len(DAYS))
+    assert found[0].monthly_saving == pytest.approx(40.0 * len(DAYS) * len(quiet) / 24)
+    assert found[0].evidence.numbers["quiet hours (UTC)"] == \
+        ", ".join(f"{h:02d}" for h in quiet)

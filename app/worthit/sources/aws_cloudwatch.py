@@ -9,13 +9,17 @@ charges, but series written to the ``metrics`` table with the source's run.
   CUR names it) and of EC2 GPU instances (``AWS/EC2`` CPUUtilization per InstanceId, and
   the CloudWatch agent's ``CWAgent`` ``nvidia_smi_utilization_gpu`` where it publishes it,
   as GPUUtilization; resource id the instance id).
+- Requests to SageMaker endpoints (``AWS/SageMaker`` Invocations per EndpointName and
+  VariantName): the hourly Sum, written per hour as ``Requests`` (the always-on detector's
+  traffic by hour of day), resource id the endpoint's ARN.
 
 Utilisation is fetched hourly (Average and Maximum) and written per day as the Average of
 the hourly averages, the Maximum, and the ``p95`` of the hourly maxima, which is what the
 idle detector reads: CloudWatch's own percentiles need the raw samples, which it keeps for
 15 days, and a conservative p95 (of peaks) keeps a busy-in-bursts machine off the idle list.
 An endpoint's variants (and an instance's GPUs) count together: idle only if all are.
-SageMaker reports utilisation summed over cores and GPUs, so it can exceed 100."""
+SageMaker reports utilisation summed over cores and GPUs, so it can exceed 100. An
+endpoint's requests likewise count over its variants."""
 
 from __future__ import annotations
 
@@ -34,6 +38,7 @@ BEDROCK: Final = "AWS/Bedrock"
 BEDROCK_METRICS: Final = ("InputTokenCount", "OutputTokenCount", "Invocations",
                           "CacheReadInputTokenCount", "CacheWriteInputTokenCount")
 SAGEMAKER: Final = "/aws/sagemaker/Endpoints"
+SAGEMAKER_REQUESTS: Final = "AWS/SageMaker"
 AGENT_GPU: Final = "nvidia_smi_utilization_gpu"
 #: EC2 instance families with accelerators (GPU, Inferentia, Trainium, Gaudi).
 GPU_FAMILIES: Final = ("g", "p", "inf", "trn", "dl")
@@ -41,6 +46,11 @@ DAY_SECONDS: Final = 86_400
 HOUR_SECONDS: Final = 3_600
 #: GetMetricData takes up to 500 queries; fewer keeps each answer's pages few.
 BATCH: Final = 100
+#: How a series is fetched and written: utilisation (hourly Average and Maximum, written
+#: per day), a daily Sum, or an hourly Sum (written per hour).
+UTILISATION: Final = "utilisation"
+DAILY_SUM: Final = "daily sum"
+HOURLY_SUM: Final = "hourly sum"
 LIST: Final = "cloudwatch:ListMetrics"
 GET: Final = "cloudwatch:GetMetricData"
 
@@ -54,7 +64,15 @@ class Series:
     dimensions: tuple[tuple[str, str], ...]
     resource_id: str
     metric: str  # the name written to the cache
-    hourly: bool  # utilisation: hourly Average and Maximum; else the daily Sum
+    kind: str  # UTILISATION, DAILY_SUM or HOURLY_SUM
+
+    @property
+    def period(self) -> int:
+        return DAY_SECONDS if self.kind == DAILY_SUM else HOUR_SECONDS
+
+    @property
+    def stats(self) -> tuple[str, ...]:
+        return ("Average", "Maximum") if self.kind == UTILISATION else ("Sum",)
 
 
 class Metrics:
@@ -91,32 +109,36 @@ class Metrics:
             params["NextToken"] = token
 
     def series(self) -> list[Series]:
-        """Everything to fetch: Bedrock per model, endpoints, GPU instances."""
+        """Everything to fetch: Bedrock per model, endpoints (utilisation and requests),
+        GPU instances."""
         found: list[Series] = []
         for name in BEDROCK_METRICS:
             for dims in self.listed(BEDROCK, name):
                 if [k for k, _ in dims] == ["ModelId"]:
-                    found.append(Series(BEDROCK, name, dims, dims[0][1], name, False))
+                    found.append(Series(BEDROCK, name, dims, dims[0][1], name, DAILY_SUM))
         arn = None
-        for name in ("CPUUtilization", "GPUUtilization"):
-            for dims in self.listed(SAGEMAKER, name):
+        for namespace, name, metric, kind in (
+                (SAGEMAKER, "CPUUtilization", "CPUUtilization", UTILISATION),
+                (SAGEMAKER, "GPUUtilization", "GPUUtilization", UTILISATION),
+                (SAGEMAKER_REQUESTS, "Invocations", "Requests", HOURLY_SUM)):
+            for dims in self.listed(namespace, name):
                 named = dict(dims)
                 if set(named) != {"EndpointName", "VariantName"}:
                     continue
                 arn = arn or self.arn_prefix()
-                found.append(Series(SAGEMAKER, name, dims,
-                                    f"{arn}endpoint/{named['EndpointName'].lower()}", name,
-                                    True))
+                found.append(Series(namespace, name, dims,
+                                    f"{arn}endpoint/{named['EndpointName'].lower()}", metric,
+                                    kind))
         instances = self.gpu_instances()
         if instances:
             for instance in sorted(instances):
                 found.append(Series("AWS/EC2", "CPUUtilization", (("InstanceId", instance),),
-                                    instance, "CPUUtilization", True))
+                                    instance, "CPUUtilization", UTILISATION))
             for dims in self.listed("CWAgent", AGENT_GPU):
                 instance = dict(dims).get("InstanceId")
                 if instance in instances:
                     found.append(Series("CWAgent", AGENT_GPU, dims, instance,
-                                        "GPUUtilization", True))
+                                        "GPUUtilization", UTILISATION))
         return found
 
     def arn_prefix(self) -> str:
@@ -149,13 +171,13 @@ class Metrics:
         until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
         queries: list[tuple[Series, str]] = []
         for one in series:
-            queries += [(one, "Average"), (one, "Maximum")] if one.hourly else [(one, "Sum")]
+            queries += [(one, stat) for stat in one.stats]
         for first in range(0, len(queries), BATCH):
             batch = queries[first:first + BATCH]
             asked = [{"Id": f"q{i}", "ReturnData": True, "MetricStat": {
                 "Metric": {"Namespace": s.namespace, "MetricName": s.name,
                            "Dimensions": [{"Name": k, "Value": v} for k, v in s.dimensions]},
-                "Period": HOUR_SECONDS if s.hourly else DAY_SECONDS, "Stat": stat}}
+                "Period": s.period, "Stat": stat}}
                 for i, (s, stat) in enumerate(batch)]
             got: dict[int, tuple[list[dt.datetime], list[float]]] = {}
             params: dict[str, Any] = {"MetricDataQueries": asked, "StartTime": begin,
@@ -194,21 +216,28 @@ def percentile(values: list[float], share: float) -> float:
 
 def daily(points: Iterator[tuple[Series, str, list[dt.datetime], list[float]]]
           ) -> tuple[list[tuple[Any, ...]], int]:
-    """Metric rows (as :mod:`worthit.store.metrics` takes them) and the points read."""
+    """Metric rows (as :mod:`worthit.store.metrics` takes them) and the points read: daily
+    rows, but hourly ones for an hourly Sum (``YYYY-MM-DDTHH:00:00Z``)."""
     sums: dict[tuple[str, str, str], float] = {}
+    per_hour: dict[tuple[str, str, str], float] = {}
     hours: dict[tuple[str, str, str, str], list[float]] = {}
     read = 0
     for one, stat, stamps, values in points:
         read += len(values)
         for stamp, value in zip(stamps, values, strict=True):
             day = stamp.date().isoformat()
-            if stat == "Sum":
+            if one.kind == HOURLY_SUM:
+                key = (f"{day}T{stamp.hour:02d}:00:00Z", one.resource_id, one.metric)
+                per_hour[key] = per_hour.get(key, 0.0) + value
+            elif stat == "Sum":
                 key = (day, one.resource_id, one.metric)
                 sums[key] = sums.get(key, 0.0) + value
             else:
                 hours.setdefault((day, one.resource_id, one.metric, stat), []).append(value)
     rows: list[tuple[Any, ...]] = [(day, "day", resource, metric, "Sum", value, "Count")
                                    for (day, resource, metric), value in sorted(sums.items())]
+    rows += [(hour, "hour", resource, metric, "Sum", value, "Count")
+             for (hour, resource, metric), value in sorted(per_hour.items())]
     for (day, resource, metric, stat), values in sorted(hours.items()):
         if stat == "Average":
             rows.append((day, "day", resource, metric, "Average",
