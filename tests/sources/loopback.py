@@ -1,10 +1,11 @@
 """What the live connectors' tests share: a vendor's API served by a real HTTP server on
 loopback, and a workspace whose keys sit in a real keyring backend.
 
-:class:`FakeApi` replays chains of pages per endpoint and queued replies (failures,
-garbage), records every request it saw with its query and headers, and records as a
-problem any request a real server would refuse; a subclass says how its vendor takes the
-key, words a refusal, checks a query and dates a bucket. The fixtures are bound into a test
+:class:`FakeApi` replays chains of pages per endpoint (or per kind of query of one, as a
+subclass says) and queued replies (failures, garbage), records every request it saw with
+its query and headers, and records as a problem any request a real server would refuse; a
+subclass says how its vendor takes the key, words a refusal, checks a query and dates a
+bucket. The fixtures are bound into a test
 module by name (``cache = loopback.cache``), so that pytest finds them there and a test's
 parameter does not shadow an import."""
 
@@ -108,15 +109,16 @@ class FakeApi:
         if path not in self.paths:
             return self.refusal(404, f"Invalid URL (GET {path})")
         problem = self.check(path, query, headers)
+        chain = self.chain(path, query)
         page = query.get("page", [None])
         if not problem and (len(page) != 1 or
-                            page[0] not in self.chains.get(path, {None: None})):
+                            page[0] not in self.chains.get(chain, {None: None})):
             problem = f"unknown page cursor {page}"
         if problem:
             self.problems.append(f"{path}: {problem}")
             return self.refusal(400, problem)
         empty = {"data": [], "has_more": False, "next_page": None}
-        served = copy.deepcopy(self.chains.get(path, {None: empty})[page[0]])
+        served = copy.deepcopy(self.chains.get(chain, {None: empty})[page[0]])
         if self.window and isinstance(served.get("data"), list):
             served["data"] = [b for b in served["data"] if not isinstance(b, dict)
                               or self.inside(b, query)]
@@ -154,6 +156,12 @@ class FakeApi:
 
     def narrow(self, page: dict[str, Any], query: dict[str, list[str]]) -> None:
         """Leave out what the query filters out."""
+
+    def chain(self, path: str, query: dict[str, list[str]]) -> str:
+        """Which chain of pages (as :meth:`serve` keys them) answers a query of ``path``:
+        the path's own, unless one path serves several kinds of query."""
+        del query
+        return path
 
 
 class Handler(BaseHTTPRequestHandler):

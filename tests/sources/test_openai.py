@@ -3,7 +3,8 @@
 The server replays OpenAI's documented answers (``../shared/data/openai/``, re-dated into
 the days a sync asks for) and payloads written here for several days, projects and pages.
 It checks what a real one would: the admin key in ``Authorization: Bearer``, Unix-second day
-bounds, ``bucket_width``, each endpoint's ``group_by`` and ``limit``, and the ``page``
+bounds, ``bucket_width``, each endpoint's ``group_by`` and ``limit`` (the completions
+endpoint's hourly query per API key apart, with its own chain of pages), and the ``page``
 cursor; a request it would refuse is recorded as a problem, and every test that syncs
 asserts there were none. The key sits in a real keyring backend (keyrings.alt's file
 backend under the test's folder), and the last test scans the whole workspace for it."""
@@ -17,13 +18,16 @@ import socket
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 from tests.conftest import run_cli
 from tests.sources import loopback
 from tests.sources.loopback import FakeApi, Reply, holding_key, last_run, snapshot, sync_one
 
+from worthit.analysis.leaks.runaway import _hourly
+from worthit.analysis.watch.spikes import _hourly_requests
 from worthit.core.focus import AI_CATEGORY
 from worthit.sources import http, openai
 from worthit.sources.connectors import connectors
@@ -38,6 +42,9 @@ GROUP_BY = {COSTS: ["project_id", "line_item"], COMPLETIONS: ["project_id", "mod
             "api_key_id", "batch"], EMBEDDINGS: ["project_id", "model", "api_key_id"],
             IMAGES: ["project_id", "model", "api_key_id"]}
 LIMIT = {COSTS: "180", COMPLETIONS: "31", EMBEDDINGS: "31", IMAGES: "31"}
+#: The completions endpoint's hourly buckets per API key: their own chain of pages.
+HOURLY = f"{COMPLETIONS}:hourly"
+HOURLY_QUERY = {"bucket_width": ["1h"], "group_by": ["api_key_id"], "limit": ["168"]}
 DOCUMENTED = Path(__file__).resolve().parents[3] / "shared" / "data" / "openai"
 TODAY = dt.datetime.now(dt.UTC).date()
 #: The days the organisation's payloads cover; a re-sync starts two days before the last.
@@ -75,6 +82,8 @@ class FakeOpenAI(FakeApi):
             return "start_time and end_time must be Unix seconds"
         if start % 86_400 or end % 86_400 or end <= start:
             return f"start_time {start} and end_time {end} are not UTC day bounds"
+        if self.chain(path, query) == HOURLY:
+            return self.differs(query, HOURLY_QUERY)
         return self.differs(query, {"bucket_width": ["1d"], "group_by": GROUP_BY[path],
                                     "limit": [LIMIT[path]]})
 
@@ -82,6 +91,9 @@ class FakeOpenAI(FakeApi):
         stamp = bucket.get("start_time")
         return not isinstance(stamp, int) or \
             int(query["start_time"][0]) <= stamp < int(query["end_time"][0])
+
+    def chain(self, path: str, query: dict[str, list[str]]) -> str:
+        return HOURLY if path == COMPLETIONS and query.get("bucket_width") == ["1h"] else path
 
     def narrow(self, page: dict[str, Any], query: dict[str, list[str]]) -> None:
         projects = query.get("project_ids")
@@ -110,6 +122,20 @@ def page(*buckets: dict[str, Any]) -> dict[str, Any]:
 def bucket(day: dt.date, *results: dict[str, Any]) -> dict[str, Any]:
     return {"object": "bucket", "start_time": unix(day), "end_time": unix(day) + 86_400,
             "results": list(results)}
+
+
+def hour_bucket(day: dt.date, hour: int, *results: dict[str, Any]) -> dict[str, Any]:
+    start = unix(day) + 3_600 * hour
+    return {"object": "bucket", "start_time": start, "end_time": start + 3_600,
+            "results": list(results)}
+
+
+def hourly(key: str | None, requests: int) -> dict[str, Any]:
+    """A completions result of an hourly bucket grouped by API key only."""
+    return {"object": "organization.usage.completions.result", "input_tokens": 10 * requests,
+            "input_cached_tokens": 0, "output_tokens": 2 * requests,
+            "num_model_requests": requests, "project_id": None, "user_id": None,
+            "api_key_id": key, "model": None, "batch": None, "service_tier": None}
 
 
 def cost(project: str | None, line_item: str | None, value: float,
@@ -171,10 +197,20 @@ ORG_IMAGES = (page(bucket(DAYS[2], {
     "object": "organization.usage.images.result", "images": 3, "num_model_requests": 3,
     "size": None, "source": None, "project_id": "proj_b", "user_id": None,
     "api_key_id": "key_b", "model": "gpt-image-1"})),)
+#: Requests per API key and hour; a result without a key (requests made in the dashboard's
+#: playground, say) is not a key's and is skipped.
+ORG_HOURLY = (
+    page(hour_bucket(DAYS[0], 9, hourly("key_a", 8), hourly("key_b", 1)),
+         hour_bucket(DAYS[0], 10, hourly("key_a", 12), hourly(None, 4)),
+         hour_bucket(DAYS[1], 0, hourly("key_b", 40))),
+    page(hour_bucket(DAYS[2], 7, hourly("key_a", 5), hourly("key_b", 30)),
+         hour_bucket(DAYS[2], 23, hourly("key_a", 7), hourly("key_c", 100))),
+)
 
 
 SOURCE = loopback.Source("openai", NAME, KEY, {COSTS: ORG_COSTS, COMPLETIONS: ORG_COMPLETIONS,
-                                               EMBEDDINGS: ORG_EMBEDDINGS, IMAGES: ORG_IMAGES})
+                                               EMBEDDINGS: ORG_EMBEDDINGS, IMAGES: ORG_IMAGES,
+                                               HOURLY: ORG_HOURLY})
 organisation, add_source, synced = SOURCE.organisation, SOURCE.add, SOURCE.synced
 synced_then, assert_failed = SOURCE.synced_then, SOURCE.assert_failed
 
@@ -211,6 +247,21 @@ def cached_costs(cache: Cache) -> dict[tuple[str, str | None], float]:
 
 def cached_tokens(cache: Cache) -> dict[str | None, tuple[int | None, ...]]:
     return loopback.cached_tokens(cache, NAME, "completions", "embeddings")
+
+
+def expected_hourly(*pages: dict[str, Any]) -> set[tuple[Any, ...]]:
+    """The metric rows of the hourly buckets served, as the detectors read them: one per
+    hour and API key."""
+    return {(NAME, dt.datetime.fromtimestamp(b["start_time"], dt.UTC).strftime(
+                 "%Y-%m-%dT%H:00:00Z"), "hour", r["api_key_id"], "Requests", "Sum",
+             float(r["num_model_requests"]), "Count")
+            for p in pages for b in p["data"] for r in b["results"] if r["api_key_id"]}
+
+
+def cached_metrics(cache: Cache) -> list[tuple[Any, ...]]:
+    return [tuple(r) for r in cache.rows(
+        "SELECT source_id, period_start, granularity, resource_id, metric, stat, value, unit "
+        "FROM metrics ORDER BY period_start, resource_id")]
 
 
 def total(pages: tuple[dict[str, Any], ...]) -> float:
@@ -294,7 +345,9 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
 
     served = [*results(*ORG_COSTS), *results(*ORG_COMPLETIONS), *results(*ORG_EMBEDDINGS),
               *results(*ORG_IMAGES)]
-    assert outcome.rows_read == outcome.rows_written == len(served)
+    # Every result read, the hourly ones too; a charge each, and a metric per key and hour.
+    assert outcome.rows_read == len(served) + len(list(results(*ORG_HOURLY)))
+    assert outcome.rows_written == len(served) + len(expected_hourly(*ORG_HOURLY))
     # The money is the Costs API's, per day and project, to the cent and beyond.
     assert cached_costs(cache) == pytest.approx(expected_costs(*ORG_COSTS), abs=1e-9)
     assert cache.scalar("SELECT TOTAL(billed_cost) - TOTAL(effective_cost) FROM charges") == 0
@@ -325,9 +378,12 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
     assert {tuple(r) for r in cache.rows(
         "SELECT DISTINCT provider_name, service_category, billing_currency FROM charges")} \
         == {("OpenAI", AI_CATEGORY, "USD")}
-    # Every page was followed, each with the day bounds of the window.
+    # Every page was followed, each with the day bounds of the window: the completions
+    # endpoint's two daily pages, then its two hourly ones.
     assert [len(api.calls(p)) for p in (COSTS, COMPLETIONS, EMBEDDINGS, IMAGES)] == \
-        [2, 2, 1, 1]
+        [2, 4, 1, 1]
+    assert [s.query["bucket_width"] for s in api.calls(COMPLETIONS)] == \
+        [["1d"], ["1d"], ["1h"], ["1h"]]
     assert {(s.query["start_time"][0], s.query["end_time"][0]) for s in api.seen} == {
         (str(unix(TODAY - dt.timedelta(days=89))), str(unix(TODAY + dt.timedelta(days=1))))}
     assert api.calls(COSTS)[1].query["page"] == ["page_1_costs"]
@@ -349,7 +405,8 @@ def test_a_second_sync_fetches_only_the_open_days_and_changes_no_total(
     since = DAYS[2] - dt.timedelta(days=2)
     assert api.calls(COSTS)[-1].query["start_time"] == [str(unix(since))]
     assert again.rows_read == sum(1 for day, _r in results(
-        *ORG_COSTS, *ORG_COMPLETIONS, *ORG_EMBEDDINGS, *ORG_IMAGES) if day >= since)
+        *ORG_COSTS, *ORG_COMPLETIONS, *ORG_EMBEDDINGS, *ORG_IMAGES, *ORG_HOURLY)
+        if day >= since)
     assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == \
         pytest.approx(total(ORG_COSTS))
 
@@ -387,7 +444,54 @@ def test_progress_runs_from_the_days_covered_to_one(cache: Cache, api: FakeOpenA
 
     assert len(told) > 4
     assert told == sorted(told)
-    assert 0 < told[0] < 0.25 and told[-1] == 1.0  # costs are the first of four parts
+    assert 0 < told[0] < 0.2 and told[-1] == 1.0  # costs are the first of five parts
+
+
+def test_hourly_requests_per_key_become_the_metrics_the_detectors_read(
+        cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    add_source(cache, api)
+
+    synced(cache, api)
+
+    # One metric per API key and hour served, in the layout the demo writes and the
+    # runaway-agent and spike detectors query; the result without a key is skipped.
+    expected = expected_hourly(*ORG_HOURLY)
+    assert len(expected) == 8
+    first = cached_metrics(cache)
+    assert len(first) == len(expected) and set(first) == expected
+    assert (NAME, f"{DAYS[0]}T10:00:00Z", "hour", "key_a", "Requests", "Sum", 12.0,
+            "Count") in first
+    hourly_calls = [s for s in api.calls(COMPLETIONS) if s.query["bucket_width"] == ["1h"]]
+    assert [s.query.get("page") for s in hourly_calls] == [None, ["page_1_completions:hourly"]]
+
+    # A re-sync fetches the open days again and replaces their metrics: a restated hour,
+    # a key gone from an hour, and no duplicates; the days before it stay as they were.
+    restated = copy.deepcopy(ORG_HOURLY)
+    late = restated[1]["data"]
+    late[0]["results"][0]["num_model_requests"] = 55
+    late[1]["results"] = late[1]["results"][:1]
+    api.serve(HOURLY, *restated)
+    synced(cache, api)
+
+    again = cached_metrics(cache)
+    assert len(again) == len(set(again)) == len(expected) - 1
+    assert set(again) == expected_hourly(*restated)
+    assert (NAME, f"{DAYS[2]}T07:00:00Z", "hour", "key_a", "Requests", "Sum", 55.0,
+            "Count") in again
+    assert [r for r in again if r[1] < DAYS[2].isoformat()] == \
+        [r for r in first if r[1] < DAYS[2].isoformat()]
+
+    # The watch's spike alerts read them per key, day and hour...
+    by_key = _hourly_requests(cache, DAYS[0], TODAY)
+    assert set(by_key) == {"key_a", "key_b"}  # key_c's only hour is gone
+    assert by_key["key_a"][DAYS[0].isoformat()][9:11].tolist() == [8.0, 12.0]
+    assert by_key["key_a"][DAYS[2].isoformat()][7] == 55.0
+    assert by_key["key_b"][DAYS[1].isoformat()].sum() == 40.0
+    # ... and the runaway-agent detector finds the busiest hour of a spike day in them.
+    context = cast(Any, SimpleNamespace(cache=cache))
+    assert _hourly(context, "key_a", [DAYS[2]]) == {
+        "busiest hour of the spike": f"{DAYS[2]} 07:00 UTC, 55 requests"}
 
 
 # -- refusals, retries and answers that are wrong ---------------------------------------
@@ -443,7 +547,8 @@ def test_a_server_error_is_retried_and_the_sync_succeeds(cache: Cache,
     outcome = sync_one(cache)
 
     assert outcome.result == "ok", outcome
-    assert len(api.calls(COMPLETIONS)) == 4  # two failures, then both pages
+    # Two failures, then both daily pages, then both hourly ones.
+    assert len(api.calls(COMPLETIONS)) == 6
     assert cached_tokens(cache) == expected_tokens(*ORG_COMPLETIONS, *ORG_EMBEDDINGS)
     assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == \
         pytest.approx(total(ORG_COSTS))
@@ -594,9 +699,16 @@ def cached_over_input(p: dict[str, Any]) -> None:
     (spoil(EMBEDDINGS, lambda p: first_result(p).update(num_model_requests="2")),
      (f"OpenAI {EMBEDDINGS}", "'num_model_requests'")),
     (spoil(IMAGES, lambda p: first_result(p).update(model=7)), ("'model' is 7, not text",)),
+    (spoil(HOURLY, lambda p: first_result(p).update(num_model_requests=-1)),
+     (f"OpenAI {COMPLETIONS}", "'num_model_requests' is -1, not a count")),
+    (spoil(HOURLY, lambda p: first_result(p).update(api_key_id=7)),
+     (f"OpenAI {COMPLETIONS}", "'api_key_id' is 7, not text")),
+    (spoil(HOURLY, lambda p: p["data"][0].update(start_time=p["data"][0]["start_time"] + 60)),
+     (f"OpenAI {COMPLETIONS}", "'start_time' is not on the hour")),
 ], ids=["no-value", "text-value", "no-amount", "no-currency", "mixed-currency",
         "bad-start", "no-results", "no-next-page", "no-input", "negative", "cached-over",
-        "bad-batch", "text-count", "number-model"])
+        "bad-batch", "text-count", "number-model", "hourly-negative", "hourly-key",
+        "hourly-off-the-hour"])
 def test_a_malformed_answer_fails_naming_the_endpoint_and_field(
         cache: Cache, api: FakeOpenAI, spoiled: Callable[[FakeOpenAI], None],
         words: tuple[str, ...]) -> None:

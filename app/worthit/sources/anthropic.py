@@ -8,7 +8,9 @@ then turned into dollars, so no float rounds the cents first. Tokens come from t
 usage report per day, model, API key, workspace and service tier, as charges of no cost, so
 the totals stay the cost report's while each model's tokens are known. Anthropic counts
 uncached input, cache reads and cache writes (5-minute and 1-hour) apart, as the cache
-does; the usage report has no request count.
+does. The usage report has no request count, so this source gives no hourly ``Requests``
+metrics per API key (as OpenAI's does): the runaway-agent and spike detectors get no hourly
+series for Anthropic's keys, and no count is made up to stand in for one.
 
 Both reports are marked legacy in favour of the beta analytics API. Each is read by one
 small adapter (:class:`Report`: its path, its grouping and the reader of one result), so

@@ -42,7 +42,8 @@ TRIES = 4
 BACKOFF = 1.0
 #: The longest wait honoured; a server asking for longer is told "later" at once.
 MAX_WAIT = 30.0
-#: A hard cap on calls in one sync (a 90-day first sync takes about ten).
+#: A hard cap on calls in one sync (a 90-day first sync takes about ten, and OpenAI's
+#: hourly request counts about thirteen more).
 MAX_REQUESTS = 400
 #: What a vendor's error text may quote of a key (OpenAI's 401 shows a masked one).
 QUOTED_KEY: Final = re.compile(r"\b(?:sk|key)-\S+")
@@ -145,9 +146,9 @@ class Vendor:
                             "would cross the network unencrypted; use https")
         return text
 
-    def buckets(self, data: list[Any], start: dt.date, end: dt.date, path: str
-                ) -> Iterator[tuple[dt.date, list[Any]]]:
-        """Each daily bucket's day and results, checked to lie in the days asked for."""
+    def stamped(self, data: list[Any], start: dt.date, end: dt.date, path: str
+                ) -> Iterator[tuple[dt.datetime, list[Any]]]:
+        """Each bucket's start (UTC) and results, checked to lie in the days asked for."""
         field = self.stamp.field
         for n, bucket in enumerate(data, 1):
             where = self.where(path, f"bucket {n}")
@@ -164,7 +165,13 @@ class Vendor:
             results = bucket.get("results")
             if not isinstance(results, list):
                 raise where.bad("has no 'results' list")
-            yield day, results
+            yield when, results
+
+    def buckets(self, data: list[Any], start: dt.date, end: dt.date, path: str
+                ) -> Iterator[tuple[dt.date, list[Any]]]:
+        """Each daily bucket's day and results, checked to lie in the days asked for."""
+        for when, results in self.stamped(data, start, end, path):
+            yield when.date(), results
 
 
 class Api:

@@ -6,6 +6,9 @@ endpoints (completions, embeddings, images) per day, project, model, API key and
 tier, as charges of no cost, so the totals stay the Costs API's while each model's tokens
 are known. OpenAI's ``input_tokens`` counts cached input and cache writes too; the cache
 keeps them apart (``x_input_tokens`` is uncached input only, see :mod:`worthit.core.focus`).
+Last, the completions endpoint in hourly buckets per API key gives each key's requests per
+hour (``num_model_requests``), as the ``Requests`` metrics the runaway-agent and spike
+detectors read (:mod:`worthit.store.metrics`); a bucket's result without a key is skipped.
 
 The admin key travels in ``Authorization: Bearer``; timeouts, retries, the cap on calls and
 plain-words refusals are :mod:`worthit.sources.http`'s."""
@@ -21,7 +24,18 @@ from typing import Any, Final
 from worthit.core.focus import AI_CATEGORY
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Setting
-from worthit.sources.http import UNIX_SECONDS, Share, Vendor, Where, count, money, row, text, unix
+from worthit.sources.http import (
+    UNIX_SECONDS,
+    Api,
+    Share,
+    Vendor,
+    Where,
+    count,
+    money,
+    row,
+    text,
+    unix,
+)
 
 DEFAULT_ENDPOINT: Final = "https://api.openai.com"
 OPENAI: Final = Vendor(
@@ -39,6 +53,9 @@ USAGE: Final = (
 )
 COSTS_LIMIT: Final = 180  # daily buckets per page: the most the Costs API allows
 USAGE_LIMIT: Final = 31  # the most the usage endpoints allow for daily buckets
+#: Requests per API key per hour come from the completions endpoint in hourly buckets.
+HOURLY: Final = "/v1/organization/usage/completions"
+HOURLY_LIMIT: Final = 168  # the most the usage endpoints allow for hourly buckets
 #: A model id at the head of a line item: "gpt-4o-2024-08-06, input", "ft:gpt-4o-mini:org::x".
 MODEL: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
 COMMON: Final = {"provider_name": "OpenAI", "publisher_name": "OpenAI",
@@ -49,11 +66,12 @@ COMMON: Final = {"provider_name": "OpenAI", "publisher_name": "OpenAI",
 def pull(settings: dict[str, Any], secret: str | None, start: dt.date, end: dt.date,
          found: BillFile, *, cancelled: Callable[[], bool] = never,
          progress: Progress | None = None) -> Iterator[list[Any]]:
-    """The charges of the days ``start``..``end`` (UTC): costs first, then tokens."""
+    """The charges of the days ``start``..``end`` (UTC): costs first, then tokens; then
+    each API key's requests per hour, into ``found.metrics``."""
     projects = [p.strip() for p in str(settings.get("project") or "").split(",") if p.strip()]
     window = {"start_time": unix(start), "end_time": unix(end + dt.timedelta(days=1)),
               "bucket_width": "1d", **({"project_ids": projects} if projects else {})}
-    share = Share(progress, start, end, parts=1 + len(USAGE))
+    share = Share(progress, start, end, parts=2 + len(USAGE))
     with OPENAI.connect(settings.get("endpoint"), secret, cancelled, found) as api:
         costs = {**window, "group_by": ["project_id", "line_item"], "limit": COSTS_LIMIT}
         for page in api.pages(COSTS, costs):
@@ -72,7 +90,36 @@ def pull(settings: dict[str, Any], secret: str | None, start: dt.date, end: dt.d
                         yield _usage(kind, result, day, found.currency or "USD",
                                      OPENAI.where(path, f"{day} result {n}"))
                     share.reached(part, day)
+        found.metrics = _hourly_requests(api, window, start, end, found, share,
+                                         part=1 + len(USAGE))
     share.done()
+
+
+def _hourly_requests(api: Api, window: dict[str, Any], start: dt.date, end: dt.date,
+                     found: BillFile, share: Share, part: int) -> list[tuple[Any, ...]]:
+    """Each API key's requests in each hour of the window, as metric rows: a result
+    without a key is skipped."""
+    hourly = {**window, "bucket_width": "1h", "group_by": ["api_key_id"],
+              "limit": HOURLY_LIMIT}
+    requests: dict[tuple[str, str], int] = {}
+    for page in api.pages(HOURLY, hourly):
+        for when, results in OPENAI.stamped(page, start, end, HOURLY):
+            hour = when.strftime("%Y-%m-%dT%H:00:00Z")
+            if when.minute or when.second or when.microsecond:
+                raise OPENAI.where(HOURLY, f"hourly bucket at {when.isoformat()}").bad(
+                    "'start_time' is not on the hour")
+            for n, result in enumerate(results, 1):
+                found.rows_read += 1
+                where = OPENAI.where(HOURLY, f"hour {hour} result {n}")
+                if not isinstance(result, dict):
+                    raise where.bad("is not an object")
+                key = text(result, "api_key_id", where)
+                made = count(result, "num_model_requests", where)
+                if key is not None:
+                    requests[hour, key] = requests.get((hour, key), 0) + (made or 0)
+            share.reached(part, when.date())
+    return [(hour, "hour", key, "Requests", "Sum", float(made), "Count")
+            for (hour, key), made in sorted(requests.items())]
 
 
 def test(settings: dict[str, Any], secret: str | None) -> str:
@@ -160,4 +207,4 @@ CONNECTOR: Final = OPENAI.register(
     Setting("project", "only these projects (ids like proj_abc, comma-separated); empty for "
                        "the whole organisation"))
 
-__all__ = ["CONNECTOR", "OPENAI", "model_of", "pull"]
+__all__ = ["CONNECTOR", "HOURLY", "OPENAI", "model_of", "pull"]
