@@ -148,3 +148,21 @@ def test_appearance_follows_the_os_colour_scheme(qtbot: QtBot, window: MainWindo
     assert _window_colour() == theme.LIGHT.background.upper()
     qtbot.waitUntil(lambda: background().color().name().upper() == theme.LIGHT.surface.upper(),
                     timeout=5_000)
+
+
+
+def test_a_page_that_fails_to_draw_says_so_and_signals_it(
+        qtbot: QtBot, demo_workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug while drawing a result is shown on the page and emitted as failed, so
+    nothing waits for a loaded() that will never come (screenshots, the self-test)."""
+    def broken(self: OverviewPage, result: object) -> None:
+        raise ValueError("a drawing bug")
+
+    monkeypatch.setattr(OverviewPage, "show_result", broken)
+    window = MainWindow(demo_workspace)
+    qtbot.addWidget(window)
+    page = window.pages["overview"]
+    with qtbot.waitSignal(page.failed, timeout=30_000) as failed:
+        window.reload()
+    assert "ValueError: a drawing bug" in failed.args[0]
+    assert page.error.text() == failed.args[0]

@@ -7,6 +7,7 @@ dropped, so switching periods quickly never shows a stale page."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Generator
 from typing import Any, ClassVar
 
@@ -18,6 +19,8 @@ from worthit.core.periods import Period
 from worthit.store.cache import Cache
 from worthit.ui import workers
 from worthit.workspace import Workspace
+
+log = logging.getLogger(__name__)
 
 
 class Page(QWidget):
@@ -103,7 +106,12 @@ class Page(QWidget):
         if generation != self._generation:
             return
         self.error.hide()
-        self.show_result(result)
+        try:
+            self.show_result(result)
+        except Exception as error:  # a drawing bug: said on the page, and failed emitted
+            log.exception("Drawing the %s page failed", self.name)
+            self._errored(error)
+            return
         self.loaded.emit()
 
     def _errored(self, error: Exception) -> None:
