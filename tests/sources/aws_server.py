@@ -22,16 +22,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import keyring
-import keyring.core
 import pytest
 import requests
+from tests.sources import loopback
 
 from worthit import secrets
 from worthit.sources import aws
 from worthit.store.cache import Cache
 from worthit.sync import Outcome, sync
-from worthit.workspace import Workspace
 
 ACCOUNT = "123456789012"  # moto's default account
 CE_TARGET = "AWSInsightsIndexService.GetCostAndUsage"
@@ -177,28 +175,9 @@ def moto(moto_server: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     return moto_server
 
 
-@pytest.fixture
-def keyring_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A real keyring backend (keyrings.alt's plain file) for this test."""
-    from keyrings.alt.file import PlaintextKeyring
-
-    plain = PlaintextKeyring()
-    plain.file_path = str(tmp_path / "keyring" / "worthit_pass.cfg")  # type: ignore[misc]
-    monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)
-    keyring.set_keyring(plain)
-    return Path(plain.file_path)
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Workspace:
-    return Workspace(tmp_path / "ws")
-
-
-@pytest.fixture
-def cache(workspace: Workspace, keyring_file: Path) -> Iterator[Cache]:
-    del keyring_file  # in place before any key is stored
-    with workspace.open() as opened:
-        yield opened
+# The shared fixtures (a real keyring file backend, the workspace and its cache), bound
+# here by name so that the test modules importing them from here find them.
+keyring_file, workspace, cache = loopback.keyring_file, loopback.workspace, loopback.cache
 
 
 def add_source(cache: Cache, name: str, kind: str, secret: str | None = KEYS,

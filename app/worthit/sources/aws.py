@@ -15,7 +15,6 @@ need not pay for it."""
 from __future__ import annotations
 
 import functools
-import ipaddress
 import math
 import random
 import re
@@ -28,6 +27,7 @@ from worthit.core.errors import BadInput, Cancelled, UserError
 from worthit.secrets import redact
 from worthit.sources.bill import BillFile
 from worthit.sources.connectors import Setting
+from worthit.sources.http import is_loopback
 
 DEFAULT_REGION: Final = "us-east-1"
 TIMEOUT: Final = 30.0  # seconds to connect, and to wait for each answer
@@ -96,20 +96,10 @@ def endpoint(value: Any) -> str | None:
     if match is None:
         raise UserError(f"the endpoint setting {text!r} is not an http(s) address like "
                         "https://ce.us-east-1.amazonaws.com")
-    if match[1] == "http" and not _local(match[2]):
+    if match[1] == "http" and not is_loopback(match[2]):
         raise UserError(f"the endpoint setting {text!r} is plain http: signed requests and "
                         "session tokens would cross the network unencrypted; use https")
     return text
-
-
-def _local(host: str) -> bool:
-    host = host.strip("[]")
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 class Api:
