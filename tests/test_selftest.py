@@ -137,7 +137,8 @@ def test_an_exception_a_qt_warning_or_a_python_warning_fails_it(tmp_path: Path) 
     assert report["page overview"].startswith("FAIL")
     assert "RuntimeError: provoked while drawing" in report["page overview"]
     assert report["page allocation"].startswith("ok")
-    assert report["errors"].startswith("FAIL")
+    # The page catches a drawing bug and says so (above): it is no uncaught exception.
+    assert report["errors"].startswith("ok")
     assert report["qt messages"].startswith("FAIL")
     assert "provoked Qt warning" in report["qt messages"]
     assert report["python warnings"].startswith("FAIL")
