@@ -320,6 +320,33 @@ def test_generated_files_give_the_same_cache_by_either_path(tmp_path: Path,
     assert abs(fast.total - fast.result.file_billed) <= 0.01
 
 
+def test_two_combinations_given_one_number_send_the_file_to_the_line_reader(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fast path numbers each combination of text cells by a hash; were two ever given
+    one number, the charges of one would carry the other's cells. It counts both and
+    declines the file when they differ."""
+    path = cur2_parquet(tmp_path)
+    line = imported(path, tmp_path, LINE)
+    answers: list[bool] = []
+    daily = aggregate.daily
+
+    def spy(*args: Any, **kwargs: Any) -> Any:
+        found = daily(*args, **kwargs)
+        answers.append(found is not None)
+        return found
+
+    monkeypatch.setattr(aggregate, "SMALL", 0)
+    monkeypatch.setattr(aggregate, "daily", spy)
+    monkeypatch.setattr(aggregate, "_number", lambda keys: "0")  # every combination: 0
+    with Cache.open(tmp_path / "numbered" / "worthit.sqlite") as cache:
+        result = import_file(cache, path, source="s")
+        numbered = Imported(result, per_day_and_key(cache),
+                            cache.scalar("SELECT TOTAL(billed_cost) FROM charges"))
+    assert answers == [False], "DuckDB should have declined the file"
+    assert_same_result(line.result, numbered.result)
+    assert_same_cache(line, numbered)
+
+
 @pytest.mark.parametrize("path_kind", [LINE, FAST])
 def test_a_timestamp_with_time_zone_is_dated_by_its_utc_day(tmp_path: Path,
                                                             path_kind: str) -> None:

@@ -4,8 +4,22 @@ A cost and usage report can hold millions of hourly line items; the cache keeps 
 per day and distinct combination. DuckDB reads the CSV, CSV.gz or Parquet file in
 parallel with bounded memory (spilling to a temporary folder), checks every cell the
 format's mapper would check, and groups by the day and the cells the mapper reads as
-text, summing the rest. The rows of sums go through the format's own mapper, so there is
-one definition of what a column means.
+text, summing the rest.
+
+Python then sees each distinct combination of text cells once (a bill repeats a few
+thousand over millions of lines) and works out what it means, through the format's
+:attr:`Layout.group` or, for a format without one, its line mapper; the rows of sums
+arrive as numbers keyed by the combination. So there is one definition of what a column
+means, and the per-row work in Python is a template copied and a few numbers set.
+
+Grouping on map cells (CUR 2.0's ``product``, ``resource_tags`` and ``cost_category``)
+directly takes twice as long as the rest of the pass, so maps are grouped by three
+hashes each: of the map, of its keys and of its values. Two different maps would have to
+agree on all three to be confused, which needs two different strings with the same
+64-bit hash: about one chance in 10^11 for a bill with a million distinct strings
+(DuckDB's own hash tables compare the values instead). Combinations are numbered by a hash
+of their cells, and that is checked: the count of distinct numbers must equal the count of
+distinct combinations, else the file is read line by line.
 
 It answers None (and the file is read line by line instead) when DuckDB is not installed,
 the file is small, or anything in it would be refused or is merely unusual: the line
@@ -14,6 +28,7 @@ reader then names the first bad line and column, or reads what DuckDB would not.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import shutil
 import tempfile
 import threading
@@ -22,19 +37,31 @@ from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import Cancelled
-from worthit.sources.bill import BATCH, CURRENCY, NULLS, Layout, Progress, duckdb_path
+from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.sources.bill import (
+    BATCH,
+    CURRENCY,
+    NULLS,
+    BillFile,
+    Charge,
+    Layout,
+    Progress,
+    duckdb_path,
+)
 
 #: Files smaller than this are read line by line: faster to start, and the same result.
 SMALL: Final = 4_000_000
 MEMORY: Final = "256MB"
 _NULLS_SQL: Final = ", ".join(f"'{n}'" for n in NULLS)
 _NESTED: Final = ("MAP", "STRUCT", "[]", "UNION")
+_EFFECTIVE: Final = CHARGE_COLUMN_NAMES.index("effective_cost")
 
 
-def daily(path: Path, header: list[str], layout: Layout, *, cancelled: Callable[[], bool],
-          progress: Progress | None) -> tuple[int, float, Iterator[list[str]]] | None:
-    """(rows read, the billed column's sum, rows of daily sums shaped like the file's
-    rows), or None to read the file line by line."""
+def daily(path: Path, header: list[str], layout: Layout, found: BillFile, *,
+          cancelled: Callable[[], bool], progress: Progress | None,
+          ) -> Iterator[list[Any]] | None:
+    """The file's daily charges, with ``found`` told the file's rows, period and totals;
+    or None to read the file line by line."""
     if path.stat().st_size < SMALL or not layout.iso_days:
         return None
     try:
@@ -50,17 +77,16 @@ def daily(path: Path, header: list[str], layout: Layout, *, cancelled: Callable[
         shutil.rmtree(spill, ignore_errors=True)
         return None
     try:
-        found = _aggregate(con, path, header, layout, cancelled, progress)
+        grouped = _aggregate(con, path, header, layout, cancelled, progress)
     except duckdb.InterruptException:
         _close(con, spill)
         raise Cancelled from None
     except duckdb.Error:
-        found = None
-    if found is None:
+        grouped = None
+    if grouped is None:
         _close(con, spill)
         return None
-    rows_read, billed, cursor = found
-    return rows_read, billed, _fetch(con, spill, cursor, header, layout, cancelled)
+    return _charges(con, spill, grouped, path, header, layout, found, cancelled)
 
 
 def _close(con: Any, spill: str) -> None:
@@ -68,9 +94,23 @@ def _close(con: Any, spill: str) -> None:
     shutil.rmtree(spill, ignore_errors=True)
 
 
+class _Grouped:
+    """What the grouping found: the file's own figures, and the queries for the
+    combinations of text cells and for the daily sums."""
+
+    def __init__(self, rows: int, billed: float, currency: str, first: Any, last: Any,
+                 combinations: str, sums: str) -> None:
+        self.rows, self.billed, self.currency = rows, billed, currency
+        self.first, self.last = _date(first), _date(last)
+        self.combinations, self.sums = combinations, sums
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
 def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
-               cancelled: Callable[[], bool],
-               progress: Progress | None) -> tuple[int, float, Any] | None:
+               cancelled: Callable[[], bool], progress: Progress | None) -> _Grouped | None:
     import duckdb
 
     con.execute("SET TimeZone = 'UTC'")
@@ -98,29 +138,52 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         cells.bad_day(layout.day), cells.missing(layout.currency),
     ])
     text = [i for i in layout.text if i != layout.day]
+    plain = [f"c{i}" for i in text if not cells.map(i)]
+    maps = [i for i in text if cells.map(i)]
+    # The groups' keys: the day, the other text cells, and the maps' hashes.
+    keys = [cells.day(layout.day), *plain, *(f"hash({part}(c{i}))" for i in maps
+                                             for part in ("", "map_keys", "map_values"))]
+    combination = _number(keys[1:])
     # One pass over the file: group on the raw cells (trimming and JSON come after, on
     # the far fewer groups), counting per group the lines the line reader would refuse.
-    _run(con, f"CREATE TEMP TABLE g AS SELECT {cells.day(layout.day)} AS d, "
-              f"{''.join(f'c{i}, ' for i in text)}"
+    _run(con, f"CREATE TEMP TABLE g AS SELECT {keys[0]} AS d, {combination} AS h, "
+              f"{''.join(f'{c}, ' for c in plain)}"
+              f"{''.join(f'any_value(c{i}) AS n{i}, ' for i in maps)}"
               f"{''.join(f'sum({cells.number(i)}) AS s{i}, ' for i in layout.sums)}"
               f"count(*) AS lines, count(*) FILTER (WHERE {bad}) AS refused, "
-              f"sum({cells.number(layout.billed)}) AS billed FROM bill GROUP BY ALL",
+              f"sum({cells.number(layout.billed)}) AS billed FROM bill "
+              f"GROUP BY {', '.join(keys)}",
          0.0, 0.85, cancelled, progress)
     if progress is not None:
         progress(0.85)
-    rows, refused, billed, currencies, currency = con.execute(
+    rows, refused, billed, currencies, currency, first, last, hashes = con.execute(
         f"SELECT sum(lines), sum(refused), sum(billed), "
-        f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}) "
-        f"FROM g").fetchone()
+        f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}), "
+        f"min(d), max(d), count(DISTINCT h) FROM g").fetchone()
     if not rows or refused or currencies != 1 or not CURRENCY.match(currency or ""):
         return None
-    query = (f"SELECT {cells.day_text('d')}, {''.join(f'{cells.text(i)}, ' for i in text)}"
-             f"{', '.join(f's{i}' for i in layout.sums)} FROM g "
-             # In day order, and the same combinations in the same order each day: the
-             # cache's indexes (by day, and by key) then grow at their ends, which SQLite
-             # writes several times faster than scattered inserts.
-             f"ORDER BY d{''.join(f', c{i}' for i in text)}")
-    return int(rows), float(billed or 0.0), _run(con, query, 0.85, 0.9, cancelled, progress)
+    # Two combinations with one number: a collision.
+    distinct = ", ".join(["0", *plain, *(f"n{i}" for i in maps)])
+    (combinations,) = con.execute(
+        f"SELECT count(*) FROM (SELECT DISTINCT {distinct} FROM g)").fetchone()
+    if combinations != hashes:
+        return None
+    # Each combination's cells as the mapper reads them: trimmed, nested ones as JSON.
+    first_of = ", ".join(f"any_value({'n' if i in maps else 'c'}{i}) AS c{i}" for i in text)
+    return _Grouped(
+        int(rows), float(billed or 0.0), currency, first, last,
+        combinations=(f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM "
+                      f"(SELECT h{', ' if text else ''}{first_of} FROM g GROUP BY h)"),
+        # In day order, and the same combinations in the same order each day: the
+        # cache's indexes (by day, and by key) then grow at their ends, which SQLite
+        # writes several times faster than scattered inserts.
+        sums=(f"SELECT h, {cells.day_text('d')}"
+              f"{''.join(f', s{i}' for i in layout.sums)} FROM g ORDER BY d, h"))
+
+
+def _number(keys: list[str]) -> str:
+    """SQL numbering a combination of group keys (checked for collisions after)."""
+    return f"hash({', '.join(keys)})" if keys else "0"
 
 
 def _run(con: Any, sql: str, start: float, end: float, cancelled: Callable[[], bool],
@@ -148,25 +211,52 @@ def _run(con: Any, sql: str, start: float, end: float, cancelled: Callable[[], b
         watcher.join()
 
 
-def _fetch(con: Any, spill: str, cursor: Any, header: list[str], layout: Layout,
-           cancelled: Callable[[], bool]) -> Iterator[list[str]]:
-    """The result's rows, shaped like the file's: the day, the text cells, and each sum
-    written so that ``float`` reads back the same number."""
-    text = [i for i in layout.text if i != layout.day]
+def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[str],
+             layout: Layout, found: BillFile, cancelled: Callable[[], bool],
+             ) -> Iterator[list[Any]]:
+    """Each combination worked out once, then each day's sums made into its charge."""
     try:
+        text = [i for i in layout.text if i != layout.day]
+        found.check_currency(grouped.currency, str(path), None, header[layout.currency])
+        group = layout.group or _through_map(header, layout, text)
+        charge_of = {h: group(tuple("" if v is None else v for v in values[:len(text)]))
+                     for h, *values in con.execute(grouped.combinations).fetchall()}
+        cursor = con.execute(grouped.sums)
+        effective = 0.0
         while chunk := cursor.fetchmany(BATCH):
             if cancelled():
                 raise Cancelled
-            for values in chunk:
-                cells = [""] * len(header)
-                cells[layout.day] = values[0]
-                for i, value in zip(text, values[1:], strict=False):
-                    cells[i] = "" if value is None else value
-                for i, value in zip(layout.sums, values[1 + len(text):], strict=True):
-                    cells[i] = "" if value is None else repr(value)
-                yield cells
+            for row in chunk:
+                charge = charge_of[row[0]](row[1], row[2:])
+                effective += charge[_EFFECTIVE] or 0.0
+                yield charge
+        found.rows_read, found.billed, found.effective = grouped.rows, grouped.billed, effective
+        found.first, found.last = grouped.first, grouped.last
     finally:
         _close(con, spill)
+
+
+def _through_map(header: list[str], layout: Layout, text: list[int],
+                 ) -> Callable[[tuple[str, ...]], Charge]:
+    """A format's line mapper, made to map rows of sums: each row is written out as the
+    file's cells (each sum so that ``float`` reads back the same number)."""
+    scratch = BillFile(Path())  # the file's figures come from DuckDB, not the mapper
+
+    def group(values: tuple[str, ...]) -> Charge:
+        cells = [""] * len(header)
+        for i, value in zip(text, values, strict=True):
+            cells[i] = value
+
+        def charge(day: str, sums: tuple[float | None, ...]) -> list[Any]:
+            row = list(cells)
+            row[layout.day] = day
+            for i, value in zip(layout.sums, sums, strict=True):
+                row[i] = "" if value is None else repr(value)
+            return layout.map(row, scratch, None)
+
+        return charge
+
+    return group
 
 
 class _Cells:
@@ -181,6 +271,9 @@ class _Cells:
 
     def _varchar(self, i: int) -> bool:
         return self._type(i) == "VARCHAR"
+
+    def map(self, i: int) -> bool:
+        return self._type(i).startswith("MAP(")
 
     def text(self, i: int) -> str:
         if self._varchar(i):

@@ -17,6 +17,7 @@ import datetime as dt
 import functools
 import json
 import math
+import operator
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +25,15 @@ from typing import Any, Final
 
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
-from worthit.sources.bill import NULLS, BillFile, Layout, Progress, never, read_table
+from worthit.sources.bill import (
+    NULLS,
+    BillFile,
+    Charge,
+    Layout,
+    Progress,
+    never,
+    read_table,
+)
 
 CATEGORIES: Final = {
     "usage": "Usage", "discountedusage": "Usage", "savingsplancoveredusage": "Usage",
@@ -102,12 +111,25 @@ def layout(header: list[str], file: str) -> Layout:
         return _row(row, at, header, billed_key, describe, text_at, found, file, line)
 
     summed = [k for k in SUMS if k in at and (k == billed_key or not k.endswith("unblendedcost"))]
+
+    # The amounts' places among the sums; one the file lacks reads the None put after them.
+    amounts = operator.itemgetter(summed.index(billed_key), *(
+        summed.index(k) if k in summed else len(summed) for k in _AMOUNTS[1:]))
+
+    def group(cells: tuple[str, ...]) -> Charge:
+        described = describe(cells)
+
+        def charge(day: str, sums: tuple[float | None, ...]) -> list[Any]:
+            return described.charge(day, *amounts((*sums, None)))
+
+        return charge
+
     return Layout(
         map=mapped,
         text=text_at,
         sums=tuple(at[k] for k in summed), required=(at[billed_key],),
         day=at["lineitemusagestartdate"], currency=at["lineitemcurrencycode"],
-        billed=at[billed_key])
+        billed=at[billed_key], group=group)
 
 
 def read_cur(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
@@ -150,6 +172,9 @@ def _map(text: str | None) -> dict[str, str]:
 
 
 _AT: Final = {name: i for i, name in enumerate(CHARGE_COLUMN_NAMES)}
+#: The numbers a charge is made from (the billed cost's column depends on the file).
+_AMOUNTS: Final = ("billed", "savingsplansavingsplaneffectivecost", "reservationeffectivecost",
+                   "pricingpubliconDemandcost".lower(), "lineitemusageamount")
 
 
 class _Described:
@@ -196,6 +221,30 @@ class _Described:
             self.tokens = (TOKEN_COLUMNS[match["kind"].lower()], scale)
         self.template = [values.get(name) for name in CHARGE_COLUMN_NAMES]
 
+    def charge(self, day: str, billed: float | None, plan: float | None, reserved: float | None,
+               listed: float | None, amount: float | None) -> list[Any]:
+        """The charge of a line, or of a day's sums: ``plan`` and ``reserved`` are the
+        savings plan's and the reservation's effective costs."""
+        billed = billed or 0.0  # a day's sum is never None: every line has a cost
+        effective = billed
+        if self.kind == "savingsplancoveredusage":
+            effective = plan or 0.0
+        elif self.kind == "discountedusage":
+            effective = reserved or 0.0
+        elif self.kind == "savingsplannegation":
+            effective = 0.0
+        out = list(self.template)
+        out[_DAY], out[_BILLED], out[_EFFECTIVE] = day, billed, effective
+        out[_LIST], out[_QUANTITY] = listed, amount
+        if self.tokens is not None:
+            column, scale = self.tokens
+            out[_AT[column]] = round((amount or 0.0) * scale)
+        return out
+
+
+_DAY, _BILLED, _EFFECTIVE, _LIST, _QUANTITY = (_AT[name] for name in (
+    "charge_period_start", "billed_cost", "effective_cost", "list_cost", "consumed_quantity"))
+
 
 def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
          describe: Callable[[tuple[str, ...]], _Described], text_at: tuple[int, ...],
@@ -221,13 +270,6 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
     billed = number(billed_key, required=True)
     assert billed is not None
     described = describe(tuple(row[i] for i in text_at))
-    effective = billed
-    if described.kind == "savingsplancoveredusage":
-        effective = number("savingsplansavingsplaneffectivecost") or 0.0
-    elif described.kind == "discountedusage":
-        effective = number("reservationeffectivecost") or 0.0
-    elif described.kind == "savingsplannegation":
-        effective = 0.0
     found.check_currency(described.currency, file, line, header[at["lineitemcurrencycode"]])
     stamp = row[at["lineitemusagestartdate"]].strip()
     try:
@@ -235,14 +277,7 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
     except ValueError:
         raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
                        column=header[at["lineitemusagestartdate"]]) from None
-    found.count(day, billed, effective)
-    out = list(described.template)
-    amount = number("lineitemusageamount")
-    out[_AT["charge_period_start"]] = day.isoformat()
-    out[_AT["billed_cost"]], out[_AT["effective_cost"]] = billed, effective
-    out[_AT["list_cost"]] = number("pricingpubliconDemandcost".lower())
-    out[_AT["consumed_quantity"]] = amount
-    if described.tokens is not None:
-        column, scale = described.tokens
-        out[_AT[column]] = round((amount or 0.0) * scale)
+    out = described.charge(day.isoformat(), billed,
+                           *(number(key) for key in _AMOUNTS[1:]))
+    found.count(day, billed, out[_EFFECTIVE])
     return out

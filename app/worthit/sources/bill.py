@@ -40,6 +40,9 @@ BATCH: Final = 50_000
 
 Progress = Callable[[float], None]
 """Told the fraction of the work done, from 0 to 1."""
+Charge = Callable[[str, tuple[float | None, ...]], list[Any]]
+"""A day's charge for one combination of text cells: from the day (ISO) and the day's
+sums (in :attr:`Layout.sums` order)."""
 
 
 def never() -> bool:
@@ -305,6 +308,10 @@ class Layout:
     billed: int
     #: Whether days are ISO dates (DuckDB can group them); else lines are read one by one.
     iso_days: bool = True
+    #: For a combination of the ``text`` cells (the day left out; trimmed, a nested one as
+    #: JSON), its :data:`Charge`: what the cells mean worked out once, for rows of sums
+    #: the file was checked for in bulk. Without it, rows of sums go through ``map``.
+    group: Callable[[tuple[str, ...]], Charge] | None = None
 
 
 def read_table(path: Path, layout_of: Callable[[list[str], str], Layout], found: BillFile,
@@ -316,11 +323,10 @@ def read_table(path: Path, layout_of: Callable[[list[str], str], Layout], found:
     layout = layout_of(table.header, table.file)
     from worthit.sources.aggregate import daily
 
-    sums = daily(path, table.header, layout, cancelled=cancelled, progress=progress)
-    if sums is not None:
-        rows_read, billed, groups = sums
-        yield from (layout.map(cells, found, None) for cells in groups)
-        found.rows_read, found.billed = rows_read, billed
+    charges = daily(path, table.header, layout, found, cancelled=cancelled,
+                    progress=progress)
+    if charges is not None:
+        yield from charges
         return
     yield from combined(_mapped(table, layout, found), table.fraction,
                         cancelled=cancelled, progress=progress)
