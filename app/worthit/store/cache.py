@@ -64,7 +64,8 @@ class _Keys:
         """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
         number given for one (an account id parsed as an integer) as text: compare in the
         stored form, or the next sync would mint a twin of the same key."""
-        stored = tuple(self.conn.execute(_AS_TEXT, key).fetchone())
+        stored = key if all(v is None or type(v) is str for v in key) else \
+            tuple(self.conn.execute(_AS_TEXT, key).fetchone())  # what SQLite would store
         found = self.ids.get(stored)
         if found is None:
             found = self.ids[stored] = self.next_id
