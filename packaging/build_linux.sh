@@ -10,8 +10,10 @@
 # 3. dist/Worthit-<version>-linux-<machine>.tar.gz, with install-desktop-entry.sh inside
 #    for a menu entry and icon.
 #
-# Needs Python 3.11+ with venv, and binutils (PyInstaller calls objdump and objcopy);
-# as root on Debian or Ubuntu it installs what is missing with apt-get.
+# Needs Python 3.11+ with venv, and binutils (PyInstaller calls objdump and objcopy;
+# packaging/shrink_linux.py readelf, as and ld); as root on Debian or Ubuntu it installs
+# what is missing with apt-get, and icu-devtools too (icupkg filters Qt's 32 MB of ICU
+# data down to what Qt uses; without it the bundle is 27 MB larger, and says so).
 set -euo pipefail
 
 started=$SECONDS
@@ -39,8 +41,17 @@ if [ -z "$python" ]; then
     echo "build_linux.sh: Worthit needs Python 3.11 or newer on PATH." >&2
     exit 1
 fi
-if ! command -v objdump >/dev/null || ! command -v objcopy >/dev/null; then
+if ! command -v objdump >/dev/null || ! command -v objcopy >/dev/null \
+    || ! command -v readelf >/dev/null || ! command -v as >/dev/null \
+    || ! command -v ld >/dev/null; then
     apt_install binutils
+fi
+if ! command -v icupkg >/dev/null; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+        apt_install icu-devtools
+    else
+        echo "build_linux.sh: no icupkg (Debian: icu-devtools): Qt's ICU data stays whole" >&2
+    fi
 fi
 
 venv=${WORTHIT_BUILD_VENV:-build/packaging-venv}

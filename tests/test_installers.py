@@ -171,7 +171,8 @@ def run_spec(monkeypatch: pytest.MonkeyPatch, platform: str) -> Recorder:
     names = {n: recorder(n) for n in ("Analysis", "PYZ", "EXE", "COLLECT", "BUNDLE")}
     spec = PACKAGING / "worthit.spec"
     code = compile(spec.read_text(encoding="utf-8"), str(spec), "exec")
-    recorder.namespace = {"SPECPATH": str(PACKAGING), "__file__": str(spec), **names}
+    recorder.namespace = {"SPECPATH": str(PACKAGING), "__file__": str(spec),
+                          "workpath": str(REPO / "build" / "spec-test"), **names}
     exec(code, recorder.namespace)
     return recorder
 
@@ -321,6 +322,151 @@ def test_on_linux_the_interpreters_own_libraries_lose_their_debug_information(
     assert copy.read_bytes()[:4] == b"\x7fELF" and b".debug_info" not in copy.read_bytes()
     assert copy.stat().st_size <= own.stat().st_size
     assert kept == entries[1]  # a wheel's library stays as auditwheel left it
+
+
+LINUX_TOOLS = ("readelf", "as", "ld", "icupkg")
+
+
+def shrink_linux() -> dict[str, Any]:
+    return runpy.run_path(str(PACKAGING / "shrink_linux.py"))
+
+
+#: Run in a fresh interpreter (the test process has PySide6's ICU loaded already): the
+#: ICU calls Qt makes (QCollator, QStringConverter, QTimeZone, QLocale::toUpper).
+ICU_CHECK = """
+import ctypes, sys
+folder, v = sys.argv[1], sys.argv[2]
+uc = ctypes.CDLL(f"{folder}/libicuuc.so.{v}")
+i18n = ctypes.CDLL(f"{folder}/libicui18n.so.{v}")
+P = ctypes.c_void_p
+def f(lib, name, restype=ctypes.c_int, *args):
+    fn = getattr(lib, f"{name}_{v}")
+    fn.restype, fn.argtypes = restype, list(args) or None
+    return fn
+def u16(text):
+    return ctypes.create_string_buffer((text + "\\0").encode("utf-16-le"))
+err = ctypes.c_int(0)
+def check(what):
+    if err.value > 0:
+        sys.exit(f"{what}: ICU error {err.value}")
+for loc in (b"", b"en_US", b"de_DE", b"sv_SE", b"zh_CN"):
+    f(i18n, "ucol_close", None, P)(f(i18n, "ucol_open", P)(loc, ctypes.byref(err)))
+    check(f"ucol_open({loc})")
+for name in (b"UTF-8", b"ISO-8859-1", b"windows-1252", b"ISO-8859-5", b"KOI8-R"):
+    f(uc, "ucnv_close", None, P)(f(uc, "ucnv_open", P)(name, ctypes.byref(err)))
+    check(f"ucnv_open({name})")
+cal = f(i18n, "ucal_open", P)(u16("Europe/Berlin"), -1, b"en_US", 0, ctypes.byref(err))
+check("ucal_open")
+out = (ctypes.c_uint16 * 100)()
+n = f(i18n, "ucal_getTimeZoneDisplayName", ctypes.c_int, P, ctypes.c_int, ctypes.c_char_p,
+      P, ctypes.c_int, P)(cal, 0, b"en_US", out, 100, ctypes.byref(err))
+check("ucal_getTimeZoneDisplayName")
+print(bytes(out)[: 2 * n].decode("utf-16-le"))
+n = f(uc, "u_strToUpper")(out, 100, u16("istanbul"), -1, b"tr_TR", ctypes.byref(err))
+check("u_strToUpper")
+print(bytes(out)[: 2 * n].decode("utf-16-le"))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux")
+                    or any(shutil.which(tool) is None for tool in LINUX_TOOLS),
+                    reason="filters ICU data with icu-devtools and binutils on Linux")
+def test_the_filtered_icu_data_still_serves_what_qt_asks_of_icu(tmp_path: Path) -> None:
+    import subprocess
+
+    import PySide6
+
+    qt_lib = Path(PySide6.__file__).parent / "Qt" / "lib"
+    (original,) = qt_lib.glob("libicudata.so.*")
+    version = original.name.rsplit(".", 1)[1]
+    made = shrink_linux()["filter_icu_data"](original, tmp_path / "work")
+    assert made.name == original.name
+    assert made.stat().st_size < original.stat().st_size / 4  # 32 MB -> about 5
+    for folder in (qt_lib, tmp_path / "filtered"):
+        if folder != qt_lib:  # ICU's own libraries beside the filtered data
+            folder.mkdir()
+            shutil.copy2(made, folder)
+            for name in ("libicuuc", "libicui18n"):
+                shutil.copy2(qt_lib / f"{name}.so.{version}", folder)
+        done = subprocess.run([sys.executable, "-c", ICU_CHECK, str(folder), version],
+                              capture_output=True, text=True, check=False)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.split("\n")[:2] == ["Central European Standard Time", "İSTANBUL"]
+
+
+def lay_out(entries: list[tuple[str, str, str]], bundle: Path) -> None:
+    """Copy TOC entries where PyInstaller's COLLECT would put them."""
+    for name, source, _ in entries:
+        (bundle / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, bundle / name)
+
+
+#: Run in a fresh interpreter as the frozen app would: the runtime hook, then imports.
+FROZEN = """
+import os, runpy, sys
+sys._MEIPASS = sys.argv[1]
+if sys.argv[2] == "no-memfd":
+    def refuse(*args):
+        raise OSError("memfd_create refused")
+    os.memfd_create = refuse
+runpy.run_path(sys.argv[3])
+exec(sys.argv[4])
+print(open("/proc/self/maps").read())
+"""
+
+
+def run_frozen(bundle: Path, code: str, memfd: bool = True) -> str:
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", FROZEN, str(bundle), "memfd" if memfd else "no-memfd",
+         str(PACKAGING / "pyi_rth_packed_libraries.py"), code],
+        capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("readelf") is None,
+                    reason="packs ELF libraries on Linux")
+@pytest.mark.parametrize("memfd", [True, False], ids=["memfd", "temporary file"])
+def test_a_packed_extension_module_is_unpacked_on_its_first_import(
+        tmp_path: Path, memfd: bool) -> None:
+    import yaml._yaml
+
+    wheel = Path(yaml._yaml.__file__)
+    name = f"yaml/{wheel.name}"
+    binaries, datas = shrink_linux()["packed"](
+        [(name, str(wheel), "EXTENSION")], [], tmp_path / "work", {"yaml/_yaml.*.so": "xz"})
+    assert binaries == []
+    assert sorted(entry[0] for entry in datas) == ["packed-libraries.json", name + ".xz"]
+    lay_out(datas, tmp_path / "bundle")
+    maps = run_frozen(tmp_path / "bundle", "import yaml, yaml._yaml as m; print(m.__file__); "
+                      "assert yaml.load('a: [1]', Loader=yaml.CLoader) == {'a': [1]}", memfd)
+    assert maps.splitlines()[0] == str(tmp_path / "bundle" / name)
+    assert str(wheel) not in maps  # the wheel's file was never loaded
+    assert ("memfd:_yaml" if memfd else "/worthit-lib-") in maps
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux") or shutil.which("readelf") is None,
+                    reason="packs ELF libraries on Linux")
+def test_a_packed_library_is_loaded_before_the_module_that_needs_it(tmp_path: Path) -> None:
+    import numpy
+
+    site = Path(numpy.__file__).parent.parent
+    (core,) = (site / "numpy" / "_core").glob("_multiarray_umath.*.so")
+    libs = sorted((site / "numpy.libs").iterdir())
+    (blas,) = (lib for lib in libs if "openblas" in lib.name)
+    binaries = [(str(core.relative_to(site)), str(core), "EXTENSION"),
+                *((f"numpy.libs/{lib.name}", str(lib), "BINARY") for lib in libs)]
+    kept, datas = shrink_linux()["packed"](binaries, [], tmp_path / "work",
+                                          {"numpy.libs/libscipy_openblas*.so": "zlib"})
+    assert [entry[0] for entry in kept] == [entry[0] for entry in binaries
+                                           if entry[1] != str(blas)]
+    lay_out([*datas, *(entry for entry in kept if entry[2] == "BINARY")], tmp_path / "bundle")
+    maps = run_frozen(tmp_path / "bundle",
+                      "import numpy; assert numpy.linalg.inv(numpy.eye(2))[1, 1] == 1")
+    assert f"memfd:{blas.name}" in maps
+    assert str(blas) not in maps  # numpy's core took the unpacked copy, by its soname
 
 
 def test_on_macos_the_spec_makes_an_app_with_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
