@@ -266,3 +266,19 @@ def test_a_row_the_next_replace_would_miss_is_refused_whole(
                               [charge("a", dt.date(2024, 1, 5), 9.0), tuple(stray)])
     kept = cache.rows("SELECT source_id, charge_period_start, effective_cost FROM charges")
     assert [tuple(row) for row in kept] == [("a", "2024-01-05", 2.0)]
+
+
+def test_a_missing_value_is_stored_as_null_and_every_other_as_given(tmp_path: Path) -> None:
+    """The cache registers an adapter for None (binding speed): what lands must still be
+    SQL NULL, and text, reals and integers keep their types."""
+    row = charge("s", D(2025, 1, 1), 1.25)
+    with Cache.open(tmp_path / "worthit.sqlite") as cache:
+        cache.replace_charges("s", None, None, [row])
+        types = dict(zip(CHARGE_COLUMN_NAMES, cache.conn.execute(
+            f"SELECT {', '.join(f'typeof({c})' for c in CHARGE_COLUMN_NAMES)} FROM charges"
+        ).fetchone(), strict=True))
+        assert cache.scalar("SELECT COUNT(*) FROM charges WHERE sub_account_name IS NULL") == 1
+    expected = {name: {str: "text", float: "real", int: "integer"}.get(type(value), "null")
+                for name, value in zip(CHARGE_COLUMN_NAMES, row, strict=True)}
+    assert types == expected
+    assert "null" in types.values()
