@@ -337,7 +337,10 @@ def test_a_cancel_part_way_through_leaves_the_cache_exactly_as_it_was(
     # The cancel came when meant, not before the work began nor after it ended.
     if moment == "after-progress":
         assert cancel.progress and 0 < cancel.progress[0] < 1
-        assert cancel.said_yes == ("main" if small == LINE_READER else "other")
+        # The fast path: DuckDB's watcher while the grouping runs, or the main thread
+        # fetching groups when the grouping ended before the watcher looked again (the
+        # two moments below pin each down).
+        assert cancel.said_yes in (("main",) if small == LINE_READER else ("other", "main"))
     elif moment == "during-query":
         assert cancel.said_yes == "other", f"the watcher never asked: {cancel.asked}"
         assert "main" not in cancel.asked, "the query ran to its end before the cancel"

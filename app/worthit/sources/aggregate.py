@@ -132,32 +132,37 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
             params={"path": duckdb_path(path), "names": names})
     bill.create_view("bill")
     cells = _Cells(dict(zip(names, (str(t) for t in bill.types), strict=True)))
-    bad = " OR ".join([
-        *(cells.missing(i) for i in layout.required),
-        *(cells.bad_number(i) for i in layout.sums),
-        cells.bad_day(layout.day), cells.missing(layout.currency),
-    ])
     text = [i for i in layout.text if i != layout.day]
     plain = [f"c{i}" for i in text if not cells.map(i)]
     maps = [i for i in text if cells.map(i)]
+    # What the line reader would refuse: numbers checked on each line; the day and the
+    # currency, being group keys, on each group (then counting all its lines).
+    on_lines = [*(cells.missing(i) for i in layout.required),
+                *(cells.bad_number(i) for i in layout.sums)]
+    on_groups = [cells.bad_day("d", layout.day)]
+    (on_groups if f"c{layout.currency}" in plain else on_lines).append(
+        cells.missing(layout.currency))
     # The groups' keys: the day, the other text cells, and the maps' hashes.
     keys = [cells.day(layout.day), *plain, *(f"hash({part}(c{i}))" for i in maps
                                              for part in ("", "map_keys", "map_values"))]
     combination = _number(keys[1:])
+    billed_sum = f"s{layout.billed}" if layout.billed in layout.sums else None
     # One pass over the file: group on the raw cells (trimming and JSON come after, on
     # the far fewer groups), counting per group the lines the line reader would refuse.
     _run(con, f"CREATE TEMP TABLE g AS SELECT {keys[0]} AS d, {combination} AS h, "
               f"{''.join(f'{c}, ' for c in plain)}"
               f"{''.join(f'any_value(c{i}) AS n{i}, ' for i in maps)}"
               f"{''.join(f'sum({cells.number(i)}) AS s{i}, ' for i in layout.sums)}"
-              f"count(*) AS lines, count(*) FILTER (WHERE {bad}) AS refused, "
-              f"sum({cells.number(layout.billed)}) AS billed FROM bill "
+              f"count(*) AS lines, count(*) FILTER (WHERE {' OR '.join(on_lines)}) AS refused"
+              f"{'' if billed_sum else f', sum({cells.number(layout.billed)}) AS billed'} "
+              f"FROM bill "
               f"GROUP BY {', '.join(keys)}",
          0.0, 0.85, cancelled, progress)
     if progress is not None:
         progress(0.85)
     rows, refused, billed, currencies, currency, first, last, hashes = con.execute(
-        f"SELECT sum(lines), sum(refused), sum(billed), "
+        f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
+        f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
         f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}), "
         f"min(d), max(d), count(DISTINCT h) FROM g").fetchone()
     if not rows or refused or currencies != 1 or not CURRENCY.match(currency or ""):
@@ -305,9 +310,9 @@ class _Cells:
         """A grouped day as ISO text (after grouping: once per group)."""
         return f"CAST({column} AS VARCHAR)"
 
-    def bad_day(self, i: int) -> str:
+    def bad_day(self, day: str, i: int) -> str:
+        """Whether ``day``, cell ``c{i}``'s grouped day (:meth:`day`), is refused."""
         if not self._varchar(i):
-            return f"(c{i} IS NULL)"
-        day = self.day(i)
+            return f"({day} IS NULL)"
         return (f"({day} IS NULL OR NOT regexp_full_match({day}, '[0-9]{{4}}-[0-9]{{2}}-"
                 f"[0-9]{{2}}') OR TRY_CAST({day} AS DATE) IS NULL)")
