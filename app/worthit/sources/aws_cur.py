@@ -113,14 +113,16 @@ def layout(header: list[str], file: str) -> Layout:
     summed = [k for k in SUMS if k in at and (k == billed_key or not k.endswith("unblendedcost"))]
 
     # The amounts' places among the sums; one the file lacks reads the None put after them.
-    amounts = operator.itemgetter(summed.index(billed_key), *(
-        summed.index(k) if k in summed else len(summed) for k in _AMOUNTS[1:]))
+    places = (summed.index(billed_key),
+              *(summed.index(k) if k in summed else len(summed) for k in _AMOUNTS[1:]))
+    amounts = operator.itemgetter(*places)
+    complete = len(summed) not in places  # the usual case: no None to put after them
 
     def group(cells: tuple[str, ...]) -> Charge:
         described = describe(cells)
 
         def charge(day: str, sums: tuple[float | None, ...]) -> list[Any]:
-            return described.charge(day, *amounts((*sums, None)))
+            return described.charge(day, *amounts(sums if complete else (*sums, None)))
 
         return charge
 

@@ -60,12 +60,7 @@ class _Keys:
         self.new: list[tuple[Any, ...]] = []
         self.conn = conn
 
-    def of(self, row: Sequence[Any]) -> int:
-        key = _KEY_OF(row)
-        found = self.ids.get(key)
-        return self._mint(key) if found is None else found
-
-    def _mint(self, key: tuple[Any, ...]) -> int:
+    def mint(self, key: tuple[Any, ...]) -> int:
         """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
         number given for one (an account id parsed as an integer) as text: compare in the
         stored form, or the next sync would mint a twin of the same key."""
@@ -196,6 +191,7 @@ class Cache:
             # New rows get rowids above this one: the old rows are those at or below it.
             before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM charges").fetchone()[0]
             keys = _Keys(conn)
+            ids, key_of = keys.ids, _KEY_OF  # in the loop: a charge is a lookup, not a call
             batch: list[Sequence[Any]] = []
             for number, row in enumerate(rows, start=1):
                 day = row[1]
@@ -207,7 +203,8 @@ class Cache:
                         + (f"from {first} to {last}" if given else "(days are YYYY-MM-DD)"))
                 if given is None:
                     first, last = min(first, day), max(last, day)
-                batch.append((*row, keys.of(row)))
+                key = key_of(row)
+                batch.append((*row, ids.get(key) or keys.mint(key)))
                 if len(batch) >= batch_size:
                     keys.flush()
                     conn.executemany(_INSERT_CHARGES, batch)
