@@ -296,7 +296,7 @@ class Canceller:
         yes = {
             # Once progress has been reported: by the line reader after a batch, by
             # DuckDB's watcher while a query runs (its next look cancels the query).
-            "after-progress": bool(self.progress),
+            "after-progress": any(share > 0 for share in self.progress),
             # DuckDB: asked by the watcher while a query runs, so the query is interrupted.
             "during-query": not main,
             # DuckDB: asked before each fetched chunk; the first chunk has been written.
@@ -336,7 +336,7 @@ def test_a_cancel_part_way_through_leaves_the_cache_exactly_as_it_was(
     assert (result, error) == ("cancelled", "cancelled by the user")
     # The cancel came when meant, not before the work began nor after it ended.
     if moment == "after-progress":
-        assert cancel.progress and 0 < cancel.progress[0] < 1
+        assert cancel.progress and 0 < max(cancel.progress) < 1
         # The fast path: DuckDB's watcher while the grouping runs, or the main thread
         # fetching groups when the grouping ended before the watcher looked again (the
         # two moments below pin each down).
