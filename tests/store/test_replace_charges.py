@@ -182,7 +182,7 @@ def test_a_bad_row_midway_rolls_back_everything(seeded: Cache) -> None:
     before = all_rows(seeded.conn)
     rows = [charge("openai", d, 4.0) for d in days(JAN_1, JAN_31)]
     rows[17] = rows[17][:-1]  # one column short
-    with pytest.raises(sqlite3.ProgrammingError):
+    with pytest.raises(ValueError, match=f"charge 18 has {len(CHARGE_COLUMN_NAMES) - 1} "):
         seeded.replace_charges("openai", JAN_1, JAN_31, rows, batch_size=3)
     assert all_rows(seeded.conn) == before
 
@@ -282,3 +282,20 @@ def test_a_missing_value_is_stored_as_null_and_every_other_as_given(tmp_path: Pa
                 for name, value in zip(CHARGE_COLUMN_NAMES, row, strict=True)}
     assert types == expected
     assert "null" in types.values()
+
+
+@pytest.mark.parametrize("batch_size", [1, 49, 50, 51, 120, 1000])
+def test_charges_written_many_to_a_statement_land_exactly_as_given(
+        tmp_path: Path, batch_size: int) -> None:
+    """Charges are written fifty to an INSERT, the rest one by one: whatever the batch,
+    every value lands in its own row and column."""
+    rows = [charge("s", D(2025, 1, 1) + dt.timedelta(days=i % 31), 0.5 + i,
+                   model=f"m{i % 7}") for i in range(173)]
+    with Cache.open(tmp_path / "worthit.sqlite") as cache:
+        written = cache.replace_charges("s", None, None, rows, batch_size=batch_size)
+        assert written == len(rows)
+        assert all_rows(cache.conn) == sorted(rows, key=repr)
+        assert cache.scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 7
+        assert cache.scalar(
+            "SELECT COUNT(*) FROM charges AS c JOIN charge_keys AS k ON k.key_id = c.x_key_id "
+            "WHERE k.x_model IS NOT c.x_model") == 0
