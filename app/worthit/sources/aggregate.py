@@ -17,9 +17,11 @@ directly takes twice as long as the rest of the pass, so maps are grouped by thr
 hashes each: of the map, of its keys and of its values. Two different maps would have to
 agree on all three to be confused, which needs two different strings with the same
 64-bit hash: about one chance in 10^11 for a bill with a million distinct strings
-(DuckDB's own hash tables compare the values instead). Combinations are numbered by a hash
-of their cells, and that is checked: the count of distinct numbers must equal the count of
-distinct combinations, else the file is read line by line.
+(DuckDB's own hash tables compare the values instead). Copying each group's maps cost as
+much again, so a group keeps one of its lines' numbers, and the maps of each combination
+are read back from the file by that number. Combinations are numbered by a hash of their
+cells, and that is checked: the count of distinct numbers must equal the count of distinct
+combinations, else the file is read line by line.
 
 It answers None (and the file is read line by line instead) when DuckDB is not installed,
 the file is small, or anything in it would be refused or is merely unusual: the line
@@ -101,8 +103,8 @@ class _Grouped:
     combinations of text cells and for the daily sums."""
 
     def __init__(self, rows: int, billed: float, currency: str, first: Any, last: Any,
-                 combinations: str, sums: str) -> None:
-        self.rows, self.billed, self.currency = rows, billed, currency
+                 count: int, combinations: str, sums: str) -> None:
+        self.rows, self.billed, self.currency, self.count = rows, billed, currency, count
         self.first, self.last = _date(first), _date(last)
         self.combinations, self.sums = combinations, sums
 
@@ -121,11 +123,15 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     con.execute("SET enable_progress_bar_print = false")
     names = [f"c{i}" for i in range(len(header))]
     if path.suffix.lower() == ".parquet":
-        bill = con.sql("SELECT * FROM read_parquet($path)", params={"path": duckdb_path(path)})
-        if len(bill.columns) != len(names):
+        # With each line's number (r): a combination's map cells are read back by it.
+        bill = con.sql("SELECT * FROM read_parquet($path, file_row_number = true)",
+                       params={"path": duckdb_path(path)})
+        *columns, number = bill.columns
+        if len(columns) != len(names) or number != "file_row_number":
             return None
         bill = bill.select(*(duckdb.ColumnExpression(c).alias(n)
-                             for c, n in zip(bill.columns, names, strict=True)))
+                             for c, n in zip(columns, names, strict=True)),
+                           duckdb.ColumnExpression(number).alias("r"))
     else:
         bill = con.sql(
             "SELECT * FROM read_csv($path, header = true, all_varchar = true, names = $names, "
@@ -133,7 +139,7 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
             "null_padding = false, compression = 'auto')",
             params={"path": duckdb_path(path), "names": names})
     bill.create_view("bill")
-    cells = _Cells(dict(zip(names, (str(t) for t in bill.types), strict=True)))
+    cells = _Cells(dict(zip(names, (str(t) for t in bill.types), strict=False)))
     text = [i for i in layout.text if i != layout.day]
     plain = [f"c{i}" for i in text if not cells.map(i)]
     maps = [i for i in text if cells.map(i)]
@@ -144,16 +150,21 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     on_groups = [cells.bad_day("d", layout.day)]
     (on_groups if f"c{layout.currency}" in plain else on_lines).append(
         cells.missing(layout.currency))
-    # The groups' keys: the day, the other text cells, and the maps' hashes.
-    keys = [cells.day(layout.day), *plain, *(f"hash({part}(c{i}))" for i in maps
-                                             for part in ("", "map_keys", "map_values"))]
+    # The groups' keys: the day, the other text cells, and the maps' hashes (kept in g
+    # as m0_{i}, m1_{i}, m2_{i}).
+    hashed = {f"m{n}_{i}": f"hash({part}(c{i}))" for i in maps
+              for n, part in enumerate(("", "map_keys", "map_values"))}
+    keys = [cells.day(layout.day), *plain, *hashed.values()]
     combination = _number(keys[1:])
     billed_sum = f"s{layout.billed}" if layout.billed in layout.sums else None
     # One pass over the file: group on the raw cells (trimming and JSON come after, on
     # the far fewer groups), counting per group the lines the line reader would refuse.
     _run(con, f"CREATE TEMP TABLE g AS SELECT {keys[0]} AS d, {combination} AS h, "
               f"{''.join(f'{c}, ' for c in plain)}"
-              f"{''.join(f'any_value(c{i}) AS n{i}, ' for i in maps)}"
+              f"{''.join(f'{sql} AS {name}, ' for name, sql in hashed.items())}"
+              # Copying each group's maps took as long as the rest of the pass: a line's
+              # number is kept instead, and the maps read back for each combination.
+              f"{'any_value(r) AS r, ' if maps else ''}"
               f"{''.join(f'sum({cells.number(i)}) AS s{i}, ' for i in layout.sums)}"
               f"count(*) AS lines, count(*) FILTER (WHERE {' OR '.join(on_lines)}) AS refused"
               f"{'' if billed_sum else f', sum({cells.number(layout.billed)}) AS billed'} "
@@ -170,17 +181,23 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     if not rows or refused or currencies != 1 or not CURRENCY.match(currency or ""):
         return None
     # Two combinations with one number: a collision.
-    distinct = ", ".join(["0", *plain, *(f"n{i}" for i in maps)])
+    distinct = ", ".join(["0", *plain, *hashed])
     (combinations,) = con.execute(
         f"SELECT count(*) FROM (SELECT DISTINCT {distinct} FROM g)").fetchone()
     if combinations != hashes:
         return None
-    # Each combination's cells as the mapper reads them: trimmed, nested ones as JSON.
-    first_of = ", ".join(f"any_value({'n' if i in maps else 'c'}{i}) AS c{i}" for i in text)
+    # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
+    # from one of its lines).
+    first_of = "".join(f", any_value({c}) AS {c}" for c in plain)
+    combinations = (f"WITH o AS (SELECT h{', any_value(r) AS r' if maps else ''}{first_of} "
+                    f"FROM g GROUP BY h) "
+                    f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o")
+    if maps:
+        combinations += (f" JOIN (SELECT r, {', '.join(f'c{i}' for i in maps)} FROM bill "
+                         f"WHERE r IN (SELECT r FROM o)) AS m USING (r)")
     return _Grouped(
-        int(rows), float(billed or 0.0), currency, first, last,
-        combinations=(f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM "
-                      f"(SELECT h{', ' if text else ''}{first_of} FROM g GROUP BY h)"),
+        int(rows), float(billed or 0.0), currency, first, last, int(hashes),
+        combinations=combinations,
         # In day order, and the same combinations in the same order each day: the
         # cache's indexes (by day, and by key) then grow at their ends, which SQLite
         # writes several times faster than scattered inserts.
@@ -228,6 +245,8 @@ def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[s
         group = layout.group or _through_map(header, layout, text)
         charge_of = {h: group(tuple("" if v is None else v for v in values[:len(text)]))
                      for h, *values in con.execute(grouped.combinations).fetchall()}
+        if len(charge_of) != grouped.count:
+            raise RuntimeError(f"{len(charge_of)} of {grouped.count} combinations read back")
         cursor = con.execute(grouped.sums)
         effective, at = 0.0, _EFFECTIVE
         while chunk := cursor.fetchmany(BATCH):
