@@ -81,9 +81,9 @@ def per_day_and_key(cache: Cache) -> Sums:
     return {tuple(r[:len(kept)]): tuple(r[len(kept):]) for r in rows}
 
 
-def imported(path: Path, folder: Path, path_kind: str) -> Imported:
-    """Import ``path`` into a fresh cache in ``folder`` by the line reader or the fast
-    path, checking that it was that path which read it."""
+def spy_on_daily(patch: pytest.MonkeyPatch, *, small: int) -> list[bool]:
+    """Set the fast path's size threshold; the list then tells, for each file, whether
+    DuckDB read it (True) or declined it to the line reader (False)."""
     answers: list[bool] = []
     daily = aggregate.daily
 
@@ -92,9 +92,16 @@ def imported(path: Path, folder: Path, path_kind: str) -> Imported:
         answers.append(found is not None)
         return found
 
+    patch.setattr(aggregate, "SMALL", small)
+    patch.setattr(aggregate, "daily", spy)
+    return answers
+
+
+def imported(path: Path, folder: Path, path_kind: str) -> Imported:
+    """Import ``path`` into a fresh cache in ``folder`` by the line reader or the fast
+    path, checking that it was that path which read it."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(aggregate, "SMALL", 0 if path_kind == FAST else 10**18)
-        patch.setattr(aggregate, "daily", spy)
+        answers = spy_on_daily(patch, small=0 if path_kind == FAST else 10**18)
         with Cache.open(folder / path_kind / "worthit.sqlite") as cache:
             result = import_file(cache, path, source="s")
             done = Imported(result, per_day_and_key(cache),
@@ -327,16 +334,7 @@ def test_two_combinations_given_one_number_send_the_file_to_the_line_reader(
     declines the file when they differ."""
     path = cur2_parquet(tmp_path)
     line = imported(path, tmp_path, LINE)
-    answers: list[bool] = []
-    daily = aggregate.daily
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        found = daily(*args, **kwargs)
-        answers.append(found is not None)
-        return found
-
-    monkeypatch.setattr(aggregate, "SMALL", 0)
-    monkeypatch.setattr(aggregate, "daily", spy)
+    answers = spy_on_daily(monkeypatch, small=0)
     monkeypatch.setattr(aggregate, "_number", lambda keys: "0")  # every combination: 0
     with Cache.open(tmp_path / "numbered" / "worthit.sqlite") as cache:
         result = import_file(cache, path, source="s")
@@ -455,16 +453,7 @@ def test_a_bad_cell_deep_in_a_large_file_is_refused_with_its_line_by_the_fast_pa
     rows = focus_rows(40_000)
     rows[30_000 - 2][FOCUS_HEADER.index(column)] = value  # line 30,000: the header is line 1
     path = write_focus(tmp_path / f"bill{suffix}", rows)
-    answers: list[bool] = []
-    daily = aggregate.daily
-
-    def spy(*args: Any, **kwargs: Any) -> Any:
-        found = daily(*args, **kwargs)
-        answers.append(found is not None)
-        return found
-
-    monkeypatch.setattr(aggregate, "SMALL", 0)
-    monkeypatch.setattr(aggregate, "daily", spy)
+    answers = spy_on_daily(monkeypatch, small=0)
     with Cache.open(tmp_path / "worthit.sqlite") as cache:
         good = import_file(cache, write_focus(tmp_path / f"good{suffix}", focus_rows(500)),
                            source="s")
