@@ -63,11 +63,11 @@ if [ ! -x "$venv/bin/python" ]; then
         "$python" -m venv "$venv"
     fi
 fi
-echo "== Installing worthit[packaging] into $venv"
-"$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q ".[packaging]"
-# This checkout, even when its version number has not changed since the last build.
-"$venv/bin/python" -m pip install -q --no-deps --force-reinstall .
+echo "== Installing packaging/requirements.lock and this checkout into $venv"
+# The locked versions and hashes (bash .ci/lock refreshes them), then this checkout built
+# by the locked hatchling, even when its version number has not changed since the last build.
+"$venv/bin/python" -m pip install -q --require-hashes -r packaging/requirements.lock
+"$venv/bin/python" -m pip install -q --no-deps --no-build-isolation --force-reinstall .
 "$venv/bin/python" -m PyInstaller --version | sed 's/^/PyInstaller /'
 
 echo "== Building and smoke-testing the bundle"

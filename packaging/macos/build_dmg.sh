@@ -24,9 +24,8 @@ venv=${WORTHIT_BUILD_VENV:-build/packaging-venv}
 if [ ! -x "$venv/bin/python" ]; then
     "$python" -m venv "$venv"
 fi
-"$venv/bin/python" -m pip install -q --upgrade pip
-"$venv/bin/python" -m pip install -q ".[packaging]"
-"$venv/bin/python" -m pip install -q --no-deps --force-reinstall .
+"$venv/bin/python" -m pip install -q --require-hashes -r packaging/requirements.lock
+"$venv/bin/python" -m pip install -q --no-deps --no-build-isolation --force-reinstall .
 
 echo "== Building and smoke-testing Worthit.app"
 # The spec signs the app when WORTHIT_CODESIGN_IDENTITY is set (PyInstaller signs each
