@@ -381,3 +381,26 @@ def test_a_source_synced_from_a_moved_folder_fails_until_imported_again(
     import_file(cache, moved / "a.csv", source="a")
     import_file(cache, moved / "b.csv", source="b")
     assert results(sync(cache)) == {"a": "unchanged", "b": "unchanged"}
+
+
+def test_a_file_that_changes_while_read_is_refused_and_the_next_sync_reads_it(
+        cache: Cache, tmp_path: Path) -> None:
+    """Before, the fingerprint was taken after reading: the half-read content stayed in the
+    cache and every later sync said "unchanged"."""
+    path = write_focus(tmp_path / "growing.csv", FIRST)
+
+    def append_while_reading() -> bool:  # an export still being written; asked as it reads
+        if "2024-09-04" not in path.read_text(encoding="utf-8"):
+            with path.open("a", encoding="utf-8") as file:
+                file.write(focus_row("2024-09-04", "8", "7") + "\n")
+            shift_mtime(path)
+        return False  # not cancelled
+
+    with pytest.raises(UserError, match=r"growing\.csv: the file changed while it was read"):
+        import_file(cache, path, source="growing", cancelled=append_while_reading)
+    assert cache.scalar("SELECT COUNT(*) FROM charges WHERE source_id = 'growing'") == 0
+    assert [r["result"] for r in runs(cache, "growing")] == ["failed"]
+
+    import_file(cache, path, source="growing")  # complete now: it imports, all four days
+    assert figures(cache, "growing")["2024-09-04"] == (8.0, 7.0)
+    assert results(sync(cache)) == {"growing": "unchanged"}

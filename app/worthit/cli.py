@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from worthit import __version__
-from worthit.core.errors import UserError
+from worthit.core.errors import CacheBusy, UserError
 from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.workspace import Workspace, ensure, resolve
 
@@ -237,7 +237,7 @@ def main(argv: list[str]) -> int:
             return run_watch_verb(workspace, args)
     except UserError as error:
         print(f"worthit: {error}", file=sys.stderr)
-        return 2
+        return CacheBusy.EXIT if isinstance(error, CacheBusy) else 2
     raise AssertionError(f"unhandled verb {args.verb}")
 
 

@@ -36,5 +36,13 @@ class BadInput(UserError):
         super().__init__(f"{where}: {message}" if where else message)
 
 
+class CacheBusy(UserError):
+    """Another process holds the cache's write lock: worth trying again later. The command
+    line exits with :attr:`EXIT` (EX_TEMPFAIL), not 2, so a scheduler can tell "try again"
+    from "refused" and from a watch's "breached" (1)."""
+
+    EXIT = 75
+
+
 class Cancelled(Exception):
     """The user cancelled a long task; whatever it was writing was rolled back."""

@@ -154,6 +154,9 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
         for path in paths:
             if not path.is_file():
                 raise UserError(f"{path}: no such file")
+        # How each file looked before it was read: recorded for the next sync, and checked
+        # after reading, so a file written to meanwhile is refused rather than half-read.
+        fingerprints = [_fingerprint(path) for path in paths]
         totals: dict[str, float] = {}
 
         def reconcile(conn: sqlite3.Connection, days: tuple[str, str] | None) -> None:
@@ -176,7 +179,12 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                     raise UserError(
                         f"{where}: the {what} cost in the file ({theirs:.6f}) and in the "
                         f"cache ({mine:.6f}) differ by more than $0.01; nothing was imported")
-            _ensure_source(conn, source_id, name, kinds, paths)
+            for path, before in zip(paths, fingerprints, strict=True):
+                if _fingerprint(path) != before:
+                    raise UserError(f"{path}: the file changed while it was read (its size "
+                                    "or modification time moved); nothing was imported. "
+                                    "Import it again once it is complete.")
+            _ensure_source(conn, source_id, name, kinds, fingerprints)
 
         def rows() -> Iterator[list[Any]]:
             for number, (path, found, read) in enumerate(
@@ -228,11 +236,12 @@ def _default_name(cache: Cache, path: Path) -> str:
 
 
 def _ensure_source(conn: sqlite3.Connection, source_id: str, name: str, kinds: list[str],
-                   paths: Sequence[Path]) -> None:
+                   fingerprints: Sequence[dict[str, Any]]) -> None:
     """The files' source, written with their charges (so a refused file leaves none), and
-    what it was made of, for the Sources page and the next sync."""
+    what it was made of (as it was before being read), for the Sources page and the next
+    sync."""
     kind = f"{kinds[0]}-file" if len(set(kinds)) == 1 else "files"
-    settings = json.dumps({"files": [_fingerprint(p) for p in paths]})
+    settings = json.dumps({"files": list(fingerprints)})
     conn.execute(
         "INSERT INTO sources (source_id, kind, name, settings, created_at) "
         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, "

@@ -11,13 +11,14 @@ import contextlib
 import datetime as dt
 import functools
 import operator
+import re
 import sqlite3
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
-from worthit.core.errors import BadInput, UserError
+from worthit.core.errors import BadInput, CacheBusy, UserError
 from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
 from worthit.store.schema import MIGRATIONS
 
@@ -30,7 +31,7 @@ CACHE_FILE = "worthit.sqlite"
 # bytearray, None included: a tuple built, the adapters probed, two attribute lookups.
 # A charge binds about ten Nones, so that was a third of a large import's writing time. With
 # an adapter registered for None, it is one lookup and one C call ({}.get(None) is None).
-sqlite3.register_adapter(type(None), {}.get)
+sqlite3.register_adapter(type(None), cast("Callable[[None], None]", {}.get))
 _INSERT_CHARGES = (
     f"INSERT INTO charges ({', '.join(CHARGE_COLUMN_NAMES)}, x_key_id) "
     f"VALUES ({', '.join('?' for _ in CHARGE_COLUMN_NAMES)}, ?)"
@@ -48,6 +49,12 @@ _INSERT_KEY = (
     f"VALUES (?, {', '.join('?' for _ in KEY_COLUMNS)})"
 )
 _AS_TEXT = f"SELECT {', '.join('CAST(? AS TEXT)' for _ in KEY_COLUMNS)}"
+#: How long a write waits for another process's write transaction before refusing.
+BUSY_SECONDS = 10
+#: SQLite's messages for a write it refuses (rather than a bug in the statement).
+_REFUSALS = re.compile(r"locked|busy|readonly|read-only|disk is full|disk i/o", re.I)
+
+
 #: A random id given to each new cache file.
 ID_KEY = "cache.id"
 #: Bumped by every write to ``charges``, so readers can tell a cached result is stale.
@@ -113,7 +120,7 @@ class Cache:
         cache = cls(path, conn)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 10000")
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
             cache._refuse_newer()
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
@@ -172,14 +179,40 @@ class Cache:
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One write transaction: committed on success, rolled back on any exception
         (including a cancel raised from inside)."""
-        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            raise self.refusal(error) from error
         try:
             yield self.conn
             self.conn.execute("COMMIT")
-        except BaseException:
+        except BaseException as error:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            if isinstance(error, sqlite3.OperationalError) and _REFUSALS.search(str(error)):
+                raise self.refusal(error) from error
             raise
+
+    def refusal(self, error: sqlite3.OperationalError) -> UserError:
+        """SQLite's refusal to write, in plain words: :class:`CacheBusy` when another
+        process holds the write lock past the busy timeout, else a :class:`UserError`
+        (a read-only file or folder, a full disk). Anything else is a bug: as it was."""
+        text = str(error).lower()
+        if "locked" in text or "busy" in text:
+            return CacheBusy(
+                f"{self.path}: the cache is busy: another Worthit (an import, a sync or the "
+                f"app) is writing to it and did not finish within {BUSY_SECONDS} s; nothing "
+                "was changed. Try again when it has finished.")
+        if "readonly" in text or "read-only" in text:
+            return UserError(f"{self.path}: the cache cannot be written (the file or its "
+                             "folder is read-only); nothing was changed.")
+        if "full" in text:
+            return UserError(f"{self.path}: the disk is full, so the cache cannot be "
+                             "written; nothing was changed. Free some space and try again.")
+        if "disk i/o" in text:
+            return UserError(f"{self.path}: the disk failed while writing the cache "
+                             f"({error}); nothing was changed.")
+        return UserError(f"{self.path}: SQLite refused the write ({error}).")
 
     def replace_charges(
         self,
