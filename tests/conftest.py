@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.shared_data import shared_data  # noqa: F401  (the fixture, for every test)
 from worthit.cli import main
 from worthit.store.cache import Cache
 from worthit.workspace import Workspace

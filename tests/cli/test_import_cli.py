@@ -12,16 +12,15 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import run_cli
+from tests.shared_data import sample
 
 from worthit.store.cache import Cache
 from worthit.workspace import Workspace
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-FOCUS_SAMPLE = DATA / "focus" / "focus-1.0-sample-aws-azure-oci.csv"
-CUR_SAMPLE = DATA / "aws-cur" / "legacy-cur-anonymous.csv"
-AZURE_SAMPLE = DATA / "azure" / "ea-actual-cost.csv"
-SAMPLES_HERE = all(p.is_file() for p in (FOCUS_SAMPLE, CUR_SAMPLE, AZURE_SAMPLE))
-NO_SAMPLES = "../shared/data (the real billing samples) is not beside the project"
+#: The real samples in ../shared/data (tests.shared_data), relative to that folder.
+FOCUS_SAMPLE = ("focus", "focus-1.0-sample-aws-azure-oci.csv")
+CUR_SAMPLE = ("aws-cur", "legacy-cur-anonymous.csv")
+AZURE_SAMPLE = ("azure", "ea-actual-cost.csv")
 
 FOCUS_HEADER = ("ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,"
                 "BillingCurrency,ProviderName,ServiceName,ServiceCategory,ResourceId,Tags")
@@ -73,21 +72,20 @@ def charges(workspace: Workspace) -> int:
 # -- import: one source per file ---------------------------------------------------------
 
 
-@pytest.mark.skipif(not SAMPLES_HERE, reason=NO_SAMPLES)
 def test_importing_the_real_samples_says_what_each_is_and_reconciles(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    focus, cur, azure = sample(*FOCUS_SAMPLE), sample(*CUR_SAMPLE), sample(*AZURE_SAMPLE)
     workspace = workspace_at(tmp_path)
-    code, out, err = run_cli(capsys, workspace, "import", str(FOCUS_SAMPLE), str(CUR_SAMPLE),
-                             str(AZURE_SAMPLE))
+    code, out, err = run_cli(capsys, workspace, "import", str(focus), str(cur), str(azure))
     assert code == 0, err
     lines = out.splitlines()
     # Per file: what it was recognised as, its period, lines and its own totals (the data
     # README's sums); then the source and what the cache holds for those days.
-    assert (f"{FOCUS_SAMPLE}: recognised as FOCUS; 2024-09-01 to 2024-09-30, 1,000 lines; "
+    assert (f"{focus}: recognised as FOCUS; 2024-09-01 to 2024-09-30, 1,000 lines; "
             "billed 20.520227 USD, effective 14.976514 in the file") in lines
-    assert (f"{CUR_SAMPLE}: recognised as AWS CUR; 2023-11-01 to 2023-11-14, 1,281 lines; "
+    assert (f"{cur}: recognised as AWS CUR; 2023-11-01 to 2023-11-14, 1,281 lines; "
             "billed 1.682309 USD, effective 1.682309 in the file") in lines
-    assert (f"{AZURE_SAMPLE}: recognised as Azure cost export; ") in out
+    assert (f"{azure}: recognised as Azure cost export; ") in out
     assert "11 lines; billed 8.545008 USD" in out
     assert ("  into source 'file:focus-1.0-sample-aws-azure-oci.csv': 1,000 daily charges; "
             "the cache holds billed 20.520227, effective 14.976514 USD for those days "
@@ -100,19 +98,19 @@ def test_importing_the_real_samples_says_what_each_is_and_reconciles(
         "file:ea-actual-cost.csv"}
 
 
-@pytest.mark.skipif(not SAMPLES_HERE, reason=NO_SAMPLES)
 def test_importing_the_real_samples_as_json_gives_each_files_figures(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    focus, cur, azure = sample(*FOCUS_SAMPLE), sample(*CUR_SAMPLE), sample(*AZURE_SAMPLE)
     workspace = workspace_at(tmp_path)
-    code, out, _ = run_cli(capsys, workspace, "import", str(FOCUS_SAMPLE), str(CUR_SAMPLE),
-                           str(AZURE_SAMPLE), "--output", "json")
+    code, out, _ = run_cli(capsys, workspace, "import", str(focus), str(cur), str(azure),
+                           "--output", "json")
     assert code == 0
     files = {Path(f["file"]).name: f for f in json.loads(out)["files"]}
     # (kind, from, to, rows read, billed, effective): sums from the data README.
     expected = {
-        FOCUS_SAMPLE.name: ("focus", "2024-09-01", "2024-09-30", 1000, 20.520227, 14.976514),
-        CUR_SAMPLE.name: ("aws-cur", "2023-11-01", "2023-11-14", 1281, 1.682309, None),
-        AZURE_SAMPLE.name: ("azure", "2023-09-04", "2023-09-21", 11, 8.545008, None),
+        focus.name: ("focus", "2024-09-01", "2024-09-30", 1000, 20.520227, 14.976514),
+        cur.name: ("aws-cur", "2023-11-01", "2023-11-14", 1281, 1.682309, None),
+        azure.name: ("azure", "2023-09-04", "2023-09-21", 11, 8.545008, None),
     }
     assert set(files) == set(expected)
     for name, (kind, first, last, read, billed, effective) in expected.items():
@@ -128,7 +126,7 @@ def test_importing_the_real_samples_as_json_gives_each_files_figures(
         for what in ("billed", "effective"):
             assert abs(f[what]["cache"] - f[what]["file"]) <= 0.01
         assert 0 < f["rows_written"] <= read
-    assert files[CUR_SAMPLE.name]["rows_written"] < 1281  # hourly lines, combined by day
+    assert files[cur.name]["rows_written"] < 1281  # hourly lines, combined by day
     with Cache.open(workspace.cache_path) as cache:
         for name, f in files.items():
             written, billed = cache.rows(

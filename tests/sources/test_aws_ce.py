@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.shared_data import sample
 from tests.sources import aws_server
 from tests.sources.aws_server import KEYS, Moto, add_source, last_run, snapshot, sync_one
 
@@ -36,8 +37,8 @@ workspace = aws_server.workspace
 cache = aws_server.cache
 
 NAME = "aws-costs"
-EXAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "aws-ce" / \
-    "get-cost-and-usage-example.json"
+#: AWS's documented answer in ../shared/data (tests.shared_data), relative to that folder.
+EXAMPLE = ("aws-ce", "get-cost-and-usage-example.json")
 TODAY = dt.datetime.now(dt.UTC).date()
 FIRST = TODAY - dt.timedelta(days=89)  # a first sync's first day
 D1, D2, D3 = (TODAY - dt.timedelta(days=n) for n in (5, 2, 1))
@@ -295,9 +296,7 @@ def test_what_cannot_be_split_exactly_stays_whole(cache: Cache, moto: Moto) -> N
 def test_the_documented_example_syncs_to_its_total(cache: Cache, moto: Moto) -> None:
     """AWS's own example answer (SERVICE × TAG Environment), re-dated to a day of the
     window and keyed as the connector's tag call asks (TAG × USAGE_TYPE)."""
-    if not EXAMPLE.is_file():
-        pytest.skip(f"the documented example is not at {EXAMPLE}")
-    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    example = json.loads(sample(*EXAMPLE).read_text(encoding="utf-8"))
     (result,) = example["ResultsByTime"]
     groups = result["Groups"]
     assert [g["Keys"][1] for g in groups] == ["Environment$", "Environment$Dev"]

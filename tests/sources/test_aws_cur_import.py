@@ -8,13 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.shared_data import sample
 
 from worthit.core.errors import UserError
 from worthit.core.focus import AI_CATEGORY
 from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "aws-cur"
 SLASH = ["lineItem/UsageStartDate", "lineItem/LineItemType", "lineItem/ProductCode",
          "lineItem/UsageType", "lineItem/UsageAmount", "lineItem/CurrencyCode",
          "lineItem/UnblendedCost", "savingsPlan/SavingsPlanEffectiveCost",
@@ -48,16 +48,15 @@ def write(tmp_path: Path, header: list[str], rows: list[list[str]],
     return path
 
 
-@pytest.mark.skipif(not DATA.is_dir(), reason="../shared/data is not beside the project")
 def test_the_real_legacy_cur_samples_reconcile(cache: Cache) -> None:
-    done = import_file(cache, DATA / "legacy-cur-anonymous.csv")
+    done = import_file(cache, sample("aws-cur", "legacy-cur-anonymous.csv"))
     assert (done.kind, done.rows_read) == ("aws-cur", 1281)
     assert done.rows_written == cache.scalar("SELECT COUNT(*) FROM charges") < 1281
     assert done.file_billed == pytest.approx(1.682309, abs=1e-6)  # the data README's sum
     assert abs(done.cache_billed - done.file_billed) <= 0.01
     categories = {r[0] for r in cache.rows("SELECT DISTINCT charge_category FROM charges")}
     assert categories == {"Usage", "Tax"}
-    athena = import_file(cache, DATA / "legacy-cur-athena-columns.csv")
+    athena = import_file(cache, sample("aws-cur", "legacy-cur-athena-columns.csv"))
     assert (athena.kind, athena.rows_read) == ("aws-cur", 2)
 
 

@@ -7,22 +7,18 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.shared_data import sample
 
 from worthit.core.errors import UserError
 from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "azure"
-needs_data = pytest.mark.skipif(not DATA.is_dir(),
-                                reason="../shared/data is not beside the project")
 
-
-@needs_data
 @pytest.mark.parametrize(("name", "rows", "total"), [
     ("ea-actual-cost.csv", 11, 8.545008), ("ea-amortized-cost.csv", 28, 16.296932)])
 def test_the_real_ea_exports_reconcile(cache: Cache, name: str, rows: int,
                                        total: float) -> None:
-    done = import_file(cache, DATA / name)
+    done = import_file(cache, sample("azure", name))
     assert (done.kind, done.rows_read) == ("azure", rows)
     assert done.file_billed == pytest.approx(total, abs=1e-6)  # the data README's sums
     assert abs(done.cache_billed - done.file_billed) <= 0.01
@@ -30,9 +26,8 @@ def test_the_real_ea_exports_reconcile(cache: Cache, name: str, rows: int,
     assert provider == {"Microsoft"}
 
 
-@needs_data
 def test_tags_without_braces_are_read_and_dates_are_month_first(cache: Cache) -> None:
-    import_file(cache, DATA / "ea-amortized-cost.csv")
+    import_file(cache, sample("azure", "ea-amortized-cost.csv"))
     tags = [json.loads(t) for (t,) in cache.rows(
         "SELECT tags FROM charges WHERE tags IS NOT NULL")]
     assert tags and all(isinstance(t, dict) for t in tags)
@@ -41,10 +36,10 @@ def test_tags_without_braces_are_read_and_dates_are_month_first(cache: Cache) ->
     assert min(days) == "2023-09-03"  # 09/03/2023, month first
 
 
-@needs_data
 def test_a_header_only_export_is_refused(cache: Cache) -> None:
+    empty = sample("azure", "ea-no-rows.csv")
     with pytest.raises(UserError, match="line 2: the file has a header but no charges"):
-        import_file(cache, DATA / "ea-no-rows.csv")
+        import_file(cache, empty)
 
 
 def test_camel_case_mca_headers_map_alike(cache: Cache, tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from tests.shared_data import sample
 
 from worthit.core.errors import UserError
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES, KEY_COLUMNS
@@ -39,7 +40,7 @@ from worthit.sources import aggregate
 from worthit.sources.importer import ImportResult, import_file
 from worthit.store.cache import Cache
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+#: The real samples in ../shared/data (tests.shared_data), relative to that folder.
 REAL = ("focus/focus-1.0-sample-aws-azure-oci.csv", "aws-cur/legacy-cur-anonymous.csv",
         "aws-cur/legacy-cur-athena-columns.csv")
 SUMMED = ("billed_cost", "effective_cost", "list_cost", "consumed_quantity",
@@ -308,9 +309,7 @@ GENERATED: dict[str, Callable[[Path], Path]] = {
 @pytest.mark.parametrize("name", REAL)
 def test_the_real_samples_give_the_same_cache_by_either_path(tmp_path: Path,
                                                               name: str) -> None:
-    path = DATA / name
-    if not path.is_file():
-        pytest.skip("../shared/data is not beside the project")
+    path = sample(name)
     line, fast = imported(path, tmp_path, LINE), imported(path, tmp_path, FAST)
     assert_same_result(line.result, fast.result)
     assert_same_cache(line, fast)

@@ -10,14 +10,15 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import run_cli
+from tests.shared_data import sample
 
 from worthit.core.errors import UserError
 from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
 from worthit.workspace import Workspace
 
-SAMPLE = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "focus"
-          / "focus-1.0-sample-aws-azure-oci.csv")
+#: The real FOCUS sample in ../shared/data (tests.shared_data), relative to that folder.
+SAMPLE = ("focus", "focus-1.0-sample-aws-azure-oci.csv")
 HEADER = ("ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,"
           "BillingCurrency,ProviderName,ServiceName,ServiceCategory,ResourceId,Tags")
 
@@ -38,9 +39,9 @@ def charges(cache: Cache) -> int:
     return int(cache.scalar("SELECT COUNT(*) FROM charges"))
 
 
-@pytest.mark.skipif(not SAMPLE.is_file(), reason="../shared/data is not beside the project")
 def test_the_real_focus_sample_reconciles_to_the_cent(cache: Cache) -> None:
-    done = import_file(cache, SAMPLE)
+    real = sample(*SAMPLE)
+    done = import_file(cache, real)
     assert (done.kind, done.rows_read) == ("focus", 1000)
     assert done.rows_written == cache.scalar("SELECT COUNT(*) FROM charges") <= 1000
     # The README of ../shared/data gives the raw column sums.
@@ -50,7 +51,7 @@ def test_the_real_focus_sample_reconciles_to_the_cent(cache: Cache) -> None:
     providers = {r[0] for r in cache.rows("SELECT DISTINCT provider_name FROM charges")}
     assert providers == {"AWS", "Microsoft", "Oracle"}
     # Importing it again replaces, never double counts.
-    import_file(cache, SAMPLE)
+    import_file(cache, real)
     assert charges(cache) == 1000
     runs = cache.rows("SELECT result, rows_written FROM sync_runs ORDER BY run_id")
     assert [tuple(r) for r in runs] == [("ok", 1000), ("ok", 1000)]

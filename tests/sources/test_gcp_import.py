@@ -8,18 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.shared_data import sample
 
 from worthit.core.errors import UserError
 from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
 
-SAMPLE = (Path(__file__).resolve().parents[2].parent / "shared" / "data" / "gcp"
-          / "bigquery-export-flattened.csv")
 
-
-@pytest.mark.skipif(not SAMPLE.is_file(), reason="../shared/data is not beside the project")
 def test_the_real_flattened_export_reconciles(cache: Cache) -> None:
-    done = import_file(cache, SAMPLE)
+    done = import_file(cache, sample("gcp", "bigquery-export-flattened.csv"))
     assert (done.kind, done.rows_read) == ("gcp", 9)
     assert done.file_billed == pytest.approx(1.2e-05, abs=1e-9)
     assert abs(done.cache_billed - done.file_billed) <= 0.01

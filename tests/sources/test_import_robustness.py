@@ -29,14 +29,15 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from tests.shared_data import sample
 
 from worthit.core.errors import Cancelled, UserError
 from worthit.sources import aggregate
 from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
-SAMPLE = DATA / "focus" / "focus-1.0-sample-aws-azure-oci.csv"
+#: The real FOCUS sample in ../shared/data (tests.shared_data), relative to that folder.
+SAMPLE = ("focus", "focus-1.0-sample-aws-azure-oci.csv")
 HEADER = ("ChargePeriodStart", "ChargePeriodEnd", "BilledCost", "EffectiveCost", "ListCost",
           "BillingCurrency", "ServiceProviderName", "ServiceName", "ServiceCategory",
           "ResourceId", "Tags")
@@ -141,10 +142,8 @@ def generated_month(tmp_path: Path) -> Path:
 def test_importing_the_same_file_ten_times_changes_nothing_after_the_first(
         cache: Cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, which: str,
         small: int) -> None:
-    if which == "real-sample" and not SAMPLE.is_file():
-        pytest.skip("../shared/data is not beside the project")
+    path = sample(*SAMPLE) if which == "real-sample" else generated_month(tmp_path)
     monkeypatch.setattr(aggregate, "SMALL", small)
-    path = SAMPLE if which == "real-sample" else generated_month(tmp_path)
     first = import_file(cache, path, source="s")
     after_first = totals(cache)
     keys = cache.scalar("SELECT COUNT(*) FROM charge_keys")

@@ -23,6 +23,7 @@ from typing import Any, cast
 
 import pytest
 from tests.conftest import run_cli
+from tests.shared_data import sample
 from tests.sources import loopback
 from tests.sources.loopback import FakeApi, Reply, holding_key, last_run, snapshot, sync_one
 
@@ -45,7 +46,6 @@ LIMIT = {COSTS: "180", COMPLETIONS: "31", EMBEDDINGS: "31", IMAGES: "31"}
 #: The completions endpoint's hourly buckets per API key: their own chain of pages.
 HOURLY = f"{COMPLETIONS}:hourly"
 HOURLY_QUERY = {"bucket_width": ["1h"], "group_by": ["api_key_id"], "limit": ["168"]}
-DOCUMENTED = Path(__file__).resolve().parents[3] / "shared" / "data" / "openai"
 TODAY = dt.datetime.now(dt.UTC).date()
 #: The days the organisation's payloads cover; a re-sync starts two days before the last.
 DAYS = (TODAY - dt.timedelta(days=6), TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=2))
@@ -292,9 +292,8 @@ def redated(payload: dict[str, Any], day: dt.date) -> dict[str, Any]:
 
 
 def documented(name: str) -> dict[str, Any]:
-    if not DOCUMENTED.is_dir():
-        pytest.skip(f"OpenAI's documented examples are not at {DOCUMENTED}")
-    return json.loads((DOCUMENTED / f"{name}.json").read_text(encoding="utf-8"))
+    """OpenAI's documented answer ``name`` (../shared/data/openai, tests.shared_data)."""
+    return json.loads(sample("openai", f"{name}.json").read_text(encoding="utf-8"))
 
 
 def test_the_documented_examples_sync_to_their_totals(cache: Cache,
