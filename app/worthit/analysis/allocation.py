@@ -22,7 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, SupportsInt, cast
 
 import numpy as np
 import pandas as pd
@@ -133,7 +133,8 @@ class ChargeIndex:
     def has_tags(self) -> np.ndarray:
         codes, _ = self.codes["tags"]
         table = np.array([bool(d) for d in self.tag_dicts] + [False])
-        return table[codes]
+        tagged: np.ndarray = table[codes]
+        return tagged
 
 
 _INDEXES: dict[str, ChargeIndex] = {}
@@ -229,7 +230,8 @@ def _tag_values(index: ChargeIndex, key: str) -> np.ndarray:
     """Each key's value of tag ``key`` (None when absent)."""
     codes, _ = index.codes["tags"]
     table = np.array([d.get(key) for d in index.tag_dicts] + [None], dtype=object)
-    return table[codes]
+    values: np.ndarray = table[codes]
+    return values
 
 
 def rule_mask(index: ChargeIndex, rule: Rule) -> np.ndarray:
@@ -386,7 +388,7 @@ class Allocation:
         for level, name in zip(LEVELS, path, strict=False):
             rows = rows[rows[level] == name]
         grouped = rows.groupby("key_id")["share"].sum()
-        return {int(k): float(v) for k, v in grouped.items()}
+        return {int(cast(SupportsInt, k)): float(v) for k, v in grouped.items()}
 
     def walk(self, depth: int = len(LEVELS)) -> list[Node]:
         """Nodes in tree order, down to ``depth`` levels (root excluded)."""

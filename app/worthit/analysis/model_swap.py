@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import numpy as np
 import pandas as pd
@@ -93,8 +93,9 @@ def swap_data(cache: Cache, period: Period) -> SwapData:
     overrides = {
         (str(o["provider_name"]), str(o["model"])): Override(
             str(o["provider_name"]), str(o["model"]),
-            **{k: o[k] for k in ("input", "cached_input", "cache_write", "cache_write_1h",
-                                 "output", "batch")}, note=str(o["note"] or ""))  # type: ignore[arg-type]
+            **{k: cast("float | None", o[k]) for k in (
+                "input", "cached_input", "cache_write", "cache_write_1h", "output", "batch")},
+            note=str(o["note"] or ""))
         for o in load_overrides(cache)
     }
     catalog = Catalog(overrides)
@@ -297,10 +298,11 @@ def simulate(data: SwapData, scenario: Scenario) -> Outcome:
     b = before_rows.assign(cost=before_cost)
     a = after_rows.assign(cost=after_cost)
     days = pd.DataFrame({"day": pd.Series(sorted(set(before_rows["day"])), dtype=object)})
-    daily = days.merge(b.groupby("day", as_index=False)["cost"].sum().rename(
+    # With as_index=False a column's sum is a frame (day, cost); the stubs say a Series.
+    daily = days.merge(cast(pd.DataFrame, b.groupby("day", as_index=False)["cost"].sum()).rename(
         columns={"cost": "before"}), on="day", how="left").merge(
-        a.groupby("day", as_index=False)["cost"].sum().rename(columns={"cost": "after"}),
-        on="day", how="left").fillna(0.0)
+        cast(pd.DataFrame, a.groupby("day", as_index=False)["cost"].sum()).rename(
+            columns={"cost": "after"}), on="day", how="left").fillna(0.0)
     by_model = b.groupby(["provider", "model"])["cost"].sum().rename("before").to_frame().join(
         a.groupby(["provider", "model"])["cost"].sum().rename("after"), how="outer").fillna(
         0.0).reset_index()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 from worthit.core.focus import AI_CATEGORY
 from worthit.core.periods import Period, month_end
@@ -13,10 +13,23 @@ from worthit.store import reads
 from worthit.store.cache import Cache
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Protocol
+
     import numpy as np
     import pandas as pd
 
     from worthit.analysis.allocation import ChargeIndex
+
+    class _MoverRow(Protocol):
+        """One row of :attr:`Overview.movers`, as ``itertuples`` gives it."""
+
+        dimension: str
+        name: str
+        previous: float
+        current: float
+        change: float
+        change_pct: float  # NaN where the previous cost is 0
 
 # numpy, pandas and the charge index are imported inside the functions: the window
 # imports this module for its types and constants before the first paint.
@@ -124,7 +137,7 @@ class Overview:
                     "change_pct": None if row.change_pct != row.change_pct
                     else round(row.change_pct, 4),
                 }
-                for row in self.movers.itertuples(index=False)
+                for row in cast("Iterable[_MoverRow]", self.movers.itertuples(index=False))
             ],
         }
 
@@ -151,7 +164,8 @@ def labels(index: ChargeIndex, dimension: str) -> np.ndarray:
         codes, _ = index.codes["tags"]
         table = np.array([d.get("feature", UNTAGGED) for d in index.tag_dicts] + [UNTAGGED],
                          dtype=object)
-        return table[codes]
+        features: np.ndarray = table[codes]
+        return features
     raise ValueError(f"unknown dimension {dimension!r}")
 
 
@@ -172,8 +186,8 @@ def compare_by(index: ChargeIndex, period: Period, previous: Period,
     (values with charges in either period)."""
     import pandas as pd
 
-    seen = index.present(period.start, period.end) | index.present(previous.start,
-                                                                   previous.end)
+    seen: np.ndarray = index.present(period.start, period.end) | index.present(
+        previous.start, previous.end)
     frame = pd.DataFrame({"key": labels(index, dimension),
                           "previous": index.per_key(previous.start, previous.end),
                           "current": index.per_key(period.start, period.end)})[seen]

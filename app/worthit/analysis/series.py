@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, cast
 
 if TYPE_CHECKING:
     import numpy as np
@@ -59,7 +59,8 @@ def pivot(
         table = data.pivot_table(index="day", columns=key, values=value, aggfunc="sum")
     table = table.reindex(days, fill_value=0.0).fillna(0.0)
     if granularity == "week":
-        week = table.index - pd.to_timedelta(table.index.day_of_week, unit="D")
+        index = cast("pd.DatetimeIndex", table.index)  # reindexed by the days above
+        week = index - pd.to_timedelta(index.day_of_week, unit="D")
         grouped = table.groupby(week)
         table = grouped.mean() if per_day else grouped.sum()
     order = table.sum().sort_values(ascending=False).index

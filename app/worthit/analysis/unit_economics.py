@@ -301,7 +301,8 @@ def _daily(pieces: pd.DataFrame, index: ChargeIndex, period: Period,
     rows = per_day[pieces["position"].to_numpy()]
     share = "share" if column == "current" else "previous_share"
     fraction = pieces[share].to_numpy(dtype=float) * pieces["carried"].to_numpy(dtype=float)
-    return (rows * fraction[:, None]).T
+    daily: np.ndarray = (rows * fraction[:, None]).T
+    return daily
 
 
 def _by_group(daily: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:

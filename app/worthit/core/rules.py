@@ -27,7 +27,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, TypedDict
 
 from worthit.core.errors import BadInput, UserError
 
@@ -286,7 +286,8 @@ def _targets(reader: _Reader, by: str, raw: object) -> tuple[Target, ...]:
         elif percent is not None:
             raise reader.fail(f"{name}.percent", f"only 'percent' splits take percentages, "
                                                  f"this one is by '{by}'")
-        targets.append(Target(str(team.value), feature and feature.value, percent))
+        targets.append(Target(str(team.value), feature.value if feature is not None else None,
+                              percent))
     if len({(t.team, t.feature) for t in targets}) != len(targets):
         raise reader.fail("split.targets", "a target is listed twice")
     if by == "percent":
@@ -298,6 +299,14 @@ def _targets(reader: _Reader, by: str, raw: object) -> tuple[Target, ...]:
     if by == "even" and not targets:
         raise reader.fail("split.targets", "an even split needs targets")
     return tuple(targets)
+
+
+class _RuleCommon(TypedDict):
+    """The fields every kind of rule is built with."""
+
+    name: str
+    match: tuple[tuple[str, tuple[str, ...]], ...]
+    enabled: bool
 
 
 def rule_from_json(raw: object, where: str) -> Rule:
@@ -320,7 +329,7 @@ def rule_from_json(raw: object, where: str) -> Rule:
     shapes = [k for k in ("team", "split", "pool") if raw.get(k) not in (None, False)]
     if len(shapes) != 1:
         raise reader.fail("team", "a rule has exactly one of: team (assign), split, pool")
-    common = {"name": name.strip(), "match": match, "enabled": enabled}
+    common: _RuleCommon = {"name": name.strip(), "match": match, "enabled": enabled}
     if shapes == ["team"]:
         team = _pick(reader, "team", raw["team"])
         feature = None if raw.get("feature") is None else _pick(reader, "feature",

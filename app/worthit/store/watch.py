@@ -356,7 +356,8 @@ def _alert(row: Any) -> Alert:
 def load_alerts(cache: Cache, limit: int = 1000, *,
                 keys: Sequence[str] | None = None) -> list[Alert]:
     """The history (or the alerts with ``keys``), newest first, then breaches first."""
-    where, params = "", ()
+    where = ""
+    params: tuple[str, ...] = ()
     if keys is not None:
         if not keys:
             return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import cast
 
 from worthit.analysis.allocation import charge_index
 from worthit.analysis.leaks.base import Context, Evidence, Finding
@@ -30,7 +31,7 @@ def weak_attribution(ctx: Context) -> list[Finding]:
     for service, cost in by_service.head(3).items():
         numbers[f"service {service}"] = money(float(cost))
     for name, cost in by_missing.items():
-        numbers[name] = money(float(cost))
+        numbers[cast(str, name)] = money(float(cost))  # a _missing_tag answer
     days = list(allocation.trend_edges)
     return [Finding(
         "weak_attribution", "weak_attribution:unallocated",

@@ -60,7 +60,7 @@ class Settings:
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> Settings:
         known = {f.name: f.type for f in fields(cls)}
-        values = {}
+        values: dict[str, Any] = {}  # int or float, as each field is
         for name, value in raw.items():
             if name in known and isinstance(value, int | float) and not isinstance(value, bool):
                 values[name] = int(value) if known[name] in ("int", int) else float(value)
@@ -187,7 +187,8 @@ class Context:
 def aws_prices() -> dict[str, Any]:
     """The dated AWS list prices Worthit ships (instances, S3 classes, network)."""
     with resource("prices", "aws-us-east-1.json").open(encoding="utf-8") as file:
-        return json.load(file)  # type: ignore[no-any-return]
+        prices: dict[str, Any] = json.load(file)
+        return prices
 
 
 def days_of(frame: pd.DataFrame) -> list[dt.date]:

@@ -4,12 +4,18 @@ prompts that grew (or repeat without a cache), and nightly traffic at synchronou
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
 from worthit.analysis.leaks.base import Context, Evidence, Finding
 from worthit.core.money import count_short, money
 from worthit.core.periods import Period
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    import pandas as pd
 
 FIX = {
     "overpowered_model": ["Run the feature's evaluation set on the smaller model.",
@@ -91,7 +97,9 @@ def _bloat(ctx: Context) -> list[Finding]:
     before = swap_data(ctx.cache, early).usage
     now = ctx.swap.usage
     found = []
-    for (feature, provider, model), rows in now.groupby(["feature", "provider", "model"]):
+    groups = cast("Iterable[tuple[tuple[str, str, str], pd.DataFrame]]",
+                  now.groupby(["feature", "provider", "model"]))
+    for (feature, provider, model), rows in groups:
         then = before[(before["feature"] == feature) & (before["provider"] == provider)
                       & (before["model"] == model)]
         requests, old_requests = float(rows["requests"].sum()), float(then["requests"].sum())

@@ -12,12 +12,16 @@ import datetime as dt
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict, cast
 
 from worthit.analysis.overview import FORECAST_METHOD, FORECAST_WINDOW_DAYS
 from worthit.core.money import money, percent
 from worthit.core.periods import Period, month_end
 from worthit.store.cache import Cache
 from worthit.store.watch import Alert, Budget
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,14 +110,27 @@ def budget_statuses(cache: Cache, budgets: Sequence[Budget],
         elif budget.scope == "feature":
             team = teams.get(budget.name)
             path = (team, budget.name) if team else ()
+        # A budget's scope is one of SCOPES, each a mapping of name to spend.
+        month_spend = cast("dict[str, float]", month.get(budget.scope, {}))
+        recent_spend = cast("dict[str, float]", recent.get(budget.scope, {}))
         found.append(BudgetStatus(budget, as_of,
-                                  month.get(budget.scope, {}).get(budget.name, 0.0),
-                                  recent.get(budget.scope, {}).get(budget.name, 0.0),
+                                  month_spend.get(budget.name, 0.0),
+                                  recent_spend.get(budget.name, 0.0),
                                   team, path))
     return found
 
 
-def _spend(cache: Cache, period: Period) -> dict[str, dict[str, float]]:
+class _Spend(TypedDict):
+    """What :func:`_spend` returns: spend by scope (name -> cost), and each feature's team."""
+
+    team: dict[str, float]
+    feature: dict[str, float]
+    provider: dict[str, float]
+    total: dict[str, float]
+    feature_team: dict[str, str]
+
+
+def _spend(cache: Cache, period: Period) -> _Spend:
     """Spend in ``period`` by team, feature, provider and in total (under ''), and the
     team of each feature that has exactly one (``feature_team``)."""
     from worthit.analysis.allocation import allocation, charge_index
@@ -134,8 +151,8 @@ def _spend(cache: Cache, period: Period) -> dict[str, dict[str, float]]:
     }
 
 
-def _sums(pieces: object, column: str) -> dict[str, float]:
-    grouped = pieces.groupby(column)["current"].sum()  # type: ignore[attr-defined]
+def _sums(pieces: pd.DataFrame, column: str) -> dict[str, float]:
+    grouped = pieces.groupby(column)["current"].sum()
     return {str(k): float(v) for k, v in grouped.items()}
 
 

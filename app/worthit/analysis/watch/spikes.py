@@ -168,6 +168,7 @@ def spike_alerts(series: Sequence[Series],
                 f"{first.isoformat()} to {last.isoformat()}"
             subject = f"spike:{found.resource}"
             what = feature or found.resource
+            focus: str | None
             if found.resource in ai_resources:
                 page, focus = "leaks", f"runaway_agent:{found.resource}"
             else:
