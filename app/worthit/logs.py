@@ -15,8 +15,10 @@ the console shows no more than it did before.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
+import os
 import platform
 import re
 import sys
@@ -24,6 +26,7 @@ import threading
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
+from typing import TextIO
 
 from worthit import APP_NAME, __version__
 from worthit.secrets import MASK, Redacted
@@ -88,6 +91,18 @@ def _mask_match(match: re.Match[str]) -> str:
     return f"{scheme} {MASK}" if space and scheme.lower() in {"bearer", "basic"} else MASK
 
 
+class _PrivateFileHandler(logging.handlers.RotatingFileHandler):
+    """The rotating log, each of its files readable by its owner only (0600): it names
+    accounts, sources and files, even with secrets masked."""
+
+    def _open(self) -> TextIO:
+        descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with contextlib.suppress(OSError):  # a file from before: narrow it too
+            os.chmod(self.baseFilename, 0o600)
+        return open(descriptor, self.mode, encoding=self.encoding,
+                    errors=self.errors)
+
+
 def setup(level: int = logging.INFO) -> Path:
     """Write Worthit's log to the rotating file (once per process); returns its path.
 
@@ -101,7 +116,7 @@ def setup(level: int = logging.INFO) -> Path:
         console_level = root.getEffectiveLevel()
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
-            handler = logging.handlers.RotatingFileHandler(
+            handler = _PrivateFileHandler(
                 path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8")
         except OSError as error:
             logging.getLogger(__name__).warning("No log file: %s", error)

@@ -11,6 +11,7 @@ import contextlib
 import datetime as dt
 import functools
 import operator
+import os
 import re
 import sqlite3
 import uuid
@@ -104,6 +105,17 @@ class _Keys:
         return count
 
 
+def _private(path: Path) -> None:
+    """The cache holds a company's spend: readable by its owner only (0600). SQLite gives
+    the WAL and shared-memory files the database file's mode, so they follow. An existing
+    file is narrowed too; where the file system keeps no such modes, nothing changes."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))  # SQLite takes it as new
+    with contextlib.suppress(OSError):  # not ours, or no POSIX modes: leave it as it is
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
+
+
 class Cache:
     """A handle on one workspace's SQLite cache."""
 
@@ -116,6 +128,7 @@ class Cache:
         """Open (creating if needed) the cache at ``path`` and bring its schema up to date."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
+        _private(path)
         conn = sqlite3.connect(path, isolation_level=None)
         cache = cls(path, conn)
         try:
