@@ -32,6 +32,9 @@ def isolated(tmp_path: Path, backend: str) -> dict[str, str]:
                XDG_STATE_HOME=str(tmp_path / "state"), XDG_CONFIG_HOME=str(tmp_path / "config"),
                XDG_CACHE_HOME=str(tmp_path / "cache"), QT_QPA_PLATFORM="offscreen",
                PYTHON_KEYRING_BACKEND=backend)
+    env.pop("WORTHIT_ALLOW_INSECURE_KEYRING", None)
+    if backend == PLAINTEXT:  # Worthit refuses a plaintext keyring unless told to use it
+        env["WORTHIT_ALLOW_INSECURE_KEYRING"] = "1"
     return env
 
 

@@ -430,7 +430,7 @@ def _sources(workspace: Workspace, args: argparse.Namespace) -> int:
             kind = cache.scalar("SELECT kind FROM sources WHERE name = ?", (args.name,))
             removed = remove_source(cache, args.name)
             if kind in dict(CONNECTOR_KINDS):
-                _forget_key(args.name)
+                _forget_key(cache, args.name)
             print(f"Removed source {args.name!r} and its {removed:,} charges")
             return 0
         if args.sources_verb == "add":
@@ -472,7 +472,8 @@ def _read_secret(what: str) -> str:
 def _add_source(cache: Any, args: argparse.Namespace) -> int:
     from worthit import secrets
     from worthit.sources.connectors import connectors
-    from worthit.store.sources import add_source
+    from worthit.store.sources import add_source, check_new_name
+    from worthit.workspace import identity
 
     connector = connectors()[args.kind]
     known = {s.name: s for s in connector.settings}
@@ -480,41 +481,64 @@ def _add_source(cache: Any, args: argparse.Namespace) -> int:
     for item in args.values:
         key, sep, value = item.partition("=")
         if not sep or key not in known:
-            raise UserError(f"--set {item!r}: {args.kind} sources take "
-                            f"{', '.join(f'{k}=VALUE' for k in known) or 'no settings'}")
+            raise UserError(_refused_setting(key, sep, args.kind, connector, known))
         values[key] = value
-    needed = connector.wants_secret(values)
-    if needed:
-        secret = _read_secret(f"{connector.title} {connector.secret}")
-        secrets.store(args.name, secret)  # first: no source without its key
-    try:
+    check_new_name(cache, args.name)  # before the keyring: a refused source costs no key
+    if not connector.wants_secret(values):
         add_source(cache, args.name, args.kind, values)
-    except UserError:
-        if needed:
-            secrets.delete(args.name)
-        raise
-    print(f"Added source {args.name!r} ({connector.title}); run `worthit sync` to fetch it.")
+        print(f"Added source {args.name!r} ({connector.title}); run `worthit sync` to "
+              "fetch it.")
+        return 0
+    secret = _read_secret(f"{connector.title} {connector.secret}")
+    # Key first (no source without its key); should the source be refused after all,
+    # whatever the entry held before comes back.
+    with secrets.replacing(args.name, secret, workspace=identity(cache)):
+        add_source(cache, args.name, args.kind, values)
+    print(f"Added source {args.name!r} ({connector.title}), its key kept by "
+          f"{secrets.describe()}; run `worthit sync` to fetch it.")
     return 0
+
+
+def _refused_setting(key: str, sep: str, kind: str, connector: Any, known: dict[str, Any]
+                     ) -> str:
+    """Why ``--set KEY=VALUE`` was refused, quoting no value: a key pasted there by mistake
+    must not be printed back (nor a name that may be one)."""
+    import re
+
+    from worthit.secrets import MASK
+
+    # Setting names are short words; keys have digits.
+    named = re.fullmatch(r"[A-Za-z][A-Za-z_.-]{0,31}", key)
+    shown = (f"{key}={MASK}" if sep else key) if named else MASK
+    takes = ", ".join(f"{k}=VALUE" for k in known) or "no settings"
+    message = f"--set {shown}: {kind} sources take {takes}"
+    if connector.secret:
+        message += (f". The {connector.secret} is not a setting: it is read from stdin and "
+                    "kept in the system keyring")
+    return message
 
 
 def _replace_key(cache: Any, name: str) -> int:
     from worthit import secrets
     from worthit.sources.connectors import connectors
+    from worthit.workspace import identity
 
     kind = cache.scalar("SELECT kind FROM sources WHERE name = ?", (name,))
     connector = connectors().get(kind or "")
     if connector is None or not connector.secret:
         raise UserError(f"Source {name!r} is not a live source with a key.")
-    secrets.store(name, _read_secret(f"{connector.title} {connector.secret}"))
-    print(f"Replaced the key of source {name!r} in the system keyring.")
+    secrets.store(name, _read_secret(f"{connector.title} {connector.secret}"),
+                  workspace=identity(cache))
+    print(f"Replaced the key of source {name!r}, kept by {secrets.describe()}.")
     return 0
 
 
-def _forget_key(name: str) -> None:
+def _forget_key(cache: Any, name: str) -> None:
     from worthit import secrets
+    from worthit.workspace import identity
 
     try:
-        secrets.delete(name)
+        secrets.delete(name, workspace=identity(cache))
     except UserError as error:  # the source is gone; say why its key may remain
         print(f"worthit: {error}", file=sys.stderr)
 

@@ -13,7 +13,7 @@ folder, then checks what an installer can break, printing one line per check:
   (botocore's service models) and exporting a deck and an Excel table (python-pptx's
   template, openpyxl);
 - the system keyring: a throwaway key stored, read back and deleted (skipped, saying why,
-  where no keyring backend works);
+  where no keyring backend works or only one that does not protect keys);
 - that the log file holds no secret.
 
 It exits 1 when a check fails, and also when Qt printed a warning or a critical message,
@@ -48,6 +48,8 @@ from worthit import APP_NAME, __version__, logs
 EXPECTED_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
 #: The keyring entry the self-test writes and deletes (never a real source's name).
 KEYRING_ENTRY = "worthit-self-test"
+#: The workspace id the entry is kept under (no workspace's: those are hex).
+KEYRING_WORKSPACE = "self-test"
 SECRET_PREFIX = "worthit-self-test-secret-"
 SHOT_SIZE = (1200, 800)
 
@@ -365,15 +367,15 @@ class SelfTest:
 
         logs.scrub(secret)  # should anything log it, the file gets "••••"
         usable, backend = secrets.available()
-        if not usable:
+        if not usable:  # none, or one that does not protect keys: Worthit will not use it
             raise Skipped(backend)
-        secrets.store(KEYRING_ENTRY, secret)
+        secrets.store(KEYRING_ENTRY, secret, workspace=KEYRING_WORKSPACE)
         try:
-            if secrets.load(KEYRING_ENTRY) != secret:
+            if secrets.load(KEYRING_ENTRY, workspace=KEYRING_WORKSPACE) != secret:
                 raise RuntimeError(f"{backend} gave back a different value")
         finally:
-            secrets.delete(KEYRING_ENTRY)
-        if secrets.load(KEYRING_ENTRY) is not None:
+            secrets.delete(KEYRING_ENTRY, workspace=KEYRING_WORKSPACE)
+        if secrets.load(KEYRING_ENTRY, workspace=KEYRING_WORKSPACE) is not None:
             raise RuntimeError(f"{backend} kept the entry after it was deleted")
         return f"{backend}: stored, read back and deleted a throwaway key"
 

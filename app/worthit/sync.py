@@ -24,6 +24,7 @@ from worthit.sources.importer import FORMATS, TOLERANCE, import_files
 from worthit.store.cache import Cache
 from worthit.store.metrics import write_facts
 from worthit.store.sources import record_run
+from worthit.workspace import identity
 
 if TYPE_CHECKING:
     from worthit.sources.connectors import Connector
@@ -131,7 +132,7 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
     secret: str | None = None
     try:
         if connector.wants_secret(settings):
-            secret = secrets.load(name)
+            secret = secrets.load(name, workspace=identity(cache))
             if not secret:
                 raise UserError(f"source {name!r} has no {connector.secret} in the system "
                                 f"keyring: add it with `worthit sources key {name}`")
@@ -219,7 +220,7 @@ def test_source(cache: Cache, name: str) -> str:
         raise UserError(f"Source {name!r} ({row[0]['kind']}) has no connection to test.")
     settings = json.loads(row[0]["settings"] or "{}")
     needed = connector.wants_secret(settings)
-    secret = secrets.load(name) if needed else None
+    secret = secrets.load(name, workspace=identity(cache)) if needed else None
     if needed and not secret:
         raise UserError(f"source {name!r} has no {connector.secret} in the system keyring: "
                         f"add it with `worthit sources key {name}`")

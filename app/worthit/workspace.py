@@ -1,10 +1,13 @@
 """A workspace is a folder holding one cache. Which one: ``--workspace DIR``, else the
 ``WORTHIT_HOME`` environment variable, else the demo workspace under the platform's user
-data folder, generated on first use."""
+data folder, generated on first use.
+
+Its :func:`identity` names its keys in the system keyring (:mod:`worthit.secrets`)."""
 
 from __future__ import annotations
 
 import os
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,6 +15,8 @@ from worthit.store.cache import CACHE_FILE, Cache
 
 ENV_HOME = "WORTHIT_HOME"
 DEMO_FOLDER = "demo"
+#: The meta entry that holds the workspace's id.
+IDENTITY_KEY = "workspace.id"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +62,32 @@ def ensure(workspace: Workspace) -> Workspace:
 
         generate_demo(workspace)
     return workspace
+
+
+def identity(cache: Cache) -> str:
+    """The workspace's id, the first part of the names of its keys in the keyring.
+
+    Made (random) the first time a key is stored or read, and kept in the cache's ``meta``
+    table: the folder can move, the keys stay its own. At that moment the keys Worthit
+    kept before workspaces had ids are copied for the sources the workspace holds then
+    (:func:`worthit.secrets.adopt`); the id is kept only once that has worked, so a
+    locked keyring costs no key: the next attempt copies them."""
+    found = cache.get_meta(IDENTITY_KEY)
+    if found:
+        return found
+    from worthit import secrets
+    from worthit.store.watch import WEBHOOK_KEY
+    from worthit.watch.webhook import KEYRING_NAME
+
+    made = uuid.uuid4().hex
+    names = [str(row[0]) for row in cache.rows("SELECT name FROM sources ORDER BY name")]
+    if cache.get_meta(WEBHOOK_KEY) == "1":
+        names.append(KEYRING_NAME)
+    copied = secrets.adopt(names, workspace=made)
+    with cache.transaction() as conn:
+        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                     (IDENTITY_KEY, made))
+    kept = str(cache.get_meta(IDENTITY_KEY))
+    if kept != made:  # another process gave the workspace its id meanwhile
+        secrets.forget(copied, workspace=made)
+    return kept

@@ -7,6 +7,7 @@ A test that takes ``backend`` runs twice:
   never touched. Skipped, saying what is missing, where ``dbus-daemon`` or
   ``gnome-keyring-daemon`` is not installed (``apt-get install gnome-keyring dbus``).
 * ``file``: keyrings.alt's PlaintextKeyring, writing a real file under the test's tmp_path.
+  Worthit refuses it unless ``WORTHIT_ALLOW_INSECURE_KEYRING=1``: set for those tests.
 
 The daemons run in the foreground as children of pytest (not forked off), so stopping them
 also reaps them: nothing is left behind, not even a zombie.
@@ -29,7 +30,7 @@ import keyring.core
 import pytest
 from keyring.backend import KeyringBackend
 
-from worthit.secrets import SERVICE
+from worthit.secrets import ALLOW_INSECURE, SERVICE
 
 #: The login keyring's password; the daemon is unlocked with it at start.
 PASSWORD = b"pw"
@@ -218,6 +219,7 @@ def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch,
     else:
         from keyrings.alt.file import PlaintextKeyring
 
+        monkeypatch.setenv(ALLOW_INSECURE, "1")  # the opt-in Worthit needs for this backend
         monkeypatch.setenv("HOME", str(tmp_path))
         monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
         plain = PlaintextKeyring()

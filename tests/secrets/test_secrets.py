@@ -23,78 +23,82 @@ from worthit.secrets import MASK, Redacted, SecretError, redact
 
 KEY = "sk-test-7f3a9c1e2b4d6f80a1c3e5"
 OTHER_KEY = "sk-ant-api03-0b1d3f5a7c9e"
+#: A workspace id, as worthit.workspace.identity makes them.
+WS = "5f0c1e2d3b4a49688776655443322110"
 
 
 def test_round_trip(backend: Backend) -> None:
-    assert secrets.load("openai-prod") is None
-    secrets.store("openai-prod", KEY)
-    assert secrets.load("openai-prod") == KEY
-    secrets.delete("openai-prod")
-    assert secrets.load("openai-prod") is None
+    assert secrets.load("openai-prod", workspace=WS) is None
+    secrets.store("openai-prod", KEY, workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) == KEY
+    secrets.delete("openai-prod", workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) is None
 
 
 def test_sources_do_not_clobber_each_other(backend: Backend) -> None:
-    secrets.store("openai-prod", KEY)
-    secrets.store("anthropic-prod", OTHER_KEY)
-    assert secrets.load("openai-prod") == KEY
-    assert secrets.load("anthropic-prod") == OTHER_KEY
-    secrets.delete("openai-prod")
-    assert secrets.load("openai-prod") is None
-    assert secrets.load("anthropic-prod") == OTHER_KEY
+    secrets.store("openai-prod", KEY, workspace=WS)
+    secrets.store("anthropic-prod", OTHER_KEY, workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) == KEY
+    assert secrets.load("anthropic-prod", workspace=WS) == OTHER_KEY
+    secrets.delete("openai-prod", workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) is None
+    assert secrets.load("anthropic-prod", workspace=WS) == OTHER_KEY
 
 
 def test_entries_live_under_the_worthit_service(backend: Backend) -> None:
     import keyring
 
-    secrets.store("openai-prod", KEY)
-    assert keyring.get_password("worthit", "openai-prod") == KEY
-    assert keyring.get_password("other-app", "openai-prod") is None
+    secrets.store("openai-prod", KEY, workspace=WS)
+    assert keyring.get_password("worthit", f"{WS}/openai-prod") == KEY
+    assert keyring.get_password("worthit", "openai-prod") is None
+    assert keyring.get_password("other-app", f"{WS}/openai-prod") is None
 
 
 def test_store_overwrites(backend: Backend) -> None:
-    secrets.store("openai-prod", KEY)
-    secrets.store("openai-prod", OTHER_KEY)
-    assert secrets.load("openai-prod") == OTHER_KEY
-    secrets.delete("openai-prod")
-    assert secrets.load("openai-prod") is None, "an overwrite left a second entry behind"
+    secrets.store("openai-prod", KEY, workspace=WS)
+    secrets.store("openai-prod", OTHER_KEY, workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) == OTHER_KEY
+    secrets.delete("openai-prod", workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) is None, \
+        "an overwrite left a second entry behind"
 
 
 def test_delete_of_a_missing_entry_is_quiet(backend: Backend) -> None:
-    secrets.delete("never-stored")
-    secrets.store("openai-prod", KEY)
-    secrets.delete("openai-prod")
-    secrets.delete("openai-prod")
-    assert secrets.load("openai-prod") is None
+    secrets.delete("never-stored", workspace=WS)
+    secrets.store("openai-prod", KEY, workspace=WS)
+    secrets.delete("openai-prod", workspace=WS)
+    secrets.delete("openai-prod", workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) is None
 
 
 def test_unicode_secret(backend: Backend) -> None:
     secret = "clé-秘密-ключ-🔑-ﬁ"
-    secrets.store("ünïcode-source", secret)
-    assert secrets.load("ünïcode-source") == secret
+    secrets.store("ünïcode-source", secret, workspace=WS)
+    assert secrets.load("ünïcode-source", workspace=WS) == secret
 
 
 def test_whitespace_and_newline_around_a_pasted_key_are_stripped(backend: Backend) -> None:
-    secrets.store("openai-prod", f"  {KEY}\r\n")
-    assert secrets.load("openai-prod") == KEY
+    secrets.store("openai-prod", f"  {KEY}\r\n", workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) == KEY
 
 
 @pytest.mark.parametrize("empty", ["", "   ", "\n", " \t\r\n "])
 def test_empty_secret_is_refused(backend: Backend, empty: str) -> None:
     with pytest.raises(SecretError, match=r"API key for source 'openai-prod' is empty"):
-        secrets.store("openai-prod", empty)
-    assert secrets.load("openai-prod") is None
+        secrets.store("openai-prod", empty, workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) is None
 
 
 def test_empty_secret_does_not_replace_a_stored_one(backend: Backend) -> None:
-    secrets.store("openai-prod", KEY)
+    secrets.store("openai-prod", KEY, workspace=WS)
     with pytest.raises(SecretError):
-        secrets.store("openai-prod", "\n")
-    assert secrets.load("openai-prod") == KEY
+        secrets.store("openai-prod", "\n", workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) == KEY
 
 
 def test_a_source_needs_a_name(backend: Backend) -> None:
     with pytest.raises(SecretError, match="needs a name"):
-        secrets.store(" ", KEY)
+        secrets.store(" ", KEY, workspace=WS)
 
 
 def test_available_names_the_real_backend(backend: Backend) -> None:
@@ -107,10 +111,10 @@ def test_available_names_the_real_backend(backend: Backend) -> None:
 def test_values_are_never_logged_only_source_names(
         backend: Backend, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
-    secrets.store("openai-prod", KEY)
-    assert secrets.load("openai-prod") == KEY
-    secrets.delete("openai-prod")
-    secrets.delete("openai-prod")
+    secrets.store("openai-prod", KEY, workspace=WS)
+    assert secrets.load("openai-prod", workspace=WS) == KEY
+    secrets.delete("openai-prod", workspace=WS)
+    secrets.delete("openai-prod", workspace=WS)
     assert "openai-prod" in caplog.text
     assert KEY not in caplog.text
     assert all(KEY not in str(record.args) for record in caplog.records)
@@ -119,13 +123,13 @@ def test_values_are_never_logged_only_source_names(
 def test_secret_is_only_in_the_keyring_store(backend: Backend) -> None:
     if backend.service is None:
         # keyrings.alt's plaintext file is a store of its own by nature: it must be real.
-        secrets.store("openai-prod", KEY)
-        assert secrets.load("openai-prod") == KEY
+        secrets.store("openai-prod", KEY, workspace=WS)
+        assert secrets.load("openai-prod", workspace=WS) == KEY
         assert any(backend.store.iterdir()), "the file backend wrote no file"
         return
     keyring_file = backend.service.keyring_file
     before = hashlib.sha256(keyring_file.read_bytes()).digest()
-    secrets.store("openai-prod", KEY)
+    secrets.store("openai-prod", KEY, workspace=WS)
     assert hashlib.sha256(keyring_file.read_bytes()).digest() != before, (
         "gnome-keyring did not write the entry to its keyring file")
     files = [path for path in backend.store.rglob("*") if path.is_file()]
@@ -134,7 +138,7 @@ def test_secret_is_only_in_the_keyring_store(backend: Backend) -> None:
         data = path.read_bytes()
         for encoded in (KEY.encode(), KEY.encode("utf-16-le")):
             assert encoded not in data, f"the secret is in plain text in {path}"
-    assert secrets.load("openai-prod") == KEY
+    assert secrets.load("openai-prod", workspace=WS) == KEY
 
 
 # The failing backend: keyring's own `fail` backend, which raises NoKeyringError.
@@ -144,11 +148,11 @@ def test_secret_is_only_in_the_keyring_store(backend: Backend) -> None:
 def test_no_keyring_raises_secret_error_without_the_secret(failing: object, call: str) -> None:
     with pytest.raises(SecretError) as raised:
         if call == "store":
-            secrets.store("openai-prod", KEY)
+            secrets.store("openai-prod", KEY, workspace=WS)
         elif call == "load":
-            secrets.load("openai-prod")
+            secrets.load("openai-prod", workspace=WS)
         else:
-            secrets.delete("openai-prod")
+            secrets.delete("openai-prod", workspace=WS)
     message = str(raised.value)
     assert isinstance(raised.value, UserError)
     assert "no system keyring was found" in message
@@ -172,10 +176,10 @@ def test_unreachable_session_bus_raises_secret_error(
     monkeypatch.setenv("DBUS_SESSION_BUS_ADDRESS", f"unix:path={tmp_path / 'no-bus'}")
     use_backend(monkeypatch, SecretService.Keyring())
     with pytest.raises(SecretError, match="the system keyring failed") as raised:
-        secrets.store("openai-prod", KEY)
+        secrets.store("openai-prod", KEY, workspace=WS)
     assert KEY not in str(raised.value)
     with pytest.raises(SecretError):
-        secrets.load("openai-prod")
+        secrets.load("openai-prod", workspace=WS)
     usable, description = secrets.available()
     assert not usable
     assert "SecretService" in description
@@ -194,14 +198,14 @@ def test_locked_keyring_raises_secret_error(
     with running_secret_service(tmp_path / "locked") as service:
         point_at(monkeypatch, service)
         use_backend(monkeypatch, SecretService.Keyring())
-        secrets.store("openai-prod", KEY)
+        secrets.store("openai-prod", KEY, workspace=WS)
         address = service.env["DBUS_SESSION_BUS_ADDRESS"]
         with closing(open_dbus_connection(address)) as connection:
             collection = secretstorage.get_default_collection(connection)
             collection.lock()
             assert collection.is_locked()
-        for attempt in (lambda: secrets.load("openai-prod"),
-                        lambda: secrets.store("openai-prod", OTHER_KEY)):
+        for attempt in (lambda: secrets.load("openai-prod", workspace=WS),
+                        lambda: secrets.store("openai-prod", OTHER_KEY, workspace=WS)):
             with pytest.raises(SecretError, match="locked") as raised:
                 attempt()
             assert KEY not in str(raised.value) and OTHER_KEY not in str(raised.value)
@@ -246,3 +250,25 @@ def test_redacted_filter_scrubs_messages_and_tracebacks() -> None:
     assert f"calling the API with {MASK}" in output
     assert f"ValueError: bad key {MASK}" in output
     assert "request failed for source openai-prod" in output
+
+
+def test_redact_masks_the_key_as_urls_forms_json_and_base64_carry_it() -> None:
+    import base64
+    import json
+    from urllib.parse import quote, quote_plus
+
+    key = "gw/7f3a9c1e+2b4d 6f80=a1c3é"
+    raw = key.encode()
+    echoes = [quote(key), quote(key, safe=""), quote_plus(key), quote(key).lower(),
+              json.dumps(key), base64.b64encode(raw).decode(),
+              base64.urlsafe_b64encode(raw).decode(), base64.b64encode(raw).decode().rstrip("=")]
+    for echo in echoes:
+        assert echo != key
+        text = f"401 Unauthorized: the gateway got {echo} and refused it"
+        assert redact(text, [key]) == f"401 Unauthorized: the gateway got {MASK} and refused it" \
+            or redact(text, [key]) == f'401 Unauthorized: the gateway got "{MASK}" and refused it'
+
+
+def test_redact_leaves_text_that_only_looks_encoded() -> None:
+    assert redact("page 2 of 10, 100%25 done", ["abc"]) == "page 2 of 10, 100%25 done"
+    assert redact("code YWJj", ["ab"]) == "code YWJj"  # too short to mask its base64

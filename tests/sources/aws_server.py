@@ -30,6 +30,7 @@ from worthit import secrets
 from worthit.sources import aws
 from worthit.store.cache import Cache
 from worthit.sync import Outcome, sync
+from worthit.workspace import identity
 
 ACCOUNT = "123456789012"  # moto's default account
 CE_TARGET = "AWSInsightsIndexService.GetCostAndUsage"
@@ -191,11 +192,11 @@ def add_source(cache: Cache, name: str, kind: str, secret: str | None = KEYS,
             (name, kind, name, json.dumps(settings),
              dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
     if secret:
-        secrets.store(name, secret)
+        secrets.store(name, secret, workspace=identity(cache))
 
 
-def set_secret(name: str, secret: str) -> None:
-    secrets.store(name, secret)
+def set_secret(cache: Cache, name: str, secret: str) -> None:
+    secrets.store(name, secret, workspace=identity(cache))
 
 
 def sync_one(cache: Cache, **kwargs: Any) -> Outcome:

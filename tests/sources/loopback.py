@@ -35,7 +35,7 @@ from worthit import secrets
 from worthit.sources import http
 from worthit.store.cache import Cache
 from worthit.sync import Outcome, sync
-from worthit.workspace import Workspace
+from worthit.workspace import Workspace, identity
 
 # -- the server -------------------------------------------------------------------------
 
@@ -223,6 +223,7 @@ def keyring_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     backend comes back afterwards."""
     from keyrings.alt.file import PlaintextKeyring
 
+    monkeypatch.setenv(secrets.ALLOW_INSECURE, "1")  # Worthit refuses a plaintext keyring else
     plain = PlaintextKeyring()
     plain.file_path = str(tmp_path / "keyring" / "worthit_pass.cfg")  # type: ignore[misc]
     monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)
@@ -343,7 +344,7 @@ class Source:
                 (self.name, self.kind, self.name,
                  json.dumps({"endpoint": api.url, **settings}),
                  dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
-        secrets.store(self.name, self.key)
+        secrets.store(self.name, self.key, workspace=identity(cache))
 
     def synced(self, cache: Cache, api: FakeApi, **kwargs: Any) -> Outcome:
         """A sync that succeeds, asking nothing the server would refuse."""

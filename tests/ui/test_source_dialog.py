@@ -14,7 +14,7 @@ from worthit import secrets
 from worthit.store.cache import Cache
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.sources import SourcesPage
-from worthit.workspace import Workspace
+from worthit.workspace import Workspace, identity
 
 __all__ = ["keyring_file"]  # the fixture, bound by name
 KEY = "sk-admin-dialog-0123456789abcdef"
@@ -43,7 +43,8 @@ def test_a_live_source_is_saved_with_its_key_in_the_keyring_only(
     dialog.secret.setText(f"  {KEY}\n")
     with qtbot.waitSignal(page.loaded, timeout=20_000):
         dialog.save()
-    assert secrets.load("openai-prod") == KEY
+    with workspace.open() as cache:
+        assert secrets.load("openai-prod", workspace=identity(cache)) == KEY
     with workspace.open() as cache:
         kind, settings = cache.rows("SELECT kind, settings FROM sources")[0]
     assert kind == "openai"
@@ -57,7 +58,7 @@ def test_a_live_source_is_saved_with_its_key_in_the_keyring_only(
 
 def test_test_connection_answers_in_plain_words_without_the_key(
         qtbot: QtBot, tmp_path: Path, keyring_file: Path) -> None:
-    _, page = window_on_sources(qtbot, tmp_path)
+    workspace, page = window_on_sources(qtbot, tmp_path)
     dialog = page.edit_source(None)
     dialog.kind.setCurrentIndex(dialog.kind.findData("openai"))
     dialog.name.setText("openai-test")
@@ -68,7 +69,8 @@ def test_test_connection_answers_in_plain_words_without_the_key(
     message = dialog.status.text()
     assert "OpenAI" in message or "127.0.0.1" in message, message
     assert KEY not in message
-    assert secrets.load("openai-test") is None  # a test saves nothing
+    with workspace.open() as cache:  # a test saves nothing
+        assert secrets.load("openai-test", workspace=identity(cache)) is None
 
 
 def test_a_source_without_a_name_or_key_is_refused_and_nothing_is_stored(

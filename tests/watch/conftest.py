@@ -73,6 +73,9 @@ def keyring_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A real keyring backend (keyrings.alt's plain file) for this test only."""
     from keyrings.alt.file import PlaintextKeyring
 
+    from worthit.secrets import ALLOW_INSECURE
+
+    monkeypatch.setenv(ALLOW_INSECURE, "1")  # Worthit refuses a plaintext keyring else
     plain = PlaintextKeyring()
     plain.file_path = str(tmp_path / "keyring" / "worthit_pass.cfg")  # type: ignore[misc]
     monkeypatch.setattr(keyring.core, "_keyring_backend", keyring.core._keyring_backend)

@@ -12,10 +12,11 @@ from pathlib import Path
 import pytest
 from tests.watch.conftest import Hook
 
+from worthit import secrets
 from worthit.core.errors import UserError
 from worthit.store.watch import WEBHOOK_KEY, Alert, Budget, load_alerts, save_budget
 from worthit.watch import EXIT_BREACHED, EXIT_NEW_ALERTS, EXIT_WEBHOOK_FAILED, run_watch, webhook
-from worthit.workspace import Workspace
+from worthit.workspace import Workspace, identity
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 
@@ -41,7 +42,9 @@ def test_each_new_alert_is_posted_once_as_json_with_slack_text(
     assert again.new == [] and again.deliveries == []
     import keyring
 
-    assert keyring.get_password("worthit", webhook.KEYRING_NAME) == hook.url
+    with writable.open() as cache:
+        entry = secrets.entry(webhook.KEYRING_NAME, workspace=identity(cache))
+    assert keyring.get_password("worthit", entry) == hook.url
     assert keyring_file.is_file()
     bodies = hook.bodies()
     assert sorted(b["alert"]["key"] for b in bodies) == sorted(a.key for a in first.new)
@@ -117,7 +120,8 @@ def test_a_webhook_lost_from_the_keyring_is_a_visible_failure(
         webhook.set_url(cache, hook.url)
         import keyring
 
-        keyring.delete_password("worthit", webhook.KEYRING_NAME)
+        keyring.delete_password(
+            "worthit", secrets.entry(webhook.KEYRING_NAME, workspace=identity(cache)))
         done = run_watch(cache, now=NOW)
         [alert] = load_alerts(cache)
     assert done.exit_code == EXIT_WEBHOOK_FAILED

@@ -84,13 +84,19 @@ def rename_source(cache: Cache, old: str, new: str) -> None:
         conn.execute("UPDATE sources SET name = ? WHERE name = ?", (new, old))
 
 
-def add_source(cache: Cache, name: str, kind: str, settings: dict[str, str]) -> None:
-    """A new source (settings hold no secret: keys live in the keyring)."""
+def check_new_name(cache: Cache, name: str) -> None:
+    """A UserError unless ``name`` can be a new source's (checked before its key is stored,
+    so a refused source never touches the keyring)."""
     if not name.strip():
         raise UserError("A source needs a name.")
     if cache.scalar("SELECT 1 FROM sources WHERE name = ? OR source_id = ?",
                     (name, name)) is not None:
         raise UserError(f"There is already a source {name!r}.")
+
+
+def add_source(cache: Cache, name: str, kind: str, settings: dict[str, str]) -> None:
+    """A new source (settings hold no secret: keys live in the keyring)."""
+    check_new_name(cache, name)
     with cache.transaction() as conn:
         conn.execute("INSERT INTO sources (source_id, kind, name, settings, created_at) "
                      "VALUES (?, ?, ?, ?, ?)",

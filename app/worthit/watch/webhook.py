@@ -2,12 +2,12 @@
 Slack-compatible ``text`` field (so a Slack or Teams incoming webhook shows it as it is).
 
 The URL is a secret (whoever has a Slack webhook URL can post to the channel): it lives in
-the system keyring through :mod:`worthit.secrets`, under :data:`KEYRING_NAME`; the cache
-only records that one is set. A failed POST is retried with exponential back-off; a
-4xx other than 429 is not (the URL or the payload is wrong, not the moment). What
-happened to each alert is recorded on it (:func:`worthit.store.watch.record_delivery`), so
-a failure is shown on the Alerts page and by ``worthit watch``, and retried on the next
-pass: never lost silently."""
+the system keyring through :mod:`worthit.secrets`, as the workspace's entry
+:data:`KEYRING_NAME` (each workspace its own URL); the cache only records that one is set.
+A failed POST is retried with exponential back-off; a 4xx other than 429 is not (the URL
+or the payload is wrong, not the moment). What happened to each alert is recorded on it
+(:func:`worthit.store.watch.record_delivery`), so a failure is shown on the Alerts page
+and by ``worthit watch``, and retried on the next pass: never lost silently."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final
 from worthit.core.errors import UserError
 from worthit.store.cache import Cache
 from worthit.store.watch import WEBHOOK_KEY, Alert, record_delivery, undelivered
+from worthit.workspace import identity
 
 if TYPE_CHECKING:
     import httpx
@@ -65,7 +66,7 @@ def set_url(cache: Cache, url: str) -> None:
 
     url = check_url(url)
     try:
-        secrets.store(KEYRING_NAME, url)
+        secrets.store(KEYRING_NAME, url, workspace=identity(cache))
     except secrets.SecretError as error:
         raise UserError(_reworded(error)) from None
     cache.set_meta({WEBHOOK_KEY: "1"})
@@ -77,7 +78,7 @@ def remove_url(cache: Cache) -> None:
     with cache.transaction() as conn:
         conn.execute("DELETE FROM meta WHERE key = ?", (WEBHOOK_KEY,))
     try:
-        secrets.delete(KEYRING_NAME)
+        secrets.delete(KEYRING_NAME, workspace=identity(cache))
     except secrets.SecretError as error:
         raise UserError(_reworded(error)) from None
 
@@ -93,7 +94,7 @@ def load_url(cache: Cache) -> str | None:
     if not configured(cache):
         return None
     try:
-        url = secrets.load(KEYRING_NAME)
+        url = secrets.load(KEYRING_NAME, workspace=identity(cache))
     except secrets.SecretError as error:
         raise UserError(_reworded(error)) from None
     if not url:

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from worthit.core.errors import UserError
 from worthit.sources.connectors import Connector, connectors
 from worthit.ui import workers
-from worthit.workspace import Workspace
+from worthit.workspace import Workspace, identity
 
 
 class SourceDialog(QDialog):
@@ -113,7 +113,10 @@ class SourceDialog(QDialog):
         if typed:
             return typed
         wanted = self.connector.wants_secret(self.values())
-        return secrets.load(self.editing) if self.editing and wanted else None
+        if not (self.editing and wanted):
+            return None
+        with self.workspace.open() as cache:
+            return secrets.load(self.editing, workspace=identity(cache))
 
     def test(self) -> None:
         """Test on a worker: the dialog stays responsive while the API answers."""
@@ -153,7 +156,7 @@ class SourceDialog(QDialog):
 
     def save(self) -> None:
         from worthit import secrets
-        from worthit.store.sources import add_source, update_settings
+        from worthit.store.sources import add_source, check_new_name, update_settings
 
         name = self.name.text().strip()
         typed = self.secret.text().strip() if self.connector.secret else ""
@@ -162,23 +165,20 @@ class SourceDialog(QDialog):
                 if self.editing:
                     if name != self.editing:
                         raise UserError("Rename a source from the Sources page.")
-                    if typed:
-                        secrets.store(name, typed)
-                    update_settings(cache, name, self.values())
+                    if typed:  # the key the source had comes back if the settings are refused
+                        with secrets.replacing(name, typed, workspace=identity(cache)):
+                            update_settings(cache, name, self.values())
+                    else:
+                        update_settings(cache, name, self.values())
                 else:
-                    if not name:
-                        raise UserError("A source needs a name.")
-                    needed = self.connector.wants_secret(self.values())
-                    if needed or typed:
-                        if not typed:
-                            raise UserError(f"Enter the {self.connector.secret}.")
-                        secrets.store(name, typed)
-                    try:
+                    check_new_name(cache, name)  # before the keyring: a refusal costs no key
+                    if self.connector.wants_secret(self.values()) and not typed:
+                        raise UserError(f"Enter the {self.connector.secret}.")
+                    if typed:
+                        with secrets.replacing(name, typed, workspace=identity(cache)):
+                            add_source(cache, name, self.kind.currentData(), self.values())
+                    else:
                         add_source(cache, name, self.kind.currentData(), self.values())
-                    except UserError:
-                        if (needed or typed) and name:
-                            secrets.delete(name)
-                        raise
         except UserError as error:
             self.say(str(error))
             return
