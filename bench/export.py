@@ -27,7 +27,7 @@ from pathlib import Path
 
 from _common import add_scale_options, demo_workspaces, parser, run_python, summary, table
 from worthit.export.deck import build_deck, write_deck
-from worthit.export.figures import Figures
+from worthit.pages.figures import Figures
 from worthit.workspace import Workspace
 
 GOAL_S = 2.0

@@ -15,9 +15,11 @@ from typing import Any
 from worthit import __version__
 from worthit.core.errors import CacheBusy, UserError
 from worthit.core.periods import Period, Preset, parse_date, preset_period
+from worthit.pages import PAGES
 from worthit.workspace import Workspace, ensure, resolve
 
-REPORT_PAGES = ("overview", "allocation", "units", "swap", "leaks")
+#: The pages with figures (worthit.pages: cheap to import, each page's analysis waits).
+REPORT_PAGES = tuple(PAGES)
 #: Live source kinds (kind, title), for `sources add`; kept here so --help needs no imports.
 CONNECTOR_KINDS = (("openai", "OpenAI organisation usage and costs"),
                    ("anthropic", "Anthropic organisation usage and costs"),
@@ -26,7 +28,7 @@ CONNECTOR_KINDS = (("openai", "OpenAI organisation usage and costs"),
                    ("aws-athena", "AWS CUR via Athena (no download)"),
                    ("aws-cloudwatch", "AWS CloudWatch metrics"),
                    ("aws-inventory", "AWS inventory (S3 buckets, SageMaker endpoints)"))
-SCREENSHOT_PAGES = ("overview", "allocation", "units", "swap", "leaks", "sources", "alerts")
+SCREENSHOT_PAGES = (*REPORT_PAGES, "sources", "alerts")
 log = logging.getLogger("worthit")
 
 
@@ -185,7 +187,7 @@ def parser() -> argparse.ArgumentParser:
     chart = export_verbs.add_parser("chart", parents=[common],
                                     help="a page's main chart as drawn: .png (2x) or .svg "
                                          "(vectors)")
-    chart.add_argument("page", choices=("overview", "allocation", "units", "swap", "leaks"))
+    chart.add_argument("page", choices=REPORT_PAGES)
     chart.add_argument("--out", type=Path, required=True, metavar="FILE.png|FILE.svg")
     chart.add_argument("--from", dest="start", type=_date, help="first day (YYYY-MM-DD)")
     chart.add_argument("--to", dest="end", type=_date, help="last day (YYYY-MM-DD)")
@@ -267,57 +269,26 @@ def _demo(workspace: Workspace, args: argparse.Namespace) -> int:
 
 
 def _report(workspace: Workspace, args: argparse.Namespace) -> int:
-    from worthit import report
+    """A page's figures: its table as CSV (the same as ``export table``), its JSON, or
+    its text, all from one :class:`Figures`."""
+    from worthit.pages import Options
+    from worthit.pages.figures import Figures
 
+    page = PAGES[args.page]
     period = _period(workspace, args.start, args.end)
     with workspace.open() as cache:
-        if args.page == "leaks":
-            from worthit.analysis.leaks import find_leaks
-            from worthit.store.findings import load_states
+        figures = Figures(cache, period, workspace_name=workspace.name,
+                          granularity=args.granularity)
+        options = Options(depth=args.depth)
+        if args.format == "json":
+            json.dump(page.json(figures, options), sys.stdout, indent=2)
+            print()
+        elif args.format == "csv":
+            from worthit.export.tables import csv_text
 
-            found = find_leaks(cache, period.end)
-            states = load_states(cache)
-            shown = {"json": lambda: report.leaks_json(found, states, period),
-                     "csv": lambda: report.leaks_csv(found, states),
-                     "table": lambda: report.leaks_table(found, states, period)}[args.format]()
-        elif args.page == "swap":
-            from worthit.analysis.model_swap import suggestions, swap_data
-            from worthit.store.swap import load_scenarios
-
-            data = swap_data(cache, period)
-            found = suggestions(data)
-            saved = load_scenarios(cache)
-            shown = {"json": lambda: report.swap_json(data, found, saved),
-                     "csv": lambda: report.swap_csv(data),
-                     "table": lambda: report.swap_table(data, found, saved)}[args.format]()
-        elif args.page == "units":
-            from worthit.analysis.unit_economics import unit_economics
-
-            found = unit_economics(cache, period, args.granularity)
-            shown = {"json": lambda: report.units_json(found, period),
-                     "csv": lambda: report.units_csv(found),
-                     "table": lambda: report.units_table(found, period)}[args.format]()
-        elif args.page == "allocation":
-            from worthit.analysis.allocation import allocation
-
-            result = allocation(cache, period)
-            depth = args.depth or (2 if args.format == "table" else 4)
-            shown = {"json": lambda: result.to_json(depth),
-                     "csv": lambda: report.allocation_csv(result, depth),
-                     "table": lambda: report.allocation_table(result, depth)}[args.format]()
+            sys.stdout.write(csv_text(page.table(figures)))
         else:
-            from worthit.analysis.overview import overview
-
-            result = overview(cache, period)
-            shown = {"json": result.to_json, "csv": lambda: report.overview_csv(result),
-                     "table": lambda: report.overview_table(result)}[args.format]()
-    if args.format == "json":
-        json.dump(shown, sys.stdout, indent=2)
-        print()
-    elif args.format == "csv":
-        sys.stdout.write(shown)
-    else:
-        print(shown)
+            print(page.text(figures, options))
     return 0
 
 
@@ -589,15 +560,14 @@ def _export(workspace: Workspace, args: argparse.Namespace) -> int:
         out = build_deck(workspace, period, slides=slides, mask=args.mask, out=args.out)
         print(f"Wrote {out} ({period.label()}{', masked' if args.mask else ''})")
         return 0
-    from worthit.export.figures import Figures
     from worthit.export.files import check_target
     from worthit.export.mask import Mask
-    from worthit.export.pages import page_table
     from worthit.export.tables import SUFFIXES, write_table
+    from worthit.pages.figures import Figures
 
     check_target(args.out, SUFFIXES)  # before the figures are computed
     with workspace.open() as cache:
-        table = page_table(Figures(cache, period, workspace_name=workspace.name), args.page)
+        table = PAGES[args.page].table(Figures(cache, period, workspace_name=workspace.name))
         if args.mask:
             table = Mask.from_cache(cache).table(table)
     write_table(args.out, table)

@@ -340,9 +340,9 @@ class SelfTest:
     def export(self) -> str:
         from worthit.core.periods import Preset, preset_period
         from worthit.export.deck import build_deck
-        from worthit.export.figures import Figures
-        from worthit.export.pages import page_table
         from worthit.export.tables import write_table
+        from worthit.pages import PAGES
+        from worthit.pages.figures import Figures
 
         if self.workspace is None:
             raise Skipped("no demo workspace")
@@ -353,7 +353,7 @@ class SelfTest:
         with self.workspace.open() as cache:
             data = cache.data_range()
             period = preset_period(Preset.LAST_30, data[1] if data else dt.date.today())
-            table = page_table(Figures(cache, period, workspace_name="self-test"), "overview")
+            table = PAGES["overview"].table(Figures(cache, period, workspace_name="self-test"))
         sheet = folder / "overview.xlsx"
         write_table(sheet, table)
         for path, part in ((deck, "ppt/slides/slide2.xml"), (sheet, "xl/workbook.xml")):

@@ -76,13 +76,12 @@ def identity(cache: Cache) -> str:
     if found:
         return found
     from worthit import secrets
-    from worthit.store.watch import WEBHOOK_KEY
-    from worthit.watch.webhook import KEYRING_NAME
+    from worthit.store.watch import WEBHOOK_KEY, WEBHOOK_KEYRING_NAME
 
     made = uuid.uuid4().hex
     names = [str(row[0]) for row in cache.rows("SELECT name FROM sources ORDER BY name")]
     if cache.get_meta(WEBHOOK_KEY) == "1":
-        names.append(KEYRING_NAME)
+        names.append(WEBHOOK_KEYRING_NAME)
     copied = secrets.adopt(names, workspace=made)
     with cache.transaction() as conn:
         conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",

@@ -18,7 +18,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.conftest import DEMO_END
 
-from worthit import report
 from worthit.analysis.model_swap import (
     Outcome,
     Suggestion,
@@ -34,6 +33,10 @@ from worthit.core.periods import Period, Preset, preset_period
 from worthit.core.rules import rules_from_json
 from worthit.core.scenarios import Lever, ModelRef, Scenario
 from worthit.demo.generator import read_planted
+from worthit.export.tables import csv_text
+from worthit.pages import Options
+from worthit.pages import swap as swap_page
+from worthit.pages.figures import Figures
 from worthit.store.cache import Cache
 from worthit.store.rules import save_rules
 from worthit.store.swap import set_override
@@ -346,8 +349,9 @@ def test_a_route_to_an_unpriced_model_is_ignored_with_a_warning(cache: Cache) ->
 
 
 def test_the_report_marks_an_unpriced_model(cache: Cache) -> None:
-    data = fill(cache, unpriced_rows())
-    shown = report.swap_json(data, [], [])
+    fill(cache, unpriced_rows())
+    figures = Figures(cache, PERIOD)
+    shown = swap_page.json(figures, Options())
     assert shown["unpriced"] == ["OpenAI/acme-llm-1"]
     rows = {(r["provider"], r["model"]): r for r in cast(list[dict[str, Any]], shown["usage"])}
     assert rows[ACME] == {"provider": "OpenAI", "model": "acme-llm-1", "requests": 50,
@@ -357,8 +361,8 @@ def test_the_report_marks_an_unpriced_model(cache: Cache) -> None:
     assert rows[PRO]["list_cost"] == round(PRO_COST, 2)
     assert rows[PRO]["unpriced"] is False
     json.dumps(shown, allow_nan=False)
-    csv_rows = report.swap_csv(data).splitlines()
-    assert "OpenAI,acme-llm-1,50,2000000,0,0,500000,12.34," in csv_rows
+    csv_lines = csv_text(swap_page.table(figures)).splitlines()
+    assert "# unpriced: acme-llm-1 (OpenAI): no price, left out of every saving" in csv_lines
 
 
 def test_the_cli_table_says_unpriced(cache: Cache, tmp_path: Path,

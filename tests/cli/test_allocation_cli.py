@@ -4,8 +4,6 @@ allocation``: run in-process through the CLI's entry point, and once as the inst
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import os
 import sqlite3
@@ -20,6 +18,7 @@ import pytest
 import yaml
 from tests.conftest import DEMO_END
 from tests.conftest import run_cli as run
+from tests.export.support import parse_csv
 
 from worthit.analysis.allocation import LEVELS, REASONS
 from worthit.core.periods import Preset, preset_period
@@ -111,28 +110,25 @@ def test_report_json_depth_one_lists_the_teams_only(
     assert not any("children" in n for n in tree)
 
 
-def test_report_csv_adds_up_to_the_total_at_every_level(
+def test_report_csv_leaves_add_up_to_the_total_and_to_every_team(
     capsys: pytest.CaptureFixture[str], demo_workspace: Workspace
 ) -> None:
     code, out, err = run(capsys, demo_workspace, "report", "allocation", "--format", "csv")
     assert code == 0, err
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert list(rows[0]) == [*LEVELS, "level", "effective_cost", "share",
-                             "previous_effective_cost", "change_pct", "currency"]
+    header, columns, rows = parse_csv(out)
+    assert columns == ["Team", "Feature", "Service", "Resource", "Effective cost", "Share",
+                       "Previous period", "Change"]
+    assert "currency: USD" in header
     total = sql_total(demo_workspace)
-    by_level: dict[str, float] = defaultdict(float)
+    assert abs(sum(float(r["Effective cost"]) for r in rows) - total) < 0.005
+    teams: dict[str, float] = defaultdict(float)
     for row in rows:
-        by_level[row["level"]] += float(row["effective_cost"])
-        depth = LEVELS.index(row["level"]) + 1
-        assert all(row[name] for name in LEVELS[:depth])
-        assert not any(row[name] for name in LEVELS[depth:])
-        assert row["currency"] == "USD"
-    assert set(by_level) == set(LEVELS)
-    for level, amount in by_level.items():
-        assert abs(amount - total) < 0.005, level
-    assert rows[0]["team"] == UNALLOCATED and rows[0]["level"] == "team"
-    assert {r["feature"] for r in rows if r["team"] == UNALLOCATED and r["level"] == "feature"} \
-        == REASON_NAMES
+        teams[row["Team"]] += float(row["Effective cost"])
+    shown = json.loads(run(capsys, demo_workspace, "report", "allocation", "--format",
+                           "json")[1])
+    assert {t["name"]: round(t["cost"], 2) for t in shown["tree"]} == \
+        {name: round(cost, 2) for name, cost in teams.items()}
+    assert {r["Feature"] for r in rows if r["Team"] == UNALLOCATED} == REASON_NAMES
 
 
 def test_report_table_shows_unallocated_and_why(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import os
 import shutil
@@ -14,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from tests.conftest import DEMO_END
+from tests.export.support import parse_csv
 
 from worthit import __version__
 from worthit.analysis.overview import overview
@@ -53,12 +52,16 @@ def test_report_overview_csv_sums_to_the_total(demo_workspace: Workspace) -> Non
     result = worthit("--workspace", str(demo_workspace.folder), "report", "overview",
                      "--format", "csv")
     assert result.returncode == 0, result.stderr
-    rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert len({r["day"] for r in rows}) == 30
+    _, columns, rows = parse_csv(result.stdout)
+    assert columns[0] == "Day" and columns[-1] == "Total"
+    assert len({r["Day"] for r in rows}) == 30
     as_json = json.loads(worthit("--workspace", str(demo_workspace.folder), "report",
                                  "overview", "--format", "json").stdout)
-    assert sum(float(r["effective_cost"]) for r in rows) == pytest.approx(
+    assert sum(float(r["Total"]) for r in rows) == pytest.approx(
         as_json["total_effective_cost"], abs=0.01)
+    for provider in as_json["by_provider"]:
+        assert sum(float(r[provider["provider"]]) for r in rows) == pytest.approx(
+            provider["cost"], abs=0.01)
 
 
 def test_report_table_is_readable(demo_workspace: Workspace) -> None:

@@ -3,15 +3,14 @@ in-process through the CLI's entry point on the demo workspace."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 from typing import Any
 
 import pytest
 from tests.conftest import DEMO_END
 from tests.conftest import run_cli as run
+from tests.export.support import parse_csv
 
 from worthit.analysis.leaks import KIND_TITLES, Finding, find_leaks
 from worthit.core.money import money
@@ -59,10 +58,11 @@ def test_report_leaks_json_lists_every_finding_open_with_the_total(
 def test_report_leaks_csv_and_table(
     capsys: pytest.CaptureFixture[str], demo_workspace: Workspace, expected: list[Finding]
 ) -> None:
-    rows = list(csv.reader(io.StringIO(report(capsys, demo_workspace, "csv"))))
-    assert rows[0] == ["key", "kind", "title", "team", "feature", "resource", "monthly_cost",
-                       "monthly_saving", "state"]
-    assert [(r[0], r[3], r[4], float(r[7]), r[8]) for r in rows[1:]] == [
+    _, columns, rows = parse_csv(report(capsys, demo_workspace, "csv"))
+    assert columns == ["Kind", "Finding", "Team", "Feature", "Resource", "Monthly cost",
+                       "Monthly saving", "State", "First fix", "Key"]
+    assert [(r["Key"], r["Team"], r["Feature"], round(float(r["Monthly saving"]), 2),
+             r["State"]) for r in rows] == [
         (f.key, f.team or "", f.feature or "", round(f.monthly_saving, 2), "open")
         for f in expected]
 

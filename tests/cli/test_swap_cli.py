@@ -3,7 +3,6 @@ in-process through the CLI's entry point, and once as the installed ``worthit`` 
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -16,6 +15,7 @@ from typing import Any
 import pytest
 from tests.conftest import DEMO_END
 from tests.conftest import run_cli as run
+from tests.export.support import parse_csv
 
 from worthit.cli import main
 from worthit.core.periods import Preset, preset_period
@@ -118,13 +118,16 @@ def test_json_follows_the_asked_period(capsys: pytest.CaptureFixture[str],
 # -- csv and table ----------------------------------------------------------------------------
 
 
-def test_csv_has_a_row_per_model_matching_the_json(capsys: pytest.CaptureFixture[str],
-                                                   demo_workspace: Workspace,
-                                                   shown: dict[str, Any]) -> None:
-    rows = list(csv.reader(io.StringIO(report(capsys, demo_workspace, "csv"))))
-    assert rows[0] == CSV_HEADER
-    expected = [[str(r[c]) for c in CSV_HEADER] for r in shown["usage"]]
-    assert rows[1:] == expected
+def test_csv_has_a_row_per_suggestion_and_scenario_matching_the_json(
+        capsys: pytest.CaptureFixture[str], demo_workspace: Workspace,
+        shown: dict[str, Any]) -> None:
+    _, columns, rows = parse_csv(report(capsys, demo_workspace, "csv"))
+    assert columns == ["Type", "Scenario", "Feature", "Evidence", "Monthly saving", "Saving",
+                       "Assumption"]
+    suggested = [r for r in rows if r["Type"] == "suggestion"]
+    assert [(r["Scenario"], round(float(r["Monthly saving"]), 2)) for r in suggested] == [
+        (s["title"], round(s["monthly_saving"], 2)) for s in shown["suggestions"]]
+    assert len(rows) == len(shown["suggestions"]) + len(shown["scenarios"])
 
 
 def test_table_lists_models_and_suggestions(capsys: pytest.CaptureFixture[str],

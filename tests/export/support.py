@@ -53,7 +53,12 @@ def read_csv(path: Path) -> tuple[list[str], list[str], list[dict[str, str]]]:
     """An exported CSV as its header block, its columns and its rows, read the way the
     module's docstring tells a reader to."""
     with path.open(encoding="utf-8-sig", newline="") as file:
-        lines = file.read().splitlines(keepends=True)
+        return parse_csv(file.read())
+
+
+def parse_csv(text: str) -> tuple[list[str], list[str], list[dict[str, str]]]:
+    """A page's CSV text (``worthit report PAGE --format csv``), as :func:`read_csv`."""
+    lines = text.splitlines(keepends=True)
     header = [line[2:].rstrip("\n") for line in lines if line.startswith("# ")]
     rows = list(csv.reader(line for line in lines if not line.startswith("# ")))
     columns = rows[0]

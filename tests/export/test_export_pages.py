@@ -15,10 +15,10 @@ from tests.export.support import ids_found, number, read_csv, report_json
 
 from worthit.analysis.leaks import find_leaks
 from worthit.core.periods import Preset, preset_period
-from worthit.export.figures import Figures
 from worthit.export.mask import Mask
-from worthit.export.pages import PAGE_TABLES, page_table
 from worthit.export.tables import Table, write_csv, write_xlsx
+from worthit.pages import PAGES
+from worthit.pages.figures import Figures
 from worthit.workspace import Workspace
 
 PERIOD = preset_period(Preset.LAST_30, DEMO_END)
@@ -32,7 +32,7 @@ def figures(demo_workspace: Workspace) -> Iterator[Figures]:
 
 @pytest.fixture(scope="module")
 def tables(figures: Figures) -> dict[str, Table]:
-    return {page: page_table(figures, page) for page in PAGE_TABLES}
+    return {name: page.table(figures) for name, page in PAGES.items()}
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def test_the_leak_figures_are_find_leaks(figures: Figures) -> None:
         [(f.key, f.monthly_saving, f.monthly_cost) for f in theirs]
 
 
-@pytest.mark.parametrize("page", list(PAGE_TABLES))
+@pytest.mark.parametrize("page", list(PAGES))
 def test_masked_tables_hold_no_workspace_id(demo_workspace: Workspace, demo_ids: set[str],
                                             tables: dict[str, Table], tmp_path: Path,
                                             page: str) -> None:

@@ -6,7 +6,9 @@ figures), ``overview`` (spend per day by provider, stacked), ``allocation`` (by 
 by feature, Unallocated in grey), ``units`` (cost per unit against target, verdicts),
 ``leaks`` (monthly savings of open findings, owners and first fixes) and ``swap`` (what
 model changes would save). Each slide's title states its finding; its footnote names the
-sources and the date of the data.
+sources and the date of the data. Every piece of text from the bill passes through
+:meth:`Deck.m`, which masks it on request and replaces a control character XML cannot hold
+(:func:`~worthit.export.cells.printable`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from worthit.core.errors import UserError
 from worthit.core.money import SYMBOLS, money, percent, unit_money
 from worthit.core.periods import Period
 from worthit.export import headlines, palette
-from worthit.export.figures import Figures
+from worthit.export.cells import printable
 from worthit.export.files import atomic, check_target
 from worthit.export.mask import Mask
+from worthit.pages.figures import Figures
+from worthit.pages.leaks import saving as leak_saving
 from worthit.store.cache import Cache
 from worthit.workspace import Workspace
 
@@ -52,7 +56,9 @@ class Deck:
     slides: list[str] = field(default_factory=list)  # those added so far
 
     def m(self, text: str) -> str:
-        return self.mask.text(text)
+        """Text from the bill, fit for a slide: masked on request, and with any character
+        XML cannot hold replaced (lxml refuses one in a chart's labels)."""
+        return printable(self.mask.text(text))
 
     def new_slide(self, name: str) -> Any:
         self.slides.append(name)
@@ -133,7 +139,7 @@ def _title_tiles(deck: Deck) -> list[tuple[str, str, str, str | None]]:
         tiles.append(("AI share of spend", percent(r.ai_share),
                       f"{money(r.ai_total, r.currency)} on AI and ML services", None))
     if "leaks" in chosen:
-        saving = sum(x.monthly_saving for x in f.open_leaks)
+        saving = leak_saving(f)
         tiles.append(("Leaks to fix", f"{money(saving)}/mo",
                       f"{sum(1 for x in f.open_leaks if x.monthly_saving > 0)} open findings "
                       "with a saving", "bad" if saving > 0 else "good"))
@@ -350,11 +356,14 @@ def leaks_slide(deck: Deck) -> None:
     chart_w = Inches(5.3)
     if found:
         top = found[:TOP_LEAKS]
-        data = lay.chart_data(
-            [f"{headlines.SHORT_KINDS.get(x.kind, x.kind)}: {_leak_subject(deck, x)}"
-             for x in top],
-            {"Monthly saving": [round(x.monthly_saving, 2) for x in top]},
-            amount_format("USD", 2))
+        names = [f"{headlines.SHORT_KINDS.get(x.kind, x.kind)}: {_leak_subject(deck, x)}"
+                 for x in top]
+        values = [round(x.monthly_saving, 2) for x in top]
+        rest = found[TOP_LEAKS:]
+        if rest:  # the bars add up to the headline, as the Leaks page's total does
+            names.append(f"{len(rest)} more finding{'s' if len(rest) > 1 else ''}")
+            values.append(round(sum(x.monthly_saving for x in rest), 2))
+        data = lay.chart_data(names, {"Monthly saving": values}, amount_format("USD", 2))
         lay.add_chart(slide, lay.BAR, lay.MARGIN, lay.CONTENT_TOP, chart_w,
                       lay.CONTENT_BOTTOM - lay.CONTENT_TOP, data, colours=[palette.BAD],
                       axis_format=amount_format("USD"), legend=False,

@@ -22,7 +22,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
-    from worthit.export.tables import Table
+    from worthit.pages.table import Table
     from worthit.store.cache import Cache
 
 KINDS: Final = ("account", "key", "resource")

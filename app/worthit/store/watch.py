@@ -30,6 +30,8 @@ SETTINGS_KEY: Final = "watch.settings"
 LAST_CHECK_KEY: Final = "watch.last_check"
 #: Set when a webhook URL was put in the keyring (the URL itself never reaches the cache).
 WEBHOOK_KEY: Final = "watch.webhook"
+#: The keyring entry (per workspace) that holds the webhook's URL, which may carry a token.
+WEBHOOK_KEYRING_NAME: Final = "watch.webhook"
 #: Delivery attempts an alert gets in all, over this pass and the next ones.
 MAX_DELIVERY_ATTEMPTS: Final = 12
 

@@ -64,7 +64,7 @@ class DeckRequest:
 
 def _computations() -> dict[str, list[tuple[str, Callable[[Any], Any]]]]:
     """Per slide, the figures it draws on, computed one at a time so a cancel is heard
-    between them (each is kept by :class:`~worthit.export.figures.Figures`)."""
+    between them (each is kept by :class:`~worthit.pages.figures.Figures`)."""
     return {
         "title": [("reading the workspace", lambda f: f.freshness)],
         "overview": [("computing the overview", lambda f: f.overview)],
@@ -84,9 +84,9 @@ def deck_work(workspace: Workspace, request: DeckRequest) -> Callable[..., Path]
 
     def work(cancelled: Callable[[], bool], progress: Callable[[float, str], None]) -> Path:
         from worthit.export.deck import chosen_slides, write_deck
-        from worthit.export.figures import Figures
         from worthit.export.files import check_target
         from worthit.export.mask import Mask
+        from worthit.pages.figures import Figures
 
         out = check_target(request.out, (".pptx",))
         names = chosen_slides(request.slides)

@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
 from worthit.core.errors import UserError
 from worthit.core.money import SYMBOLS
 from worthit.core.periods import Period
-from worthit.export.tables import FORMATS, Cell, Table, write_table
+from worthit.export.tables import write_table
+from worthit.pages.table import FORMATS, Cell, Table
 from worthit.workspace import Workspace
 
 #: The object name of a table's Export button.
@@ -413,7 +414,7 @@ def _write(table: Table, workspace: Workspace | None, path: Path) -> Path:
     """Add the workspace and how fresh its data is to the header block, then write (on
     whatever thread calls it: it opens its own cache connection)."""
     if workspace is not None:
-        from worthit.export.figures import freshness
+        from worthit.pages.figures import freshness
 
         try:
             with workspace.open() as cache:

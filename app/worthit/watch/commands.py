@@ -152,11 +152,11 @@ def _print_pass(done: Any, name: str) -> None:
 
 
 def _print_alert(alert: Any) -> None:
-    from worthit.watch.webhook import PAGE_TITLES
+    from worthit.pages import TITLES
 
     print(f"  {'BREACH' if alert.breach else 'warning':8}{alert.title}")
     print(f"          owner: {alert.owner}" + (f" · {alert.size}" if alert.size else "")
-          + f" · series: {alert.series} · see the {PAGE_TITLES.get(alert.page, alert.page)}"
+          + f" · series: {alert.series} · see the {TITLES.get(alert.page, alert.page)}"
             " page")
 
 

@@ -18,19 +18,24 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.errors import UserError
+from worthit.pages import TITLES
 from worthit.store.cache import Cache
-from worthit.store.watch import WEBHOOK_KEY, Alert, record_delivery, undelivered
+from worthit.store.watch import (
+    WEBHOOK_KEY,
+    WEBHOOK_KEYRING_NAME,
+    Alert,
+    record_delivery,
+    undelivered,
+)
 from worthit.workspace import identity
 
 if TYPE_CHECKING:
     import httpx
 
-KEYRING_NAME: Final = "watch.webhook"
+KEYRING_NAME: Final = WEBHOOK_KEYRING_NAME
 TRIES: Final = 3
 BACKOFF_SECONDS: Final = 1.0  # then 2, 4, ...
 TIMEOUT_SECONDS: Final = 10.0
-PAGE_TITLES: Final = {"overview": "Overview", "allocation": "Allocation", "units": "Unit costs",
-                      "leaks": "Leaks", "sources": "Sources", "alerts": "Alerts"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +125,7 @@ def slack_text(alert: Alert, workspace: str) -> str:
         f"{'Breach' if alert.breach else 'Warning'} · {workspace}: {alert.title}",
         f"Owner: {alert.owner}" + (f" · Size: {alert.size}" if alert.size else ""),
         f"Series: {alert.series}" if alert.series else "",
-        f"Explained on the {PAGE_TITLES.get(alert.page, alert.page)} page in Worthit",
+        f"Explained on the {TITLES.get(alert.page, alert.page)} page in Worthit",
     ]
     return _slack_escape("\n".join(line for line in lines if line))
 

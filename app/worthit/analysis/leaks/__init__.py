@@ -39,9 +39,15 @@ def find_leaks(cache: Cache, end: dt.date, settings: Settings | None = None) -> 
     save less than the floor per month are dropped; informational ones (weak attribution,
     wanted network traffic) are kept while their cost reaches the floor."""
     settings = settings or load_settings(cache)
-    ctx = Context(cache, end, settings)
+    return detect(Context(cache, end, settings))
+
+
+def detect(ctx: Context) -> list[Finding]:
+    """Every detector run over ``ctx``: the findings that reach the floor, largest saving
+    first (:func:`find_leaks`, over a context a caller keeps to reuse its data)."""
+    floor = ctx.settings.floor
     found = [f for detector in DETECTORS for f in detector(ctx)]
-    kept = [f for f in found if f.monthly_saving >= settings.floor
-            or (f.informational and f.monthly_cost >= settings.floor)]
+    kept = [f for f in found if f.monthly_saving >= floor
+            or (f.informational and f.monthly_cost >= floor)]
     kept.sort(key=lambda f: (-f.monthly_saving, -f.monthly_cost, f.key))
     return kept

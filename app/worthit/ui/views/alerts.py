@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 from worthit.core.errors import UserError
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
+from worthit.pages import TITLES
 from worthit.store.cache import Cache
 from worthit.store.watch import SCOPE_TITLES, SCOPES, Alert, Budget, WatchSettings
 from worthit.ui import theme
@@ -47,8 +48,6 @@ if TYPE_CHECKING:
     from worthit.analysis.watch import BudgetStatus
 
 #: The pages an alert can send the user to, by name, with the words on the button.
-EXPLAINED_ON = {"overview": "Overview", "allocation": "Allocation", "units": "Unit costs",
-                "leaks": "Leaks", "sources": "Sources"}
 KIND_WORDS = {"budget": "Budget", "forecast": "Forecast", "unit_cost": "Unit cost",
               "spike": "Spike", "sync": "Sync"}
 
@@ -512,7 +511,7 @@ class AlertsPage(Page):
                                   "check.")
         elif alert.delivery == "pending":
             self.delivery.setText("Webhook: waiting to be sent.")
-        page = EXPLAINED_ON.get(alert.page, alert.page)
+        page = TITLES.get(alert.page, alert.page)
         self.open_button.setText(f"Open {page} ›")
         self.open_button.setToolTip(f"Show the {page} page, where this alert's figures come "
                                     "from")

@@ -1,9 +1,11 @@
-"""The figures an export draws on, for one period: each page's analysis result, computed
-on first use and kept, plus what the workspace is and how fresh its data is.
+"""The figures of one period, computed once and shared by every surface: each page's
+analysis result, computed on first use and kept, plus what the workspace is and how fresh
+its data is. The pages (:mod:`worthit.pages`) take their table, text and JSON from here,
+and so do the deck, ``worthit report`` and ``worthit export``.
 
-The results are the ones ``worthit report PAGE`` prints, from the same analysis calls:
-overview, allocation, unit economics (weekly series), leak findings over the 30 days to
-the period's end, and the model-swap usage with its suggestions and saved scenarios.
+Overview, allocation, unit economics (weekly unless asked otherwise), leak findings over the
+30 days to the period's end, and the model-swap usage with its suggestions and saved
+scenarios.
 """
 
 from __future__ import annotations
@@ -69,9 +71,10 @@ class Figures:
     """One period's figures from one cache (used on the thread that opened it)."""
 
     def __init__(self, cache: Cache, period: Period | None = None, *,
-                 workspace_name: str | None = None) -> None:
+                 workspace_name: str | None = None, granularity: str = "week") -> None:
         self.cache = cache
         self.period = period or default_period(cache)
+        self.granularity = granularity  # of the unit-cost series
         self._name = workspace_name or cache.path.parent.name
 
     @functools.cached_property
@@ -98,10 +101,10 @@ class Figures:
     def units(self) -> list[UnitEconomics]:
         swap = self._swap_if_computed()
         if swap is not None:
-            return [e.at("week") for e in swap.units]  # computed with it, daily
+            return [e.at(self.granularity) for e in swap.units]  # computed with it, daily
         from worthit.analysis.unit_economics import unit_economics
 
-        return unit_economics(self.cache, self.period, "week")
+        return unit_economics(self.cache, self.period, self.granularity)
 
     @functools.cached_property
     def _leak_context(self) -> Context:
@@ -116,15 +119,9 @@ class Figures:
         the period is the leak window (the default 30 days), the swap slide reuses the
         model-swap data and suggestions the leak detectors computed, which are most of a
         deck's time. A test holds this equal to ``find_leaks``."""
-        from worthit.analysis.leaks import DETECTORS
+        from worthit.analysis.leaks import detect
 
-        ctx = self._leak_context
-        floor = ctx.settings.floor
-        found = [f for detector in DETECTORS for f in detector(ctx)]
-        kept = [f for f in found if f.monthly_saving >= floor
-                or (f.informational and f.monthly_cost >= floor)]
-        kept.sort(key=lambda f: (-f.monthly_saving, -f.monthly_cost, f.key))
-        return kept
+        return detect(self._leak_context)
 
     @functools.cached_property
     def leak_states(self) -> dict[str, FindingState]:
@@ -145,9 +142,10 @@ class Figures:
 
     def _swap_if_computed(self) -> SwapData | None:
         """The period's swap data if the swap slide or the leak detectors made it."""
-        if "swap" in self.__dict__:
-            return self.__dict__["swap"]  # type: ignore[no-any-return]
-        ctx = self.__dict__.get("_leak_context")
+        made: SwapData | None = self.__dict__.get("swap")
+        if made is not None:
+            return made
+        ctx: Context | None = self.__dict__.get("_leak_context")
         if self.period == self.leak_window and ctx is not None and "swap" in ctx.__dict__:
             return ctx.swap
         return None
