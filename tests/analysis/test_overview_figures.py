@@ -68,7 +68,7 @@ def spend(rows: list[Row], start: dt.date, end: dt.date,
 
 def feature_of(row: Row) -> str:
     feature = json.loads(row["tags"]).get("feature")
-    return "(untagged)" if feature is None else str(feature)
+    return "(no feature tag)" if feature is None else str(feature)
 
 
 DIMENSION_KEY: dict[str, Callable[[Row], str | None]] = {

@@ -40,8 +40,10 @@ FORECAST_METHOD: Final = (
     f"{FORECAST_WINDOW_DAYS} days with data, times the days left in the month."
 )
 MOVER_DIMENSIONS: Final = ("service", "model", "feature")
-#: Labels for what a charge does not say: no tag value, no provider or service.
-UNTAGGED: Final = "(untagged)"
+#: Labels for what a charge does not say: no tag value, no provider or service. A mover
+#: without a ``feature`` tag is not Allocation's "Untagged" (no tag at all and no rule
+#: claims it), which counts what is left once the rules have assigned features.
+UNTAGGED: Final = "(no feature tag)"
 NONE: Final = "(none)"
 MOVERS_PER_SIDE: Final = 5
 
