@@ -113,3 +113,19 @@ def test_the_runaway_finding_names_the_busiest_hour_from_the_hourly_metrics(
     hour = found[0].evidence.numbers["busiest hour of the spike"]
     ratio = float(hour.rsplit(", ", 1)[1].split("×")[0])
     assert 5.0 <= ratio <= 7.0, hour  # the planted storm is 6× the usual requests
+
+
+def test_a_shared_resource_names_the_teams_allocation_splits_it_over(
+        demo_cache: Cache, found: list[Finding]) -> None:
+    """One truth: the NAT gateway's finding said "no owner" while Allocation split the same
+    cost over four teams."""
+    from worthit.analysis.allocation import allocation
+    from worthit.core.periods import Period
+
+    nat = next(f for f in found if f.key.startswith("hidden_network:nat:"))
+    window = Period(DEMO_END - dt.timedelta(days=29), DEMO_END)
+    pieces = allocation(demo_cache, window).pieces
+    teams = pieces.loc[(pieces["resource"] == nat.resource) & (pieces["current"] > 0), "team"]
+    assert nat.shared_by == tuple(sorted(set(teams))) and len(nat.shared_by) > 1
+    assert (nat.team, nat.owner) == (None, "shared by " + ", ".join(nat.shared_by))
+    assert ", ".join(nat.shared_by) + " (shared)" in nat.title

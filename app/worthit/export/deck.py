@@ -376,7 +376,7 @@ def leaks_slide(deck: Deck) -> None:
             [[(lay.shorten(deck.m(x.title), 72), {"bold": True})],
              [(lay.shorten("Fix: " + deck.m(x.fix[0] if x.fix else "see the Leaks page"),
                            84), {"colour": palette.MUTED, "size": 10})]],
-            deck.m(f"{x.team} / {x.feature}" if x.team else "no owner"),
+            deck.m(f"{x.team} / {x.feature}" if x.team and x.feature else x.owner),
             money(x.monthly_saving)) for x in found[:LEAK_ROWS]]
         lay.add_table(slide, x, lay.CONTENT_TOP, widths,
                       ["Finding and first fix", "Owner", "Per month"], rows,

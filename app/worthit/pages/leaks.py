@@ -34,10 +34,9 @@ def text(figures: Figures, _options: Options) -> str:
              f"{money(saving(figures))} per month)", ""]
     for f in figures.leaks:
         state = _state(figures, f)["state"]
-        owner = f"{f.team}/{f.feature}" if f.team else "no owner"
         tag = "" if state == "open" else f"  [{state}]"
         lines += [f"{money(f.monthly_saving):>10}/month  {KIND_TITLES[f.kind]}: {f.title}{tag}",
-                  f"{'':>18}owner {owner}; fix: {f.fix[0]}"]
+                  f"{'':>18}owner {f.owner}; fix: {f.fix[0]}"]
     return "\n".join(lines)
 
 

@@ -101,6 +101,17 @@ class Finding:
     evidence: Evidence
     fix: list[str]
     assumption: str = ""
+    #: The teams that carry a shared cost (Allocation's split), when no one team does.
+    shared_by: tuple[str, ...] = ()
+
+    @property
+    def owner(self) -> str:
+        """Who carries the cost, in words: the same on every surface."""
+        if self.team:
+            return f"{self.team}/{self.feature}" if self.feature else self.team
+        if self.shared_by:
+            return "shared by " + ", ".join(self.shared_by)
+        return "no owner"
 
     @property
     def informational(self) -> bool:
@@ -113,6 +124,7 @@ class Finding:
         return {
             "key": self.key, "kind": self.kind, "kind_title": KIND_TITLES[self.kind],
             "title": self.title, "team": self.team, "feature": self.feature,
+            "shared_by": list(self.shared_by),
             "resource": self.resource, "monthly_cost": round(self.monthly_cost, 2),
             "monthly_saving": round(self.monthly_saving, 2), "fix": self.fix,
             "assumption": self.assumption,
@@ -160,6 +172,21 @@ class Context:
 
     def owner(self, resource_id: str | None) -> tuple[str | None, str | None]:
         return self.owners.get(resource_id or "", (None, None))
+
+    @functools.cached_property
+    def _sharers(self) -> dict[str, tuple[str, ...]]:
+        pieces = self.allocation.pieces
+        if pieces.empty:
+            return {}
+        owned = pieces[pieces["team"] != "Unallocated"]
+        teams = owned.groupby("resource")["team"].unique()
+        return {str(r): tuple(sorted(str(t) for t in ts)) for r, ts in teams.items()
+                if len(ts) > 1}
+
+    def sharers(self, resource_id: str | None) -> tuple[str, ...]:
+        """The teams Allocation splits a shared resource's cost over (none when one team,
+        or nobody, carries it)."""
+        return self._sharers.get(resource_id or "", ())
 
     @functools.cached_property
     def swap(self) -> SwapData:

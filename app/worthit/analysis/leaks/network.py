@@ -49,7 +49,9 @@ def hidden_network(ctx: Context) -> list[Finding]:
             daily = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end,
                                        "x_usage_type LIKE ?", (pattern,))
             team, feature = ctx.owner(resource_id)
-            owner = f"{team}/{feature}" if team else "nobody (shared or unallocated)"
+            sharers = ctx.sharers(resource_id)
+            owner = f"{team}/{feature}" if team else \
+                f"{', '.join(sharers)} (shared)" if sharers else "nobody (unallocated)"
             numbers = {"cost in the last 30 days": money(monthly)}
             if feature is not None and feature_cost.get(feature, 0.0) > 0:
                 numbers[f"share of the cost of {feature}"] = percent(
@@ -62,5 +64,6 @@ def hidden_network(ctx: Context) -> list[Finding]:
                 Evidence(f"{what[0].upper()}{what[1:]} per day ($)", days_of(daily),
                          list(daily["cost"]), "$", numbers),
                 fix, f"Saving: the {what} cost, which the fix removes." if avoidable else
-                f"No saving claimed: {what} is usually wanted; it is shown for its share."))
+                f"No saving claimed: {what} is usually wanted; it is shown for its share.",
+                sharers))
     return found

@@ -46,7 +46,9 @@ GROUPS = {"kind": "By kind", "owner": "By owner", "none": "All, by saving"}
 
 
 def _owner(finding: Finding) -> str:
-    return f"{finding.team} / {finding.feature}" if finding.team else "No owner"
+    if finding.team and finding.feature:
+        return f"{finding.team} / {finding.feature}"
+    return finding.owner[:1].upper() + finding.owner[1:]  # "Shared by …", "No owner"
 
 
 class LeaksPage(Page):
