@@ -4,11 +4,24 @@ from __future__ import annotations
 
 import sys
 
+#: The status of a command whose reader went away (``worthit report ... | head``): a
+#: shell's 128 + SIGPIPE, as if the pipe had ended it.
+BROKEN_PIPE = 141
+
 
 def main(argv: list[str] | None = None) -> int:
     from worthit.cli import main as cli_main
 
-    return cli_main(sys.argv[1:] if argv is None else argv)
+    try:
+        return cli_main(sys.argv[1:] if argv is None else argv)
+    except BrokenPipeError:
+        # The reader stopped reading: nothing to say. Point stdout at nothing, so the flush
+        # at exit does not fail a second time with a traceback.
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return BROKEN_PIPE
 
 
 def gui_main() -> int:

@@ -257,6 +257,20 @@ def _period(workspace: Workspace, start: dt.date | None, end: dt.date | None) ->
     return Period(start, end)
 
 
+def _covered(workspace: Workspace, period: Period) -> None:
+    """Refuse a period without a day of data: its figures would all be $0.00 and its
+    comparison −100 %, which reads as news rather than as nothing to show."""
+    with workspace.open() as cache:
+        data = cache.data_range()
+    if data is None:
+        raise UserError(f"{workspace.folder} holds no charges yet: import a bill or add a "
+                        "source first")
+    first, last = data
+    if period.end < first or period.start > last:
+        raise UserError(f"no data from {period.start} to {period.end}: this workspace holds "
+                        f"charges from {first} to {last}")
+
+
 def _demo(workspace: Workspace, args: argparse.Namespace) -> int:
     from worthit.demo.generator import generate_demo
 
@@ -276,6 +290,7 @@ def _report(workspace: Workspace, args: argparse.Namespace) -> int:
 
     page = PAGES[args.page]
     period = _period(workspace, args.start, args.end)
+    _covered(workspace, period)
     with workspace.open() as cache:
         figures = Figures(cache, period, workspace_name=workspace.name,
                           granularity=args.granularity)
@@ -544,6 +559,7 @@ def _rules(workspace: Workspace, args: argparse.Namespace) -> int:
 
 def _export(workspace: Workspace, args: argparse.Namespace) -> int:
     period = _period(workspace, args.start, args.end)
+    _covered(workspace, period)
     if args.export_verb == "chart":
         import os
 

@@ -105,3 +105,29 @@ def test_demo_command_honours_seed_and_end(tmp_path: Path) -> None:
         assert cache.data_range() == (dt.date(2025, 1, 1), dt.date(2026, 1, 31))
         assert cache.get_meta("demo.seed") == "3"
     shutil.rmtree(folder)
+
+
+def test_a_period_without_data_is_refused_not_reported_as_zero(demo_workspace: Workspace
+                                                              ) -> None:
+    for verb in (["report", "overview"], ["export", "table", "overview", "--out", "x.csv"]):
+        result = worthit("--workspace", str(demo_workspace.folder), *verb,
+                         "--from", "2031-01-01", "--to", "2031-01-31")
+        assert result.returncode == 2
+        assert "no data from 2031-01-01 to 2031-01-31: this workspace holds charges from" \
+            in result.stderr
+        assert "$0.00" not in result.stdout and "Traceback" not in result.stderr
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(demo_workspace: Workspace) -> None:
+    """`worthit report ... | head`: the reader is gone before the report is written (the
+    pipe is closed while the command is still starting)."""
+    command = [sys.executable, "-m", "worthit", "--workspace", str(demo_workspace.folder),
+               "report", "allocation", "--depth", "4"]
+    with subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          env={**os.environ, "QT_QPA_PLATFORM": "offscreen"}) as process:
+        assert process.stdout is not None and process.stderr is not None
+        process.stdout.close()
+        err = process.stderr.read().decode()
+        code = process.wait(timeout=120)
+    assert "Traceback" not in err and "BrokenPipeError" not in err, err
+    assert code == 141  # 128 + SIGPIPE, as a shell reports a command the pipe ended

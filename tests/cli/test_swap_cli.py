@@ -180,10 +180,12 @@ def test_the_worthit_command_prints_the_same_csv(
 def test_a_period_without_ai_usage_reports_nothing_to_swap(
     capsys: pytest.CaptureFixture[str], demo_workspace: Workspace
 ) -> None:
-    """Before the demo's first day there is no usage: an empty report, not a traceback."""
-    data = json.loads(report(capsys, demo_workspace, "json", "--from", "2020-01-01",
-                             "--to", "2020-01-31"))
-    assert (data["usage"], data["suggestions"], data["unpriced"]) == ([], [], [])
+    """Before the demo's first day there is no data: said in words, not a traceback and not
+    a report of zeros."""
+    code, out, err = run(capsys, demo_workspace, "report", "swap", "--format", "json",
+                         "--from", "2020-01-01", "--to", "2020-01-31")
+    assert (code, out) == (2, "")
+    assert "no data from 2020-01-01 to 2020-01-31" in err
 
 
 # -- screenshot -------------------------------------------------------------------------------

@@ -210,9 +210,17 @@ def test_report_table_names_each_unit_and_its_verdict(
 def test_report_of_a_workspace_without_units_says_so(
     capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
+    from worthit.core.focus import CHARGE_COLUMN_NAMES
+
     empty = Workspace(tmp_path / "empty")
     empty.folder.mkdir()
-    Cache.open(empty.cache_path).close()  # a cache, so not the demo an empty folder gets
+    with Cache.open(empty.cache_path) as cache:  # a cache, so not the demo an empty folder gets
+        code, _, err = run(capsys, empty, "report", "units")
+        assert code == 2 and "holds no charges yet" in err  # nothing at all: said so
+        charge = dict.fromkeys(CHARGE_COLUMN_NAMES)
+        charge.update(source_id="s", charge_period_start="2026-01-15", billed_cost=1.0,
+                      effective_cost=1.0, billing_currency="USD", provider_name="AWS")
+        cache.replace_charges("s", None, None, [[charge[c] for c in CHARGE_COLUMN_NAMES]])
     code, out, err = run(capsys, empty, "report", "units", "--from", "2026-01-01", "--to",
                          "2026-01-31")
     assert code == 0, err
