@@ -6,9 +6,11 @@ in it, and a cancelled export leaves no file (and an existing one as it was)."""
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pptx import Presentation
@@ -17,6 +19,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
 from tests.export.support import ids_found
 
+import worthit.export.deck
 from worthit.core.periods import Period, Preset, preset_period
 from worthit.export.deck import SLIDES
 from worthit.ui.app import application
@@ -25,6 +28,7 @@ from worthit.ui.main_window import MainWindow
 from worthit.workspace import Workspace
 
 TIMEOUT = 120_000
+HOLD_S = 60  # the longest a held export waits for the test: a limit for a hang, not a speed
 
 
 @pytest.fixture
@@ -127,7 +131,8 @@ def test_ctrl_e_opens_the_dialog_with_every_slide_and_the_windows_period(
 
 
 def test_the_chosen_slides_are_built_on_a_worker_while_the_window_keeps_ticking(
-        qtbot: QtBot, window: MainWindow, tmp_path: Path) -> None:
+        qtbot: QtBot, window: MainWindow, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
     dialog = open_dialog(qtbot, window)
     dialog.set_slides(["title", "allocation", "leaks"])
     out = tmp_path / "review.pptx"
@@ -135,17 +140,36 @@ def test_the_chosen_slides_are_built_on_a_worker_while_the_window_keeps_ticking(
     period = Period(DEMO_END.replace(day=1), DEMO_END)
     dialog.period_bar.set_range(period)
 
-    ticks: list[bool] = []  # one per tick of a 50 ms timer, noting whether a task ran
-    timer = QTimer(interval=50)
-    timer.timeout.connect(lambda: ticks.append(window.tasks.busy))
-    timer.start()
+    # Writing the deck holds, on whichever thread runs it, until the test lets it go on.
+    # The UI thread is never held (the test would hang): it shows in ``threads``.
+    reached, go_on = threading.Event(), threading.Event()
+    threads: list[threading.Thread] = []
+    real_write_deck = worthit.export.deck.write_deck
+
+    def held_write_deck(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.current_thread())
+        reached.set()
+        if threading.current_thread() is not threading.main_thread():
+            go_on.wait(HOLD_S)
+        return real_write_deck(*args, **kwargs)
+
+    monkeypatch.setattr(worthit.export.deck, "write_deck", held_write_deck)
+    seen: list[tuple[bool, bool]] = []
     try:
-        outcome = export_and_wait(qtbot, window, dialog)
+        with qtbot.waitSignal(window.tasks.finished, timeout=TIMEOUT) as ended:
+            dialog.export_button.click()
+            qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
+            # A tick of the UI thread's event loop while the deck is held mid-build.
+            QTimer.singleShot(0, lambda: seen.append((window.tasks.busy, not go_on.is_set())))
+            qtbot.waitUntil(lambda: bool(seen), timeout=TIMEOUT)
+            go_on.set()
     finally:
-        timer.stop()
-    assert outcome == "Exporting the deck: done"
+        go_on.set()  # a failed test leaves no worker held
     # The UI thread kept handling events while the deck was built: on a worker.
-    assert sum(ticks) >= 3, ticks
+    assert seen == [(True, True)], "the UI thread ran only once the deck was built"
+    assert threads, "the deck was never written"
+    assert threading.main_thread() not in threads, "the deck was built on the UI thread"
+    assert ended.args[0] == "Exporting the deck: done"
     assert dialogs_shown(window) == 0
     assert window.statusBar().currentMessage() == f"Deck saved to {out}"
 

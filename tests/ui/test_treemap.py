@@ -6,7 +6,7 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage
@@ -17,6 +17,10 @@ from worthit.core.money import money
 from worthit.ui import theme
 from worthit.ui.app import application
 from worthit.ui.widgets.treemap import Breadcrumbs, Tile, Treemap, squarify, text_colour
+
+#: How long a wait for the UI may take before the test fails: a limit for a hang, not a
+#: speed (each wait returns as soon as its signal or condition comes).
+TIMEOUT = 10_000
 
 # -- squarify ------------------------------------------------------------------------------
 
@@ -35,6 +39,7 @@ def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     return max(dx, 0.0) * max(dy, 0.0)
 
 
+@settings(deadline=None)  # no time limit per example: a busy machine is not a failure
 @given(values=values_st, x=origin_st, y=origin_st, width=side_st, height=side_st)
 def test_squarify_tiles_the_rect_in_proportion_to_the_values(
     values: list[float], x: float, y: float, width: float, height: float
@@ -163,7 +168,7 @@ def test_tiles_are_two_pixels_apart(treemap: Treemap) -> None:
 
 
 def test_clicking_a_drillable_tile_activates_its_path(qtbot: QtBot, treemap: Treemap) -> None:
-    with qtbot.waitSignal(treemap.activated, timeout=1000) as blocker:
+    with qtbot.waitSignal(treemap.activated, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(treemap, Qt.MouseButton.LeftButton, pos=_centre(treemap, CHAT))
     assert blocker.args == [CHAT]
 
@@ -178,14 +183,14 @@ def test_clicking_a_leaf_or_with_the_right_button_does_nothing(
 
 
 def test_hovering_a_tile_reports_it_and_explains_it(qtbot: QtBot, treemap: Treemap) -> None:
-    with qtbot.waitSignal(treemap.hovered, timeout=1000) as blocker:
+    with qtbot.waitSignal(treemap.hovered, timeout=TIMEOUT) as blocker:
         qtbot.mouseMove(treemap, _centre(treemap, SEARCH))
     assert blocker.args == [SEARCH]
     assert "search" in treemap.toolTip()
     assert money(5000.0) in treemap.toolTip()
     assert "50.0 %" in treemap.toolTip()
     assert treemap.cursor().shape() == Qt.CursorShape.PointingHandCursor
-    with qtbot.waitSignal(treemap.hovered, timeout=1000) as blocker:
+    with qtbot.waitSignal(treemap.hovered, timeout=TIMEOUT) as blocker:
         qtbot.mouseMove(treemap, _centre(treemap, LEAF))
     assert blocker.args == [LEAF]
     assert treemap.cursor().shape() != Qt.CursorShape.PointingHandCursor
@@ -198,13 +203,13 @@ def test_hovered_tile_is_highlighted(qtbot: QtBot, treemap: Treemap) -> None:
     before = _image(treemap).pixelColor(probe)
     assert _close(before, QColor("#59A14F"))
     qtbot.mouseMove(treemap, rect.center().toPoint())
-    qtbot.waitUntil(lambda: not _close(_image(treemap).pixelColor(probe), before), timeout=1000)
+    qtbot.waitUntil(lambda: not _close(_image(treemap).pixelColor(probe), before), timeout=TIMEOUT)
 
 
 def test_tooltip_shows_bill_text_literally(qtbot: QtBot, treemap: Treemap) -> None:
     treemap.set_tiles([Tile(("x",), "<i>odd</i> & co", 10.0)])
     qtbot.mouseMove(treemap, _centre(treemap, ("x",)))
-    qtbot.waitUntil(lambda: "&lt;i&gt;odd&lt;/i&gt; &amp; co" in treemap.toolTip(), timeout=1000)
+    qtbot.waitUntil(lambda: "&lt;i&gt;odd&lt;/i&gt; &amp; co" in treemap.toolTip(), timeout=TIMEOUT)
 
 
 def test_unallocated_tile_is_grey_and_hatched(treemap: Treemap) -> None:
@@ -227,7 +232,7 @@ def test_unallocated_tile_is_grey_and_hatched(treemap: Treemap) -> None:
 
 def test_resizing_lays_the_tiles_out_again(qtbot: QtBot, treemap: Treemap) -> None:
     treemap.resize(400, 300)
-    qtbot.waitUntil(lambda: treemap.size().width() == 400, timeout=1000)
+    qtbot.waitUntil(lambda: treemap.size().width() == 400, timeout=TIMEOUT)
     bounds = QRectF(treemap.rect())
     shown = [treemap.tile_rect(t.path) for t in TILES if t.value > 0]
     assert all(r is not None and bounds.contains(r) for r in shown)
@@ -275,17 +280,17 @@ def test_breadcrumbs_list_the_trail(crumbs: Breadcrumbs) -> None:
 
 def test_clicking_a_crumb_chooses_its_path(qtbot: QtBot, crumbs: Breadcrumbs) -> None:
     root, search = crumbs.findChildren(QToolButton)
-    with qtbot.waitSignal(crumbs.chosen, timeout=1000) as blocker:
+    with qtbot.waitSignal(crumbs.chosen, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(root, Qt.MouseButton.LeftButton)
     assert blocker.args == [()]
-    with qtbot.waitSignal(crumbs.chosen, timeout=1000) as blocker:
+    with qtbot.waitSignal(crumbs.chosen, timeout=TIMEOUT) as blocker:
         qtbot.mouseClick(search, Qt.MouseButton.LeftButton)
     assert blocker.args == [SEARCH]
 
 
 def test_crumbs_show_bill_text_literally(qtbot: QtBot, crumbs: Breadcrumbs) -> None:
     crumbs.set_trail([("R&D", ()), ("<b>x</b>", ("<b>x</b>",))])
-    qtbot.waitUntil(lambda: len(crumbs.findChildren(QToolButton)) == 1, timeout=1000)
+    qtbot.waitUntil(lambda: len(crumbs.findChildren(QToolButton)) == 1, timeout=TIMEOUT)
     assert crumbs.labels() == ["R&D", "<b>x</b>"]
     (button,) = crumbs.findChildren(QToolButton)
     assert button.text() == "R&&D"  # a lone "&" would underline the D and vanish
