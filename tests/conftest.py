@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.shared_data import shared_data  # noqa: F401  (the fixture, for every test)
 from worthit.cli import main
@@ -16,6 +17,15 @@ from worthit.workspace import Workspace
 
 # Before any test creates a QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+# Hypothesis checks properties, not speed: its default 200 ms per example fails a property
+# on a busy 2-core CI machine (a test may still set its own limits).
+settings.register_profile("worthit", deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("worthit")
+
+#: How long a Qt test's leftover work may take to finish: a limit for a hang, not a speed.
+HANG_MS = 30_000
 
 
 @pytest.fixture
@@ -50,7 +60,7 @@ def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
     from worthit.ui import workers
 
     pool = QThreadPool.globalInstance()
-    idle = pool.waitForDone(3000)
+    idle = pool.waitForDone(HANG_MS)
     QCoreApplication.processEvents()
     assert idle, "the test left work running on the thread pool"
     assert workers.running() == 0, "a worker's finished signal never reached the UI thread"

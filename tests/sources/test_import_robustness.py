@@ -322,10 +322,8 @@ def test_a_cancel_part_way_through_leaves_the_cache_exactly_as_it_was(
     before, runs_before = snapshot(cache), runs(cache)
     monkeypatch.setattr(aggregate, "SMALL", small)
     cancel = Canceller(moment)
-    began = time.perf_counter()
     with pytest.raises(Cancelled):
         import_file(cache, big_file, source="s", cancelled=cancel, progress=cancel.report)
-    seconds = time.perf_counter() - began
     assert snapshot(cache) == before
     assert cache.scalar("SELECT COUNT(*) FROM charge_keys") == len(before["charge_keys"])
     assert runs(cache)[:-1] == runs_before
@@ -345,7 +343,6 @@ def test_a_cancel_part_way_through_leaves_the_cache_exactly_as_it_was(
         assert "main" not in cancel.asked, "the query ran to its end before the cancel"
     else:
         assert cancel.asked.count("main") == 2
-    assert seconds < 10
     # Nothing is left running or on disk.
     assert not [t for t in threading.enumerate() if t.name == WATCHER]
     assert not list(spill.iterdir())
