@@ -1,10 +1,40 @@
-"""Formatting money and counts for people: full precision stays in the data."""
+"""Formatting money and counts for people (full precision stays in the data), and the
+currencies money may be in."""
 
 from __future__ import annotations
 
 from typing import Final
 
 SYMBOLS: Final[dict[str, str]] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+
+#: ISO 4217 codes money is billed in: the current ones, and those withdrawn since 2000 (the
+#: first day a bill may charge), for an old bill. Fund, metal, testing and "no currency"
+#: codes (USN, XAU, XTS, XXX, ...) are left out: no bill is in them.
+CURRENCIES: Final[frozenset[str]] = frozenset((
+    "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN", "BAM", "BBD", "BDT",
+    "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL", "BSD", "BTN", "BWP", "BYN", "BZD", "CAD",
+    "CDF", "CHF", "CLP", "CNY", "COP", "CRC", "CUC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP",
+    "DZD", "EGP", "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD", "GNF",
+    "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR", "IQD", "IRR", "ISK", "JMD",
+    "JOD", "JPY", "KES", "KGS", "KHR", "KMF", "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP",
+    "LKR", "LRD", "LSL", "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
+    "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR", "NZD", "OMR", "PAB",
+    "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR", "RON", "RSD", "RUB", "RWF", "SAR", "SBD",
+    "SCR", "SDG", "SEK", "SGD", "SHP", "SLE", "SLL", "SOS", "SRD", "SSP", "STN", "SVC", "SYP",
+    "SZL", "THB", "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX", "USD",
+    "UYU", "UZS", "VED", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XCG", "XOF", "XPF", "YER",
+    "ZAR", "ZMW", "ZWG", "ZWL",
+    # Withdrawn since 2000.
+    "AFA", "ATS", "AZM", "BEF", "BYR", "CSD", "CYP", "DEM", "EEK", "ESP", "FIM", "FRF", "GHC",
+    "GRD", "HRK", "IEP", "ITL", "LTL", "LUF", "LVL", "MGF", "MRO", "MTL", "MZM", "NLG", "PTE",
+    "ROL", "SDD", "SIT", "SKK", "SRG", "STD", "TMM", "TRL", "VEB", "VEF", "YUM", "ZMK", "ZWD",
+    "ZWN", "ZWR",
+))
+
+
+def is_currency(code: str) -> bool:
+    """Whether ``code`` is one of :data:`CURRENCIES` (upper case, as ISO 4217 writes it)."""
+    return code in CURRENCIES
 
 
 def money(value: float, currency: str = "USD", *, cents: bool | None = None) -> str:

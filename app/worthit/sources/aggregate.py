@@ -23,6 +23,14 @@ are read back from the file by that number. Combinations are numbered by a hash 
 cells, and that is checked: the count of distinct numbers must equal the count of distinct
 combinations, else the file is read line by line.
 
+Each line's stamp is checked to be one whose UTC day is its first ten characters (no
+offset, or a zero one): grouping by those characters is then grouping by the UTC day. A
+file with any other stamp is grouped again, by each line's day through DuckDB's
+TIMESTAMPTZ, after checking every stamp is a :data:`~worthit.sources.cells.STAMP`. Costs
+and quantities are checked to be finite and no larger than one line's may be
+(:mod:`worthit.sources.cells`), and written as the line reader reads them: DuckDB also reads
+``1_000`` and ``+-1``.
+
 It answers None (and the file is read line by line instead) when DuckDB is not installed,
 the file is small, or anything in it would be refused or is merely unusual: the line
 reader then names the first bad line and column, or reads what DuckDB would not."""
@@ -40,9 +48,9 @@ from typing import Any, Final
 
 from worthit.core.errors import Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.core.money import is_currency
 from worthit.sources.bill import (
     BATCH,
-    CURRENCY,
     NULLS,
     BillFile,
     Charge,
@@ -50,6 +58,7 @@ from worthit.sources.bill import (
     Progress,
     duckdb_path,
 )
+from worthit.sources.cells import FIRST_DAY, LARGEST_COST, LARGEST_QUANTITY, STAMP, UTC_STAMP
 
 #: Files smaller than this are read line by line: faster to start, and the same result.
 SMALL: Final = 4_000_000
@@ -81,7 +90,7 @@ def daily(path: Path, header: list[str], layout: Layout, found: BillFile, *,
         shutil.rmtree(spill, ignore_errors=True)
         return None
     try:
-        grouped = _aggregate(con, path, header, layout, cancelled, progress)
+        grouped = _aggregate(con, path, header, layout, cancelled, progress, found.latest)
     except duckdb.InterruptException:
         _close(con, spill)
         raise Cancelled from None
@@ -114,7 +123,8 @@ def _date(value: Any) -> dt.date:
 
 
 def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
-               cancelled: Callable[[], bool], progress: Progress | None) -> _Grouped | None:
+               cancelled: Callable[[], bool], progress: Progress | None,
+               latest: dt.date) -> _Grouped | None:
     import duckdb
 
     con.execute("SET TimeZone = 'UTC'")
@@ -146,39 +156,56 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     # What the line reader would refuse: numbers checked on each line; the day and the
     # currency, being group keys, on each group (then counting all its lines).
     on_lines = [*(cells.missing(i) for i in layout.required),
-                *(cells.bad_number(i) for i in layout.sums)]
-    on_groups = [cells.bad_day("d", layout.day)]
+                *(cells.bad_number(i, LARGEST_QUANTITY if i in layout.quantities else
+                                   LARGEST_COST) for i in layout.sums)]
+    on_groups = [cells.bad_day("d", layout.day, latest)]
     (on_groups if f"c{layout.currency}" in plain else on_lines).append(
         cells.missing(layout.currency))
     # The groups' keys: the day, the other text cells, and the maps' hashes (kept in g
     # as m0_{i}, m1_{i}, m2_{i}).
     hashed = {f"m{n}_{i}": f"hash({part}(c{i}))" for i in maps
               for n, part in enumerate(("", "map_keys", "map_values"))}
-    keys = [cells.day(layout.day), *plain, *hashed.values()]
-    combination = _number(keys[1:])
+    combination = _number([*plain, *hashed.values()])
     billed_sum = f"s{layout.billed}" if layout.billed in layout.sums else None
-    # One pass over the file: group on the raw cells (trimming and JSON come after, on
-    # the far fewer groups), counting per group the lines the line reader would refuse.
-    _run(con, f"CREATE TEMP TABLE g AS SELECT {keys[0]} AS d, {combination} AS h, "
-              f"{''.join(f'{c}, ' for c in plain)}"
-              f"{''.join(f'{sql} AS {name}, ' for name, sql in hashed.items())}"
-              # Copying each group's maps took as long as the rest of the pass: a line's
-              # number is kept instead, and the maps read back for each combination.
-              f"{'any_value(r) AS r, ' if maps else ''}"
-              f"{''.join(f'sum({cells.number(i)}) AS s{i}, ' for i in layout.sums)}"
-              f"count(*) AS lines, count(*) FILTER (WHERE {' OR '.join(on_lines)}) AS refused"
-              f"{'' if billed_sum else f', sum({cells.number(layout.billed)}) AS billed'} "
-              f"FROM bill "
-              f"GROUP BY {', '.join(keys)}",
-         0.0, 0.85, cancelled, progress)
+    stamped = cells.stamped(layout.day)
+
+    def group(zoned: bool, start: float, end: float) -> None:
+        """One pass over the file: group on the raw cells (trimming and JSON come after,
+        on the far fewer groups), counting per group the lines the line reader would
+        refuse, and (unless ``zoned``) the stamps not dated by their first ten characters."""
+        keys = [cells.day(layout.day, zoned=zoned), *plain, *hashed.values()]
+        checks = [*on_lines, cells.odd_stamp(layout.day, STAMP)] if zoned and stamped else \
+            on_lines
+        odd = cells.odd_stamp(layout.day, UTC_STAMP) if stamped and not zoned else "false"
+        _run(con, f"CREATE OR REPLACE TEMP TABLE g AS SELECT {keys[0]} AS d, "
+                  f"{combination} AS h, {''.join(f'{c}, ' for c in plain)}"
+                  f"{''.join(f'{sql} AS {name}, ' for name, sql in hashed.items())}"
+                  # Copying each group's maps took as long as the rest of the pass: a
+                  # line's number is kept instead, and the maps read back for each
+                  # combination.
+                  f"{'any_value(r) AS r, ' if maps else ''}"
+                  f"{''.join(f'sum({cells.number(i)}) AS s{i}, ' for i in layout.sums)}"
+                  f"count(*) AS lines, count(*) FILTER (WHERE {' OR '.join(checks)}) AS refused, "
+                  f"count(*) FILTER (WHERE {odd}) AS zoned"
+                  f"{'' if billed_sum else f', sum({cells.number(layout.billed)}) AS billed'} "
+                  f"FROM bill "
+                  f"GROUP BY {', '.join(keys)}",
+             start, end, cancelled, progress)
+
+    group(False, 0.0, 0.85)
+    if stamped and con.execute("SELECT sum(zoned) FROM g").fetchone()[0]:
+        # A stamp with an offset (or no stamp at all): date each line by its UTC day.
+        group(True, 0.85, 0.85)
     if progress is not None:
         progress(0.85)
     rows, refused, billed, currencies, currency, first, last, hashes = con.execute(
         f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
         f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
         f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}), "
-        f"min(d), max(d), count(DISTINCT h) FROM g").fetchone()
-    if not rows or refused or currencies != 1 or not CURRENCY.match(currency or ""):
+        # As text: a day DuckDB holds may be past Python's year 9999 (then refused).
+        f"CAST(min(d) AS VARCHAR), CAST(max(d) AS VARCHAR), count(DISTINCT h) FROM g"
+    ).fetchone()
+    if not rows or refused or currencies != 1 or not is_currency(currency or ""):
         return None
     # Two combinations with one number: a collision.
     distinct = ", ".join(["0", *plain, *hashed])
@@ -317,23 +344,42 @@ class _Cells:
             return f"(c{i} IS NULL OR trim(c{i}) IN ({_NULLS_SQL}))"
         return f"(c{i} IS NULL)"
 
-    def bad_number(self, i: int) -> str:
+    def bad_number(self, i: int, limit: float) -> str:
+        """Whether a present cell is not a finite number at most ``limit`` either side of
+        zero, or (text) is written as DuckDB reads it but the line reader does not:
+        with ``_`` between digits or ``+-`` before them."""
         present = f"NOT {self.missing(i)}"
-        return f"({present} AND coalesce(NOT isfinite({self.number(i)}), true))"
+        odd = f" OR contains(c{i}, '_') OR contains(c{i}, '+-')" if self._varchar(i) else ""
+        return (f"({present} AND (coalesce(NOT (abs({self.number(i)}) <= {limit:.1e}), true)"
+                f"{odd}))")
 
-    def day(self, i: int) -> str:
-        """The line's day, as grouped: ISO text from a text cell, a DATE otherwise."""
+    def stamped(self, i: int) -> bool:
+        """Whether cell ``c{i}`` holds stamps as text (checked line by line)."""
+        return self._varchar(i)
+
+    def day(self, i: int, *, zoned: bool = False) -> str:
+        """The line's day, as grouped: its first ten characters from a text cell (the UTC
+        day of a :data:`UTC_STAMP`), the UTC day as text from a ``zoned`` one, a DATE
+        otherwise (DuckDB's own UTC day of a TIMESTAMPTZ: the time zone is UTC)."""
+        if self._varchar(i) and zoned:
+            return f"CAST(CAST(TRY_CAST(upper(trim(c{i})) AS TIMESTAMPTZ) AS DATE) AS VARCHAR)"
         if self._varchar(i):
             return f"substr(trim(c{i}), 1, 10)"
         return f"CAST(c{i} AS DATE)"
+
+    def odd_stamp(self, i: int, pattern: str) -> str:
+        """Whether text cell ``c{i}`` is not a stamp of ``pattern`` (a constant: no quote)."""
+        return f"coalesce(NOT regexp_full_match(trim(c{i}), '{pattern}'), true)"
 
     def day_text(self, column: str) -> str:
         """A grouped day as ISO text (after grouping: once per group)."""
         return f"CAST({column} AS VARCHAR)"
 
-    def bad_day(self, day: str, i: int) -> str:
-        """Whether ``day``, cell ``c{i}``'s grouped day (:meth:`day`), is refused."""
+    def bad_day(self, day: str, i: int, latest: dt.date) -> str:
+        """Whether ``day``, cell ``c{i}``'s grouped day (:meth:`day`), is refused: not a
+        day, or not one from :data:`FIRST_DAY` to ``latest``."""
+        within = f"BETWEEN DATE '{FIRST_DAY.isoformat()}' AND DATE '{latest.isoformat()}'"
         if not self._varchar(i):
-            return f"({day} IS NULL)"
+            return f"({day} IS NULL OR {day} NOT {within})"
         return (f"({day} IS NULL OR NOT regexp_full_match({day}, '[0-9]{{4}}-[0-9]{{2}}-"
-                f"[0-9]{{2}}') OR TRY_CAST({day} AS DATE) IS NULL)")
+                f"[0-9]{{2}}') OR coalesce(NOT (TRY_CAST({day} AS DATE) {within}), true))")

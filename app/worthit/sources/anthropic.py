@@ -15,8 +15,8 @@ series for Anthropic's keys, and no count is made up to stand in for one.
 Both reports are marked legacy in favour of the beta analytics API. Each is read by one
 small adapter (:class:`Report`: its path, its grouping and the reader of one result), so
 moving to the new API replaces the adapters and nothing else. The admin key travels in
-``x-api-key``; timeouts, retries, the cap on calls and plain-words refusals are
-:mod:`worthit.sources.http`'s."""
+``x-api-key``; timeouts and deadlines, the caps on calls, on an answer's size and on one
+charge's amount, retries and plain-words refusals are :mod:`worthit.sources.http`'s."""
 
 from __future__ import annotations
 
@@ -31,7 +31,18 @@ from typing import Any, Final
 from worthit.core.focus import AI_CATEGORY
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Setting
-from worthit.sources.http import RFC_3339, Share, Vendor, Where, count, money, rfc3339, row, text
+from worthit.sources.http import (
+    RFC_3339,
+    Share,
+    Vendor,
+    Where,
+    checked_amount,
+    count,
+    money,
+    rfc3339,
+    row,
+    text,
+)
 
 DEFAULT_ENDPOINT: Final = "https://api.anthropic.com"
 VERSION: Final = "2023-06-01"
@@ -105,10 +116,9 @@ def test(settings: dict[str, Any], secret: str | None) -> str:
 
 
 def _cost(result: dict[str, Any], day: dt.date, found: BillFile, where: Where) -> list[Any]:
-    value = dollars(result.get("amount"))
-    if value is None:
-        raise where.bad(f"'amount' is {result.get('amount')!r}, not a decimal number of "
-                        "cents")
+    shown = result.get("amount")
+    value = checked_amount(dollars(shown), shown, where, "amount",
+                           "a decimal number of cents")
     description = text(result, "description", where)
     return row(day, COMMON, **money(found, day, value, result.get("currency"), where, "currency"),
                sub_account_id=text(result, "workspace_id", where), x_usage_type=description,

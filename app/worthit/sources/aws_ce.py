@@ -19,7 +19,9 @@ those rows further where the split is exact, never by guessing:
 
 Each split keeps its parent's total to the cent (what a split leaves over stays a row of its
 own, and rounding dust goes to the last piece). UsageQuantity is kept only where it has one
-unit: on a usage type's row.
+unit: on a usage type's row. An ``Amount`` that is not a finite number, or past a billing
+file's bounds either way (:mod:`worthit.sources.cells`: a trillion for money), fails the sync
+naming the call and the metric.
 
 The days: the first sync fetches the last ``first_days``; later ones fetch from the earliest
 day Cost Explorer still marked ``Estimated`` (kept in the source's state), else from the day
@@ -42,7 +44,9 @@ from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.sources.aws import SECRET, SETTINGS, Api, needs_keys
 from worthit.sources.aws_cur import TOKEN_COLUMNS, TOKEN_USAGE
 from worthit.sources.bill import BillFile, Progress, never
+from worthit.sources.cells import LARGEST_QUANTITY
 from worthit.sources.connectors import Connector, Setting, register
+from worthit.sources.http import Where, checked_amount
 from worthit.sources.importer import TOLERANCE
 
 ACTION: Final = "ce:GetCostAndUsage"
@@ -238,11 +242,12 @@ def _money(metrics: Any, found: BillFile, file: str, where: str) -> Money:
     values: list[float] = []
     for metric in METRICS:
         amount = metrics.get(metric)
-        value = _number(amount.get("Amount")) if isinstance(amount, dict) else None
-        if value is None:
-            shown = amount.get("Amount") if isinstance(amount, dict) else None
-            raise BadInput(f"{where}: '{metric}.Amount' is {shown!r}, not a number",
-                           file=file)
+        shown = amount.get("Amount") if isinstance(amount, dict) else None
+        # A quantity comes in small units (bytes, requests): it has a billing file's bound
+        # on quantities, far past the one on money.
+        value = checked_amount(_number(shown), shown, Where(file, where), f"{metric}.Amount",
+                               "a number",
+                               limit=LARGEST_QUANTITY if metric == "UsageQuantity" else None)
         if metric != "UsageQuantity":
             unit = amount.get("Unit")
             found.check_currency(unit if isinstance(unit, str) else None, file, None,

@@ -13,7 +13,6 @@ suffix) give the model and the token columns."""
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import json
 import math
@@ -31,9 +30,11 @@ from worthit.sources.bill import (
     Charge,
     Layout,
     Progress,
+    check_unique,
     never,
     read_table,
 )
+from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 CATEGORIES: Final = {
     "usage": "Usage", "discountedusage": "Usage", "savingsplancoveredusage": "Usage",
@@ -89,8 +90,14 @@ SUMS: Final = ("lineitemnetunblendedcost", "lineitemunblendedcost",
                "pricingpubliconDemandcost".lower(), "lineitemusageamount")
 
 
+#: Every column read by its key (tag columns are read by their position).
+_READ: Final = frozenset((*TEXT, *SUMS, *(_key(n) for pair in NEEDED for n in pair)))
+
+
 def layout(header: list[str], file: str) -> Layout:
     keys = [_key(h) for h in header]
+    # Two spellings of one column (lineItem/UnblendedCost, line_item_unblended_cost).
+    check_unique(header, file, keys=[k if k in _READ else "" for k in keys])
     at = {k: i for i, k in enumerate(keys)}
     for slash, snake in NEEDED:
         if _key(slash) not in at:
@@ -131,7 +138,8 @@ def layout(header: list[str], file: str) -> Layout:
         text=text_at,
         sums=tuple(at[k] for k in summed), required=(at[billed_key],),
         day=at["lineitemusagestartdate"], currency=at["lineitemcurrencycode"],
-        billed=at[billed_key], group=group)
+        billed=at[billed_key], group=group,
+        quantities=tuple(at[k] for k in ("lineitemusageamount",) if k in summed))
 
 
 def read_cur(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
@@ -259,26 +267,19 @@ def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,
                 raise BadInput("a cost is required", file=file, line=line,
                                column=header[at[key]])
             return None
-        try:
-            value = float(text)
-        except ValueError:
-            raise BadInput(f"{text!r} is not a number", file=file, line=line,
-                           column=header[at[key]]) from None
-        if not math.isfinite(value):
-            raise BadInput(f"{text!r} is not a finite number", file=file, line=line,
-                           column=header[at[key]])
-        return value
+        # A row of sums (no line) may add up past what one line may hold.
+        limit = math.inf if line is None else \
+            LARGEST_QUANTITY if key == "lineitemusageamount" else LARGEST_COST
+        return amount(text, "number", limit=limit, file=file, line=line,
+                      column=header[at[key]])
 
     billed = number(billed_key, required=True)
     assert billed is not None
     described = describe(tuple(row[i] for i in text_at))
     found.check_currency(described.currency, file, line, header[at["lineitemcurrencycode"]])
     stamp = row[at["lineitemusagestartdate"]].strip()
-    try:
-        day = dt.date.fromisoformat(stamp[:10])
-    except ValueError:
-        raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
-                       column=header[at["lineitemusagestartdate"]]) from None
+    day = check_day(utc_day(stamp), stamp, "a date and time", last=found.latest, file=file,
+                    line=line, column=header[at["lineitemusagestartdate"]])
     out = described.charge(day.isoformat(), billed,
                            *(number(key) for key in _AMOUNTS[1:]))
     found.count(day, billed, out[_EFFECTIVE])

@@ -1,17 +1,16 @@
 """Azure Cost Management exports: EA and MCA, actual and amortised, CSV (gzipped or not).
 
 Headers come in PascalCase (EA) or camelCase (MCA) and are compared without case or
-punctuation; the file may start with a BOM; dates are MM/DD/YYYY or ISO; tags are JSON
-without the outer braces. The export's one cost column (``Cost``, or
-``CostInBillingCurrency`` on MCA) is both billed and effective cost: an actual-cost export
-carries what is invoiced, an amortised one what was consumed, so import one kind per
-source."""
+punctuation; the file may start with a BOM; dates are MM/DD/YYYY or ISO (dated by the UTC
+day, as FOCUS is); tags are JSON without the outer braces. The export's one cost column
+(``Cost``, or ``CostInBillingCurrency`` on MCA) is both billed and effective cost: an
+actual-cost export carries what is invoiced, an amortised one what was consumed, so import
+one kind per source."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import math
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -19,7 +18,16 @@ from typing import Any, Final
 
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
-from worthit.sources.bill import NULLS, BillFile, Layout, Progress, never, read_table
+from worthit.sources.bill import (
+    NULLS,
+    BillFile,
+    Layout,
+    Progress,
+    check_unique,
+    never,
+    read_table,
+)
+from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 COST_KEYS: Final = ("costinbillingcurrency", "cost")
 CURRENCY_KEYS: Final = ("billingcurrency", "billingcurrencycode")
@@ -44,11 +52,20 @@ def is_azure(header: list[str]) -> bool:
     return "metercategory" in names and any(k in names for k in COST_KEYS) and "date" in names
 
 
-def _day(text: str) -> dt.date:
-    if re.match(r"^\d{1,2}/\d{1,2}/\d{4}", text):
-        month, day, year = text.split(" ", maxsplit=1)[0].split("/")
-        return dt.date(int(year), int(month), int(day))
-    return dt.date.fromisoformat(text[:10])
+#: Month first, as EA exports write it; a time after it (``09/18/2024 00:00:00``) is
+#: midnight, as Azure writes every day.
+_US_DATE: Final = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})(?: [0-9:]+(?: [AP]M)?)?")
+
+
+def _day(text: str) -> dt.date | None:
+    """The UTC day of an Azure date, or None when it is not one."""
+    us = _US_DATE.fullmatch(text)
+    if us is None:
+        return utc_day(text)
+    try:
+        return dt.date(int(us[3]), int(us[1]), int(us[2]))
+    except ValueError:
+        return None
 
 
 #: Cells read as text, by their key.
@@ -58,8 +75,14 @@ TEXT: Final = ("date", "metercategory", "publishername", "billingaccountid", "su
                "unitofmeasure", *CURRENCY_KEYS)
 
 
+#: Every column read, by its key.
+_READ: Final = frozenset((*TEXT, *COST_KEYS, "quantity"))
+
+
 def layout(header: list[str], file: str) -> Layout:
-    at = {_key(h): i for i, h in enumerate(header)}
+    keys = [_key(h) for h in header]
+    check_unique(header, file, keys=[k if k in _READ else "" for k in keys])
+    at = {k: i for i, k in enumerate(keys)}
     cost_key = next((k for k in COST_KEYS if k in at), None)
     currency_key = next((k for k in CURRENCY_KEYS if k in at), None)
     if cost_key is None or currency_key is None or "date" not in at:
@@ -72,7 +95,8 @@ def layout(header: list[str], file: str) -> Layout:
     return Layout(map=mapped, text=tuple(at[k] for k in TEXT if k in at),
                   sums=tuple(at[k] for k in (cost_key, "quantity") if k in at),
                   required=(at[cost_key],), day=at["date"], currency=at[currency_key],
-                  billed=at[cost_key], iso_days=False)
+                  billed=at[cost_key], iso_days=False,
+                  quantities=tuple(at[k] for k in ("quantity",) if k in at))
 
 
 def read_azure(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
@@ -94,21 +118,13 @@ def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
     text = cell(cost_key)
     if text is None:
         raise BadInput("a cost is required", file=file, line=line, column=header[at[cost_key]])
-    try:
-        cost = float(text)
-    except ValueError:
-        cost = math.nan
-    if not math.isfinite(cost):
-        raise BadInput(f"{text!r} is not a cost", file=file, line=line,
-                       column=header[at[cost_key]])
+    cost = amount(text, "cost", limit=LARGEST_COST, file=file, line=line,
+                  column=header[at[cost_key]])
     currency = cell(currency_key)
     found.check_currency(currency, file, line, header[at[currency_key]])
     stamp = cell("date") or ""
-    try:
-        day = _day(stamp)
-    except ValueError:
-        raise BadInput(f"{stamp!r} is not a date", file=file, line=line,
-                       column=header[at["date"]]) from None
+    day = check_day(_day(stamp), stamp, "a date", last=found.latest, file=file, line=line,
+                    column=header[at["date"]])
     found.count(day, cost, cost)
     meter = cell("metercategory")
     tags_text = cell("tags")
@@ -121,10 +137,9 @@ def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
             parsed = None
         tags = json.dumps(parsed, sort_keys=True) if isinstance(parsed, dict) else tags_text
     quantity = cell("quantity")
-    try:
-        consumed = float(quantity) if quantity is not None else None
-    except ValueError:
-        consumed = None
+    consumed = None if quantity is None else amount(
+        quantity, "number", limit=LARGEST_QUANTITY, file=file, line=line,
+        column=header[at["quantity"]])
     values: dict[str, Any] = {
         "charge_period_start": day.isoformat(), "provider_name": "Microsoft",
         "publisher_name": cell("publishername") or "Microsoft",

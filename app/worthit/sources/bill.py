@@ -9,7 +9,9 @@ of sums (one per day and distinct combination of the text cells) maps to the sam
 as the rows it stands for. That lets DuckDB aggregate a large, well-formed file in bulk
 (:mod:`worthit.sources.aggregate`) while every line-level check and its message stays in
 one place: a file DuckDB finds anything wrong with is read again here, line by line, and
-refused at the first bad line."""
+refused at the first bad line. What a cell may hold (a number, a day) is
+:mod:`worthit.sources.cells`'s to say; a file must hold one currency (:func:`is_currency`),
+and each column once."""
 
 from __future__ import annotations
 
@@ -17,18 +19,21 @@ import csv
 import datetime as dt
 import gzip
 import io
+import itertools
 import json
+import math
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput, Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.core.money import is_currency
+from worthit.sources.cells import last_day
 
-CURRENCY: Final = re.compile(r"^[A-Z]{3}$")
 NULLS: Final = ("", "NULL", "null")
 #: Charge columns that add up when charges of the same day and key are combined.
 SUMMED: Final = ("billed_cost", "effective_cost", "list_cost", "consumed_quantity",
@@ -37,6 +42,8 @@ SUMMED: Final = ("billed_cost", "effective_cost", "list_cost", "consumed_quantit
 _SUMMED_AT: Final = tuple(CHARGE_COLUMN_NAMES.index(c) for c in SUMMED)
 _KEPT_AT: Final = tuple(i for i in range(1, len(CHARGE_COLUMN_NAMES)) if i not in _SUMMED_AT)
 BATCH: Final = 50_000
+#: How much of a file's first line is looked at for line endings before reading on.
+_PEEK: Final = 65_536
 
 Progress = Callable[[float], None]
 """Told the fraction of the work done, from 0 to 1."""
@@ -70,16 +77,19 @@ class BillFile:
     #: :mod:`worthit.store.metrics` takes them), written with its run: None when it has none.
     metrics: list[tuple[Any, ...]] | None = None
     resources: list[tuple[Any, ...]] | None = None
+    #: The last day the file may charge (a year from when reading began).
+    latest: dt.date = field(default_factory=last_day)
 
     def check_currency(self, currency: str | None, file: str, line: int | None,
                        column: str) -> str:
-        """One ISO-looking currency for the whole file: a file mixing currencies has no
-        single total, and Worthit keeps no exchange rates."""
+        """One ISO 4217 currency for the whole file: a file mixing currencies has no
+        single total, and Worthit keeps no exchange rates. (The live connectors check the
+        currency of each amount here too.)"""
         if currency is None or not currency.strip():
             raise BadInput("a currency is required", file=file, line=line, column=column)
-        if not CURRENCY.match(currency):
-            raise BadInput(f"unknown currency {currency!r}", file=file, line=line,
-                           column=column)
+        if not is_currency(currency):
+            raise BadInput(f"unknown currency {currency!r}: not an ISO 4217 code such as USD "
+                           "or EUR", file=file, line=line, column=column)
         if self.currency is None:
             self.currency = currency
         elif currency != self.currency:
@@ -88,11 +98,18 @@ class BillFile:
         return currency
 
     def count(self, day: dt.date, billed: float, effective: float) -> None:
-        """Widen the file's period and add to its own totals."""
+        """Widen the file's period and add to its own totals, which must stay finite: a
+        total of infinity (or NaN) would pass any reconciliation. The file readers refuse
+        a line's absurd amount before it gets here; this also guards the live connectors,
+        whose amounts come here unbounded."""
         self.first = day if self.first is None else min(self.first, day)
         self.last = day if self.last is None else max(self.last, day)
         self.billed += billed
         self.effective += effective
+        if not (math.isfinite(self.billed) and math.isfinite(self.effective)):
+            raise BadInput(f"the total is no longer a number after {billed!r} billed "
+                           f"({effective!r} effective) on {day}: no bill holds that much",
+                           file=str(self.path))
 
 
 class TextFile:
@@ -104,14 +121,24 @@ class TextFile:
 
     def lines(self) -> Iterator[str]:
         """Each line decoded on its own, so a byte that is not UTF-8 is refused with its
-        line."""
+        line. Lines ending in a carriage return alone are refused at the first: read as
+        one line, the whole file would be held at once and fail as one malformed field."""
         file = str(self.path)
+        check_file(self.path)
         number = 0
         try:
             with self.path.open("rb") as raw:
                 self._raw = raw
                 stream: Any = gzip.GzipFile(fileobj=raw) if self.path.suffix == ".gz" else raw
-                for number, data in enumerate(stream, 1):
+                head = stream.readline(_PEEK)
+                if b"\r" in head.rstrip(b"\r\n"):
+                    raise BadInput("the lines end in a carriage return alone (as classic Mac "
+                                   "OS wrote them): save the file with LF or CRLF line "
+                                   "endings", file=file, line=1)
+                if head and not head.endswith(b"\n"):
+                    head += stream.readline()
+                for number, data in enumerate(itertools.chain([head] if head else [],
+                                                              stream), 1):
                     text = data.decode("utf-8")
                     yield text.removeprefix("\ufeff") if number == 1 else text
         except (EOFError, OSError, zlib.error) as error:
@@ -132,6 +159,32 @@ def lines(path: Path) -> Iterator[str]:
     return TextFile(path).lines()
 
 
+def check_file(path: Path) -> None:
+    """Refuse a folder given as a billing file (opening one fails with an error that says
+    less, or on Windows that access is denied)."""
+    if path.is_dir():
+        raise BadInput("is a folder, not a file: give the billing files in it",
+                       file=str(path))
+
+
+def check_unique(header: Sequence[str], file: str, line: int = 1,
+                 keys: Sequence[str] | None = None) -> None:
+    """Refuse two columns of one name, or of one key where a format compares names by
+    ``keys`` (one per column, empty for a column it does not read): which of the two to
+    read would be a guess. Unnamed columns (trailing commas) are read by no format."""
+    seen: dict[str, int] = {}
+    for at, name in enumerate(header):
+        key = name if keys is None else keys[at]
+        if not key:
+            continue
+        first = seen.setdefault(key, at)
+        if first != at:
+            named = f"named {name!r}" if header[first] == name else \
+                f"the same column ({header[first]!r} and {name!r})"
+            raise BadInput(f"columns {first + 1} and {at + 1} are both {named}: remove or "
+                           "rename one", file=file, line=line, column=name)
+
+
 class Table:
     """A CSV (plain or gzip) or Parquet file as a header and rows of text, each with its
     line: a CSV line, or for Parquet the row number plus one (the header is line 1)."""
@@ -145,6 +198,7 @@ class Table:
             self._parquet = ParquetFile(path)
             self.header = self._parquet.names
             self._total = max(1, self._parquet.num_rows)
+            check_unique(self.header, self.file)
             return
         self._csv = csv.reader(self._text.lines(), strict=True)
         self.header = []
@@ -156,6 +210,7 @@ class Table:
         except csv.Error as error:
             raise BadInput(f"malformed CSV: {error}", file=self.file, line=1) from error
         check_separator(self.header, self.file, self._csv.line_num)
+        check_unique(self.header, self.file, self._csv.line_num)
 
     def fraction(self) -> float:
         return self._done / self._total if self.parquet else self._text.fraction()
@@ -211,17 +266,23 @@ class ParquetFile:
         import duckdb
 
         self.path = path
+        check_file(path)
         con = _parquet_connection()
         try:
             described = con.execute("DESCRIBE SELECT * FROM read_parquet($path)",
                                     {"path": duckdb_path(path)}).fetchall()
             (rows,) = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata($path)",
                                   {"path": duckdb_path(path)}).fetchone() or (0,)
+            schema = con.execute("SELECT name, num_children FROM parquet_schema($path)",
+                                 {"path": duckdb_path(path)}).fetchall()
         except duckdb.Error as error:
             raise _unreadable(path, error) from error
         finally:
             con.close()
-        self.names = [str(name) for name, *_ in described]
+        # The file's own names: DuckDB renames a second column of one name (BilledCost_1).
+        names = _top_level(schema)
+        self.names = names if len(names) == len(described) else \
+            [str(name) for name, *_ in described]
         self.types = [str(kind) for _, kind, *_ in described]
         self.num_rows = int(rows or 0)
 
@@ -245,6 +306,20 @@ class ParquetFile:
             raise _unreadable(self.path, error) from error
         finally:
             con.close()
+
+
+def _top_level(schema: list[tuple[Any, Any]]) -> list[str]:
+    """The names of a Parquet schema's columns, from its elements (name, children) in the
+    file's order: the root, then each column followed by the elements nested in it."""
+    names: list[str] = []
+    at = 1
+    while at < len(schema):
+        names.append(str(schema[at][0]))
+        pending = 1  # elements of this column still to pass: itself and its descendants
+        while pending and at < len(schema):
+            pending += int(schema[at][1] or 0) - 1
+            at += 1
+    return names
 
 
 def duckdb_path(path: Path) -> str:
@@ -308,6 +383,9 @@ class Layout:
     billed: int
     #: Whether days are ISO dates (DuckDB can group them); else lines are read one by one.
     iso_days: bool = True
+    #: Of ``sums``, the quantities (the rest are costs): each line's is bounded by
+    #: :data:`~worthit.sources.cells.LARGEST_QUANTITY`, a cost's by ``LARGEST_COST``.
+    quantities: tuple[int, ...] = ()
     #: For a combination of the ``text`` cells (the day left out; trimmed, a nested one as
     #: JSON), its :data:`Charge`: what the cells mean worked out once, for rows of sums
     #: the file was checked for in bulk. Without it, rows of sums go through ``map``.

@@ -1,13 +1,13 @@
 """FOCUS files (CSV, CSV.gz, Parquet): versions 1.0 to 1.3, any provider's export.
 
-Rows become charges dated by the UTC day their charge period starts. FOCUS 1.3 renamed
-ProviderName and PublisherName to ServiceProviderName and HostProviderName: both are
-read. A file with the 0.5-era columns (ChargeType, AmortizedCost) is refused: its costs
-do not mean what 1.x's do. Nulls may be written as empty strings or a bare ``NULL``."""
+Rows become charges dated by the UTC day their charge period starts (``-05:00`` and other
+offsets included). FOCUS 1.3 renamed ProviderName and PublisherName to ServiceProviderName
+and HostProviderName: both are read. A file with the 0.5-era columns (ChargeType,
+AmortizedCost) is refused: its costs do not mean what 1.x's do. Nulls may be written as
+empty strings or a bare ``NULL``."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import math
 from collections.abc import Callable, Iterator
@@ -17,6 +17,7 @@ from typing import Any, Final
 from worthit.core.errors import BadInput
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.sources.bill import NULLS, BillFile, Layout, Progress, never, read_table
+from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 REQUIRED: Final = ("ChargePeriodStart", "BilledCost", "EffectiveCost", "BillingCurrency")
 OLD_COLUMNS: Final = ("ChargeType", "AmortizedCost")
@@ -78,7 +79,8 @@ def layout(header: list[str], file: str) -> Layout:
         sums=tuple(sorted(i for i in numbers if i is not None)),
         required=(names.index("BilledCost"), names.index("EffectiveCost")),
         day=start_at, currency=names.index("BillingCurrency"),
-        billed=names.index("BilledCost"))
+        billed=names.index("BilledCost"),
+        quantities=tuple(i for i in (where["consumed_quantity"],) if i is not None))
 
 
 def read_focus(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
@@ -101,22 +103,15 @@ def _row(row: list[str], where: dict[str, int | None], start_at: int, names: lis
                 raise BadInput("a cost is required", file=file, line=line,
                                column=names[where[name]])  # type: ignore[index]
             continue
-        try:
-            number = float(text)
-        except ValueError:
-            raise BadInput(f"{text!r} is not a number", file=file, line=line,
-                           column=names[where[name]]) from None  # type: ignore[index]
-        if not math.isfinite(number):
-            raise BadInput(f"{text!r} is not a finite number", file=file, line=line,
-                           column=names[where[name]])  # type: ignore[index]
-        values[name] = number
+        # A row of sums (no line) may add up past what one line may hold.
+        limit = math.inf if line is None else \
+            LARGEST_QUANTITY if name == "consumed_quantity" else LARGEST_COST
+        values[name] = amount(text, "number", limit=limit, file=file, line=line,
+                              column=names[where[name]])  # type: ignore[index]
     found.check_currency(values["billing_currency"], file, line, "BillingCurrency")
     stamp = row[start_at].strip()
-    try:
-        day = dt.date.fromisoformat(stamp[:10])
-    except ValueError:
-        raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
-                       column="ChargePeriodStart") from None
+    day = check_day(utc_day(stamp), stamp, "a date and time", last=found.latest, file=file,
+                    line=line, column="ChargePeriodStart")
     found.count(day, values["billed_cost"], values["effective_cost"])
     tags = values["tags"]
     if tags is not None:

@@ -2,24 +2,32 @@
 column names (``service.description``) or as newline-delimited JSON with nested records.
 
 Billed cost is ``cost``; effective cost adds the ``credits`` (negative amounts: committed
-use and sustained use discounts, promotions). Labels become tags. Lists of records may be
-written as JSON or, by Python-based exporters, as Python literals; both are read."""
+use and sustained use discounts, promotions). Rows are dated by the UTC day of
+``usage_start_time``. Labels become tags. Lists of records may be written as JSON or, by
+Python-based exporters, as Python literals; both are read."""
 
 from __future__ import annotations
 
 import ast
 import csv
-import datetime as dt
 import itertools
 import json
-import math
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
-from worthit.sources.bill import NULLS, BillFile, Progress, TextFile, combined, never
+from worthit.sources.bill import (
+    NULLS,
+    BillFile,
+    Progress,
+    TextFile,
+    check_unique,
+    combined,
+    never,
+)
+from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 SERVICE_CATEGORIES: Final = {
     "Compute Engine": "Compute", "Cloud Storage": "Storage", "BigQuery": "Analytics",
@@ -33,7 +41,10 @@ def is_gcp(first_line: str) -> bool:
     text = first_line.strip()
     if text.startswith("{"):
         return '"usage_start_time"' in text and '"cost"' in text
-    names = set(next(csv.reader([text])))
+    try:
+        names = set(next(csv.reader([text])))
+    except csv.Error:  # not one line of CSV (a carriage return within it, say)
+        return False
     return {"cost", "usage_start_time", "service.description"} <= names
 
 
@@ -58,7 +69,11 @@ def _records(text: TextFile, file: str) -> Iterator[tuple[int, dict[str, Any]]]:
             yield number, _flatten(record)
         return
     reader = csv.reader(itertools.chain([first], source))
-    header = next(reader)
+    try:
+        header = next(reader)
+    except csv.Error as error:
+        raise BadInput(f"malformed CSV: {error}", file=file, line=1) from error
+    check_unique([h.strip() for h in header], file, reader.line_num)
     try:
         for row in reader:
             if not row or all(not c.strip() for c in row):
@@ -99,6 +114,14 @@ def _list(value: Any) -> list[Any]:
     raise ValueError(text)
 
 
+def _written(value: Any) -> str:
+    """A number as the file wrote it: JSON's numbers arrive parsed (``Infinity`` and
+    ``NaN`` too), a CSV's as text; ``true`` is no number, though ``float`` takes it."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return repr(value)
+    return str(value).strip()
+
+
 def read_gcp(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
              progress: Progress | None = None) -> Iterator[list[Any]]:
     """The charges of a GCP billing export, checked as they are read."""
@@ -130,27 +153,20 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
 
     if record["cost"] is None or str(record["cost"]).strip() in NULLS:
         raise BadInput("a cost is required", file=file, line=line, column="cost")
+    cost = amount(_written(record["cost"]), "cost", limit=LARGEST_COST, file=file, line=line,
+                  column="cost")
     try:
-        cost = float(record["cost"])
-    except (TypeError, ValueError):
-        raise BadInput(f"{record['cost']!r} is not a cost", file=file, line=line,
-                       column="cost") from None
-    if not math.isfinite(cost):
-        raise BadInput(f"{record['cost']!r} is not a cost", file=file, line=line,
-                       column="cost")
-    try:
-        credits = sum(float(c.get("amount", 0.0)) for c in _list(record.get("credits")))
+        credits = sum(amount(_written(c.get("amount", 0.0)), "cost", limit=LARGEST_COST,
+                             file=file, line=line, column="credits")
+                      for c in _list(record.get("credits")))
     except (ValueError, TypeError, AttributeError):
         raise BadInput("credits are not a list of {name, amount}", file=file, line=line,
                        column="credits") from None
     currency = text("currency")
     found.check_currency(currency, file, line, "currency")
     stamp = text("usage_start_time") or ""
-    try:
-        day = dt.date.fromisoformat(stamp[:10])
-    except ValueError:
-        raise BadInput(f"{stamp!r} is not a date and time", file=file, line=line,
-                       column="usage_start_time") from None
+    day = check_day(utc_day(stamp), stamp, "a date and time", last=found.latest, file=file,
+                    line=line, column="usage_start_time")
     effective = cost + credits
     found.count(day, cost, effective)
     try:
@@ -159,10 +175,10 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
         raise BadInput("labels are not a list of {key, value}", file=file, line=line,
                        column="labels") from None
     service = text("service.description")
-    try:
-        amount = float(record.get("usage.amount") or 0.0)
-    except (TypeError, ValueError):
-        amount = None
+    used = record.get("usage.amount")
+    quantity = 0.0 if used is None or str(used).strip() in NULLS else amount(
+        _written(used), "number", limit=LARGEST_QUANTITY, file=file, line=line,
+        column="usage.amount")
     values: dict[str, Any] = {
         "charge_period_start": day.isoformat(), "provider_name": "Google Cloud",
         "publisher_name": "Google Cloud", "billing_account_id": text("billing_account_id"),
@@ -175,7 +191,7 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
         "charge_category": "Tax" if text("cost_type") == "tax" else
         "Adjustment" if text("cost_type") == "adjustment" else "Usage",
         "billed_cost": cost, "effective_cost": effective, "billing_currency": currency,
-        "consumed_quantity": amount, "consumed_unit": text("usage.unit"),
+        "consumed_quantity": quantity, "consumed_unit": text("usage.unit"),
         "tags": json.dumps(labels, sort_keys=True) if labels else None,
     }
     return [values.get(name) for name in CHARGE_COLUMN_NAMES]

@@ -4,13 +4,16 @@ live connectors for OpenAI and Anthropic share.
 A :class:`Vendor` says what differs between them: the name used in messages, the default
 endpoint, the headers that carry the admin key, the kind of key to check when it is refused,
 and how buckets are dated. :meth:`Vendor.connect` opens an :class:`Api` on the endpoint
-setting: every call has a timeout; throttling (429) and server errors (5xx) are retried a
-few times with backoff and jitter, honouring ``Retry-After``; a sync makes at most
-:data:`MAX_REQUESTS` calls, each counted into ``found.requests``; a cancel stops it before
-the next call or during a wait. Any other refusal, and any answer that is not the documented
-shape, raises :class:`BadInput` naming the vendor, the endpoint and what was wrong, never
-the key. The retry loop (:func:`retried`, counting with a :class:`Tally`) takes any
-function that makes one try, so a client other than httpx can use it too. ``httpx`` is
+setting: every call has a timeout for each read, and a deadline and a cap on the answer's
+size in all (:mod:`worthit.sources.exchange`), past which it is refused at once; throttling
+(429) and server errors (5xx) are retried a few times with backoff and jitter, honouring
+``Retry-After``; a sync makes at most :data:`MAX_REQUESTS` calls, each counted into
+``found.requests``; a cancel stops it before the next call or during a wait. Any other
+refusal, and any answer that is not the documented shape, raises :class:`BadInput` naming
+the vendor, the endpoint and what was wrong, never the key; so does an amount that is not
+finite or past :data:`MAX_AMOUNT` (:func:`checked_amount`), and a count past
+:data:`MAX_COUNT`. The retry loop (:func:`retried`, counting with a :class:`Tally`) takes
+any function that makes one try, so a client other than httpx can use it too. ``httpx`` is
 imported on first use: start-up need not pay for it."""
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import ipaddress
+import json
 import math
 import random
 import re
@@ -30,7 +34,9 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 from worthit.core.errors import BadInput, Cancelled, UserError
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.secrets import redact
+from worthit.sources import exchange
 from worthit.sources.bill import BillFile, Progress, never
+from worthit.sources.cells import LARGEST_COST
 from worthit.sources.connectors import Connector, Pull, Setting, register
 
 if TYPE_CHECKING:
@@ -45,6 +51,12 @@ MAX_WAIT = 30.0
 #: A hard cap on calls in one sync (a 90-day first sync takes about ten, and OpenAI's
 #: hourly request counts about thirteen more).
 MAX_REQUESTS = 400
+#: The most one charge may cost, either way: past it a figure is broken, not a bill's (the
+#: bound a billing file's line has).
+MAX_AMOUNT = LARGEST_COST
+#: The most one result may count (tokens, requests, images): far past any day's usage, and
+#: summed, still far within SQLite's integers (a larger one failed the sync as a bug).
+MAX_COUNT = 10**15
 #: What a vendor's error text may quote of a key (OpenAI's 401 shows a masked one).
 QUOTED_KEY: Final = re.compile(r"\b(?:sk|key)-\S+")
 _COLUMNS: Final = frozenset(CHARGE_COLUMN_NAMES)
@@ -182,6 +194,7 @@ class Api:
                  cancelled: Callable[[], bool], found: BillFile | None = None) -> None:
         self.vendor, self.client, self.endpoint, self.key = vendor, client, endpoint, key
         self.cancelled, self.tally = cancelled, Tally(found)
+        self.line = exchange.Line()
 
     def pages(self, path: str, params: dict[str, Any]) -> Iterator[list[Any]]:
         """Each page's ``data``, following ``next_page`` (sent as ``page``) while
@@ -217,25 +230,29 @@ class Api:
                        self.cancelled)
 
     def _try(self, path: str, params: dict[str, Any], file: str) -> Attempt[dict[str, Any]]:
-        """One call: the answer, or why to retry and how long the server asked to wait."""
+        """One call: the answer, or why to retry and how long the server asked to wait. An
+        answer past :mod:`~worthit.sources.exchange`'s bounds (its size, or the deadline of
+        the whole call) is refused at once: trying again would take as long."""
         import httpx
 
         name = self.vendor.name
         try:
-            response = self.client.get(path, params=params)
+            answer = exchange.get(self.client, path, params, self.line)
+        except exchange.Overrun as error:
+            raise BadInput(f"{name} {error}", file=file) from None
         except httpx.TimeoutException:
             return None, f"{name} did not answer within {TIMEOUT:g} s", None
         except httpx.RequestError as error:
             return None, (f"{name} could not be reached at {self.endpoint} "
                           f"({type(error).__name__}: {self._clean(str(error))})"), None
-        status = response.status_code
+        status = answer.status
         if 200 <= status < 300:
-            return _json(response, file), "", None
-        said = self._said(response)
+            return _json(answer, file), "", None
+        said = self._said(answer)
         if status == 429 or status >= 500:
             what = "is rate limiting this key" if status == 429 else "had a server error"
             return (None, f"{name} {what} ({said})",
-                    retry_after(response.headers.get("Retry-After")))
+                    retry_after(answer.headers.get("Retry-After")))
         if status == 401:
             message = (f"{name} refused the admin key ({said}): {self.vendor.key_hint}, and "
                        "that it has not been revoked; replace it with `worthit sources key` "
@@ -249,21 +266,21 @@ class Api:
                        "source's endpoint setting (the API's root, e.g. "
                        f"{self.vendor.default_endpoint})")
         elif 300 <= status < 400:
-            where = self._clean(response.headers.get("Location", "elsewhere"))
+            where = self._clean(answer.headers.get("Location", "elsewhere"))
             message = (f"{name} answered with a redirect ({said}) to {where}: set the "
                        "source's endpoint to where it points")
         else:
             message = f"{name} rejected the request ({said})"
         raise BadInput(message, file=file)
 
-    def _said(self, response: httpx.Response) -> str:
+    def _said(self, answer: exchange.Answer) -> str:
         """The status, its reason and the vendor's own message, cleaned (both vendors
         answer ``{"error": {"message": ...}}``)."""
-        said = f"{response.status_code} {response.reason_phrase}".strip()
+        said = f"{answer.status} {answer.reason}".strip()
         try:
-            error = response.json().get("error")
+            error = json.loads(answer.body).get("error")
             detail = error.get("message") if isinstance(error, dict) else error
-        except (ValueError, AttributeError):
+        except (ValueError, UnicodeDecodeError, AttributeError):
             detail = None
         return f"{said}: {self._clean(detail)}" if isinstance(detail, str) and \
             detail.strip() else said
@@ -276,12 +293,12 @@ class Api:
         return text if len(text) <= 200 else text[:199] + "…"
 
 
-def _json(response: httpx.Response, file: str) -> dict[str, Any]:
+def _json(answer: exchange.Answer, file: str) -> dict[str, Any]:
     try:
-        page = response.json()
+        page = json.loads(answer.body)
     except (ValueError, UnicodeDecodeError):
-        kind = response.headers.get("Content-Type", "no content type").split(";")[0]
-        raise BadInput(f"the answer is not JSON ({kind[:60]}, {len(response.content):,} "
+        kind = answer.headers.get("Content-Type", "no content type").split(";")[0]
+        raise BadInput(f"the answer is not JSON ({kind[:60]}, {len(answer.body):,} "
                        "bytes): check the source's endpoint setting", file=file) from None
     if not isinstance(page, dict):
         raise BadInput(f"the answer is JSON {type(page).__name__}, not an object", file=file)
@@ -399,6 +416,24 @@ def count(result: dict[str, Any], field: str, where: Where, *,
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise where.bad(f"'{field}' is {value!r}, not a count")
+    if value > MAX_COUNT:
+        raise where.bad(f"'{field}' is {value!r}, beyond {MAX_COUNT:,} for one result: no "
+                        "usage counts that, so the answer is broken")
+    return value
+
+
+def checked_amount(value: float | None, shown: Any, where: Where, field: str, form: str, *,
+                   limit: float | None = None) -> float:
+    """A charge's amount read from ``field`` (``shown`` as the answer gave it): refused
+    when it is not ``form`` or not finite, or when it is past ``limit`` (by default
+    :data:`MAX_AMOUNT`) either way, which no bill holds: the answer is broken or hostile,
+    and a total of it would swamp every other figure."""
+    if value is None or not math.isfinite(value):
+        raise where.bad(f"'{field}' is {shown!r}, not {form}")
+    limit = MAX_AMOUNT if limit is None else limit
+    if abs(value) > limit:
+        raise where.bad(f"'{field}' is {shown!r}, beyond {limit:,.0f} either way for one "
+                        "charge: no bill holds that, so the answer is broken")
     return value
 
 
@@ -456,6 +491,7 @@ def admin_key(secret: str | None) -> str:
     return key
 
 
-__all__ = ["RFC_3339", "UNIX_SECONDS", "Api", "Attempt", "Share", "Stamp", "Tally", "Vendor",
-           "Where", "admin_key", "count", "is_loopback", "money", "pause", "retried",
-           "retry_after", "rfc3339", "row", "text", "unix"]
+__all__ = ["MAX_AMOUNT", "MAX_COUNT", "RFC_3339", "UNIX_SECONDS", "Api", "Attempt", "Share",
+           "Stamp", "Tally", "Vendor", "Where", "admin_key", "checked_amount", "count",
+           "is_loopback", "money", "pause", "retried", "retry_after", "rfc3339", "row", "text",
+           "unix"]

@@ -19,7 +19,15 @@ from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput, Cancelled, UserError
-from worthit.sources.bill import BillFile, Progress, Table, TextFile, check_separator, never
+from worthit.sources.bill import (
+    BillFile,
+    Progress,
+    Table,
+    TextFile,
+    check_file,
+    check_separator,
+    never,
+)
 from worthit.store.cache import Cache
 from worthit.store.sources import record_run
 
@@ -71,6 +79,7 @@ def recognise(path: Path) -> str:
     from worthit.sources.focus import is_focus
     from worthit.sources.gcp import is_gcp
 
+    check_file(path)
     if not path.is_file():
         raise UserError(f"{path}: no such file")
     text = TextFile(path)
@@ -152,6 +161,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
             raise UserError(f"unknown format {kind!r}; one of {', '.join(FORMATS)}")
         kinds = [recognise(path) if kind == "auto" else kind for path in paths]
         for path in paths:
+            check_file(path)
             if not path.is_file():
                 raise UserError(f"{path}: no such file")
         # How each file looked before it was read: recorded for the next sync, and checked
@@ -175,7 +185,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
             for what, mine, theirs in (("billed", billed, sum(f.billed for f in files)),
                                        ("effective", effective,
                                         sum(f.effective for f in files))):
-                if abs(mine - theirs) > TOLERANCE:
+                if not abs(mine - theirs) <= TOLERANCE:  # NaN differs too
                     raise UserError(
                         f"{where}: the {what} cost in the file ({theirs:.6f}) and in the "
                         f"cache ({mine:.6f}) differ by more than $0.01; nothing was imported")

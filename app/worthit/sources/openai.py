@@ -10,8 +10,9 @@ Last, the completions endpoint in hourly buckets per API key gives each key's re
 hour (``num_model_requests``), as the ``Requests`` metrics the runaway-agent and spike
 detectors read (:mod:`worthit.store.metrics`); a bucket's result without a key is skipped.
 
-The admin key travels in ``Authorization: Bearer``; timeouts, retries, the cap on calls and
-plain-words refusals are :mod:`worthit.sources.http`'s."""
+The admin key travels in ``Authorization: Bearer``; timeouts and deadlines, the caps on
+calls, on an answer's size and on one charge's amount, retries and plain-words refusals are
+:mod:`worthit.sources.http`'s."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from worthit.sources.http import (
     Share,
     Vendor,
     Where,
+    checked_amount,
     count,
     money,
     row,
@@ -137,9 +139,8 @@ def _cost(result: Any, day: dt.date, found: BillFile, where: Where) -> list[Any]
     amount = result.get("amount")
     if not isinstance(amount, dict):
         raise where.bad("'amount' is missing")
-    value = _dollars(amount.get("value"))
-    if value is None:
-        raise where.bad(f"'amount.value' is {amount.get('value')!r}, not a number of dollars")
+    shown = amount.get("value")
+    value = checked_amount(_dollars(shown), shown, where, "amount.value", "a number of dollars")
     line_item = text(result, "line_item", where)
     return row(day, COMMON,
                **money(found, day, value, amount.get("currency"), where, "amount.currency"),
