@@ -1,4 +1,4 @@
-"""Importing large AWS cost and usage reports, ``worthit.sources.importer.import_file``.
+"""Importing large AWS cost and usage reports, ``worthit.sync.importer.import_file``.
 Goals, on this machine: at least 1 million line items a second from Parquet, and a peak
 resident set of at most 600 MB, whatever the file's size.
 
@@ -206,8 +206,8 @@ def generate(path: Path, lines: int) -> None:
 
 def child(path: Path) -> None:
     """Import ``path`` into a new workspace cache; print the time, counts and peaks (MB)."""
-    from worthit.sources.importer import import_file
     from worthit.store.cache import CACHE_FILE, Cache
+    from worthit.sync.importer import import_file
 
     base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     with tempfile.TemporaryDirectory(prefix="worthit-bench-") as folder, \

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from worthit.core.errors import UserError
-from worthit.sources.importer import import_file, import_files
 from worthit.store.cache import Cache
 from worthit.store.sources import list_sources, runs
 from worthit.sync import RESULTS, sync
+from worthit.sync.importer import import_file, import_files
 from worthit.workspace import Workspace
 
 HEADER = ("ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,ListCost,"

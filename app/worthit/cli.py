@@ -335,7 +335,7 @@ class _Bar:
 def _import(workspace: Workspace, args: argparse.Namespace) -> int:
     """Each file on its own (or, with --source, the files together): one refused file or
     source never stops the others; exit 2 if any was refused."""
-    from worthit.sources.importer import import_files
+    from worthit.sync.importer import import_files
 
     batches = [args.files] if args.source else [[path] for path in args.files]
     results: list[dict[str, object]] = []

@@ -294,7 +294,7 @@ class SelfTest:
     def import_parquet(self) -> str:
         import duckdb
 
-        from worthit.sources.importer import import_files
+        from worthit.sync.importer import import_files
         from worthit.workspace import Workspace
 
         days = [f"2026-01-{day:02d}" for day in range(1, 11)]

@@ -12,8 +12,8 @@ from tests.shared_data import sample
 
 from worthit.core.errors import UserError
 from worthit.core.focus import AI_CATEGORY
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 
 SLASH = ["lineItem/UsageStartDate", "lineItem/LineItemType", "lineItem/ProductCode",
          "lineItem/UsageType", "lineItem/UsageAmount", "lineItem/CurrencyCode",

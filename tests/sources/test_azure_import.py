@@ -10,8 +10,8 @@ import pytest
 from tests.shared_data import sample
 
 from worthit.core.errors import UserError
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 
 
 @pytest.mark.parametrize(("name", "rows", "total"), [

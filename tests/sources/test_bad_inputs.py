@@ -27,8 +27,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from worthit.core.errors import BadInput, UserError
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 
 SOURCE = "s"
 DAYS = ("2025-03-01", "2025-03-02", "2025-03-03")  # the good file's days; bad ones overlap

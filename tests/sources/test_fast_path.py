@@ -37,8 +37,8 @@ from tests.shared_data import sample
 from worthit.core.errors import UserError
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES, KEY_COLUMNS
 from worthit.sources import aggregate
-from worthit.sources.importer import ImportResult, import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import ImportResult, import_file
 
 #: The real samples in ../shared/data (tests.shared_data), relative to that folder.
 REAL = ("focus/focus-1.0-sample-aws-azure-oci.csv", "aws-cur/legacy-cur-anonymous.csv",

@@ -13,8 +13,8 @@ from tests.conftest import run_cli
 from tests.shared_data import sample
 
 from worthit.core.errors import UserError
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 from worthit.workspace import Workspace
 
 #: The real FOCUS sample in ../shared/data (tests.shared_data), relative to that folder.

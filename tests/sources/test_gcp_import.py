@@ -11,8 +11,8 @@ import pytest
 from tests.shared_data import sample
 
 from worthit.core.errors import UserError
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 
 
 def test_the_real_flattened_export_reconciles(cache: Cache) -> None:

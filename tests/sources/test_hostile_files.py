@@ -33,8 +33,8 @@ from worthit.sources import aggregate
 from worthit.sources.bill import BillFile
 from worthit.sources.focus import read_focus
 from worthit.sources.gcp import read_gcp
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 
 LINE, FAST = "line", "fast"
 SOURCE = "s"

@@ -33,8 +33,8 @@ from tests.shared_data import sample
 
 from worthit.core.errors import Cancelled, UserError
 from worthit.sources import aggregate
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 
 #: The real FOCUS sample in ../shared/data (tests.shared_data), relative to that folder.
 SAMPLE = ("focus", "focus-1.0-sample-aws-azure-oci.csv")
@@ -360,7 +360,7 @@ import time
 from pathlib import Path
 
 from worthit.sources import aggregate
-from worthit.sources.importer import import_file
+from worthit.sync.importer import import_file
 from worthit.store.cache import Cache
 
 aggregate.SMALL = int(sys.argv[3])

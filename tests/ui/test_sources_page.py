@@ -24,9 +24,9 @@ from pytestqt.qtbot import QtBot
 from tests.shared_data import sample
 
 from worthit.core.money import money
-from worthit.sources import importer
-from worthit.sources.importer import import_file
 from worthit.store.cache import Cache
+from worthit.sync import importer
+from worthit.sync.importer import import_file
 from worthit.ui import workers
 from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow

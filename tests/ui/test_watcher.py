@@ -18,8 +18,8 @@ from pytestqt.qtbot import QtBot
 from tests.test_sync import shift_mtime, write_focus
 
 import worthit.watch
-from worthit.sources.importer import import_file
 from worthit.store.watch import Budget, save_budget
+from worthit.sync.importer import import_file
 from worthit.ui import workers
 from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow

@@ -43,11 +43,10 @@ from worthit.core.errors import BadInput, UserError
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.sources.aws import SECRET, SETTINGS, Api, needs_keys
 from worthit.sources.aws_cur import TOKEN_COLUMNS, TOKEN_USAGE
-from worthit.sources.bill import BillFile, Progress, never
+from worthit.sources.bill import TOLERANCE, BillFile, Progress, never
 from worthit.sources.cells import LARGEST_QUANTITY
 from worthit.sources.connectors import Connector, Setting, register
 from worthit.sources.http import Where, checked_amount
-from worthit.sources.importer import TOLERANCE
 
 ACTION: Final = "ce:GetCostAndUsage"
 TITLE: Final = "Cost Explorer"

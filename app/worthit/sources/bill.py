@@ -45,6 +45,9 @@ BATCH: Final = 50_000
 #: How much of a file's first line is looked at for line endings before reading on.
 _PEEK: Final = 65_536
 
+#: How far a bill's own totals and the cache's may differ: a cent.
+TOLERANCE: Final = 0.01
+
 Progress = Callable[[float], None]
 """Told the fraction of the work done, from 0 to 1."""
 Charge = Callable[[str, tuple[float | None, ...]], list[Any]]

@@ -274,7 +274,7 @@ class SourcesPage(Page):
 
     def preview(self, paths: list[Path]) -> bool:
         """Read the files without writing, then show what they hold before importing."""
-        from worthit.sources.importer import preview_file
+        from worthit.sync.importer import preview_file
 
         def work(cancelled: Any, progress: Any) -> list[Any]:
             out: list[Any] = []
@@ -299,7 +299,7 @@ class SourcesPage(Page):
 
     def import_files(self, paths: list[Path], source: str | None) -> bool:
         """Import on a worker: ``source`` takes them all together, None one per file."""
-        from worthit.sources.importer import import_files
+        from worthit.sync.importer import import_files
 
         workspace = self.workspace
         batches = [paths] if source else [[p] for p in paths]

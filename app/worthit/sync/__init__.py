@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.errors import Cancelled, UserError
-from worthit.sources.bill import BillFile, never
-from worthit.sources.importer import FORMATS, TOLERANCE, import_files
+from worthit.sources.bill import TOLERANCE, BillFile, never
 from worthit.store.cache import Cache
 from worthit.store.metrics import write_facts
 from worthit.store.sources import record_run
+from worthit.sync.importer import FORMATS, import_files
 from worthit.workspace import identity
 
 if TYPE_CHECKING:

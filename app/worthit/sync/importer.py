@@ -20,6 +20,7 @@ from typing import Any, Final
 
 from worthit.core.errors import BadInput, Cancelled, UserError
 from worthit.sources.bill import (
+    TOLERANCE,
     BillFile,
     Progress,
     Table,
@@ -34,7 +35,6 @@ from worthit.store.sources import record_run
 Reader = Callable[..., Iterator[list[Any]]]
 
 FORMATS: Final = ("auto", "focus", "aws-cur", "azure", "gcp")
-TOLERANCE: Final = 0.01
 
 
 @dataclass(frozen=True)
