@@ -16,13 +16,16 @@ from worthit.analysis.leaks import Finding, Settings, find_leaks, load_settings,
 from worthit.analysis.leaks.base import SETTINGS_KEY, Context
 from worthit.analysis.leaks.capacity import idle_capacity
 from worthit.analysis.leaks.models import prompt_bloat
-from worthit.analysis.leaks.runaway import baseline, runaway_agent
+from worthit.analysis.leaks.runaway import runaway_agent
 from worthit.analysis.leaks.storage import storage_graveyard
+from worthit.analysis.spikes import seasonal_baseline
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.core.rules import rules_from_json
 from worthit.store.cache import Cache
 from worthit.store.rules import save_rules
 from worthit.store.swap import set_override
+from worthit.store.watch import WatchSettings
+from worthit.store.watch import save_settings as save_watch_settings
 
 D = dt.date
 Row = tuple[Any, ...]
@@ -202,7 +205,7 @@ def test_the_baseline_divides_out_the_weekday_pattern() -> None:
     span = days(END - dt.timedelta(days=90), END)
     level = {5: 20.0, 6: 30.0}  # Saturday, Sunday; 100 on weekdays
     cost = np.array([level.get(d.weekday(), 100.0) * wobble(d) for d in span])
-    expected, spread = baseline(span, cost, 28)
+    expected, spread = seasonal_baseline(cost, [np.array([d.weekday() for d in span])], 28)
     assert np.isnan(expected[:28]).all()
     for i in range(28, len(span)):
         # Each day is expected at its own weekday's level, within the wobble ...
@@ -230,7 +233,7 @@ def steady_with_spike(spike_day: dt.date, level: float, first: dt.date = DATA_ST
     return rows, spike
 
 
-def test_a_sixfold_day_is_a_runaway_priced_at_its_excess_over_the_baseline(
+def test_a_sixfold_day_is_a_runaway_whose_excess_is_a_one_off_not_a_monthly_saving(
     cache: Cache
 ) -> None:
     spike_day = END - dt.timedelta(days=5)
@@ -241,7 +244,10 @@ def test_a_sixfold_day_is_a_runaway_priced_at_its_excess_over_the_baseline(
     assert (f.team, f.feature, f.resource) == ("devex", "review-agent", AGENT)
     assert spike_day.isoformat() in f.title
     assert f.monthly_cost == pytest.approx(spike)
-    assert f.monthly_saving == pytest.approx(spike - 100.0, rel=0.03)
+    # The excess is paid once: stated as such, never as a saving per month.
+    assert f.one_off == pytest.approx(spike - 100.0, rel=0.03)
+    assert f.monthly_saving == 0.0
+    assert f.to_json()["one_off"] == round(f.one_off, 2)
     assert f.evidence.days == WINDOW
     assert f.evidence.values[WINDOW.index(spike_day)] == pytest.approx(spike)
 
@@ -259,8 +265,10 @@ def test_a_spike_below_the_dollar_floor_is_ignored(cache: Cache) -> None:
     rows, spike = steady_with_spike(END - dt.timedelta(days=3), 5.0)  # 25 $ above
     fill(cache, rows)
     assert runaway_agent(context(cache)) == []
-    f = only(runaway_agent(context(cache, runaway_min_dollars=20.0)))
-    assert f.monthly_saving == pytest.approx(spike - 5.0, rel=0.03)
+    # The watch's spike settings drive the finding: one setting, one figure.
+    save_watch_settings(cache, WatchSettings(spike_min_dollars=20.0))
+    f = only(runaway_agent(context(cache)))
+    assert f.one_off == pytest.approx(spike - 5.0, rel=0.03)
 
 
 # -- prompt bloat -------------------------------------------------------------------------------
@@ -305,14 +313,15 @@ def test_prompts_that_doubled_are_priced_at_the_excess_input(cache: Cache) -> No
 
 def test_settings_round_trip_and_unknown_keys_are_ignored(cache: Cache) -> None:
     assert load_settings(cache) == Settings()
-    chosen = Settings(floor=250.0, idle_days=21, runaway_min_ratio=2.5,
-                      runaway_history_days=42)
+    chosen = Settings(floor=250.0, idle_days=21, bloat_growth=0.5, bloat_baseline_days=42)
     save_settings(cache, chosen)
     assert load_settings(cache) == chosen
 
-    # An older or newer app may have written keys this one does not know.
+    # An older or newer app may have written keys this one does not know (an older one
+    # its runaway_* thresholds, now the watch's spike settings).
     cache.set_meta({SETTINGS_KEY: json.dumps(
-        {"floor": 5, "idle_days": 7.0, "retired_threshold": 3, "graveyard_days": "soon"})})
+        {"floor": 5, "idle_days": 7.0, "retired_threshold": 3, "graveyard_days": "soon",
+         "runaway_mads": 2.0, "runaway_min_dollars": 1.0, "runaway_history_days": 42})})
     loaded = load_settings(cache)
     assert loaded == Settings(floor=5.0, idle_days=7)
     assert isinstance(loaded.idle_days, int)

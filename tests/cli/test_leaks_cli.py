@@ -49,10 +49,14 @@ def test_report_leaks_json_lists_every_finding_open_with_the_total(
         (f.key, f.kind, f.team, f.feature, "open") for f in expected]
     for row, f in zip(data["findings"], expected, strict=True):
         assert row["monthly_saving"] == round(f.monthly_saving, 2)
+        assert row["one_off"] == round(f.one_off, 2)
         assert row["kind_title"] == KIND_TITLES[f.kind]
         assert len(row["evidence"]["points"]) == len(f.evidence.values)
     assert data["monthly_saving"] == pytest.approx(sum(f.monthly_saving for f in expected),
                                                    abs=0.01)
+    # A one-off excess (the runaway agent's) is a total of its own, not a monthly saving.
+    assert data["one_off"] == pytest.approx(sum(f.one_off for f in expected), abs=0.01)
+    assert data["one_off"] > 0
 
 
 def test_report_leaks_csv_and_table(
@@ -60,18 +64,23 @@ def test_report_leaks_csv_and_table(
 ) -> None:
     _, columns, rows = parse_csv(report(capsys, demo_workspace, "csv"))
     assert columns == ["Kind", "Finding", "Team", "Feature", "Resource", "Monthly cost",
-                       "Monthly saving", "State", "First fix", "Key"]
+                       "Monthly saving", "One-off excess", "State", "First fix", "Key"]
     assert [(r["Key"], r["Team"], r["Feature"], round(float(r["Monthly saving"]), 2),
-             r["State"]) for r in rows] == [
-        (f.key, f.team or "", f.feature or "", round(f.monthly_saving, 2), "open")
-        for f in expected]
+             round(float(r["One-off excess"]), 2), r["State"]) for r in rows] == [
+        (f.key, f.team or "", f.feature or "", round(f.monthly_saving, 2),
+         round(f.one_off, 2), "open") for f in expected]
 
     table = report(capsys, demo_workspace, "table")
     total = money(sum(f.monthly_saving for f in expected))
+    once = money(sum(f.one_off for f in expected))
     assert table.startswith(f"Leaks in the 30 days to {DEMO_END} (open findings save "
-                            f"{total} per month)")
+                            f"{total} per month (recurring); one-off excess {once})")
     for f in expected:
-        assert f"{money(f.monthly_saving)}/month  {KIND_TITLES[f.kind]}: {f.title}\n" in table
+        shown = f"{money(f.one_off)} one-off" if f.one_off else \
+            f"{money(f.monthly_saving)}/month"
+        assert f"{shown}  {KIND_TITLES[f.kind]}: {f.title}\n" in table
+    (runaway,) = [f for f in expected if f.kind == "runaway_agent"]
+    assert f"{money(runaway.one_off)}/month" not in table
     assert "[dismissed]" not in table
 
 

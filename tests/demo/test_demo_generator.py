@@ -335,7 +335,9 @@ def test_runaway_agent_shows_three_days_at_six_times_its_usual_requests(
         demo_db, f"{tokens_of('code-review-agent')} AND charge_period_start IN ({marks})",
         tuple(storm))
     assert leak.monthly_cost == pytest.approx(storm_cost, abs=SAVING_TOLERANCE)
-    assert leak.monthly_saving == pytest.approx(storm_cost * 5 / 6, abs=SAVING_TOLERANCE)
+    # The excess is paid once: a one-off, no saving per month.
+    assert leak.one_off == pytest.approx(storm_cost * 5 / 6, abs=SAVING_TOLERANCE)
+    assert leak.monthly_saving == 0
 
 
 def test_hidden_network_leaks_are_the_nat_and_cross_az_charges(

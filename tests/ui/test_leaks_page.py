@@ -98,6 +98,14 @@ def saved_states(workspace: Workspace) -> dict[str, FindingState]:
         return load_states(cache)
 
 
+def group_figure(findings: list[Finding]) -> str:
+    """A group's figure as the page shows it: its recurring saving, or for a group of
+    one-off findings (a runaway agent's excess), that excess marked as such."""
+    monthly = sum(f.monthly_saving for f in findings)
+    once = sum(f.one_off for f in findings)
+    return f"{money(once)} one-off" if once > monthly else money(monthly)
+
+
 def by_kind(expected: list[Finding], kind: str) -> Finding:
     (found,) = [f for f in expected if f.kind == kind]
     return found
@@ -114,22 +122,29 @@ def test_findings_are_grouped_by_kind_and_a_chosen_one_shows_its_detail_and_evid
     groups: dict[str, list[Finding]] = {}
     for f in expected:
         groups.setdefault(f.kind, []).append(f)
-    order = sorted(groups, key=lambda kind: -sum(f.monthly_saving for f in groups[kind]))
+    order = sorted(groups, key=lambda kind: -sum(f.figure for f in groups[kind]))
     tops = [page.tree.topLevelItem(i) for i in range(page.tree.topLevelItemCount())]
     assert [top.text(0) for top in tops] == [
         f"{KIND_TITLES[kind]} ({len(groups[kind])})" for kind in order]
-    assert [top.text(1) for top in tops] == [open_saving(groups[kind]) for kind in order]
+    assert [top.text(1) for top in tops] == [group_figure(groups[kind]) for kind in order]
     assert [[top.child(i).data(0, Qt.ItemDataRole.UserRole) for i in range(top.childCount())]
             for top in tops] == [[f.key for f in groups[kind]] for kind in order]
     assert page.saving_card.value.text() == open_saving(expected)
     assert page.count_card.value.text() == str(len(expected))
 
-    for f in (by_kind(expected, "idle_capacity"), by_kind(expected, "runaway_agent")):
+    # The headline is recurring savings: the runaway agent's one-off excess is not in it.
+    runaway = by_kind(expected, "runaway_agent")
+    assert runaway.one_off > 0 and runaway.monthly_saving == 0
+    assert listed(page)[runaway.key].text(1) == f"{money(runaway.one_off)} one-off"
+    idle = by_kind(expected, "idle_capacity")
+    assert listed(page)[idle.key].text(1) == money(idle.monthly_saving)
+    for f, worth in ((idle, f"saves {money(idle.monthly_saving)} per month"),
+                     (runaway, f"one-off excess {money(runaway.one_off)} (paid once, not a "
+                               "monthly saving)")):
         click(qtbot, page, f.key)
         assert page.detail_title.text() == f.title
         assert page.detail_owner.text().startswith(
-            f"Owner: {f.team} / {f.feature} · costs {money(f.monthly_cost)}, saves "
-            f"{money(f.monthly_saving)} per month · open")
+            f"Owner: {f.team} / {f.feature} · costs {money(f.monthly_cost)}, {worth} · open")
         assert all(step in page.fix.text() for step in f.fix)
         (line,) = page.chart.plot.getPlotItem().listDataItems()
         assert len(line.yData) == len(f.evidence.values) == len(f.evidence.days) > 0

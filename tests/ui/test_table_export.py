@@ -257,6 +257,11 @@ def test_the_leaks_list_exports_its_findings_for_the_leak_window(
     assert [c[saving] for c in cells] == pytest.approx(
         [number(r["Monthly saving"]) for r in rows], abs=5e-7)
     assert formats[saving] == '"$"#,##0.00'
+    # A one-off excess (the runaway agent's) has its own column, not in the saving.
+    by_key = {f.key: f for f in page.visible()}
+    assert [round(number(r["One-off excess"]), 2) for r in rows] == \
+        [round(by_key[r["Key"]].one_off, 2) for r in rows]
+    assert any(number(r["One-off excess"]) > 0 for r in rows)
     # Ungrouped, the list has no group column.
     page.group.setCurrentIndex(page.group.findData("none"))
     _, columns, _ = read_csv(exporter(page.tree).save(tmp_path / "flat.csv"))

@@ -35,7 +35,7 @@ def test_the_planted_runaway_agent_raises_a_spike_alert_with_its_owner_and_exces
     assert (spike.team, spike.feature) == (planted.team, planted.feature)
     assert spike.owner == "devex / code-review-agent"
     # The excess over the baseline on the storm days, as the generator billed it.
-    assert spike.amount == pytest.approx(planted.monthly_saving, rel=0.05)
+    assert spike.amount == pytest.approx(planted.one_off, rel=0.05)
     # Six times the requests: about five times the baseline on top of it.
     assert spike.percent == pytest.approx(5.0, rel=0.15)
     storm = [DEMO_END - dt.timedelta(days=ago) for ago in (19, 18, 17)]

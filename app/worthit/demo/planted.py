@@ -3,7 +3,8 @@
 Every later analysis (leak detectors, model swap, watch) is tested against this known
 truth. A saving is measured on the **last 30 days** of demo data and stated per 30 days
 (:data:`MONTH_DAYS`): the cost of the leaking rows in that window times the share a fix
-removes, or, for a runaway agent, the excess over its baseline.
+removes. A runaway agent's excess over its baseline is a one-off (``one_off``), not a
+saving per month.
 
 The generator returns a list of :class:`PlantedLeak` and stores it as JSON in the
 workspace's ``meta`` table under ``demo.planted``.
@@ -25,7 +26,8 @@ prompt_bloat           ``document-search`` input per request creeps from 2,500 t
 batch_eligible         ``eval-nightly`` runs 01:00-04:00 UTC on gpt-4.1 at synchronous
                        prices: saving = 50 % of its token cost.
 runaway_agent          ``code-review-agent`` retry storm on three days inside the window
-                       (six times its requests): cost = the excess over the baseline.
+                       (six times its requests): ``one_off`` = the excess over the
+                       baseline, paid once; no monthly saving.
 hidden_network         NAT gateway data processing (untagged, nobody owns it) and
                        cross-AZ transfer of ``recommendations``: saving = those charges.
 weak_attribution       untagged spend (about a tenth): no saving; ``monthly_cost`` is the
@@ -53,6 +55,7 @@ class PlantedLeak:
     monthly_cost: float  # cost of the leaking rows in the last 30 days
     monthly_saving: float  # what a fix would save per 30 days
     basis: str  # how the saving was computed, in words
+    one_off: float = 0.0  # paid once in the window (a runaway's excess), not recurring
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

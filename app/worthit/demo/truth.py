@@ -62,7 +62,8 @@ def planted_leaks(bill: Bill) -> list[PlantedLeak]:
         "runaway_agent", "code-review-agent retry storm (6× requests on three days)",
         "devex", "code-review-agent", agent.stream.api_key,
         _window(np.where(storm, agent.total_cost, 0.0)),
-        _window(np.where(storm, excess_cost, 0.0)), "cost above the agent's own baseline"))
+        0.0, "cost above the agent's own baseline, paid once",
+        one_off=_window(np.where(storm, excess_cost, 0.0))))
 
     assert bill.nat_bytes_cost is not None and bill.cross_az_cost is not None
     leaks.append(PlantedLeak(

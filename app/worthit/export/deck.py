@@ -142,7 +142,7 @@ def _title_tiles(deck: Deck) -> list[tuple[str, str, str, str | None]]:
         saving = leak_saving(f)
         tiles.append(("Leaks to fix", f"{money(saving)}/mo",
                       f"{sum(1 for x in f.open_leaks if x.monthly_saving > 0)} open findings "
-                      "with a saving", "bad" if saving > 0 else "good"))
+                      "with a recurring saving", "bad" if saving > 0 else "good"))
     if "units" in chosen:
         judged = [e for e in f.units if e.on_target is not None]
         hits = sum(1 for e in judged if e.on_target)
@@ -347,6 +347,7 @@ def leaks_slide(deck: Deck) -> None:
     from worthit.export import layout as lay
 
     f = deck.figures
+    # Recurring savings only: a one-off excess (a runaway agent's) is paid already.
     found = [x for x in f.open_leaks if x.monthly_saving > 0]
     slide = deck.new_slide("leaks")
     subject = _leak_subject(deck, found[0]) if found else ""
@@ -385,8 +386,8 @@ def leaks_slide(deck: Deck) -> None:
         _nothing(slide, lay.MARGIN, lay.CONTENT_TOP, lay.CONTENT_WIDTH,
                  "No open finding saves money: nothing is idle, bloated or running away.")
     deck.footnote(slide, "Savings per month estimated by the Leaks page's detectors over "
-                         "the 30 days to the period's end; dismissed and snoozed findings "
-                         "left out.")
+                         "the 30 days to the period's end; dismissed and snoozed findings, "
+                         "and one-off excesses (paid once, not recurring), left out.")
 
 
 def swap_slide(deck: Deck) -> None:

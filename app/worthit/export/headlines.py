@@ -71,7 +71,9 @@ def units(found: Sequence[UnitEconomics]) -> str:
 
 
 def leaks(found: Sequence[Finding], subject: str) -> str:
-    """``subject`` names the largest finding's thing (masked by the caller)."""
+    """``subject`` names the largest finding's thing (masked by the caller). Recurring
+    savings only: a finding's one-off excess is no monthly saving."""
+    found = [f for f in found if f.monthly_saving > 0]
     saving = sum(f.monthly_saving for f in found)
     if saving <= 0:
         return "No open leak saves money in the 30 days to the period's end"

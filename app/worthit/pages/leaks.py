@@ -23,29 +23,50 @@ def _state(figures: Figures, finding: Finding) -> dict[str, Any]:
 
 
 def saving(figures: Figures) -> float:
-    """The monthly saving of the open findings: the page's headline, the deck's title."""
+    """The recurring monthly saving of the open findings: the page's headline, the deck's
+    title. One-off excesses (:func:`one_off`) are not in it."""
     return sum(f.monthly_saving for f in figures.open_leaks)
+
+
+def one_off(figures: Figures) -> float:
+    """The one-off excess of the open findings (paid once, e.g. a runaway agent's)."""
+    return sum(f.one_off for f in figures.open_leaks)
+
+
+def headline(figures: Figures) -> str:
+    """``open findings save $X per month (recurring); one-off excess $Y``."""
+    return (f"open findings save {money(saving(figures))} per month (recurring); "
+            f"one-off excess {money(one_off(figures))}")
+
+
+def amount(finding: Finding, *, per_month: bool = True) -> str:
+    """The figure a finding shows: ``$1,234/month`` (``$1,234`` under a per-month heading)
+    or, paid once, ``$12,817 one-off``."""
+    if finding.one_off > finding.monthly_saving:
+        return f"{money(finding.one_off)} one-off"
+    return money(finding.monthly_saving) + ("/month" if per_month else "")
 
 
 def text(figures: Figures, _options: Options) -> str:
     from worthit.analysis.leaks import KIND_TITLES
 
-    lines = [f"Leaks in the 30 days to {figures.period.end} (open findings save "
-             f"{money(saving(figures))} per month)", ""]
+    lines = [f"Leaks in the 30 days to {figures.period.end} ({headline(figures)})", ""]
     for f in figures.leaks:
         state = _state(figures, f)["state"]
         tag = "" if state == "open" else f"  [{state}]"
-        lines += [f"{money(f.monthly_saving):>10}/month  {KIND_TITLES[f.kind]}: {f.title}{tag}",
+        lines += [f"{amount(f):>16}  {KIND_TITLES[f.kind]}: {f.title}{tag}",
                   f"{'':>18}owner {f.owner}; fix: {f.fix[0]}"]
     return "\n".join(lines)
 
 
 def json(figures: Figures, _options: Options) -> dict[str, Any]:
-    """Every finding with its state; the total counts open findings only."""
+    """Every finding with its state; the totals count open findings only, the recurring
+    monthly saving and the one-off excess apart."""
     window = figures.leak_window
     return {
         "window": {"from": window.start.isoformat(), "to": window.end.isoformat()},
         "monthly_saving": round(saving(figures), 2),
+        "one_off": round(one_off(figures), 2),
         "findings": [{**f.to_json(), **_state(figures, f)} for f in figures.leaks],
     }
 
@@ -55,16 +76,18 @@ def table(figures: Figures) -> Table:
     from worthit.analysis.leaks import KIND_TITLES
 
     rows = [(KIND_TITLES[f.kind], f.title, f.team or "", f.feature or "", f.resource or "",
-             f.monthly_cost, f.monthly_saving, figures.leak_state(f),
+             f.monthly_cost, f.monthly_saving, f.one_off, figures.leak_state(f),
              f.fix[0] if f.fix else "", f.key) for f in figures.leaks]
     columns = ["Kind", "Finding", "Team", "Feature", "Resource", "Monthly cost",
-               "Monthly saving", "State", "First fix", "Key"]
+               "Monthly saving", "One-off excess", "State", "First fix", "Key"]
     return Table.of(
-        f"Leaks: open findings save {money(saving(figures))} per month", columns, rows,
+        f"Leaks: {headline(figures)}", columns, rows,
         period=figures.leak_window, name="Leaks",
         filters=filters(figures, window="the 30 days to the period's end",
-                        total="monthly saving of open findings (not dismissed or snoozed)"),
-        formats={"Monthly cost": "money", "Monthly saving": "money"})
+                        total="recurring monthly saving of open findings (not dismissed or "
+                              "snoozed); one-off excess apart"),
+        formats={"Monthly cost": "money", "Monthly saving": "money",
+                 "One-off excess": "money"})
 
 
 PAGE = Page("leaks", "Leaks", table, text, json)

@@ -171,7 +171,7 @@ def findings_content(view: QAbstractItemView) -> Content:
         state = page.state_of(finding.key)
         rows.append((group, finding.title, KIND_TITLES[finding.kind], finding.team,
                      finding.feature, finding.resource, finding.monthly_cost,
-                     finding.monthly_saving, state.state,
+                     finding.monthly_saving, finding.one_off, state.state,
                      state.snooze_until if state.state == "snoozed" else None,
                      "; ".join(t for t in (state.reason, state.note) if t) or None,
                      finding.fix[0] if finding.fix else None, finding.key))
@@ -186,12 +186,12 @@ def findings_content(view: QAbstractItemView) -> Content:
         else:
             add(top, None)
     columns = ["Group", "Finding", "Kind", "Team", "Feature", "Resource", "Monthly cost",
-               "Monthly saving", "State", "Snoozed until", "Reason and note", "First fix",
-               "Key"]
+               "Monthly saving", "One-off excess", "State", "Snoozed until", "Reason and note",
+               "First fix", "Key"]
     if not grouped:
         columns, rows = columns[1:], [row[1:] for row in rows]
     return Content(columns, rows, {"Monthly cost": "money", "Monthly saving": "money",
-                                   "Snoozed until": "date"})
+                                   "One-off excess": "money", "Snoozed until": "date"})
 
 
 def _page(widget: QWidget) -> Any:

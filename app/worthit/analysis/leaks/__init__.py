@@ -35,19 +35,21 @@ __all__ = ["DETECTORS", "KIND_TITLES", "Finding", "Settings", "find_leaks", "loa
 
 
 def find_leaks(cache: Cache, end: dt.date, settings: Settings | None = None) -> list[Finding]:
-    """Every finding in the 30 days ending ``end``, largest saving first. Findings that
-    save less than the floor per month are dropped; informational ones (weak attribution,
-    wanted network traffic) are kept while their cost reaches the floor."""
+    """Every finding in the 30 days ending ``end``, largest figure first. Findings that
+    save less than the floor per month (a one-off: in all) are dropped; informational ones
+    (weak attribution, wanted network traffic) are kept while their cost reaches the
+    floor."""
     settings = settings or load_settings(cache)
     return detect(Context(cache, end, settings))
 
 
 def detect(ctx: Context) -> list[Finding]:
-    """Every detector run over ``ctx``: the findings that reach the floor, largest saving
-    first (:func:`find_leaks`, over a context a caller keeps to reuse its data)."""
+    """Every detector run over ``ctx``: the findings that reach the floor, largest figure
+    (monthly saving, or one-off excess) first (:func:`find_leaks`, over a context a caller
+    keeps to reuse its data)."""
     floor = ctx.settings.floor
     found = [f for detector in DETECTORS for f in detector(ctx)]
-    kept = [f for f in found if f.monthly_saving >= floor
+    kept = [f for f in found if f.figure >= floor
             or (f.informational and f.monthly_cost >= floor)]
-    kept.sort(key=lambda f: (-f.monthly_saving, -f.monthly_cost, f.key))
+    kept.sort(key=lambda f: (-f.figure, -f.monthly_cost, f.key))
     return kept

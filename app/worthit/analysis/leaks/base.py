@@ -41,7 +41,7 @@ KIND_TITLES: Final[dict[str, str]] = {
 class Settings:
     """Thresholds, with the defaults a FinOps team would start from."""
 
-    floor: float = 100.0  # findings saving less per month are not shown
+    floor: float = 100.0  # findings saving less per month (or one-off) are not shown
     idle_p95: float = 10.0  # per cent utilisation
     idle_days: int = 14
     quiet_hours: int = 8  # always-on capacity: hours a day with almost no traffic
@@ -49,10 +49,9 @@ class Settings:
     graveyard_days: int = 90  # no writes for this long, and no lifecycle policy
     bloat_growth: float = 0.3  # input per request up by this share on its early level
     bloat_baseline_days: int = 60
-    runaway_mads: float = 6.0  # robust z: MADs above the rolling median
-    runaway_min_dollars: float = 50.0  # per day, above the baseline
-    runaway_min_ratio: float = 1.0  # and at least this share above it (1.0 = double)
-    runaway_history_days: int = 28
+    # Runaway agents take the watch's spike thresholds (worthit.store.watch.WatchSettings):
+    # one setting drives both the spike alert and the finding. An older app's runaway_*
+    # keys are ignored on loading.
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -103,6 +102,14 @@ class Finding:
     assumption: str = ""
     #: The teams that carry a shared cost (Allocation's split), when no one team does.
     shared_by: tuple[str, ...] = ()
+    #: A cost already paid once (a runaway agent's excess over its baseline), not a
+    #: recurring saving: never part of ``monthly_saving`` nor of the monthly totals.
+    one_off: float = 0.0
+
+    @property
+    def figure(self) -> float:
+        """The amount the finding shows, monthly or one-off: what findings sort by."""
+        return max(self.monthly_saving, self.one_off)
 
     @property
     def owner(self) -> str:
@@ -126,7 +133,8 @@ class Finding:
             "title": self.title, "team": self.team, "feature": self.feature,
             "shared_by": list(self.shared_by),
             "resource": self.resource, "monthly_cost": round(self.monthly_cost, 2),
-            "monthly_saving": round(self.monthly_saving, 2), "fix": self.fix,
+            "monthly_saving": round(self.monthly_saving, 2),
+            "one_off": round(self.one_off, 2), "fix": self.fix,
             "assumption": self.assumption,
             "evidence": {"label": self.evidence.label, "unit": self.evidence.unit,
                          "numbers": self.evidence.numbers,

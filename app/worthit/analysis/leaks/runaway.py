@@ -1,129 +1,74 @@
-"""Runaway agents and unlimited retries: a day whose cost on one API key (or resource of
-AI usage) jumps far above its own baseline.
+"""Runaway agents and unlimited retries: an API key (or resource of AI usage) whose cost
+jumps far above its own baseline.
 
-The baseline is robust: the day-of-week pattern is divided out (each weekday's median
-over the history, against the overall median), then each day is compared with the
-median and the median absolute deviation (MAD) of the previous weeks. A day counts only
-when it is above the baseline by enough MADs *and* by a dollar amount *and* by a share,
-so neither a quiet key's noise nor a big key's normal wobble trips it. The cost is the
-excess over the baseline on the flagged days of the window."""
+The spike is the watch's (:mod:`worthit.analysis.spikes`): the same series, thresholds
+(the watch's settings, over the leak window's 30 days) and excess, so the finding and the
+spike alert show one figure. That excess is a one-off, already paid: the finding states it
+as :attr:`~worthit.analysis.leaks.base.Finding.one_off`, not as a monthly saving."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
 
 import numpy as np
-import pandas as pd
 
-from worthit.analysis.leaks.base import Context, Evidence, Finding
+from worthit.analysis.leaks.base import WINDOW_DAYS, Context, Evidence, Finding
+from worthit.analysis.spikes import Incident, Series, incident_numbers, incidents, spike_series
 from worthit.core.money import money
-
-MAD_TO_SIGMA = 1.4826
+from worthit.store.watch import WatchSettings, load_settings
 
 
 def runaway_agent(ctx: Context) -> list[Finding]:
-    s = ctx.settings
-    start = ctx.window.start - dt.timedelta(days=s.runaway_history_days + 7 * 8)
-    frame = ctx.cache.frame(
-        "SELECT resource_id, charge_period_start AS day, TOTAL(effective_cost) AS cost "
-        "FROM charges WHERE x_model IS NOT NULL AND charge_period_start BETWEEN ? AND ? "
-        "GROUP BY resource_id, day", (max(start, ctx.first_day).isoformat(),
-                                      ctx.window.end.isoformat()))
+    from worthit.analysis.allocation import charge_index
+
+    keys = charge_index(ctx.cache).keys
+    ai = set(keys["resource_id"][keys["x_model"].notna()].dropna().astype(str))
+    if not ai:
+        return []
+    settings = dataclasses.replace(load_settings(ctx.cache), lookback_days=WINDOW_DAYS)
     found = []
-    for resource_id, rows in frame.groupby("resource_id"):
-        finding = _one(ctx, str(resource_id), rows)
-        if finding is not None:
-            found.append(finding)
+    for series in spike_series(ctx.cache, ctx.window.end, settings, ai):
+        found.append(_finding(ctx, series, incidents(series), settings))
     return found
 
 
-def seasonal_baseline(values: np.ndarray, seasons: Sequence[np.ndarray],
-                      history: int) -> tuple[np.ndarray, np.ndarray]:
-    """The robust baseline of a series of buckets (days, or hours): each bucket's expected
-    value and spread (the MAD, in standard deviations) from the ``history`` buckets before
-    it; NaN for the first ``history`` buckets.
-
-    Each season (a category per bucket: the weekday, the hour of the day) is divided out
-    in turn: its factor is the median of its buckets against the overall median. The
-    rolling median and MAD of what is left, times the bucket's factors, are its baseline.
-    Shared by the runaway-agent leak detector and the watch's spike alerts."""
-    adjusted = np.asarray(values, dtype=float)
-    factor = np.ones(len(adjusted))
-    for season in seasons:
-        overall = float(np.median(adjusted)) if len(adjusted) else 0.0
-        factors = np.ones(int(season.max()) + 1 if len(season) else 1)
-        if overall > 0:
-            for s in np.unique(season):
-                factors[s] = max(float(np.median(adjusted[season == s])) / overall, 1e-6)
-        adjusted = adjusted / factors[season]
-        factor = factor * factors[season]
-    expected = np.full(len(adjusted), np.nan)
-    spread = np.full(len(adjusted), np.nan)
-    if len(adjusted) > history:
-        past = np.lib.stride_tricks.sliding_window_view(adjusted, history)[:-1]
-        median = np.median(past, axis=1)
-        expected[history:] = median * factor[history:]
-        spread[history:] = (np.median(np.abs(past - median[:, None]), axis=1) * MAD_TO_SIGMA
-                            * factor[history:])
-    return expected, spread
-
-
-def baseline(days: list[dt.date], cost: np.ndarray, history: int) -> np.ndarray:
-    """The expected cost of each day from the days before it (NaN without enough of them):
-    the rolling median of the weekday-adjusted series, times the day's weekday factor."""
-    expected, spread = seasonal_baseline(cost, [np.array([d.weekday() for d in days])],
-                                         history)
-    return np.vstack([expected, spread])
-
-
-def spike_mask(values: np.ndarray, expected: np.ndarray, spread: np.ndarray, *,
-               mads: float, min_excess: float, min_ratio: float) -> np.ndarray:
-    """Which buckets are above their baseline by more than ``mads`` MADs *and* by at
-    least ``min_excess`` *and* by ``min_ratio`` of the baseline. A bucket without a
-    baseline (NaN) is never a spike."""
-    excess = values - expected
-    with np.errstate(invalid="ignore"):
-        return np.asarray((excess > mads * spread) & (excess >= min_excess)
-                          & (excess >= min_ratio * expected))
-
-
-def _one(ctx: Context, resource_id: str, rows: pd.DataFrame) -> Finding | None:
-    s = ctx.settings
-    series = rows.set_index("day")["cost"]
-    days = [ctx.first_day + dt.timedelta(days=i) for i in
-            range((ctx.window.end - ctx.first_day).days + 1)]
-    days = [d for d in days if d >= dt.date.fromisoformat(str(series.index.min()))]
-    cost = np.array([float(series.get(d.isoformat(), 0.0)) for d in days])
-    if len(cost) <= s.runaway_history_days:
-        return None  # too short for a baseline: a new key is not an anomaly
-    expected, spread = baseline(days, cost, s.runaway_history_days)
-    excess = cost - expected
-    flagged = (spike_mask(cost, expected, spread, mads=s.runaway_mads,
-                          min_excess=s.runaway_min_dollars, min_ratio=s.runaway_min_ratio)
-               & np.array([d >= ctx.window.start for d in days]))
-    if not flagged.any():
-        return None
-    total = float(excess[flagged].sum())
+def _finding(ctx: Context, series: Series, runs: list[Incident],
+             s: WatchSettings) -> Finding:
+    """One finding per key: its incidents' excess in the window, a one-off."""
+    resource_id = series.resource
+    excess = sum(i.excess for i in runs)
+    spikes = [d for i in runs for d in i.days]
     team, feature = ctx.owner(resource_id)
-    spikes = [d for d, f in zip(days, flagged, strict=True) if f]
-    window = np.array([d >= ctx.window.start for d in days])
-    shown = [d for d, w in zip(days, window, strict=True) if w]
-    numbers = {"excess over baseline": money(total),
-               "baseline on the worst day": money(float(expected[flagged].max()))}
+    worst = max(runs, key=lambda i: i.excess)
+    numbers = incident_numbers(series, worst)
+    numbers["Excess over the baseline"] = money(excess)
+    if len(runs) > 1:
+        numbers["Incidents"] = f"{len(runs)} (the worst one's buckets above)"
     numbers.update(_hourly(ctx, resource_id, spikes))
+    daily = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end)
+    by_day = dict(zip(daily["day"].astype(str), daily["cost"].astype(float), strict=True))
+    shown = [ctx.window.start + dt.timedelta(days=i) for i in range(WINDOW_DAYS)]
+    baseline = (f"a rolling {s.spike_history_hours}-hour median (each hour of the week "
+                "divided out, from the source's hourly request counts)" if series.hourly else
+                f"a rolling {s.spike_history_days}-day median (weekday-adjusted)")
+    per = "hour" if series.hourly else "day"
+    floor = s.spike_min_dollars / (24 if series.hourly else 1)
     return Finding(
         "runaway_agent", f"runaway_agent:{resource_id}",
         f"{feature or resource_id}: cost spiked on {len(spikes)} day(s) "
         f"({', '.join(d.isoformat() for d in spikes[:3])}{'…' if len(spikes) > 3 else ''})",
-        float(cost[flagged].sum()), total, team, feature, resource_id,
-        Evidence("AI cost per day on this key ($)", shown, list(cost[window]), "$", numbers),
+        sum(i.cost for i in runs), 0.0, team, feature, resource_id,
+        Evidence("AI cost per day on this key ($)", shown,
+                 [by_day.get(d.isoformat(), 0.0) for d in shown], "$", numbers),
         ["Cap retries and add exponential back-off to the agent loop.",
          "Set a per-key daily budget or rate limit with the vendor.",
          "Alert the owning team when a day runs over twice its baseline."],
-        f"Cost: the excess over a rolling {s.runaway_history_days}-day median (weekday-"
-        f"adjusted) on days more than {s.runaway_mads:g} MADs, "
-        f"{money(s.runaway_min_dollars)} and {s.runaway_min_ratio:.0%} above it.")
+        f"One-off: the excess over {baseline} on {per}s more than {s.spike_mads:g} MADs, "
+        f"{money(floor)} and {s.spike_min_ratio:.0%} above it (the watch's spike settings). "
+        "It is paid already; fixing the cause prevents the next one, so it is no monthly "
+        "saving.",
+        one_off=excess)
 
 
 def _hourly(ctx: Context, resource_id: str, spikes: list[dt.date]) -> dict[str, str]:

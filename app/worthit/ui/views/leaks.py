@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from worthit.core.money import money, unit_money
 from worthit.core.periods import Period
+from worthit.pages.leaks import amount
 from worthit.store.cache import Cache
 from worthit.store.findings import FindingState, set_state
 from worthit.ui import table_export, theme
@@ -43,6 +44,13 @@ if TYPE_CHECKING:
     from worthit.analysis.leaks import Finding, Settings
 
 GROUPS = {"kind": "By kind", "owner": "By owner", "none": "All, by saving"}
+
+
+def _group_amount(members: list[Finding]) -> str:
+    """A group's recurring saving; a group of one-off findings only, their excess."""
+    monthly = sum(f.monthly_saving for f in members)
+    once = sum(f.one_off for f in members)
+    return f"{money(once)} one-off" if once > monthly else money(monthly)
 
 
 def _owner(finding: Finding) -> str:
@@ -67,8 +75,9 @@ class LeaksPage(Page):
 
         cards = QGridLayout()
         cards.setSpacing(10)
-        self.saving_card = Card("Potential saving per month", "Open findings (not dismissed "
-                                "or snoozed), as the last 30 days ran.")
+        self.saving_card = Card("Potential saving per month", "Recurring savings of open "
+                                "findings (not dismissed or snoozed), as the last 30 days "
+                                "ran; a one-off excess (paid once) is not in it.")
         self.count_card = Card("Open findings")
         self.largest_card = Card("Largest")
         for column, card in enumerate((self.saving_card, self.count_card, self.largest_card)):
@@ -203,13 +212,16 @@ class LeaksPage(Page):
 
         open_ = [f for f in self.findings if not self.state_of(f.key).hidden(self.today)]
         total = sum(f.monthly_saving for f in open_)
-        self.saving_card.show_figure(money(total), f"{len(open_)} open findings",
-                                     "bad" if total > 0 else None)
+        once = sum(f.one_off for f in open_)
+        self.saving_card.show_figure(
+            money(total), f"{len(open_)} open findings, recurring"
+            + (f"; one-off excess {money(once)}" if once else ""),
+            "bad" if total > 0 else None)
         self.count_card.show_figure(
             str(len(open_)), f"{len(self.findings) - len(open_)} dismissed or snoozed")
         if open_:
             top = open_[0]
-            self.largest_card.show_figure(money(top.monthly_saving), KIND_TITLES[top.kind])
+            self.largest_card.show_figure(amount(top, per_month=False), KIND_TITLES[top.kind])
         else:
             self.largest_card.show_figure("–", "nothing open")
         self.tree.blockSignals(True)
@@ -220,14 +232,14 @@ class LeaksPage(Page):
             label = (KIND_TITLES[finding.kind] if mode == "kind" else _owner(finding)
                      if mode == "owner" else "")
             groups.setdefault(label, []).append(finding)
-        ordered = sorted(groups.items(), key=lambda g: -sum(f.monthly_saving for f in g[1]))
+        ordered = sorted(groups.items(), key=lambda g: -sum(f.figure for f in g[1]))
         chosen = None
         for label, members in ordered:
             parent: Any = self.tree
             if mode != "none":
                 parent = QTreeWidgetItem(self.tree, [
                     f"{label} ({len(members)})",
-                    money(sum(f.monthly_saving for f in members)), "", ""])
+                    _group_amount(members), "", ""])
                 font = parent.font(0)
                 font.setBold(True)
                 for column in range(2):
@@ -239,7 +251,7 @@ class LeaksPage(Page):
             for finding in members:
                 state = self.state_of(finding.key)
                 item = QTreeWidgetItem(parent, [
-                    finding.title, money(finding.monthly_saving), _owner(finding),
+                    finding.title, amount(finding, per_month=False), _owner(finding),
                     "" if state.state == "open" else state.state])
                 item.setData(0, Qt.ItemDataRole.UserRole, finding.key)
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight
@@ -296,9 +308,11 @@ class LeaksPage(Page):
         owner = _owner(finding)
         status = {"open": "open", "dismissed": f"dismissed: {state.reason or 'no reason'}",
                   "snoozed": f"snoozed until {state.snooze_until}"}[state.state]
+        worth = (f"one-off excess {money(finding.one_off)} (paid once, not a monthly saving)"
+                 if finding.one_off > finding.monthly_saving else
+                 f"saves {money(finding.monthly_saving)} per month")
         self.detail_owner.setText(
-            f"Owner: {owner} · costs {money(finding.monthly_cost)}, saves "
-            f"{money(finding.monthly_saving)} per month · {status}")
+            f"Owner: {owner} · costs {money(finding.monthly_cost)}, {worth} · {status}")
         lines = [f"{k}: {v}" for k, v in finding.evidence.numbers.items()]
         if finding.assumption:
             lines.append(finding.assumption)
@@ -415,11 +429,10 @@ LABELS = {
     "graveyard_days": ("Graveyard: no writes for (days)", 7, 3650, 0),
     "bloat_growth": ("Prompt bloat: input per request up by (share)", 0.05, 10, 2),
     "bloat_baseline_days": ("… against the first days of data (days)", 7, 365, 0),
-    "runaway_mads": ("Runaway: MADs above the baseline", 1, 50, 1),
-    "runaway_min_dollars": ("… and at least ($/day)", 0, 1e6, 0),
-    "runaway_min_ratio": ("… and at least (share above)", 0, 100, 2),
-    "runaway_history_days": ("… baseline over (days)", 7, 180, 0),
 }
+#: Runaway agents are the watch's spikes: their thresholds are the watch's, set there.
+RUNAWAY_NOTE = ("Runaway agents use the watch's spike thresholds, so a finding and its "
+                "spike alert show one figure.")
 
 
 class ThresholdsDialog(QDialog):
@@ -437,6 +450,9 @@ class ThresholdsDialog(QDialog):
             box.setValue(float(getattr(settings, name)))
             form.addRow(label, box)
             self.boxes[name] = box
+        note = QLabel(RUNAWAY_NOTE)
+        note.setWordWrap(True)
+        form.addRow(note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
                                    | QDialogButtonBox.StandardButton.Cancel
                                    | QDialogButtonBox.StandardButton.RestoreDefaults)
