@@ -53,6 +53,14 @@ def _group_amount(members: list[Finding]) -> str:
     return f"{money(once)} one-off" if once > monthly else money(monthly)
 
 
+def _owner_short(finding: Finding) -> str:
+    """The list's owner column: a shared cost as its number of teams (the full list is in
+    the tooltip and the detail), so the column leaves the findings their width."""
+    if not finding.team and len(finding.shared_by) > 1:
+        return f"Shared by {len(finding.shared_by)} teams"
+    return _owner(finding)
+
+
 def _owner(finding: Finding) -> str:
     if finding.team and finding.feature:
         return f"{finding.team} / {finding.feature}"
@@ -251,8 +259,9 @@ class LeaksPage(Page):
             for finding in members:
                 state = self.state_of(finding.key)
                 item = QTreeWidgetItem(parent, [
-                    finding.title, amount(finding, per_month=False), _owner(finding),
+                    finding.title, amount(finding, per_month=False), _owner_short(finding),
                     "" if state.state == "open" else state.state])
+                item.setToolTip(2, _owner(finding))
                 item.setData(0, Qt.ItemDataRole.UserRole, finding.key)
                 item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight
                                       | Qt.AlignmentFlag.AlignVCenter)
