@@ -31,7 +31,7 @@ PERIODS = [
      Period(D(2026, 1, 1), D(2026, 1, 31))),
     ("custom-range", Period(D(2025, 12, 10), D(2026, 1, 5)),
      Period(D(2025, 11, 13), D(2025, 12, 9))),
-    ("this-month-so-far", Period(D(2026, 3, 1), END), Period(D(2026, 2, 11), D(2026, 2, 28))),
+    ("this-month-so-far", Period(D(2026, 3, 1), END), Period(D(2026, 2, 1), D(2026, 2, 18))),
     ("ends-after-the-data", Period(END - dt.timedelta(days=19), END + dt.timedelta(days=10)),
      Period(END - dt.timedelta(days=49), END - dt.timedelta(days=20))),
     ("first-month-partly-before-the-data", Period(D(2025, 3, 1), D(2025, 3, 31)),

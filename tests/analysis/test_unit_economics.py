@@ -158,7 +158,7 @@ def test_a_refund_that_nets_a_charge_to_zero_keeps_each_days_cost(cache: Cache) 
 
 def test_the_previous_period_is_incomplete_before_the_first_charge(cache: Cache) -> None:
     e = figures(jan_cache(cache), D(2024, 1, 1), D(2024, 1, 6))
-    assert e.previous == Period(D(2023, 12, 26), D(2023, 12, 31))
+    assert e.previous == Period(D(2023, 12, 1), D(2023, 12, 6))  # the same days, a month back
     assert e.previous_complete is False
     assert e.to_json()["previous"]["complete"] is False
     assert (e.previous_cost, e.previous_count, e.previous_unit_cost) == (0.0, 0.0, None)

@@ -70,10 +70,14 @@ def test_label() -> None:
         (Period(D(2023, 3, 1), D(2023, 3, 31)), Period(D(2023, 2, 1), D(2023, 2, 28))),
         (Period(D(2024, 1, 1), D(2024, 1, 31)), Period(D(2023, 12, 1), D(2023, 12, 31))),
         (Period(D(2024, 2, 1), D(2024, 2, 29)), Period(D(2024, 1, 1), D(2024, 1, 31))),
+        # A month to date compares with the same days of the month before, cut at its end.
+        (Period(D(2024, 3, 1), D(2024, 3, 15)), Period(D(2024, 2, 1), D(2024, 2, 15))),
+        (Period(D(2026, 12, 1), D(2026, 12, 4)), Period(D(2026, 11, 1), D(2026, 11, 4))),
+        (Period(D(2024, 3, 1), D(2024, 3, 30)), Period(D(2024, 2, 1), D(2024, 2, 29))),
         # Anything else compares with the same number of days just before.
-        (Period(D(2024, 3, 1), D(2024, 3, 15)), Period(D(2024, 2, 15), D(2024, 2, 29))),
+        (Period(D(2024, 3, 5), D(2024, 3, 15)), Period(D(2024, 2, 23), D(2024, 3, 4))),
         (Period(D(2024, 3, 2), D(2024, 3, 31)), Period(D(2024, 2, 1), D(2024, 3, 1))),
-        (Period(D(2024, 1, 1), D(2024, 1, 1)), Period(D(2023, 12, 31), D(2023, 12, 31))),
+        (Period(D(2024, 1, 1), D(2024, 1, 1)), Period(D(2023, 12, 1), D(2023, 12, 1))),
     ],
 )
 def test_previous(period: Period, expected: Period) -> None:
@@ -83,11 +87,16 @@ def test_previous(period: Period, expected: Period) -> None:
 @given(periods())
 def test_previous_is_as_long_and_ends_the_day_before(period: Period) -> None:
     before = period.previous()
-    assert before.end == period.start - dt.timedelta(days=1)
     if period.is_whole_month():
+        assert before.end == period.start - dt.timedelta(days=1)
         assert before.is_whole_month()
         assert add_months(period.start, -1) == before.start
+    elif period.is_month_to_date():  # the same days of the month before, cut at its end
+        assert before.start == add_months(period.start, -1)
+        assert before.end.day == min(period.end.day, month_end(before.start).day)
+        assert before.is_month_to_date()
     else:
+        assert before.end == period.start - dt.timedelta(days=1)
         assert before.days == period.days
 
 

@@ -28,14 +28,25 @@ class Period:
         return (self.end - self.start).days + 1
 
     def previous(self) -> Period:
-        """The period of equal length that ends the day before this one starts.
+        """What this period compares with.
 
-        A whole calendar month compares with the whole month before it."""
-        if self.is_whole_month():
-            prev_end = self.start - dt.timedelta(days=1)
-            return Period(prev_end.replace(day=1), prev_end)
+        A whole calendar month compares with the whole month before it; a month to date
+        (the 1st to a day of the same month) with the same days of the month before (Dec 1-4
+        with Nov 1-4, not with the four days before: weekdays and month-start spend line
+        up), cut at that month's end; anything else with the period of equal length that
+        ends the day before this one starts."""
         prev_end = self.start - dt.timedelta(days=1)
+        if self.is_whole_month():
+            return Period(prev_end.replace(day=1), prev_end)
+        if self.is_month_to_date():
+            first = prev_end.replace(day=1)
+            return Period(first, first.replace(day=min(self.end.day, prev_end.day)))
         return Period(prev_end - dt.timedelta(days=self.days - 1), prev_end)
+
+    def is_month_to_date(self) -> bool:
+        """From the 1st to a day of the same month (a whole month included)."""
+        return self.start.day == 1 and (self.end.year, self.end.month) == (
+            self.start.year, self.start.month)
 
     def is_whole_month(self) -> bool:
         last = calendar.monthrange(self.start.year, self.start.month)[1]
