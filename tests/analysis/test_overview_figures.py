@@ -229,7 +229,7 @@ def test_movers_are_the_largest_rises_and_falls_of_each_dimension(
             assert close(row.previous, before), (dimension, row.name)
             assert close(row.current, now), (dimension, row.name)
             assert close(row.change, now - before), (dimension, row.name)
-            if before == 0:
+            if before == 0 or not result.previous_complete:  # new, or against missing days
                 assert math.isnan(row.change_pct)
             else:
                 assert row.change_pct == pytest.approx((now - before) / before, rel=1e-9)
@@ -332,7 +332,7 @@ def charge(day: dt.date, cost: float, model: str, feature: str) -> tuple[Any, ..
 
 
 def test_a_new_model_is_a_mover_without_a_percentage(cache: Cache) -> None:
-    jan, feb = D(2026, 1, 15), D(2026, 2, 15)
+    jan, feb = D(2026, 1, 1), D(2026, 2, 15)  # January whole in the data: a fair comparison
     cache.replace_charges("test", D(2026, 1, 1), D(2026, 2, 28), [
         charge(jan, 10.0, "gpt-4.1", "search"),
         charge(feb, 4.0, "gpt-4.1", "search"),
@@ -348,3 +348,16 @@ def test_a_new_model_is_a_mover_without_a_percentage(cache: Cache) -> None:
     features = [m for m in result.to_json()["movers"] if m["dimension"] == "feature"]
     assert [(m["name"], m["change"]) for m in features] == [("search", 19.0)]
     assert result.token_totals()["requests"] == 4.0  # February's two rows only
+
+
+def test_no_mover_has_a_percentage_against_days_the_data_does_not_hold(cache: Cache) -> None:
+    """The Last 12 months movers showed +695.9 % while the total's change was rightly null."""
+    cache.replace_charges("test", D(2026, 1, 1), D(2026, 2, 28), [
+        charge(D(2026, 1, 20), 10.0, "gpt-4.1", "search"),
+        charge(D(2026, 2, 15), 40.0, "gpt-4.1", "search"),
+    ])
+    result = overview(cache, Period(D(2026, 2, 1), D(2026, 2, 28)))
+    assert result.previous_complete is False and result.change_pct is None
+    shown = result.to_json()["movers"]
+    assert shown and all(m["change_pct"] is None for m in shown)
+    assert {m["change"] for m in shown} == {30.0}  # the dollars still say what moved

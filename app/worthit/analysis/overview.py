@@ -217,8 +217,11 @@ def daily_by(index: ChargeIndex, period: Period, dimension: str) -> pd.DataFrame
                          "cost": by_name[rows[order], days[order]].astype(float)})
 
 
-def movers(index: ChargeIndex, period: Period, previous: Period) -> pd.DataFrame:
-    """The largest rises and falls by service, model and feature."""
+def movers(index: ChargeIndex, period: Period, previous: Period, *,
+           previous_complete: bool = True) -> pd.DataFrame:
+    """The largest rises and falls by service, model and feature. With a previous period
+    only partly in the data, no change is a percentage (as the total's is not): a rise
+    against days the workspace does not hold would read as growth."""
     import pandas as pd
 
     frames = []
@@ -235,6 +238,8 @@ def movers(index: ChargeIndex, period: Period, previous: Period) -> pd.DataFrame
     result = pd.concat(frames, ignore_index=True).rename(columns={"key": "name"})
     previous_cost = result["previous"].where(result["previous"] != 0)
     result["change_pct"] = result["change"] / previous_cost
+    if not previous_complete:
+        result["change_pct"] = float("nan")
     order = result["change"].abs().sort_values(ascending=False).index
     return result.loc[order].reset_index(drop=True)[
         ["dimension", "name", "previous", "current", "change", "change_pct"]
@@ -253,6 +258,7 @@ def overview(cache: Cache, period: Period) -> Overview:
     data_through = data[1] if data else None
     as_of = min(period.end, data_through) if data_through else None
     present = index.present(period.start, period.end)
+    complete = data is not None and previous.start >= data[0]
     currencies = sorted(set(index.keys["billing_currency"][present].dropna()))
     return Overview(
         period=period,
@@ -265,7 +271,7 @@ def overview(cache: Cache, period: Period) -> Overview:
         data_through=data_through,
         by_provider_daily=daily_by(index, period, "provider"),
         tokens_daily=reads.daily_tokens(cache, period.start, period.end),
-        movers=movers(index, period, previous),
+        movers=movers(index, period, previous, previous_complete=complete),
         currencies=currencies,
-        previous_complete=data is not None and previous.start >= data[0],
+        previous_complete=complete,
     )

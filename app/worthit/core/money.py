@@ -86,8 +86,8 @@ def _short(value: float, units: tuple[tuple[float, str], ...]) -> str:
 
 
 def percent(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
-    """``12.5 %``; signed ``+12.5 %`` / ``−3.0 %``; ``–`` for no value."""
-    if value is None:
+    """``12.5 %``; signed ``+12.5 %`` / ``−3.0 %``; ``–`` for no value (None or NaN)."""
+    if value is None or value != value:
         return "–"
     shown = round(value * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = f"{shown:+.{digits}f} %" if signed else f"{shown:.{digits}f} %"

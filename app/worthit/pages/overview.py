@@ -36,7 +36,8 @@ def text(figures: Figures, _options: Options) -> str:
     ]
     providers = [(name, money(cost, cur)) for name, cost in result.provider_totals().items()]
     lines += ["  " + line for line in aligned(providers)] if providers else ["  (none)"]
-    lines += ["", "Top movers"]
+    lines += ["", "Top movers" if result.previous_complete else
+              "Top movers (the previous period is only partly in the data: compare with care)"]
     movers = [("kind", "name", "before", "now", "change")] + [
         (str(dimension), str(name), money(float(before), cur), money(float(now), cur),
          ("+" if float(change) > 0 else "") + money(float(change), cur))
