@@ -3,6 +3,7 @@ currencies money may be in."""
 
 from __future__ import annotations
 
+import math
 from typing import Final
 
 SYMBOLS: Final[dict[str, str]] = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -87,7 +88,7 @@ def _short(value: float, units: tuple[tuple[float, str], ...]) -> str:
 
 def percent(value: float | None, *, signed: bool = False, digits: int = 1) -> str:
     """``12.5 %``; signed ``+12.5 %`` / ``−3.0 %``; ``–`` for no value (None or NaN)."""
-    if value is None or value != value:
+    if value is None or math.isnan(value):
         return "–"
     shown = round(value * 100, digits) + 0.0  # + 0.0 turns -0.0 into 0.0
     text = f"{shown:+.{digits}f} %" if signed else f"{shown:.{digits}f} %"
