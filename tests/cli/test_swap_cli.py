@@ -141,11 +141,16 @@ def test_table_lists_models_and_suggestions(capsys: pytest.CaptureFixture[str],
     assert pro.split()[-2:] == ["$4,298", "$4,298"]  # billed, at list
     assert "UNPRICED" not in out
     assert "Saved scenarios" not in out
-    start = lines.index("Suggestions, by monthly saving")
-    titled = [line for line in lines[start + 1:] if "/month  " in line]
+    backed = lines.index("Suggestions the usage backs, by monthly saving")
+    testing = next(i for i, line in enumerate(lines) if line.startswith("Worth testing"))
+    titled = [line for line in lines[backed + 1:] if "/month  " in line]
     assert len(titled) == len(shown["suggestions"])
     for line, s in zip(titled, shown["suggestions"], strict=True):
-        assert line.endswith(s["title"] + ("" if s["evidence"] else "  [worth testing]"))
+        assert line.endswith(s["title"])
+        assert (lines.index(line) < testing) is s["evidence"]  # under its group's heading
+    for group in (True, False):  # each group by the saving it shows
+        savings = [s["monthly_saving"] for s in shown["suggestions"] if s["evidence"] is group]
+        assert savings == sorted(savings, reverse=True)
 
 
 def test_table_lists_saved_scenarios(capsys: pytest.CaptureFixture[str],

@@ -53,10 +53,16 @@ def text(figures: Figures, _options: Options) -> str:
     unpriced = [f"{r['model']} ({r['provider']})" for r in rows_of_usage if r["unpriced"]]
     if unpriced:
         lines += ["", f"Unpriced, left out of every saving: {', '.join(unpriced)}"]
-    lines += ["", "Suggestions, by monthly saving"]
-    for s in figures.suggestions:
-        tag = "" if s.evidence else "  [worth testing]"
-        lines += [f"  {money(s.monthly_saving)}/month  {s.title}{tag}", f"      {s.assumption}"]
+    # Two groups, each by its saving: a routing share is a guess until it is tested, so a
+    # large guess does not rank above a saving the usage backs.
+    for heading, evidence in (("Suggestions the usage backs, by monthly saving", True),
+                              ("Worth testing (a routing share is a guess until tested), by "
+                               "monthly saving", False)):
+        group = [s for s in figures.suggestions if s.evidence is evidence]
+        if group:
+            lines += ["", heading]
+            lines += [line for s in group for line in (
+                f"  {money(s.monthly_saving)}/month  {s.title}", f"      {s.assumption}")]
     if figures.scenarios:
         lines += ["", "Saved scenarios"]
         lines += [f"  {money(o.monthly_saving)}/month  {o.scenario.name}"
