@@ -133,3 +133,21 @@ def test_a_shared_resource_names_the_teams_allocation_splits_it_over(
     assert nat.shared_by == tuple(sorted(set(teams))) and len(nat.shared_by) > 1
     assert (nat.team, nat.owner) == (None, "shared by " + ", ".join(nat.shared_by))
     assert ", ".join(nat.shared_by) + " (shared)" in nat.title
+
+
+def test_the_bloated_prompt_finding_leads_with_its_own_lever_and_names_caching_s_figure(
+        demo_cache: Cache, found: list[Finding]) -> None:
+    """One truth: Leaks showed $5,256 beside 'turn on prompt caching', while Model swap
+    priced caching at $4,769. The finding's saving is the trim's, so the trim leads; the
+    caching figure it names is the Model swap suggestion's, to the cent."""
+    from worthit.analysis.model_swap import suggestions, swap_data
+    from worthit.core.money import money
+    from worthit.core.periods import Period
+
+    bloat = next(f for f in found if f.kind == "prompt_bloat")
+    assert bloat.fix[0].startswith("Trim the prompt back")
+    window = Period(DEMO_END - dt.timedelta(days=29), DEMO_END)
+    (caching,) = [s for s in suggestions(swap_data(demo_cache, window), limit=1000)
+                  if s.kind == "cache" and s.scenario.feature == bloat.feature]
+    assert bloat.evidence.numbers["caching the prefix instead (Model swap)"] == \
+        f"{money(caching.monthly_saving)} per month"

@@ -81,6 +81,17 @@ def _cost(ctx: Context, feature: str | None, model: tuple[str, str]) -> float:
     return float(row["before"].sum())
 
 
+def _caching_instead(ctx: Context, feature: str, model: tuple[str, str]) -> dict[str, str]:
+    """The Model swap page's caching suggestion for the same feature and model, named as
+    what it is: one figure per lever on every page."""
+    for s in ctx.suggestions:
+        if s.kind == "cache" and s.scenario.feature == feature and \
+                s.scenario.levers[0].model == model:
+            return {"caching the prefix instead (Model swap)":
+                    f"{money(s.monthly_saving)} per month"}
+    return {}
+
+
 def prompt_bloat(ctx: Context) -> list[Finding]:
     """Uncached input per request now against its early level (the first weeks of data)."""
     return list(ctx.once("bloat", lambda: _bloat(ctx)))
@@ -127,9 +138,12 @@ def _bloat(ctx: Context) -> list[Finding]:
                          daily["requests"] > 0))], "tokens",
                      {"early level": f"{early_level:,.0f} tokens ({early.label()})",
                       "now": f"{per_request:,.0f} tokens",
-                      "input price": f"${price.rate('input')} per million"}, early_level),
-            FIX["prompt_bloat"] + ["Trim the prompt back to its earlier size; check what "
-                                   "was added since."],
+                      "input price": f"${price.rate('input')} per million",
+                      **_caching_instead(ctx, feature, (provider, model))}, early_level),
+            # The saving is the trim's: it leads. Caching is another lever with its own
+            # figure (the Model swap suggestion's, named so above when there is one).
+            ["Trim the prompt back to its earlier size; check what was added since.",
+             *FIX["prompt_bloat"]],
             "Saving: the uncached input above the early level per request, at the input "
             "price."))
     return found
