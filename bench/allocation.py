@@ -58,7 +58,7 @@ NEW_RULE = {"name": "Bench: research sandbox", "match": {"tag": {"cost-center": 
 CHILD = r"""
 import dataclasses, json, resource, sys, time
 import numpy, pandas
-from worthit.analysis.allocation import build_index
+from worthit.analysis.charge_index import build_index
 from worthit.store.cache import Cache
 
 def peak_mb():

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from _common import add_scale_options, demo_workspaces, parser, table
-from worthit.analysis.allocation import charge_index
+from worthit.analysis.charge_index import charge_index
 from worthit.analysis.leaks import DETECTORS, find_leaks, load_settings
 from worthit.analysis.leaks.base import Context
 from worthit.store.cache import CACHE_FILE, Cache

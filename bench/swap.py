@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from _common import add_scale_options, demo_workspaces, parser, table
-from worthit.analysis.allocation import charge_index
+from worthit.analysis.charge_index import charge_index
 from worthit.analysis.model_swap import simulate, suggestions, swap_data
 from worthit.core.periods import Period
 from worthit.store.cache import CACHE_FILE, Cache

@@ -78,7 +78,7 @@ def arrive(cache: Cache) -> tuple[str, float]:
 
 
 def headless(folder: Path, repeat: int) -> None:
-    from worthit.analysis.allocation import charge_index
+    from worthit.analysis.charge_index import charge_index
     from worthit.analysis.watch import check
     from worthit.store.watch import record_alerts
     from worthit.watch import run_watch

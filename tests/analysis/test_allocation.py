@@ -15,17 +15,15 @@ import pytest
 from tests.conftest import DEMO_END
 
 from worthit.analysis.allocation import (
-    NO_RESOURCE,
     REASONS,
     ROOT,
     Allocation,
     Move,
     allocation,
-    build_index,
-    charge_index,
     claim,
     preview,
 )
+from worthit.analysis.charge_index import NO_RESOURCE, build_index, charge_index
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.core.periods import Period
 from worthit.core.rules import NO_FEATURE, UNALLOCATED, Rule, rules_from_json

@@ -20,7 +20,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worthit.analysis.allocation import ROOT, Allocation, allocation, charge_index, claim
+from worthit.analysis.allocation import ROOT, Allocation, allocation, claim
+from worthit.analysis.charge_index import charge_index
 from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
 from worthit.core.periods import Period
 from worthit.core.rules import Rule, rules_from_json

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from worthit.analysis import overview as figures
-from worthit.analysis.allocation import build_index
+from worthit.analysis.charge_index import build_index
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.core.periods import Period
 from worthit.store.cache import Cache

@@ -20,7 +20,8 @@ from typing import Any, Final, cast
 import numpy as np
 import pandas as pd
 
-from worthit.analysis.allocation import allocate, charge_index
+from worthit.analysis.allocation import allocate
+from worthit.analysis.charge_index import charge_index
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import money, percent
 from worthit.core.periods import Period

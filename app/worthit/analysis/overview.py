@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
-    from worthit.analysis.allocation import ChargeIndex
+    from worthit.analysis.charge_index import ChargeIndex
 
     class _MoverRow(Protocol):
         """One row of :attr:`Overview.movers`, as ``itertuples`` gives it."""
@@ -249,7 +249,7 @@ def movers(index: ChargeIndex, period: Period, previous: Period, *,
 def overview(cache: Cache, period: Period) -> Overview:
     """The page's figures, from the charge index (sums per key, then per dimension) and,
     for tokens, from the cache."""
-    from worthit.analysis.allocation import charge_index
+    from worthit.analysis.charge_index import charge_index
 
     index = charge_index(cache)
     ai_keys = (index.keys["service_category"] == AI_CATEGORY).to_numpy()

@@ -143,7 +143,7 @@ def spike_series(cache: Cache, as_of: dt.date, settings: WatchSettings,
     ``lookback_days`` to ``as_of``."""
     import pandas as pd
 
-    from worthit.analysis.allocation import charge_index
+    from worthit.analysis.charge_index import charge_index
 
     s = settings
     window_start = as_of - dt.timedelta(days=s.lookback_days - 1)

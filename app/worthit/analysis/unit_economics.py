@@ -26,7 +26,8 @@ from typing import Any, Final
 import numpy as np
 import pandas as pd
 
-from worthit.analysis.allocation import Allocation, ChargeIndex, allocate, charge_index
+from worthit.analysis.allocation import Allocation, allocate
+from worthit.analysis.charge_index import ChargeIndex, charge_index
 from worthit.core.money import percent, unit_money
 from worthit.core.periods import GRANULARITIES, Period
 from worthit.core.units import Unit

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import cast
 
-from worthit.analysis.allocation import charge_index
+from worthit.analysis.charge_index import charge_index
 from worthit.analysis.leaks.base import Context, Evidence, Finding
 from worthit.core.money import money, percent
 

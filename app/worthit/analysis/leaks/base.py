@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pandas as pd
 
-from worthit.analysis.allocation import Allocation, allocate, charge_index
+from worthit.analysis.allocation import Allocation, allocate
+from worthit.analysis.charge_index import charge_index
 from worthit.core.periods import Period
 from worthit.paths import resource
 from worthit.store.cache import Cache

@@ -20,7 +20,7 @@ from worthit.store.watch import WatchSettings, load_settings
 
 
 def runaway_agent(ctx: Context) -> list[Finding]:
-    from worthit.analysis.allocation import charge_index
+    from worthit.analysis.charge_index import charge_index
 
     keys = charge_index(ctx.cache).keys
     ai = set(keys["resource_id"][keys["x_model"].notna()].dropna().astype(str))

@@ -48,7 +48,7 @@ class Check:
 def check(cache: Cache, *, settings: WatchSettings | None = None,
           as_of: dt.date | None = None) -> Check:
     """Every alert the workspace raises on ``as_of`` (default: its last day with data)."""
-    from worthit.analysis.allocation import charge_index
+    from worthit.analysis.charge_index import charge_index
     from worthit.analysis.leaks.base import Context
     from worthit.analysis.leaks.base import Settings as LeakSettings
     from worthit.core.rules import UNALLOCATED

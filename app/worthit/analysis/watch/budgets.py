@@ -133,7 +133,8 @@ class _Spend(TypedDict):
 def _spend(cache: Cache, period: Period) -> _Spend:
     """Spend in ``period`` by team, feature, provider and in total (under ''), and the
     team of each feature that has exactly one (``feature_team``)."""
-    from worthit.analysis.allocation import allocation, charge_index
+    from worthit.analysis.allocation import allocation
+    from worthit.analysis.charge_index import charge_index
     from worthit.core.rules import UNALLOCATED
 
     result = allocation(cache, period)

@@ -590,7 +590,8 @@ class AlertsPage(Page):
 
 def _names(cache: Cache, as_of: dt.date) -> dict[str, list[str]]:
     """Teams, features and providers with spend in the last 90 days, for the editor."""
-    from worthit.analysis.allocation import allocation, charge_index
+    from worthit.analysis.allocation import allocation
+    from worthit.analysis.charge_index import charge_index
     from worthit.core.rules import UNALLOCATED
 
     result = allocation(cache, Period(as_of - dt.timedelta(days=89), as_of))

@@ -36,7 +36,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from worthit.analysis.allocation import Allocation, Preview, allocate, charge_index, preview
+from worthit.analysis.allocation import Allocation, Preview, allocate, preview
+from worthit.analysis.charge_index import charge_index
 from worthit.core.errors import UserError
 from worthit.core.money import money
 from worthit.core.rules import (
