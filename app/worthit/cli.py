@@ -373,6 +373,8 @@ def _print_import(done: list[Any], *, chosen: bool) -> None:
         print(f"{d.path}: {how} {KIND_NAMES[d.kind]}; {d.first} to {d.last}, "
               f"{d.rows_read:,} lines; billed {d.file_billed:,.6f} {d.currency}, effective "
               f"{d.file_effective:,.6f} in the file")
+        for replaced in d.replaced:
+            print(f"  {replaced}")
     last = done[-1]
     written = f"{last.rows_written:,} daily charges; " if last.rows_written is not None else ""
     print(f"  into source {last.source!r}: {written}the cache holds billed "

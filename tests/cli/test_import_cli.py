@@ -161,7 +161,8 @@ def test_importing_generated_files_gives_each_its_own_source_and_figures(
         "period": {"from": "2024-09-01", "to": "2024-09-04"}, "rows_read": 3,
         "rows_written": 2, "currency": "USD",
         "billed": {"file": 1.5 + 0.5 + 3.125, "cache": 1.5 + 0.5 + 3.125},
-        "effective": {"file": 1.25 + 0.5 + 2, "cache": 1.25 + 0.5 + 2}, "result": "ok"}
+        "effective": {"file": 1.25 + 0.5 + 2, "cache": 1.25 + 0.5 + 2}, "replaced": [],
+        "result": "ok"}
     assert (cur_json["kind"], cur_json["source"], cur_json["period"]) == (
         "aws-cur", "file:cur.csv", {"from": "2025-03-02", "to": "2025-03-09"})
     assert (cur_json["rows_read"], cur_json["rows_written"]) == (4, 3)

@@ -58,6 +58,7 @@ from worthit.sources.bill import (
     Progress,
     duckdb_path,
 )
+from worthit.sources.bills import Bills
 from worthit.sources.cells import FIRST_DAY, LARGEST_COST, LARGEST_QUANTITY, STAMP, UTC_STAMP
 
 #: Files smaller than this are read line by line: faster to start, and the same result.
@@ -112,10 +113,10 @@ class _Grouped:
     combinations of text cells and for the daily sums."""
 
     def __init__(self, rows: int, billed: float, currency: str, first: Any, last: Any,
-                 count: int, combinations: str, sums: str) -> None:
+                 count: int, combinations: str, sums: str, bills: str | None) -> None:
         self.rows, self.billed, self.currency, self.count = rows, billed, currency, count
         self.first, self.last = _date(first), _date(last)
-        self.combinations, self.sums = combinations, sums
+        self.combinations, self.sums, self.bills = combinations, sums, bills
 
 
 def _date(value: Any) -> dt.date:
@@ -153,6 +154,11 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     text = [i for i in layout.text if i != layout.day]
     plain = [f"c{i}" for i in text if not cells.map(i)]
     maps = [i for i in text if cells.map(i)]
+    # The cells naming each line's bill are grouped on too: the bills are then the
+    # distinct groups' (with each day's month), as the line reader finds them line by line.
+    if any(cells.map(i) or i == layout.day for i in layout.bill_cells):
+        return None
+    extra = [f"c{i}" for i in dict.fromkeys(layout.bill_cells) if i not in text]
     # What the line reader would refuse: numbers checked on each line; the day and the
     # currency, being group keys, on each group (then counting all its lines).
     on_lines = [*(cells.missing(i) for i in layout.required),
@@ -173,13 +179,14 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         """One pass over the file: group on the raw cells (trimming and JSON come after,
         on the far fewer groups), counting per group the lines the line reader would
         refuse, and (unless ``zoned``) the stamps not dated by their first ten characters."""
-        keys = [cells.day(layout.day, zoned=zoned), *plain, *hashed.values()]
+        keys = [cells.day(layout.day, zoned=zoned), *plain, *hashed.values(), *extra]
         checks = [*on_lines, cells.odd_stamp(layout.day, STAMP)] if zoned and stamped else \
             on_lines
         odd = cells.odd_stamp(layout.day, UTC_STAMP) if stamped and not zoned else "false"
         _run(con, f"CREATE OR REPLACE TEMP TABLE g AS SELECT {keys[0]} AS d, "
                   f"{combination} AS h, {''.join(f'{c}, ' for c in plain)}"
                   f"{''.join(f'{sql} AS {name}, ' for name, sql in hashed.items())}"
+                  f"{''.join(f'{c}, ' for c in extra)}"
                   # Copying each group's maps took as long as the rest of the pass: a
                   # line's number is kept instead, and the maps read back for each
                   # combination.
@@ -222,14 +229,21 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     if maps:
         combinations += (f" JOIN (SELECT r, {', '.join(f'c{i}' for i in maps)} FROM bill "
                          f"WHERE r IN (SELECT r FROM o)) AS m USING (r)")
+    # A combination may be grouped once per bill of a day (never, in a real bill): the
+    # sums then add up those groups again.
+    summed = "".join(f", {'sum(' if extra else ''}s{i}{')' if extra else ''}"
+                     for i in layout.sums)
     return _Grouped(
         int(rows), float(billed or 0.0), currency, first, last, int(hashes),
         combinations=combinations,
         # In day order, and the same combinations in the same order each day: the
         # cache's indexes (by day, and by key) then grow at their ends, which SQLite
         # writes several times faster than scattered inserts.
-        sums=(f"SELECT h, {cells.day_text('d')}"
-              f"{''.join(f', s{i}' for i in layout.sums)} FROM g ORDER BY d, h"))
+        sums=(f"SELECT h, {cells.day_text('d')}{summed} FROM g "
+              f"{'GROUP BY d, h ' if extra else ''}ORDER BY d, h"),
+        bills=None if layout.bill is None else (
+            f"SELECT DISTINCT {''.join(f'{cells.text(i)}, ' for i in layout.bill_cells)}"
+            f"substr({cells.day_text('d')}, 1, 7) FROM g"))
 
 
 def _number(keys: list[str]) -> str:
@@ -283,6 +297,10 @@ def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[s
                 charge = charge_of[row[0]](row[1], row[2:])
                 effective += charge[at] or 0.0
                 yield charge
+        if grouped.bills is not None and layout.bill is not None:
+            bills = Bills(layout.bill, found.bills)
+            for *values, month in con.execute(grouped.bills).fetchall():
+                bills.add(tuple("" if v is None else str(v) for v in values), month)
         found.rows_read, found.billed, found.effective = grouped.rows, grouped.billed, effective
         found.first, found.last = grouped.first, grouped.last
     finally:

@@ -9,7 +9,9 @@ Effective cost is the savings-plan or reservation effective cost on usage they c
 on a savings-plan negation, else the billed cost. Line item types map to FOCUS charge
 categories. Bedrock usage types (``USE1-NovaMicro-input-tokens``, ``...-output-tokens``,
 ``...-cache-read-input-token-count``, ``...-cache-write-input-token-count``, a ``-batch``
-suffix) give the model and the token columns."""
+suffix) give the model and the token columns. A line's bill is the payer account's for
+``bill/BillingPeriodStartDate`` to ``bill/BillingPeriodEndDate`` (either spelling; the
+calendar month of the line's day without them)."""
 
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ from worthit.sources.bill import (
     never,
     read_table,
 )
+from worthit.sources.bills import of_cells
 from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 CATEGORIES: Final = {
@@ -133,7 +136,11 @@ def layout(header: list[str], file: str) -> Layout:
 
         return charge
 
+    bill_cells, bill = of_cells("AWS", at.get("billpayeraccountid"),
+                                at.get("billbillingperiodstartdate"),
+                                at.get("billbillingperiodenddate"))
     return Layout(
+        bill_cells=bill_cells, bill=bill,
         map=mapped,
         text=text_at,
         sums=tuple(at[k] for k in summed), required=(at[billed_key],),

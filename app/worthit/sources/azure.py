@@ -5,7 +5,10 @@ punctuation; the file may start with a BOM; dates are MM/DD/YYYY or ISO (dated b
 day, as FOCUS is); tags are JSON without the outer braces. The export's one cost column
 (``Cost``, or ``CostInBillingCurrency`` on MCA) is both billed and effective cost: an
 actual-cost export carries what is invoiced, an amortised one what was consumed, so import
-one kind per source."""
+one kind per source. A line's bill is its billing account's (its subscription's when the
+export has none) for BillingPeriodStartDate to BillingPeriodEndDate, both days included
+(the calendar month of its day without them): an amortised export of a bill therefore
+replaces the actual-cost one, and the other way round."""
 
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from worthit.sources.bill import (
     never,
     read_table,
 )
+from worthit.sources.bills import of_cells
 from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 COST_KEYS: Final = ("costinbillingcurrency", "cost")
@@ -92,7 +96,12 @@ def layout(header: list[str], file: str) -> Layout:
     def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
         return _row(row, at, header, cost_key, currency_key, found, file, line)
 
-    return Layout(map=mapped, text=tuple(at[k] for k in TEXT if k in at),
+    bill_cells, bill = of_cells("Microsoft", at.get("billingaccountid"),
+                                at.get("billingperiodstartdate"),
+                                at.get("billingperiodenddate"),
+                                subscription=at.get("subscriptionid"), inclusive=True)
+    return Layout(bill_cells=bill_cells, bill=bill,
+                  map=mapped, text=tuple(at[k] for k in TEXT if k in at),
                   sums=tuple(at[k] for k in (cost_key, "quantity") if k in at),
                   required=(at[cost_key],), day=at["date"], currency=at[currency_key],
                   billed=at[cost_key], iso_days=False,

@@ -32,6 +32,7 @@ from typing import Any, Final
 from worthit.core.errors import BadInput, Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.core.money import is_currency
+from worthit.sources.bills import Bill, BillOf, Bills
 from worthit.sources.cells import last_day
 
 NULLS: Final = ("", "NULL", "null")
@@ -82,6 +83,9 @@ class BillFile:
     resources: list[tuple[Any, ...]] | None = None
     #: The last day the file may charge (a year from when reading began).
     latest: dt.date = field(default_factory=last_day)
+    #: The bills the file holds lines of (:mod:`worthit.sources.bills`): what an import
+    #: of it replaces, whichever file held them before.
+    bills: set[Bill] = field(default_factory=set)
 
     def check_currency(self, currency: str | None, file: str, line: int | None,
                        column: str) -> str:
@@ -393,6 +397,10 @@ class Layout:
     #: JSON), its :data:`Charge`: what the cells mean worked out once, for rows of sums
     #: the file was checked for in bulk. Without it, rows of sums go through ``map``.
     group: Callable[[tuple[str, ...]], Charge] | None = None
+    #: The cells naming a line's bill (provider, account, billing period), and the bill
+    #: they name with the month of the line's day (:class:`~worthit.sources.bills.Bills`).
+    bill_cells: tuple[int, ...] = ()
+    bill: BillOf | None = None
 
 
 def read_table(path: Path, layout_of: Callable[[list[str], str], Layout], found: BillFile,
@@ -414,9 +422,14 @@ def read_table(path: Path, layout_of: Callable[[list[str], str], Layout], found:
 
 
 def _mapped(table: Table, layout: Layout, found: BillFile) -> Iterator[list[Any]]:
+    bills = None if layout.bill is None else Bills(layout.bill, found.bills)
+    at = layout.bill_cells
     for line, row in table.rows():
         found.rows_read += 1
-        yield layout.map(row, found, line)
+        charge = layout.map(row, found, line)
+        if bills is not None:
+            bills.add(tuple(row[i].strip() for i in at), charge[1][:7])
+        yield charge
     if found.rows_read == 0:
         raise BadInput("the file has a header but no charges", file=table.file, line=2)
 

@@ -4,7 +4,8 @@ Rows become charges dated by the UTC day their charge period starts (``-05:00`` 
 offsets included). FOCUS 1.3 renamed ProviderName and PublisherName to ServiceProviderName
 and HostProviderName: both are read. A file with the 0.5-era columns (ChargeType,
 AmortizedCost) is refused: its costs do not mean what 1.x's do. Nulls may be written as
-empty strings or a bare ``NULL``."""
+empty strings or a bare ``NULL``. A line's bill is its provider, BillingAccountId and
+BillingPeriodStart to BillingPeriodEnd (the calendar month of its day without them)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from typing import Any, Final
 from worthit.core.errors import BadInput
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.sources.bill import NULLS, BillFile, Layout, Progress, never, read_table
+from worthit.sources.bills import of_cells
 from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 REQUIRED: Final = ("ChargePeriodStart", "BilledCost", "EffectiveCost", "BillingCurrency")
@@ -73,7 +75,11 @@ def layout(header: list[str], file: str) -> Layout:
         return _row(row, where, start_at, names, found, file, line)
 
     numbers = {where[n] for n in NUMBERS} - {None}
-    return Layout(
+    bill_cells, bill = of_cells(
+        where["provider_name"], where["billing_account_id"],
+        *(names.index(c) if c in names else None
+          for c in ("BillingPeriodStart", "BillingPeriodEnd")))
+    return Layout(bill_cells=bill_cells, bill=bill,
         map=mapped,
         text=tuple(i for i in where.values() if i is not None and i not in numbers),
         sums=tuple(sorted(i for i in numbers if i is not None)),

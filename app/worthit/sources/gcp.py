@@ -4,7 +4,9 @@ column names (``service.description``) or as newline-delimited JSON with nested 
 Billed cost is ``cost``; effective cost adds the ``credits`` (negative amounts: committed
 use and sustained use discounts, promotions). Rows are dated by the UTC day of
 ``usage_start_time``. Labels become tags. Lists of records may be written as JSON or, by
-Python-based exporters, as Python literals; both are read."""
+Python-based exporters, as Python literals; both are read. A row's bill is its
+``billing_account_id``'s for its ``invoice.month`` (the calendar month of its day without
+one)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ from worthit.sources.bill import (
     combined,
     never,
 )
+from worthit.sources.bills import Bill, Bills, cell, invoice_month
 from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 
 SERVICE_CATEGORIES: Final = {
@@ -130,15 +133,25 @@ def read_gcp(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = nev
                     progress=progress)
 
 
+def _bill(cells: tuple[str, ...], month: str) -> Bill | None:
+    account = cell(cells[0])
+    return None if account is None else \
+        Bill("Google Cloud", account, None, *invoice_month(cells[1], month))
+
+
 def _charges(text: TextFile, found: BillFile) -> Iterator[list[Any]]:
     file = str(text.path)
+    bills = Bills(_bill, found.bills)
     for line, record in _records(text, file):
         missing = [c for c in REQUIRED if c not in record]
         if missing:
             raise BadInput(f"not a GCP billing export row: no {', '.join(missing)}",
                            file=file, line=line)
         found.rows_read += 1
-        yield _row(record, found, file, line)
+        charge = _row(record, found, file, line)
+        bills.add(tuple("" if record.get(k) is None else str(record[k]).strip()
+                        for k in ("billing_account_id", "invoice.month")), charge[1][:7])
+        yield charge
     if found.rows_read == 0:
         raise BadInput("the file has no billing rows", file=file, line=2)
 

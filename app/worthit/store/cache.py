@@ -236,6 +236,7 @@ class Cache:
         *,
         batch_size: int = 50_000,
         check: Callable[[sqlite3.Connection, tuple[str, str] | None], None] | None = None,
+        supersede: Callable[[sqlite3.Connection, int], None] | None = None,
     ) -> int:
         """Replace ``source_id``'s charges for the days ``start``..``end`` with ``rows``;
         with no days given, for the days the rows cover (known once they are read, so a
@@ -245,8 +246,10 @@ class Cache:
         transaction: a re-import never double counts, and an exception raised while
         ``rows`` is consumed (or by ``check``, given the connection and the days replaced)
         leaves the previous rows in place. A row of another source or outside the given
-        days (which the next replace would not remove) is refused. Returns the rows
-        written."""
+        days (which the next replace would not remove) is refused. ``supersede``, given
+        the connection and the largest rowid of the old rows, deletes the old rows the
+        new ones supersede beyond those (a restated bill's, from any source), before
+        ``check`` runs. Returns the rows written."""
         given = (start.isoformat(), end.isoformat()) if start and end else None
         first, last = given or ("9999-12-31", "0000-01-01")
         written = 0
@@ -276,6 +279,8 @@ class Cache:
                     batch = []
             written += keys.write(batch)
             days = (first, last) if first <= last else None
+            if supersede is not None:
+                supersede(conn, before)
             if days is not None:
                 conn.execute(
                     "DELETE FROM charges WHERE source_id = ? "

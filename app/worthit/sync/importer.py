@@ -1,9 +1,14 @@
 """Importing billing files into the cache: recognise, read, reconcile, replace, record.
 
-A file's charges replace its source's charges for the days the file covers, in one
-transaction that also checks the reconciliation: the file's own billed and effective
-totals must equal what landed in the cache to $0.01, or nothing lands. Every attempt,
-refused or not, is recorded in ``sync_runs``."""
+A file's charges replace its source's charges for the days the file covers and, whatever
+file held them, the old charges of every bill it holds (:mod:`worthit.sources.bills`): a
+bill is its provider, billing account and billing period, so the same bill imported under
+two names counts once and a restatement replaces its whole billing period. Only charges of
+file sources are replaced (a live API source's never are), and a source left without
+charges stays listed, its runs being history. All in one transaction that also checks the
+reconciliation: the file's own billed and effective totals must equal what landed in the
+cache to $0.01, or nothing lands. Every attempt, refused or not, is recorded in
+``sync_runs``."""
 
 from __future__ import annotations
 
@@ -29,12 +34,43 @@ from worthit.sources.bill import (
     check_separator,
     never,
 )
+from worthit.sources.bills import Bill
 from worthit.store.cache import Cache
 from worthit.store.sources import record_run
 
 Reader = Callable[..., Iterator[list[Any]]]
 
 FORMATS: Final = ("auto", "focus", "aws-cur", "azure", "gcp")
+#: The sources a file import may replace charges of: file sources, never a live API's.
+_FILE_SOURCES: Final = "SELECT source_id FROM sources WHERE kind LIKE '%-file' OR kind = 'files'"
+
+
+@dataclass(frozen=True)
+class Replaced:
+    """The old charges of one bill, in one source, that an import replaced."""
+
+    source: str
+    bill: Bill
+    charges: int
+    billed: float
+    effective: float
+    currency: str | None
+
+    def __str__(self) -> str:
+        money = f"{self.billed:,.2f} {self.currency}" if self.currency else \
+            f"{self.billed:,.2f}"
+        return (f"replaced {self.charges:,} charges ({money}) of source {self.source!r} "
+                f"for {self.bill.label()}")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "provider": self.bill.provider,
+            "billing_account": self.bill.account, "subscription": self.bill.subscription,
+            "billing_period": {"from": self.bill.start.isoformat(),
+                               "to": (self.bill.end - dt.timedelta(days=1)).isoformat()},
+            "charges": self.charges, "billed": round(self.billed, 6),
+            "effective": round(self.effective, 6), "currency": self.currency,
+        }
 
 
 @dataclass(frozen=True)
@@ -54,6 +90,8 @@ class ImportResult:
     cache_billed: float | None
     cache_effective: float | None
     seconds: float
+    #: The old charges of the file's bills it replaced (in this or other file sources).
+    replaced: tuple[Replaced, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -64,6 +102,7 @@ class ImportResult:
             "billed": {"file": round(self.file_billed, 6), "cache": _round(self.cache_billed)},
             "effective": {"file": round(self.file_effective, 6),
                           "cache": _round(self.cache_effective)},
+            "replaced": [r.to_json() for r in self.replaced],
             "result": "ok",
         }
 
@@ -207,7 +246,19 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                     row[0] = source_id
                     yield row
 
-        written = cache.replace_charges(source_id, None, None, rows(), check=reconcile)
+        replaced: list[list[Replaced]] = [[] for _ in files]
+
+        def supersede(conn: sqlite3.Connection, before: int) -> None:
+            """Delete the old charges (rowid up to ``before``) of the files' bills."""
+            replaced[:] = [[] for _ in files]
+            done: set[Bill] = set()
+            for found, into in zip(files, replaced, strict=True):
+                for bill in sorted(found.bills - done, key=_order):
+                    done.add(bill)
+                    into.extend(_supersede(conn, bill, before, source_id, name))
+
+        written = cache.replace_charges(source_id, None, None, rows(), check=reconcile,
+                                        supersede=supersede)
     except (UserError, Cancelled) as error:
         outcome = "cancelled" if isinstance(error, Cancelled) else "failed"
         record_run(cache, source_id, started, None, None, sum(f.rows_read for f in files), 0, None,
@@ -226,8 +277,36 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                          written if single else None, f.currency,  # type: ignore[arg-type]
                          f.billed, f.effective,
                          totals["billed"] if single else None,
-                         totals["effective"] if single else None, seconds)
-            for f, k in zip(files, kinds, strict=True)]
+                         totals["effective"] if single else None, seconds, tuple(r))
+            for f, k, r in zip(files, kinds, replaced, strict=True)]
+
+
+def _order(bill: Bill) -> tuple[Any, ...]:
+    return (bill.start, bill.end, *(v or "" for v in bill[:3]))
+
+
+def _supersede(conn: sqlite3.Connection, bill: Bill, before: int, source_id: str,
+               name: str) -> list[Replaced]:
+    """Delete the old charges of ``bill`` in file sources (the importing one included),
+    saying how many of each source's went."""
+    where = ("rowid <= ? AND (source_id = ? OR source_id IN (" + _FILE_SOURCES + ")) "
+             "AND provider_name IS ? AND billing_account_id IS ? "
+             "AND charge_period_start >= ? AND charge_period_start < ?"
+             + (" AND sub_account_id IS ?" if bill.subscription is not None else ""))
+    params = (before, source_id, bill.provider, bill.account, bill.start.isoformat(),
+              bill.end.isoformat(), *((bill.subscription,) if bill.subscription else ()))
+    found = conn.execute(
+        f"SELECT source_id, COUNT(*), TOTAL(billed_cost), TOTAL(effective_cost), "
+        f"MIN(billing_currency), MAX(billing_currency) FROM charges WHERE {where} "
+        f"GROUP BY source_id ORDER BY source_id", params).fetchall()
+    if not found:
+        return []
+    conn.execute(f"DELETE FROM charges WHERE {where}", params)
+    names = dict(conn.execute("SELECT source_id, name FROM sources").fetchall())
+    return [Replaced(str(names.get(source, name if source == source_id else source)), bill,
+                     int(count), float(billed), float(effective),
+                     low if low == high else None)
+            for source, count, billed, effective, low, high in found]
 
 
 def _default_name(cache: Cache, path: Path) -> str:
