@@ -288,3 +288,23 @@ def test_the_json_summary_is_plain_data(cache: Cache, tmp_path: Path) -> None:
     # A FOCUS export and a CUR of the same AWS bill are one bill.
     assert json.loads(json.dumps(done.to_json()))["replaced"][0]["source"] == "file:v1.csv"
     assert billed(cache) == pytest.approx(10.0)
+
+
+def test_the_parts_of_one_bill_given_together_are_all_kept(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A month's CUR in two part files, each covering the month with its own resources, given
+    in one command (each file its own source): parts, not versions. A later import of the
+    bill still replaces both."""
+    workspace = Workspace(tmp_path / "ws")
+    part1 = write_cur(tmp_path / "cur-00001.csv", [x for x in march(A) if x[2] == "i-1"])
+    part2 = write_cur(tmp_path / "cur-00002.csv", [x for x in march(A) if x[2] == "i-2"])
+    code, out, err = run_cli(capsys, workspace, "import", str(part1), str(part2))
+    assert code == 0, err
+    assert "replaced" not in out
+    with workspace.open() as cache:
+        assert billed(cache) == pytest.approx(31 * 2 * 1.00)  # both parts, not the last
+    code, out, _ = run_cli(capsys, workspace, "import",
+                           str(write_cur(tmp_path / "restated.csv", march(A, cents=120))))
+    assert code == 0
+    with workspace.open() as cache:
+        assert billed(cache) == pytest.approx(31 * 2 * 1.20)

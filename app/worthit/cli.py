@@ -341,10 +341,12 @@ def _import(workspace: Workspace, args: argparse.Namespace) -> int:
     results: list[dict[str, object]] = []
     bar = _Bar()
     with workspace.open() as cache:
+        kept_from = cache.last_charge()  # files given together never replace each other
         for paths in batches:
             label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
             try:
                 done = import_files(cache, paths, kind=args.kind, source=args.source,
+                                    kept_from=kept_from,
                                     progress=lambda share, label=label: bar(label, share))
             except UserError as error:
                 bar.done()

@@ -296,6 +296,11 @@ class Cache:
             )
         return written
 
+    def last_charge(self) -> int:
+        """The newest charge's rowid (0 in an empty cache): charges written later have
+        larger ones."""
+        return int(self.scalar("SELECT COALESCE(MAX(rowid), 0) FROM charges"))
+
     @property
     def identity(self) -> str:
         """Which cache this is: a regenerated file at the same path is another cache (its

@@ -307,9 +307,11 @@ class SourcesPage(Page):
         def work(cancelled: Any, progress: Any) -> list[str]:
             lines = []
             with workspace.open() as cache:
+                kept_from = cache.last_charge()  # files given together never replace each other
                 for number, batch in enumerate(batches):
                     try:
                         done = import_files(cache, batch, source=source, cancelled=cancelled,
+                                            kept_from=kept_from,
                                             progress=_part(progress, number, len(batches),
                                                            batch[0].name))
                     except UserError as error:
