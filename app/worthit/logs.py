@@ -11,6 +11,13 @@ No secret reaches it. Its handler carries a :class:`Scrubbed` filter: a
 bearer token, and to which code that holds a key adds it with :func:`scrub` for the rest
 of the run. Worthit's own records are kept from INFO up, other libraries' from WARNING;
 the console shows no more than it did before.
+
+No data reaches it either. A message is written up to its first line break and at most
+:data:`MESSAGE_CHARS` characters; an exception as its traceback's file, line and code,
+with each exception's type and the start of its message (never its locals). A data frame
+or a result put into a message (a failed emit chained to the ``StopIteration`` that
+carries a page's result printed a megabyte of rows, account ids and ARNs) stops at the
+first line.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ import platform
 import re
 import sys
 import threading
+import traceback
 from collections.abc import Iterable
 from pathlib import Path
 from types import TracebackType
@@ -45,6 +53,10 @@ KEY_SHAPES = re.compile(
     r"|\bAIza[0-9A-Za-z_\-]{35}\b"
     r"|(?i:\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=\-]{12,}"
 )
+
+#: How much of a message, or of an exception's message, the log keeps.
+MESSAGE_CHARS = 500
+EXCEPTION_CHARS = 200
 
 _lock = threading.Lock()
 
@@ -77,11 +89,69 @@ class Scrubbed(Redacted):
             self.secrets = tuple(known)
 
     def filter(self, record: logging.LogRecord) -> bool:
-        super().filter(record)  # formats the message and traceback, masks known secrets
+        if record.exc_info and record.exc_info[1] is not None:
+            # Always: a handler that ran before this one may have cached the whole text.
+            record.exc_text = brief_traceback(record.exc_info[1])
+        record.msg, record.args = brief(record.getMessage(), MESSAGE_CHARS), None
+        super().filter(record)  # masks known secrets in the message and traceback
         record.msg = KEY_SHAPES.sub(_mask_match, str(record.msg))
         if record.exc_text:
             record.exc_text = KEY_SHAPES.sub(_mask_match, record.exc_text)
         return True
+
+
+def brief(text: str, limit: int) -> str:
+    """``text`` up to its first line break and ``limit`` characters, saying how much was
+    left out."""
+    kept = text.partition("\n")[0][:limit]
+    left = len(text) - len(kept)
+    return f"{kept} … ({left:,} more characters not logged)" if left else kept
+
+
+def brief_traceback(error: BaseException) -> str:
+    """A traceback as Python prints it (the chain of causes included), but each
+    exception's message cut by :func:`brief`: frames name files, lines and code, never
+    values, so only a message can carry data."""
+    chain: list[tuple[BaseException, str]] = []
+    seen: set[int] = set()
+    current: BaseException | None = error
+    link = ""
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        chain.append((current, link))
+        if current.__cause__ is not None:
+            current, link = current.__cause__, (
+                "The above exception was the direct cause of the following exception:")
+        elif current.__context__ is not None and not current.__suppress_context__:
+            current, link = current.__context__, (
+                "During handling of the above exception, another exception occurred:")
+        else:
+            current = None
+    parts: list[str] = []
+    for number, (exception, _) in enumerate(reversed(chain)):
+        if number:
+            parts.append(f"\n{chain[len(chain) - number][1]}\n\n")
+        if exception.__traceback__ is not None:
+            parts.append("Traceback (most recent call last):\n")
+            parts.extend(traceback.format_tb(exception.__traceback__))
+        parts.append(f"{_name(type(exception))}: {_message(exception)}\n")
+    return "".join(parts).rstrip("\n")
+
+
+def _name(kind: type[BaseException]) -> str:
+    module = kind.__module__
+    return kind.__qualname__ if module in {"builtins", "__main__"} else \
+        f"{module}.{kind.__qualname__}"
+
+
+def _message(error: BaseException) -> str:
+    if isinstance(error, StopIteration):
+        return "(a generator's result, not logged)"
+    try:
+        text = str(error)
+    except Exception:  # a broken __str__ must not lose the traceback
+        return "(message could not be read)"
+    return brief(text, EXCEPTION_CHARS)
 
 
 def _mask_match(match: re.Match[str]) -> str:
@@ -168,17 +238,29 @@ def log_uncaught() -> None:
 
     def hook(kind: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
         logging.getLogger("worthit").critical("Uncaught exception", exc_info=(kind, value, tb))
-        previous(kind, value, tb)
+        if previous is sys.__excepthook__:  # Python's own would print every message whole
+            _print_brief(value)
+        else:
+            previous(kind, value, tb)
 
     def thread_hook(args: threading.ExceptHookArgs) -> None:
         if args.exc_value is not None:
             logging.getLogger("worthit").critical(
                 "Uncaught exception in thread %s", getattr(args.thread, "name", "?"),
                 exc_info=(args.exc_type, args.exc_value, args.exc_traceback))
-        previous_thread(args)
+        if previous_thread is threading.__excepthook__ and args.exc_value is not None:
+            _print_brief(args.exc_value)
+        else:
+            previous_thread(args)
 
     hook.worthit_logs = True  # type: ignore[attr-defined]
     sys.excepthook, threading.excepthook = hook, thread_hook
+
+
+def _print_brief(error: BaseException) -> None:
+    if sys.stderr is not None:  # none in a windowed frozen app
+        with contextlib.suppress(Exception):
+            sys.stderr.write(brief_traceback(error) + "\n")
 
 
 def flush() -> None:

@@ -140,8 +140,16 @@ def timestamp(day: dt.date) -> float:
 
 
 def curve(page: UnitsPage) -> tuple[np.ndarray, np.ndarray]:
-    """The x (UTC seconds) and y of the one line the chart draws."""
+    """The x (UTC seconds) and y of the one line the chart draws; for monthly bars (whole
+    and partial months are two items) each bar's left edge and height, in date order."""
+    import pyqtgraph as pg
+
     items = page.chart.plot.getPlotItem().listDataItems()
+    bars = [i for i in items if isinstance(i, pg.BarGraphItem)]
+    if bars:
+        pairs = sorted(zip(np.concatenate([b.opts["x0"] for b in bars]),
+                           np.concatenate([b.opts["height"] for b in bars]), strict=True))
+        return np.array([x for x, _ in pairs]), np.array([y for _, y in pairs])
     assert len(items) == 1
     return np.asarray(items[0].xData), np.asarray(items[0].yData)
 

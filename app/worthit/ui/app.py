@@ -7,7 +7,7 @@ import sys
 from PySide6.QtWidgets import QApplication
 
 from worthit import APP_NAME, __version__, logs
-from worthit.ui import theme
+from worthit.ui import theme, workers
 from worthit.ui.about import app_icon
 from worthit.workspace import Workspace
 
@@ -35,4 +35,6 @@ def run(workspace: Workspace) -> int:
     app = application()
     window = MainWindow(workspace)
     window.show()
-    return app.exec()
+    code = app.exec()
+    workers.shutdown()  # before Python tears down the Qt objects the work would emit into
+    return code

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from worthit import APP_NAME, __version__
 from worthit.core.periods import Period
+from worthit.ui import workers
 from worthit.ui.about import add_help_menu
 from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.pages import PAGES
@@ -133,6 +134,16 @@ class MainWindow(QMainWindow):
 
     def _period_changed(self, period: Period) -> None:
         self.current_page.load(period)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Stop what runs in the background: pages' computations, a scheduled pass and a
+        task, so nothing reports to a window that is gone (:func:`workers.shutdown`
+        waits for them when the app ends)."""
+        self.watcher.stop()
+        if self.tasks.busy:
+            self.tasks.cancel()
+        workers.cancel_all()
+        super().closeEvent(event)
 
     def _add_shortcuts(self) -> None:
         for index in range(len(self.pages)):

@@ -4,6 +4,10 @@ Long work is a generator: it ``yield``s progress (any object) and ``return``s it
 :func:`start` runs it on ``QThreadPool.globalInstance()``; a :class:`Worker` reports
 through its signals and stops at the next ``yield`` after :meth:`Worker.cancel`.
 A worker never touches a widget: the signals are delivered on the receiver's thread.
+
+Closing the app cancels every worker and waits for them (:func:`shutdown`). A signal a
+worker emits after its QObject is gone (the process is exiting) is dropped without a word:
+nobody is left to receive it, and its traceback would carry the whole result.
 """
 
 from __future__ import annotations
@@ -13,7 +17,8 @@ import threading
 from collections.abc import Callable, Generator
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QCoreApplication, QObject, QRunnable, QThreadPool, Signal, Slot
+from shiboken6 import Shiboken
 
 log = logging.getLogger(__name__)
 
@@ -47,26 +52,55 @@ class Worker(QObject):
         return self._cancel.is_set()
 
     def run(self) -> None:
-        """Runs on a pool thread."""
-        self.started.emit()
+        """Runs on a pool thread. Nothing escapes it: a failure of the work is logged and
+        emitted as ``errored``; a signal that can no longer be emitted is dropped."""
+        self._emit(self.started)
+        try:
+            outcome, value = self._drive()
+            if outcome == "errored" and self.cancelled:
+                # Cancelled work that then failed (often because the app is going away):
+                # nobody waits for it, so it is not reported.
+                log.info("Cancelled background work stopped: %s", type(value).__name__)
+                outcome, value = "aborted", None
+            elif outcome == "errored":
+                log.error("Background work failed", exc_info=value)
+            # Emitted outside the generator's except clauses, so a failed emit is never
+            # chained to the StopIteration that carries the whole result.
+            if outcome == "aborted":
+                self._emit(self.aborted)
+            else:
+                self._emit(getattr(self, outcome), value)
+        finally:
+            self._emit(self.finished)
+
+    def _drive(self) -> tuple[str, Any]:
+        """Run the generator to its end: ("returned", result), ("aborted", None) or
+        ("errored", exception)."""
         try:
             generator = self._work()
             while True:
                 if self._cancel.is_set():
                     generator.close()
-                    self.aborted.emit()
-                    return
+                    return "aborted", None
                 try:
                     progress = next(generator)
                 except StopIteration as stop:
-                    self.returned.emit(stop.value)
-                    return
-                self.yielded.emit(progress)
+                    result = stop.value
+                    break
+                self._emit(self.yielded, progress)
         except Exception as error:  # reported to the UI, which shows it
-            log.exception("Background work failed")
-            self.errored.emit(error)
-        finally:
-            self.finished.emit()
+            return "errored", error
+        return "returned", result
+
+    def _emit(self, signal: Any, *args: Any) -> None:
+        """Emit unless this QObject was deleted under the worker (the process exits)."""
+        if not Shiboken.isValid(self):
+            return
+        try:
+            signal.emit(*args)
+        except RuntimeError:  # "Signal source has been deleted": deleted since the check
+            if Shiboken.isValid(self):
+                raise
 
 
 class _Runnable(QRunnable):
@@ -75,7 +109,10 @@ class _Runnable(QRunnable):
         self.worker = worker
 
     def run(self) -> None:
-        self.worker.run()
+        try:
+            self.worker.run()
+        except Exception as error:  # never into Qt's "Error calling Python override"
+            log.error("A worker failed to report: %s", type(error).__name__)
 
 
 class _Keeper(QObject):
@@ -127,6 +164,22 @@ def preload(*modules: str) -> None:
 
 #: What live sources' workers import: loaded on the UI thread first (see preload).
 NETWORK_MODULES = ("httpx", "boto3", "botocore")
+
+
+def cancel_all() -> None:
+    """Ask every running worker to stop at its next ``yield`` (the window is closing)."""
+    for worker in list(_keeper.workers if _keeper is not None else ()):
+        worker.cancel()
+
+
+def shutdown(timeout_ms: int = 30_000) -> bool:
+    """Cancel every worker and wait for the pool to finish, then deliver their last
+    signals; call it after the event loop ends, before the interpreter exits, so no work
+    runs on while Python tears down. False when work was still running at the timeout."""
+    cancel_all()
+    done = QThreadPool.globalInstance().waitForDone(timeout_ms)
+    QCoreApplication.processEvents()
+    return done
 
 
 def running() -> int:

@@ -305,7 +305,7 @@ class UnitsPage(Page):
         label = f"Cost per {e.unit.name.lower()}"
         self.chart.show_series([b.start for b in e.buckets], {label: values},
                                {label: c.accent}, stacked=False, granularity=e.granularity,
-                               zero_based=False)
+                               zero_based=False, ends=[b.end for b in e.buckets])
         target = e.unit.target_cost
         if target is not None:
             self.chart.mark_level(target, f"target {unit_money(target)}", c.muted)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from worthit.ui import theme
 from worthit.ui.chart_export import export_button
+from worthit.ui.widgets.date_axis import DAY, DateAxis, timestamp
 
 
 class _ValueAxis(pg.AxisItem):
@@ -26,8 +27,13 @@ class _ValueAxis(pg.AxisItem):
         return [self._formatter(v) for v in values]
 
 
-def _timestamp(day: dt.date) -> float:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC).timestamp()
+def _partial(start: dt.date, end: dt.date, granularity: str) -> bool:
+    """Whether a bucket covers less than its whole week or month (the period cut it)."""
+    if granularity == "week":
+        return start.weekday() != 0 or end.weekday() != 6
+    if granularity == "month":
+        return start.day != 1 or (end + dt.timedelta(days=1)).day != 1
+    return False
 
 
 class TimeChart(QWidget):
@@ -38,7 +44,7 @@ class TimeChart(QWidget):
         self._formatter = formatter
         self.plot = pg.PlotWidget(
             axisItems={
-                "bottom": pg.DateAxisItem(orientation="bottom", utcOffset=0),
+                "bottom": DateAxis(),
                 "left": _ValueAxis(formatter),
             },
         )
@@ -59,6 +65,10 @@ class TimeChart(QWidget):
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
         top.addLayout(self.legend)
+        self.note = QLabel(objectName="Readout")  # what the lighter (partial) bars mean
+        self.note.setTextFormat(Qt.TextFormat.PlainText)
+        self.note.hide()
+        top.addWidget(self.note)
         top.addStretch(1)  # the button stays right, with a legend or without
         top.addWidget(export_button(self, lambda: self.title))
         layout.addLayout(top)
@@ -69,6 +79,8 @@ class TimeChart(QWidget):
         self._cursor.setVisible(False)
         self._x = np.zeros(0)
         self._starts: list[dt.date] = []
+        self._ends: list[dt.date] = []
+        self._bars = False
         self._series: dict[str, np.ndarray] = {}
         self._granularity = "day"
         self._top = 0.0
@@ -86,17 +98,33 @@ class TimeChart(QWidget):
         stacked: bool,
         granularity: str = "day",
         zero_based: bool = True,
+        ends: list[dt.date] | None = None,
     ) -> None:
         """``zero_based=False`` fits the value axis to the data (for a line of prices,
-        where the movement matters more than the distance from zero)."""
+        where the movement matters more than the distance from zero).
+
+        ``ends`` (each bucket's last day) makes a monthly series of one line bars, one
+        per month, each as wide as the days it covers: a month the period cuts is a
+        narrower, lighter bar, never a point joined to the next as if it were whole."""
         item = self.plot.getPlotItem()
         item.clear()
         self._span_end = None
         self._show_legend(series, colours)
         self._starts, self._series, self._granularity = starts, series, granularity
-        self._x = np.array([_timestamp(d) for d in starts])
+        self._ends = list(ends) if ends is not None else []
+        self._x = np.array([timestamp(d) for d in starts])
+        self._bars = (granularity == "month" and not stacked and len(series) == 1
+                      and len(self._ends) == len(starts))
+        axis: DateAxis = item.getAxis("bottom")  # type: ignore[assignment]
+        axis.granularity = granularity
+        axis.bar_middles = []
+        self.note.hide()
         item.addItem(self._cursor, ignoreBounds=True)
-        if stacked:
+        if self._bars:
+            self._draw_bars(next(iter(series.values())), colours[next(iter(series))])
+            axis.bar_middles = [(a + b) / 2 for a, b in self._extents()]
+            zero_based = True  # a bar's length is its value: it starts at zero
+        elif stacked:
             # Each band is a curve filled down to zero, drawn from the top of the stack
             # down, so the curve below covers all but its own band. (A legend entry for a
             # FillBetweenItem crashes pyqtgraph 0.14 on paint, so it is not used here.)
@@ -123,6 +151,40 @@ class TimeChart(QWidget):
         self._fit()
         self.readout.setText(" ")
 
+    def _extents(self) -> list[tuple[float, float]]:
+        """Each bucket's span on the x axis, from its first day to the end of its last."""
+        return [(timestamp(s), timestamp(e) + DAY)
+                for s, e in zip(self._starts, self._ends, strict=True)]
+
+    def _draw_bars(self, values: np.ndarray, colour: str) -> None:
+        whole, partial = QColor(colour), QColor(colour)
+        partial.setAlpha(90)
+        rows: dict[bool, list[tuple[float, float, float]]] = {False: [], True: []}
+        cut = []
+        for (left, right), value, start, end in zip(self._extents(), values, self._starts,
+                                                     self._ends, strict=True):
+            if not np.isfinite(value):
+                continue  # no count in the month: no bar, not a zero
+            gap = min(2 * DAY, (right - left) * 0.1)
+            is_partial = _partial(start, end, self._granularity)
+            rows[is_partial].append((left + gap / 2, right - gap / 2, float(value)))
+            if is_partial:
+                cut.append(f"{start:%b} {start.day}–{end.day}" if start.month == end.month
+                           else f"{start:%b} {start.day}–{end:%b} {end.day}")
+        for is_partial, bars in rows.items():
+            if not bars:
+                continue
+            left, right, height = (np.array(column) for column in zip(*bars, strict=True))
+            pen = (pg.mkPen(colour, width=1.5, style=Qt.PenStyle.DashLine) if is_partial
+                   else pg.mkPen(None))
+            self.plot.getPlotItem().addItem(pg.BarGraphItem(
+                x0=left, x1=right, y0=0, height=height, pen=pen,
+                brush=pg.mkBrush(partial if is_partial else whole)))
+        if cut:
+            self.note.setText("Lighter bars are part months, only the days in the period: "
+                              + ", ".join(cut))
+            self.note.show()
+
     def _fit(self) -> None:
         item = self.plot.getPlotItem()
         if self._bottom > 0:
@@ -132,8 +194,13 @@ class TimeChart(QWidget):
         else:
             item.setYRange(0, self._top * 1.06 if self._top > 0 else 1, padding=0)
         if len(self._x):
-            end = self._x[-1] if self._span_end is None else self._span_end
-            item.setXRange(self._x[0], end, padding=0.01)
+            # Shading only ever widens the range: the last value is always in view.
+            start, end = float(self._x[0]), float(self._x[-1])
+            if self._bars:
+                start, end = self._extents()[0][0], self._extents()[-1][1]
+            if self._span_end is not None:
+                end = max(end, self._span_end)
+            item.setXRange(start, end, padding=0.01)
 
     def mark_level(self, value: float, text: str, colour: str) -> None:
         """A dashed horizontal line (a target), labelled, kept in view."""
@@ -154,13 +221,13 @@ class TimeChart(QWidget):
         brush.setAlpha(40)
         for start, end in spans:
             region = pg.LinearRegionItem(
-                values=(_timestamp(start), _timestamp(end + dt.timedelta(days=1))),
+                values=(timestamp(start), timestamp(end) + DAY),
                 movable=False, brush=pg.mkBrush(brush), pen=pg.mkPen(None))
             region.setZValue(-10)
             self.plot.getPlotItem().addItem(region, ignoreBounds=True)
         if spans:
             self._span_end = max(self._span_end or 0.0,
-                                 _timestamp(max(e for _, e in spans) + dt.timedelta(days=1)))
+                                 timestamp(max(e for _, e in spans)) + DAY)
             self._fit()
 
     def _restyle(self) -> None:
@@ -204,10 +271,15 @@ class TimeChart(QWidget):
             self._cursor.setVisible(False)
             return
         x = view.mapSceneToView(position).x()
-        index = int(np.clip(np.searchsorted(self._x, x), 0, len(self._x) - 1))
-        if index > 0 and abs(self._x[index - 1] - x) < abs(self._x[index] - x):
-            index -= 1
-        self._cursor.setPos(self._x[index])
+        if self._bars:  # the bar under the cursor
+            index = int(np.clip(np.searchsorted(self._x, x, side="right") - 1, 0,
+                                len(self._x) - 1))
+            self._cursor.setPos(sum(self._extents()[index]) / 2)
+        else:
+            index = int(np.clip(np.searchsorted(self._x, x), 0, len(self._x) - 1))
+            if index > 0 and abs(self._x[index - 1] - x) < abs(self._x[index] - x):
+                index -= 1
+            self._cursor.setPos(self._x[index])
         self._cursor.setVisible(True)
         self.readout.setText(self.describe(index))
 
@@ -218,6 +290,10 @@ class TimeChart(QWidget):
             label = f"week of {label}"
         elif self._granularity == "month":
             label = f"{self._starts[index]:%B %Y}"
+        if index < len(self._ends) and _partial(self._starts[index], self._ends[index],
+                                                 self._granularity):
+            start, end = self._starts[index], self._ends[index]
+            label += f" (only {start.isoformat()} to {end.isoformat()})"
         parts = [f"{name} {self._formatter(values[index])}" if np.isfinite(values[index])
                  else f"{name} –" for name, values in self._series.items()]
         return f"{label}   " + "   ".join(parts)
