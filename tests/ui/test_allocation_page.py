@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QToolButton
 from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.ui.support import open_page
 
 from worthit.analysis.allocation import ROOT_NAME, Allocation, Preview
 from worthit.core.money import money
@@ -47,16 +48,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
 
 
 def open_window(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, AllocationPage]:
-    application()
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    page = win.pages["allocation"]
-    assert isinstance(page, AllocationPage)
-    # The window opens on the Overview; wait for both pages so no worker is left running.
-    with qtbot.waitSignals([win.pages["overview"].loaded, page.loaded], timeout=TIMEOUT):
-        win.show()
-        win.show_page("allocation")
-    assert win.current_page is page
+    win, page = open_page(qtbot, workspace, "allocation", AllocationPage)
     # The tree creates the rows of the teams it opened when it lays itself out.
     qtbot.waitUntil(lambda: page.model.rowCount(page.model.index(0, 0)) > 0, timeout=5_000)
     return win, page

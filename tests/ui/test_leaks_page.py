@@ -14,13 +14,13 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.ui.support import open_page
 
 from worthit.analysis.leaks import KIND_TITLES, Finding, find_leaks
 from worthit.core.money import money
 from worthit.demo.generator import generate_demo
 from worthit.store.cache import Cache
 from worthit.store.findings import FindingState, load_states
-from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.leaks import LeaksPage
 from worthit.workspace import Workspace
@@ -53,16 +53,7 @@ def workspace(tmp_path: Path, pristine: Path) -> Workspace:
 
 
 def open_window(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, LeaksPage]:
-    application()
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    page = win.pages["leaks"]
-    assert isinstance(page, LeaksPage)
-    # The window opens on the Overview; wait for both pages so no worker is left running.
-    with qtbot.waitSignals([win.pages["overview"].loaded, page.loaded], timeout=TIMEOUT):
-        win.show()
-        win.show_page("leaks")
-    return win, page
+    return open_page(qtbot, workspace, "leaks", LeaksPage)
 
 
 # -- helpers ------------------------------------------------------------------------------

@@ -22,13 +22,12 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from tests.shared_data import sample
+from tests.ui.support import open_page
 
 from worthit.core.money import money
 from worthit.store.cache import Cache
 from worthit.sync import importer
 from worthit.sync.importer import import_file
-from worthit.ui import workers
-from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.models.records import RecordsModel
 from worthit.ui.views.sources import ImportDialog, SourcesPage
@@ -97,16 +96,7 @@ def empty_workspace(folder: Path) -> Workspace:
 
 
 def open_window(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, SourcesPage]:
-    application()
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    page = win.pages["sources"]
-    assert isinstance(page, SourcesPage)
-    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
-        win.show()
-        win.show_page("sources")
-    # The window opens on the Overview: let its worker finish too.
-    qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)
+    win, page = open_page(qtbot, workspace, "sources", SourcesPage)
     assert page.tasks is win.tasks
     return win, page
 

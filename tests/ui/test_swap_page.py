@@ -5,11 +5,9 @@ rates and unpriced models, and the colour scheme."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +18,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.ui.support import no_recompute, open_page
 
 from worthit.analysis.model_swap import (
     MONTH_DAYS,
@@ -37,10 +36,8 @@ from worthit.core.periods import Preset, preset_period
 from worthit.core.scenarios import Lever, ModelRef, Scenario
 from worthit.demo.generator import generate_demo
 from worthit.store.swap import load_overrides, load_scenarios
-from worthit.ui import theme, workers
-from worthit.ui.app import application
+from worthit.ui import theme
 from worthit.ui.main_window import MainWindow
-from worthit.ui.views.page import Page
 from worthit.ui.views.price_catalog import HEADERS, RATE_AT, PriceCatalogDialog
 from worthit.ui.views.swap import ALL, SwapPage
 from worthit.workspace import Workspace
@@ -92,16 +89,7 @@ def copy_of(pristine: Path, tmp_path: Path) -> Workspace:
 
 
 def open_window(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, SwapPage]:
-    application()
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    page = win.pages["swap"]
-    assert isinstance(page, SwapPage)
-    # The window opens on the Overview; wait for both pages so no worker is left running.
-    with qtbot.waitSignals([win.pages["overview"].loaded, page.loaded], timeout=TIMEOUT):
-        win.show()
-        win.show_page("swap")
-    assert win.current_page is page
+    win, page = open_page(qtbot, workspace, "swap", SwapPage)
     assert page.period == LAST_30
     return win, page
 
@@ -122,16 +110,6 @@ def fresh(qtbot: QtBot, tmp_path: Path,
 
 # -- helpers ------------------------------------------------------------------------------
 
-
-@contextlib.contextmanager
-def no_recompute(qtbot: QtBot, page: Page) -> Iterator[None]:
-    """The block starts no recompute of ``page``: once the window is idle, no worker is
-    under way after it (a recompute starts one at once) and no ``loaded`` came. Checked
-    by state, not by waiting a while to see."""
-    qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)
-    with qtbot.assertNotEmitted(page.loaded):
-        yield
-    assert workers.running() == 0, "a recompute was started"
 
 
 def data_of(page: SwapPage) -> SwapData:

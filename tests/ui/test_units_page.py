@@ -4,10 +4,8 @@ and margin, the count gaps and the counts dialog, and the unit cards on the Over
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ from PySide6.QtGui import QColor, QGuiApplication
 from PySide6.QtWidgets import QAbstractSpinBox, QPushButton, QTableWidgetItem
 from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
+from tests.ui.support import no_recompute, open_page
 
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import money, percent, unit_money
@@ -26,11 +25,9 @@ from worthit.core.units import Unit
 from worthit.demo.generator import ACTIVE_USER_GAP_DAYS_AGO, generate_demo
 from worthit.store.cache import Cache
 from worthit.store.units import daily_counts, load_units
-from worthit.ui import theme, workers
-from worthit.ui.app import application
+from worthit.ui import theme
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.overview import OverviewPage
-from worthit.ui.views.page import Page
 from worthit.ui.views.unit_counts import COUNT, DAY, PER_UNIT, CountsDialog
 from worthit.ui.views.units import UnitsPage
 from worthit.ui.widgets.unit_strip import summary
@@ -62,17 +59,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory, pristine: Path) -> Works
 
 
 def open_window(qtbot: QtBot, workspace: Workspace) -> tuple[MainWindow, UnitsPage]:
-    application()
-    win = MainWindow(workspace)
-    qtbot.addWidget(win)
-    page = win.pages["units"]
-    assert isinstance(page, UnitsPage)
-    # The window opens on the Overview; wait for both pages so no worker is left running.
-    with qtbot.waitSignals([win.pages["overview"].loaded, page.loaded], timeout=TIMEOUT):
-        win.show()
-        win.show_page("units")
-    assert win.current_page is page
-    return win, page
+    return open_page(qtbot, workspace, "units", UnitsPage)
 
 
 @pytest.fixture
@@ -110,16 +97,6 @@ def saved_counts(workspace: Workspace, unit_id: str, period: Period) -> dict[dt.
     with Cache.open(workspace.cache_path) as cache:
         return daily_counts(cache, unit_id, period.start, period.end)
 
-
-@contextlib.contextmanager
-def no_recompute(qtbot: QtBot, page: Page) -> Iterator[None]:
-    """The block starts no recompute of ``page``: once the window is idle, no worker is
-    under way after it (a recompute starts one at once) and no ``loaded`` came. Checked
-    by state, not by waiting a while to see."""
-    qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)
-    with qtbot.assertNotEmitted(page.loaded):
-        yield
-    assert workers.running() == 0, "a recompute was started"
 
 
 def days_of(period: Period) -> list[dt.date]:
