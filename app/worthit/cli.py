@@ -10,13 +10,13 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from worthit import __version__
 from worthit.core.errors import CacheBusy, UserError
 from worthit.core.periods import Period, Preset, parse_date, preset_period
 from worthit.pages import PAGES
-from worthit.workspace import Workspace, ensure, resolve
+from worthit.workspace import Workspace, ensure, is_default_demo, is_demo, resolve
 
 #: The pages with figures (worthit.pages: cheap to import, each page's analysis waits).
 REPORT_PAGES = tuple(PAGES)
@@ -104,6 +104,9 @@ def parser() -> argparse.ArgumentParser:
     imports.add_argument("--source", help="the source to import into, all files together "
                                           "(default: one source per file, named after it)")
     imports.add_argument("--output", choices=("table", "json"), default="table")
+    imports.add_argument("--into-demo", action="store_true",
+                         help="import into the demo workspace anyway (its figures then mix "
+                              "invented money with your bill)")
 
     syncs = verbs.add_parser("sync", help="bring every source (or the named ones) up to "
                                           "date; each on its own", parents=[common])
@@ -212,9 +215,9 @@ def main(argv: list[str]) -> int:
         if args.verb == "demo":
             return _demo(workspace, args)
         if args.verb == "import":
-            # Your own bills start a workspace of their own, not the demo's.
+            # Your own bills start a workspace of their own, never inside the demo's.
             return _import(workspace, args)
-        ensure(workspace)
+        ensure(workspace, create=_adds(args))
         if args.verb is None:
             from worthit.ui.app import run
 
@@ -241,6 +244,19 @@ def main(argv: list[str]) -> int:
         print(f"worthit: {error}", file=sys.stderr)
         return CacheBusy.EXIT if isinstance(error, CacheBusy) else 2
     raise AssertionError(f"unhandled verb {args.verb}")
+
+
+#: The commands that add something to a workspace: on a new folder they start it, empty.
+#: Every other command refuses a folder without a cache rather than invent one.
+_ADDING: Final = {("sources", "add"), ("sources", "key"), ("budgets", "set"),
+                  ("webhook", "set"), ("units", "import"), ("rules", "import")}
+
+
+def _adds(args: argparse.Namespace) -> bool:
+    if args.verb is None:
+        return True  # the window opens on a new folder as an empty workspace
+    action = getattr(args, f"{args.verb}_verb", None)
+    return (args.verb, action) in _ADDING
 
 
 def _period(workspace: Workspace, start: dt.date | None, end: dt.date | None) -> Period:
@@ -332,6 +348,11 @@ class _Bar:
         self.last = -1
 
 
+_INTO_DEMO = ("this is the demo workspace: your bill would mix with invented money. Give it "
+              "a workspace of its own (--workspace DIR, or WORTHIT_HOME), or add --into-demo "
+              "to import it here anyway")
+
+
 def _import(workspace: Workspace, args: argparse.Namespace) -> int:
     """Each file on its own (or, with --source, the files together): one refused file or
     source never stops the others; exit 2 if any was refused."""
@@ -340,7 +361,12 @@ def _import(workspace: Workspace, args: argparse.Namespace) -> int:
     batches = [args.files] if args.source else [[path] for path in args.files]
     results: list[dict[str, object]] = []
     bar = _Bar()
+    if is_default_demo(workspace) and not workspace.exists() and not args.into_demo:
+        raise UserError(_INTO_DEMO)
+    ensure(workspace, create=True)
     with workspace.open() as cache:
+        if is_demo(cache) and not args.into_demo:
+            raise UserError(_INTO_DEMO)
         kept_from = cache.last_charge()  # files given together never replace each other
         for paths in batches:
             label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"

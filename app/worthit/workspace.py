@@ -1,6 +1,6 @@
 """A workspace is a folder holding one cache. Which one: ``--workspace DIR``, else the
 ``WORTHIT_HOME`` environment variable, else the demo workspace under the platform's user
-data folder, generated on first use.
+data folder, generated on first use. Any other new workspace starts empty (:func:`ensure`).
 
 Its :func:`identity` names its keys in the system keyring (:mod:`worthit.secrets`)."""
 
@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from worthit.core.errors import UserError
 from worthit.store.cache import CACHE_FILE, Cache
 
 ENV_HOME = "WORTHIT_HOME"
@@ -55,12 +56,38 @@ def resolve(folder: str | os.PathLike[str] | None = None) -> Workspace:
     return Workspace(default_root() / DEMO_FOLDER)
 
 
-def ensure(workspace: Workspace) -> Workspace:
-    """Make sure the workspace has a cache; an empty folder becomes the demo workspace."""
-    if not workspace.exists():
+def is_default_demo(workspace: Workspace) -> bool:
+    """The demo's own folder (under the user data folder): the one place Worthit makes the
+    demo on first use."""
+    return workspace.folder == default_root() / DEMO_FOLDER
+
+
+def is_demo(cache: Cache) -> bool:
+    """Whether the cache holds the generated demo (its charges are not anybody's bills)."""
+    return bool(cache.scalar("SELECT 1 FROM sources WHERE kind = 'demo' LIMIT 1"))
+
+
+def ensure(workspace: Workspace, *, create: bool = False) -> Workspace:
+    """The workspace, ready to use. The demo is made only in its own folder (first use);
+    any other folder without a cache becomes an EMPTY workspace when ``create`` (a command
+    that adds something to it), and is refused otherwise: a typo in ``--workspace`` must not
+    report invented figures, and a manager's bills never mix with demo money."""
+    if workspace.folder.exists() and not workspace.folder.is_dir():
+        raise UserError(f"{workspace.folder} is a file, not a workspace folder")
+    if workspace.exists():
+        return workspace
+    if is_default_demo(workspace):
         from worthit.demo.generator import generate_demo
 
         generate_demo(workspace)
+        return workspace
+    if not create:
+        raise UserError(
+            f"no workspace at {workspace.folder}: import a bill into it (`worthit import "
+            f"FILE --workspace {workspace.folder}`), add a source, or make the demo there "
+            f"(`worthit demo --workspace {workspace.folder}`)")
+    workspace.folder.mkdir(parents=True, exist_ok=True)
+    Cache.open(workspace.cache_path).close()
     return workspace
 
 

@@ -88,12 +88,54 @@ def test_screenshot_command_writes_a_png(demo_workspace: Workspace, tmp_path: Pa
     assert out.stat().st_size > 20_000  # a populated page, not an empty frame
 
 
-def test_first_use_creates_the_demo_workspace(tmp_path: Path) -> None:
-    home = tmp_path / "home"
-    result = worthit("report", "overview", "--format", "json", home=home)
+def worthit_at_home(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``worthit ARGS`` as a new user runs it: no WORTHIT_HOME, a fresh user data folder."""
+    env = {k: v for k, v in os.environ.items() if k != "WORTHIT_HOME"}
+    env.update(QT_QPA_PLATFORM="offscreen", XDG_DATA_HOME=str(tmp_path / "data"),
+               HOME=str(tmp_path))
+    return subprocess.run([sys.executable, "-m", "worthit", *args], capture_output=True,
+                          text=True, env=env, timeout=300, check=False)
+
+
+def test_first_use_creates_the_demo_workspace_in_its_own_folder(tmp_path: Path) -> None:
+    result = worthit_at_home(tmp_path, "report", "overview", "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert (home / "worthit.sqlite").is_file()
+    assert (tmp_path / "data" / "Worthit" / "demo" / "worthit.sqlite").is_file()
     assert json.loads(result.stdout)["total_effective_cost"] > 0
+
+
+def test_a_bill_is_not_imported_into_the_demo_without_asking(tmp_path: Path) -> None:
+    bill = tmp_path / "bill.csv"
+    bill.write_text("ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,"
+                    "BillingCurrency,ProviderName,ServiceName\n"
+                    "2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,1.5,1.5,USD,AWS,EC2\n")
+    for _ in range(2):  # before the demo exists, and once it does
+        result = worthit_at_home(tmp_path, "import", str(bill))
+        assert result.returncode == 2
+        assert "this is the demo workspace" in result.stderr and "--into-demo" in result.stderr
+        worthit_at_home(tmp_path, "report", "overview")  # makes the demo
+    result = worthit_at_home(tmp_path, "import", str(bill), "--into-demo")
+    assert result.returncode == 0, result.stderr
+
+
+def test_a_folder_without_a_cache_is_refused_or_starts_empty_never_the_demo(
+        tmp_path: Path) -> None:
+    typo = tmp_path / "acme-typo"
+    result = worthit("--workspace", str(typo), "report", "overview")
+    assert result.returncode == 2 and f"no workspace at {typo}" in result.stderr
+    assert not typo.exists()  # nothing invented
+    acme = tmp_path / "acme"
+    result = worthit("--workspace", str(acme), "budgets", "set", "--total", "--amount", "100")
+    assert result.returncode == 0, result.stderr
+    with Workspace(acme).open() as cache:  # an empty workspace of its own: no demo money
+        assert cache.data_range() is None
+        assert cache.scalar("SELECT COUNT(*) FROM sources") == 0
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("x")
+    result = worthit("--workspace", str(a_file), "report", "overview")
+    assert result.returncode == 2
+    assert f"{a_file} is a file, not a workspace folder" in result.stderr
+    assert "Traceback" not in result.stderr
 
 
 def test_demo_command_honours_seed_and_end(tmp_path: Path) -> None:
