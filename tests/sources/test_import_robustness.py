@@ -532,3 +532,24 @@ def test_a_failed_import_reports_no_progress_past_what_it_read(
     with pytest.raises(UserError, match="line 55002, column 'BilledCost'"):
         import_file(cache, write_focus(tmp_path / "bad.csv", rows), progress=values.append)
     assert values and all(0 < v < 1 for v in values), values  # never the final 1.0
+
+
+def test_a_killed_imports_spill_folder_is_removed_by_the_next_import(
+        cache: Cache, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """kill -9 during a large import left DuckDB's spill folder behind, for good."""
+    spill = tmp_path / "tmp"
+    spill.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    orphan = spill / f"{aggregate.SPILL_PREFIX}{gone.stdout.strip()}-abc123"
+    (orphan / "duckdb_temp_storage").mkdir(parents=True)
+    (orphan / "duckdb_temp_storage" / "block").write_bytes(b"\0" * 1024)
+    alive = spill / f"{aggregate.SPILL_PREFIX}{os.getppid()}-def456"  # a running process's
+    alive.mkdir()
+    monkeypatch.setattr(aggregate, "SMALL", FAST_PATH)
+    import_file(cache, write_focus(tmp_path / "b.csv", month(range(1, 3), ("i-1",), 1)),
+                source="s")
+    assert not orphan.exists()
+    assert alive.exists()
+    assert [p for p in spill.iterdir() if p != alive] == []  # its own went too

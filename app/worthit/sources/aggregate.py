@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import shutil
 import tempfile
 import threading
@@ -82,7 +83,8 @@ def daily(path: Path, header: list[str], layout: Layout, found: BillFile, *,
         import duckdb
     except ImportError:
         return None
-    spill = tempfile.mkdtemp(prefix="worthit-duckdb-")
+    _remove_orphaned_spills()
+    spill = tempfile.mkdtemp(prefix=f"{SPILL_PREFIX}{os.getpid()}-")
     try:
         con = duckdb.connect(config={"threads": 2, "memory_limit": MEMORY,
                                      "temp_directory": spill,
@@ -101,6 +103,30 @@ def daily(path: Path, header: list[str], layout: Layout, found: BillFile, *,
         _close(con, spill)
         return None
     return _charges(con, spill, grouped, path, header, layout, found, cancelled)
+
+
+#: A spill folder's name: the prefix, the importing process's id, a random part.
+SPILL_PREFIX: Final = "worthit-duckdb-"
+
+
+def _remove_orphaned_spills() -> None:
+    """Delete the spill folders of imports whose process is gone (killed before it could
+    clean up: they can hold hundreds of MB). A live process's folder is left alone."""
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{SPILL_PREFIX}*"):
+        pid = folder.name[len(SPILL_PREFIX):].split("-", 1)[0]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # someone else's process (or no such call here): leave it be
+        return True
+    return True
 
 
 def _close(con: Any, spill: str) -> None:

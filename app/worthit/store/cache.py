@@ -137,6 +137,8 @@ class Cache:
             cache._refuse_newer()
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
+            # A WAL left large (a killed import's) shrinks at the next checkpoint.
+            conn.execute("PRAGMA journal_size_limit = 67108864")
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute("PRAGMA cache_size = -65536")  # 64 MiB: bulk writes, big reads
             if upgrade:
