@@ -1,5 +1,5 @@
 """One HTTP call bounded in time and in size, whatever the server does: how
-:mod:`worthit.sources.http` reads the vendors' answers.
+:mod:`worthit.sources.http` reads the vendors' answers, and the webhook its endpoint's.
 
 httpx's timeout is per read, so a server that trickles a byte every few seconds keeps a call
 going for ever; and it reads a whole answer into memory, so a huge one, or a small gzip
@@ -118,12 +118,19 @@ class Watch:
 def get(client: httpx.Client, path: str, params: Mapping[str, Any], line: Line) -> Answer:
     """One GET of ``path``, its answer read whole within the bounds: :class:`Overrun` past
     one, httpx's own errors otherwise."""
+    return request(client, "GET", path, line, params=params)
+
+
+def request(client: httpx.Client, method: str, path: str, line: Line, *,
+            params: Mapping[str, Any] | None = None, json: Any = None) -> Answer:
+    """One call (a GET, or a POST of ``json``), its answer read whole within the bounds:
+    :class:`Overrun` past one, httpx's own errors otherwise."""
     import httpx
 
     with Watch(DEADLINE, line) as watch:
         received = 0
         try:
-            with client.stream("GET", path, params=params,
+            with client.stream(method, path, params=params, json=json,
                                headers={"Accept-Encoding": ACCEPT_ENCODING},
                                extensions={"trace": watch.trace}) as response:
                 line.note(response)
@@ -135,6 +142,8 @@ def get(client: httpx.Client, path: str, params: Mapping[str, Any], line: Line) 
             if watch.expired:
                 raise watch.overrun(received) from None
             raise
+        if watch.expired:  # the shut connection ended the body early: it is not whole
+            raise watch.overrun(received)
     return Answer(response.status_code, response.reason_phrase, response.headers, body)
 
 

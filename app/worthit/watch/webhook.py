@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.errors import UserError
 from worthit.pages import TITLES
+from worthit.sources import exchange
 from worthit.store.cache import Cache
 from worthit.store.watch import (
     WEBHOOK_KEY,
@@ -152,16 +153,19 @@ def post(url: str, body: dict[str, Any], *, client: httpx.Client | None = None,
     error = "not attempted"
     try:
         for attempt in range(1, tries + 1):
-            try:
-                answer = client.post(url, json=body)
+            try:  # bounded in time and size, whatever the endpoint does
+                answer = exchange.request(client, "POST", url, exchange.Line(), json=body)
+            except exchange.Overrun:
+                error = (f"the webhook endpoint's answer went past {exchange.DEADLINE:g} s or "
+                         f"{exchange.MAX_BYTES / 2**20:g} MB: check the URL")
             except httpx.HTTPError as exc:
                 error = f"{type(exc).__name__}: {exc}".rstrip(": ")
             else:
-                if answer.is_success:
+                if 200 <= answer.status < 300:
                     return Delivery(key, True, attempt)
-                error = f"HTTP {answer.status_code} {answer.reason_phrase}: " \
-                        f"{answer.text.strip()[:200]}".rstrip(": ")
-                if answer.status_code < 500 and answer.status_code != 429:
+                said = bytes(answer.body[:200]).decode("utf-8", "replace").strip()
+                error = f"HTTP {answer.status} {answer.reason}: {said}".rstrip(": ")
+                if answer.status < 500 and answer.status != 429:
                     return Delivery(key, False, attempt, _safe(error, url, secrets.redact))
             if attempt < tries:
                 sleep(backoff * 2 ** (attempt - 1))
