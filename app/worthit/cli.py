@@ -217,11 +217,11 @@ def main(argv: list[str]) -> int:
         if args.verb == "import":
             # Your own bills start a workspace of their own, never inside the demo's.
             return _import(workspace, args)
-        ensure(workspace, create=_adds(args))
-        if args.verb is None:
+        if args.verb is None:  # the window makes the demo behind a splash, if it must
             from worthit.ui.app import run
 
             return run(workspace)
+        ensure(workspace, create=_adds(args))
         if args.verb == "report":
             return _report(workspace, args)
         if args.verb == "screenshot":
@@ -248,13 +248,12 @@ def main(argv: list[str]) -> int:
 
 #: The commands that add something to a workspace: on a new folder they start it, empty.
 #: Every other command refuses a folder without a cache rather than invent one.
+#: (The window, too, opens a new folder as an empty workspace: worthit.ui.app.run.)
 _ADDING: Final = {("sources", "add"), ("sources", "key"), ("budgets", "set"),
                   ("webhook", "set"), ("units", "import"), ("rules", "import")}
 
 
 def _adds(args: argparse.Namespace) -> bool:
-    if args.verb is None:
-        return True  # the window opens on a new folder as an empty workspace
     action = getattr(args, f"{args.verb}_verb", None)
     return (args.verb, action) in _ADDING
 

@@ -6,6 +6,7 @@ Its :func:`identity` names its keys in the system keyring (:mod:`worthit.secrets
 
 from __future__ import annotations
 
+import json
 import os
 import uuid
 from dataclasses import dataclass
@@ -18,6 +19,9 @@ ENV_HOME = "WORTHIT_HOME"
 DEMO_FOLDER = "demo"
 #: The meta entry that holds the workspace's id.
 IDENTITY_KEY = "workspace.id"
+#: The file under the user config folder listing the workspaces opened last (folders only).
+RECENT_FILE = "recent-workspaces.json"
+RECENT_LIMIT = 8
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +48,41 @@ def default_root() -> Path:
     from platformdirs import user_data_path
 
     return user_data_path("Worthit", appauthor=False)
+
+
+def config_root() -> Path:
+    """The user's config folder for Worthit (settings only, never secrets)."""
+    from platformdirs import user_config_path
+
+    return user_config_path("Worthit", appauthor=False)
+
+
+def recent() -> list[Workspace]:
+    """The workspaces opened last, newest first; folders that no longer hold a cache are
+    left out. An unreadable list is an empty one."""
+    try:
+        folders = json.loads((config_root() / RECENT_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(folders, list):
+        return []
+    found = [Workspace(Path(f)) for f in folders if isinstance(f, str)]
+    return [w for w in found if w.exists()][:RECENT_LIMIT]
+
+
+def remember(workspace: Workspace) -> None:
+    """Put ``workspace`` first in the recent list (missing ones are dropped). Best effort:
+    a read-only config folder costs the list, not the switch."""
+    kept = [workspace] + [w for w in recent() if w.folder != workspace.folder]
+    path = config_root() / RECENT_FILE
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        temporary.write_text(json.dumps([str(w.folder) for w in kept[:RECENT_LIMIT]],
+                                        indent=1), encoding="utf-8")
+        temporary.replace(path)
+    except OSError:
+        pass
 
 
 def resolve(folder: str | os.PathLike[str] | None = None) -> Workspace:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Generator
 
-from PySide6.QtWidgets import QApplication
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from worthit import APP_NAME, __version__, logs
 from worthit.ui import theme, workers
 from worthit.ui.about import app_icon
-from worthit.workspace import Workspace
+from worthit.workspace import Workspace, ensure, is_default_demo, remember
 
 
 def application() -> QApplication:
@@ -27,14 +29,52 @@ def application() -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def build_demo(workspace: Workspace) -> None:
+    """Make the demo in its own folder on a worker, showing a busy splash meanwhile (it
+    takes a few seconds, before any window). Its error is raised here, on the UI thread."""
+    splash = QWidget(None, Qt.WindowType.SplashScreen | Qt.WindowType.WindowStaysOnTopHint)
+    splash.setWindowTitle(APP_NAME)
+    layout = QVBoxLayout(splash)
+    layout.setContentsMargins(24, 20, 24, 20)
+    layout.addWidget(QLabel("Building the demo workspace…", objectName="SectionTitle"))
+    layout.addWidget(QLabel("Invented charges, to look around before importing your own "
+                            "bills. Only the first start takes this long.",
+                            objectName="Readout", wordWrap=True))
+    busy = QProgressBar()
+    busy.setRange(0, 0)  # busy: the generator reports no steps
+    layout.addWidget(busy)
+    splash.setFixedWidth(420)
+    splash.show()
+    QCoreApplication.processEvents()
+    # Imported here first: a first import of pandas on a pool thread is unsafe (workers).
+    workers.preload("worthit.demo.generator")
+    outcome: dict[str, BaseException] = {}
+    loop = QEventLoop()
+
+    def work() -> Generator[None, None, None]:
+        yield  # a generator, as workers run them
+        ensure(workspace)
+
+    workers.start(work, errored=lambda error: outcome.setdefault("error", error),
+                  finished=loop.quit)
+    loop.exec()
+    splash.close()
+    splash.deleteLater()
+    if "error" in outcome:
+        raise outcome["error"]
+
+
 def run(workspace: Workspace) -> int:
-    from worthit.ui.main_window import MainWindow
+    from worthit.ui.workspace_menu import open_window
 
     logs.setup()
     logs.log_uncaught()
     app = application()
-    window = MainWindow(workspace)
-    window.show()
+    if is_default_demo(workspace) and not workspace.exists():
+        build_demo(workspace)
+    ensure(workspace, create=True)  # a new folder opens as an empty workspace
+    remember(workspace)
+    open_window(workspace)
     code = app.exec()
     workers.shutdown()  # before Python tears down the Qt objects the work would emit into
     return code

@@ -4,6 +4,8 @@ the workspace with its data freshness in the status bar."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -24,24 +26,32 @@ from worthit.core.periods import Period
 from worthit.ui import workers
 from worthit.ui.about import add_help_menu
 from worthit.ui.deck_dialog import add_file_menu
+from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
 from worthit.ui.pages import PAGES
 from worthit.ui.views.page import Page
 from worthit.ui.watcher import Watcher
+from worthit.ui.widgets.empty_state import EmptyState
 from worthit.ui.widgets.period_bar import PeriodBar
 from worthit.ui.widgets.task_bar import TaskBar
-from worthit.workspace import Workspace
+from worthit.workspace import Workspace, is_demo
+
+#: The pages that draw figures: an empty workspace shows how to begin over them instead.
+FIGURE_PAGES = ("overview", "allocation", "units", "swap", "leaks")
 
 
 class MainWindow(QMainWindow):
-    """Signals: ``page_changed(str)`` with the page's name when another page is shown."""
+    """Signals: ``page_changed(str)`` with the page's name when another page is shown,
+    ``closed()`` once the window has closed."""
 
     page_changed = Signal(str)
+    closed = Signal()
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__()
         self.workspace = workspace
         facts = _workspace_facts(workspace)
-        self.setWindowTitle(f"{APP_NAME} — {facts.name}")
+        self.demo = facts.demo
+        self.setWindowTitle(DEMO_TITLE if facts.demo else f"{APP_NAME} — {workspace.name}")
         self.resize(1360, 860)
         self.pages: dict[str, Page] = {}
 
@@ -86,6 +96,9 @@ class MainWindow(QMainWindow):
 
         self.freshness = QLabel(facts.status_text())
         self.freshness.setTextFormat(Qt.TextFormat.PlainText)
+        self.demo_badge = demo_badge() if facts.demo else None
+        if self.demo_badge is not None:
+            self.statusBar().addWidget(self.demo_badge)
         self.statusBar().addWidget(self.freshness, 1)
         self.tasks = TaskBar()
         self.statusBar().addPermanentWidget(self.tasks)
@@ -97,6 +110,11 @@ class MainWindow(QMainWindow):
 
         self._add_shortcuts()
         self.file_menu = add_file_menu(self)  # File › Export deck… (Ctrl+E)
+        from worthit.ui.workspace_menu import add_workspace_actions
+
+        self.recent_menu = add_workspace_actions(self)  # New, Open, Recent workspaces
+        self.empty_states: dict[str, EmptyState] = {}
+        self._show_empty(facts.data_through is None)
         self.help_menu_about = add_help_menu(self, workspace)  # Help › About Worthit
         self.navigation.currentRowChanged.connect(self._show_row)
         self.period_bar.changed.connect(self._period_changed)
@@ -125,9 +143,37 @@ class MainWindow(QMainWindow):
             page.load(self.period_bar.period())
         self.page_changed.emit(name)
 
+    def _show_empty(self, empty: bool) -> None:
+        """Over each figure page, how to begin while the workspace holds no charges."""
+        for name in FIGURE_PAGES if empty else ():
+            if name in self.pages and name not in self.empty_states:
+                page = self.pages[name]
+                state = EmptyState(page, page.body.itemAt(0).widget())
+                state.sources_requested.connect(lambda: self.show_page("sources"))
+                state.import_requested.connect(self._import_files)
+                state.add_source_requested.connect(self._add_source)
+                state.files_dropped.connect(self._import_dropped)
+                self.empty_states[name] = state
+        for state in self.empty_states.values():
+            state.setVisible(empty)
+
+    def _sources(self) -> Any:
+        return self.show_page("sources")
+
+    def _import_files(self) -> None:
+        self._sources()._choose_files()
+
+    def _add_source(self) -> None:
+        self._sources().edit_source(None)
+
+    def _import_dropped(self, paths: list[Path]) -> None:
+        self._sources().preview(paths)
+
     def _data_changed(self) -> None:
         """Charges changed under the pages: the others recompute when next shown."""
-        self.freshness.setText(_workspace_facts(self.workspace).status_text())
+        facts = _workspace_facts(self.workspace)
+        self.freshness.setText(facts.status_text())
+        self._show_empty(facts.data_through is None)
         for page in self.pages.values():
             if page is not self.current_page:
                 page.period = None
@@ -144,6 +190,7 @@ class MainWindow(QMainWindow):
             self.tasks.cancel()
         workers.cancel_all()
         super().closeEvent(event)
+        self.closed.emit()
 
     def _add_shortcuts(self) -> None:
         for index in range(len(self.pages)):
@@ -160,8 +207,10 @@ class MainWindow(QMainWindow):
 
 
 class _Facts:
-    def __init__(self, name: str, data_through: dt.date | None, synced_at: str | None) -> None:
+    def __init__(self, name: str, data_through: dt.date | None, synced_at: str | None,
+                 demo: bool = False) -> None:
         self.name, self.data_through, self.synced_at = name, data_through, synced_at
+        self.demo = demo
 
     def status_text(self) -> str:
         if self.data_through is None:
@@ -179,6 +228,7 @@ def _workspace_facts(workspace: Workspace) -> _Facts:
             cache.get_meta("workspace.name") or workspace.name,
             data[1] if data else None,
             cache.get_meta("data.synced_at"),
+            is_demo(cache),
         )
     finally:
         cache.close()

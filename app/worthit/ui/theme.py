@@ -113,6 +113,11 @@ STYLE_SHEET = """
 #VerdictGood {{ border-left-color: {c.good}; }}
 #VerdictBad {{ border-left-color: {c.bad}; }}
 #Bad {{ color: {c.bad}; font-size: 12px; }}
+#DemoBadge {{ background: {c.bad}; color: white; font-weight: 700; border-radius: 4px;
+    padding: 1px 8px; }}
+#EmptyState {{ background: {c.background}; }}
+#EmptyTitle {{ font-size: 18px; font-weight: 600; }}
+#EmptyStep {{ font-size: 14px; }}
 QTableView {{ gridline-color: {c.grid}; border: 1px solid {c.grid}; border-radius: 6px; }}
 QHeaderView::section {{ background: {c.background}; color: {c.muted}; border: none;
                         border-bottom: 1px solid {c.grid}; padding: 4px 6px; }}

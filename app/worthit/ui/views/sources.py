@@ -35,6 +35,7 @@ from worthit.core.money import money
 from worthit.core.periods import Period
 from worthit.store.cache import Cache
 from worthit.ui import theme
+from worthit.ui.demo_notice import confirm_demo_import, holds_demo
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.tables import sortable_table
@@ -298,9 +299,13 @@ class SourcesPage(Page):
         self.show_dialog(dialog)
 
     def import_files(self, paths: list[Path], source: str | None) -> bool:
-        """Import on a worker: ``source`` takes them all together, None one per file."""
+        """Import on a worker: ``source`` takes them all together, None one per file.
+        Into the demo workspace only once the user said so (its money is invented)."""
         from worthit.sync.importer import import_files
 
+        if holds_demo(self.workspace) and not confirm_demo_import(self):
+            self.say("Nothing imported: this is the demo workspace.")
+            return False
         workspace = self.workspace
         batches = [paths] if source else [[p] for p in paths]
 
