@@ -36,6 +36,7 @@ from worthit.core.periods import Period
 from worthit.store.cache import Cache
 from worthit.ui import theme
 from worthit.ui.demo_notice import confirm_demo_import, holds_demo
+from worthit.ui.drops import accept_files, dropped_files
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.tables import sortable_table
@@ -264,13 +265,11 @@ class SourcesPage(Page):
             self.preview([Path(n) for n in names])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
+        accept_files(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        paths = dropped_files(event)
         if paths:
-            event.acceptProposedAction()
             self.preview(paths)
 
     def preview(self, paths: list[Path]) -> bool:

@@ -7,11 +7,11 @@ Signals: ``import_requested()``, ``add_source_requested()``, ``sources_requested
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from PySide6.QtCore import QEvent, QObject, QRect, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from worthit.ui.drops import accept_files, dropped_files
 
 TITLE = "This workspace holds no charges yet"
 IMPORT_STEP = "Import a billing file (Sources › Import files…, or drop files here)"
@@ -80,11 +80,9 @@ class EmptyState(QWidget):
         self.raise_()
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls() and all(u.isLocalFile() for u in event.mimeData().urls()):
-            event.acceptProposedAction()
+        accept_files(event)
 
     def dropEvent(self, event: QDropEvent) -> None:
-        paths = [Path(u.toLocalFile()) for u in event.mimeData().urls() if u.isLocalFile()]
+        paths = dropped_files(event)
         if paths:
-            event.acceptProposedAction()
             self.files_dropped.emit(paths)
