@@ -1,0 +1,107 @@
+"""What the verbs share: their argument types, the period they report on, a progress bar
+on stderr and the way they print. Cheap to import: every verb's parser is built at start."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from typing import Any, TypeAlias
+
+from worthit.core.errors import UserError
+from worthit.core.periods import Period, Preset, parse_date, preset_period
+from worthit.workspace import Workspace
+
+#: What a verb module's ``add_parsers`` adds its verbs to: the command's subparsers.
+#: (argparse names their type only privately, as ``add_subparsers`` returns it.)
+Subparsers: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"  # noqa: SLF001
+
+
+def date_arg(text: str) -> dt.date:
+    """An option's date (YYYY-MM-DD); a bad one is a usage error, as argparse reports it."""
+    try:
+        return parse_date(text)
+    except UserError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
+def size_arg(text: str) -> tuple[int, int]:
+    """A window size such as ``1400x900``, each side from 200 to 8000 pixels."""
+    try:
+        width, height = (int(part) for part in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a size like 1400x900") from None
+    if not (200 <= width <= 8000 and 200 <= height <= 8000):
+        raise argparse.ArgumentTypeError("width and height must be between 200 and 8000")
+    return width, height
+
+
+def add_period(parser: argparse.ArgumentParser) -> None:
+    """``--from`` and ``--to``, for a verb that shows a period's figures."""
+    parser.add_argument("--from", dest="start", type=date_arg, help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="end", type=date_arg, help="last day (YYYY-MM-DD)")
+
+
+def period(workspace: Workspace, start: dt.date | None, end: dt.date | None) -> Period:
+    """The asked-for period; by default the last 30 days that have data."""
+    if start and end:
+        return Period(start, end)
+    with workspace.open() as cache:
+        data = cache.data_range()
+    last = data[1] if data else dt.date.today()
+    if end is None:
+        end = last
+    if start is None:
+        start = preset_period(Preset.LAST_30, end).start
+    return Period(start, end)
+
+
+def covered(workspace: Workspace, period: Period) -> None:
+    """Refuse a period without a day of data: its figures would all be $0.00 and its
+    comparison −100 %, which reads as news rather than as nothing to show."""
+    with workspace.open() as cache:
+        data = cache.data_range()
+    if data is None:
+        raise UserError(f"{workspace.folder} holds no charges yet: import a bill or add a "
+                        "source first")
+    first, last = data
+    if period.end < first or period.start > last:
+        raise UserError(f"no data from {period.start} to {period.end}: this workspace holds "
+                        f"charges from {first} to {last}")
+
+
+class Bar:
+    """A one-line progress bar on a terminal's stderr (nothing when it is not one)."""
+
+    WIDTH = 30
+
+    def __init__(self) -> None:
+        self.shown = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, label: str, share: float) -> None:
+        filled = round(max(0.0, min(1.0, share)) * self.WIDTH)
+        if not self.shown or filled == self.last:
+            return
+        self.last = filled
+        bar = "#" * filled + "." * (self.WIDTH - filled)
+        sys.stderr.write(f"\r[{bar}] {share:4.0%} {label[:40]}")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        if self.shown and self.last >= 0:
+            sys.stderr.write("\r" + " " * (self.WIDTH + 50) + "\r")
+            sys.stderr.flush()
+        self.last = -1
+
+
+def print_json(data: Any) -> None:
+    """``data`` as indented JSON on stdout, the way every verb's ``json`` output ends."""
+    json.dump(data, sys.stdout, indent=2)
+    print()
+
+
+def complain(error: object) -> None:
+    """An error on stderr, as ``worthit: message``."""
+    print(f"worthit: {error}", file=sys.stderr)
