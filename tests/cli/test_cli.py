@@ -129,7 +129,7 @@ def test_a_folder_without_a_cache_is_refused_or_starts_empty_never_the_demo(
     assert result.returncode == 0, result.stderr
     with Workspace(acme).open() as cache:  # an empty workspace of its own: no demo money
         assert cache.data_range() is None
-        assert cache.scalar("SELECT COUNT(*) FROM sources") == 0
+        assert cache._scalar("SELECT COUNT(*) FROM sources") == 0
     a_file = tmp_path / "notes.txt"
     a_file.write_text("x")
     result = worthit("--workspace", str(a_file), "report", "overview")
@@ -147,6 +147,22 @@ def test_demo_command_honours_seed_and_end(tmp_path: Path) -> None:
         assert cache.data_range() == (dt.date(2025, 1, 1), dt.date(2026, 1, 31))
         assert cache.get_meta("demo.seed") == "3"
     shutil.rmtree(folder)
+
+
+def test_the_demo_never_replaces_a_workspace_holding_your_own_bills(tmp_path: Path) -> None:
+    folder = tmp_path / "acme"
+    bill = tmp_path / "bill.csv"
+    bill.write_text("ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,"
+                    "BillingCurrency,ProviderName,ServiceName\n"
+                    "2026-11-01T00:00:00Z,2026-11-02T00:00:00Z,1.5,1.5,USD,AWS,EC2\n")
+    assert worthit("--workspace", str(folder), "import", str(bill)).returncode == 0
+    before = (folder / "worthit.sqlite").read_bytes()
+    result = worthit("demo", "--workspace", str(folder))
+    assert result.returncode == 2
+    assert f"{folder} holds your own data (1 source: file:bill.csv)" in result.stderr, result.stderr
+    assert (folder / "worthit.sqlite").read_bytes() == before
+    with Workspace(folder).open() as cache:
+        assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == 1.5
 
 
 def test_a_period_without_data_is_refused_not_reported_as_zero(demo_workspace: Workspace

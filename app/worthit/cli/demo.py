@@ -6,6 +6,7 @@ import argparse
 from typing import Final
 
 from worthit.cli.common import Subparsers, date_arg
+from worthit.core.errors import UserError
 from worthit.workspace import Workspace
 
 VERBS: Final = ("demo",)
@@ -23,8 +24,21 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
-    """Write the demo workspace and say what it holds."""
+    """Write the demo workspace and say what it holds. A folder holding anybody's own
+    sources is refused: the demo replaces the whole cache, and bills are not demo money."""
     from worthit.demo.generator import generate_demo
+
+    if workspace.exists():
+        from worthit.store.sources import all_sources
+
+        with workspace.open() as cache:
+            own = [row["name"] for row in all_sources(cache) if row["kind"] != "demo"]
+        if own:
+            raise UserError(
+                f"{workspace.folder} holds your own data ({len(own)} source"
+                f"{'' if len(own) == 1 else 's'}: {', '.join(own[:3])}"
+                f"{', …' if len(own) > 3 else ''}); the demo would replace it. Give "
+                "`worthit demo` another folder with --workspace.")
 
     result = generate_demo(workspace, seed=args.seed, end=args.end, scale=args.scale,
                            leaks=not args.no_leaks)
