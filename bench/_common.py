@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,13 @@ def run_python(code_or_args: Sequence[str], env: dict[str, str] | None = None) -
             errors.seek(0)
             raise RuntimeError(f"child failed ({process.returncode}):\n{errors.read()}")
     return Child(stdout, spawned_at, seconds, usage.ru_maxrss / 1024)  # KiB on Linux
+
+
+def count_rows(cache: Path, table: str) -> int:
+    """The rows of one table of a cache file, counted over a read-only connection of the
+    benchmark's own (the app has no reason to count most of them)."""
+    with contextlib.closing(sqlite3.connect(f"file:{cache}?mode=ro", uri=True)) as conn:
+        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
 
 
 def generate_demo(folder: Path, scale: str = "small") -> Child:

@@ -40,7 +40,7 @@ from typing import Any
 
 import pandas  # noqa: F401  (imported before timing: the app pays for it once, at first load)
 
-from _common import add_scale_options, demo_workspaces, parser, run_python, table
+from _common import add_scale_options, count_rows, demo_workspaces, parser, run_python, table
 from worthit.analysis import allocation as engine
 from worthit.core.periods import Period
 from worthit.core.rules import UNALLOCATED, Rule, rule_from_json
@@ -116,10 +116,9 @@ def measure(label: str, folder: Path, repeat: int) -> dict[str, float]:
     """Print one workspace's tables; return the worst median of each goal, in ms."""
     path = folder / CACHE_FILE
     with Cache.open(path) as cache:  # migrates an older workspace before any timing
-        rows = cache.scalar("SELECT COUNT(*) FROM charges")
-        keys = cache.scalar("SELECT COUNT(*) FROM charge_keys")
         data = cache.data_range()
         saved = load_rules(cache)
+    rows, keys = count_rows(path, "charges"), count_rows(path, "charge_keys")
     assert data is not None, f"{path} holds no charges"
     print(f"\n== {label}: {rows:,} charge rows, {keys:,} allocation keys, "
           f"{path.stat().st_size / 1e6:.0f} MB, days {data[0]} … {data[1]}, "

@@ -56,9 +56,10 @@ for owner, name, label in (
     (truth, "planted_leaks", "truth.planted_leaks"),
     (Ledger, "frame", "Ledger.frame (concat, Int64, sort)"),
     (Cache, "replace_charges", "Cache.replace_charges (itertuples + INSERT)"),
-    (generator, "_write_metrics", "_write_metrics"),
-    (generator, "_write_resources", "_write_resources"),
-    (generator, "_write_units", "_write_units"),
+    (generator, "_metrics", "_metrics (metric rows)"),
+    (generator, "_resources", "_resources (inventory rows)"),
+    (generator, "_units", "_units (unit and count rows)"),
+    (generator, "write_demo", "write_demo (metrics, inventory, units INSERT)"),
 ):
     timed(owner, name, label)
 

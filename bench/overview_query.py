@@ -22,7 +22,7 @@ from typing import Any
 
 import pandas  # noqa: F401  (imported before timing: the app pays for it once, at first load)
 
-from _common import generate_demo, parser, table
+from _common import count_rows, generate_demo, parser, table
 from worthit.analysis import overview as overview_module
 from worthit.core.periods import Preset, preset_period
 from worthit.store import reads
@@ -59,8 +59,8 @@ def one_run(path: Path, preset: Preset) -> tuple[float, dict[str, float]]:
 
 def measure(label: str, folder: Path, repeat: int) -> None:
     path = folder / CACHE_FILE
-    with Cache.open(path) as cache:
-        rows = cache.scalar("SELECT COUNT(*) FROM charges")
+    Cache.open(path).close()  # migrates an older workspace before any counting or timing
+    rows = count_rows(path, "charges")
     print(f"\n== {label}: {rows:,} charge rows, {path.stat().st_size / 1e6:.0f} MB ==")
     results, splits = [], []
     for preset in PRESETS:

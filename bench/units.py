@@ -34,7 +34,7 @@ from typing import Any
 
 import pandas  # noqa: F401  (imported before timing: the app pays for it once, at first load)
 
-from _common import add_scale_options, demo_workspaces, parser, table
+from _common import add_scale_options, count_rows, demo_workspaces, parser, table
 from worthit.analysis import allocation as engine
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import unit_money
@@ -72,10 +72,8 @@ def regroup_all(found: Sequence[UnitEconomics], granularity: str) -> None:
 def measure(label: str, folder: Path, repeat: int) -> None:
     path = folder / CACHE_FILE
     with Cache.open(path) as cache:  # migrates an older workspace before any timing
-        rows = cache.scalar("SELECT COUNT(*) FROM charges")
-        units = cache.scalar("SELECT COUNT(*) FROM units")
-        counts = cache.scalar("SELECT COUNT(*) FROM unit_counts")
         data = cache.data_range()
+    rows, units, counts = (count_rows(path, t) for t in ("charges", "units", "unit_counts"))
     assert data is not None, f"{path} holds no charges"
     assert units, f"{path} defines no units"
     print(f"\n== {label}: {rows:,} charge rows, {units} units, {counts:,} daily counts, "

@@ -82,7 +82,7 @@ def march(account: str, last: int = 31, cents: int = 100) -> list[Line]:
 
 
 def billed(cache: Cache, where: str = "1", params: tuple[Any, ...] = ()) -> float:
-    return round(float(cache.scalar(f"SELECT TOTAL(billed_cost) FROM charges WHERE {where}",
+    return round(float(cache._scalar(f"SELECT TOTAL(billed_cost) FROM charges WHERE {where}",
                                     params)), 6)
 
 
@@ -112,7 +112,7 @@ def test_the_same_cur_under_two_names_counts_once(cache: Cache, tmp_path: Path) 
         "charges": first.rows_written, "billed": round(replaced.billed, 6),
         "effective": round(replaced.effective, 6), "currency": "USD"}]
     # The emptied source stays listed: its runs are history.
-    assert cache.scalar("SELECT COUNT(*) FROM sources WHERE name = 'file:cur-a.csv'") == 1
+    assert cache._scalar("SELECT COUNT(*) FROM sources WHERE name = 'file:cur-a.csv'") == 1
 
 
 def test_a_restated_month_under_a_new_name_replaces_the_old(cache: Cache,
@@ -120,7 +120,7 @@ def test_a_restated_month_under_a_new_name_replaces_the_old(cache: Cache,
     import_file(cache, write_cur(tmp_path / "march-v1.csv", march(A, cents=100)))
     done = import_file(cache, write_cur(tmp_path / "march-v2.csv", march(A, cents=150)))
     assert billed(cache) == pytest.approx(31 * 2 * 1.50)
-    assert {s for (s,) in cache.rows("SELECT DISTINCT source_id FROM charges")} == {
+    assert {s for (s,) in cache._rows("SELECT DISTINCT source_id FROM charges")} == {
         "file:march-v2.csv"}
     assert [(r.source, r.charges, round(r.billed, 2)) for r in done.replaced] == [
         ("file:march-v1.csv", 62, 62.0)]
@@ -130,11 +130,11 @@ def test_a_restatement_ending_a_day_earlier_leaves_nothing_on_the_missing_day(
         cache: Cache, tmp_path: Path) -> None:
     import_file(cache, write_cur(tmp_path / "v1.csv", march(A, last=31)))
     import_file(cache, write_cur(tmp_path / "v2.csv", march(A, last=30)))
-    assert cache.scalar("SELECT COUNT(*) FROM charges WHERE charge_period_start = "
+    assert cache._scalar("SELECT COUNT(*) FROM charges WHERE charge_period_start = "
                         "'2025-03-31'") == 0
     # Into the same source too (a sync of a file that was rewritten shorter).
     import_file(cache, write_cur(tmp_path / "v1.csv", march(A, last=29)))
-    assert cache.scalar("SELECT MAX(charge_period_start) FROM charges") == "2025-03-29"
+    assert cache._scalar("SELECT MAX(charge_period_start) FROM charges") == "2025-03-29"
     assert billed(cache) == pytest.approx(29 * 2 * 1.00)
 
 
@@ -272,7 +272,7 @@ def test_any_order_of_imports_gives_the_last_version_of_each_bill(
                 import_file(cache, paths[number])
                 last.update(files[number][1])
             held = {(day, account, resource): round(cost, 6) for day, account, resource, cost
-                    in cache.rows("SELECT charge_period_start, billing_account_id, "
+                    in cache._rows("SELECT charge_period_start, billing_account_id, "
                                   "resource_id, SUM(billed_cost) FROM charges "
                                   "GROUP BY 1, 2, 3")}
     expected: dict[tuple[str, str, str], float] = defaultdict(float)

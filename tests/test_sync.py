@@ -55,7 +55,7 @@ def shift_mtime(path: Path, seconds: int = 10) -> None:
 
 def figures(cache: Cache, source: str) -> dict[str, tuple[float, float]]:
     """The source's (billed, effective) by day."""
-    return {r[0]: (r[1], r[2]) for r in cache.rows(
+    return {r[0]: (r[1], r[2]) for r in cache._rows(
         "SELECT charge_period_start, TOTAL(billed_cost), TOTAL(effective_cost) FROM charges "
         "WHERE source_id = ? GROUP BY 1 ORDER BY 1", (source,))}
 
@@ -63,12 +63,12 @@ def figures(cache: Cache, source: str) -> dict[str, tuple[float, float]]:
 def snapshot(cache: Cache) -> tuple[list[tuple[object, ...]], int, int, str | None]:
     """Everything a sync might change: the charges, the revision, the runs, the sources'
     settings."""
-    charges = [tuple(r) for r in cache.rows(
+    charges = [tuple(r) for r in cache._rows(
         "SELECT source_id, charge_period_start, billed_cost, effective_cost, resource_id "
         "FROM charges ORDER BY 1, 2, 5")]
-    settings = json.dumps([tuple(r) for r in cache.rows(
+    settings = json.dumps([tuple(r) for r in cache._rows(
         "SELECT name, settings FROM sources ORDER BY name")])
-    return charges, cache.revision, int(cache.scalar("SELECT COUNT(*) FROM sync_runs")), \
+    return charges, cache.revision, int(cache._scalar("SELECT COUNT(*) FROM sync_runs")), \
         settings
 
 
@@ -173,7 +173,7 @@ def test_a_deleted_file_fails_its_source_and_the_others_still_sync(
 def test_a_file_gone_bad_fails_with_its_place_and_keeps_the_old_charges(
         cache: Cache, two_sources: tuple[Path, Path]) -> None:
     a, b = two_sources
-    kept = [tuple(r) for r in cache.rows(
+    kept = [tuple(r) for r in cache._rows(
         "SELECT * FROM charges WHERE source_id = 'a' ORDER BY charge_period_start")]
     lines = a.read_text(encoding="utf-8").splitlines()
     lines[2] = focus_row("2024-09-02", "two dollars", "1.75")  # line 3 of the file
@@ -188,7 +188,7 @@ def test_a_file_gone_bad_fails_with_its_place_and_keeps_the_old_charges(
     assert "column 'BilledCost'" in message
     assert "'two dollars' is not a number" in message
     assert outcomes["b"].result == "ok"
-    assert [tuple(r) for r in cache.rows(
+    assert [tuple(r) for r in cache._rows(
         "SELECT * FROM charges WHERE source_id = 'a' ORDER BY charge_period_start")] == kept
     last = runs(cache, "a")[0]
     assert (last["result"], last["rows_written"]) == ("failed", 0)
@@ -261,7 +261,7 @@ def test_a_cancel_during_an_import_rolls_it_back_and_stops_the_rest(
     assert results(outcomes) == {"a": "cancelled", "b": "cancelled"}
     assert (figures(cache, "a"), figures(cache, "b")) == kept
     assert runs(cache, "a")[0]["result"] == "cancelled"
-    settings = json.loads(cache.scalar("SELECT settings FROM sources WHERE name = 'a'"))
+    settings = json.loads(cache._scalar("SELECT settings FROM sources WHERE name = 'a'"))
     assert settings["files"][0]["mtime_ns"] != a.stat().st_mtime_ns  # still to be synced
     assert results(sync(cache)) == {"a": "ok", "b": "unchanged"}
 
@@ -312,14 +312,14 @@ def test_the_parts_of_one_months_cur_import_together(cache: Cache, tmp_path: Pat
     assert [(d.kind, d.source, d.rows_read) for d in done] == [
         ("aws-cur", "aws", 3), ("aws-cur", "aws", 3)]
     assert [d.file_billed for d in done] == [6.75, 60.5]
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges WHERE source_id = 'aws'") \
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges WHERE source_id = 'aws'") \
         == pytest.approx(67.25)
-    assert {r[0] for r in cache.rows("SELECT DISTINCT resource_id FROM charges")} == {
+    assert {r[0] for r in cache._rows("SELECT DISTINCT resource_id FROM charges")} == {
         "i-one", "i-two"}
     last = runs(cache, "aws")[0]
     assert (last["result"], last["rows_read"], last["rows_written"]) == ("ok", 6, 6)
     assert last["billed_total"] == pytest.approx(67.25)
-    settings = json.loads(cache.scalar("SELECT settings FROM sources WHERE name = 'aws'"))
+    settings = json.loads(cache._scalar("SELECT settings FROM sources WHERE name = 'aws'"))
     assert [f["path"] for f in settings["files"]] == [str(part1.resolve()),
                                                       str(part2.resolve())]
     # The source syncs as one: both parts, unchanged until one of them changes.
@@ -327,14 +327,14 @@ def test_the_parts_of_one_months_cur_import_together(cache: Cache, tmp_path: Pat
     shift_mtime(part2)
     (synced,) = sync(cache)
     assert (synced.result, synced.rows_read, synced.rows_written) == ("ok", 6, 6)
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(67.25)
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(67.25)
 
     # One part alone replaces the whole month with that part.
     (alone,) = import_files(cache, [part1], source="aws")
     assert alone.rows_written == 3
-    assert {r[0] for r in cache.rows("SELECT DISTINCT resource_id FROM charges")} == {
+    assert {r[0] for r in cache._rows("SELECT DISTINCT resource_id FROM charges")} == {
         "i-one"}
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(6.75)
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(6.75)
 
 
 def test_the_same_file_given_twice_is_not_counted_twice(cache: Cache,
@@ -343,7 +343,7 @@ def test_the_same_file_given_twice_is_not_counted_twice(cache: Cache,
     again = tmp_path / "bills" / ".." / "bills" / "a.csv"  # the same file, spelt otherwise
     with contextlib.suppress(UserError):  # refusing it is as good: nothing double counted
         import_files(cache, [bill, again], source="dup")
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") in (0.0, 7.5)
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") in (0.0, 7.5)
 
 
 def test_files_in_different_currencies_are_refused_into_one_source(
@@ -366,7 +366,7 @@ def test_files_in_different_currencies_are_refused_into_one_source(
     # Into a new source, nothing lands at all: not even the source.
     with pytest.raises(UserError, match="different currencies"):
         import_files(cache, [euros, dollars], source="fresh")
-    assert cache.scalar("SELECT COUNT(*) FROM charges WHERE source_id = 'fresh'") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges WHERE source_id = 'fresh'") == 0
     assert "fresh" not in {s["name"] for s in list_sources(cache)}
 
 
@@ -398,7 +398,7 @@ def test_a_file_that_changes_while_read_is_refused_and_the_next_sync_reads_it(
 
     with pytest.raises(UserError, match=r"growing\.csv: the file changed while it was read"):
         import_file(cache, path, source="growing", cancelled=append_while_reading)
-    assert cache.scalar("SELECT COUNT(*) FROM charges WHERE source_id = 'growing'") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges WHERE source_id = 'growing'") == 0
     assert [r["result"] for r in runs(cache, "growing")] == ["failed"]
 
     import_file(cache, path, source="growing")  # complete now: it imports, all four days

@@ -14,6 +14,8 @@ from pathlib import Path
 
 from worthit.core.errors import UserError
 from worthit.store.cache import CACHE_FILE, Cache
+from worthit.store.meta import claim_meta
+from worthit.store.sources import all_sources, holds_demo
 
 ENV_HOME = "WORTHIT_HOME"
 DEMO_FOLDER = "demo"
@@ -103,7 +105,7 @@ def is_default_demo(workspace: Workspace) -> bool:
 
 def is_demo(cache: Cache) -> bool:
     """Whether the cache holds the generated demo (its charges are not anybody's bills)."""
-    return bool(cache.scalar("SELECT 1 FROM sources WHERE kind = 'demo' LIMIT 1"))
+    return holds_demo(cache)
 
 
 def ensure(workspace: Workspace, *, create: bool = False) -> Workspace:
@@ -145,14 +147,11 @@ def identity(cache: Cache) -> str:
     from worthit.store.watch import WEBHOOK_KEY, WEBHOOK_KEYRING_NAME
 
     made = uuid.uuid4().hex
-    names = [str(row[0]) for row in cache.rows("SELECT name FROM sources ORDER BY name")]
+    names = [str(row["name"]) for row in all_sources(cache)]
     if cache.get_meta(WEBHOOK_KEY) == "1":
         names.append(WEBHOOK_KEYRING_NAME)
     copied = secrets.adopt(names, workspace=made)
-    with cache.transaction() as conn:
-        conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-                     (IDENTITY_KEY, made))
-    kept = str(cache.get_meta(IDENTITY_KEY))
+    kept = claim_meta(cache, IDENTITY_KEY, made)
     if kept != made:  # another process gave the workspace its id meanwhile
         secrets.forget(copied, workspace=made)
     return kept

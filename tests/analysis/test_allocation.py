@@ -91,7 +91,7 @@ def costs(result: Allocation, depth: int) -> dict[tuple[str, ...], float]:
 
 def key_id(cache: Cache, **attrs: str) -> int:
     where = " AND ".join(f"{column} = ?" for column in attrs)
-    (found,) = cache.rows(f"SELECT key_id FROM charge_keys WHERE {where}", tuple(attrs.values()))
+    (found,) = cache._rows(f"SELECT key_id FROM charge_keys WHERE {where}", tuple(attrs.values()))
     return int(found[0])
 
 

@@ -69,7 +69,7 @@ def fill(cache: Cache, rows: Iterable[Row], *rules: dict[str, Any]) -> None:
 def add_unit(cache: Cache, features: Sequence[str] = ("chat",), *, unit_id: str = "reply",
              pools: dict[str, float] | None = None, target: float | None = None,
              revenue: float | None = None) -> None:
-    cache.db["units"].insert({
+    cache._db["units"].insert({
         "unit_id": unit_id, "name": "Chat reply", "counts_what": "replies sent",
         "features": json.dumps(list(features)), "shared_pools": json.dumps(pools or {}),
         "target_cost": target, "revenue_per_unit": revenue, "currency": "USD"})

@@ -66,7 +66,7 @@ def sources(capsys: pytest.CaptureFixture[str],
 
 def charges(workspace: Workspace) -> int:
     with Cache.open(workspace.cache_path) as cache:
-        return int(cache.scalar("SELECT COUNT(*) FROM charges"))
+        return int(cache._scalar("SELECT COUNT(*) FROM charges"))
 
 
 # -- import: one source per file ---------------------------------------------------------
@@ -129,7 +129,7 @@ def test_importing_the_real_samples_as_json_gives_each_files_figures(
     assert files[cur.name]["rows_written"] < 1281  # hourly lines, combined by day
     with Cache.open(workspace.cache_path) as cache:
         for name, f in files.items():
-            written, billed = cache.rows(
+            written, billed = cache._rows(
                 "SELECT COUNT(*), TOTAL(billed_cost) FROM charges WHERE source_id = ?",
                 (f"file:{name}",))[0]
             assert written == f["rows_written"]

@@ -60,7 +60,7 @@ def sources_add(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPa
 
 def sources_count(workspace: Workspace) -> int:
     with workspace.open() as cache:
-        return int(cache.scalar("SELECT COUNT(*) FROM sources"))
+        return int(cache._scalar("SELECT COUNT(*) FROM sources"))
 
 
 # -- the plaintext file -------------------------------------------------------------------

@@ -205,14 +205,14 @@ def sync_one(cache: Cache, **kwargs: Any) -> Outcome:
 
 
 def snapshot(cache: Cache) -> tuple[list[tuple[Any, ...]], int]:
-    return [tuple(r) for r in cache.rows(
+    return [tuple(r) for r in cache._rows(
         "SELECT * FROM charges ORDER BY charge_period_start, sub_account_id, service_name, "
         "x_usage_type, tags, billed_cost")], cache.revision
 
 
 def last_run(cache: Cache) -> dict[str, Any]:
-    return dict(cache.rows("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")[0])
+    return dict(cache._rows("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")[0])
 
 
 def settings_of(cache: Cache, name: str) -> dict[str, Any]:
-    return json.loads(cache.scalar("SELECT settings FROM sources WHERE name = ?", (name,)))
+    return json.loads(cache._scalar("SELECT settings FROM sources WHERE name = ?", (name,)))

@@ -283,18 +283,18 @@ def sync_one(cache: Cache, **kwargs: Any) -> Outcome:
 
 def snapshot(cache: Cache) -> tuple[list[tuple[Any, ...]], int]:
     """Every charge, and the cache's revision: what a failed sync must leave as is."""
-    return [tuple(r) for r in cache.rows(
+    return [tuple(r) for r in cache._rows(
         "SELECT * FROM charges ORDER BY charge_period_start, x_usage_type, "
         "sub_account_id, resource_id, billed_cost")], cache.revision
 
 
 def last_run(cache: Cache) -> dict[str, Any]:
-    return dict(cache.rows("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")[0])
+    return dict(cache._rows("SELECT * FROM sync_runs ORDER BY run_id DESC LIMIT 1")[0])
 
 
 def cached_costs(cache: Cache, source: str) -> dict[tuple[str, str | None], float]:
     """The money per (day, sub-account) of ``source``."""
-    return {(r[0], r[1]): r[2] for r in cache.rows(
+    return {(r[0], r[1]): r[2] for r in cache._rows(
         "SELECT charge_period_start, sub_account_id, TOTAL(billed_cost) FROM charges "
         "WHERE source_id = ? AND billed_cost != 0 GROUP BY 1, 2", (source,))}
 
@@ -304,7 +304,7 @@ def cached_tokens(cache: Cache, source: str, *usage_types: str
     """(uncached input, cache reads, cache writes, output, requests) per model, from the
     charges of ``source`` of these usage types."""
     marks = ", ".join("?" * len(usage_types))
-    return {r[0]: tuple(r[1:]) for r in cache.rows(
+    return {r[0]: tuple(r[1:]) for r in cache._rows(
         "SELECT x_model, SUM(x_input_tokens), SUM(COALESCE(x_cached_input_tokens, 0)), "
         "SUM(COALESCE(x_cache_write_tokens, 0)), SUM(COALESCE(x_output_tokens, 0)), "
         f"SUM(x_requests) FROM charges WHERE source_id = ? AND x_usage_type IN ({marks}) "

@@ -214,7 +214,7 @@ def cached_tokens(cache: Cache) -> dict[str | None, tuple[int | None, ...]]:
 
 
 def cached_total(cache: Cache) -> float:
-    return float(cache.scalar("SELECT TOTAL(billed_cost) FROM charges"))
+    return float(cache._scalar("SELECT TOTAL(billed_cost) FROM charges"))
 
 
 # -- the registry and the amounts -------------------------------------------------------
@@ -266,17 +266,17 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
     assert cached_costs(cache) == pytest.approx(
         {k: float(v) for k, v in expected_costs(*ORG_COSTS).items()}, abs=1e-6)
     assert round(cached_total(cache), 2) == float(round(total(ORG_COSTS), 2)) == 987_654_398.13
-    assert cache.scalar("SELECT billed_cost FROM charges WHERE charge_period_start = ? AND "
+    assert cache._scalar("SELECT billed_cost FROM charges WHERE charge_period_start = ? AND "
                         "x_usage_type = 'Claude Sonnet 4 Usage - Input Tokens'",
                         (DAYS[0].isoformat(),)) == pytest.approx(1.2345, abs=1e-12)
-    assert cache.scalar("SELECT TOTAL(billed_cost) - TOTAL(effective_cost) FROM charges") == 0
+    assert cache._scalar("SELECT TOTAL(billed_cost) - TOTAL(effective_cost) FROM charges") == 0
     run = last_run(cache)
     assert run["result"] == "ok"
     assert run["source_billed_total"] == pytest.approx(float(total(ORG_COSTS)), abs=1e-6)
     # Tokens per model: uncached input, cache reads, both cache writes, output.
     assert cached_tokens(cache) == expected_tokens(*ORG_USAGE)
     assert cached_tokens(cache)[SONNET] == (3_550, 7_200, 1_825, 1_360, None)
-    assert {tuple(r) for r in cache.rows(
+    assert {tuple(r) for r in cache._rows(
         "SELECT resource_id, resource_type, sub_account_id, x_batch, consumed_quantity, "
         "consumed_unit FROM charges WHERE x_usage_type = 'messages'")} == {
         ("apikey_01A", "API key", PROD, 0, 10, "Web search requests"),
@@ -285,14 +285,14 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
         ("apikey_01A", "API key", PROD, 0, None, None),
         (None, None, PROD, 0, None, None)}
     # Costs name their model: the report's own field, else a model id in the description.
-    assert {tuple(r) for r in cache.rows(
+    assert {tuple(r) for r in cache._rows(
         "SELECT x_usage_type, x_model, x_batch FROM charges WHERE billed_cost != 0")} == {
         ("Claude Sonnet 4 Usage - Input Tokens", SONNET, 0),
         ("Claude Sonnet 4 Usage - Output Tokens", SONNET, 0),
         ("Claude Haiku 3.5 Usage - Cache Read", HAIKU, 0), ("Web Search Usage", None, None),
         (f"{OPUS} Batch Usage - Output Tokens", OPUS, 1),
         ("Claude Sonnet 4 Usage - Cache Write 1h", SONNET, 0)}
-    assert {tuple(r) for r in cache.rows(
+    assert {tuple(r) for r in cache._rows(
         "SELECT DISTINCT provider_name, service_category, service_name, billing_currency "
         "FROM charges")} == {("Anthropic", AI_CATEGORY, "Claude API", "USD")}
     # Every page was followed, each call with the key, the version and the window's bounds.
@@ -348,7 +348,7 @@ def test_a_workspace_setting_keeps_that_workspace_only(cache: Cache,
 
     assert outcome.result == "ok", outcome
     assert api.problems == []  # filtered here: neither report is asked to filter
-    assert {r[0] for r in cache.rows("SELECT DISTINCT sub_account_id FROM charges")} == {LAB}
+    assert {r[0] for r in cache._rows("SELECT DISTINCT sub_account_id FROM charges")} == {LAB}
     assert cached_total(cache) == pytest.approx(10.0 + 55.5)
     assert outcome.rows_read == 3
 

@@ -273,13 +273,13 @@ def test_a_sync_pushes_the_query_down_and_caches_its_result_to_the_cent(
     polls = calls(moto, "GetQueryExecution")
     assert len(polls) == 4  # until SUCCEEDED
     served = sum(float(r[header.index("line_item_net_unblended_cost")]) for r in rows)
-    total = cache.scalar("SELECT TOTAL(billed_cost) FROM charges")
+    total = cache._scalar("SELECT TOTAL(billed_cost) FROM charges")
     assert abs(total - served) <= 0.01 and round(total, 2) == round(served, 2)
     run = last_run(cache)
     # GetTable, Start, four polls, the result object.
     assert run["requests"] == outcome.requests == 7
     assert abs(run["billed_total"] - run["source_billed_total"]) <= 0.01
-    assert cache.scalar("SELECT MIN(charge_period_start) || ' ' || MAX(charge_period_start) "
+    assert cache._scalar("SELECT MIN(charge_period_start) || ' ' || MAX(charge_period_start) "
                         "FROM charges") == "2025-03-01 2025-03-04"
 
 

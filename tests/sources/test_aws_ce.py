@@ -168,7 +168,7 @@ def add(cache: Cache, moto: Moto, **settings: Any) -> None:
 def cached(cache: Cache, *columns: str) -> dict[tuple[Any, ...], float]:
     """Billed cost by the given columns, as the cache holds it."""
     cols = ", ".join(columns)
-    return {tuple(r[:-1]): r[-1] for r in cache.rows(
+    return {tuple(r[:-1]): r[-1] for r in cache._rows(
         f"SELECT {cols}, TOTAL(billed_cost) FROM charges GROUP BY {cols}")}
 
 
@@ -228,11 +228,11 @@ def test_an_organisation_syncs_to_the_cent_at_every_grain_known_exactly(
     assert [c.get("NextPageToken") for c in calls[:3]] == [None, "call0-page2",
                                                           "call0-page3"]
     # The money: the bill's, once, per day, account and service, to the cent.
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(
         total(ORG), abs=1e-9)
     assert cached(cache, "charge_period_start", "sub_account_id", "service_name") == \
         pytest.approx(served(ORG, "day", "account", "service"), abs=1e-9)
-    assert cache.scalar("SELECT TOTAL(effective_cost) FROM charges") == pytest.approx(
+    assert cache._scalar("SELECT TOTAL(effective_cost) FROM charges") == pytest.approx(
         sum(_amortized(i) for i in ORG), abs=1e-9)
     run = last_run(cache)
     assert run["source_billed_total"] == pytest.approx(total(ORG))
@@ -248,7 +248,7 @@ def test_an_organisation_syncs_to_the_cent_at_every_grain_known_exactly(
     assert by_type == pytest.approx(exact, abs=1e-9)
     # Tags: a usage type one row holds is split by team; one held by several rows (D1's
     # storage, in two accounts) could be either's, and stays untagged.
-    teams = {(r[0], r[1], r[2]): r[3] for r in cache.rows(
+    teams = {(r[0], r[1], r[2]): r[3] for r in cache._rows(
         "SELECT charge_period_start, x_usage_type, json_extract(tags, '$.team'), "
         "TOTAL(billed_cost) FROM charges GROUP BY 1, 2, 3")}
     assert teams[D1.isoformat(), "BoxUsage:g5.xlarge", "search"] == pytest.approx(24.144)
@@ -260,7 +260,7 @@ def test_an_organisation_syncs_to_the_cent_at_every_grain_known_exactly(
     assert (D1.isoformat(), "TimedStorage-ByteHrs", "search") not in teams
     # Names, categories, quantities and Bedrock models come along.
     rows = {(r["sub_account_id"], r["x_usage_type"], r["charge_period_start"]): dict(r)
-            for r in cache.rows("SELECT * FROM charges WHERE tags IS NULL OR "
+            for r in cache._rows("SELECT * FROM charges WHERE tags IS NULL OR "
                                 "json_extract(tags, '$.team') != 'ads'")}
     box = rows[PROD, "BoxUsage:g5.xlarge", D3.isoformat()]
     assert (box["sub_account_name"], box["service_category"], box["consumed_quantity"],
@@ -268,9 +268,9 @@ def test_an_organisation_syncs_to_the_cent_at_every_grain_known_exactly(
     tokens = rows[PROD, "USE1-NovaMicro-input-tokens", D1.isoformat()]
     assert (tokens["service_category"], tokens["x_model"]) == (AI_CATEGORY, "NovaMicro")
     assert tokens["x_input_tokens"] is None  # Cost Explorer gave no unit: no guess
-    assert dict(cache.rows("SELECT service_name, charge_category FROM charges "
+    assert dict(cache._rows("SELECT service_name, charge_category FROM charges "
                            "WHERE service_name = 'Tax'")) == {"Tax": "Tax"}
-    assert cache.scalar("SELECT COUNT(DISTINCT billing_currency) FROM charges") == 1
+    assert cache._scalar("SELECT COUNT(DISTINCT billing_currency) FROM charges") == 1
 
 
 def test_what_cannot_be_split_exactly_stays_whole(cache: Cache, moto: Moto) -> None:
@@ -289,7 +289,7 @@ def test_what_cannot_be_split_exactly_stays_whole(cache: Cache, moto: Moto) -> N
     assert cached(cache, "sub_account_id", "service_name", "x_usage_type") == pytest.approx({
         (PROD, S3, None): 1.0, (PROD, TRANSFER, None): 2.0, (DEV, S3, None): 4.0,
         (DEV, S3, "TimedStorage-ByteHrs"): 0.5, (DEV, TRANSFER, None): 8.0})
-    assert cache.scalar("SELECT consumed_quantity FROM charges WHERE x_usage_type IS NULL "
+    assert cache._scalar("SELECT consumed_quantity FROM charges WHERE x_usage_type IS NULL "
                         "LIMIT 1") is None  # a mix of usage types has no one unit
 
 
@@ -320,7 +320,7 @@ def test_the_documented_example_syncs_to_its_total(cache: Cache, moto: Moto) -> 
     outcome = sync_one(cache)
 
     assert outcome.result == "ok", outcome
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(
         40.3543773134 + 0.2682364644, abs=1e-9)
     assert cached(cache, "json_extract(tags, '$.Environment')") == pytest.approx(
         {(None,): 40.3543773134, ("Dev",): 0.2682364644})
@@ -378,7 +378,7 @@ def test_a_restated_estimated_day_replaces_its_figures_and_no_other_day(
     assert [r for r in after if r[1] != D3.isoformat()] == \
         [r for r in before if r[1] != D3.isoformat()]
     assert cached(cache, "charge_period_start")[(D3.isoformat(),)] == pytest.approx(30.0)
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(
         total(restated))
 
 
@@ -412,7 +412,7 @@ def test_a_denied_permission_names_the_iam_action(cache: Cache, moto: Moto) -> N
         assert "needs the IAM permission ce:GetCostAndUsage" in message
         assert keys.split(":")[1] not in message and keys.split(":")[0] not in message
     assert outcome.result == "failed"
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
     assert last_run(cache)["requests"] == 1
 
 
@@ -509,7 +509,7 @@ def test_pages_that_go_round_in_a_circle_are_refused(cache: Cache, moto: Moto) -
 
     assert outcome.result == "failed"
     assert "the same 'NextPageToken' came twice" in outcome.message
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
 
 
 def test_a_cancel_between_calls_stops_them_and_changes_nothing(cache: Cache,
@@ -594,7 +594,7 @@ def test_throttling_and_faults_are_retried_and_each_try_counted(
     assert outcome.result == "ok", outcome
     assert outcome.requests == len(state.asked) == 5 == last_run(cache)["requests"]
     assert state.asked[0] == state.asked[1] == state.asked[2]  # the same call, tried again
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(total(ORG))
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(total(ORG))
 
 
 def test_throttling_that_lasts_fails_in_plain_words(cache: Cache, moto: Moto,

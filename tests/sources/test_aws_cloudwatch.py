@@ -57,7 +57,7 @@ def hourly(name: str, dims: dict[str, str], level: float, swing: float
 
 
 def metrics(cache: Cache, resource: str, metric: str, stat: str) -> dict[str, float]:
-    return dict(cache.rows("SELECT period_start, value FROM metrics WHERE resource_id = ? "
+    return dict(cache._rows("SELECT period_start, value FROM metrics WHERE resource_id = ? "
                            "AND metric = ? AND stat = ? AND granularity = 'day' "
                            "ORDER BY period_start", (resource, metric, stat)))
 
@@ -95,7 +95,7 @@ def test_bedrock_token_counts_per_model_are_daily_sums(cache: Cache, moto: Moto)
 
     assert outcome.result == "ok", outcome
     rows = {(r["period_start"], r["resource_id"], r["metric"]): (r["stat"], r["value"], r["unit"])
-            for r in cache.rows("SELECT * FROM metrics")}
+            for r in cache._rows("SELECT * FROM metrics")}
     assert rows == {((END - dt.timedelta(days=back)).isoformat(), HAIKU, name):
                     ("Sum", value, "Count") for (name, back), value in put.items()}
     run = last_run(cache)
@@ -183,14 +183,14 @@ def test_the_idle_detector_finds_the_idle_endpoint_from_synced_metrics(
             {d: max(v) for d, v in by_day.items()}, abs=1e-4)
         assert metrics(cache, resource, metric, "p95") == pytest.approx(
             {d: aws_cloudwatch.percentile(v, 0.95) for d, v in by_day.items()}, abs=1e-4)
-    assert cache.scalar("SELECT COUNT(*) FROM metrics WHERE resource_id = ?", (small,)) == 0
+    assert cache._scalar("SELECT COUNT(*) FROM metrics WHERE resource_id = ?", (small,)) == 0
     assert idle == f"arn:aws:sagemaker:us-east-1:{aws_server.ACCOUNT}:endpoint/reco-idle"
 
     found = [f for f in find_leaks(cache, END) if f.kind == "idle_capacity"]
 
     assert [f.resource for f in found] == [idle]  # the GPU box averages 20 % CPU: busy
     assert found[0].monthly_cost == pytest.approx(40.0 * len(DAYS))
-    assert cache.scalar("SELECT facts FROM resources WHERE resource_id = ?", (idle,)) \
+    assert cache._scalar("SELECT facts FROM resources WHERE resource_id = ?", (idle,)) \
         is not None
 
 
@@ -203,7 +203,7 @@ def test_a_denied_permission_names_the_iam_action(cache: Cache, moto: Moto) -> N
 
     assert outcome.result == "failed"
     assert "needs the IAM permission cloudwatch:ListMetrics" in outcome.message
-    assert cache.scalar("SELECT COUNT(*) FROM metrics") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM metrics") == 0
 
 
 def test_the_connection_test_lists_what_has_metrics(cache: Cache, moto: Moto) -> None:
@@ -233,7 +233,7 @@ def daytime(name: str, variants: dict[str, float], night: float = 1.0
 
 
 def requests(cache: Cache, resource: str) -> dict[str, float]:
-    return dict(cache.rows("SELECT period_start, value FROM metrics WHERE resource_id = ? "
+    return dict(cache._rows("SELECT period_start, value FROM metrics WHERE resource_id = ? "
                            "AND metric = 'Requests' AND stat = 'Sum' AND granularity = 'hour' "
                            "AND unit = 'Count' ORDER BY period_start", (resource,)))
 
@@ -255,7 +255,7 @@ def test_endpoint_invocations_are_hourly_requests_summed_over_variants(
     assert outcome.result == "ok", outcome
     assert requests(cache, chat) == pytest.approx(by_hour)
     assert len(by_hour) == 24 * len(DAYS)
-    assert cache.scalar("SELECT COUNT(*) FROM metrics") == len(by_hour)
+    assert cache._scalar("SELECT COUNT(*) FROM metrics") == len(by_hour)
     assert last_run(cache)["rows_written"] == len(by_hour)
 
 

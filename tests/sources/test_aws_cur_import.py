@@ -51,10 +51,10 @@ def write(tmp_path: Path, header: list[str], rows: list[list[str]],
 def test_the_real_legacy_cur_samples_reconcile(cache: Cache) -> None:
     done = import_file(cache, sample("aws-cur", "legacy-cur-anonymous.csv"))
     assert (done.kind, done.rows_read) == ("aws-cur", 1281)
-    assert done.rows_written == cache.scalar("SELECT COUNT(*) FROM charges") < 1281
+    assert done.rows_written == cache._scalar("SELECT COUNT(*) FROM charges") < 1281
     assert done.file_billed == pytest.approx(1.682309, abs=1e-6)  # the data README's sum
     assert abs(done.cache_billed - done.file_billed) <= 0.01
-    categories = {r[0] for r in cache.rows("SELECT DISTINCT charge_category FROM charges")}
+    categories = {r[0] for r in cache._rows("SELECT DISTINCT charge_category FROM charges")}
     assert categories == {"Usage", "Tax"}
     athena = import_file(cache, sample("aws-cur", "legacy-cur-athena-columns.csv"))
     assert (athena.kind, athena.rows_read) == ("aws-cur", 2)
@@ -68,7 +68,7 @@ def test_both_spellings_give_the_same_charges(cache: Cache, tmp_path: Path,
     assert done.file_billed == pytest.approx(0.0875 + 0.07 + 24.144 - 24.144 + 0 + 3.1 - 2)
     # Effective: savings-plan and reservation effective costs, zero on the negation.
     assert done.file_effective == pytest.approx(0.0875 + 0.07 + 15.5 + 0 + 1.2 + 3.1 - 2)
-    rows = {r["x_usage_type"] or r["charge_category"]: dict(r) for r in cache.rows(
+    rows = {r["x_usage_type"] or r["charge_category"]: dict(r) for r in cache._rows(
         "SELECT * FROM charges")}
     micro_in = rows["USE1-NovaMicro-input-tokens"]
     assert (micro_in["x_model"], micro_in["x_input_tokens"], micro_in["x_batch"]) == (
@@ -79,7 +79,7 @@ def test_both_spellings_give_the_same_charges(cache: Cache, tmp_path: Path,
     assert (micro_out["x_output_tokens"], micro_out["x_batch"]) == (1000, 1)
     assert rows["Tax"]["charge_category"] == "Tax"
     assert rows["Credit"]["charge_category"] == "Credit"
-    negation = list(cache.rows("SELECT charge_category, effective_cost FROM charges "
+    negation = list(cache._rows("SELECT charge_category, effective_cost FROM charges "
                                       "WHERE billed_cost < 0 AND x_usage_type != ''"))
     assert [tuple(r) for r in negation] == [("Adjustment", 0.0)]
 
@@ -89,4 +89,4 @@ def test_a_bad_cost_is_refused_with_its_line_and_column(cache: Cache,
     rows = [*ROWS[:2], [*ROWS[2][:6], "twelve", *ROWS[2][7:]]]
     with pytest.raises(UserError, match=r"line 4, column 'lineItem/UnblendedCost': 'twelve'"):
         import_file(cache, write(tmp_path, SLASH, rows))
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0

@@ -63,7 +63,7 @@ def add(cache: Cache, moto: Moto) -> None:
 
 def resources(cache: Cache) -> dict[str, dict[str, Any]]:
     return {r["resource_id"]: {**dict(r), "facts": json.loads(r["facts"])}
-            for r in cache.rows("SELECT * FROM resources ORDER BY resource_id")}
+            for r in cache._rows("SELECT * FROM resources ORDER BY resource_id")}
 
 
 def test_the_inventory_source_is_registered() -> None:
@@ -143,7 +143,7 @@ def test_buckets_and_endpoints_become_resources(cache: Cache, moto: Moto,
     assert found[split]["facts"]["instance_count"] == 4
     run = last_run(cache)
     assert (run["billed_total"], run["source_billed_total"]) == (0.0, 0.0)  # no money
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
 
 
 def test_a_second_sync_replaces_the_snapshot(cache: Cache, moto: Moto) -> None:
@@ -171,7 +171,7 @@ def test_a_denied_permission_names_the_iam_action(cache: Cache, moto: Moto) -> N
 
     assert outcome.result == "failed"
     assert "needs the IAM permission sagemaker:ListEndpoints" in outcome.message
-    assert cache.scalar("SELECT COUNT(*) FROM resources") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM resources") == 0
 
 
 def test_the_connection_test_lists_buckets_and_endpoints(cache: Cache, moto: Moto) -> None:

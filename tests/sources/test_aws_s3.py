@@ -100,7 +100,7 @@ def billed(*parts: bytes) -> float:
 
 
 def by_month(cache: Cache) -> dict[str, float]:
-    return dict(cache.rows("SELECT substr(charge_period_start, 1, 7), TOTAL(billed_cost) "
+    return dict(cache._rows("SELECT substr(charge_period_start, 1, 7), TOTAL(billed_cost) "
                            "FROM charges GROUP BY 1"))
 
 
@@ -167,10 +167,10 @@ def test_an_export_syncs_to_the_cent_part_files_together(cache: Cache, moto: Mot
     assert abs(run["billed_total"] - run["source_billed_total"]) <= 0.01
     assert run["rows_read"] == 6
     # The same day in two parts is one charge per key: the parts went in together.
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges WHERE charge_period_start "
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges WHERE charge_period_start "
                         "= '2025-02-01' AND x_usage_type = 'BoxUsage:g5.xlarge'") == \
         pytest.approx(1.1111111 + 4.0000004)
-    assert json.loads(cache.scalar("SELECT tags FROM charges WHERE x_usage_type = "
+    assert json.loads(cache._scalar("SELECT tags FROM charges WHERE x_usage_type = "
                                    "'BoxUsage:t3.micro'")) == {"team": "ads"}
     assert list(workspace.folder.glob(".worthit-s3-*")) == []  # the downloads are gone
 
@@ -209,7 +209,7 @@ def test_a_changed_part_is_fetched_alone_and_replaces_its_month(cache: Cache,
     assert downloads(moto, seen) == [f"{MAR}acme-00001.csv.gz"]
     assert [r for r in snapshot(cache)[0] if r[1].startswith("2025-02")] == february
     assert by_month(cache)["2025-03"] == pytest.approx(10.01 + 5.25)
-    assert cache.scalar("SELECT COUNT(*) FROM charges WHERE charge_period_start = "
+    assert cache._scalar("SELECT COUNT(*) FROM charges WHERE charge_period_start = "
                         "'2025-03-31'") == 0  # the restated month no longer has that day
     assert sync_one(cache).result == "unchanged"
 
@@ -266,7 +266,7 @@ def test_days_the_user_gives_replace_only_those_days(cache: Cache, moto: Moto) -
     outcome = sync_one(cache, window=(dt.date(2025, 3, 1), dt.date(2025, 3, 15)))
 
     assert outcome.result == "ok", outcome
-    assert dict(cache.rows("SELECT charge_period_start, TOTAL(billed_cost) FROM charges "
+    assert dict(cache._rows("SELECT charge_period_start, TOTAL(billed_cost) FROM charges "
                            "WHERE charge_period_start >= '2025-03' GROUP BY 1")) == \
         pytest.approx({"2025-03-02": 20.0, "2025-03-31": 0.99})
     # March was replaced only in part: the next sync still sees it as changed.
@@ -327,7 +327,7 @@ def test_charges_outside_their_billing_period_are_refused(cache: Cache, moto: Mo
     assert outcome.result == "failed"
     assert f"s3://{BUCKET}/{MAR}acme-00001.csv.gz: holds charges for 2025-04-02, outside " \
         "its billing period (2025-03-01 to 2025-03-31)" in outcome.message
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
 
 
 def test_a_prefix_without_reports_says_what_it_expected(cache: Cache, moto: Moto) -> None:
@@ -385,7 +385,7 @@ def test_a_denied_permission_names_the_iam_action(cache: Cache, moto: Moto,
         assert f"needs the IAM permission {action}" in message
         assert keys.split(":")[1] not in message
     assert outcome.result == "failed"
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
 
 
 def test_the_connection_test_lists_and_reads_one_byte(cache: Cache, moto: Moto) -> None:

@@ -22,17 +22,17 @@ def test_the_real_ea_exports_reconcile(cache: Cache, name: str, rows: int,
     assert (done.kind, done.rows_read) == ("azure", rows)
     assert done.file_billed == pytest.approx(total, abs=1e-6)  # the data README's sums
     assert abs(done.cache_billed - done.file_billed) <= 0.01
-    provider = {r[0] for r in cache.rows("SELECT DISTINCT provider_name FROM charges")}
+    provider = {r[0] for r in cache._rows("SELECT DISTINCT provider_name FROM charges")}
     assert provider == {"Microsoft"}
 
 
 def test_tags_without_braces_are_read_and_dates_are_month_first(cache: Cache) -> None:
     import_file(cache, sample("azure", "ea-amortized-cost.csv"))
-    tags = [json.loads(t) for (t,) in cache.rows(
+    tags = [json.loads(t) for (t,) in cache._rows(
         "SELECT tags FROM charges WHERE tags IS NOT NULL")]
     assert tags and all(isinstance(t, dict) for t in tags)
     assert any("aks-managed-creationSource" in t for t in tags)
-    days = {d for (d,) in cache.rows("SELECT DISTINCT charge_period_start FROM charges")}
+    days = {d for (d,) in cache._rows("SELECT DISTINCT charge_period_start FROM charges")}
     assert min(days) == "2023-09-03"  # 09/03/2023, month first
 
 
@@ -51,6 +51,6 @@ def test_camel_case_mca_headers_map_alike(cache: Cache, tmp_path: Path) -> None:
         '"""team"": ""search"""\n', encoding="utf-8")
     done = import_file(cache, path)
     assert (done.kind, done.currency, done.file_billed) == ("azure", "EUR", 12.5)
-    row = dict(cache.rows("SELECT * FROM charges")[0])
+    row = dict(cache._rows("SELECT * FROM charges")[0])
     assert row["service_category"] == "AI and Machine Learning"
     assert json.loads(row["tags"]) == {"team": "search"}

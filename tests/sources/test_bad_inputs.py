@@ -318,7 +318,7 @@ CASES = [
 
 
 def totals(cache: Cache) -> tuple[int, float]:
-    count, billed = cache.rows("SELECT COUNT(*), TOTAL(billed_cost) FROM charges")[0]
+    count, billed = cache._rows("SELECT COUNT(*), TOTAL(billed_cost) FROM charges")[0]
     return count, billed
 
 
@@ -357,6 +357,6 @@ def test_a_bad_file_is_refused_with_its_place_and_nothing_lands(
         assert bad.line is None or caught.value.line == bad.line
         assert bad.column is None or caught.value.column == bad.column
     assert totals(cache) == before
-    runs = [tuple(r) for r in cache.rows(
+    runs = [tuple(r) for r in cache._rows(
         "SELECT source_id, result, error FROM sync_runs ORDER BY run_id")]
     assert runs == [(SOURCE, "ok", None), (SOURCE, "failed", message)]

@@ -74,10 +74,10 @@ def per_day_and_key(cache: Cache) -> Sums:
     keys = [f"k.{c}" for c in KEY_COLUMNS]
     kept = ["c.charge_period_start", *keys, *(f"c.{c}" for c in OTHERS)]
     sums = [f"SUM(c.{c})" for c in SUMMED]
-    rows = cache.rows(
+    rows = cache._rows(
         f"SELECT {', '.join(kept)}, {', '.join(sums)} FROM charges AS c "
         f"JOIN charge_keys AS k ON k.key_id = c.x_key_id GROUP BY {', '.join(kept)}")
-    assert cache.scalar("SELECT COUNT(*) FROM charges WHERE x_key_id NOT IN "
+    assert cache._scalar("SELECT COUNT(*) FROM charges WHERE x_key_id NOT IN "
                         "(SELECT key_id FROM charge_keys)") == 0
     return {tuple(r[:len(kept)]): tuple(r[len(kept):]) for r in rows}
 
@@ -106,7 +106,7 @@ def imported(path: Path, folder: Path, path_kind: str) -> Imported:
         with Cache.open(folder / path_kind / "worthit.sqlite") as cache:
             result = import_file(cache, path, source="s")
             done = Imported(result, per_day_and_key(cache),
-                            cache.scalar("SELECT TOTAL(billed_cost) FROM charges"))
+                            cache._scalar("SELECT TOTAL(billed_cost) FROM charges"))
     assert answers == [path_kind == FAST], f"{path_kind}: DuckDB answered {answers}"
     return done
 
@@ -338,7 +338,7 @@ def test_two_combinations_given_one_number_send_the_file_to_the_line_reader(
     with Cache.open(tmp_path / "numbered" / "worthit.sqlite") as cache:
         result = import_file(cache, path, source="s")
         numbered = Imported(result, per_day_and_key(cache),
-                            cache.scalar("SELECT TOTAL(billed_cost) FROM charges"))
+                            cache._scalar("SELECT TOTAL(billed_cost) FROM charges"))
     assert answers == [False], "DuckDB should have declined the file"
     assert_same_result(line.result, numbered.result)
     assert_same_cache(line, numbered)
@@ -388,7 +388,7 @@ def test_cur2_map_columns_give_tags_cost_categories_service_and_tokens(
     done = imported(cur2_parquet(tmp_path, lines), tmp_path, path_kind)
     assert done.result.kind == "aws-cur"
     with Cache.open(tmp_path / path_kind / "worthit.sqlite") as cache:
-        charges = {r["x_usage_type"]: dict(r) for r in cache.rows(
+        charges = {r["x_usage_type"]: dict(r) for r in cache._rows(
             "SELECT x_usage_type, service_name, service_category, region_id, x_model, "
             "tags, x_batch, SUM(billed_cost) AS billed, SUM(x_input_tokens) AS input, "
             "SUM(x_output_tokens) AS output, SUM(x_cached_input_tokens) AS cached, "
@@ -456,17 +456,17 @@ def test_a_bad_cell_deep_in_a_large_file_is_refused_with_its_line_by_the_fast_pa
     with Cache.open(tmp_path / "worthit.sqlite") as cache:
         good = import_file(cache, write_focus(tmp_path / f"good{suffix}", focus_rows(500)),
                            source="s")
-        before = [tuple(r) for r in cache.rows("SELECT rowid, * FROM charges ORDER BY rowid")]
-        keys = cache.scalar("SELECT COUNT(*) FROM charge_keys")
+        before = [tuple(r) for r in cache._rows("SELECT rowid, * FROM charges ORDER BY rowid")]
+        keys = cache._scalar("SELECT COUNT(*) FROM charge_keys")
         with pytest.raises(UserError) as refused:
             import_file(cache, path, source="s")
         assert f"{path}, line 30000, column '{column}': " in str(refused.value)
         assert message in str(refused.value)
         assert answers == [True, False], "DuckDB should have declined the bad file"
-        assert [tuple(r) for r in cache.rows(
+        assert [tuple(r) for r in cache._rows(
             "SELECT rowid, * FROM charges ORDER BY rowid")] == before
-        assert cache.scalar("SELECT COUNT(*) FROM charge_keys") == keys
-        assert [tuple(r) for r in cache.rows(
+        assert cache._scalar("SELECT COUNT(*) FROM charge_keys") == keys
+        assert [tuple(r) for r in cache._rows(
             "SELECT result, rows_written FROM sync_runs ORDER BY run_id")] == [
             ("ok", good.rows_written), ("failed", 0)]
 

@@ -36,24 +36,24 @@ def row(day: str = "2024-09-01", billed: str = "1.5", effective: str = "1.25",
 
 
 def charges(cache: Cache) -> int:
-    return int(cache.scalar("SELECT COUNT(*) FROM charges"))
+    return int(cache._scalar("SELECT COUNT(*) FROM charges"))
 
 
 def test_the_real_focus_sample_reconciles_to_the_cent(cache: Cache) -> None:
     real = sample(*SAMPLE)
     done = import_file(cache, real)
     assert (done.kind, done.rows_read) == ("focus", 1000)
-    assert done.rows_written == cache.scalar("SELECT COUNT(*) FROM charges") <= 1000
+    assert done.rows_written == cache._scalar("SELECT COUNT(*) FROM charges") <= 1000
     # The README of ../shared/data gives the raw column sums.
     assert done.file_billed == pytest.approx(20.520227, abs=1e-6)
     assert done.file_effective == pytest.approx(14.976514, abs=1e-6)
     assert abs(done.cache_billed - done.file_billed) <= 0.01
-    providers = {r[0] for r in cache.rows("SELECT DISTINCT provider_name FROM charges")}
+    providers = {r[0] for r in cache._rows("SELECT DISTINCT provider_name FROM charges")}
     assert providers == {"AWS", "Microsoft", "Oracle"}
     # Importing it again replaces, never double counts.
     import_file(cache, real)
     assert charges(cache) == 1000
-    runs = cache.rows("SELECT result, rows_written FROM sync_runs ORDER BY run_id")
+    runs = cache._rows("SELECT result, rows_written FROM sync_runs ORDER BY run_id")
     assert [tuple(r) for r in runs] == [("ok", 1000), ("ok", 1000)]
 
 
@@ -66,7 +66,7 @@ def test_a_gzipped_focus_1_3_file_reads_the_renamed_provider_columns(
                                           tags='"{""team"": ""search""}"')]) + "\n")
     done = import_file(cache, path)
     assert done.rows_written == 1
-    provider, tags = cache.rows("SELECT provider_name, tags FROM charges")[0]
+    provider, tags = cache._rows("SELECT provider_name, tags FROM charges")[0]
     assert provider == "Microsoft"
     assert json.loads(tags) == {"team": "search"}
 
@@ -93,7 +93,7 @@ def test_bad_input_is_refused_with_its_place_and_nothing_lands(
     assert str(path) in str(caught.value)
     assert message in str(caught.value)
     assert charges(cache) == 0
-    result, error = cache.rows("SELECT result, error FROM sync_runs")[0]
+    result, error = cache._rows("SELECT result, error FROM sync_runs")[0]
     assert result == "failed" and message in error
 
 
@@ -116,7 +116,7 @@ def test_a_restated_file_replaces_the_days_it_covers(cache: Cache, tmp_path: Pat
     restated = write(tmp_path, row(day="2024-09-02", billed="4", effective="3"),
                      name="b.csv")
     import_file(cache, restated, source="aws")
-    assert [tuple(r) for r in cache.rows(
+    assert [tuple(r) for r in cache._rows(
         "SELECT charge_period_start, billed_cost FROM charges ORDER BY 1")] == [
         ("2024-09-01", 1.5), ("2024-09-02", 4.0)]
 
@@ -182,7 +182,7 @@ def test_a_focus_parquet_file_imports_and_reconciles(cache: Cache, tmp_path: Pat
     assert (done.kind, done.rows_written, done.first.isoformat()) == ("focus", 2, "2024-09-01")
     assert done.file_billed == pytest.approx(1.2500008)
     assert done.cache_effective == pytest.approx(1.0)
-    tags = [t for (t,) in cache.rows("SELECT tags FROM charges ORDER BY charge_period_start")]
+    tags = [t for (t,) in cache._rows("SELECT tags FROM charges ORDER BY charge_period_start")]
     assert tags == ['{"team": "search"}', None]
 
 

@@ -20,7 +20,7 @@ def test_the_real_flattened_export_reconciles(cache: Cache) -> None:
     assert (done.kind, done.rows_read) == ("gcp", 9)
     assert done.file_billed == pytest.approx(1.2e-05, abs=1e-9)
     assert abs(done.cache_billed - done.file_billed) <= 0.01
-    assert {r[0] for r in cache.rows("SELECT DISTINCT provider_name FROM charges")} == {
+    assert {r[0] for r in cache._rows("SELECT DISTINCT provider_name FROM charges")} == {
         "Google Cloud"}
 
 
@@ -43,7 +43,7 @@ def test_newline_json_with_nested_records_credits_and_labels(cache: Cache,
                                                         "'amount': -1.0}]")]) + "\n")
     done = import_file(cache, path)
     assert (done.kind, done.file_billed, done.file_effective) == ("gcp", 20.0, 16.5)
-    row = dict(cache.rows("SELECT * FROM charges")[0])
+    row = dict(cache._rows("SELECT * FROM charges")[0])
     assert (row["service_name"], row["service_category"], row["sub_account_id"]) == (
         "Vertex AI", "AI and Machine Learning", "p-1")
     assert json.loads(row["tags"]) == {"team": "search"}
@@ -54,4 +54,4 @@ def test_a_bad_gcp_row_names_its_line_and_column(cache: Cache, tmp_path: Path) -
     path.write_text("\n".join([record(), record(cost="lots")]) + "\n")
     with pytest.raises(UserError, match=r"line 2, column 'cost': 'lots' is not a cost"):
         import_file(cache, path)
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0

@@ -115,7 +115,7 @@ def taking(path_kind: str) -> Iterator[list[bool]]:
 
 
 def everything(cache: Cache) -> tuple[Any, ...]:
-    return tuple([tuple(row) for row in cache.rows(sql)] for sql in (
+    return tuple([tuple(row) for row in cache._rows(sql)] for sql in (
         "SELECT rowid, * FROM charges ORDER BY rowid",
         "SELECT * FROM charge_keys ORDER BY key_id",
         "SELECT * FROM sources ORDER BY source_id"))
@@ -140,7 +140,7 @@ def assert_refused(cache: Cache, path: Path, *, line: int | None, column: str | 
     assert phrase in message
     assert True not in answers, "DuckDB imported a file the line reader refuses"
     assert everything(cache) == before
-    assert tuple(cache.rows("SELECT result, error FROM sync_runs ORDER BY run_id")[-1]) == (
+    assert tuple(cache._rows("SELECT result, error FROM sync_runs ORDER BY run_id")[-1]) == (
         "failed", message)
 
 
@@ -240,7 +240,7 @@ STAMPS = [
 
 
 def days_by_resource(cache: Cache) -> dict[str, str]:
-    return dict(cache.rows("SELECT resource_id, charge_period_start FROM charges"))
+    return dict(cache._rows("SELECT resource_id, charge_period_start FROM charges"))
 
 
 @BOTH
@@ -311,7 +311,7 @@ def test_random_offsets_give_the_same_days_and_sums_by_either_path(
             with taking(path_kind) as answers, \
                     Cache.open(folder / path_kind / "worthit.sqlite") as cache:
                 import_file(cache, path, source=SOURCE)
-                found = {r: (d, b) for r, d, b in cache.rows(
+                found = {r: (d, b) for r, d, b in cache._rows(
                     "SELECT resource_id, charge_period_start, billed_cost FROM charges")}
             assert answers == [path_kind == FAST]
             assert found == expected

@@ -296,7 +296,7 @@ def test_an_openai_amount_no_bill_holds_is_refused_naming_the_field(
         failed_saying(cache, f"OpenAI {openai.COSTS}", f"{YESTERDAY} result 2",
                       f"'amount.value' is {shown}, beyond 1,000,000,000,000")
 
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
 
 
 def test_an_openai_amount_just_within_the_bound_is_kept(cache: Cache) -> None:
@@ -305,7 +305,7 @@ def test_an_openai_amount_just_within_the_bound_is_kept(cache: Cache) -> None:
 
         assert loopback.sync_one(cache).result == "ok"
 
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == 999_999_999_999.5
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == 999_999_999_999.5
 
 
 def test_an_anthropic_amount_no_bill_holds_is_refused_naming_the_field(cache: Cache) -> None:
@@ -350,7 +350,7 @@ def test_a_cost_explorer_amount_no_bill_holds_is_refused_naming_the_metric(
     assert "AWS Cost Explorer GetCostAndUsage by LINKED_ACCOUNT and SERVICE" in outcome.message
     assert f"{YESTERDAY} group 1: 'UnblendedCost.Amount' is '1e308', beyond " \
         "1,000,000,000,000" in outcome.message
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
 
 
 def test_a_token_count_past_any_usage_is_refused_not_crashed_on(cache: Cache) -> None:

@@ -86,17 +86,17 @@ def snapshot(cache: Cache) -> dict[str, Any]:
     """Everything an import may touch, row for row (sync_runs aside: every attempt adds
     one)."""
     return {
-        "charges": [tuple(r) for r in cache.rows("SELECT rowid, * FROM charges ORDER BY rowid")],
-        "charge_keys": [tuple(r) for r in cache.rows(
+        "charges": [tuple(r) for r in cache._rows("SELECT rowid, * FROM charges ORDER BY rowid")],
+        "charge_keys": [tuple(r) for r in cache._rows(
             "SELECT * FROM charge_keys ORDER BY key_id")],
-        "sources": [tuple(r) for r in cache.rows("SELECT * FROM sources ORDER BY source_id")],
+        "sources": [tuple(r) for r in cache._rows("SELECT * FROM sources ORDER BY source_id")],
         "revision": cache.revision,
     }
 
 
 def totals(cache: Cache, source: str | None = None) -> tuple[int, float, float]:
     where, params = ("WHERE source_id = ?", (source,)) if source else ("", ())
-    count, billed, effective = cache.rows(
+    count, billed, effective = cache._rows(
         f"SELECT COUNT(*), TOTAL(billed_cost), TOTAL(effective_cost) FROM charges {where}",
         params)[0]
     return count, billed, effective
@@ -104,7 +104,7 @@ def totals(cache: Cache, source: str | None = None) -> tuple[int, float, float]:
 
 def by_day_and_resource(cache: Cache, source: str) -> dict[tuple[str, str], tuple[float, ...]]:
     return {(day, resource): (round(billed, 9), round(effective, 9))
-            for day, resource, billed, effective in cache.rows(
+            for day, resource, billed, effective in cache._rows(
                 "SELECT charge_period_start, resource_id, SUM(billed_cost), "
                 "SUM(effective_cost) FROM charges WHERE source_id = ? GROUP BY 1, 2",
                 (source,))}
@@ -112,7 +112,7 @@ def by_day_and_resource(cache: Cache, source: str) -> dict[tuple[str, str], tupl
 
 def runs(cache: Cache, source: str | None = None) -> list[tuple[Any, ...]]:
     where, params = ("WHERE source_id = ?", (source,)) if source else ("", ())
-    return [tuple(r) for r in cache.rows(
+    return [tuple(r) for r in cache._rows(
         f"SELECT source_id, result, rows_read, rows_written, period_start, period_end "
         f"FROM sync_runs {where} ORDER BY run_id", params)]
 
@@ -146,7 +146,7 @@ def test_importing_the_same_file_ten_times_changes_nothing_after_the_first(
     monkeypatch.setattr(aggregate, "SMALL", small)
     first = import_file(cache, path, source="s")
     after_first = totals(cache)
-    keys = cache.scalar("SELECT COUNT(*) FROM charge_keys")
+    keys = cache._scalar("SELECT COUNT(*) FROM charge_keys")
     assert after_first[0] == first.rows_written > 0
     assert abs(after_first[1] - first.file_billed) <= 0.01
     for attempt in range(2, 11):
@@ -159,10 +159,10 @@ def test_importing_the_same_file_ten_times_changes_nothing_after_the_first(
         else:  # DuckDB adds in parallel, in any order: equal to far below a cent
             assert (billed, effective) == pytest.approx(after_first[1:], rel=1e-12), attempt
         # A re-import finds the keys it minted the first time; it never mints twins.
-        assert cache.scalar("SELECT COUNT(*) FROM charge_keys") == keys, attempt
+        assert cache._scalar("SELECT COUNT(*) FROM charge_keys") == keys, attempt
     assert runs(cache) == [("s", "ok", first.rows_read, first.rows_written,
                             first.first.isoformat(), first.last.isoformat())] * 10
-    assert [s for (s,) in cache.rows("SELECT source_id FROM sources")] == ["s"]
+    assert [s for (s,) in cache._rows("SELECT source_id FROM sources")] == ["s"]
 
 
 # -- 2. restatements ---------------------------------------------------------------------
@@ -205,7 +205,7 @@ def test_a_restatement_replaces_exactly_the_days_of_the_new_file(
     kept = {key: v for key, v in expected(old).items()
             if not "2025-03-03" <= key[0] <= "2025-03-06"}
     assert by_day_and_resource(cache, "s") == {**kept, **expected(new)}
-    assert cache.scalar("SELECT COUNT(*) FROM charges WHERE charge_period_start = "
+    assert cache._scalar("SELECT COUNT(*) FROM charges WHERE charge_period_start = "
                         "'2025-03-05'") == 0
     billed = sum(b for b, _ in {**kept, **expected(new)}.values())
     assert totals(cache, "s")[1] == pytest.approx(billed, abs=1e-6)
@@ -232,7 +232,7 @@ def test_two_sources_over_the_same_days_never_touch_each_other(
     path = write_focus(tmp_path / "march.csv", rows)
     import_file(cache, path, source="a")
     import_file(cache, path, source="b")  # the same charges, the same keys
-    b_before = [tuple(r) for r in cache.rows(
+    b_before = [tuple(r) for r in cache._rows(
         "SELECT rowid, * FROM charges WHERE source_id = 'b' ORDER BY rowid")]
     assert totals(cache, "a") == totals(cache, "b")
     # A restatement of a (one day dropped), then a refused file for a: b is untouched.
@@ -242,15 +242,15 @@ def test_two_sources_over_the_same_days_never_touch_each_other(
                                              focus_row("2025-03-03", "lots")])
     with pytest.raises(UserError, match="'lots' is not a number"):
         import_file(cache, bad, source="a")
-    assert [tuple(r) for r in cache.rows(
+    assert [tuple(r) for r in cache._rows(
         "SELECT rowid, * FROM charges WHERE source_id = 'b' ORDER BY rowid")] == b_before
     assert by_day_and_resource(cache, "b") == expected(rows)
     kept = {k: v for k, v in expected(rows).items() if not "2025-03-02" <= k[0] <= "2025-03-05"}
     assert by_day_and_resource(cache, "a") == {**kept, **expected(restated)}
     # Every charge's key still exists, whichever source minted it.
-    assert cache.scalar("SELECT COUNT(*) FROM charges c LEFT JOIN charge_keys k "
+    assert cache._scalar("SELECT COUNT(*) FROM charges c LEFT JOIN charge_keys k "
                         "ON k.key_id = c.x_key_id WHERE k.key_id IS NULL") == 0
-    assert [s for (s,) in cache.rows("SELECT source_id FROM sources ORDER BY 1")] == ["a", "b"]
+    assert [s for (s,) in cache._rows("SELECT source_id FROM sources ORDER BY 1")] == ["a", "b"]
     assert [r[:2] for r in runs(cache)] == [("a", "ok"), ("b", "ok"), ("a", "ok"),
                                             ("a", "failed")]
 
@@ -325,9 +325,9 @@ def test_a_cancel_part_way_through_leaves_the_cache_exactly_as_it_was(
     with pytest.raises(Cancelled):
         import_file(cache, big_file, source="s", cancelled=cancel, progress=cancel.report)
     assert snapshot(cache) == before
-    assert cache.scalar("SELECT COUNT(*) FROM charge_keys") == len(before["charge_keys"])
+    assert cache._scalar("SELECT COUNT(*) FROM charge_keys") == len(before["charge_keys"])
     assert runs(cache)[:-1] == runs_before
-    (result, error), = cache.rows(
+    (result, error), = cache._rows(
         "SELECT result, error FROM sync_runs WHERE run_id = (SELECT MAX(run_id) FROM "
         "sync_runs)")
     assert (result, error) == ("cancelled", "cancelled by the user")
@@ -368,7 +368,7 @@ cache = Cache.open(sys.argv[1])
 # A page cache of 2 MiB (not the usual 64) makes the open transaction spill its pages into
 # the WAL as it writes, as a multi-million-line import does: the kill then leaves frames
 # of an uncommitted transaction for the next open to recover past.
-cache.conn.execute("PRAGMA cache_size = -2000")
+cache._conn.execute("PRAGMA cache_size = -2000")
 # Hold the transaction open once every charge is written, before its checks and commit,
 # so the kill always lands mid-import however fast the import is.
 replace = Cache.replace_charges
@@ -446,16 +446,16 @@ def test_killing_the_process_mid_import_leaves_the_previous_import_intact(
             if pipe is not None:
                 pipe.close()
     with Cache.open(path) as cache:
-        assert cache.scalar("PRAGMA integrity_check") == "ok"
+        assert cache._scalar("PRAGMA integrity_check") == "ok"
         assert totals(cache) == totals_before
         assert snapshot(cache) == before
-        assert cache.scalar("SELECT COUNT(*) FROM sources WHERE source_id = 'big'") == 0
+        assert cache._scalar("SELECT COUNT(*) FROM sources WHERE source_id = 'big'") == 0
         assert runs(cache) == runs_before  # killed before it could record a run
         # The cache takes the next import as usual, the killed one's source included.
         done = import_file(cache, write_focus(tmp_path / "after.csv",
                                               month(range(1, 3), ("i-9",), 2)), source="big")
         assert done.rows_written == 2
-        assert cache.scalar("PRAGMA integrity_check") == "ok"
+        assert cache._scalar("PRAGMA integrity_check") == "ok"
 
 
 # -- 6. progress -------------------------------------------------------------------------

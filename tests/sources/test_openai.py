@@ -259,7 +259,7 @@ def expected_hourly(*pages: dict[str, Any]) -> set[tuple[Any, ...]]:
 
 
 def cached_metrics(cache: Cache) -> list[tuple[Any, ...]]:
-    return [tuple(r) for r in cache.rows(
+    return [tuple(r) for r in cache._rows(
         "SELECT source_id, period_start, granularity, resource_id, metric, stat, value, unit "
         "FROM metrics ORDER BY period_start, resource_id")]
 
@@ -314,10 +314,10 @@ def test_the_documented_examples_sync_to_their_totals(cache: Cache,
 
     assert (outcome.result, outcome.rows_read, outcome.rows_written) == ("ok", 5, 5), outcome
     assert api.problems == []
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(0.06)
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == pytest.approx(0.06)
     # The second page was asked for with the documented cursor.
     assert api.calls(COMPLETIONS)[1].query["page"] == [first["next_page"]]
-    documented_row = cache.rows(
+    documented_row = cache._rows(
         "SELECT x_input_tokens, x_cached_input_tokens, x_cache_write_tokens, "
         "x_output_tokens, x_requests, x_model, x_batch, resource_id FROM charges "
         "WHERE x_usage_type = 'completions' AND charge_period_start = ?",
@@ -325,14 +325,14 @@ def test_the_documented_examples_sync_to_their_totals(cache: Cache,
     # 1,000 input tokens: 400 cached, 100 written to the cache, 500 uncached.
     assert [tuple(r) for r in documented_row] == [(500, 400, 100, 500, 5, None, None, None)]
     assert cached_tokens(cache)["gpt-4o-2024-08-06"] == (600, 300, 0, 50, 3)
-    assert tuple(cache.rows(
+    assert tuple(cache._rows(
         "SELECT x_input_tokens, x_requests FROM charges WHERE x_usage_type = 'embeddings'"
     )[0]) == (16, 2)
-    assert tuple(cache.rows(
+    assert tuple(cache._rows(
         "SELECT consumed_quantity, consumed_unit, x_requests, billed_cost FROM charges "
         "WHERE x_usage_type = 'images'")[0]) == (2, "Images", 2, 0)
-    assert cache.scalar("SELECT COUNT(DISTINCT billing_currency) FROM charges") == 1
-    assert cache.scalar("SELECT billing_currency FROM charges LIMIT 1") == "USD"
+    assert cache._scalar("SELECT COUNT(DISTINCT billing_currency) FROM charges") == 1
+    assert cache._scalar("SELECT billing_currency FROM charges LIMIT 1") == "USD"
 
 
 def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
@@ -349,7 +349,7 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
     assert outcome.rows_written == len(served) + len(expected_hourly(*ORG_HOURLY))
     # The money is the Costs API's, per day and project, to the cent and beyond.
     assert cached_costs(cache) == pytest.approx(expected_costs(*ORG_COSTS), abs=1e-9)
-    assert cache.scalar("SELECT TOTAL(billed_cost) - TOTAL(effective_cost) FROM charges") == 0
+    assert cache._scalar("SELECT TOTAL(billed_cost) - TOTAL(effective_cost) FROM charges") == 0
     run = last_run(cache)
     assert run["result"] == "ok"
     assert run["source_billed_total"] == pytest.approx(total(ORG_COSTS))
@@ -358,13 +358,13 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
     # Tokens per model, with uncached input apart from cache reads and writes.
     assert cached_tokens(cache) == expected_tokens(*ORG_COMPLETIONS, *ORG_EMBEDDINGS)
     assert cached_tokens(cache)["gpt-4o-mini-2024-07-18"] == (8_500, 2_500, 1_000, 1_900, 70)
-    by_key = {tuple(r) for r in cache.rows(
+    by_key = {tuple(r) for r in cache._rows(
         "SELECT resource_id, resource_type, sub_account_id, x_batch FROM charges "
         "WHERE x_usage_type = 'completions'")}
     assert by_key == {("key_a", "API key", "proj_a", 0), ("key_b", "API key", "proj_b", 1),
                       ("key_b", "API key", "proj_b", 0)}
     # Cost line items name their model where they have one.
-    assert dict(cache.rows("SELECT x_usage_type, x_model FROM charges "
+    assert dict(cache._rows("SELECT x_usage_type, x_model FROM charges "
                            "WHERE billed_cost != 0")) == {
         "gpt-4o-2024-08-06, input": "gpt-4o-2024-08-06",
         "gpt-4o-2024-08-06, output": "gpt-4o-2024-08-06",
@@ -374,7 +374,7 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
         "File search storage": None,
         "text-embedding-3-small, input": "text-embedding-3-small",
         "gpt-image-1, image generation": "gpt-image-1"}
-    assert {tuple(r) for r in cache.rows(
+    assert {tuple(r) for r in cache._rows(
         "SELECT DISTINCT provider_name, service_category, billing_currency FROM charges")} \
         == {("OpenAI", AI_CATEGORY, "USD")}
     # Every page was followed, each with the day bounds of the window: the completions
@@ -406,7 +406,7 @@ def test_a_second_sync_fetches_only_the_open_days_and_changes_no_total(
     assert again.rows_read == sum(1 for day, _r in results(
         *ORG_COSTS, *ORG_COMPLETIONS, *ORG_EMBEDDINGS, *ORG_IMAGES, *ORG_HOURLY)
         if day >= since)
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == \
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == \
         pytest.approx(total(ORG_COSTS))
 
 
@@ -430,7 +430,7 @@ def test_a_project_setting_asks_for_that_project_only(cache: Cache, api: FakeOpe
     assert sync_one(cache).result == "ok"
 
     assert {tuple(s.query["project_ids"]) for s in api.seen} == {("proj_b",)}
-    assert {r[0] for r in cache.rows("SELECT DISTINCT sub_account_id FROM charges")} == \
+    assert {r[0] for r in cache._rows("SELECT DISTINCT sub_account_id FROM charges")} == \
         {"proj_b"}
 
 
@@ -549,7 +549,7 @@ def test_a_server_error_is_retried_and_the_sync_succeeds(cache: Cache,
     # Two failures, then both daily pages, then both hourly ones.
     assert len(api.calls(COMPLETIONS)) == 6
     assert cached_tokens(cache) == expected_tokens(*ORG_COMPLETIONS, *ORG_EMBEDDINGS)
-    assert cache.scalar("SELECT TOTAL(billed_cost) FROM charges") == \
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == \
         pytest.approx(total(ORG_COSTS))
 
 
@@ -802,7 +802,7 @@ def test_the_key_reaches_no_file_of_the_workspace(
     logged = log_file.read_text(encoding="utf-8")
     assert f"{COSTS}" in logged and "401" in logged
     with Cache.open(workspace.cache_path) as reopened:
-        stored = " ".join(str(v) for r in reopened.rows(
+        stored = " ".join(str(v) for r in reopened._rows(
             "SELECT error, source_id FROM sync_runs UNION ALL "
             "SELECT settings, name FROM sources") for v in tuple(r))
     assert "OpenAI refused the admin key (401" in stored

@@ -60,7 +60,7 @@ def test_commands_exit_75_with_a_message_while_another_process_writes(
 
 def test_a_read_only_cache_is_refused_in_words(tmp_path: Path) -> None:
     with closing(Cache.open(tmp_path / "c.sqlite")) as cache:
-        cache.conn.execute("PRAGMA query_only = ON")  # SQLite: "attempt to write a readonly
+        cache._conn.execute("PRAGMA query_only = ON")  # SQLite: "attempt to write a readonly
         with pytest.raises(UserError) as refused:     # database", as for a read-only file
             cache.set_meta({"x": "1"})
     assert "read-only" in str(refused.value) and "nothing was changed" in str(refused.value)

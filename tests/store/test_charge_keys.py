@@ -79,7 +79,7 @@ def keyed_charges(path: Path) -> list[tuple[int | None, tuple[Any, ...], tuple[A
 
 
 def key_count(cache: Cache) -> int:
-    return int(cache.scalar("SELECT COUNT(*) FROM charge_keys"))
+    return int(cache._scalar("SELECT COUNT(*) FROM charge_keys"))
 
 
 # Rows whose key attributes differ in one column each, NULL and empty text included.
@@ -124,13 +124,13 @@ def test_columns_outside_the_key_do_not_make_a_new_key(cache: Cache) -> None:
         charge("aws", D(2024, 1, 9), -1.0, billed_cost=0.0),
     ])
     assert key_count(cache) == 1
-    assert cache.scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 1
+    assert cache._scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 1
 
 
 def test_later_replaces_reuse_the_keys(cache: Cache) -> None:
     cache.replace_charges("aws", JAN_1, JAN_31,
                           [charge("aws", d, 1.0) for d in days(JAN_1, JAN_31)])
-    (first,) = [r[0] for r in cache.rows("SELECT key_id FROM charge_keys")]
+    (first,) = [r[0] for r in cache._rows("SELECT key_id FROM charge_keys")]
 
     # Another day range of the same source, the same days again, and another source.
     cache.replace_charges("aws", FEB_1, FEB_28,
@@ -140,7 +140,7 @@ def test_later_replaces_reuse_the_keys(cache: Cache) -> None:
                                                    charge("aws-2", JAN_1, 8.0, region_id=None)])
 
     assert key_count(cache) == 2
-    ids = {(r[0], r[1]): r[2] for r in cache.rows(
+    ids = {(r[0], r[1]): r[2] for r in cache._rows(
         "SELECT source_id, region_id, x_key_id FROM charges")}
     assert ids[("aws", "us-east-1")] == ids[("aws-2", "us-east-1")] == first
     assert ids[("aws-2", None)] not in (None, first)
@@ -155,7 +155,7 @@ def test_a_number_in_a_text_column_keeps_its_key_across_syncs(cache: Cache) -> N
                                                        billing_account_id=111122223333)])
     cache.replace_charges("aws", D(2024, 1, 2), D(2024, 1, 2), [
         charge("aws", D(2024, 1, 2), 1.0, billing_account_id=111122223333)])
-    assert cache.scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 1
+    assert cache._scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 1
     assert key_count(cache) == 1
 
 
@@ -190,7 +190,7 @@ def test_a_failed_replace_leaves_revision_charges_and_keys_as_they_were(
     cache.replace_charges("aws", JAN_1, JAN_31,
                           [charge("aws", d, 1.0) for d in days(JAN_1, JAN_31)])
     before = (cache.revision, keyed_charges(cache.path),
-              [tuple(r) for r in cache.rows("SELECT * FROM charge_keys")])
+              [tuple(r) for r in cache._rows("SELECT * FROM charge_keys")])
     assert before[0] == 1
 
     def rows() -> Iterator[Row]:
@@ -204,14 +204,14 @@ def test_a_failed_replace_leaves_revision_charges_and_keys_as_they_were(
     with pytest.raises(BadInput if failure == "bad-row" else Cancelled):
         cache.replace_charges("aws", JAN_1, JAN_31, rows(), batch_size=1)
 
-    assert not cache.conn.in_transaction
+    assert not cache._conn.in_transaction
     assert cache.revision == revision(cache.path) == 1
     assert keyed_charges(cache.path) == before[1]
-    assert [tuple(r) for r in cache.rows("SELECT * FROM charge_keys")] == before[2]
+    assert [tuple(r) for r in cache._rows("SELECT * FROM charge_keys")] == before[2]
     # The next sync mints the keys afresh, numbered after the surviving ones.
     cache.replace_charges("aws", JAN_1, JAN_31, [charge("aws", JAN_1, 1.0, resource_id="i-new0")])
     assert cache.revision == 2
-    assert sorted(r[0] for r in cache.rows("SELECT key_id FROM charge_keys")) == [1, 2]
+    assert sorted(r[0] for r in cache._rows("SELECT key_id FROM charge_keys")) == [1, 2]
 
 
 # -- migration 3 -----------------------------------------------------------------------------
@@ -264,13 +264,13 @@ def test_migration_3_keys_the_existing_charges(tmp_path: Path) -> None:
             charge("aws", "2024-01-09", 1.0, tags=None),
             charge("aws", "2024-01-09", 1.0, region_id=None, resource_id=None)])
         assert key_count(cache) == 6
-        new = cache.rows("SELECT x_key_id FROM charges WHERE charge_period_start = '2024-01-09'")
+        new = cache._rows("SELECT x_key_id FROM charges WHERE charge_period_start = '2024-01-09'")
         assert [r[0] for r in new] == [keyed[2][0], keyed[5][0]]
 
 
 def test_the_key_columns_are_the_ones_migration_3_froze(cache: Cache) -> None:
     assert tuple(schema._M3_KEY_COLS.split(", ")) == KEY_COLUMNS
-    columns = [r["name"] for r in cache.rows("PRAGMA table_info(charge_keys)")]
+    columns = [r["name"] for r in cache._rows("PRAGMA table_info(charge_keys)")]
     assert tuple(columns) == ("key_id", *KEY_COLUMNS)
     assert set(KEY_COLUMNS) <= set(CHARGE_COLUMN_NAMES)
 
@@ -298,7 +298,7 @@ def test_saved_rules_load_back_in_order(cache: Cache) -> None:
     assert load_rules(cache) == rules
     with Cache.open(cache.path) as other:
         assert load_rules(other) == rules
-    stored = cache.rows("SELECT position, name, kind, enabled FROM allocation_rules "
+    stored = cache._rows("SELECT position, name, kind, enabled FROM allocation_rules "
                         "ORDER BY position")
     assert [tuple(r) for r in stored] == [
         (1, "Team and feature tags", "assign", 1), (2, "Research", "assign", 1),
@@ -345,7 +345,7 @@ def drill(cache: Cache) -> tuple[Cache, dict[str, int]]:
             charge("aws", day, 1000.0, resource_id="other"),
         ]
     cache.replace_charges("aws", JAN_1, JAN_31, rows)
-    ids = {r[0]: r[1] for r in cache.rows("SELECT resource_id, key_id FROM charge_keys")}
+    ids = {r[0]: r[1] for r in cache._rows("SELECT resource_id, key_id FROM charge_keys")}
     return cache, ids
 
 
@@ -415,4 +415,4 @@ def test_the_drill_refuses_an_unknown_order(drill: tuple[Cache, dict[str, int]],
     cache, ids = drill
     with pytest.raises(ValueError, match="cannot sort by"):
         reads.charges_of_keys(cache, {ids["other"]: 1.0}, JAN_1, JAN_31, order_by=order_by)
-    assert cache.scalar("SELECT COUNT(*) FROM charges") == 12
+    assert cache._scalar("SELECT COUNT(*) FROM charges") == 12

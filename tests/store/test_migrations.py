@@ -108,7 +108,7 @@ def _make_v1_cache(path: Path) -> None:
                     f"INSERT INTO charges ({columns}) VALUES ({marks})", list(row.values())
                 )
         # executescript would commit a pending transaction first, so it runs on its own.
-        cache.conn.executescript(f"BEGIN;\n{V1_SQL}\nCOMMIT;")
+        cache._conn.executescript(f"BEGIN;\n{V1_SQL}\nCOMMIT;")
 
 
 def test_an_older_cache_upgrades_without_losing_a_row(tmp_path: Path) -> None:
@@ -185,7 +185,7 @@ def test_a_failing_migration_leaves_the_file_at_its_previous_version(
     with Cache.open(path, upgrade=False) as cache:
         with pytest.raises(sqlite3.IntegrityError, match="NOT NULL"):
             cache.migrate()
-        assert not cache.conn.in_transaction
+        assert not cache._conn.in_transaction
         assert cache.version == SCHEMA_VERSION
         # The connection is still usable for the next write.
         cache.set_meta({"name": "after the failure"})
@@ -198,7 +198,7 @@ def test_a_failing_migration_leaves_the_file_at_its_previous_version(
 
 
 def test_the_cache_uses_wal(cache: Cache) -> None:
-    assert cache.scalar("PRAGMA journal_mode") == "wal"
+    assert cache._scalar("PRAGMA journal_mode") == "wal"
     conn = sqlite3.connect(cache.path)
     try:
         # WAL is a property of the file, not of one connection.

@@ -59,7 +59,7 @@ def all_rows(conn: sqlite3.Connection) -> list[Row]:
 def totals(cache: Cache) -> dict[tuple[str, str], float]:
     return {
         (r["source_id"], r["charge_period_start"]): r["total"]
-        for r in cache.rows(
+        for r in cache._rows(
             "SELECT source_id, charge_period_start, SUM(effective_cost) AS total "
             "FROM charges GROUP BY 1, 2"
         )
@@ -90,7 +90,7 @@ def test_replaces_only_that_source_and_those_days(seeded: Cache) -> None:
         replaced = source == "anthropic" and start <= D.fromisoformat(day) <= end
         assert after[(source, day)] == (5.0 if replaced else total), (source, day)
     assert set(after) == set(before)
-    assert seeded.scalar("SELECT COUNT(*) FROM charges") == 2 * 31 * 2 - 3
+    assert seeded._scalar("SELECT COUNT(*) FROM charges") == 2 * 31 * 2 - 3
 
 
 def test_an_empty_import_clears_the_range(seeded: Cache) -> None:
@@ -105,22 +105,22 @@ def test_an_empty_import_clears_the_range(seeded: Cache) -> None:
 def test_reimporting_the_same_rows_never_double_counts(cache: Cache, batch_size: int) -> None:
     rows = [charge("anthropic", d, 2.5) for d in days(JAN_1, JAN_31)]
     cache.replace_charges("anthropic", JAN_1, JAN_31, rows, batch_size=batch_size)
-    first = all_rows(cache.conn)
+    first = all_rows(cache._conn)
     for _ in range(3):
         cache.replace_charges("anthropic", JAN_1, JAN_31, iter(rows), batch_size=batch_size)
-    assert all_rows(cache.conn) == first
-    assert cache.scalar("SELECT SUM(effective_cost) FROM charges") == pytest.approx(31 * 2.5)
+    assert all_rows(cache._conn) == first
+    assert cache._scalar("SELECT SUM(effective_cost) FROM charges") == pytest.approx(31 * 2.5)
 
 
 def test_a_restatement_replaces_the_old_figures(seeded: Cache) -> None:
     restated = [charge("anthropic", d, 3.0, model="claude-opus") for d in days(JAN_1, JAN_31)]
     seeded.replace_charges("anthropic", JAN_1, JAN_31, restated)
-    models = seeded.rows("SELECT DISTINCT x_model FROM charges WHERE source_id = 'anthropic'")
+    models = seeded._rows("SELECT DISTINCT x_model FROM charges WHERE source_id = 'anthropic'")
     assert [r[0] for r in models] == ["claude-opus"]
-    assert seeded.scalar(
+    assert seeded._scalar(
         "SELECT SUM(effective_cost) FROM charges WHERE source_id = 'anthropic'"
     ) == pytest.approx(31 * 3.0)
-    assert seeded.scalar(
+    assert seeded._scalar(
         "SELECT SUM(effective_cost) FROM charges WHERE source_id = 'openai'"
     ) == pytest.approx(31 * 11.0)
 
@@ -140,7 +140,7 @@ def failing_after(rows: Iterable[Row], count: int) -> Iterator[Row]:
 def test_a_failure_midway_leaves_the_previous_rows(
     seeded: Cache, error: type[BaseException]
 ) -> None:
-    before = all_rows(seeded.conn)
+    before = all_rows(seeded._conn)
     new = [charge("anthropic", d, 99.0) for d in days(JAN_1, JAN_31)]
 
     def rows() -> Iterator[Row]:
@@ -150,8 +150,8 @@ def test_a_failure_midway_leaves_the_previous_rows(
     with pytest.raises(error):
         seeded.replace_charges("anthropic", JAN_1, JAN_31, rows(), batch_size=5)
 
-    assert not seeded.conn.in_transaction
-    assert all_rows(seeded.conn) == before
+    assert not seeded._conn.in_transaction
+    assert all_rows(seeded._conn) == before
     independent = sqlite3.connect(seeded.path)
     try:
         assert all_rows(independent) == before
@@ -175,16 +175,16 @@ def test_a_failure_leaves_the_file_unchanged_for_a_fresh_open(tmp_path: Path) ->
                 batch_size=4,
             )
     with Cache.open(path) as reopened:
-        assert all_rows(reopened.conn) == sorted(old, key=repr)
+        assert all_rows(reopened._conn) == sorted(old, key=repr)
 
 
 def test_a_bad_row_midway_rolls_back_everything(seeded: Cache) -> None:
-    before = all_rows(seeded.conn)
+    before = all_rows(seeded._conn)
     rows = [charge("openai", d, 4.0) for d in days(JAN_1, JAN_31)]
     rows[17] = rows[17][:-1]  # one column short
     with pytest.raises(ValueError, match=f"charge 18 has {len(CHARGE_COLUMN_NAMES) - 1} "):
         seeded.replace_charges("openai", JAN_1, JAN_31, rows, batch_size=3)
-    assert all_rows(seeded.conn) == before
+    assert all_rows(seeded._conn) == before
 
 
 SOURCES = ("anthropic", "openai", "aws")
@@ -237,7 +237,7 @@ def test_totals_per_source_match_an_independent_sum(
             cache.replace_charges(source, start, end, in_window, batch_size=batch_size)
         stored = {
             r[0]: (r[1], r[2])
-            for r in cache.rows(
+            for r in cache._rows(
                 "SELECT source_id, SUM(effective_cost), COUNT(*) FROM charges GROUP BY 1"
             )
         }
@@ -264,7 +264,7 @@ def test_a_row_the_next_replace_would_miss_is_refused_whole(
     with pytest.raises(BadInput, match=r"charge 2 .* outside source 'a'"):
         cache.replace_charges("a", dt.date(2024, 1, 1), dt.date(2024, 1, 31),
                               [charge("a", dt.date(2024, 1, 5), 9.0), tuple(stray)])
-    kept = cache.rows("SELECT source_id, charge_period_start, effective_cost FROM charges")
+    kept = cache._rows("SELECT source_id, charge_period_start, effective_cost FROM charges")
     assert [tuple(row) for row in kept] == [("a", "2024-01-05", 2.0)]
 
 
@@ -274,10 +274,10 @@ def test_a_missing_value_is_stored_as_null_and_every_other_as_given(tmp_path: Pa
     row = charge("s", D(2025, 1, 1), 1.25)
     with Cache.open(tmp_path / "worthit.sqlite") as cache:
         cache.replace_charges("s", None, None, [row])
-        types = dict(zip(CHARGE_COLUMN_NAMES, cache.conn.execute(
+        types = dict(zip(CHARGE_COLUMN_NAMES, cache._conn.execute(
             f"SELECT {', '.join(f'typeof({c})' for c in CHARGE_COLUMN_NAMES)} FROM charges"
         ).fetchone(), strict=True))
-        assert cache.scalar("SELECT COUNT(*) FROM charges WHERE sub_account_name IS NULL") == 1
+        assert cache._scalar("SELECT COUNT(*) FROM charges WHERE sub_account_name IS NULL") == 1
     expected = {name: {str: "text", float: "real", int: "integer"}.get(type(value), "null")
                 for name, value in zip(CHARGE_COLUMN_NAMES, row, strict=True)}
     assert types == expected
@@ -294,8 +294,8 @@ def test_charges_written_many_to_a_statement_land_exactly_as_given(
     with Cache.open(tmp_path / "worthit.sqlite") as cache:
         written = cache.replace_charges("s", None, None, rows, batch_size=batch_size)
         assert written == len(rows)
-        assert all_rows(cache.conn) == sorted(rows, key=repr)
-        assert cache.scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 7
-        assert cache.scalar(
+        assert all_rows(cache._conn) == sorted(rows, key=repr)
+        assert cache._scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 7
+        assert cache._scalar(
             "SELECT COUNT(*) FROM charges AS c JOIN charge_keys AS k ON k.key_id = c.x_key_id "
             "WHERE k.x_model IS NOT c.x_model") == 0

@@ -94,7 +94,7 @@ def test_saving_under_a_taken_name_replaces_that_scenario(cache: Cache) -> None:
     replaced = Scenario(TRIAGE.name, "support-assistant", (Lever("batch", SONNET, 0.5),))
     save_scenario(cache, replaced)
     assert load_scenarios(cache) == [EVERYTHING, replaced]
-    assert cache.rows("SELECT COUNT(*) FROM scenarios")[0][0] == 2
+    assert cache._rows("SELECT COUNT(*) FROM scenarios")[0][0] == 2
 
 
 def test_scenarios_are_deleted_by_name(cache: Cache) -> None:

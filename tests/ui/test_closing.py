@@ -59,7 +59,7 @@ def test_closing_while_a_page_loads_cancels_it_quietly(
 def test_a_failure_in_a_worker_logs_no_row_data(
         qtbot: QtBot, demo_workspace: Workspace, log_file: Path) -> None:
     with demo_workspace.open() as cache:
-        rows = cache.frame("SELECT sub_account_id, resource_id, billed_cost FROM charges "
+        rows = cache._frame("SELECT sub_account_id, resource_id, billed_cost FROM charges "
                            "WHERE resource_id LIKE 'arn:aws:%' LIMIT 50")
     assert ROW_DATA.search(rows.to_string())  # the frame does hold account ids and ARNs
 

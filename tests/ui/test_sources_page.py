@@ -121,17 +121,17 @@ def source_row(page: SourcesPage, name: str) -> dict[str, str]:
 def cache_state(workspace: Workspace) -> tuple[Any, ...]:
     """Everything an import would change: the charges, their totals and the sources."""
     with workspace.open() as cache:
-        charges = tuple(cache.conn.execute(
+        charges = tuple(cache._conn.execute(
             "SELECT COUNT(*), MAX(rowid), TOTAL(billed_cost), TOTAL(effective_cost) "
             "FROM charges").fetchone())
-        sources = tuple(tuple(r) for r in cache.rows(
+        sources = tuple(tuple(r) for r in cache._rows(
             "SELECT source_id, name, kind, settings FROM sources ORDER BY source_id"))
     return charges, sources
 
 
 def run_count(workspace: Workspace) -> int:
     with workspace.open() as cache:
-        return int(cache.scalar("SELECT COUNT(*) FROM sync_runs"))
+        return int(cache._scalar("SELECT COUNT(*) FROM sync_runs"))
 
 
 def finish(qtbot: QtBot, win: MainWindow, page: SourcesPage, action: Any) -> str:
@@ -179,7 +179,7 @@ def test_an_empty_workspace_says_how_to_begin_and_the_demo_lists_its_source(
     assert demo["Kind"] == "Demo (generated)"
     assert demo["Scope"] == "generated on this machine"
     with writable.open() as cache:
-        count, effective, first, last = cache.conn.execute(
+        count, effective, first, last = cache._conn.execute(
             "SELECT COUNT(*), TOTAL(effective_cost), MIN(charge_period_start), "
             "MAX(charge_period_start) FROM charges").fetchone()
     assert demo["Charges"] == f"{count:,}"
@@ -243,7 +243,7 @@ def test_a_preview_shows_what_the_files_hold_and_only_the_good_one_is_imported(
     assert win.freshness.text() != freshness
     assert win.freshness.text().endswith(f"data through {good.last.isoformat()}")
     with workspace.open() as cache:
-        assert cache.scalar("SELECT COUNT(*) FROM charges") == 10
+        assert cache._scalar("SELECT COUNT(*) FROM charges") == 10
 
 
 def test_files_imported_together_make_one_source(qtbot: QtBot, tmp_path: Path) -> None:
@@ -530,7 +530,7 @@ def test_rename_and_remove_update_the_list(qtbot: QtBot, tmp_path: Path) -> None
     assert page.status.text() == "There is already a source 'GCP'."
     assert rows(page.sources) == listed
     with workspace.open() as cache:
-        assert sorted(r[0] for r in cache.rows("SELECT name FROM sources")) == [
+        assert sorted(r[0] for r in cache._rows("SELECT name FROM sources")) == [
             "Amazon", "GCP"]
 
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
@@ -539,7 +539,7 @@ def test_rename_and_remove_update_the_list(qtbot: QtBot, tmp_path: Path) -> None
     assert [r["Source"] for r in rows(page.sources)] == ["Amazon"]
     assert [r["Source"] for r in rows(page.runs)] == ["Amazon"]
     with workspace.open() as cache:
-        assert cache.scalar("SELECT COUNT(*) FROM charges") == aws.lines
+        assert cache._scalar("SELECT COUNT(*) FROM charges") == aws.lines
 
 
 def test_choosing_a_source_shows_only_its_runs(qtbot: QtBot, tmp_path: Path) -> None:

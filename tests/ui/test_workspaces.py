@@ -58,7 +58,7 @@ def test_new_workspace_is_empty_and_says_how_to_begin(
     assert new.workspace.folder == folder.resolve()
     with new.workspace.open() as cache:  # an empty cache, not the demo
         assert cache.data_range() is None
-        assert cache.scalar("SELECT COUNT(*) FROM sources") == 0
+        assert cache._scalar("SELECT COUNT(*) FROM sources") == 0
     assert new.windowTitle() == "Worthit — my bills"
     assert new.demo_badge is None
     state = new.empty_states["overview"]
@@ -166,7 +166,7 @@ def test_importing_into_the_demo_asks_and_cancel_imports_nothing(
 ) -> None:
     _, page = open_page(qtbot, writable, "sources", SourcesPage)
     with writable.open() as cache:
-        before = cache.scalar("SELECT COUNT(*) FROM charges"), cache.scalar(
+        before = cache._scalar("SELECT COUNT(*) FROM charges"), cache._scalar(
             "SELECT COUNT(*) FROM sources")
     shown = _answer(monkeypatch, "Cancel")
     bill = tmp_path / "bill.csv"
@@ -178,8 +178,8 @@ def test_importing_into_the_demo_asks_and_cancel_imports_nothing(
     assert "Nothing imported" in page.status.text()
     assert workers.running() == 0
     with writable.open() as cache:
-        assert (cache.scalar("SELECT COUNT(*) FROM charges"),
-                cache.scalar("SELECT COUNT(*) FROM sources")) == before
+        assert (cache._scalar("SELECT COUNT(*) FROM charges"),
+                cache._scalar("SELECT COUNT(*) FROM sources")) == before
 
 
 def test_importing_into_a_workspace_of_ones_own_asks_nothing(

@@ -146,7 +146,7 @@ def test_a_source_whose_syncs_keep_failing_raises_one_alert(cache: Cache) -> Non
     assert check(cache).alerts == []  # two failures: not yet
     run("failed", "HTTP 429: slow down")
     [alert] = check(cache).alerts
-    first_failed = cache.scalar("SELECT MIN(run_id) FROM sync_runs WHERE result = 'failed'")
+    first_failed = cache._scalar("SELECT MIN(run_id) FROM sync_runs WHERE result = 'failed'")
     assert alert.key == f"sync:openai-prod:{first_failed}"
     assert (alert.kind, alert.page, alert.focus) == ("sync", "sources", "openai-prod")
     assert alert.numbers["Latest error"] == "HTTP 429: slow down"

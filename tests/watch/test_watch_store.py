@@ -51,7 +51,7 @@ def test_a_recheck_updates_the_alert_instead_of_raising_it_again(cache: Cache) -
     assert (stored.first_seen, stored.last_seen) == (NOW.isoformat(), later.isoformat())
     assert stored.active and stored.headline == "agent: spike"
     assert last_check(cache) == later
-    assert cache.scalar("SELECT COUNT(*) FROM alerts") == 1
+    assert cache._scalar("SELECT COUNT(*) FROM alerts") == 1
 
 
 def test_an_alert_the_check_no_longer_raises_becomes_inactive(cache: Cache) -> None:
@@ -104,7 +104,7 @@ def test_new_alerts_are_queued_for_the_webhook_only_when_one_is_set(cache: Cache
 def test_two_alerts_with_one_key_are_a_bug(cache: Cache) -> None:
     with pytest.raises(ValueError, match="one key"):
         record_alerts(cache, [spike(), spike()], NOW)
-    assert cache.scalar("SELECT COUNT(*) FROM alerts") == 0
+    assert cache._scalar("SELECT COUNT(*) FROM alerts") == 0
 
 
 def test_budgets_are_kept_by_scope_and_name_and_can_be_renamed(cache: Cache) -> None:

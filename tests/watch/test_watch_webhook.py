@@ -33,7 +33,7 @@ def test_each_new_alert_is_posted_once_as_json_with_slack_text(
     with writable.open() as cache:
         webhook.set_url(cache, hook.url)
         assert cache.get_meta(WEBHOOK_KEY) == "1"
-        assert hook.url not in str(cache.rows("SELECT * FROM meta"))  # the URL is not here
+        assert hook.url not in str(cache._rows("SELECT * FROM meta"))  # the URL is not here
         first = run_watch(cache, now=NOW, workspace="Demo")
         assert first.exit_code == EXIT_BREACHED  # the demo's unit costs miss their targets
         assert len(first.new) == 3 and all(d.sent for d in first.deliveries)

@@ -28,6 +28,8 @@ from worthit.core.periods import Period
 from worthit.core.scenarios import LEVER_KINDS, Lever, ModelRef, Scenario
 from worthit.pricing.catalog import MILLION, Catalog, Override, Price
 from worthit.store.cache import Cache
+from worthit.store.charges import model_usage
+from worthit.store.metrics import requests_by_hour
 from worthit.store.rules import load_rules
 from worthit.store.swap import load_overrides
 
@@ -124,15 +126,7 @@ def swap_data(cache: Cache, period: Period) -> SwapData:
 
 def _usage(cache: Cache, period: Period, pieces: pd.DataFrame, keys: pd.DataFrame
            ) -> pd.DataFrame:
-    raw = cache.frame(
-        "SELECT charge_period_start AS day, x_key_id AS key_id, COALESCE(x_batch, 0) AS batched,"
-        " TOTAL(x_requests) AS requests, TOTAL(x_input_tokens) AS input,"
-        " TOTAL(x_cached_input_tokens) AS cached_input,"
-        " TOTAL(x_cache_write_tokens) AS cache_write, TOTAL(x_output_tokens) AS output,"
-        " TOTAL(effective_cost) AS billed FROM charges"
-        " WHERE charge_period_start BETWEEN ? AND ? AND x_model IS NOT NULL"
-        " GROUP BY day, key_id, batched",
-        (period.start.isoformat(), period.end.isoformat()))
+    raw = model_usage(cache, period.start, period.end)
     columns = ["day", "feature", "provider", "model", "batched", "requests", *TOKENS, "billed"]
     if raw.empty:
         return pd.DataFrame(columns=columns)
@@ -157,10 +151,7 @@ def _usage(cache: Cache, period: Period, pieces: pd.DataFrame, keys: pd.DataFram
 
 def _night_share(cache: Cache, pieces: pd.DataFrame) -> dict[str, float]:
     """Per feature, the share of its hourly requests (metrics) in the night hours."""
-    rows = cache.rows(
-        "SELECT resource_id, CAST(substr(period_start, 12, 2) AS INTEGER) AS hour, "
-        "TOTAL(value) AS requests FROM metrics WHERE metric = 'Requests' "
-        "AND granularity = 'hour' GROUP BY resource_id, hour")
+    rows = requests_by_hour(cache)
     if not rows:
         return {}
     by_resource: dict[str, list[float]] = {}

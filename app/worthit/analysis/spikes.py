@@ -21,6 +21,7 @@ import numpy as np
 
 from worthit.core.money import money
 from worthit.store.cache import Cache
+from worthit.store.metrics import hourly_requests
 from worthit.store.watch import WatchSettings
 
 MAD_TO_SIGMA = 1.4826
@@ -236,10 +237,7 @@ def _hourly_requests(cache: Cache, start: dt.date,
                      end: dt.date) -> dict[str, dict[str, np.ndarray]]:
     """resource -> day -> requests in each hour, from the sources' hourly metrics."""
     found: dict[str, dict[str, np.ndarray]] = {}
-    for resource, start_text, value in cache.rows(
-            "SELECT resource_id, period_start, value FROM metrics WHERE granularity = 'hour' "
-            "AND metric = 'Requests' AND period_start >= ? AND period_start < ?",
-            (start.isoformat(), (end + dt.timedelta(days=1)).isoformat())):
+    for resource, start_text, value in hourly_requests(cache, start, end):
         day = found.setdefault(resource, {}).setdefault(start_text[:10], np.zeros(HOURS))
         day[int(start_text[11:13])] += float(value)
     return found

@@ -26,6 +26,7 @@ from worthit.demo.ledger import Calendar, Ledger
 from worthit.demo.planted import PlantedLeak
 from worthit.paths import resource
 from worthit.store.cache import CACHE_FILE, Cache
+from worthit.store.demo import UnitRows, bulk_writing, fold_wal, write_demo
 from worthit.store.rules import save_rules
 from worthit.workspace import Workspace
 
@@ -79,16 +80,13 @@ def generate_demo(
     try:
         # A temporary file, moved into place only when whole: no need for a journal, and
         # a bigger page cache keeps the index inserts of 2M rows in memory.
-        cache.conn.execute("PRAGMA cache_size = -262144")  # 256 MiB
+        bulk_writing(cache)
         rows = cache.replace_charges(SOURCE_ID, start, end, ledger.rows())
-        with cache.transaction():
-            _write_metrics(cache, cal, bill, rng)
-            _write_resources(cache, bill, end)
-            _write_units(cache, cal, bill, rng)
-            cache.db["sources"].insert({
-                "source_id": SOURCE_ID, "kind": "demo", "name": "Demo workspace",
-                "settings": json.dumps({"seed": seed, "scale": scale, "leaks": leaks}),
-                "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")})
+        write_demo(cache, {
+            "source_id": SOURCE_ID, "kind": "demo", "name": "Demo workspace",
+            "settings": json.dumps({"seed": seed, "scale": scale, "leaks": leaks}),
+            "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
+            _metrics(cal, bill, rng), _resources(bill, end), _units(cal, bill, rng))
         save_rules(cache, read_rules_file(DEMO_RULES))
         cache.set_meta({
             "workspace.name": "Demo workspace" if leaks else "Demo workspace (control)",
@@ -101,7 +99,7 @@ def generate_demo(
             "data.synced_at": dt.datetime.combine(
                 end + dt.timedelta(days=1), dt.time(6, 0), dt.UTC).isoformat(),
         })
-        cache.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        fold_wal(cache)
     finally:
         cache.close()
     for suffix in ("-wal", "-shm"):
@@ -116,7 +114,8 @@ def read_planted(cache: Cache) -> list[PlantedLeak]:
     return [PlantedLeak.from_json(item) for item in json.loads(raw)] if raw else []
 
 
-def _write_metrics(cache: Cache, cal: Calendar, bill: Bill, rng: np.random.Generator) -> None:
+def _metrics(cal: Calendar, bill: Bill, rng: np.random.Generator) -> list[tuple[object, ...]]:
+    """The machines' daily utilisation and the AI streams' hourly requests (last days)."""
     rows: list[tuple[object, ...]] = []
     for machine, hours, _cost in bill.machines.values():
         if machine.instance_type.startswith(("m6i", "ml.m")):
@@ -138,14 +137,13 @@ def _write_metrics(cache: Cache, cal: Calendar, bill: Bill, rng: np.random.Gener
             for hour, count in enumerate(counts):
                 rows.append((SOURCE_ID, f"{cal.iso[index]}T{hour:02d}:00:00Z", "hour",
                              days.stream.api_key, "Requests", "Sum", float(count), "Count"))
-    cache.conn.executemany(
-        "INSERT INTO metrics (source_id, period_start, granularity, resource_id, metric, stat,"
-        " value, unit) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    return rows
 
 
-def _write_resources(cache: Cache, bill: Bill, end: dt.date) -> None:
+def _resources(bill: Bill, end: dt.date) -> list[dict[str, object]]:
+    """The inventory: the machines and the buckets, with their facts."""
     observed = end.isoformat()
-    rows = []
+    rows: list[dict[str, object]] = []
     for machine, _hours, _cost in bill.machines.values():
         facts = {"instance_type": machine.instance_type, "instance_count": 1,
                  "availability_zone": machine.zone, "env": machine.env}
@@ -161,7 +159,7 @@ def _write_resources(cache: Cache, bill: Bill, end: dt.date) -> None:
         rows.append({"source_id": SOURCE_ID, "resource_id": bucket.name, "resource_type":
                      "Bucket", "provider_name": "AWS", "region_id": "us-east-1",
                      "name": bucket.name, "facts": json.dumps(facts), "observed_at": observed})
-    cache.db["resources"].insert_all(rows)
+    return rows
 
 
 #: unit id -> (name, what it counts, features, target $/unit, revenue $/unit)
@@ -181,7 +179,8 @@ UNITS = {
 ACTIVE_USER_GAP_DAYS_AGO = (48, 47)
 
 
-def _write_units(cache: Cache, cal: Calendar, bill: Bill, rng: np.random.Generator) -> None:
+def _units(cal: Calendar, bill: Bill, rng: np.random.Generator) -> UnitRows:
+    """The units, each with its daily counts (the active users miss a few days)."""
     noise = rng.lognormal(0.0, 0.03, (3, len(cal)))
     counts = {
         "resolved-ticket": bill.streams["support-sonnet"].requests / 3.2 * noise[0],
@@ -189,12 +188,10 @@ def _write_units(cache: Cache, cal: Calendar, bill: Bill, rng: np.random.Generat
         "active-user": bill.streams["docsearch-chat"].requests / 4.2 * noise[2],
     }
     gap = {len(cal) - 1 - ago for ago in ACTIVE_USER_GAP_DAYS_AGO}
-    for unit_id, (name, what, features, pools, target, revenue) in UNITS.items():
-        cache.db["units"].insert({
-            "unit_id": unit_id, "name": name, "counts_what": what,
-            "features": json.dumps(features), "shared_pools": json.dumps(pools),
-            "target_cost": target, "revenue_per_unit": revenue, "currency": "USD"})
-        cache.db["unit_counts"].insert_all(
-            {"unit_id": unit_id, "day": day, "count": round(float(count))}
-            for index, (day, count) in enumerate(zip(cal.iso, counts[unit_id], strict=True))
-            if not (unit_id == "active-user" and index in gap))
+    return [({"unit_id": unit_id, "name": name, "counts_what": what,
+              "features": json.dumps(features), "shared_pools": json.dumps(pools),
+              "target_cost": target, "revenue_per_unit": revenue, "currency": "USD"},
+             [{"unit_id": unit_id, "day": day, "count": round(float(count))}
+              for index, (day, count) in enumerate(zip(cal.iso, counts[unit_id], strict=True))
+              if not (unit_id == "active-user" and index in gap)])
+            for unit_id, (name, what, features, pools, target, revenue) in UNITS.items()]

@@ -78,17 +78,11 @@ class Mask:
     def from_cache(cls, cache: Cache) -> Mask:
         """Every account, key and resource id in the cache's allocation keys. A resource
         whose type names a key (``API key``) is a key."""
-        ids: dict[str, str] = {}
-        for column in ("billing_account_id", "sub_account_id"):
-            for (value,) in cache.conn.execute(
-                    f"SELECT DISTINCT {column} FROM charge_keys "  # columns from this list
-                    f"WHERE {column} IS NOT NULL AND {column} != ''"):
-                ids[str(value)] = "account"
-        for value, kind in cache.conn.execute(
-                "SELECT resource_id, MAX(LOWER(COALESCE(resource_type, '')) LIKE '%key%') "
-                "FROM charge_keys WHERE resource_id IS NOT NULL AND resource_id != '' "
-                "GROUP BY resource_id"):
-            ids.setdefault(str(value), "key" if kind else "resource")
+        from worthit.store.reads import key_accounts, key_resources
+
+        ids = dict.fromkeys(key_accounts(cache), "account")
+        for value, is_key in key_resources(cache):
+            ids.setdefault(value, "key" if is_key else "resource")
         return cls(ids)
 
     @property

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 from worthit.core.periods import Period, Preset, preset_period
 from worthit.store.cache import Cache
+from worthit.store.sources import all_sources
+from worthit.store.syncs import last_synced
 
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
@@ -59,10 +61,9 @@ class Freshness:
 
 def freshness(cache: Cache, fallback_name: str) -> Freshness:
     data = cache.data_range()
-    runs = cache.scalar("SELECT MAX(finished_at) FROM sync_runs WHERE result = 'ok'")
+    runs = last_synced(cache)
     synced = max((t for t in (cache.get_meta("data.synced_at"), runs) if t), default=None)
-    sources = tuple(f"{row['name']} ({row['kind']})" for row in cache.rows(
-        "SELECT name, kind FROM sources ORDER BY name"))
+    sources = tuple(f"{row['name']} ({row['kind']})" for row in all_sources(cache))
     return Freshness(cache.get_meta("workspace.name") or fallback_name,
                      data[0] if data else None, data[1] if data else None, synced, sources)
 

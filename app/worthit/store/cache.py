@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import operator
 import os
 import re
 import sqlite3
@@ -20,8 +19,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from worthit.core.errors import BadInput, CacheBusy, UserError
-from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
 from worthit.store.schema import MIGRATIONS
+from worthit.store.staging import COLUMNS, KEY_OF, WIDTH, Stage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -33,23 +32,6 @@ CACHE_FILE = "worthit.sqlite"
 # A charge binds about ten Nones, so that was a third of a large import's writing time. With
 # an adapter registered for None, it is one lookup and one C call ({}.get(None) is None).
 sqlite3.register_adapter(type(None), cast("Callable[[None], None]", {}.get))
-_INSERT_CHARGES = (
-    f"INSERT INTO charges ({', '.join(CHARGE_COLUMN_NAMES)}, x_key_id) "
-    f"VALUES ({', '.join('?' for _ in CHARGE_COLUMN_NAMES)}, ?)"
-)
-_COLUMNS = len(CHARGE_COLUMN_NAMES)
-_WIDTH = _COLUMNS + 1  # and the key id
-# Charges go in _PER_INSERT to a statement: one statement per charge spent a sixth of the
-# writing time starting and resetting statements.
-_PER_INSERT = 50
-_INSERT_MANY = _INSERT_CHARGES + "".join(
-    f", ({', '.join('?' * _WIDTH)})" for _ in range(_PER_INSERT - 1))
-_KEY_OF = operator.itemgetter(*(CHARGE_COLUMN_NAMES.index(c) for c in KEY_COLUMNS))
-_INSERT_KEY = (
-    f"INSERT INTO charge_keys (key_id, {', '.join(KEY_COLUMNS)}) "
-    f"VALUES (?, {', '.join('?' for _ in KEY_COLUMNS)})"
-)
-_AS_TEXT = f"SELECT {', '.join('CAST(? AS TEXT)' for _ in KEY_COLUMNS)}"
 #: How long a write waits for another process's write transaction before refusing.
 BUSY_SECONDS = 10
 #: SQLite's messages for a write it refuses (rather than a bug in the statement).
@@ -60,49 +42,6 @@ _REFUSALS = re.compile(r"locked|busy|readonly|read-only|disk is full|disk i/o", 
 ID_KEY = "cache.id"
 #: Bumped by every write to ``charges``, so readers can tell a cached result is stale.
 REVISION_KEY = "charges.revision"
-
-
-class _Keys:
-    """The ``charge_keys`` of one write transaction: looks up each row's key id, minting
-    new keys as they appear (written before the charges that point at them)."""
-
-    def __init__(self, conn: sqlite3.Connection) -> None:
-        self.ids: dict[tuple[Any, ...], int] = {
-            tuple(row[1:]): row[0]
-            for row in conn.execute(f"SELECT key_id, {', '.join(KEY_COLUMNS)} FROM charge_keys")
-        }
-        self.next_id = max(self.ids.values(), default=0) + 1
-        self.new: list[tuple[Any, ...]] = []
-        self.conn = conn
-
-    def mint(self, key: tuple[Any, ...]) -> int:
-        """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
-        number given for one (an account id parsed as an integer) as text: compare in the
-        stored form, or the next sync would mint a twin of the same key."""
-        stored = key if all(v is None or type(v) is str for v in key) else \
-            tuple(self.conn.execute(_AS_TEXT, key).fetchone())  # what SQLite would store
-        found = self.ids.get(stored)
-        if found is None:
-            found = self.ids[stored] = self.next_id
-            self.next_id += 1
-            self.new.append((found, *stored))
-        self.ids[key] = found  # the raw form too, so the next row is a plain lookup
-        return found
-
-    def write(self, values: list[Any]) -> int:
-        """Write the keys minted so far, then the charges whose values (each charge's
-        columns and key id) follow one another in ``values``; returns how many."""
-        if self.new:
-            self.conn.executemany(_INSERT_KEY, self.new)
-            self.new = []
-        count = len(values) // _WIDTH
-        whole = count - count % _PER_INSERT
-        step = _WIDTH * _PER_INSERT
-        self.conn.executemany(_INSERT_MANY, (values[i:i + step]
-                                             for i in range(0, whole * _WIDTH, step)))
-        self.conn.executemany(_INSERT_CHARGES, (values[i:i + _WIDTH] for i in range(
-            whole * _WIDTH, count * _WIDTH, _WIDTH)))
-        return count
 
 
 def _private(path: Path) -> None:
@@ -121,7 +60,7 @@ class Cache:
 
     def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
         self.path = path
-        self.conn = conn
+        self._conn = conn
 
     @classmethod
     def open(cls, path: Path | str, *, upgrade: bool = True) -> Cache:
@@ -151,18 +90,18 @@ class Cache:
         return cache
 
     @functools.cached_property
-    def db(self) -> sqlite_utils.Database:
+    def _db(self) -> sqlite_utils.Database:
         """sqlite-utils over the same connection, for writing rows given as dicts. Its
         ``atomic()`` nests as a savepoint inside :meth:`transaction`."""
         import sqlite_utils
 
-        return sqlite_utils.Database(self.conn, execute_plugins=False)
+        return sqlite_utils.Database(self._conn, execute_plugins=False)
 
     # -- schema ---------------------------------------------------------------------------
 
     @property
     def version(self) -> int:
-        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        return int(self._conn.execute("PRAGMA user_version").fetchone()[0])
 
     def _refuse_newer(self) -> None:
         current, known = self.version, len(MIGRATIONS)
@@ -180,12 +119,12 @@ class Cache:
         for number in range(self.version + 1, target + 1):
             script = MIGRATIONS[number - 1]
             try:
-                self.conn.executescript(
+                self._conn.executescript(
                     f"BEGIN IMMEDIATE;\n{script};\nPRAGMA user_version = {number};\nCOMMIT;"
                 )
             except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
+                if self._conn.in_transaction:
+                    self._conn.execute("ROLLBACK")
                 raise
 
     # -- transactions ---------------------------------------------------------------------
@@ -195,15 +134,15 @@ class Cache:
         """One write transaction: committed on success, rolled back on any exception
         (including a cancel raised from inside)."""
         try:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as error:
             raise self.refusal(error) from error
         try:
-            yield self.conn
-            self.conn.execute("COMMIT")
+            yield self._conn
+            self._conn.execute("COMMIT")
         except BaseException as error:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
+            if self._conn.in_transaction:
+                self._conn.execute("ROLLBACK")
             if isinstance(error, sqlite3.OperationalError) and _REFUSALS.search(str(error)):
                 raise self.refusal(error) from error
             raise
@@ -244,26 +183,25 @@ class Cache:
         with no days given, for the days the rows cover (known once they are read, so a
         file can stream through in batches).
 
-        Rows are tuples in :data:`CHARGE_COLUMN_NAMES` order. Everything happens in one
-        transaction: a re-import never double counts, and an exception raised while
-        ``rows`` is consumed (or by ``check``, given the connection and the days replaced)
-        leaves the previous rows in place. A row of another source or outside the given
-        days (which the next replace would not remove) is refused. ``supersede``, given
-        the connection and the largest rowid of the old rows, deletes the old rows the
-        new ones supersede beyond those (a restated bill's, from any source), before
+        Rows are tuples in :data:`CHARGE_COLUMN_NAMES` order. They are staged first,
+        outside the write lock, then swapped in by one short transaction: a re-import
+        never double counts, and an exception raised while ``rows`` is consumed (or by
+        ``check``, given the connection and the days replaced) leaves the previous rows
+        in place. A row of another source or outside the given days (which the next
+        replace would not remove) is refused. ``supersede``, given the connection and the
+        largest rowid of the old rows, deletes the old rows the new ones supersede beyond
+        those (a restated bill's, from any source), before
         ``check`` runs. Returns the rows written."""
         given = (start.isoformat(), end.isoformat()) if start and end else None
         first, last = given or ("9999-12-31", "0000-01-01")
         written = 0
-        with self.transaction() as conn:
-            # New rows get rowids above this one: the old rows are those at or below it.
-            before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM charges").fetchone()[0]
-            keys = _Keys(conn)
-            ids, key_of = keys.ids, _KEY_OF  # in the loop: a charge is a lookup, not a call
+        stage = Stage(self._conn)  # read outside the write lock, into this connection's temp
+        try:
+            ids, key_of, width = stage.ids, KEY_OF, WIDTH  # in the loop: lookups, not calls
             batch: list[Any] = []  # the charges' values one after another, keys included
             for number, row in enumerate(rows, start=1):
-                if len(row) != _COLUMNS:  # the values follow one another: one short shifts all
-                    raise ValueError(f"charge {number} has {len(row)} values, not {_COLUMNS}")
+                if len(row) != COLUMNS:  # the values follow one another: one short shifts all
+                    raise ValueError(f"charge {number} has {len(row)} values, not {COLUMNS}")
                 day = row[1]
                 if row[0] != source_id or not (isinstance(day, str) and len(day) == 10) or (
                         given is not None and not first <= day <= last):
@@ -275,33 +213,39 @@ class Cache:
                     first, last = min(first, day), max(last, day)
                 key = key_of(row)
                 batch += row
-                batch.append(ids.get(key) or keys.mint(key))
-                if len(batch) >= batch_size * _WIDTH:
-                    written += keys.write(batch)
+                batch.append(ids.get(key) or stage.mint(key))
+                if len(batch) >= batch_size * width:
+                    written += stage.write(batch)
                     batch = []
-            written += keys.write(batch)
+            written += stage.write(batch)
             days = (first, last) if first <= last else None
-            if supersede is not None:
-                supersede(conn, before)
-            if days is not None:
+            with self.transaction() as conn:  # the swap: short, whatever the file's size
+                # New rows get rowids above this one: the old rows are those at or below it.
+                before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM charges").fetchone()[0]
+                stage.swap_in(conn)
+                if supersede is not None:
+                    supersede(conn, before)
+                if days is not None:
+                    conn.execute(
+                        "DELETE FROM charges WHERE source_id = ? "
+                        "AND charge_period_start BETWEEN ? AND ? AND rowid <= ?",
+                        (source_id, *days, before),
+                    )
+                if check is not None:
+                    check(conn, days)  # e.g. reconciliation: raising here rolls all back
                 conn.execute(
-                    "DELETE FROM charges WHERE source_id = ? "
-                    "AND charge_period_start BETWEEN ? AND ? AND rowid <= ?",
-                    (source_id, *days, before),
+                    "INSERT INTO meta (key, value) VALUES (?, 1) "
+                    "ON CONFLICT (key) DO UPDATE SET value = value + 1",
+                    (REVISION_KEY,),
                 )
-            if check is not None:
-                check(conn, days)  # e.g. reconciliation: raising here rolls everything back
-            conn.execute(
-                "INSERT INTO meta (key, value) VALUES (?, 1) "
-                "ON CONFLICT (key) DO UPDATE SET value = value + 1",
-                (REVISION_KEY,),
-            )
+        finally:
+            stage.drop()
         return written
 
     def last_charge(self) -> int:
         """The newest charge's rowid (0 in an empty cache): charges written later have
         larger ones."""
-        return int(self.scalar("SELECT COALESCE(MAX(rowid), 0) FROM charges"))
+        return int(self._scalar("SELECT COALESCE(MAX(rowid), 0) FROM charges"))
 
     @property
     def identity(self) -> str:
@@ -315,25 +259,28 @@ class Cache:
         return int(self.get_meta(REVISION_KEY, "0") or 0)
 
     # -- reads ----------------------------------------------------------------------------
+    # _rows, _scalar, _frame, _conn and _db are for the modules of worthit.store only: every
+    # statement lives there, behind a function named for what it reads or writes (ruff's
+    # SLF001 keeps it so).
 
-    def rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self.conn.execute(sql, params).fetchall()
+    def _rows(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        return self._conn.execute(sql, params).fetchall()
 
-    def scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
-        row = self.conn.execute(sql, params).fetchone()
+    def _scalar(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
+        row = self._conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
-    def frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
+    def _frame(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> pd.DataFrame:
         """A query's result as a DataFrame (pandas is imported only here, off start-up)."""
         import pandas as pd
 
-        cursor = self.conn.execute(sql, params)
+        cursor = self._conn.execute(sql, params)
         columns = [d[0] for d in cursor.description]
         return pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
 
     def data_range(self) -> tuple[dt.date, dt.date] | None:
         """The first and last day that have charges, or None for an empty cache."""
-        first, last = self.conn.execute(
+        first, last = self._conn.execute(
             "SELECT MIN(charge_period_start), MAX(charge_period_start) FROM charges"
         ).fetchone()
         if first is None:
@@ -343,7 +290,7 @@ class Cache:
     # -- workspace facts ------------------------------------------------------------------
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
-        value = self.scalar("SELECT value FROM meta WHERE key = ?", (key,))
+        value = self._scalar("SELECT value FROM meta WHERE key = ?", (key,))
         return default if value is None else str(value)
 
     def set_meta(self, values: dict[str, str]) -> None:
@@ -355,7 +302,7 @@ class Cache:
             )
 
     def close(self) -> None:
-        self.conn.close()
+        self._conn.close()
 
     def __enter__(self) -> Cache:
         return self

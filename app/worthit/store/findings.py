@@ -35,7 +35,7 @@ def load_states(cache: Cache) -> dict[str, FindingState]:
             row["finding_key"], row["state"], row["reason"] or "",
             dt.date.fromisoformat(row["snooze_until"]) if row["snooze_until"] else None,
             row["note"] or "")
-        for row in cache.rows("SELECT * FROM finding_state")
+        for row in cache._rows("SELECT * FROM finding_state")
     }
 
 

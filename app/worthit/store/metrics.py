@@ -6,7 +6,8 @@ A metric row is ``(period_start, granularity, resource_id, metric, stat, value, 
 day (``YYYY-MM-DD``, granularity ``day``) or an hour (``YYYY-MM-DDTHH:00:00Z``, ``hour``).
 A resource row is ``(resource_id, resource_type, provider_name, region_id, name, facts,
 observed_at)`` with ``facts`` a dict (stored as JSON). Inventory is a snapshot: a source's
-resources are replaced whole; its metrics only for the days it fetched."""
+resources are replaced whole; its metrics only for the days it fetched. The reads below
+are what the leak detectors, the watch and the model swap take from the metrics."""
 
 from __future__ import annotations
 
@@ -15,9 +16,13 @@ import json
 import math
 import sqlite3
 from collections.abc import Sequence
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.errors import BadInput
+from worthit.store.cache import Cache
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 GRANULARITIES: Final = ("day", "hour")
 _INSERT_METRICS: Final = (
@@ -63,4 +68,63 @@ def write_facts(conn: sqlite3.Connection, source_id: str, start: dt.date, end: d
     return written
 
 
-__all__ = ["GRANULARITIES", "write_facts"]
+def add_metrics(conn: sqlite3.Connection, rows: Sequence[Sequence[Any]]) -> None:
+    """Insert metric rows as they are, ``source_id`` first (no check, nothing replaced):
+    for a writer that made them itself, inside its own transaction."""
+    conn.executemany(_INSERT_METRICS, rows)
+
+
+# -- reads ----------------------------------------------------------------------------------
+
+
+def daily_utilisation(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Each resource's daily p95 GPU or CPU utilisation (%) within the days: columns
+    resource_id, day, metric, value, by resource and day."""
+    return cache._frame(
+        "SELECT resource_id, period_start AS day, metric, value FROM metrics "
+        "WHERE granularity = 'day' AND stat = 'p95' AND metric IN "
+        "('GPUUtilization', 'CPUUtilization') AND period_start BETWEEN ? AND ? "
+        "ORDER BY resource_id, day", (start.isoformat(), end.isoformat()))
+
+
+def hourly_requests(cache: Cache, start: dt.date,
+                    end: dt.date) -> list[tuple[str, str, float]]:
+    """(resource id, hour's start, requests) of every hourly request count within the
+    days."""
+    return [(row[0], row[1], row[2]) for row in cache._rows(
+        "SELECT resource_id, period_start, value FROM metrics WHERE granularity = 'hour' "
+        "AND metric = 'Requests' AND period_start >= ? AND period_start < ?",
+        (start.isoformat(), (end + dt.timedelta(days=1)).isoformat()))]
+
+
+def hourly_requests_of(cache: Cache, resource_id: str) -> list[tuple[str, float]]:
+    """(hour's start, requests) of one resource's hourly request counts, all days."""
+    return [(row[0], row[1]) for row in cache._rows(
+        "SELECT period_start, value FROM metrics WHERE resource_id = ? AND metric = "
+        "'Requests' AND granularity = 'hour'", (resource_id,))]
+
+
+def requests_by_hour(cache: Cache) -> list[tuple[str, int, float]]:
+    """(resource id, hour of the day, requests) summed over every day's hourly counts."""
+    return [(row[0], row[1], row[2]) for row in cache._rows(
+        "SELECT resource_id, CAST(substr(period_start, 12, 2) AS INTEGER) AS hour, "
+        "TOTAL(value) AS requests FROM metrics WHERE metric = 'Requests' "
+        "AND granularity = 'hour' GROUP BY resource_id, hour")]
+
+
+def inventory_requests_by_hour(cache: Cache, start: dt.date,
+                               end: dt.date) -> list[tuple[str, int, float]]:
+    """(resource id, hour of the day, requests) summed over the days, for the resources
+    in the inventory (``resources``) only."""
+    return [(row[0], row[1], row[2]) for row in cache._rows(
+        "SELECT m.resource_id, CAST(substr(m.period_start, 12, 2) AS INTEGER) AS hour, "
+        "TOTAL(m.value) AS requests FROM metrics AS m JOIN resources AS r "
+        "ON r.resource_id = m.resource_id WHERE m.metric = 'Requests' "
+        "AND m.granularity = 'hour' AND substr(m.period_start, 1, 10) BETWEEN ? AND ? "
+        "GROUP BY m.resource_id, hour", (start.isoformat(), end.isoformat()))]
+
+
+__all__ = [
+    "GRANULARITIES", "add_metrics", "daily_utilisation", "hourly_requests",
+    "hourly_requests_of", "inventory_requests_by_hour", "requests_by_hour", "write_facts",
+]

@@ -1,5 +1,6 @@
 """Reads over ``charges`` that the pages need beyond the charge index's sums: token
-counts, the allocation keys, each day's (key, cost) pairs and the charges behind a node.
+counts, the allocation keys (and the ids in them, for masking), each day's (key, cost)
+pairs and the charges behind a node.
 No bill content or user text ever becomes SQL: values are bound parameters, and the
 drill's columns come from a fixed list."""
 
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 
 def daily_tokens(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Columns: day, input, cached_input, cache_write, output, requests."""
-    return cache.frame(
+    return cache._frame(
         "SELECT charge_period_start AS day, TOTAL(x_input_tokens) AS input, "
         "TOTAL(x_cached_input_tokens) AS cached_input, "
         "TOTAL(x_cache_write_tokens) AS cache_write, TOTAL(x_output_tokens) AS output, "
@@ -36,15 +37,33 @@ def daily_tokens(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
 
 def charge_keys(cache: Cache) -> pd.DataFrame:
     """Every allocation key (:data:`worthit.core.focus.KEY_COLUMNS`), by ``key_id``."""
-    return cache.frame(f"SELECT key_id, {', '.join(KEY_COLUMNS)} FROM charge_keys ORDER BY key_id")
+    return cache._frame(f"SELECT key_id, {', '.join(KEY_COLUMNS)} FROM charge_keys ORDER BY key_id")
+
+
+def key_accounts(cache: Cache) -> list[str]:
+    """Every billing account id, then every sub-account id, of the allocation keys (each
+    once per column, empty ones left out)."""
+    return [str(value) for column in ("billing_account_id", "sub_account_id")
+            for (value,) in cache._conn.execute(
+                f"SELECT DISTINCT {column} FROM charge_keys "  # columns from this list
+                f"WHERE {column} IS NOT NULL AND {column} != ''")]
+
+
+def key_resources(cache: Cache) -> list[tuple[str, bool]]:
+    """Every resource id of the allocation keys, with whether its resource type names a
+    key (an ``API key``)."""
+    return [(str(value), bool(kind)) for value, kind in cache._conn.execute(
+        "SELECT resource_id, MAX(LOWER(COALESCE(resource_type, '')) LIKE '%key%') "
+        "FROM charge_keys WHERE resource_id IS NOT NULL AND resource_id != '' "
+        "GROUP BY resource_id")]
 
 
 def charge_days(cache: Cache) -> Iterator[tuple[str, list[tuple[int, float]]]]:
     """Each day with charges, oldest first, with its (key id, effective cost) pairs: the
     covering index ``charges_day_key`` answers this without touching the table."""
-    days = [row[0] for row in cache.conn.execute(
+    days = [row[0] for row in cache._conn.execute(
         "SELECT DISTINCT charge_period_start FROM charges ORDER BY 1")]
-    cursor = cache.conn.cursor()
+    cursor = cache._conn.cursor()
     cursor.row_factory = None
     for day in days:
         yield day, cursor.execute(
@@ -105,8 +124,8 @@ def charges_of_keys(
         f"ON c.x_key_id = CAST(f.key AS INTEGER) WHERE {where}"
     )
     direction = "DESC" if descending else "ASC"
-    frame = cache.frame(
+    frame = cache._frame(
         f"SELECT {select} {source} ORDER BY {DRILL_COLUMNS[order_by]} {direction}, "
         "c.charge_period_start, c.rowid LIMIT :limit", params)
-    count = int(cache.scalar(f"SELECT COUNT(*) {source}", params))
+    count = int(cache._scalar(f"SELECT COUNT(*) {source}", params))
     return frame, count

@@ -18,7 +18,7 @@ RULES_REVISION_KEY = "rules.revision"
 
 def load_rules(cache: Cache) -> list[Rule]:
     raw = []
-    for row in cache.rows(
+    for row in cache._rows(
         "SELECT name, kind, match, team, feature, split, enabled FROM allocation_rules "
         "ORDER BY position"
     ):

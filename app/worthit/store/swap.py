@@ -18,7 +18,7 @@ def _now() -> str:
 
 def load_overrides(cache: Cache) -> list[dict[str, object]]:
     """Rows of ``price_overrides`` as dicts (provider_name, model, rates, note)."""
-    return [dict(row) for row in cache.rows(
+    return [dict(row) for row in cache._rows(
         "SELECT * FROM price_overrides ORDER BY provider_name, model")]
 
 
@@ -49,7 +49,7 @@ def load_scenarios(cache: Cache) -> list[Scenario]:
     return [
         scenario_from_json({"name": row["name"], "feature": row["feature"],
                             "levers": json.loads(row["levers"])}, f"saved scenario {row['name']!r}")
-        for row in cache.rows("SELECT name, feature, levers FROM scenarios ORDER BY name")
+        for row in cache._rows("SELECT name, feature, levers FROM scenarios ORDER BY name")
     ]
 
 

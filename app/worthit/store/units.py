@@ -13,7 +13,7 @@ from worthit.store.cache import Cache
 
 def load_units(cache: Cache) -> list[Unit]:
     units = []
-    for row in cache.rows("SELECT * FROM units ORDER BY rowid"):
+    for row in cache._rows("SELECT * FROM units ORDER BY rowid"):
         units.append(Unit(
             unit_id=row["unit_id"], name=row["name"], counts_what=row["counts_what"],
             features=tuple(json.loads(row["features"] or "[]")),
@@ -41,7 +41,7 @@ def set_unit_money(cache: Cache, unit_id: str, *, target_cost: float | None,
 def daily_counts(cache: Cache, unit_id: str, start: dt.date, end: dt.date) -> dict[dt.date, float]:
     return {
         dt.date.fromisoformat(row[0]): float(row[1])
-        for row in cache.rows(
+        for row in cache._rows(
             "SELECT day, count FROM unit_counts WHERE unit_id = ? AND day BETWEEN ? AND ? "
             "ORDER BY day", (unit_id, start.isoformat(), end.isoformat()))
     }

@@ -155,7 +155,7 @@ def load_budgets(cache: Cache) -> list[Budget]:
     return [Budget(row["scope"], row["name"], float(row["amount"]),
                    tuple(float(t) for t in json.loads(row["thresholds"] or "[]")),
                    bool(row["forecast"]), row["currency"])
-            for row in cache.rows("SELECT * FROM budgets ORDER BY scope = 'total' DESC, "
+            for row in cache._rows("SELECT * FROM budgets ORDER BY scope = 'total' DESC, "
                                   "scope, name COLLATE NOCASE")]
 
 
@@ -364,13 +364,13 @@ def load_alerts(cache: Cache, limit: int = 1000, *,
         if not keys:
             return []
         where, params = f"WHERE alert_key IN ({', '.join('?' for _ in keys)})", tuple(keys)
-    return [_alert(row) for row in cache.rows(
+    return [_alert(row) for row in cache._rows(
         f"SELECT * FROM alerts {where} ORDER BY first_seen DESC, severity = 'breach' DESC, "
         "alert_key LIMIT ?", (*params, max(limit, len(keys or ()))))]
 
 
 def alert(cache: Cache, key: str) -> Alert:
-    rows = cache.rows("SELECT * FROM alerts WHERE alert_key = ?", (key,))
+    rows = cache._rows("SELECT * FROM alerts WHERE alert_key = ?", (key,))
     if not rows:
         raise UserError(f"There is no alert {key!r}.")
     return _alert(rows[0])
@@ -378,7 +378,7 @@ def alert(cache: Cache, key: str) -> Alert:
 
 def attention_count(cache: Cache, today: dt.date) -> int:
     """Alerts neither acknowledged nor muted: the navigation's badge."""
-    return int(cache.scalar(
+    return int(cache._scalar(
         "SELECT COUNT(*) FROM alerts WHERE acknowledged_at IS NULL AND "
         "(muted_until IS NULL OR muted_until <= ?)", (today.isoformat(),)))
 
@@ -407,7 +407,7 @@ def _update(cache: Cache, key: str, assignment: str, values: tuple[Any, ...]) ->
 
 def undelivered(cache: Cache) -> list[Alert]:
     """Alerts waiting for the webhook: new ones, and failed ones with attempts left."""
-    return [_alert(row) for row in cache.rows(
+    return [_alert(row) for row in cache._rows(
         "SELECT * FROM alerts WHERE delivery = 'pending' OR (delivery = 'failed' AND "
         "delivery_attempts < ?) ORDER BY first_seen, severity = 'breach' DESC, alert_key",
         (MAX_DELIVERY_ATTEMPTS,))]
@@ -426,7 +426,7 @@ def record_delivery(cache: Cache, key: str, *, sent: bool, attempts: int,
 
 
 def delivery_failures(cache: Cache) -> list[Alert]:
-    return [_alert(row) for row in cache.rows(
+    return [_alert(row) for row in cache._rows(
         "SELECT * FROM alerts WHERE delivery = 'failed' ORDER BY first_seen DESC")]
 
 

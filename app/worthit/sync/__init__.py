@@ -21,8 +21,16 @@ from typing import TYPE_CHECKING, Any, Final
 from worthit.core.errors import Cancelled, UserError
 from worthit.sources.bill import TOLERANCE, BillFile, never
 from worthit.store.cache import Cache
+from worthit.store.charges import newest_day, source_totals
 from worthit.store.metrics import write_facts
-from worthit.store.sources import record_run
+from worthit.store.sources import (
+    all_sources,
+    kind_and_settings,
+    record_run,
+    remember_state,
+    source_id_of,
+)
+from worthit.store.syncs import last_written
 from worthit.sync.importer import FORMATS, import_files
 from worthit.workspace import identity
 
@@ -54,7 +62,7 @@ def sync(cache: Cache, names: Sequence[str] | None = None, *, force: bool = Fals
          progress: SyncProgress | None = None) -> list[Outcome]:
     """Sync the named sources (default all), each on its own. ``window`` overrides a live
     source's days (from, to; either may be None for its usual choice)."""
-    sources = cache.rows("SELECT source_id, kind, name, settings FROM sources ORDER BY name")
+    sources = all_sources(cache)
     if names:
         unknown = sorted(set(names) - {s["name"] for s in sources})
         if unknown:
@@ -107,8 +115,7 @@ def _one(cache: Cache, name: str, kind: str, settings: dict[str, Any], force: bo
                        seconds=time.perf_counter() - began)
     except UserError as error:
         return Outcome(name, "failed", str(error), seconds=time.perf_counter() - began)
-    written = cache.scalar("SELECT rows_written FROM sync_runs WHERE source_id = ? "
-                           "ORDER BY run_id DESC LIMIT 1", (name,))
+    written = last_written(cache, name)
     first, last = min(d.first for d in done), max(d.last for d in done)
     return Outcome(name, "ok", f"{len(done)} file(s), {first} to {last}",
                    sum(d.rows_read for d in done), int(written or 0),
@@ -126,7 +133,7 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
     """One live source: fetch its window of days and replace them, reconciled."""
     from worthit import secrets
 
-    source_id = str(cache.scalar("SELECT source_id FROM sources WHERE name = ?", (name,)))
+    source_id = str(source_id_of(cache, name))
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     found = BillFile(Path(name))
     secret: str | None = None
@@ -136,10 +143,7 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
             if not secret:
                 raise UserError(f"source {name!r} has no {connector.secret} in the system "
                                 f"keyring: add it with `worthit sources key {name}`")
-        held = cache.scalar("SELECT MAX(charge_period_start) FROM charges WHERE source_id = ?",
-                            (source_id,))
-        held_day, today = dt.date.fromisoformat(held) if held else None, \
-            dt.datetime.now(dt.UTC).date()
+        held_day, today = newest_day(cache, source_id), dt.datetime.now(dt.UTC).date()
         start, end = connector.window(held_day, today)
         if connector.scan is not None and window == (None, None):
             days = connector.scan(settings, secret, found, held_day, today, cancelled=cancelled)
@@ -156,10 +160,8 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
 
         def reconcile(conn: Any, days: tuple[str, str] | None) -> None:
             del days  # the window given
-            billed, effective = conn.execute(
-                "SELECT TOTAL(billed_cost), TOTAL(effective_cost) FROM charges "
-                "WHERE source_id = ? AND charge_period_start BETWEEN ? AND ?",
-                (source_id, start.isoformat(), end.isoformat())).fetchone()
+            billed, effective = source_totals(conn, source_id, start.isoformat(),
+                                              end.isoformat())
             totals.update(billed=billed, effective=effective)
             if abs(billed - found.billed) > TOLERANCE or \
                     abs(effective - found.effective) > TOLERANCE:
@@ -192,9 +194,7 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
                (totals["billed"], totals["effective"]), (found.billed, found.effective),
                "ok", None, requests=found.requests)
     if found.state != settings.get("state", {}):
-        with cache.transaction() as conn:
-            conn.execute("UPDATE sources SET settings = ? WHERE source_id = ?",
-                         (json.dumps({**settings, "state": found.state}), source_id))
+        remember_state(cache, source_id, settings, found.state)
     return Outcome(name, "ok", f"{start} to {end}{_cost(connector, found)}", found.rows_read,
                    written, time.perf_counter() - began, found.requests)
 
@@ -212,13 +212,10 @@ def test_source(cache: Cache, name: str) -> str:
     from worthit import secrets
     from worthit.sources.connectors import connectors
 
-    row = cache.rows("SELECT kind, settings FROM sources WHERE name = ?", (name,))
-    if not row:
-        raise UserError(f"There is no source {name!r}.")
-    connector = connectors().get(row[0]["kind"])
+    kind, settings = kind_and_settings(cache, name)
+    connector = connectors().get(kind)
     if connector is None or connector.test is None:
-        raise UserError(f"Source {name!r} ({row[0]['kind']}) has no connection to test.")
-    settings = json.loads(row[0]["settings"] or "{}")
+        raise UserError(f"Source {name!r} ({kind}) has no connection to test.")
     needed = connector.wants_secret(settings)
     secret = secrets.load(name, workspace=identity(cache)) if needed else None
     if needed and not secret:

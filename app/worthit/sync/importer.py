@@ -35,14 +35,14 @@ from worthit.sources.bill import (
     never,
 )
 from worthit.sources.bills import Bill
+from worthit.store.bills import remove_bill
 from worthit.store.cache import Cache
-from worthit.store.sources import record_run
+from worthit.store.charges import source_totals
+from worthit.store.sources import record_run, save_file_source, settings_by_name, source_id_of
 
 Reader = Callable[..., Iterator[list[Any]]]
 
 FORMATS: Final = ("auto", "focus", "aws-cur", "azure", "gcp")
-#: The sources a file import may replace charges of: file sources, never a live API's.
-_FILE_SOURCES: Final = "SELECT source_id FROM sources WHERE kind LIKE '%-file' OR kind = 'files'"
 
 
 @dataclass(frozen=True)
@@ -195,8 +195,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
         raise UserError("no files to import")
     name = source or _default_name(cache, paths[0])
     # A renamed source keeps its id: charges and runs stay with it.
-    source_id = str(cache.scalar("SELECT source_id FROM sources WHERE name = ?", (name,))
-                    or name)
+    source_id = source_id_of(cache, name) or name
     files = [BillFile(path) for path in paths]
     kinds: list[str] = []
     try:
@@ -214,10 +213,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
 
         def reconcile(conn: sqlite3.Connection, days: tuple[str, str] | None) -> None:
             assert days is not None  # every file has a charge, or its reader refused it
-            billed, effective = conn.execute(
-                "SELECT TOTAL(billed_cost), TOTAL(effective_cost) FROM charges "
-                "WHERE source_id = ? AND charge_period_start BETWEEN ? AND ?",
-                (source_id, *days)).fetchone()
+            billed, effective = source_totals(conn, source_id, *days)
             totals.update(billed=billed, effective=effective)
             currencies = {f.currency for f in files}
             if len(currencies) > 1:
@@ -295,24 +291,15 @@ def _supersede(conn: sqlite3.Connection, bill: Bill, before: int, source_id: str
                name: str) -> list[Replaced]:
     """Delete the old charges of ``bill`` in file sources (the importing one included),
     saying how many of each source's went."""
-    where = ("rowid <= ? AND (source_id = ? OR source_id IN (" + _FILE_SOURCES + ")) "
-             "AND provider_name IS ? AND billing_account_id IS ? "
-             "AND charge_period_start >= ? AND charge_period_start < ?"
-             + (" AND sub_account_id IS ?" if bill.subscription is not None else ""))
-    params = (before, source_id, bill.provider, bill.account, bill.start.isoformat(),
-              bill.end.isoformat(), *((bill.subscription,) if bill.subscription else ()))
-    found = conn.execute(
-        f"SELECT source_id, COUNT(*), TOTAL(billed_cost), TOTAL(effective_cost), "
-        f"MIN(billing_currency), MAX(billing_currency) FROM charges WHERE {where} "
-        f"GROUP BY source_id ORDER BY source_id", params).fetchall()
-    if not found:
-        return []
-    conn.execute(f"DELETE FROM charges WHERE {where}", params)
-    names = dict(conn.execute("SELECT source_id, name FROM sources").fetchall())
-    return [Replaced(str(names.get(source, name if source == source_id else source)), bill,
-                     int(count), float(billed), float(effective),
-                     low if low == high else None)
-            for source, count, billed, effective, low, high in found]
+    removed = remove_bill(conn, bill.provider, bill.account, bill.subscription, bill.start,
+                          bill.end, before=before, source_id=source_id)
+    out = []
+    for r in removed:
+        named = r.name
+        if named is None:  # no row yet: the importing source's goes in with its charges
+            named = name if r.source_id == source_id else r.source_id
+        out.append(Replaced(named, bill, r.charges, r.billed, r.effective, r.currency))
+    return out
 
 
 def _default_name(cache: Cache, path: Path) -> str:
@@ -320,8 +307,9 @@ def _default_name(cache: Cache, path: Path) -> str:
     names like ``cur-00001.csv.gz`` across folders), ``file:FOLDER/NAME`` and a number."""
     candidates = [f"file:{path.name}", f"file:{path.parent.name}/{path.name}"]
     candidates += [f"{candidates[1]} ({n})" for n in range(2, 100)]
+    known = settings_by_name(cache)
     for name in candidates:
-        settings = cache.scalar("SELECT settings FROM sources WHERE name = ?", (name,))
+        settings = known.get(name)
         if settings is None:
             return name
         files = json.loads(settings or "{}").get("files") or []
@@ -336,12 +324,7 @@ def _ensure_source(conn: sqlite3.Connection, source_id: str, name: str, kinds: l
     what it was made of (as it was before being read), for the Sources page and the next
     sync."""
     kind = f"{kinds[0]}-file" if len(set(kinds)) == 1 else "files"
-    settings = json.dumps({"files": list(fingerprints)})
-    conn.execute(
-        "INSERT INTO sources (source_id, kind, name, settings, created_at) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (source_id) DO UPDATE SET kind = excluded.kind, "
-        "settings = excluded.settings",
-        (source_id, kind, name, settings, dt.datetime.now(dt.UTC).isoformat(timespec="seconds")))
+    save_file_source(conn, source_id, name, kind, {"files": list(fingerprints)})
 
 
 def _fingerprint(path: Path) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from worthit.core.errors import UserError
 from worthit.pages import TITLES
 from worthit.sources import exchange
 from worthit.store.cache import Cache
+from worthit.store.meta import delete_meta
 from worthit.store.watch import (
     WEBHOOK_KEY,
     WEBHOOK_KEYRING_NAME,
@@ -81,8 +82,7 @@ def set_url(cache: Cache, url: str) -> None:
 def remove_url(cache: Cache) -> None:
     from worthit import secrets
 
-    with cache.transaction() as conn:
-        conn.execute("DELETE FROM meta WHERE key = ?", (WEBHOOK_KEY,))
+    delete_meta(cache, WEBHOOK_KEY)
     try:
         secrets.delete(KEYRING_NAME, workspace=identity(cache))
     except secrets.SecretError as error:

@@ -5,10 +5,11 @@ production inference that Inferentia would serve for less per hour)."""
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from worthit.analysis.leaks.base import Context, Evidence, Finding, aws_prices, days_of
 from worthit.core.money import money
+from worthit.store.metrics import daily_utilisation, inventory_requests_by_hour
+from worthit.store.resources import instances
 
 GPU_FAMILIES = ("g4dn.", "g5.", "g6.")
 INFERENCE_CANDIDATE = "inf2.xlarge"
@@ -17,11 +18,7 @@ INFERENCE_CANDIDATE = "inf2.xlarge"
 def idle_capacity(ctx: Context) -> list[Finding]:
     s = ctx.settings
     start = ctx.window.end - dt.timedelta(days=s.idle_days - 1)
-    rows = ctx.cache.frame(
-        "SELECT resource_id, period_start AS day, metric, value FROM metrics "
-        "WHERE granularity = 'day' AND stat = 'p95' AND metric IN "
-        "('GPUUtilization', 'CPUUtilization') AND period_start BETWEEN ? AND ? "
-        "ORDER BY resource_id, day", (start.isoformat(), ctx.window.end.isoformat()))
+    rows = daily_utilisation(ctx.cache, start, ctx.window.end)
     found = []
     for resource_id, series in rows.groupby("resource_id"):
         if len(series) < s.idle_days // 2 or series["value"].max() >= s.idle_p95:
@@ -52,21 +49,19 @@ def hardware_fit(ctx: Context) -> list[Finding]:
     hourly = prices["instance_hourly"]
     target = hourly.get(INFERENCE_CANDIDATE)
     fleets: dict[tuple[str | None, str | None, str], list[str]] = {}
-    for row in ctx.cache.rows("SELECT resource_id, facts FROM resources "
-                              "WHERE resource_type = 'Instance' ORDER BY resource_id"):
-        facts = json.loads(row["facts"] or "{}")
+    for resource_id, facts in instances(ctx.cache):
         instance = str(facts.get("instance_type", ""))
         if (not instance.startswith(GPU_FAMILIES) or facts.get("env") != "prod"
                 or instance not in hourly or target is None or target >= hourly[instance]):
             continue
-        team, feature = ctx.owner(row["resource_id"])
-        fleets.setdefault((team, feature, instance), []).append(row["resource_id"])
+        team, feature = ctx.owner(resource_id)
+        fleets.setdefault((team, feature, instance), []).append(resource_id)
     found = []
     for (team, feature, instance), nodes in fleets.items():
         daily = None
         for node in nodes:
             cost = ctx.resource_daily(node, ctx.window.start, ctx.window.end,
-                                      "x_usage_type LIKE '%BoxUsage%'").set_index("day")["cost"]
+                                      ("%BoxUsage%",)).set_index("day")["cost"]
             daily = cost if daily is None else daily.add(cost, fill_value=0.0)
         assert daily is not None
         monthly = float(daily.sum())
@@ -92,8 +87,9 @@ def hardware_fit(ctx: Context) -> list[Finding]:
     return found
 
 
-#: Charges for capacity itself (instance or endpoint hours), not transfer or storage.
-CAPACITY_USAGE = "(x_usage_type LIKE '%BoxUsage%' OR x_usage_type LIKE '%Host:%')"
+#: Usage types (``LIKE`` patterns) of capacity itself (instance or endpoint hours), not
+#: transfer or storage.
+CAPACITY_USAGE = ("%BoxUsage%", "%Host:%")
 
 
 def always_on(ctx: Context) -> list[Finding]:
@@ -101,12 +97,7 @@ def always_on(ctx: Context) -> list[Finding]:
     of the day nearly empty: those hours could be scaled down or to zero."""
     s = ctx.settings
     start = ctx.window.end - dt.timedelta(days=s.idle_days - 1)
-    rows = ctx.cache.rows(
-        "SELECT m.resource_id, CAST(substr(m.period_start, 12, 2) AS INTEGER) AS hour, "
-        "TOTAL(m.value) AS requests FROM metrics AS m JOIN resources AS r "
-        "ON r.resource_id = m.resource_id WHERE m.metric = 'Requests' "
-        "AND m.granularity = 'hour' AND substr(m.period_start, 1, 10) BETWEEN ? AND ? "
-        "GROUP BY m.resource_id, hour", (start.isoformat(), ctx.window.end.isoformat()))
+    rows = inventory_requests_by_hour(ctx.cache, start, ctx.window.end)
     by_resource: dict[str, list[float]] = {}
     for resource_id, hour, requests in rows:
         by_resource.setdefault(resource_id, [0.0] * 24)[int(hour)] = float(requests)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 
 from worthit.analysis.leaks.base import Context, Evidence, Finding, aws_prices, days_of
 from worthit.core.money import money
+from worthit.store.resources import buckets
 
 COLD_CLASS = "DEEP_ARCHIVE"
 
@@ -16,9 +16,7 @@ def storage_graveyard(ctx: Context) -> list[Finding]:
     per_gb = prices["s3_storage_gb_month"]
     share = 1.0 - per_gb[COLD_CLASS] / per_gb["STANDARD"]
     found = []
-    for row in ctx.cache.rows("SELECT resource_id, facts FROM resources "
-                              "WHERE resource_type = 'Bucket'"):
-        facts = json.loads(row["facts"] or "{}")
+    for resource_id, facts in buckets(ctx.cache):
         last_write = facts.get("last_write")
         if facts.get("lifecycle_policy") or not last_write:
             continue
@@ -26,15 +24,15 @@ def storage_graveyard(ctx: Context) -> list[Finding]:
         if idle_days < ctx.settings.graveyard_days or facts.get("storage_class",
                                                                 "STANDARD") != "STANDARD":
             continue
-        cost = ctx.resource_daily(row["resource_id"], ctx.window.start, ctx.window.end,
-                                  "x_usage_type LIKE '%TimedStorage%'")
+        cost = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end,
+                                  ("%TimedStorage%",))
         monthly = float(cost["cost"].sum())
-        team, feature = ctx.owner(row["resource_id"])
+        team, feature = ctx.owner(resource_id)
         size_tb = float(facts.get("size_bytes", 0)) / 1024**4
         found.append(Finding(
-            "storage_graveyard", f"storage_graveyard:{row['resource_id']}",
-            f"{row['resource_id']}: {size_tb:,.0f} TiB untouched for {idle_days} days, no "
-            "lifecycle policy", monthly, monthly * share, team, feature, row["resource_id"],
+            "storage_graveyard", f"storage_graveyard:{resource_id}",
+            f"{resource_id}: {size_tb:,.0f} TiB untouched for {idle_days} days, no "
+            "lifecycle policy", monthly, monthly * share, team, feature, resource_id,
             Evidence("Storage cost per day ($)", days_of(cost), list(cost["cost"]), "$",
                      {"last write": last_write, "size": f"{size_tb:,.1f} TiB",
                       "S3 Standard per GB-month": f"${per_gb['STANDARD']}",

@@ -5,20 +5,15 @@ it is an alert of its own, keyed by the source and the first failed run of the s
 from __future__ import annotations
 
 from worthit.store.cache import Cache
+from worthit.store.sources import all_sources
+from worthit.store.syncs import failed_streak
 from worthit.store.watch import Alert, WatchSettings
 
 
 def sync_alerts(cache: Cache, settings: WatchSettings) -> list[Alert]:
     alerts = []
-    for source in cache.rows("SELECT source_id, name, kind FROM sources ORDER BY name"):
-        ids = (source["source_id"], source["name"])  # imports record runs by name
-        last_good = cache.scalar(
-            "SELECT MAX(run_id) FROM sync_runs WHERE source_id IN (?, ?) AND "
-            "result NOT IN ('failed', 'cancelled')", ids) or 0
-        streak = cache.rows(
-            "SELECT run_id, started_at, finished_at, error FROM sync_runs WHERE "
-            "source_id IN (?, ?) AND result = 'failed' AND run_id > ? ORDER BY run_id",
-            (*ids, last_good))
+    for source in all_sources(cache):
+        streak = failed_streak(cache, source["source_id"], source["name"])
         if len(streak) < max(1, settings.failed_syncs):
             continue
         first, last = streak[0], streak[-1]

@@ -1,0 +1,51 @@
+"""Removing the old charges of a restated bill, inside the import that restates it.
+
+A bill is its provider, billing account (or, where a format has none, subscription) and
+billing period (:mod:`worthit.sources.bills`). Its old charges go from every file source,
+whatever its name, so the same bill imported twice counts once; a live API source's
+charges never do. The functions take the import's connection: they run inside its write
+transaction (:meth:`worthit.store.cache.Cache.replace_charges`)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from typing import Final, NamedTuple
+
+#: The sources an import may replace charges of: file sources, never a live API's.
+_FILE_SOURCES: Final = "SELECT source_id FROM sources WHERE kind LIKE '%-file' OR kind = 'files'"
+
+
+class Removed(NamedTuple):
+    """The old charges of one bill that went from one source."""
+
+    source_id: str
+    name: str | None  # None when the source has no row (yet): the importing one
+    charges: int
+    billed: float
+    effective: float
+    currency: str | None  # None when they were in several
+
+
+def remove_bill(conn: sqlite3.Connection, provider: str | None, account: str | None,
+                subscription: str | None, start: dt.date, end: dt.date, *, before: int,
+                source_id: str) -> list[Removed]:
+    """Delete the charges (rowid up to ``before``) of the bill, in file sources and the
+    importing source ``source_id``; say what went, by source (ordered by its id)."""
+    where = ("rowid <= ? AND (source_id = ? OR source_id IN (" + _FILE_SOURCES + ")) "
+             "AND provider_name IS ? AND billing_account_id IS ? "
+             "AND charge_period_start >= ? AND charge_period_start < ?"
+             + (" AND sub_account_id IS ?" if subscription is not None else ""))
+    params = (before, source_id, provider, account, start.isoformat(),
+              end.isoformat(), *((subscription,) if subscription else ()))
+    found = conn.execute(
+        f"SELECT source_id, COUNT(*), TOTAL(billed_cost), TOTAL(effective_cost), "
+        f"MIN(billing_currency), MAX(billing_currency) FROM charges WHERE {where} "
+        f"GROUP BY source_id ORDER BY source_id", params).fetchall()
+    if not found:
+        return []
+    conn.execute(f"DELETE FROM charges WHERE {where}", params)
+    names = dict(conn.execute("SELECT source_id, name FROM sources").fetchall())
+    return [Removed(source, names.get(source), int(count), float(billed), float(effective),
+                    low if low == high else None)
+            for source, count, billed, effective, low, high in found]

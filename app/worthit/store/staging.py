@@ -1,0 +1,130 @@
+"""Charges on their way into the cache: staged first, then swapped in.
+
+An import reads its whole file into the connection's ``temp`` schema, which is private to
+the connection, so filling it takes no lock on the cache. Only the swap (keys and charges
+copied in, the rows they replace deleted) runs in a write transaction, and copying inside
+SQLite is many times faster than reading a bill: another writer (the window saving a
+dismissal) waits for the swap, never for the read."""
+
+from __future__ import annotations
+
+import operator
+import sqlite3
+from typing import Any
+
+from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
+
+COLUMNS = len(CHARGE_COLUMN_NAMES)
+WIDTH = COLUMNS + 1  # and the key id
+KEY_OF = operator.itemgetter(*(CHARGE_COLUMN_NAMES.index(c) for c in KEY_COLUMNS))
+_CHARGE_COLUMNS = f"{', '.join(CHARGE_COLUMN_NAMES)}, x_key_id"
+_KEY_COLUMNS = f"key_id, {', '.join(KEY_COLUMNS)}"
+_INSERT_CHARGE = (f"INSERT INTO temp.staged_charges ({_CHARGE_COLUMNS}) "
+                  f"VALUES ({', '.join('?' * WIDTH)})")
+# Charges go in _PER_INSERT to a statement: one statement per charge spent a sixth of the
+# writing time starting and resetting statements.
+_PER_INSERT = 50
+_INSERT_MANY = _INSERT_CHARGE + "".join(
+    f", ({', '.join('?' * WIDTH)})" for _ in range(_PER_INSERT - 1))
+_INSERT_KEY = (f"INSERT INTO temp.staged_keys ({_KEY_COLUMNS}) "
+               f"VALUES ({', '.join('?' * (len(KEY_COLUMNS) + 1))})")
+_AS_TEXT = f"SELECT {', '.join('CAST(? AS TEXT)' for _ in KEY_COLUMNS)}"
+_KEYS_STATE = "SELECT COALESCE(MAX(key_id), 0), COUNT(*) FROM main.charge_keys"
+
+
+class Stage:
+    """The staged charges and the keys they mint, in ``temp`` tables of ``conn``.
+
+    Each charge's key (its dimension columns) is looked up in the cache's ``charge_keys``
+    as they stood when staging began; a key not there gets the next id and is staged too.
+    Keys are never deleted, so those ids hold at the swap unless another writer minted
+    keys meanwhile: :meth:`swap_in` then numbers the staged keys again."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.drop()
+        conn.execute(f"CREATE TEMP TABLE staged_charges AS SELECT {_CHARGE_COLUMNS} "
+                     "FROM main.charges WHERE 0")
+        conn.execute(f"CREATE TEMP TABLE staged_keys AS SELECT {_KEY_COLUMNS} "
+                     "FROM main.charge_keys WHERE 0")
+        self.seen = tuple(conn.execute(_KEYS_STATE).fetchone())
+        self.ids: dict[tuple[Any, ...], int] = {
+            tuple(row[1:]): row[0]
+            for row in conn.execute(f"SELECT {_KEY_COLUMNS} FROM main.charge_keys")
+        }
+        self.next_id = self.seen[0] + 1
+        self.new: list[tuple[Any, ...]] = []
+
+    def mint(self, key: tuple[Any, ...]) -> int:
+        """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
+        number given for one (an account id parsed as an integer) as text: compare in the
+        stored form, or the next sync would mint a twin of the same key."""
+        stored = key if all(v is None or type(v) is str for v in key) else \
+            tuple(self.conn.execute(_AS_TEXT, key).fetchone())  # what SQLite would store
+        found = self.ids.get(stored)
+        if found is None:
+            found = self.ids[stored] = self.next_id
+            self.next_id += 1
+            self.new.append((found, *stored))
+        self.ids[key] = found  # the raw form too, so the next row is a plain lookup
+        return found
+
+    def write(self, values: list[Any]) -> int:
+        """Stage the keys minted so far, then the charges whose values (each charge's
+        columns and key id) follow one another in ``values``; returns how many."""
+        if self.new:
+            self.conn.executemany(_INSERT_KEY, self.new)
+            self.new = []
+        count = len(values) // WIDTH
+        whole = count - count % _PER_INSERT
+        step = WIDTH * _PER_INSERT
+        # One transaction of the temp schema per batch, not one per statement. It writes
+        # no table of the cache, so it takes no lock on it.
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.executemany(_INSERT_MANY, (values[i:i + step]
+                                                 for i in range(0, whole * WIDTH, step)))
+            self.conn.executemany(_INSERT_CHARGE, (values[i:i + WIDTH] for i in range(
+                whole * WIDTH, count * WIDTH, WIDTH)))
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        return count
+
+    def swap_in(self, conn: sqlite3.Connection) -> None:
+        """Copy the staged keys and charges into the cache; call it inside the write
+        transaction (on this stage's connection), which also deletes what they replace."""
+        if tuple(conn.execute(_KEYS_STATE).fetchone()) != self.seen:
+            self._renumber(conn)
+        conn.execute(f"INSERT INTO main.charge_keys ({_KEY_COLUMNS}) "
+                     f"SELECT {_KEY_COLUMNS} FROM temp.staged_keys ORDER BY key_id")
+        conn.execute(f"INSERT INTO main.charges ({_CHARGE_COLUMNS}) "
+                     f"SELECT {_CHARGE_COLUMNS} FROM temp.staged_charges ORDER BY rowid")
+
+    def _renumber(self, conn: sqlite3.Connection) -> None:
+        """Another writer minted keys since staging began: a staged key it also minted
+        takes its id, the others the ids after the newest."""
+        current = {tuple(row[1:]): row[0] for row in
+                   conn.execute(f"SELECT {_KEY_COLUMNS} FROM main.charge_keys")}
+        next_id = max(current.values(), default=0) + 1
+        moves: list[tuple[int, int]] = []
+        fresh: list[tuple[Any, ...]] = []
+        for key_id, *key in conn.execute(f"SELECT {_KEY_COLUMNS} FROM temp.staged_keys"):
+            found = current.get(tuple(key))
+            if found is None:
+                found, next_id = next_id, next_id + 1
+                fresh.append((found, *key))
+            moves.append((key_id, found))
+        conn.execute("CREATE TEMP TABLE staged_moves (old INTEGER PRIMARY KEY, new INTEGER)")
+        conn.executemany("INSERT INTO temp.staged_moves VALUES (?, ?)", moves)
+        conn.execute("UPDATE temp.staged_charges SET x_key_id = (SELECT new FROM "
+                     "temp.staged_moves WHERE old = x_key_id) WHERE x_key_id IN "
+                     "(SELECT old FROM temp.staged_moves)")
+        conn.execute("DELETE FROM temp.staged_keys")
+        conn.executemany(_INSERT_KEY, fresh)
+
+    def drop(self) -> None:
+        """Remove the staged tables (a staged import that failed leaves nothing)."""
+        for table in ("staged_charges", "staged_keys", "staged_moves"):
+            self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
