@@ -40,9 +40,12 @@ PERIODS = [
 JSON_KEYS = [
     "period", "previous_period", "currency", "data_through", "total_effective_cost",
     "previous_total_effective_cost", "change", "change_pct", "previous_period_complete",
-    "month_to_date", "ai",
+    "month_to_date", "forecast", "ai",
     "by_provider", "tokens", "movers",
 ]
+FORECAST_KEYS = ["month", "through", "month_to_date", "month_end", "p10", "p90", "days_left",
+                 "history_days", "method"]
+DIMENSIONS = ["service", "model", "feature"]  # the movers' tabs, in order
 MOVER_KEYS = ["dimension", "name", "previous", "current", "change", "change_pct"]
 TOKEN_FIELDS = {
     "input": "x_input_tokens",
@@ -141,27 +144,81 @@ def test_ai_share_is_the_ai_category_over_all_spend(
     assert result.ai_share == pytest.approx(ai / spend(demo_charges, start, end), rel=1e-9)
 
 
+def weekday_forecast(rows: list[Row], through: dt.date) -> tuple[float, float, float]:
+    """The documented method, from the rows: each day left at its weekday's average over
+    the 28 days through ``through`` (none before the data), and P10/P90 from the normal
+    approximation of the residuals' spread. (point, P10, P90)."""
+    first_day = dt.date.fromisoformat(min(r["charge_period_start"] for r in rows))
+    start = max(first_day, through - dt.timedelta(days=27))
+    history = {start + dt.timedelta(days=n): 0.0 for n in range((through - start).days + 1)}
+    for row in rows_in(rows, start, through):
+        history[dt.date.fromisoformat(row["charge_period_start"])] += row["effective_cost"]
+    assert len(history) >= 14  # the demo holds months: weekdays apart
+    groups: dict[int, list[float]] = defaultdict(list)
+    for day, cost in history.items():
+        groups[day.weekday()].append(cost)
+    mean = {w: sum(costs) / len(costs) for w, costs in groups.items()}
+    last = through.replace(day=calendar.monthrange(through.year, through.month)[1])
+    left = [through + dt.timedelta(days=n) for n in range(1, (last - through).days + 1)]
+    spent = spend(rows, through.replace(day=1), through)
+    point = spent + sum(mean[d.weekday()] for d in left)
+    squares = sum((c - mean[w]) ** 2 for w, costs in groups.items() for c in costs)
+    variance = squares / (len(history) - 7)
+    per_weekday = {w: sum(1 for d in left if d.weekday() == w) for w in range(7)}
+    deviation = math.sqrt(variance * (len(left) + sum(
+        c * c / len(groups[w]) for w, c in per_weekday.items())))
+    z = 1.2815515655446004  # the standard normal's 90th percentile
+    return point, max(spent, point - z * deviation), point + z * deviation
+
+
 def test_month_to_date_and_its_forecast_follow_the_documented_method(
     case: tuple[Overview, Period], demo_charges: list[Row]
 ) -> None:
     result, _previous = case
-    mtd = result.month_to_date
-    assert mtd is not None
+    forecast = result.forecast
+    assert forecast is not None
     through = min(result.period.end, END)
     first = through.replace(day=1)
     last_of_month = through.replace(day=calendar.monthrange(through.year, through.month)[1])
-    cost = spend(demo_charges, first, through)
-    run_rate = spend(demo_charges, through - dt.timedelta(days=6), through) / 7
-    assert (mtd.month, mtd.through) == (f"{through:%Y-%m}", through)
-    assert close(mtd.cost, cost)
-    assert close(mtd.forecast, cost + run_rate * (last_of_month - through).days)
-    assert "7 days" in mtd.method
+    assert (forecast.month, forecast.through) == (f"{through:%Y-%m}", through)
+    assert forecast.days_left == (last_of_month - through).days
+    assert close(forecast.actual, spend(demo_charges, first, through))
+    if forecast.complete:  # a whole past month: its total, no range
+        assert forecast.point == forecast.actual
+        assert (forecast.low, forecast.high) == (None, None)
+        return
+    point, low, high = weekday_forecast(demo_charges, through)
+    assert close(forecast.point, point)
+    assert forecast.low is not None and forecast.high is not None
+    assert forecast.low == pytest.approx(low, rel=1e-9)
+    assert forecast.high == pytest.approx(high, rel=1e-9)
+    assert forecast.low < forecast.point < forecast.high
+    assert "weekday" in forecast.method and "P10–P90" in forecast.method
+
+
+def test_the_forecast_of_the_demos_month_is_a_range_around_its_weekdays(
+        demo_cache: Cache, demo_charges: list[Row]) -> None:
+    """The month of the demo's last day has days left: a forecast with a range, the same
+    in the JSON as on the result, and the month-to-date block agrees with it."""
+    result = overview(demo_cache, Period(END - dt.timedelta(days=29), END))
+    f = result.forecast
+    assert f is not None and f.low is not None and f.high is not None
+    data = result.to_json()
+    assert data["forecast"] == f.to_json()
+    assert list(data["forecast"]) == FORECAST_KEYS
+    assert data["forecast"]["p10"] == round(f.low, 2)
+    assert data["forecast"]["p90"] == round(f.high, 2)
+    assert data["month_to_date"]["forecast_month_end"] == data["forecast"]["month_end"]
+    assert data["month_to_date"]["forecast_method"] == data["forecast"]["method"]
+    assert weekday_forecast(demo_charges, END)[0] == pytest.approx(f.point, rel=1e-9)
 
 
 def test_a_whole_past_month_forecasts_its_own_total(demo_cache: Cache) -> None:
     result = overview(demo_cache, Period(D(2026, 2, 1), D(2026, 2, 28)))
-    assert result.month_to_date is not None
-    assert result.month_to_date.forecast == pytest.approx(result.total, rel=1e-12)
+    assert result.forecast is not None
+    assert result.forecast.point == pytest.approx(result.total, rel=1e-12)
+    assert (result.forecast.low, result.forecast.high) == (None, None)
+    assert result.to_json()["forecast"]["p10"] is None
 
 
 def test_provider_totals_add_up_to_the_total_to_the_cent(
@@ -210,15 +267,15 @@ def test_movers_are_the_largest_rises_and_falls_of_each_dimension(
     case: tuple[Overview, Period], demo_charges: list[Row]
 ) -> None:
     result, previous = case
-    movers = result.movers
-    assert list(movers.columns) == MOVER_KEYS
-    assert set(movers["dimension"]) <= set(DIMENSION_KEY)
+    assert list(result.movers) == DIMENSIONS == list(DIMENSION_KEY)
     for dimension in DIMENSION_KEY:
+        shown = result.movers[dimension]
+        assert list(shown.columns) == MOVER_KEYS
+        assert set(shown["dimension"]) <= {dimension}  # one dimension per table
         expected = compare(demo_charges, result.period, previous, dimension)
         changes = {name: c - p for name, (p, c) in expected.items() if abs(c - p) >= 0.005}
         ups = sorted((n for n, ch in changes.items() if ch > 0), key=lambda n: -changes[n])
         downs = sorted((n for n, ch in changes.items() if ch < 0), key=lambda n: changes[n])
-        shown = movers[movers["dimension"] == dimension]
         shown_ups = list(shown[shown["change"] > 0]["name"])
         shown_downs = list(shown[shown["change"] < 0]["name"])
         assert shown_ups == ups[:MOVERS_PER_SIDE], dimension
@@ -233,15 +290,26 @@ def test_movers_are_the_largest_rises_and_falls_of_each_dimension(
                 assert math.isnan(row.change_pct)
             else:
                 assert row.change_pct == pytest.approx((now - before) / before, rel=1e-9)
-    size = list(movers["change"].abs())
-    assert size == sorted(size, reverse=True)
+        size = list(shown["change"].abs())
+        assert size == sorted(size, reverse=True), dimension
+
+
+def test_each_dimensions_movers_count_each_charge_once(
+    case: tuple[Overview, Period], demo_charges: list[Row]
+) -> None:
+    """Within one dimension's table no money is counted twice: its rows' current costs
+    never add up to more than the period's total (all three together would)."""
+    result, _previous = case
+    for dimension, shown in result.movers.items():
+        assert shown["current"].sum() <= result.total + 0.005, dimension
+        assert shown["name"].is_unique, dimension
 
 
 def test_the_demo_period_has_movers_in_every_dimension(demo_cache: Cache) -> None:
     result = overview(demo_cache, PERIODS[0][1])
-    assert set(result.movers["dimension"]) == set(DIMENSION_KEY)
+    assert all(len(result.movers[d]) for d in DIMENSION_KEY)
     # The prompt bloat of document-search is the kind of rise the page must show.
-    features = result.movers[result.movers["dimension"] == "feature"]
+    features = result.movers["feature"]
     assert "document-search" in set(features[features["change"] > 0]["name"])
 
 
@@ -265,6 +333,7 @@ def test_json_has_the_documented_shape_and_figures(case: tuple[Overview, Period]
     assert data["change_pct"] == pytest.approx(result.change_pct, abs=0.00005)
     assert list(data["month_to_date"]) == [
         "month", "through", "cost", "forecast_month_end", "forecast_method"]
+    assert list(data["forecast"]) == FORECAST_KEYS
     assert list(data["ai"]) == ["cost", "share"]
     assert data["ai"]["share"] == pytest.approx(result.ai_share, abs=0.00005)
     assert [list(item) for item in data["by_provider"]] == [["provider", "cost"]] * 4
@@ -277,6 +346,10 @@ def test_json_has_the_documented_shape_and_figures(case: tuple[Overview, Period]
     for item in data["movers"]:
         assert list(item) == MOVER_KEYS
         assert item["change_pct"] is None or isinstance(item["change_pct"], float)
+    # Each row names its dimension, the dimensions one after the other.
+    named = [item["dimension"] for item in data["movers"]]
+    assert named == sorted(named, key=DIMENSIONS.index)
+    assert len(named) == sum(len(frame) for frame in result.movers.values())
 
 
 # -- no data ----------------------------------------------------------------------------------
@@ -290,7 +363,8 @@ def assert_empty_figures(result: Overview) -> None:
     assert result.ai_share is None
     assert result.provider_totals() == {}
     assert result.token_totals() == dict.fromkeys(TOKEN_FIELDS, 0.0)
-    assert result.movers.empty
+    assert list(result.movers) == DIMENSIONS
+    assert all(frame.empty for frame in result.movers.values())
     data = json.loads(json.dumps(result.to_json(), allow_nan=False))
     assert list(data) == JSON_KEYS
     assert data["total_effective_cost"] == 0
@@ -304,16 +378,17 @@ def test_a_period_without_data_gives_zeros(demo_cache: Cache) -> None:
     result = overview(demo_cache, Period(D(2020, 1, 1), D(2020, 1, 31)))
     assert_empty_figures(result)
     assert result.data_through == END
-    mtd = result.month_to_date
-    assert mtd is None or (mtd.cost == 0 and mtd.forecast == 0)
+    forecast = result.forecast
+    assert forecast is None or (forecast.actual == 0 and forecast.point == 0)
 
 
 def test_an_empty_cache_gives_zeros(cache: Cache) -> None:
     result = overview(cache, Period(D(2026, 1, 1), D(2026, 1, 31)))
     assert_empty_figures(result)
     assert result.data_through is None
-    assert result.month_to_date is None
+    assert result.forecast is None
     assert result.to_json()["month_to_date"] is None
+    assert result.to_json()["forecast"] is None
 
 
 # -- a hand-made cache ------------------------------------------------------------------------

@@ -1,5 +1,6 @@
-"""The Overview page's figures: the period's total and its change, month-to-date and a
-month-end forecast, spend by provider over time, top movers, AI share, tokens."""
+"""The Overview page's figures: the period's total and its change, month-to-date and the
+month-end forecast with its range (:mod:`worthit.analysis.forecast`), spend by provider over
+time, top movers per dimension, AI share, tokens."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final, cast
 
+from worthit.analysis.forecast import Forecast, history_start, month_end_forecast
 from worthit.core.focus import AI_CATEGORY
-from worthit.core.periods import Period, month_end
+from worthit.core.periods import Period
 from worthit.store import reads
 from worthit.store.cache import Cache
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Mapping
     from typing import Protocol
 
     import numpy as np
@@ -34,11 +36,8 @@ if TYPE_CHECKING:
 # numpy, pandas and the charge index are imported inside the functions: the window
 # imports this module for its types and constants before the first paint.
 
-FORECAST_WINDOW_DAYS: Final = 7
-FORECAST_METHOD: Final = (
-    "Month-to-date spend plus the average daily spend of the last "
-    f"{FORECAST_WINDOW_DAYS} days with data, times the days left in the month."
-)
+#: Movers are shown one dimension at a time: each charge's money is in every dimension, so
+#: a table mixing them would count it three times.
 MOVER_DIMENSIONS: Final = ("service", "model", "feature")
 #: Labels for what a charge does not say: no tag value, no provider or service. A mover
 #: without a ``feature`` tag is not Allocation's "Untagged" (no tag at all and no rule
@@ -46,15 +45,6 @@ MOVER_DIMENSIONS: Final = ("service", "model", "feature")
 UNTAGGED: Final = "(no feature tag)"
 NONE: Final = "(none)"
 MOVERS_PER_SIDE: Final = 5
-
-
-@dataclass(frozen=True, slots=True)
-class MonthToDate:
-    month: str  # YYYY-MM
-    through: dt.date
-    cost: float
-    forecast: float
-    method: str = FORECAST_METHOD
 
 
 @dataclass(frozen=True)
@@ -65,11 +55,15 @@ class Overview:
     total: float
     previous_total: float
     ai_total: float
-    month_to_date: MonthToDate | None
+    #: The month of the period's last day (or of the last day with data): its spend to
+    #: date and its month-end forecast; None without data.
+    forecast: Forecast | None
     data_through: dt.date | None
     by_provider_daily: pd.DataFrame  # day, key (provider), cost
     tokens_daily: pd.DataFrame  # day, input, cached_input, cache_write, output, requests
-    movers: pd.DataFrame  # dimension, name, previous, current, change, change_pct
+    #: Per dimension (:data:`MOVER_DIMENSIONS`, in order): dimension, name, previous,
+    #: current, change, change_pct, the largest change first.
+    movers: Mapping[str, pd.DataFrame]
     currencies: list[str] = field(default_factory=list)
     #: False when the previous period starts before the first day with data, so a
     #: change against it would compare with a partial period.
@@ -99,7 +93,7 @@ class Overview:
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of ``worthit report overview --format json``."""
-        mtd = self.month_to_date
+        f = self.forecast
         return {
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
             "previous_period": {
@@ -113,13 +107,14 @@ class Overview:
             "change": round(self.change, 2),
             "change_pct": None if self.change_pct is None else round(self.change_pct, 4),
             "previous_period_complete": self.previous_complete,
-            "month_to_date": None if mtd is None else {
-                "month": mtd.month,
-                "through": mtd.through.isoformat(),
-                "cost": round(mtd.cost, 2),
-                "forecast_month_end": round(mtd.forecast, 2),
-                "forecast_method": mtd.method,
+            "month_to_date": None if f is None else {
+                "month": f.month,
+                "through": f.through.isoformat(),
+                "cost": round(f.actual, 2),
+                "forecast_month_end": round(f.point, 2),
+                "forecast_method": f.method,
             },
+            "forecast": None if f is None else f.to_json(),
             "ai": {
                 "cost": round(self.ai_total, 2),
                 "share": None if self.ai_share is None else round(self.ai_share, 4),
@@ -139,7 +134,8 @@ class Overview:
                     "change_pct": None if row.change_pct != row.change_pct
                     else round(row.change_pct, 4),
                 }
-                for row in cast("Iterable[_MoverRow]", self.movers.itertuples(index=False))
+                for frame in self.movers.values()
+                for row in cast("Iterable[_MoverRow]", frame.itertuples(index=False))
             ],
         }
 
@@ -171,15 +167,28 @@ def labels(index: ChargeIndex, dimension: str) -> np.ndarray:
     raise ValueError(f"unknown dimension {dimension!r}")
 
 
-def month_to_date(index: ChargeIndex, as_of: dt.date) -> MonthToDate:
+def daily_totals(index: ChargeIndex, start: dt.date, end: dt.date) -> list[float]:
+    """The whole workspace's spend on each day ``start``..``end`` (0 on a day without
+    charges)."""
+    import numpy as np
+
+    days = (end - start).days + 1
+    if index.first_day is None or days <= 0:
+        return [0.0] * max(days, 0)
+    low = (start - index.first_day).days
+    rows = slice(int(np.searchsorted(index.day, low, "left")),
+                 int(np.searchsorted(index.day, low + days - 1, "right")))
+    sums = np.bincount(index.day[rows] - low, weights=index.cost[rows], minlength=days)
+    return [float(v) for v in sums]
+
+
+def month_forecast(index: ChargeIndex, as_of: dt.date) -> Forecast:
     """Spend from the first of ``as_of``'s month through ``as_of``, and the month-end
-    forecast (:data:`FORECAST_METHOD`)."""
-    first = as_of.replace(day=1)
-    cost = _total(index, first, as_of)
-    window_start = as_of - dt.timedelta(days=FORECAST_WINDOW_DAYS - 1)
-    run_rate = _total(index, window_start, as_of) / FORECAST_WINDOW_DAYS
-    days_left = (month_end(as_of) - as_of).days
-    return MonthToDate(first.strftime("%Y-%m"), as_of, cost, cost + run_rate * days_left)
+    forecast from the days up to ``as_of``."""
+    spent = _total(index, as_of.replace(day=1), as_of)
+    first = index.first_day or as_of
+    history = daily_totals(index, history_start(first, as_of), as_of) if first <= as_of else []
+    return month_end_forecast(spent, history, as_of)
 
 
 def compare_by(index: ChargeIndex, period: Period, previous: Period,
@@ -218,29 +227,33 @@ def daily_by(index: ChargeIndex, period: Period, dimension: str) -> pd.DataFrame
 
 
 def movers(index: ChargeIndex, period: Period, previous: Period, *,
-           previous_complete: bool = True) -> pd.DataFrame:
-    """The largest rises and falls by service, model and feature. With a previous period
-    only partly in the data, no change is a percentage (as the total's is not): a rise
-    against days the workspace does not hold would read as growth."""
+           previous_complete: bool = True) -> dict[str, pd.DataFrame]:
+    """The largest rises and falls of each dimension (service, model, feature), each its
+    own table: every charge is in each dimension, so one table of all three would count
+    the same money three times. With a previous period only partly in the data, no change
+    is a percentage (as the total's is not): a rise against days the workspace does not
+    hold would read as growth."""
+    return {dimension: _movers_by(index, period, previous, dimension, previous_complete)
+            for dimension in MOVER_DIMENSIONS}
+
+
+def _movers_by(index: ChargeIndex, period: Period, previous: Period, dimension: str,
+               previous_complete: bool) -> pd.DataFrame:
     import pandas as pd
 
-    frames = []
-    for dimension in MOVER_DIMENSIONS:
-        frame = compare_by(index, period, previous, dimension)
-        frame = frame.astype({"previous": float, "current": float})  # object when empty
-        frame["change"] = frame["current"] - frame["previous"]
-        frame = frame[frame["change"].abs() >= 0.005]
-        ups = frame[frame["change"] > 0].nlargest(MOVERS_PER_SIDE, "change")
-        downs = frame[frame["change"] < 0].nsmallest(MOVERS_PER_SIDE, "change")
-        both = pd.concat([ups, downs])
-        both.insert(0, "dimension", dimension)
-        frames.append(both)
-    result = pd.concat(frames, ignore_index=True).rename(columns={"key": "name"})
+    frame = compare_by(index, period, previous, dimension)
+    frame = frame.astype({"previous": float, "current": float})  # object when empty
+    frame["change"] = frame["current"] - frame["previous"]
+    frame = frame[frame["change"].abs() >= 0.005]
+    ups = frame[frame["change"] > 0].nlargest(MOVERS_PER_SIDE, "change")
+    downs = frame[frame["change"] < 0].nsmallest(MOVERS_PER_SIDE, "change")
+    result = pd.concat([ups, downs], ignore_index=True).rename(columns={"key": "name"})
+    result.insert(0, "dimension", dimension)
     previous_cost = result["previous"].where(result["previous"] != 0)
     result["change_pct"] = result["change"] / previous_cost
     if not previous_complete:
         result["change_pct"] = float("nan")
-    order = result["change"].abs().sort_values(ascending=False).index
+    order = result["change"].abs().sort_values(ascending=False, kind="stable").index
     return result.loc[order].reset_index(drop=True)[
         ["dimension", "name", "previous", "current", "change", "change_pct"]
     ]
@@ -267,7 +280,7 @@ def overview(cache: Cache, period: Period) -> Overview:
         total=_total(index, period.start, period.end),
         previous_total=_total(index, previous.start, previous.end),
         ai_total=_total(index, period.start, period.end, ai_keys),
-        month_to_date=month_to_date(index, as_of) if as_of else None,
+        forecast=month_forecast(index, as_of) if as_of else None,
         data_through=data_through,
         by_provider_daily=daily_by(index, period, "provider"),
         tokens_daily=reads.daily_tokens(cache, period.start, period.end),

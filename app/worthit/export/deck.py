@@ -40,6 +40,16 @@ SLIDES: Final = ("title", "overview", "allocation", "units", "leaks", "swap")
 TOP_FEATURES: Final = 10
 TOP_LEAKS: Final = 8
 LEAK_ROWS: Final = 4
+#: The leaks table: a row's height (four fit above the footnote), a finding's title in
+#: the first of these sizes that holds it in this many lines, whole.
+LEAK_ROW_IN: Final = 1.1
+LEAK_TITLE_PT: Final = (11.0, 10.0, 9.0)
+LEAK_TITLE_LINES: Final = 3
+#: An average character's width in ems, regular and bold, and a line's height in sizes:
+#: for a font wider than Calibri (LibreOffice's substitute), so a title fits in either.
+EM, EM_BOLD, LINE = 0.6, 0.62, 1.2
+#: The longest slide title :func:`worthit.export.layout.headed` shows whole.
+HEADLINE_CHARS: Final = 110
 TOP_SWAPS: Final = 10
 #: Up to this many days the overview charts each day; longer periods, each month.
 DAILY_UP_TO: Final = 62
@@ -191,7 +201,8 @@ def overview_slide(deck: Deck) -> None:
                  value, note, tone)
     partial = "" if daily else " The first and last months may be partial."
     deck.footnote(slide, "Effective cost: after discounts, credits and amortisation, "
-                         f"{_days(f.period)} against {_days(r.previous)}.{partial}")
+                         f"{_days(f.period)} against {_days(r.previous)}.{partial}"
+                         f"{_forecast_note(deck)}")
 
 
 def by_month(days: Sequence[dt.date], values: dict[str, Any]
@@ -219,19 +230,35 @@ def _overview_tiles(deck: Deck) -> list[tuple[str, str, str, str | None]]:
         f"{percent(change, signed=True)}, was {money(r.previous_total, cur)}"
         if change is not None else "previous period not fully in the data",
         None if change is None else "bad" if change > 0 else "good")]
-    mtd = r.month_to_date
-    if mtd is not None:
-        tiles.append((f"Month to date ({mtd.through:%B})", money(mtd.cost, cur),
-                      f"forecast {money(mtd.forecast, cur)} by month end", None))
+    forecast = r.forecast
+    if forecast is not None:  # the app's forecast (worthit.analysis.forecast)
+        tiles.append((f"Forecast, {forecast.month_name}", money(forecast.point, cur),
+                      forecast.range_text(cur) or (
+                          "the month is complete" if forecast.complete else "no range yet"),
+                      None))
     tiles.append(("AI share", percent(r.ai_share), f"{money(r.ai_total, cur)} on AI and ML",
                   None))
-    rises = r.movers[r.movers["change"] > 0]
-    if len(rises) and r.previous_complete:  # against a partial period, every cost "rose"
-        top = rises.iloc[0]
-        tiles.append((f"Largest rise ({top['dimension']})",
-                      "+" + money(float(top["change"]), cur),
-                      shorten(deck.m(str(top["name"])), 34), "bad"))
+    # Each dimension's movers count the same money: the largest rise of any one of them.
+    rises = [(float(change), dimension, str(name))
+             for dimension, frame in r.movers.items()
+             for name, change in zip(frame["name"], frame["change"], strict=True)
+             if change > 0]
+    if rises and r.previous_complete:  # against a partial period, every cost "rose"
+        change, dimension, name = max(rises, key=lambda rise: rise[0])
+        tiles.append((f"Largest rise ({dimension})", "+" + money(change, cur),
+                      shorten(deck.m(name), 34), "bad"))
     return tiles
+
+
+def _forecast_note(deck: Deck) -> str:
+    """The forecast's basis for the overview slide's footnote: what was spent so far, and
+    the method in a clause (:attr:`~worthit.analysis.forecast.Forecast.short_method`)."""
+    r = deck.figures.overview
+    f = r.forecast
+    if f is None:
+        return ""
+    return (f" Forecast for {f.month_name}: {money(f.actual, r.currency)} spent through "
+            f"{f.through.day} {f.through:%B}, plus {f.short_method}.")
 
 
 def allocation_slide(deck: Deck) -> None:
@@ -326,19 +353,61 @@ def units_slide(deck: Deck) -> None:
                          "share of named pools) ÷ units counted, on days with counts.")
 
 
-def _leak_subject(deck: Deck, finding: Finding) -> str:
-    """What a finding is about, in a few words: the title's lead before a colon, else its
-    resource's short name, else its feature or team."""
-    lead = finding.title.split(":", 1)[0] if ":" in finding.title else ""
-    if lead and len(lead) <= 32:
-        subject = deck.m(lead)
-    elif finding.resource:
+def _leak_subject(deck: Deck, finding: Finding, limit: int) -> str:
+    """What a finding is about, whole, in at most ``limit`` characters if it can be: the
+    title's lead before a colon, else its resource's short name, else its feature or
+    team; when none is that short, the shortest (a name is never cut)."""
+    names = []
+    if ":" in finding.title:
+        names.append(deck.m(finding.title.split(":", 1)[0]))
+    if finding.resource:
         subject = deck.m(finding.resource)
         if subject == finding.resource:  # not masked: an ARN's last part names it
             subject = subject.rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    else:
-        subject = deck.m(finding.feature or finding.team or "unowned spend")
-    return subject if len(subject) <= 26 else subject[:25] + "…"
+        names.append(subject)
+    names += [deck.m(name) for name in (finding.feature, finding.team) if name]
+    names = [name for name in names if name.strip()] or ["unowned spend"]
+    return next((name for name in names if len(name) <= limit), min(names, key=len))
+
+
+def _leak_headline(deck: Deck, found: Sequence[Finding]) -> str:
+    """The slide's title, naming the largest finding's thing by the first of its names
+    (:func:`_leak_subject`) with which the title fits its two lines whole."""
+    if not found:
+        return headlines.leaks(found, "")
+    top = max(found, key=lambda x: x.monthly_saving)
+    for limit in (40, 30, 20, 12):
+        title = headlines.leaks(found, _leak_subject(deck, top, limit))
+        if len(title) <= HEADLINE_CHARS:
+            return title
+    return title
+
+
+def _leak_cell(deck: Deck, finding: Finding, width: int) -> list[Any]:
+    """A finding's title, whole (in a smaller size when long), and as much of its first
+    fix as the rest of the row holds: a table cell of :data:`LEAK_ROW_IN` inches."""
+    import textwrap
+
+    from pptx.util import Emu
+
+    from worthit.export.layout import shorten
+
+    room = Emu(width).pt - 12  # the cell's margins
+    title = deck.m(finding.title)
+    for size in LEAK_TITLE_PT:
+        per_line = int(room / (size * EM_BOLD))
+        lines = len(textwrap.wrap(title, per_line)) or 1
+        if lines <= LEAK_TITLE_LINES:
+            break
+    cell: list[Any] = [[(title, {"bold": True, "size": size})]]
+    fix_pt = min(size, 10.0)
+    spare = int((LEAK_ROW_IN * 72 - 6 - lines * size * LINE) // (fix_pt * LINE))
+    if spare >= 1:
+        fix = "Fix: " + deck.m(finding.fix[0] if finding.fix else "see the Leaks page")
+        per_line = int(room / (fix_pt * EM))
+        cell.append([(shorten(fix, spare * (per_line - 6)),
+                      {"colour": palette.MUTED, "size": fix_pt})])
+    return cell
 
 
 def leaks_slide(deck: Deck) -> None:
@@ -350,14 +419,13 @@ def leaks_slide(deck: Deck) -> None:
     # Recurring savings only: a one-off excess (a runaway agent's) is paid already.
     found = [x for x in f.open_leaks if x.monthly_saving > 0]
     slide = deck.new_slide("leaks")
-    subject = _leak_subject(deck, found[0]) if found else ""
-    lay.headed(slide, deck.m(headlines.leaks(found, subject)),
+    lay.headed(slide, deck.m(_leak_headline(deck, found)),
                f"Saving per month of each open finding, {_days(f.leak_window)}; the "
                "largest with owner and first fix")
     chart_w = Inches(5.3)
     if found:
         top = found[:TOP_LEAKS]
-        names = [f"{headlines.SHORT_KINDS.get(x.kind, x.kind)}: {_leak_subject(deck, x)}"
+        names = [f"{headlines.SHORT_KINDS.get(x.kind, x.kind)}: {_leak_subject(deck, x, 40)}"
                  for x in top]
         values = [round(x.monthly_saving, 2) for x in top]
         rest = found[TOP_LEAKS:]
@@ -374,20 +442,21 @@ def leaks_slide(deck: Deck) -> None:
         widths = [Inches(1.45), Inches(1.0)]
         widths.insert(0, lay.WIDTH - lay.MARGIN - x - sum(widths))
         rows = [(
-            [[(lay.shorten(deck.m(x.title), 72), {"bold": True})],
-             [(lay.shorten("Fix: " + deck.m(x.fix[0] if x.fix else "see the Leaks page"),
-                           84), {"colour": palette.MUTED, "size": 10})]],
+            _leak_cell(deck, x, widths[0]),
             deck.m(f"{x.team} / {x.feature}" if x.team and x.feature else x.owner),
             money(x.monthly_saving)) for x in found[:LEAK_ROWS]]
         lay.add_table(slide, x, lay.CONTENT_TOP, widths,
                       ["Finding and first fix", "Owner", "Per month"], rows,
-                      numeric=[False, False, True], row_height=Inches(0.85))
+                      numeric=[False, False, True], row_height=Inches(LEAK_ROW_IN))
     else:
         _nothing(slide, lay.MARGIN, lay.CONTENT_TOP, lay.CONTENT_WIDTH,
                  "No open finding saves money: nothing is idle, bloated or running away.")
+    ranged = " A saving that rests on an assumed share (NAT processing bound for S3 and " \
+        "DynamoDB) is the low end of its range." if any(
+            x.saving_range is not None for x in found) else ""
     deck.footnote(slide, "Savings per month estimated by the Leaks page's detectors over "
                          "the 30 days to the period's end; dismissed and snoozed findings, "
-                         "and one-off excesses (paid once, not recurring), left out.")
+                         f"and one-off excesses (paid once, not recurring), left out.{ranged}")
 
 
 def swap_slide(deck: Deck) -> None:

@@ -1,10 +1,12 @@
 """Monthly budgets: what a team, a feature, a provider or the whole workspace has spent in
-the month of the latest data, the month-end forecast, and the thresholds crossed.
+the month of the latest data, the month-end forecast with its P10–P90 range, and the
+thresholds crossed.
 
-The forecast is the Overview's (:data:`worthit.analysis.overview.FORECAST_METHOD`):
-month-to-date spend plus the average daily spend of the last seven days, times the days
-left in the month. Team and feature spend is the allocation's (rules, splits and all), so
-a budget agrees with the Allocation page."""
+The forecast is the Overview's (:func:`worthit.analysis.forecast.month_end_forecast`): the
+month to date plus each day left at its weekday's average over the last four weeks, the
+range from how much the days varied. Team and feature spend is the allocation's (rules,
+splits and all), so a budget agrees with the Allocation page; a budget's daily history is
+its share of each key's daily cost under the allocation of those four weeks."""
 
 from __future__ import annotations
 
@@ -14,46 +16,51 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from worthit.analysis.overview import FORECAST_METHOD, FORECAST_WINDOW_DAYS
+from worthit.analysis.forecast import Forecast, history_start, month_end_forecast
 from worthit.core.money import money, percent
-from worthit.core.periods import Period, month_end
+from worthit.core.periods import Period
 from worthit.store.cache import Cache
 from worthit.store.watch import Alert, Budget
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 
 @dataclass(frozen=True, slots=True)
 class BudgetStatus:
-    """Where a budget stands on ``as_of`` (the last day with data)."""
+    """Where a budget stands on the last day with data: ``outlook`` holds the month's
+    spend to date and its forecast."""
 
     budget: Budget
-    as_of: dt.date
-    spent: float  # from the first of the month through as_of
-    recent: float  # over the FORECAST_WINDOW_DAYS days through as_of
+    outlook: Forecast
     team: str | None = None  # who owns the spend (a feature's team)
     path: tuple[str, ...] = ()  # the allocation node that explains it
 
     @property
+    def as_of(self) -> dt.date:
+        return self.outlook.through
+
+    @property
+    def spent(self) -> float:
+        """From the first of the month through :attr:`as_of`."""
+        return self.outlook.actual
+
+    @property
     def month(self) -> str:
-        return self.as_of.strftime("%Y-%m")
+        return self.outlook.month
 
     @property
     def month_name(self) -> str:
-        return self.as_of.strftime("%B %Y")
+        return self.outlook.month_name
 
     @property
     def days_left(self) -> int:
-        return (month_end(self.as_of) - self.as_of).days
-
-    @property
-    def run_rate(self) -> float:
-        return self.recent / FORECAST_WINDOW_DAYS
+        return self.outlook.days_left
 
     @property
     def forecast(self) -> float:
-        return self.spent + self.run_rate * self.days_left
+        return self.outlook.point
 
     @property
     def share(self) -> float:
@@ -81,26 +88,33 @@ class BudgetStatus:
         return self.budget.forecast and not self.over and self.forecast > self.budget.amount
 
     def to_json(self) -> dict[str, object]:
-        b = self.budget
+        b, o = self.budget, self.outlook
         return {"scope": b.scope, "name": b.name, "amount": b.amount, "currency": b.currency,
                 "thresholds": list(b.thresholds), "forecast_alert": b.forecast,
                 "month": self.month, "through": self.as_of.isoformat(),
                 "spent": round(self.spent, 2), "share": round(self.share, 4),
                 "forecast": round(self.forecast, 2),
+                "forecast_p10": None if o.low is None else round(o.low, 2),
+                "forecast_p90": None if o.high is None else round(o.high, 2),
                 "forecast_share": round(self.forecast_share, 4),
                 "crossed": self.crossed, "over": self.over,
-                "forecast_over": self.forecast_over, "forecast_method": FORECAST_METHOD}
+                "forecast_over": self.forecast_over, "forecast_method": o.method}
 
 
 def budget_statuses(cache: Cache, budgets: Sequence[Budget],
                     as_of: dt.date) -> list[BudgetStatus]:
-    """Each budget's month-to-date spend and run rate, from the allocation of the month
-    and of the last seven days (the window may start in the previous month)."""
+    """Each budget's month-to-date spend (the allocation of the month) and its forecast
+    from its daily spend over the last four weeks (which may start in earlier months)."""
+    from worthit.analysis.charge_index import charge_index
+
     if not budgets:
         return []
     month = _spend(cache, Period(as_of.replace(day=1), as_of))
-    recent = _spend(cache, Period(as_of - dt.timedelta(days=FORECAST_WINDOW_DAYS - 1), as_of))
-    teams = month.get("feature_team", {}) | recent.get("feature_team", {})
+    first = charge_index(cache).first_day
+    history, history_teams = _daily_spend(cache, Period(history_start(first, as_of), as_of)) \
+        if first is not None and first <= as_of else ({}, {})
+    length = len(history["total"][""]) if history else 0
+    teams = history_teams | month["feature_team"]
     found = []
     for budget in budgets:
         team: str | None = None
@@ -112,11 +126,11 @@ def budget_statuses(cache: Cache, budgets: Sequence[Budget],
             path = (team, budget.name) if team else ()
         # A budget's scope is one of SCOPES, each a mapping of name to spend.
         month_spend = cast("dict[str, float]", month.get(budget.scope, {}))
-        recent_spend = cast("dict[str, float]", recent.get(budget.scope, {}))
-        found.append(BudgetStatus(budget, as_of,
-                                  month_spend.get(budget.name, 0.0),
-                                  recent_spend.get(budget.name, 0.0),
-                                  team, path))
+        series = history.get(budget.scope, {}).get(budget.name)
+        # No spend in the history: each of its days was free (not unknown).
+        days = [0.0] * length if series is None else [float(v) for v in series]
+        outlook = month_end_forecast(month_spend.get(budget.name, 0.0), days, as_of)
+        found.append(BudgetStatus(budget, outlook, team, path))
     return found
 
 
@@ -142,19 +156,58 @@ def _spend(cache: Cache, period: Period) -> _Spend:
     providers = charge_index(cache).keys["provider_name"].fillna("(no provider)")
     pieces = pieces.assign(provider=providers.to_numpy(object)[pieces["position"].to_numpy()])
     owned = pieces[pieces["team"] != UNALLOCATED]
-    teams_of = owned.groupby("feature")["team"].unique()
     return {
         "team": _sums(owned, "team"),
         "feature": _sums(owned, "feature"),
         "provider": _sums(pieces, "provider"),
         "total": {"": float(pieces["current"].sum())},
-        "feature_team": {str(f): str(t[0]) for f, t in teams_of.items() if len(t) == 1},
+        "feature_team": _feature_teams(owned),
     }
 
 
 def _sums(pieces: pd.DataFrame, column: str) -> dict[str, float]:
     grouped = pieces.groupby(column)["current"].sum()
     return {str(k): float(v) for k, v in grouped.items()}
+
+
+def _daily_spend(cache: Cache, period: Period
+                 ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, str]]:
+    """Each day's spend in ``period`` by scope (team, feature, provider, total under '')
+    and name, each allocation piece taking its share of its key's daily cost (so the days
+    sum to the allocation of the period); and the team of each feature with one."""
+    import numpy as np
+    import pandas as pd
+
+    from worthit.analysis.allocation import allocation
+    from worthit.analysis.charge_index import charge_index
+    from worthit.core.rules import UNALLOCATED
+
+    index = charge_index(cache)
+    pieces = allocation(cache, period).pieces
+    cost, _ = index.per_key_days(period.start, period.end)
+    positions = pieces["position"].to_numpy()
+    daily = cost[positions] * pieces["share"].to_numpy(float)[:, None]
+    providers = index.keys["provider_name"].fillna("(no provider)").to_numpy(object)
+    owned = (pieces["team"] != UNALLOCATED).to_numpy()
+
+    def by(names: np.ndarray, rows: np.ndarray) -> dict[str, np.ndarray]:
+        codes, uniques = pd.factorize(pd.Series(names[rows], dtype=object))
+        sums = np.zeros((len(uniques), period.days))
+        np.add.at(sums, codes, daily[rows])
+        return {str(name): sums[n] for n, name in enumerate(uniques)}
+
+    everything = np.ones(len(pieces), dtype=bool)
+    series = {"team": by(pieces["team"].to_numpy(object), owned),
+              "feature": by(pieces["feature"].to_numpy(object), owned),
+              "provider": by(providers[positions], everything),
+              "total": {"": daily.sum(axis=0)}}
+    return series, _feature_teams(pieces[owned])
+
+
+def _feature_teams(owned: pd.DataFrame) -> dict[str, str]:
+    """The team of each feature that has exactly one (among pieces with a team)."""
+    teams_of = owned.groupby("feature")["team"].unique()
+    return {str(f): str(t[0]) for f, t in teams_of.items() if len(t) == 1}
 
 
 def budget_alerts(statuses: Sequence[BudgetStatus]) -> list[Alert]:
@@ -177,9 +230,10 @@ def budget_alerts(statuses: Sequence[BudgetStatus]) -> list[Alert]:
         if s.forecast_over:
             alerts.append(_alert(
                 s, f"{s.month}:forecast", "forecast", "warning",
-                f"{b.label} is forecast to spend {money(s.forecast, c)} in {s.month_name}, "
-                f"{percent(s.forecast_share - 1, digits=0)} over its {money(b.amount, c)} "
-                "budget", f"{b.label}: forecast {percent(s.forecast_share, digits=0)} of budget",
+                f"{b.label} is forecast to spend {money(s.forecast, c)} in {s.month_name}"
+                f"{_range(s)}, {percent(s.forecast_share - 1, digits=0)} over its "
+                f"{money(b.amount, c)} budget",
+                f"{b.label}: forecast {percent(s.forecast_share, digits=0)} of budget",
                 s.forecast - b.amount, s.forecast_share - 1))
     return alerts
 
@@ -204,9 +258,15 @@ def _numbers(s: BudgetStatus) -> dict[str, str]:
         "Spent this month": f"{money(s.spent, c)} ({percent(s.share, digits=0)}), through "
                             f"{s.as_of.isoformat()}",
         "Forecast for the month": f"{money(s.forecast, c)} "
-                                  f"({percent(s.forecast_share, digits=0)})",
-        "Run rate": f"{money(s.run_rate, c)} a day over the last {FORECAST_WINDOW_DAYS} days, "
-                    f"{s.days_left} day(s) left",
+                                  f"({percent(s.forecast_share, digits=0)}){_range(s)}, "
+                                  f"{s.days_left} {'day' if s.days_left == 1 else 'days'} left",
+        "Forecast method": s.outlook.method,
         "Thresholds": ", ".join(f"{t:g} %" for t in s.budget.thresholds)
                       + (" and forecast" if s.budget.forecast else ""),
     }
+
+
+def _range(s: BudgetStatus) -> str:
+    """`` (P10–P90 $9,800–$11,300)``, or '' when the forecast has no range."""
+    spread = s.outlook.range_text(s.budget.currency)
+    return f" ({spread})" if spread else ""

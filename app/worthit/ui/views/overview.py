@@ -5,17 +5,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QEvent, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QStackedLayout,
+    QTabBar,
     QVBoxLayout,
     QWidget,
 )
 
-from worthit.analysis.overview import FORECAST_METHOD, Overview, overview
+from worthit.analysis.overview import MOVER_DIMENSIONS, Overview, overview
 from worthit.analysis.series import pivot
 from worthit.core.money import count_short, money, money_short, percent
 from worthit.core.periods import Period
@@ -34,6 +36,52 @@ if TYPE_CHECKING:
 
 TOKEN_SERIES = {"input": "Input (uncached)", "cached_input": "Cached input",
                 "output": "Output"}
+#: The least heights of the spend chart and of the tokens or requests chart: room for the
+#: legend row, y labels that do not touch, and the date axis, at 1280×800 as at 1920×1080.
+SPEND_CHART_HEIGHT = 140
+SMALL_CHART_HEIGHT = 130
+
+
+class _Share(QWidget):
+    """A container that asks for no more height than its least, so the page's stretch
+    factors split the height (a chart's own size hint, 500 px, would take it all and leave
+    its neighbours at their least), down to ``least``."""
+
+    def __init__(self, least: int = 0) -> None:
+        super().__init__()
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
+        self.setMinimumHeight(least)
+
+    def sizeHint(self) -> QSize:
+        return QSize(super().sizeHint().width(),
+                     max(self.minimumHeight(), self.minimumSizeHint().height()))
+
+    def hasHeightForWidth(self) -> bool:
+        # A wrapped legend inside would ask by height-for-width instead, and the layout
+        # would take that (the chart's full size hint) over sizeHint.
+        return False
+
+
+def _tab_bar() -> QTabBar:
+    """A row of tabs choosing what a section shows (styled by :func:`_style_tabs`)."""
+    tabs = QTabBar()
+    tabs.setDocumentMode(True)
+    tabs.setExpanding(False)
+    tabs.setDrawBase(False)
+    _style_tabs(tabs)
+    return tabs
+
+
+def _style_tabs(tabs: QTabBar) -> None:
+    """The chosen tab filled with the accent, as the chosen page is in the navigation:
+    Fusion's raised tab is all but invisible in dark."""
+    c = theme.colours()
+    tabs.setStyleSheet(
+        f"QTabBar::tab {{ padding: 3px 12px; margin-right: 4px; border-radius: 4px;"
+        f" border: 1px solid {c.grid}; background: {c.surface}; color: {c.text}; }}"
+        f" QTabBar::tab:selected {{ background: {c.accent}; border-color: {c.accent};"
+        f" color: white; }}"
+        f" QTabBar::tab:hover:!selected {{ border-color: {c.accent}; }}")
 
 
 def _change_tone(record: dict[str, Any]) -> str | None:
@@ -57,7 +105,7 @@ class OverviewPage(Page):
         self.total = Card("Total spend", "Effective cost (after discounts) in the period, "
                           "against the period before.")
         self.mtd = Card("Month to date")
-        self.forecast = Card("Forecast, month end", FORECAST_METHOD)
+        self.forecast = Card("Forecast, month end")
         self.ai_share = Card("AI share of spend", "Spend in the FOCUS service category "
                              "'AI and Machine Learning' as a share of all spend.")
         self.tokens = Card("Tokens", "All input (uncached, cached, cache writes) and output "
@@ -81,15 +129,25 @@ class OverviewPage(Page):
         self.body.addWidget(self.spend_title)
         self.spend_holder = QStackedLayout()
         self.spend_holder.addWidget(QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
-        holder = QWidget()
+        holder = _Share(SPEND_CHART_HEIGHT)
         holder.setLayout(self.spend_holder)
-        self.body.addWidget(holder, 1)
+        self.body.addWidget(holder, 2)  # the spend chart; the lower row takes 3 parts
 
-        lower = QHBoxLayout()
+        lower_row = _Share()
+        lower = QHBoxLayout(lower_row)
+        lower.setContentsMargins(0, 0, 0, 0)
         lower.setSpacing(16)
         movers = QVBoxLayout()
         self.movers_title = QLabel("Top movers against the previous period",
                                    objectName="SectionTitle")
+        # One dimension at a time: every charge is in each, so mixing them would count the
+        # same money three times.
+        self.movers_tabs = _tab_bar()
+        for dimension in MOVER_DIMENSIONS:
+            self.movers_tabs.addTab(dimension.capitalize())
+            self.movers_tabs.setTabToolTip(self.movers_tabs.count() - 1,
+                                           f"The largest rises and falls by {dimension}")
+        self.movers_tabs.currentChanged.connect(self._show_movers)
         self.movers_model = RecordsModel([
             Column("Kind", "dimension", str.capitalize),
             Column("Name", "name"),
@@ -101,28 +159,41 @@ class OverviewPage(Page):
                    tone=_change_tone),
         ], self)  # owned by the page, as its table's sort proxy is owned by it
         # The model's order until a header is clicked: largest change first.
-        self.movers = sortable_table(self.movers_model, 1, title="Top movers")
+        self.movers = sortable_table(self.movers_model, 1, title="Top movers",
+                                     filters=lambda: {"movers by": self.movers_dimension})
         movers.addLayout(section(self.movers_title, self.movers))
+        movers.addWidget(self.movers_tabs)
+        self.movers.setMinimumHeight(SMALL_CHART_HEIGHT)
         movers.addWidget(self.movers)
         lower.addLayout(movers, 3)
-        tokens = QVBoxLayout()
-        self.tokens_title = QLabel("Tokens per day", objectName="SectionTitle")
-        tokens.addWidget(self.tokens_title)
+        # Tokens and requests share one chart's room, a tab each: stacked, each was too
+        # short for its axis labels at 1440×900.
+        usage = QVBoxLayout()
+        self.usage_title = QLabel("Tokens per day", objectName="SectionTitle")
+        usage.addWidget(self.usage_title)
+        self.usage_tabs = _tab_bar()
+        self.usage_tabs.addTab("Tokens")
+        self.usage_tabs.addTab("AI requests")
+        usage.addWidget(self.usage_tabs)
         self.tokens_holder = QStackedLayout()
         self.tokens_holder.addWidget(QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
-        tokens_widget = QWidget()
-        tokens_widget.setLayout(self.tokens_holder)
-        tokens.addWidget(tokens_widget, 1)
-        self.requests_title = QLabel("AI requests per day", objectName="SectionTitle")
-        tokens.addWidget(self.requests_title)
         self.requests_holder = QStackedLayout()
         self.requests_holder.addWidget(
             QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
-        requests_widget = QWidget()
-        requests_widget.setLayout(self.requests_holder)
-        tokens.addWidget(requests_widget, 1)
-        lower.addLayout(tokens, 2)
-        self.body.addLayout(lower, 1)
+        self.usage_stack = QStackedLayout()
+        for holder_layout in (self.tokens_holder, self.requests_holder):
+            chart_page = QWidget()
+            chart_page.setLayout(holder_layout)
+            self.usage_stack.addWidget(chart_page)
+        usage_widget = _Share(SMALL_CHART_HEIGHT)
+        usage_widget.setLayout(self.usage_stack)
+        usage.addWidget(usage_widget, 1)
+        self.usage_tabs.currentChanged.connect(self._show_usage)
+        lower.addLayout(usage, 2)
+        # Neither row asks for more than its least, so the height splits 2:3 above it.
+        self.body.addWidget(lower_row, 3)
+        self.movers_dimension: str = MOVER_DIMENSIONS[0]
+        self._weekly = False  # the usage charts show weekly averages
         self.spend_chart: Any = None
         self.tokens_chart: Any = None
         self.requests_chart: Any = None
@@ -160,8 +231,11 @@ class OverviewPage(Page):
 
     def changeEvent(self, event: QEvent) -> None:
         # Chart colours (the accent of the requests line) come from the theme when drawn.
-        if event.type() == QEvent.Type.PaletteChange and self._shown is not None:
-            self.show_result(self._shown)
+        if event.type() == QEvent.Type.PaletteChange:
+            for tabs in self.findChildren(QTabBar):  # none yet while constructed
+                _style_tabs(tabs)
+            if self._shown is not None:
+                self.show_result(self._shown)
         super().changeEvent(event)
 
     def show_result(self, computed: tuple[Overview, list[UnitEconomics], list[Finding]]
@@ -195,12 +269,25 @@ class OverviewPage(Page):
         self.total.setToolTip(
             f"Effective cost (after discounts) from {result.period.label()}.\n"
             f"Previous period {result.previous.label()}: {money(result.previous_total, cur)}.")
-        mtd = result.month_to_date
-        if mtd is not None:
-            first = mtd.through.replace(day=1)
-            self.mtd.show_figure(money(mtd.cost, cur),
-                                 f"{first:%b} 1 – {mtd.through:%b} {mtd.through.day}")
-            self.forecast.show_figure(money(mtd.forecast, cur), f"for {mtd.through:%B %Y}")
+        forecast = result.forecast
+        if forecast is not None:
+            through = forecast.through
+            self.mtd.show_figure(money(forecast.actual, cur),
+                                 f"{through:%b} 1 – {through:%b} {through.day}")
+            low, high = forecast.low, forecast.high
+            self.forecast.show_figure(
+                money(forecast.point, cur),
+                f"P10–P90 {money_short(low, cur)}–{money_short(high, cur)}"
+                if low is not None and high is not None else f"for {through:%B %Y}")
+            spread = forecast.range_text(cur)
+            self.forecast.setToolTip(
+                f"{money(forecast.point, cur)} for {forecast.month_name}"
+                + (f" ({spread})" if spread else "")
+                + f", as of {through.isoformat()}.\n{forecast.method}")
+        else:  # no data at all: nothing to forecast from
+            self.mtd.show_figure("–", "no data")
+            self.forecast.show_figure("–", "no data")
+            self.forecast.setToolTip("")
         self.ai_share.show_figure(percent(result.ai_share), money(result.ai_total, cur))
         totals = result.token_totals()
         all_tokens = totals["input"] + totals["cached_input"] + totals["cache_write"] + \
@@ -223,16 +310,30 @@ class OverviewPage(Page):
             p.start, p.end, value="tokens", granularity=spend.granularity, per_day=True)
         named = {TOKEN_SERIES[k]: v for k, v in tokens.values.items()}
         colours = dict(zip(named, theme.SERIES_COLOURS, strict=False))
-        by_week = tokens.granularity == "week"
-        self.tokens_title.setText("Tokens per day" + (", weekly average" if by_week else ""))
+        self._weekly = tokens.granularity == "week"
+        self._show_usage()
         self.tokens_chart.show_series(tokens.starts, named, colours, stacked=False,
                                       granularity=tokens.granularity)
         requests = pivot(result.tokens_daily, p.start, p.end, value="requests", key=None,
                          granularity=spend.granularity, per_day=True)
-        self.requests_title.setText(
-            "AI requests per day" + (", weekly average" if by_week else ""))
         self.requests_chart.show_series(
             requests.starts, {"Requests": requests.values["requests"]},
             {"Requests": theme.colours().accent}, stacked=False,
             granularity=requests.granularity)
-        self.movers_model.set_records(result.movers.to_dict("records"))
+        self._show_movers()
+
+    def _show_usage(self, *_: object) -> None:
+        """The tokens or the requests chart, as its tab is chosen, under its title."""
+        at = max(self.usage_tabs.currentIndex(), 0)
+        self.usage_stack.setCurrentIndex(at)
+        self.usage_title.setText(("Tokens per day", "AI requests per day")[at]
+                                 + (", weekly average" if self._weekly else ""))
+
+    def _show_movers(self, *_: object) -> None:
+        """The movers of the dimension whose tab is chosen (each tab counts every charge
+        once)."""
+        self.movers_dimension = MOVER_DIMENSIONS[max(self.movers_tabs.currentIndex(), 0)]
+        if self.result is None:
+            return
+        frame = self.result.movers[self.movers_dimension]
+        self.movers_model.set_records(frame.to_dict("records"))

@@ -1,0 +1,132 @@
+"""The Overview page as a user sees it: movers one dimension at a time (a tab each), the
+month-end forecast with its range and method, and the tokens and requests charts tall
+enough for their axis labels at the window sizes people use."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtGui import QImage, QPainter
+from pytestqt.qtbot import QtBot
+from tests.ui.support import TIMEOUT, open_page
+
+from worthit.analysis.overview import MOVER_DIMENSIONS
+from worthit.core.money import money
+from worthit.ui import workers
+from worthit.ui.main_window import MainWindow
+from worthit.ui.table_export import exporter
+from worthit.ui.views.overview import OverviewPage
+from worthit.workspace import Workspace
+
+SIZES = [(1280, 800), (1440, 900), (1920, 1080)]
+
+
+@pytest.fixture
+def shown(qtbot: QtBot, demo_workspace: Workspace) -> Iterator[tuple[MainWindow, OverviewPage]]:
+    yield open_page(qtbot, demo_workspace, "overview", OverviewPage)
+
+
+def shown_rows(page: OverviewPage) -> list[tuple[str, str]]:
+    """(kind, name) of each row of the movers table, in the order shown."""
+    view = page.movers.model()
+    return [(view.index(r, 0).data(), view.index(r, 1).data()) for r in range(view.rowCount())]
+
+
+def test_movers_show_one_dimension_at_a_time_chosen_by_tab(
+        qtbot: QtBot, shown: tuple[MainWindow, OverviewPage]) -> None:
+    _, page = shown
+    result = page.result
+    assert result is not None
+    tabs = page.movers_tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["Service", "Model", "Feature"]
+    assert tabs.currentIndex() == 0
+    for index, dimension in enumerate(MOVER_DIMENSIONS):
+        tabs.setCurrentIndex(index)
+        rows = shown_rows(page)
+        expected = result.movers[dimension]
+        assert rows == [(dimension.capitalize(), name) for name in expected["name"]]
+        assert {kind for kind, _ in rows} == {dimension.capitalize()}
+        # One dimension's rows count each charge once: they never exceed the total.
+        assert expected["current"].sum() <= result.total + 0.005
+        # The export says which dimension it holds, and names it on every row.
+        export = exporter(page.movers)
+        assert export is not None
+        table = export.table()
+        assert dict(table.filters)["movers by"] == dimension
+        assert set(table.column("Kind")) == {dimension.capitalize()}
+
+
+def test_the_chosen_dimension_stays_when_the_page_reloads(
+        qtbot: QtBot, shown: tuple[MainWindow, OverviewPage]) -> None:
+    _, page = shown
+    page.movers_tabs.setCurrentIndex(2)
+    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+        page.reload()
+    qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)
+    assert page.movers_dimension == "feature"
+    assert {kind for kind, _ in shown_rows(page)} == {"Feature"}
+
+
+def test_the_forecast_card_shows_the_range_and_says_its_method(
+        shown: tuple[MainWindow, OverviewPage]) -> None:
+    _, page = shown
+    assert page.result is not None
+    forecast = page.result.forecast
+    assert forecast is not None and forecast.low is not None and forecast.high is not None
+    assert page.forecast.value.text() == money(forecast.point)
+    assert page.forecast.note.text().startswith("P10–P90 $")
+    tip = page.forecast.toolTip()
+    assert forecast.range_text() in tip
+    assert forecast.method in tip
+    assert page.mtd.value.text() == money(forecast.actual)
+
+
+def _label_boxes(chart: object) -> list[tuple[float, float]]:
+    """The y axis's tick labels as drawn: (top, bottom) of each, in pixels."""
+    axis = chart.plot.getPlotItem().getAxis("left")  # type: ignore[attr-defined]
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    assert specs is not None
+    return sorted((rect.top(), rect.bottom()) for rect, _flags, _text in specs[2])
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_usage_charts_have_room_for_their_labels(
+        qtbot: QtBot, shown: tuple[MainWindow, OverviewPage], width: int,
+        height: int) -> None:
+    """The tokens and requests charts were 60 px tall with y labels on top of each other
+    at 1440×900: at each size, each has two or more labels and none overlaps another,
+    and the page's content fits the window (nothing cut at the bottom)."""
+    window, page = shown
+    window.resize(width, height)
+    for index in range(page.usage_tabs.count()):
+        page.usage_tabs.setCurrentIndex(index)
+        for _ in range(5):
+            QCoreApplication.processEvents()
+        chart = (page.tokens_chart, page.requests_chart)[index]
+        assert chart.isVisible() and chart.plot.height() >= 90, (index, chart.plot.height())
+        boxes = _label_boxes(chart)
+        assert len(boxes) >= 2, boxes
+        for (_, bottom), (top, _) in itertools.pairwise(boxes):
+            assert bottom <= top, boxes
+    assert page.minimumSizeHint().height() <= page.height()
+    for widget in (page.movers, page.spend_chart):
+        bottom = widget.mapTo(page, widget.rect().bottomLeft()).y()
+        assert bottom <= page.height(), (widget, bottom, page.height())
+
+
+def test_the_chosen_usage_tab_titles_its_chart(shown: tuple[MainWindow, OverviewPage]) -> None:
+    _, page = shown
+    page.usage_tabs.setCurrentIndex(1)
+    assert page.usage_title.text().startswith("AI requests per day")
+    assert page.requests_chart.isVisible() and not page.tokens_chart.isVisible()
+    page.usage_tabs.setCurrentIndex(0)
+    assert page.usage_title.text().startswith("Tokens per day")
+    assert page.tokens_chart.isVisible() and not page.requests_chart.isVisible()
