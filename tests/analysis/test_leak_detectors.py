@@ -64,7 +64,7 @@ def fill(cache: Cache, rows: Iterable[Row]) -> None:
 
 
 def add_resource(cache: Cache, resource_id: str, kind: str, **facts: Any) -> None:
-    cache.db["resources"].insert({
+    cache._db["resources"].insert({
         "source_id": "test", "resource_id": resource_id, "resource_type": kind,
         "provider_name": "AWS", "region_id": "us-east-1", "name": resource_id,
         "facts": json.dumps(facts), "observed_at": END.isoformat()})
@@ -252,6 +252,29 @@ def test_a_sixfold_day_is_a_runaway_whose_excess_is_a_one_off_not_a_monthly_savi
     assert f.evidence.values[WINDOW.index(spike_day)] == pytest.approx(spike)
 
 
+def test_the_runaway_evidence_carries_its_baseline_and_the_days_its_one_off_comes_from(
+    cache: Cache
+) -> None:
+    """What the chart draws: per window day, the baseline the spike was measured against
+    (the agent's steady level, about 100 a day), and the spike day highlighted; the cost
+    over that baseline on that day is the one-off, to the cent."""
+    spike_day = END - dt.timedelta(days=5)
+    rows, _ = steady_with_spike(spike_day, 100.0)
+    fill(cache, rows)
+    f = only(runaway_agent(context(cache)))
+    evidence = f.evidence
+    assert evidence.highlighted == [spike_day]
+    assert len(evidence.baseline) == len(evidence.days) == 30
+    # The wobble is ±2 % around 100: the median of the 28 days before is within it.
+    assert evidence.baseline == pytest.approx([100.0] * 30, rel=0.03)
+    at = evidence.days.index(spike_day)
+    assert evidence.values[at] - evidence.baseline[at] == pytest.approx(f.one_off, abs=0.005)
+    assert evidence.baseline_label == "Baseline (28-day median)"
+    points = f.to_json()["evidence"]["points"]
+    assert [p["baseline"] for p in points] == [round(b, 6) for b in evidence.baseline]
+    assert f.to_json()["evidence"]["highlighted"] == [spike_day.isoformat()]
+
+
 def test_a_new_key_is_not_a_runaway(cache: Cache) -> None:
     """Twenty days old (less than the 28-day history), with a spike on its last day: the
     days before it existed are not a baseline of zero."""
@@ -396,6 +419,25 @@ def test_fewer_quiet_hours_than_the_threshold_is_not_a_finding(cache: Cache) -> 
 
 # -- network ----------------------------------------------------------------------------------
 
+def test_a_measured_nat_share_is_one_figure_and_a_reversed_range_is_read_right(
+        cache: Cache) -> None:
+    from worthit.analysis.leaks.network import hidden_network
+
+    fill(cache, [charge(day, 10.0, "nat-1", team="web", feature="api",
+                        x_usage_type="USE1-NatGateway-Bytes") for day in WINDOW])
+    measured = only(hidden_network(context(cache, nat_share_low=0.4, nat_share_high=0.4)))
+    assert measured.monthly_saving == pytest.approx(120.0)  # 40 % of 300
+    assert measured.saving_range is None
+    assert measured.assumption.startswith("Saving: $120.00 per month, recurring.")
+    assert "Taken: 40.0 % of the gateway's bytes" in measured.assumption
+    reversed_ = only(hidden_network(context(cache, nat_share_low=0.6, nat_share_high=0.2)))
+    assert reversed_.saving_range == (pytest.approx(60.0), pytest.approx(180.0))
+    assert reversed_.monthly_saving == pytest.approx(60.0)
+    # Saved settings round-trip the shares.
+    save_settings(cache, Settings(nat_share_low=0.1, nat_share_high=0.3))
+    assert load_settings(cache) == Settings(nat_share_low=0.1, nat_share_high=0.3)
+
+
 def test_nat_and_cross_az_are_savings_egress_and_inter_region_only_shares(
         cache: Cache) -> None:
     from worthit.analysis.leaks.network import hidden_network
@@ -412,8 +454,22 @@ def test_nat_and_cross_az_are_savings_egress_and_inter_region_only_shares(
     found = {f.key: f for f in hidden_network(context(cache))}
     assert set(found) == {"hidden_network:nat:nat-1", "hidden_network:cross_az:i-web",
                           "hidden_network:egress:cdn-1"}
-    assert found["hidden_network:nat:nat-1"].monthly_saving == pytest.approx(300.0)
+    nat = found["hidden_network:nat:nat-1"]
+    # NAT processing of 10 a day, 300 in the 30 days: only the share bound for S3 and
+    # DynamoDB (free gateway endpoints) goes, unknown, so 25 % to 75 % of it is assumed
+    # and the low end, 75, is the finding's one figure.
+    assert nat.monthly_cost == pytest.approx(300.0)
+    assert nat.monthly_saving == pytest.approx(75.0)
+    assert nat.saving_range == (pytest.approx(75.0), pytest.approx(225.0))
+    assert nat.to_json()["saving_range"] == {"low": 75.0, "high": 225.0}
+    assert nat.to_json()["monthly_saving"] == 75.0
+    assert nat.assumption.startswith("Saving: $75.00 per month, recurring, the low end of "
+                                     "$75.00 to $225.00.")
+    assert "Assumed: 25.0 % to 75.0 % of the gateway's bytes go to S3 and DynamoDB" in \
+        nat.assumption
+    assert nat.evidence.numbers["bound for S3 and DynamoDB"] == "25.0 % to 75.0 % (assumed)"
     assert found["hidden_network:cross_az:i-web"].monthly_saving == pytest.approx(120.0)
+    assert found["hidden_network:cross_az:i-web"].saving_range is None
     egress = found["hidden_network:egress:cdn-1"]
     assert (egress.monthly_cost, egress.monthly_saving) == (pytest.approx(180.0), 0.0)
     assert egress.informational

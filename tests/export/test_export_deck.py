@@ -200,15 +200,103 @@ def test_leaks_chart_and_table_are_the_open_savings(slides: list[Any],
     if rest:
         more = f"{len(rest)} more finding{'s' if len(rest) > 1 else ''}"
         assert chart.plots[0].categories[-1] == more
-    assert chart.plots[0].categories[0] == "Network cost: nat-0a1b2c3d4e5f60718"
+    # The NAT gateway's bar is the low end of its estimate, as on the Leaks page.
+    nat = next(f for f in found if f["key"].startswith("hidden_network:nat:"))
+    assert nat["monthly_saving"] == nat["saving_range"]["low"] < nat["saving_range"]["high"]
+    assert by_category(chart)["Network cost: nat-0a1b2c3d4e5f60718"] == pytest.approx(
+        nat["monthly_saving"], abs=CENT)
+    assert "the low end of its range" in " ".join(texts(slides[4]))  # the footnote says so
     # The runaway agent's excess is a one-off, paid already: no bar, no monthly row.
     assert not any(c.startswith("Runaway agent") for c in chart.plots[0].categories)
     (table,) = [s.table for s in slides[4].shapes if s.has_table]
     rows = [[cell.text for cell in row.cells] for row in table.rows][1:]
     assert [r[2] for r in rows] == [money(f["monthly_saving"]) for f in found[:4]]
-    assert rows[0][1] == "shared by devex, ml-platform, search, support"  # the NAT gateway
-    assert "Fix: Add gateway endpoints" in rows[0][0]
+    assert [r[0].split("\n")[0] for r in rows] == [f["title"] for f in found[:4]]
+    assert [r[0].split("\n")[1].startswith("Fix: ") for r in rows] == [True] * len(rows)
     assert not any("code-review-agent" in r[0] for r in rows)
+
+
+def _height_in_a_wide_font(cell: Any, width_pt: float) -> float:
+    """The cell's text height, in points, wrapped at its width in DejaVu Sans (wider than
+    Calibri and its LibreOffice twin): paragraph by paragraph, each run's size."""
+    from PySide6.QtGui import QFont, QFontMetricsF, QImage
+
+    from worthit.ui.app import application
+
+    application()
+    device = QImage(1, 1, QImage.Format.Format_RGB32)
+    device.setDotsPerMeterX(round(72 / 0.0254))  # one point, one pixel
+    device.setDotsPerMeterY(round(72 / 0.0254))
+    height = 0.0
+    for paragraph in cell.text_frame.paragraphs:
+        (run,) = paragraph.runs
+        font = QFont("DejaVu Sans")
+        font.setPointSizeF(run.font.size.pt)
+        font.setBold(bool(run.font.bold))
+        metrics = QFontMetricsF(font, device)
+        lines, line = 1, ""
+        for word in run.text.split():
+            wider = f"{line} {word}".strip()
+            if line and metrics.horizontalAdvance(wider) > width_pt:
+                lines, line = lines + 1, word
+            else:
+                line = wider
+        height += lines * metrics.lineSpacing()
+    return height
+
+
+def test_leak_titles_are_whole_and_fit_their_rows(slides: list[Any],
+                                                  demo_workspace: Workspace) -> None:
+    """No finding's title is cut with "…": each is in its row whole, in a size that fits
+    the row even in a font wider than the deck's; the bars and the slide title too."""
+    from worthit.export.deck import LEAK_ROW_IN
+
+    found = [f for f in report_json(demo_workspace, "leaks")["findings"]
+             if f["state"] == "open" and f["monthly_saving"] > 0]
+    (table,) = [s.table for s in slides[4].shapes if s.has_table]
+    width = table.columns[0].width.pt - 2 * 0.08 * 72  # the cell's margins
+    for row, f in zip(list(table.rows)[1:], found, strict=False):
+        cell = row.cells[0]
+        assert cell.text_frame.paragraphs[0].runs[0].text == f["title"]
+        assert row.height == Inches(LEAK_ROW_IN)
+        assert _height_in_a_wide_font(cell, width) <= LEAK_ROW_IN * 72 - 0.08 * 72
+    (chart,) = charts(slides[4])
+    assert not [c for c in chart.plots[0].categories if "…" in c]
+    assert "ml-experiments-checkpoints-2024" in " ".join(chart.plots[0].categories)
+    assert "…" not in title(slides[4])
+
+
+def test_a_long_leak_title_takes_a_smaller_size_and_a_long_name_a_shorter_one() -> None:
+    """A title of 170 characters stays whole, smaller, and still fits its row; a bucket
+    name too long for the slide title gives way to a shorter name of the same thing."""
+    from pptx import Presentation
+
+    from worthit.analysis.leaks.base import Evidence, Finding
+    from worthit.export.deck import LEAK_ROW_IN, Deck, _leak_cell, _leak_headline
+    from worthit.export.layout import add_table
+    from worthit.export.mask import Mask
+
+    bucket = "ml-experiments-checkpoints-2024-archive-of-the-old-training-runs"
+    long = Finding(
+        "storage_graveyard", "k", f"{bucket}: 612 TiB untouched for 430 days, no lifecycle "
+        "policy, carried by ml-platform/model-training and nobody else", 9000.0, 8000.0,
+        "ml-platform", "model-training", f"arn:aws:s3:::{bucket}", Evidence("x"),
+        ["Ask the owner what must be kept; delete the rest, or move it to Deep Archive "
+         "with a lifecycle rule so it costs a twentieth."])
+    assert len(long.title) > 150
+    deck = Deck(Presentation(), None, Mask.none())  # type: ignore[arg-type]
+    width = Inches(4.13)
+    cell = _leak_cell(deck, long, width)
+    assert cell[0][0][0] == long.title  # whole
+    assert cell[0][0][1]["size"] < 11
+    slide = deck.presentation.slides.add_slide(deck.presentation.slide_layouts[6])
+    table = add_table(slide, 0, 0, [width], ["Finding"], [(cell,)], numeric=[False],
+                      row_height=Inches(LEAK_ROW_IN))
+    assert _height_in_a_wide_font(table.cell(1, 0), width.pt - 11.52) <= \
+        LEAK_ROW_IN * 72 - 5.76
+    headline = _leak_headline(deck, [long])
+    assert len(headline) <= 110 and "…" not in headline
+    assert headline.endswith("in model-training ($8,000)")  # the feature names it
 
 
 def test_swap_chart_is_each_suggestions_monthly_saving(slides: list[Any],

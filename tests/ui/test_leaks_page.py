@@ -137,7 +137,7 @@ def test_findings_are_grouped_by_kind_and_a_chosen_one_shows_its_detail_and_evid
         assert page.detail_owner.text().startswith(
             f"Owner: {f.team} / {f.feature} · costs {money(f.monthly_cost)}, {worth} · open")
         assert all(step in page.fix.text() for step in f.fix)
-        (line,) = page.chart.plot.getPlotItem().listDataItems()
+        line = page.chart.plot.getPlotItem().listDataItems()[0]
         assert len(line.yData) == len(f.evidence.values) == len(f.evidence.days) > 0
         np.testing.assert_allclose(line.yData, f.evidence.values)
 
@@ -149,6 +149,58 @@ def test_findings_are_grouped_by_kind_and_a_chosen_one_shows_its_detail_and_evid
     assert page.detail_owner.text().startswith(f"Owner: {shared}")
     assert listed(page)[nat.key].text(2) == "Shared by 4 teams"  # the list stays narrow
     assert listed(page)[nat.key].toolTip(2) == shared
+    # Its saving is an estimate: the list and the headline count the low end, the detail
+    # says the range and the assumption behind it.
+    low, high = nat.saving_range or (0.0, 0.0)
+    assert nat.monthly_saving == low < high
+    assert listed(page)[nat.key].text(1) == money(low)
+    assert f"saves {money(low)} per month (the low end of {money(low)} to {money(high)}" in \
+        page.detail_owner.text()
+    assert "Assumed: 25.0 % to 75.0 % of the gateway's bytes go to S3 and DynamoDB" in \
+        page.numbers.text()
+
+
+def test_the_runaway_chart_shows_the_baseline_and_the_spike_days_the_excess_comes_from(
+    qtbot: QtBot, workspace: Workspace, expected: list[Finding]
+) -> None:
+    """The detector's own baseline as a dashed line and its spike days shaded, named in
+    the legend with the excess counted: the chart draws the finding's figures, and they
+    add up to its one-off."""
+    import pyqtgraph as pg
+
+    from worthit.ui.widgets.date_axis import DAY, timestamp
+
+    _, page = open_window(qtbot, workspace)
+    runaway = by_kind(expected, "runaway_agent")
+    evidence = runaway.evidence
+    click(qtbot, page, runaway.key)
+    line, baseline = page.chart.plot.getPlotItem().listDataItems()
+    np.testing.assert_allclose(line.yData, evidence.values)
+    np.testing.assert_allclose(baseline.yData, evidence.baseline)  # NaN gaps kept
+    assert baseline.opts["pen"].style() == Qt.PenStyle.DashLine
+    shaded = sorted(r.getRegion() for r in page.chart.plot.getPlotItem().items
+                    if isinstance(r, pg.LinearRegionItem))
+    days = evidence.highlighted
+    assert shaded == [(timestamp(days[0]), timestamp(days[-1]) + DAY)]  # one run of days
+    legend = page.chart.legend.text().replace("&nbsp;", " ")
+    assert evidence.label.replace("$", "") in legend.replace("$", "")
+    assert evidence.baseline_label in legend
+    assert f"Spike days: {money(runaway.one_off)} excess counted" in legend
+    # Each spike day's cost over its baseline adds up to the one-off (every hour of the
+    # planted storm is flagged), so the shaded gap is the excess the finding counts.
+    at = {d: i for i, d in enumerate(evidence.days)}
+    gap = sum(evidence.values[at[d]] - evidence.baseline[at[d]] for d in days)
+    assert gap == pytest.approx(runaway.one_off, abs=0.01)
+    # An exported chart says what it is, over which days, in which unit.
+    caption = page.chart.caption()
+    assert caption.title == runaway.title
+    assert caption.subtitle == (f"{evidence.days[0]} to {evidence.days[-1]} · "
+                                "AI cost per day on this key (USD)")
+
+    idle = by_kind(expected, "idle_capacity")  # no baseline, no spike days
+    click(qtbot, page, idle.key)
+    assert len(page.chart.plot.getPlotItem().listDataItems()) == 1
+    assert not page.chart.legend.isVisible()
 
 
 # -- state ---------------------------------------------------------------------------------

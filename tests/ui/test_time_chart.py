@@ -112,3 +112,50 @@ def test_partial_months_are_lighter_narrower_bars(chart: TimeChart) -> None:
                       ends=[dt.date(2026, 9, 30), dt.date(2026, 10, 31)])
     assert not chart.note.isVisible()
     assert chart.describe(1).startswith("October 2026   ")
+
+
+def test_a_baseline_and_shaded_days_are_drawn_named_and_read_out(chart: TimeChart) -> None:
+    """A reference line (a baseline) over the same days, dashed, in the legend and the
+    read-out, and kept in view; labelled shaded days in the legend too."""
+    import pyqtgraph as pg
+    from PySide6.QtCore import Qt
+
+    days = _days(dt.date(2026, 11, 5), 10)
+    cost = np.array([10.0, 11, 10, 90, 95, 10, 11, 10, 9, 10])
+    base = np.array([np.nan, 10, 10, 11, 12, 10, 10, 10, 10, 10])
+    chart.show_series(days, {"Cost per day": cost}, {"Cost per day": "#2563eb"},
+                      stacked=False)
+    assert not chart.legend.isVisible()  # one series: its title names it
+    chart.add_reference("Baseline", base, "#656d76")
+    chart.shade([(days[3], days[4])], "#dc2626", "Spike days")
+    line, dashed = chart.plot.getPlotItem().listDataItems()
+    np.testing.assert_array_equal(dashed.yData, base)  # the NaN stays a gap, not a zero
+    assert dashed.opts["pen"].style() == Qt.PenStyle.DashLine
+    assert line.opts["pen"].style() == Qt.PenStyle.SolidLine
+    regions = [i for i in chart.plot.getPlotItem().items if isinstance(i, pg.LinearRegionItem)]
+    assert [r.getRegion() for r in regions] == [(timestamp(days[3]), timestamp(days[5]))]
+    assert chart.legend.isVisible()
+    legend = chart.legend.text().replace("&nbsp;", " ")
+    for name in ("Cost per day", "Baseline", "Spike days"):
+        assert name in legend, legend
+    assert chart.describe(3) == "2026-11-08   Cost per day $90.0000   Baseline $11.0000"
+    assert chart.describe(0).endswith("Baseline –")
+
+    # A baseline above every value still shows whole.
+    chart.show_series(days, {"c": np.ones(10)}, {"c": "#2563eb"}, stacked=False)
+    chart.add_reference("Baseline", np.full(10, 50.0), "#656d76")
+    assert chart.plot.getPlotItem().vb.viewRange()[1][1] >= 50
+
+
+def test_the_caption_names_the_title_period_and_unit(chart: TimeChart) -> None:
+    from worthit.core.periods import Period
+
+    days = _days(dt.date(2026, 11, 5), 30)
+    chart.show_series(days, {"c": np.ones(30)}, {"c": "#2563eb"}, stacked=False)
+    chart.title, chart.unit = "Spend over time", "USD per day"
+    caption = chart.caption()
+    assert (caption.title, caption.period, caption.unit) == (
+        "Spend over time", Period(days[0], days[-1]), "USD per day")  # the days drawn
+    assert caption.subtitle == "2026-11-05 to 2026-12-04 · USD per day"
+    chart.period = Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))  # the page says
+    assert chart.caption().subtitle == "2026-11-01 to 2026-11-30 · USD per day"

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final
@@ -17,6 +18,7 @@ from worthit.analysis.charge_index import charge_index
 from worthit.core.periods import Period
 from worthit.paths import resource
 from worthit.store.cache import Cache
+from worthit.store.charges import resource_daily_cost
 from worthit.store.rules import load_rules
 
 if TYPE_CHECKING:
@@ -50,6 +52,11 @@ class Settings:
     graveyard_days: int = 90  # no writes for this long, and no lifecycle policy
     bloat_growth: float = 0.3  # input per request up by this share on its early level
     bloat_baseline_days: int = 60
+    # NAT gateway processing: the share of its bytes bound for S3 and DynamoDB, which free
+    # gateway endpoints take off it. No bill or metric says it (VPC flow logs do), so by
+    # default a range is assumed; set both ends to a measured share.
+    nat_share_low: float = 0.25
+    nat_share_high: float = 0.75
     # Runaway agents take the watch's spike thresholds (worthit.store.watch.WatchSettings):
     # one setting drives both the spike alert and the finding. An older app's runaway_*
     # keys are ignored on loading.
@@ -86,6 +93,28 @@ class Evidence:
     unit: str = "$"  # "$", "%", "tokens", "requests"
     numbers: dict[str, str] = field(default_factory=dict)  # label -> shown value
     threshold: float | None = None  # a line on the chart
+    #: What the finding's excess is measured against, one value per day of ``days`` (NaN
+    #: where there is none), as the detector computed it: a dashed line on the chart.
+    baseline: list[float] = field(default_factory=list)
+    baseline_label: str = ""
+    #: The days whose excess the finding counts, highlighted on the chart.
+    highlighted: list[dt.date] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        """The series (with the baseline, where there is one) and the numbers."""
+        points: list[dict[str, Any]] = [
+            {"day": d.isoformat(), "value": round(v, 6)}
+            for d, v in zip(self.days, self.values, strict=True)]
+        if self.baseline:
+            for point, base in zip(points, self.baseline, strict=True):
+                point["baseline"] = round(base, 6) if math.isfinite(base) else None
+        found: dict[str, Any] = {"label": self.label, "unit": self.unit,
+                                 "numbers": self.numbers, "points": points}
+        if self.baseline:
+            found["baseline_label"] = self.baseline_label
+        if self.highlighted:
+            found["highlighted"] = [d.isoformat() for d in self.highlighted]
+        return found
 
 
 @dataclass(frozen=True)
@@ -106,6 +135,10 @@ class Finding:
     #: A cost already paid once (a runaway agent's excess over its baseline), not a
     #: recurring saving: never part of ``monthly_saving`` nor of the monthly totals.
     one_off: float = 0.0
+    #: (low, high) monthly saving when it rests on a share nobody measured (NAT processing
+    #: bound for S3 and DynamoDB): ``monthly_saving`` is its low end, the one figure every
+    #: surface shows and adds up; the range is said beside it.
+    saving_range: tuple[float, float] | None = None
 
     @property
     def figure(self) -> float:
@@ -136,12 +169,10 @@ class Finding:
             "resource": self.resource, "monthly_cost": round(self.monthly_cost, 2),
             "monthly_saving": round(self.monthly_saving, 2),
             "one_off": round(self.one_off, 2), "fix": self.fix,
+            "saving_range": None if self.saving_range is None else {
+                "low": round(self.saving_range[0], 2), "high": round(self.saving_range[1], 2)},
             "assumption": self.assumption,
-            "evidence": {"label": self.evidence.label, "unit": self.evidence.unit,
-                         "numbers": self.evidence.numbers,
-                         "points": [{"day": d.isoformat(), "value": round(v, 6)}
-                                    for d, v in zip(self.evidence.days, self.evidence.values,
-                                                    strict=True)]},
+            "evidence": self.evidence.to_json(),
         }
 
 
@@ -209,14 +240,11 @@ class Context:
 
         return suggestions(self.swap, limit=1000)
 
-    def resource_daily(self, resource_id: str, start: dt.date, end: dt.date,
-                       where: str = "1", params: tuple[Any, ...] = ()) -> pd.DataFrame:
-        """day, cost (effective) for one resource's charges (days without charges absent)."""
-        return self.cache.frame(
-            "SELECT charge_period_start AS day, TOTAL(effective_cost) AS cost FROM charges "
-            f"WHERE resource_id = ? AND charge_period_start BETWEEN ? AND ? AND ({where}) "
-            "GROUP BY day ORDER BY day",
-            (resource_id, start.isoformat(), end.isoformat(), *params))
+    def resource_daily(self, resource_id: str | None, start: dt.date, end: dt.date,
+                       usage_like: tuple[str, ...] = ()) -> pd.DataFrame:
+        """day, cost (effective) for one resource's charges (days without charges absent),
+        only those of a usage type like one of ``usage_like`` (``LIKE`` patterns) if any."""
+        return resource_daily_cost(self.cache, resource_id, start, end, usage_like)
 
 
 @functools.cache

@@ -1,14 +1,19 @@
 """Hidden network costs: NAT gateway data processing, cross-AZ, inter-region and internet
 egress, who carries them and what share of that feature's cost they are.
 
-NAT processing and cross-AZ transfer are avoidable (endpoints, one zone): their cost is
-the saving. Inter-region and egress traffic is usually wanted; it is shown with its
-share of the feature's cost, and claims no saving."""
+Cross-AZ transfer is avoidable (one zone): its cost is the saving. Of NAT processing only
+the share bound for S3 and DynamoDB is: their gateway endpoints are free, while other AWS
+APIs (interface endpoints have a charge of their own) and the internet still go through a
+NAT gateway. No bill says that share (a NAT gateway's bytes carry no destination, and no
+source's metric splits them), so the saving is a range over an assumed share, and the
+finding counts its low end (:func:`nat_saving`). Inter-region and egress traffic is usually
+wanted; it is shown with its share of the feature's cost, and claims no saving."""
 
 from __future__ import annotations
 
-from worthit.analysis.leaks.base import Context, Evidence, Finding, days_of
+from worthit.analysis.leaks.base import Context, Evidence, Finding, Settings, days_of
 from worthit.core.money import money, percent
+from worthit.store.charges import cost_by_resource
 
 #: usage type pattern -> (what it is, the fix, whether its cost is avoidable).
 PATTERNS = {
@@ -36,18 +41,44 @@ KEYS = {"%NatGateway-Bytes": "nat", "%DataTransfer-Regional-Bytes": "cross_az",
         "%-AWS-Out-Bytes": "inter_region", "%DataTransfer-Out-Bytes": "egress"}
 
 
+def nat_shares(s: Settings) -> tuple[float, float]:
+    """The share of NAT-processed bytes bound for S3 and DynamoDB, low and high, within
+    0..1 (a setting given the wrong way round is read the right way)."""
+    low, high = sorted(min(max(float(x), 0.0), 1.0) for x in (s.nat_share_low,
+                                                                 s.nat_share_high))
+    return low, high
+
+
+def nat_saving(monthly: float, s: Settings) -> tuple[float, float, str]:
+    """The recurring monthly saving of gateway endpoints on a NAT gateway whose processing
+    cost ``monthly`` (30 days): low, high, and the basis in words. The low end is the
+    finding's figure."""
+    low, high = nat_shares(s)
+    saving = monthly * low
+    if low == high:
+        figure = f"{money(saving)} per month, recurring"
+        share = (f"Taken: {percent(low)} of the gateway's bytes go to S3 and DynamoDB, the "
+                 "share set under Leak thresholds.")
+    else:
+        figure = (f"{money(saving)} per month, recurring, the low end of {money(saving)} to "
+                  f"{money(monthly * high)}")
+        share = (f"Assumed: {percent(low)} to {percent(high)} of the gateway's bytes go to S3 "
+                 "and DynamoDB; no bill says where NAT traffic goes (VPC flow logs do: set "
+                 "the measured share under Leak thresholds).")
+    return saving, monthly * high, (
+        f"Saving: {figure}. Gateway endpoints carry traffic to S3 and DynamoDB for free, so "
+        "that share of the processing charge goes; the rest (other AWS APIs, the internet) "
+        f"still pays NAT processing. {share}")
+
+
 def hidden_network(ctx: Context) -> list[Finding]:
     feature_cost = ctx.allocation.pieces.groupby("feature")["current"].sum()
     found = []
     for pattern, (what, fix, avoidable) in PATTERNS.items():
-        for row in ctx.cache.rows(
-                "SELECT resource_id, TOTAL(effective_cost) AS cost FROM charges "
-                "WHERE x_usage_type LIKE ? AND charge_period_start BETWEEN ? AND ? "
-                "GROUP BY resource_id", (pattern, ctx.window.start.isoformat(),
-                                         ctx.window.end.isoformat())):
-            resource_id, monthly = row["resource_id"], float(row["cost"])
+        for resource_id, monthly in cost_by_resource(ctx.cache, pattern, ctx.window.start,
+                                                     ctx.window.end):
             daily = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end,
-                                       "x_usage_type LIKE ?", (pattern,))
+                                       (pattern,))
             team, feature = ctx.owner(resource_id)
             sharers = ctx.sharers(resource_id)
             owner = f"{team}/{feature}" if team else \
@@ -56,14 +87,25 @@ def hidden_network(ctx: Context) -> list[Finding]:
             if feature is not None and feature_cost.get(feature, 0.0) > 0:
                 numbers[f"share of the cost of {feature}"] = percent(
                     monthly / float(feature_cost[feature]))
+            saving = monthly if avoidable else 0.0
+            span: tuple[float, float] | None = None
+            basis = (f"Saving: the {what} cost, which the fix removes." if avoidable else
+                     f"No saving claimed: {what} is usually wanted; it is shown for its share.")
+            if KEYS[pattern] == "nat":
+                saving, high, basis = nat_saving(monthly, ctx.settings)
+                low_share, high_share = nat_shares(ctx.settings)
+                numbers["bound for S3 and DynamoDB"] = (
+                    percent(low_share) if low_share == high_share else
+                    f"{percent(low_share)} to {percent(high_share)} (assumed)")
+                if saving != high:
+                    span = (saving, high)
+                    numbers["saving per month"] = (f"{money(saving)} (the low end) to "
+                                                   f"{money(high)}")
             found.append(Finding(
                 "hidden_network", f"hidden_network:{KEYS[pattern]}:{resource_id}",
                 f"{what[0].upper()}{what[1:]} on {str(resource_id).rsplit('/', 1)[-1]}, "
-                f"carried by {owner}", monthly, monthly if avoidable else 0.0, team, feature,
-                resource_id,
+                f"carried by {owner}", monthly, saving, team, feature, resource_id,
                 Evidence(f"{what[0].upper()}{what[1:]} per day ($)", days_of(daily),
                          list(daily["cost"]), "$", numbers),
-                fix, f"Saving: the {what} cost, which the fix removes." if avoidable else
-                f"No saving claimed: {what} is usually wanted; it is shown for its share.",
-                sharers))
+                fix, basis, sharers, saving_range=span))
     return found

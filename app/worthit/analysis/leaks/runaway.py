@@ -16,6 +16,7 @@ import numpy as np
 from worthit.analysis.leaks.base import WINDOW_DAYS, Context, Evidence, Finding
 from worthit.analysis.spikes import Incident, Series, incident_numbers, incidents, spike_series
 from worthit.core.money import money
+from worthit.store.metrics import hourly_requests_of
 from worthit.store.watch import WatchSettings, load_settings
 
 
@@ -60,7 +61,12 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
         f"({', '.join(d.isoformat() for d in spikes[:3])}{'…' if len(spikes) > 3 else ''})",
         sum(i.cost for i in runs), 0.0, team, feature, resource_id,
         Evidence("AI cost per day on this key ($)", shown,
-                 [by_day.get(d.isoformat(), 0.0) for d in shown], "$", numbers),
+                 [by_day.get(d.isoformat(), 0.0) for d in shown], "$", numbers,
+                 baseline=daily_baseline(series, shown),
+                 baseline_label=(f"Baseline ({s.spike_history_hours}-hour median)"
+                                 if series.hourly else
+                                 f"Baseline ({s.spike_history_days}-day median)"),
+                 highlighted=spikes),
         ["Cap retries and add exponential back-off to the agent loop.",
          "Set a per-key daily budget or rate limit with the vendor.",
          "Alert the owning team when a day runs over twice its baseline."],
@@ -71,12 +77,23 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
         one_off=excess)
 
 
+def daily_baseline(series: Series, days: list[dt.date]) -> list[float]:
+    """The spike baseline (``series.expected``, as :mod:`~worthit.analysis.spikes` computed
+    it) summed over each of ``days``, for the finding's daily chart; NaN for a day the
+    series has no baseline on (before its history, or outside it)."""
+    dates = np.array([b.date() for b in series.starts])
+    found = []
+    for day in days:
+        expected = series.expected[dates == day]
+        found.append(float(expected.sum()) if len(expected) and np.isfinite(expected).all()
+                     else float("nan"))
+    return found
+
+
 def _hourly(ctx: Context, resource_id: str, spikes: list[dt.date]) -> dict[str, str]:
     """Where the source has hourly request counts: the busiest hour of the spike days
     against the median of that hour on the other days, to say when the storm ran."""
-    rows = ctx.cache.rows(
-        "SELECT period_start, value FROM metrics WHERE resource_id = ? AND metric = "
-        "'Requests' AND granularity = 'hour'", (resource_id,))
+    rows = hourly_requests_of(ctx.cache, resource_id)
     if not rows:
         return {}
     spike_days = {d.isoformat() for d in spikes}

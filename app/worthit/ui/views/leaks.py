@@ -53,6 +53,17 @@ def _group_amount(members: list[Finding]) -> str:
     return f"{money(once)} one-off" if once > monthly else money(monthly)
 
 
+def _day_runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
+    """``days`` as runs of consecutive days, (first, last) each: one shaded span a run."""
+    runs: list[tuple[dt.date, dt.date]] = []
+    for day in sorted(set(days)):
+        if runs and (day - runs[-1][1]).days == 1:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs
+
+
 def _owner_short(finding: Finding) -> str:
     """The list's owner column: a shared cost as its number of teams (the full list is in
     the tooltip and the detail), so the column leaves the findings their width."""
@@ -131,6 +142,7 @@ class LeaksPage(Page):
         side.addWidget(self.detail_title)
         self.detail_owner = QLabel(" ", objectName="Readout")
         self.detail_owner.setTextFormat(Qt.TextFormat.PlainText)
+        self.detail_owner.setWordWrap(True)  # a long owner line wraps, never widens the page
         side.addWidget(self.detail_owner)
         self.chart_holder = QStackedLayout()
         self.placeholder = QLabel("Choose a finding", alignment=Qt.AlignmentFlag.AlignCenter)
@@ -320,6 +332,9 @@ class LeaksPage(Page):
         worth = (f"one-off excess {money(finding.one_off)} (paid once, not a monthly saving)"
                  if finding.one_off > finding.monthly_saving else
                  f"saves {money(finding.monthly_saving)} per month")
+        if finding.saving_range is not None:  # the figure is the low end of an estimate
+            low, high = finding.saving_range
+            worth += f" (the low end of {money(low)} to {money(high)}; see below)"
         self.detail_owner.setText(
             f"Owner: {owner} · costs {money(finding.monthly_cost)}, {worth} · {status}")
         lines = [f"{k}: {v}" for k, v in finding.evidence.numbers.items()]
@@ -357,12 +372,23 @@ class LeaksPage(Page):
             return
         self.chart_holder.setCurrentWidget(self.chart)
         c = theme.colours()
+        # An exported file says what the page says around the chart.
+        self.chart.title = finding.title
+        self.chart.unit = evidence.label.replace("($)", "(USD)")
+        self.chart.period = Period(min(evidence.days), max(evidence.days))
         values = np.array(evidence.values, dtype=float)
         self.chart.show_series(list(evidence.days), {evidence.label: values},
                                {evidence.label: c.accent}, stacked=False)
         if evidence.threshold is not None:
             self.chart.mark_level(evidence.threshold, "threshold" if evidence.unit == "%"
                                   else "earlier level", c.bad)
+        if evidence.baseline:  # the detector's own baseline, drawn as it computed it
+            self.chart.add_reference(evidence.baseline_label or "Baseline",
+                                     np.array(evidence.baseline, dtype=float), c.muted)
+        if evidence.highlighted:
+            counted = (f"Spike days: {money(finding.one_off)} excess counted"
+                       if finding.one_off else "Days counted")
+            self.chart.shade(_day_runs(evidence.highlighted), c.bad, counted)
 
     _unit = "$"
 
@@ -438,6 +464,8 @@ LABELS = {
     "graveyard_days": ("Graveyard: no writes for (days)", 7, 3650, 0),
     "bloat_growth": ("Prompt bloat: input per request up by (share)", 0.05, 10, 2),
     "bloat_baseline_days": ("… against the first days of data (days)", 7, 365, 0),
+    "nat_share_low": ("NAT bytes to S3 and DynamoDB: share, low end (counted)", 0, 1, 2),
+    "nat_share_high": ("… high end (both the same: a measured share)", 0, 1, 2),
 }
 #: Runaway agents are the watch's spikes: their thresholds are the watch's, set there.
 RUNAWAY_NOTE = ("Runaway agents use the watch's spike thresholds, so a finding and its "

@@ -1,9 +1,10 @@
-"""A time chart on pyqtgraph: stacked areas or lines over dates, a legend, and a hover
-read-out of the values under the cursor."""
+"""A time chart on pyqtgraph: stacked areas or lines over dates, reference lines (a
+baseline) and shaded days, a legend, and a hover read-out of the values under the cursor."""
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Callable
 
 import numpy as np
@@ -12,8 +13,9 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from worthit.core.periods import Period
 from worthit.ui import theme
-from worthit.ui.chart_export import export_button
+from worthit.ui.chart_export import Caption, enclosing_period, export_button
 from worthit.ui.widgets.date_axis import DAY, DateAxis, timestamp
 
 
@@ -36,12 +38,33 @@ def _partial(start: dt.date, end: dt.date, granularity: str) -> bool:
     return False
 
 
+def _key(name: str, colour: str, style: str) -> str:
+    """One legend entry as rich text: a filled square (a series), a dashed line (a
+    reference) or a light square (shaded days), then the name; the legend wraps between
+    entries, never inside one."""
+    shown = QColor(colour)
+    if style == "band":  # the shade's tint on the chart's surface, as drawn (alpha 40)
+        under = QColor(theme.colours().surface)
+        shown = QColor(*(round(a + (b - a) * 0.3) for a, b in (
+            (under.red(), shown.red()), (under.green(), shown.green()),
+            (under.blue(), shown.blue()))))
+    glyph = "– –" if style == "dashed" else "■"
+    return (f'<span style="color: {shown.name()}; font-weight: bold;">{glyph}</span>'
+            f"&nbsp;{html.escape(name).replace(' ', '&nbsp;')}")
+
+
 class TimeChart(QWidget):
-    """A titled chart. :meth:`show_series` replaces what it draws."""
+    """A titled chart. :meth:`show_series` replaces what it draws.
+
+    ``title``, ``unit`` (e.g. "USD per day") and ``period`` (default: the page's, else the
+    days drawn) are written into an exported file (:meth:`caption`)."""
 
     def __init__(self, formatter: Callable[[float], str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._formatter = formatter
+        self.title = "chart"  # names exported files and heads them; the page sets it
+        self.unit = ""  # what a value is, e.g. "USD per day"; the page sets it
+        self.period: Period | None = None  # what the chart covers, when not the page's
         self.plot = pg.PlotWidget(
             axisItems={
                 "bottom": DateAxis(),
@@ -55,8 +78,11 @@ class TimeChart(QWidget):
         item.showGrid(x=False, y=True, alpha=0.25)
         item.getAxis("left").setWidth(64)
         self._restyle()
-        self.legend = QHBoxLayout()
-        self.legend.setSpacing(14)
+        # One word-wrapped label, so a long legend takes lines, not the page's width.
+        self.legend = QLabel(objectName="Legend")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.legend.setWordWrap(True)
+        self.legend.hide()
         self.readout = QLabel(" ", objectName="Readout")
         self.readout.setTextFormat(Qt.TextFormat.PlainText)
         layout = QVBoxLayout(self)
@@ -64,12 +90,14 @@ class TimeChart(QWidget):
         layout.setSpacing(4)
         top = QHBoxLayout()
         top.setContentsMargins(0, 0, 0, 0)
-        top.addLayout(self.legend)
+        top.addWidget(self.legend, 1)
         self.note = QLabel(objectName="Readout")  # what the lighter (partial) bars mean
         self.note.setTextFormat(Qt.TextFormat.PlainText)
         self.note.hide()
         top.addWidget(self.note)
-        top.addStretch(1)  # the button stays right, with a legend or without
+        # The button stays right: without a legend, this takes the room; with one (its
+        # stretch above), the legend does.
+        top.addStretch(0)
         top.addWidget(export_button(self, lambda: self.title))
         layout.addLayout(top)
         layout.addWidget(self.plot, 1)
@@ -82,6 +110,8 @@ class TimeChart(QWidget):
         self._ends: list[dt.date] = []
         self._bars = False
         self._series: dict[str, np.ndarray] = {}
+        self._references: dict[str, np.ndarray] = {}
+        self._keys: list[tuple[str, str, str]] = []  # the legend: name, colour, style
         self._granularity = "day"
         self._top = 0.0
         self._bottom = 0.0
@@ -109,7 +139,9 @@ class TimeChart(QWidget):
         item = self.plot.getPlotItem()
         item.clear()
         self._span_end = None
-        self._show_legend(series, colours)
+        self._references = {}
+        self._keys = [(name, colours[name], "fill") for name in series]
+        self._show_legend()
         self._starts, self._series, self._granularity = starts, series, granularity
         self._ends = list(ends) if ends is not None else []
         self._x = np.array([timestamp(d) for d in starts])
@@ -215,8 +247,26 @@ class TimeChart(QWidget):
             self._top = max(self._top, value * 1.15)
         self._fit()
 
-    def shade(self, spans: list[tuple[dt.date, dt.date]], colour: str) -> None:
-        """Shade whole days ``start``..``end`` (inclusive), e.g. periods that miss a target."""
+    def add_reference(self, name: str, values: np.ndarray, colour: str) -> None:
+        """A dashed line over the same buckets as the series (a baseline the series is
+        measured against), in the legend and the read-out; a NaN is a gap."""
+        values = np.asarray(values, dtype=float)
+        self._references[name] = values
+        self.plot.getPlotItem().plot(
+            self._x, values, pen=pg.mkPen(colour, width=2, style=Qt.PenStyle.DashLine),
+            connect="finite")
+        if np.isfinite(values).any():
+            self._top = max(self._top, float(np.nanmax(values)))
+            if self._bottom > 0:
+                self._bottom = min(self._bottom, float(np.nanmin(values)))
+        self._keys.append((name, colour, "dashed"))
+        self._show_legend()
+        self._fit()
+
+    def shade(self, spans: list[tuple[dt.date, dt.date]], colour: str,
+              label: str | None = None) -> None:
+        """Shade whole days ``start``..``end`` (inclusive), e.g. periods that miss a target;
+        with a ``label``, the legend names them."""
         brush = QColor(colour)
         brush.setAlpha(40)
         for start, end in spans:
@@ -229,6 +279,18 @@ class TimeChart(QWidget):
             self._span_end = max(self._span_end or 0.0,
                                  timestamp(max(e for _, e in spans)) + DAY)
             self._fit()
+            if label:
+                self._keys.append((label, colour, "band"))
+                self._show_legend()
+
+    def caption(self) -> Caption:
+        """What an exported file says above the chart: the title, the period (set, else
+        the page's, else the days drawn) and the unit."""
+        period = self.period or enclosing_period(self)
+        if period is None and self._starts:
+            last = self._ends[-1] if self._ends else self._starts[-1]
+            period = Period(self._starts[0], last)
+        return Caption(self.title, period, self.unit)
 
     def _restyle(self) -> None:
         """Colours from the current appearance (light or dark)."""
@@ -242,25 +304,14 @@ class TimeChart(QWidget):
     def changeEvent(self, event: QEvent) -> None:
         if event.type() == QEvent.Type.PaletteChange:
             self._restyle()
+            self._show_legend()
         super().changeEvent(event)
 
-    def _show_legend(self, series: dict[str, np.ndarray], colours: dict[str, str]) -> None:
+    def _show_legend(self) -> None:
         """A legend above the plot (outside it, so it never hides data); none for one
-        series, which the title names."""
-        while self.legend.count():
-            widget = self.legend.takeAt(0).widget()
-            if widget is not None:
-                widget.deleteLater()
-        if len(series) < 2:
-            return
-        for name in series:
-            swatch = QLabel()
-            swatch.setFixedSize(12, 12)
-            swatch.setStyleSheet(f"background: {colours[name]}; border-radius: 2px;")
-            label = QLabel(name)
-            label.setTextFormat(Qt.TextFormat.PlainText)
-            self.legend.addWidget(swatch)
-            self.legend.addWidget(label)
+        series alone, which the title names."""
+        self.legend.setText("&nbsp;&nbsp;&nbsp; ".join(_key(*key) for key in self._keys))
+        self.legend.setVisible(len(self._keys) >= 2)
 
     def _hovered(self, event: tuple[QPointF]) -> None:
         if not len(self._x):
@@ -295,5 +346,6 @@ class TimeChart(QWidget):
             start, end = self._starts[index], self._ends[index]
             label += f" (only {start.isoformat()} to {end.isoformat()})"
         parts = [f"{name} {self._formatter(values[index])}" if np.isfinite(values[index])
-                 else f"{name} –" for name, values in self._series.items()]
+                 else f"{name} –"
+                 for name, values in (self._series | self._references).items()]
         return f"{label}   " + "   ".join(parts)
