@@ -30,8 +30,10 @@ def weak_attribution(ctx: Context) -> list[Finding]:
         numbers[f"account {name}"] = money(float(cost))
     for service, cost in by_service.head(3).items():
         numbers[f"service {service}"] = money(float(cost))
+    # The same unallocated money again, by the tags its charges carry (not Allocation's
+    # reasons above, which also count untagged pools a rule splits): named apart.
     for name, cost in by_missing.items():
-        numbers[cast(str, name)] = money(float(cost))  # a _missing_tag answer
+        numbers[f"tags: {name}"] = money(float(cost))  # a _missing_tag answer
     days = list(allocation.trend_edges)
     return [Finding(
         "weak_attribution", "weak_attribution:unallocated",
@@ -54,7 +56,7 @@ def _missing_tag(text: object) -> str:
     except ValueError:
         tags = {}
     if not isinstance(tags, dict) or not tags:
-        return "no tags at all"
+        return "none at all"
     if not tags.get("team"):
-        return "no 'team' tag"
-    return "no 'feature' tag" if not tags.get("feature") else "tagged (a rule left it)"
+        return "no 'team'"
+    return "no 'feature'" if not tags.get("feature") else "team and feature (a rule left it)"
