@@ -49,6 +49,17 @@ def demo_workspace(tmp_path_factory: pytest.TempPathFactory) -> Workspace:
     return workspace
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _own_qt_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Qt's settings (the appearance chosen) in a folder of the session's own: a developer
+    who picked Dark in the app must not turn the tests' colours dark."""
+    from PySide6.QtCore import QSettings
+
+    folder = str(tmp_path_factory.mktemp("qt-settings"))
+    for kind in (QSettings.Format.NativeFormat, QSettings.Format.IniFormat):
+        QSettings.setPath(kind, QSettings.Scope.UserScope, folder)
+
+
 @pytest.fixture(autouse=True)
 def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
     """Fail a Qt test that leaves work running on the thread pool (napari's guard)."""
@@ -57,12 +68,14 @@ def _no_dangling_threads(request: pytest.FixtureRequest) -> Iterator[None]:
         return
     from PySide6.QtCore import QCoreApplication, QThreadPool
 
-    from worthit.ui import workers
+    from worthit.ui import workers, writes
 
     pool = QThreadPool.globalInstance()
     idle = pool.waitForDone(HANG_MS)
+    stopped = writes.close(timeout=HANG_MS / 1000)  # the writes queued are done, then stop
     QCoreApplication.processEvents()
     assert idle, "the test left work running on the thread pool"
+    assert stopped, "a write the test queued never finished"
     assert workers.running() == 0, "a worker's finished signal never reached the UI thread"
 
 

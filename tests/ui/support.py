@@ -7,9 +7,10 @@ import contextlib
 from collections.abc import Iterator
 from typing import TypeVar
 
+from PySide6.QtCore import QCoreApplication
 from pytestqt.qtbot import QtBot
 
-from worthit.ui import workers
+from worthit.ui import workers, writes
 from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.page import Page
@@ -38,6 +39,15 @@ def open_page(qtbot: QtBot, workspace: Workspace, name: str,
     qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)
     assert win.current_page is page
     return win, page
+
+
+def written(workspace: Workspace) -> None:
+    """Wait until every change the window queued for ``workspace`` is in the file and
+    its outcome has reached the window: the writer runs its jobs in order, so a no-op
+    job's end means theirs came first, and their outcomes were posted to the UI thread
+    before it, so the events processed here deliver them."""
+    writes.writer_for(workspace).submit(lambda _: None).result(TIMEOUT / 1000)
+    QCoreApplication.processEvents()
 
 
 @contextlib.contextmanager

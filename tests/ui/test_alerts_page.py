@@ -14,6 +14,7 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from tests.ui.support import written
 from tests.watch.conftest import Hook, hook, keyring_file  # noqa: F401 - fixtures
 
 from worthit.store.watch import Budget, load_budgets, load_settings, save_budget
@@ -69,7 +70,7 @@ def test_the_history_budgets_and_badge(window: tuple[MainWindow, AlertsPage],
     assert "Team devex: 92 % of budget used" in shown
     assert any(text.startswith("code-review-agent: cost spike, Nov 7–9") for text in shown)
     assert page.attention_card.value.text() == "5"
-    assert page.attention_card.note.text() == "2 breach(es) among them"
+    assert page.attention_card.note.text() == "2 breaches among them"
     assert page.budgets_card.value.text() == "0 of 1 over budget"
     budget = page.budgets.record(0)
     assert (budget["label"], budget["amount"]) == ("Team devex", 40_000.0)
@@ -85,6 +86,7 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     choose(qtbot, page, "spike")
     assert not page.unmute_button.isEnabled()  # nothing to unmute
     qtbot.mouseClick(page.acknowledge_button, Qt.MouseButton.LeftButton)
+    written(page.workspace)
     assert page.current().acknowledged_at is not None  # type: ignore[union-attr]
     assert page.acknowledge_button.text() == "Mark as new"
     assert win.watcher.badge == "Alerts (4)"
@@ -93,6 +95,7 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     until = NOW.date() + dt.timedelta(days=3)
     page.mute_date.setDate(QDate(until))
     qtbot.mouseClick(page.mute_button, Qt.MouseButton.LeftButton)
+    written(page.workspace)
     assert page.current().state(NOW.date()) == f"muted until {until}"  # type: ignore[union-attr]
     assert page.unmute_button.isEnabled()
     assert win.watcher.badge == "Alerts (3)"
@@ -106,6 +109,7 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     assert page.error.isVisible() and "after today" in page.error.text()
     assert page.current().muted_until == until  # type: ignore[union-attr]
     qtbot.mouseClick(page.unmute_button, Qt.MouseButton.LeftButton)
+    written(page.workspace)
     assert win.watcher.badge == "Alerts (4)"
     # Kept in the workspace: a new window counts the same.
     with page.workspace.open() as cache:
@@ -185,6 +189,7 @@ def test_switching_the_schedule_off_is_kept_and_the_watcher_follows(
     page.schedule.setChecked(False)
     assert page.watch_state.text() == "Scheduled checks are off"
     assert not win.watcher.settings.schedule_enabled
+    written(page.workspace)
     with page.workspace.open() as cache:
         assert not load_settings(cache).schedule_enabled
     win.watcher.clock = lambda: NOW + dt.timedelta(days=1)
@@ -193,6 +198,7 @@ def test_switching_the_schedule_off_is_kept_and_the_watcher_follows(
     page.schedule.setChecked(True)
     page.interval.setValue(15)
     page.interval.editingFinished.emit()
+    written(page.workspace)
     with page.workspace.open() as cache:
         assert load_settings(cache).interval_minutes == 15
     assert win.watcher.interval == dt.timedelta(minutes=15)
@@ -207,6 +213,7 @@ def test_the_webhook_is_set_from_the_page_and_never_shown_back(
     assert isinstance(dialog, WebhookDialog)
     dialog.url.setText("not a url")
     dialog.save()
+    written(page.workspace)
     assert "starts with https://" in dialog.status.text()
     dialog.url.setText(hook.url)
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
@@ -234,7 +241,7 @@ def test_a_failed_webhook_delivery_is_shown_on_the_alert(
     page.choose(alert.key)
     assert page.delivery.isVisibleTo(page)
     assert page.delivery.text() == (
-        "Webhook: not delivered after 3 attempt(s): HTTP 500 Internal Server Error: upstream "
+        "Webhook: not delivered after 3 attempts: HTTP 500 Internal Server Error: upstream "
         "is down. Retried on the next check.")
     page.choose(page.snapshot.alerts[1].key)  # type: ignore[union-attr]
     assert not page.delivery.isVisibleTo(page)

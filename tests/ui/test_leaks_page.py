@@ -14,7 +14,7 @@ from PySide6.QtCore import QDate, Qt
 from PySide6.QtWidgets import QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
-from tests.ui.support import open_page
+from tests.ui.support import open_page, written
 
 from worthit.analysis.leaks import KIND_TITLES, Finding, find_leaks
 from worthit.core.money import money
@@ -84,7 +84,9 @@ def open_saving(findings: list[Finding], *hidden: str) -> str:
 
 
 def saved_states(workspace: Workspace) -> dict[str, FindingState]:
-    """The states as a new connection reads them from the file."""
+    """The states as a new connection reads them from the file, once the window's
+    changes are saved."""
+    written(workspace)
     with Cache.open(workspace.cache_path) as cache:
         return load_states(cache)
 

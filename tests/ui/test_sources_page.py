@@ -22,7 +22,7 @@ from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from tests.shared_data import sample
-from tests.ui.support import open_page
+from tests.ui.support import open_page, written
 
 from worthit.core.money import money
 from worthit.store.cache import Cache
@@ -479,7 +479,7 @@ def test_sync_reimports_a_restated_file_and_reports_a_vanished_one(
     assert restated.effective != pytest.approx(first.effective)
     outcome = finish(qtbot, win, page, page.sync_now)
     assert outcome == "Syncing: done"
-    assert page.status.text().startswith("file:aws.csv: ok: 1 file(s)")
+    assert page.status.text().startswith("file:aws.csv: ok: 1 file")
     listed = source_row(page, "file:aws.csv")
     assert listed["Effective cost"] == money(restated.effective)
     assert listed["Charges"] == f"{restated.lines}" == "12"
@@ -526,6 +526,7 @@ def test_rename_and_remove_update_the_list(qtbot: QtBot, tmp_path: Path) -> None
 
     listed = rows(page.sources)
     page.rename("Amazon", "GCP")
+    written(workspace)
     assert page.status.isVisibleTo(page)
     assert page.status.text() == "There is already a source 'GCP'."
     assert rows(page.sources) == listed

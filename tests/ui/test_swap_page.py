@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QComboBox, QPushButton, QTableView
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
-from tests.ui.support import no_recompute, open_page
+from tests.ui.support import no_recompute, open_page, written
 
 from worthit.analysis.model_swap import (
     MONTH_DAYS,
@@ -402,6 +402,7 @@ def test_saving_replacing_deleting_and_exporting_scenarios(
     _, page, workspace = fresh
 
     def stored() -> list[Scenario]:
+        written(workspace)  # what the window queued is saved, and shown
         with workspace.open() as cache:
             return load_scenarios(cache)
 

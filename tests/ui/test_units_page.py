@@ -417,10 +417,10 @@ def test_gap_days_are_named_and_filling_them_in_the_dialog_closes_the_gaps(
     assert figures.gaps == GAP_DAYS
     assert page.gaps.isVisible()
     text = page.gaps.text()
-    assert text.startswith("2 day(s) with cost but no count")
+    assert text.startswith("2 days with cost but no count")
     assert all(d.isoformat() in text for d in GAP_DAYS)
     assert money(figures.gap_cost) in text
-    assert "2 day(s) without counts are left out" in page.verdict.text()
+    assert "2 days without counts are left out" in page.verdict.text()
     # The missing days are gaps in the line, never zeros.
     x, y = curve(page)
     missing = [i for i, value in enumerate(x) if value in {timestamp(d) for d in GAP_DAYS}]
@@ -441,7 +441,7 @@ def test_gap_days_are_named_and_filling_them_in_the_dialog_closes_the_gaps(
     assert count_cell(dialog, first).text() == "1234"
     assert dialog.table.item(row_of(dialog, first), PER_UNIT).text() != "–"
     assert current(page).gaps == [second]
-    assert page.gaps.text().startswith("1 day(s) with cost but no count")
+    assert page.gaps.text().startswith("1 day with cost but no count")
     assert first.isoformat() not in page.gaps.text()
     assert second.isoformat() in page.gaps.text()
 

@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from worthit import APP_NAME, __version__, logs
-from worthit.ui import theme, workers
+from worthit.ui import theme, workers, writes
 from worthit.ui.about import app_icon
 from worthit.workspace import Workspace, ensure, is_default_demo, remember
 
@@ -77,4 +77,5 @@ def run(workspace: Workspace) -> int:
     open_window(workspace)
     code = app.exec()
     workers.shutdown()  # before Python tears down the Qt objects the work would emit into
+    writes.close()  # the changes saved last are written before the process ends
     return code

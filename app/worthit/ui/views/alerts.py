@@ -34,10 +34,11 @@ from PySide6.QtWidgets import (
 from worthit.core.errors import UserError
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
+from worthit.core.plural import plural
 from worthit.pages import TITLES
 from worthit.store.cache import Cache
 from worthit.store.watch import SCOPE_TITLES, SCOPES, Alert, Budget, WatchSettings
-from worthit.ui import theme
+from worthit.ui import theme, writes
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
@@ -335,7 +336,9 @@ class AlertsPage(Page):
         open_ = [a for a in result.alerts if a.needs_attention(self.today)]
         breaches = sum(a.breach and a.active for a in open_)
         self.attention_card.show_figure(
-            str(len(open_)), f"{breaches} breach(es) among them" if open_ else
+            str(len(open_)),
+            (f"{plural(breaches, 'breach', 'breaches')} among them" if breaches
+             else "no breach among them") if open_ else
             "nothing new" if result.alerts else "no alert so far",
             "bad" if breaches else None)
         over = sum(s.over for s in result.statuses)
@@ -414,9 +417,7 @@ class AlertsPage(Page):
     def save_budget(self, budget: Budget, replacing: tuple[str, str] | None) -> None:
         from worthit.store.watch import save_budget
 
-        with self.workspace.open() as cache:
-            save_budget(cache, budget, replacing=replacing)
-        self.reload()
+        self.write(lambda cache: save_budget(cache, budget, replacing=replacing))
 
     def remove_current_budget(self) -> None:
         from worthit.store.watch import remove_budget
@@ -424,9 +425,7 @@ class AlertsPage(Page):
         budget = self.current_budget()
         if budget is None:
             return
-        with self.workspace.open() as cache:
-            remove_budget(cache, budget.scope, budget.name)
-        self.reload()
+        self.write(lambda cache: remove_budget(cache, budget.scope, budget.name))
 
     # -- alerts ---------------------------------------------------------------------------
 
@@ -446,9 +445,13 @@ class AlertsPage(Page):
         self.history_view.setVisible(bool(shown))
         if not result.alerts:
             self.history_empty.setText(
-                "No alerts so far." if result.last_check else
-                "Worthit has not checked this workspace yet: the first check runs on the "
-                "schedule, or now with Sync and check now.")
+                "No alerts so far: the checks found no budget crossed or forecast to be, no "
+                "unit cost over its target, no cost spike and no failing sync. Each new "
+                "alert is listed here, with its owner and what to open."
+                if result.last_check else
+                "No alerts yet: Worthit has not checked this workspace. Budgets crossed, unit "
+                "costs over their target, cost spikes and failing syncs are listed here once "
+                "it has: on the schedule, or now with Sync and check now.")
         else:
             self.history_empty.setText("Nothing to look at: every alert is acknowledged "
                                        "or muted.")
@@ -506,9 +509,9 @@ class AlertsPage(Page):
         failed = alert.delivery == "failed"
         self.delivery.setVisible(failed or alert.delivery == "pending")
         if failed:
-            self.delivery.setText(f"Webhook: not delivered after {alert.delivery_attempts} "
-                                  f"attempt(s): {alert.delivery_error}. Retried on the next "
-                                  "check.")
+            self.delivery.setText(f"Webhook: not delivered after "
+                                  f"{plural(alert.delivery_attempts, 'attempt')}: "
+                                  f"{alert.delivery_error}. Retried on the next check.")
         elif alert.delivery == "pending":
             self.delivery.setText("Webhook: waiting to be sent.")
         page = TITLES.get(alert.page, alert.page)
@@ -527,16 +530,18 @@ class AlertsPage(Page):
 
     def toggle_acknowledged(self) -> None:
         from worthit.store.watch import acknowledge
+        from worthit.store.watch import alert as load_alert
 
         alert = self.current()
         if alert is None:
             return
         now = None if alert.acknowledged_at else dt.datetime.now(dt.UTC)
-        with self.workspace.open() as cache:
-            acknowledge(cache, alert.key, now)
-        self._changed(alert.key)
+        key = alert.key
+        self.write(lambda cache: (acknowledge(cache, key, now), load_alert(cache, key))[1],
+                   then=self._changed)
 
     def mute(self, until: dt.date | None) -> None:
+        from worthit.store.watch import alert as load_alert
         from worthit.store.watch import mute
 
         alert = self.current()
@@ -546,18 +551,16 @@ class AlertsPage(Page):
             self.error.setText("Mute until a day after today.")
             self.error.show()
             return
-        with self.workspace.open() as cache:
-            mute(cache, alert.key, until)
-        self._changed(alert.key)
+        key = alert.key
+        self.write(lambda cache: (mute(cache, key, until), load_alert(cache, key))[1],
+                   then=self._changed)
 
-    def _changed(self, key: str) -> None:
-        """Re-read the changed alert (instant) and tell the badge."""
-        from worthit.store.watch import alert as load_alert
-
-        assert self.snapshot is not None
-        with self.workspace.open() as cache:
-            fresh = load_alert(cache, key)
-        self.snapshot.alerts = [fresh if a.key == key else a for a in self.snapshot.alerts]
+    def _changed(self, fresh: Alert) -> None:
+        """Show the changed alert as the writer read it back, and tell the badge."""
+        if self.snapshot is None:
+            return
+        self.snapshot.alerts = [fresh if a.key == fresh.key else a
+                                for a in self.snapshot.alerts]
         self.error.hide()
         self._fill_alerts()
         self.alerts_changed.emit()
@@ -576,10 +579,9 @@ class AlertsPage(Page):
         if settings == self.snapshot.settings:
             return
         self.interval.setEnabled(settings.schedule_enabled)
-        with self.workspace.open() as cache:
-            save_settings(cache, settings)
         self.snapshot.settings = settings
-        self.settings_changed.emit(settings)
+        self.settings_changed.emit(settings)  # the schedule follows at once; saved behind
+        self.write(lambda cache: save_settings(cache, settings), then=lambda _: None)
 
     def open_webhook(self) -> QDialog:
         dialog = WebhookDialog(self.workspace, bool(self.snapshot and self.snapshot.webhook),
@@ -728,12 +730,12 @@ class WebhookDialog(QDialog):
     def save(self) -> None:
         from worthit.watch.webhook import set_url
 
-        try:
-            with self.workspace.open() as cache:
-                set_url(cache, self.url.text())
-        except UserError as error:
-            self.status.setText(str(error))
-            return
+        url = self.url.text()
+        self.status.setText("Saving…")
+        writes.submit(self.workspace, lambda cache: set_url(cache, url), owner=self,
+                      done=self._saved, failed=self.status.setText)
+
+    def _saved(self, _: None) -> None:
         self.url.clear()
         self.status.setText("Saved. New alerts will be posted to it.")
         self.test_button.setEnabled(True)
@@ -743,12 +745,10 @@ class WebhookDialog(QDialog):
     def remove(self) -> None:
         from worthit.watch.webhook import remove_url
 
-        try:
-            with self.workspace.open() as cache:
-                remove_url(cache)
-        except UserError as error:
-            self.status.setText(str(error))
-            return
+        writes.submit(self.workspace, remove_url, owner=self, done=self._removed,
+                      failed=self.status.setText)
+
+    def _removed(self, _: None) -> None:
         self.status.setText("Removed: alerts stay in Worthit only.")
         self.test_button.setEnabled(False)
         self.remove_button.setEnabled(False)
@@ -776,7 +776,7 @@ class WebhookDialog(QDialog):
     def _tested(self, result: Any) -> None:
         self.test_button.setEnabled(True)
         self.status.setText("The webhook took the test message." if result.sent else
-                            f"Not delivered after {result.attempts} attempt(s): "
+                            f"Not delivered after {plural(result.attempts, 'attempt')}: "
                             f"{result.error}")
 
     def _test_failed(self, error: Exception) -> None:

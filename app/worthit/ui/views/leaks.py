@@ -407,10 +407,21 @@ class LeaksPage(Page):
     # -- state ----------------------------------------------------------------------------
 
     def _save(self, state: FindingState) -> None:
-        with self.workspace.open() as cache:
-            set_state(cache, state)
+        """Shown at once, saved by the workspace's writer; put back if it is refused."""
+        before = self.states.get(state.key)
+
+        def refused(message: str) -> None:
+            if before is None:
+                self.states.pop(state.key, None)
+            else:
+                self.states[state.key] = before
+            self._fill()
+            self._errored_write(message)
+
         self.states[state.key] = state
         self._fill()
+        self.write(lambda cache: set_state(cache, state), then=lambda _: None,
+                   failed=refused)
 
     def dismiss(self, reason: str) -> None:
         finding = self.current()
@@ -450,9 +461,7 @@ class LeaksPage(Page):
     def _save_settings(self, settings: Settings) -> None:
         from worthit.analysis.leaks import save_settings
 
-        with self.workspace.open() as cache:
-            save_settings(cache, settings)
-        self.reload()
+        self.write(lambda cache: save_settings(cache, settings))
 
 
 LABELS = {

@@ -8,7 +8,8 @@ dropped, so switching periods quickly never shows a stale page."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from concurrent.futures import Future
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt, Signal
@@ -17,7 +18,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 from worthit.core.errors import UserError
 from worthit.core.periods import Period
 from worthit.store.cache import Cache
-from worthit.ui import workers
+from worthit.ui import workers, writes
 from worthit.workspace import Workspace
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,21 @@ class Page(QWidget):
                                  if dialog in self.dialogs else None)
         dialog.show()
         return dialog
+
+    def write(self, job: Callable[[Cache], Any], then: Callable[[Any], None] | None = None,
+              failed: Callable[[str], None] | None = None) -> Future[Any]:
+        """Save a change through the workspace's writer (:mod:`worthit.ui.writes`) and
+        return at once; then ``then(result)`` (default: reload the page) on the UI thread,
+        or ``failed(message)`` (default: said on the page). Nothing reaches a page that is
+        gone."""
+        return writes.submit(self.workspace, job, owner=self,
+                             done=then or (lambda _: self.reload()),
+                             failed=failed or self._errored_write)
+
+    def _errored_write(self, message: str) -> None:
+        self.error.setText(message)
+        self.error.show()
+        self.failed.emit(message)
 
     def reload(self) -> None:
         """Recompute for the period on show (after the user changed the workspace)."""

@@ -6,6 +6,7 @@ price* removes the model's overrides. A model without a price says *unpriced*.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Final
 
 from PySide6.QtCore import Qt, Signal
@@ -24,8 +25,9 @@ from PySide6.QtWidgets import (
 )
 
 from worthit.core.scenarios import ModelRef
+from worthit.store.cache import Cache
 from worthit.store.swap import RATE_COLUMNS, load_overrides, set_override
-from worthit.ui import theme
+from worthit.ui import theme, writes
 from worthit.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -140,25 +142,37 @@ class PriceCatalogDialog(QDialog):
         current = self.overrides.get(model, {})
         rates: dict[str, float | None] = {c: current.get(c) for c in RATE_COLUMNS}  # type: ignore[misc]
         try:
-            rates[name] = None if text in ("", "–") else float(text)
-            with self.workspace.open() as cache:
-                set_override(cache, model[0], model[1], rates,
-                             str(current.get("note") or "negotiated rate"))
+            rate = None if text in ("", "–") else float(text)
+            if rate is not None and not 0 <= rate < float("inf"):
+                raise ValueError(text)
+            rates[name] = rate
         except ValueError:
             self.status.setText(f"{text!r} is not a rate (a number of zero or more); "
                                 f"{model[1]} is unchanged.")
             self.refresh()
             return
+        note = str(current.get("note") or "negotiated rate")
+        self._save(lambda cache: set_override(cache, model[0], model[1], rates, note))
+
+    def _save(self, job: Callable[[Cache], None]) -> None:
+        """Hand the change to the workspace's writer; the table shows it once saved."""
+        self.status.setText("Saving…")
+        writes.submit(self.workspace, job, owner=self, done=self._saved,
+                      failed=self._refused)
+
+    def _saved(self, _: None) -> None:
         self.status.setText("")
         self.refresh()
         self.changed.emit()
+
+    def _refused(self, message: str) -> None:
+        self.status.setText(message)
+        self.refresh()
 
     def reset_selected(self) -> None:
         row = self.table.currentRow()
         if row < 0:
             return
         model = self.models[row]
-        with self.workspace.open() as cache:
-            set_override(cache, model[0], model[1], dict.fromkeys(RATE_COLUMNS))
-        self.refresh()
-        self.changed.emit()
+        self._save(lambda cache: set_override(cache, model[0], model[1],
+                                              dict.fromkeys(RATE_COLUMNS)))

@@ -50,7 +50,7 @@ from worthit.core.rules import (
     write_rules_file,
 )
 from worthit.store.rules import save_rules
-from worthit.ui import workers
+from worthit.ui import workers, writes
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.workspace import Workspace
 
@@ -614,10 +614,20 @@ class RulesEditor(QDialog):
     def save(self) -> None:
         if self.draft is None:
             return
-        with self.workspace.open() as cache:
-            save_rules(cache, self.draft)
+        draft = self.draft
+        self.save_button.setEnabled(False)
+        self.summary.setText("Saving the rules…")
+        writes.submit(self.workspace, lambda cache: save_rules(cache, draft), owner=self,
+                      done=self._saved, failed=self._refused)
+
+    def _saved(self, _: None) -> None:
         self.saved.emit()
         self.accept()
+
+    def _refused(self, message: str) -> None:
+        self.problem.setText(message)
+        self.problem.show()
+        self.save_button.setEnabled(True)
 
     def import_file(self, path: Path) -> bool:
         """Load a rules file into the draft (all or nothing); saving is still explicit."""

@@ -21,7 +21,8 @@ from PySide6.QtWidgets import (
 
 from worthit.core.errors import UserError
 from worthit.sources.connectors import Connector, connectors
-from worthit.ui import workers
+from worthit.store.cache import Cache
+from worthit.ui import workers, writes
 from worthit.workspace import Workspace, identity
 
 
@@ -160,30 +161,40 @@ class SourceDialog(QDialog):
 
         name = self.name.text().strip()
         typed = self.secret.text().strip() if self.connector.secret else ""
-        try:
-            with self.workspace.open() as cache:
-                if self.editing:
-                    if name != self.editing:
-                        raise UserError("Rename a source from the Sources page.")
-                    if typed:  # the key the source had comes back if the settings are refused
-                        with secrets.replacing(name, typed, workspace=identity(cache)):
-                            update_settings(cache, name, self.values())
-                    else:
-                        update_settings(cache, name, self.values())
+        editing, connector, kind = self.editing, self.connector, self.kind.currentData()
+        settings = self.values()
+
+        def job(cache: Cache) -> str:  # on the workspace's writer, keyring included
+            if editing:
+                if name != editing:
+                    raise UserError("Rename a source from the Sources page.")
+                if typed:  # the key the source had comes back if the settings are refused
+                    with secrets.replacing(name, typed, workspace=identity(cache)):
+                        update_settings(cache, name, settings)
                 else:
-                    check_new_name(cache, name)  # before the keyring: a refusal costs no key
-                    if self.connector.wants_secret(self.values()) and not typed:
-                        raise UserError(f"Enter the {self.connector.secret}.")
-                    if typed:
-                        with secrets.replacing(name, typed, workspace=identity(cache)):
-                            add_source(cache, name, self.kind.currentData(), self.values())
-                    else:
-                        add_source(cache, name, self.kind.currentData(), self.values())
-        except UserError as error:
-            self.say(str(error))
-            return
+                    update_settings(cache, name, settings)
+            else:
+                check_new_name(cache, name)  # before the keyring: a refusal costs no key
+                if connector.wants_secret(settings) and not typed:
+                    raise UserError(f"Enter the {connector.secret}.")
+                if typed:
+                    with secrets.replacing(name, typed, workspace=identity(cache)):
+                        add_source(cache, name, kind, settings)
+                else:
+                    add_source(cache, name, kind, settings)
+            return name
+
+        self.say("Saving…")
+        self.save_button.setEnabled(False)
+        writes.submit(self.workspace, job, owner=self, done=self._saved, failed=self._refused)
+
+    def _saved(self, name: str) -> None:
         self.saved.emit(name)
         self.accept()
+
+    def _refused(self, message: str) -> None:
+        self.save_button.setEnabled(True)
+        self.say(message)
 
     def say(self, text: str) -> None:
         self.status.setText(text)

@@ -33,13 +33,14 @@ from PySide6.QtWidgets import (
 from worthit.core.errors import UserError
 from worthit.core.money import money
 from worthit.core.periods import Period
+from worthit.core.plural import plural
 from worthit.store.cache import Cache
 from worthit.ui import theme
 from worthit.ui.demo_notice import confirm_demo_import, holds_demo
 from worthit.ui.drops import accept_files, dropped_files
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
-from worthit.ui.widgets.tables import sortable_table
+from worthit.ui.widgets.tables import empty_note, sortable_table
 from worthit.ui.widgets.task_bar import TaskBar
 from worthit.workspace import Workspace
 
@@ -61,6 +62,23 @@ def _when(stamp: str | None) -> str:
     return "" if not stamp else stamp[:16].replace("T", " ")
 
 
+RUNS_EMPTY = ("No runs yet. Each import and each Sync now is listed here: the lines read, "
+              "the charges written and the totals checked against the bill.")
+
+
+def _runs_empty(source: dict[str, Any] | None, sources: list[dict[str, Any]]) -> str:
+    """What the empty runs table says, for the selected source (None: all ``sources``)."""
+    if source is None and sources and all(s["kind"] == "demo" for s in sources):
+        source = sources[0]
+    if source is None:
+        return RUNS_EMPTY
+    if source["kind"] == "demo":
+        return (f"No runs of {source['name']}: its charges were generated on this machine, "
+                "not imported. Runs of your own files and live sources are listed here.")
+    return (f"No runs of {source['name']} yet. Sync now reads it again; each run is listed "
+            "here with the lines read, the charges written and the totals checked.")
+
+
 class SourcesPage(Page):
     name = "sources"
     title = "Sources"
@@ -80,7 +98,7 @@ class SourcesPage(Page):
 
         actions = QHBoxLayout()
         self.import_button = QPushButton("Import files…")
-        self.import_button.clicked.connect(self._choose_files)
+        self.import_button.clicked.connect(self.choose_files)
         self.sync_button = QPushButton("Sync now")
         self.sync_button.setToolTip("Re-import every source whose files changed")
         self.sync_button.clicked.connect(self.sync_now)
@@ -116,7 +134,11 @@ class SourcesPage(Page):
             Column("Last run (UTC)", "last_at", _when),
             Column("Result", "result", tone=_result_tone),
         ], self)
-        self.sources_view = sortable_table(self.sources, stretch=2)
+        self.sources_view = sortable_table(
+            self.sources, stretch=2,
+            empty="No sources yet. Import billing files… (or drop them on this page) or "
+                  "Add live source…: each source is listed here with its period, charges "
+                  "and total.")
         self.sources_view.selectionModel().selectionChanged.connect(self._selected)
         self.body.addWidget(self.sources_view, 3)
 
@@ -133,7 +155,7 @@ class SourcesPage(Page):
             Column("Billed, cache", "billed_total", money, numeric=True),
             Column("Result", "outcome", tone=_result_tone),
         ], self)
-        self.runs_view = sortable_table(self.runs, stretch=8)
+        self.runs_view = sortable_table(self.runs, stretch=8, empty=RUNS_EMPTY)
         self.runs_view.setWordWrap(False)
         self.runs_view.selectionModel().selectionChanged.connect(self._run_selected)
         self.body.addWidget(self.runs_view, 2)
@@ -149,12 +171,11 @@ class SourcesPage(Page):
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> dict[str, Any]:
-        from worthit.store.sources import list_sources, runs
+        from worthit.store.sources import list_sources, names_by_id, runs, settings_by_name
 
         del period  # sources are not bound to the period on show
         found = list_sources(cache)
-        scopes = {r["name"]: r["settings"] for r in cache.rows(
-            "SELECT name, settings FROM sources")}
+        scopes = settings_by_name(cache)
         for source in found:
             source["scope"] = _scope(source["kind"], scopes.get(source["name"]))
             source["period"] = (f"{source['first_day']} to {source['last_day']}"
@@ -163,8 +184,7 @@ class SourcesPage(Page):
             source["last_at"] = last.get("finished_at")
             source["result"] = last.get("result", "")
             source["tooltip"] = last.get("error")
-        names = {r["source_id"]: r["name"] for r in cache.rows(
-            "SELECT source_id, name FROM sources")}
+        names = names_by_id(cache)
         history = runs(cache)
         for run in history:
             run["source"] = names.get(run["source"], run["source"])
@@ -190,6 +210,9 @@ class SourcesPage(Page):
         self.runs.set_records(history)
         self.runs_title.setText(f"Runs of {self._selected_name}" if self._selected_name
                                 else "Runs")
+        note = empty_note(self.runs_view)
+        if note is not None:
+            note.setText(_runs_empty(self._selected_source(), self.result["sources"]))
         failed = next((r for r in history if r["error"]), None)
         self._show_run_error(failed, "Latest failure")
 
@@ -259,7 +282,7 @@ class SourcesPage(Page):
 
     # -- import -----------------------------------------------------------------------
 
-    def _choose_files(self) -> None:
+    def choose_files(self) -> None:
         names, _ = QFileDialog.getOpenFileNames(self, "Import billing files", "", BILL_FILES)
         if names:
             self.preview([Path(n) for n in names])
@@ -288,7 +311,7 @@ class SourcesPage(Page):
             return out
 
         return self._run(
-            f"Reading {len(paths)} file{'s' * (len(paths) != 1)}", work,
+            f"Reading {plural(len(paths), 'file')}", work,
             lambda found: self._confirm_import(paths, found), self.say)
 
     def _confirm_import(self, paths: list[Path], found: list[Any]) -> None:
@@ -321,12 +344,12 @@ class SourcesPage(Page):
                     except UserError as error:
                         lines.append(str(error))
                         continue
-                    lines.append(f"{len(done)} file(s) into {done[0].source}: "
+                    lines.append(f"{plural(len(done), 'file')} into {done[0].source}: "
                                  f"{done[0].first} to {done[-1].last}, reconciled to $0.01")
             return lines
 
         return self._run(
-            f"Importing {len(paths)} file{'s' * (len(paths) != 1)}", work,
+            f"Importing {plural(len(paths), 'file')}", work,
             lambda lines: self._finished("\n".join(lines)), self._finished)
 
     # -- sync, rename, remove --------------------------------------------------------
@@ -358,15 +381,13 @@ class SourcesPage(Page):
 
     def edit_source(self, name: str | None) -> QWidget:
         """The form for a new live source (``name`` None) or an existing one."""
-        import json
-
+        from worthit.store.sources import kind_and_settings
         from worthit.ui.views.source_dialog import SourceDialog
 
         kind, settings = None, {}
         if name is not None:
             with self.workspace.open() as cache:
-                row = cache.rows("SELECT kind, settings FROM sources WHERE name = ?", (name,))
-            kind, settings = row[0]["kind"], json.loads(row[0]["settings"] or "{}")
+                kind, settings = kind_and_settings(cache, name)
         dialog = SourceDialog(self.workspace, self, name=name, kind=kind, settings=settings)
         dialog.saved.connect(lambda saved: self._finished(
             f"Saved source {saved!r}; Sync now fetches it."))
@@ -400,14 +421,12 @@ class SourcesPage(Page):
     def rename(self, old: str, new: str) -> None:
         from worthit.store.sources import rename_source
 
-        try:
-            with self.workspace.open() as cache:
-                rename_source(cache, old, new)
-        except UserError as error:
-            self.say(str(error))
-            return
-        self._selected_name = None
-        self._finished(f"Renamed {old!r} to {new!r}.")
+        def renamed(_: None) -> None:
+            self._selected_name = None
+            self._finished(f"Renamed {old!r} to {new!r}.")
+
+        self.write(lambda cache: rename_source(cache, old, new), then=renamed,
+                   failed=self.say)
 
     def _remove(self) -> None:
         name = self._selected_name
@@ -422,10 +441,12 @@ class SourcesPage(Page):
     def remove(self, name: str) -> None:
         from worthit.store.sources import remove_source
 
-        with self.workspace.open() as cache:
-            removed = remove_source(cache, name)
-        self._selected_name = None
-        self._finished(f"Removed {name!r} and its {removed:,} charges.")
+        def removed(count: int) -> None:
+            self._selected_name = None
+            self._finished(f"Removed {name!r} and its {plural(count, 'charge')}.")
+
+        self.say(f"Removing {name!r}…")
+        self.write(lambda cache: remove_source(cache, name), then=removed, failed=self.say)
 
 
 def _without_folders(text: str | None) -> str | None:
@@ -462,8 +483,8 @@ class ImportDialog(QDialog):
         self.resize(860, 420)
         layout = QVBoxLayout(self)
         good = [f for f in found if not isinstance(f, str)]
-        intro = QLabel(f"{len(good)} of {len(paths)} file(s) can be imported. Nothing is "
-                       "written until you press Import; refused files are left out.",
+        intro = QLabel(f"{len(good)} of {plural(len(paths), 'file')} can be imported. "
+                       "Nothing is written until you press Import; refused files are left out.",
                        objectName="Readout")
         intro.setWordWrap(True)
         layout.addWidget(intro)

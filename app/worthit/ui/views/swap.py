@@ -35,7 +35,7 @@ from worthit.ui import table_export, theme
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.table_export import section
 from worthit.ui.views.page import Page
-from worthit.ui.widgets.tables import sortable_table
+from worthit.ui.widgets.tables import sortable_table, wrap_rows
 
 if TYPE_CHECKING:
     from worthit.analysis.model_swap import Outcome, Suggestion, SwapData
@@ -215,7 +215,7 @@ class SwapPage(Page):
         self.suggestions = sortable_table(self.suggestions_model, 1, title="Suggestions",
                                           filters=self._export_filters)
         self.suggestions.setMinimumHeight(170)
-        self.suggestions.setWordWrap(False)
+        wrap_rows(self.suggestions)  # a suggestion is read whole, on more lines if need be
         self.suggestions.doubleClicked.connect(self._suggestion_chosen)
         suggestions_box.addLayout(section("Suggestions (double-click to try)",
                                           self.suggestions))
@@ -285,7 +285,12 @@ class SwapPage(Page):
             Column("Saving", "saving_pct", percent, numeric=True),
             Column("Levers", "levers"),
         ], self)
-        self.saved_table = sortable_table(self.saved_model, 6, title="Saved scenarios")
+        self.saved_table = sortable_table(
+            self.saved_model, 6, title="Saved scenarios",
+            empty="No saved scenarios yet. Build one in Scenario above (double-click a "
+                  "suggestion, or add a route, caching or batch), name it and press Save "
+                  "scenario: saved ones are compared here side by side, a month before and "
+                  "after each.")
         export_menu = table_export.menu(self.saved_table, self.export_button)
         export_menu.addSeparator()
         export_menu.addAction("Export scenarios as JSON…", self._export_clicked)
@@ -505,10 +510,8 @@ class SwapPage(Page):
         from worthit.store.swap import load_scenarios, save_scenario
 
         scenario = self.scenario()
-        with self.workspace.open() as cache:
-            save_scenario(cache, scenario)
-            self.saved = load_scenarios(cache)
-        self._show_saved()
+        self.write(lambda cache: (save_scenario(cache, scenario), load_scenarios(cache))[1],
+                   then=self._saved_now)
 
     def delete_selected(self) -> None:
         from worthit.store.swap import delete_scenarios, load_scenarios
@@ -519,9 +522,12 @@ class SwapPage(Page):
         names = [self.saved_model.record(r)["name"] for r in rows]
         if not names:
             return
-        with self.workspace.open() as cache:
-            delete_scenarios(cache, names)
-            self.saved = load_scenarios(cache)
+        self.write(lambda cache: (delete_scenarios(cache, names), load_scenarios(cache))[1],
+                   then=self._saved_now)
+
+    def _saved_now(self, saved: list[Scenario]) -> None:
+        """The saved scenarios as the writer read them back."""
+        self.saved = saved
         self._show_saved()
 
     def export_scenarios(self, path: Path) -> None:

@@ -6,10 +6,11 @@ Every edit is saved at once (a count is one row); an import is all or nothing.""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QDialog,
@@ -27,9 +28,11 @@ from PySide6.QtWidgets import (
 
 from worthit.core.errors import UserError
 from worthit.core.money import money, unit_money
+from worthit.core.plural import plural
 from worthit.core.units import Count, read_counts_file
+from worthit.store.cache import Cache
 from worthit.store.units import clear_count, daily_counts, load_units, write_counts
-from worthit.ui import theme
+from worthit.ui import theme, writes
 from worthit.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -84,8 +87,7 @@ class CountsDialog(QDialog):
         self.table.blockSignals(True)
         try:
             self.table.setRowCount(len(e.daily))
-            gap_brush = QColor(theme.colours().bad)
-            gap_brush.setAlpha(50)
+            gap_brush = _gap_colour()
             gaps = 0
             for row, day in enumerate(e.daily):
                 cost = day.cost + day.gap_cost
@@ -110,8 +112,24 @@ class CountsDialog(QDialog):
         finally:
             self.table.blockSignals(False)
         self.gap_days = gaps
-        self.status.setText(f"{gaps} day(s) with cost but no count (highlighted)." if gaps
-                            else "")
+        self.status.setText(f"{plural(gaps, 'day')} with cost but no count (highlighted)."
+                            if gaps else "")
+
+    def changeEvent(self, event: QEvent) -> None:
+        # The gaps' highlight is the theme's "bad" colour: repaint it in the new one.
+        if event.type() == QEvent.Type.PaletteChange:
+            colour = _gap_colour()
+            self.table.blockSignals(True)  # a recolour is no edit of a count
+            try:
+                for row in range(self.table.rowCount()):
+                    for column in range(self.table.columnCount()):
+                        item = self.table.item(row, column)
+                        if item is not None and \
+                                item.background().style() != Qt.BrushStyle.NoBrush:
+                            item.setBackground(colour)
+            finally:
+                self.table.blockSignals(False)
+        super().changeEvent(event)
 
     def _edited(self, item: QTableWidgetItem) -> None:
         if item.column() != COUNT:
@@ -120,38 +138,52 @@ class CountsDialog(QDialog):
         text = item.text().strip().replace(",", "")
         unit_id = self.economics.unit.unit_id
         try:
-            with self.workspace.open() as cache:
-                if not text:
-                    clear_count(cache, unit_id, day)
-                else:
-                    value = float(text)
-                    if not value >= 0 or value == float("inf"):
-                        raise ValueError(text)
-                    write_counts(cache, [Count(unit_id, day, value)])
+            value = float(text) if text else None
+            if value is not None and not 0 <= value < float("inf"):
+                raise ValueError(text)
         except ValueError:
             self.refresh()  # puts the cell back (and rewrites the status, so refuse after)
             self.status.setText(f"{text!r} is not a count (a number of zero or more); "
                                 f"{day} is unchanged.")
             return
-        self.refresh()
-        self.changed.emit()
+        if value is None:
+            self._save(lambda cache: clear_count(cache, unit_id, day))
+        else:
+            self._save(lambda cache: write_counts(cache, [Count(unit_id, day, value)]))
 
     def import_file(self, path: Path) -> bool:
-        """Import a counts CSV (any unit in it, not only this one); all or nothing."""
+        """Import a counts CSV (any unit in it, not only this one); all or nothing. Read
+        here, written by the workspace's writer; False when the file is refused."""
         try:
             with self.workspace.open() as cache:
                 counts = read_counts_file(path, load_units(cache))
-                write_counts(cache, counts)
         except UserError as error:
             self.status.setText(str(error))
             return False
-        self.refresh()
-        self.status.setText(f"Imported {len(counts):,} counts from {path.name}. "
-                            + self.status.text())
-        self.changed.emit()
+        said = f"Imported {plural(len(counts), 'count')} from {path.name}. "
+        self._save(lambda cache: write_counts(cache, counts), said)
         return True
+
+    def _save(self, job: Callable[[Cache], object], said: str = "") -> None:
+        def done(_: object) -> None:
+            self.refresh()
+            self.status.setText(said + self.status.text())
+            self.changed.emit()
+
+        def refused(message: str) -> None:
+            self.refresh()
+            self.status.setText(message)
+
+        writes.submit(self.workspace, job, owner=self, done=done, failed=refused)
 
     def _import_clicked(self) -> None:
         name, _ = QFileDialog.getOpenFileName(self, "Import counts", "", "CSV (*.csv)")
         if name:
             self.import_file(Path(name))
+
+
+def _gap_colour() -> QColor:
+    """A day with cost but no count: the theme's "bad" colour, faint behind the text."""
+    colour = QColor(theme.colours().bad)
+    colour.setAlpha(50)
+    return colour

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from worthit.core.money import money, percent, unit_money
 from worthit.core.periods import GRANULARITIES, Period
+from worthit.core.plural import plural
 from worthit.store.cache import Cache
 from worthit.store.units import set_unit_money
 from worthit.ui import theme
@@ -32,7 +33,7 @@ from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.table_export import section
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
-from worthit.ui.widgets.tables import sortable_table
+from worthit.ui.widgets.tables import sortable_table, wrap_rows
 from worthit.ui.widgets.unit_strip import UnitStrip
 
 if TYPE_CHECKING:
@@ -81,7 +82,8 @@ class UnitsPage(Page):
         controls.addWidget(self.unit_title, 1)
         self.granularity_buttons = QButtonGroup(self)
         for number, name in enumerate(GRANULARITIES):
-            button = QPushButton({"day": "Daily", "week": "Weekly", "month": "Monthly"}[name])
+            button = QPushButton({"day": "Daily", "week": "Weekly", "month": "Monthly"}[name],
+                                 objectName="Segment")  # the checked one filled (theme)
             button.setCheckable(True)
             button.setChecked(name == self.granularity)
             self.granularity_buttons.addButton(button, number)
@@ -175,8 +177,11 @@ class UnitsPage(Page):
             Column("Before", "previous_per_unit", _unit, numeric=True),
             Column("Verdict", "verdict"),
         ], self)
-        self.features = sortable_table(self.features_model, 4, title="Cost per unit by feature",
+        # The feature's name takes the slack (and wraps when narrow), so a verdict ("falling
+        # −2.0 %") is never broken or cut.
+        self.features = sortable_table(self.features_model, 0, title="Cost per unit by feature",
                                        filters=self._export_filters)
+        wrap_rows(self.features)
         self.features.setMinimumHeight(190)
         features.addLayout(section("By feature", self.features))
         features.addWidget(self.features)
@@ -270,7 +275,7 @@ class UnitsPage(Page):
             days = ", ".join(d.isoformat() for d in e.gaps[:6])
             more = f" and {len(e.gaps) - 6} more" if len(e.gaps) > 6 else ""
             self.gaps.setText(
-                f"{len(e.gaps)} day(s) with cost but no count ({days}{more}): "
+                f"{plural(len(e.gaps), 'day')} with cost but no count ({days}{more}): "
                 f"{money(e.gap_cost, cur)} of cost is left out rather than divided by "
                 "nothing. Add the counts with Counts….")
             self.gaps.show()
@@ -333,10 +338,9 @@ class UnitsPage(Page):
         """Save the selected unit's target and revenue per unit, then recompute."""
         if self.selected is None:
             return
-        with self.workspace.open() as cache:
-            set_unit_money(cache, self.selected, target_cost=target, revenue_per_unit=revenue)
-        if self.period is not None:
-            self.load(self.period)
+        unit_id = self.selected
+        self.write(lambda cache: set_unit_money(cache, unit_id, target_cost=target,
+                                                revenue_per_unit=revenue))
 
     def open_counts(self) -> QWidget | None:
         e = self.current
