@@ -158,13 +158,14 @@ def test_the_movers_export_in_the_users_order_with_raw_numbers(
     csv_path, xlsx_path = export_both(page.movers, tmp_path, "movers")
 
     header, columns, rows = read_csv(csv_path)
-    assert columns == ["Kind", "Name", "Before", "Now", "Change", "%"]
+    # As shown: the tab names the dimension (a filter line), so no Kind column.
+    assert columns == ["Name", "Before", "Now", "Change", "%"]
     assert header[0] == "Worthit export: Overview: Top movers"
     assert period_line(PERIOD) in header
     assert "workspace: Demo workspace" in header
+    assert "movers by: service" in header
     assert "sorted by: Change, descending" in header
     assert [r["Name"] for r in rows] == [r[1] for r in raws]
-    assert [r["Kind"] for r in rows] == [r[0].capitalize() for r in raws]  # as shown
     for row, raw in zip(rows, raws, strict=True):
         assert [number(row[c]) for c in ("Before", "Now", "Change", "%")] == \
             pytest.approx(raw[2:], abs=5e-7)
@@ -175,9 +176,9 @@ def test_the_movers_export_in_the_users_order_with_raw_numbers(
     assert lines[0] == "Overview: Top movers"
     assert f"Period: {PERIOD.start} to {PERIOD.end}" in lines
     # Full precision, not the cents shown.
-    assert [v for c in cells for v in c[2:]] == pytest.approx(
+    assert [v for c in cells for v in c[1:]] == pytest.approx(
         [v for r in raws for v in r[2:]], rel=1e-14)
-    assert formats[2] == formats[4] == '"$"#,##0.00' and formats[5] == "0.0%"
+    assert formats[1] == formats[3] == '"$"#,##0.00' and formats[4] == "0.0%"
 
 
 def test_the_allocation_tree_exports_its_open_rows_and_the_teams_sum_to_the_total(

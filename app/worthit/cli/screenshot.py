@@ -13,6 +13,8 @@ from worthit.workspace import Workspace
 VERBS: Final = ("screenshot",)
 #: Every page of the window, those without figures of their own (sources, alerts) too.
 SCREENSHOT_PAGES: Final = tuple(TITLES)
+#: The app's appearances (worthit.ui.theme.Appearance's values: the CLI imports no Qt).
+APPEARANCES: Final = ("system", "light", "dark")
 
 
 def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
@@ -24,6 +26,8 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
     shot.add_argument("--size", type=size_arg, default=(1400, 900), metavar="WxH")
     shot.add_argument("--from", dest="start", type=date_arg)
     shot.add_argument("--to", dest="end", type=date_arg)
+    shot.add_argument("--appearance", choices=APPEARANCES,
+                      help="light or dark for this picture only (default: as the app looks)")
 
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
@@ -34,6 +38,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     from worthit.ui.screenshot import render
 
     shown = period(workspace, args.start, args.end) if (args.start or args.end) else None
-    out = render(workspace, args.page, args.out, size=args.size, period=shown)
+    out = render(workspace, args.page, args.out, size=args.size, period=shown,
+                 appearance=args.appearance)
     print(f"Wrote {out}")
     return 0

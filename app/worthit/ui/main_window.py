@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from worthit import APP_NAME, __version__
 from worthit.core.periods import Period
-from worthit.ui import workers
+from worthit.ui import theme, workers
 from worthit.ui.about import add_help_menu
 from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
@@ -115,6 +116,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = add_workspace_actions(self)  # New, Open, Recent workspaces
         self.empty_states: dict[str, EmptyState] = {}
         self._show_empty(facts.data_through is None)
+        self.appearance_actions = self._add_view_menu()  # View › Appearance
         self.help_menu_about = add_help_menu(self, workspace)  # Help › About Worthit
         self.navigation.currentRowChanged.connect(self._show_row)
         self.period_bar.changed.connect(self._period_changed)
@@ -161,7 +163,7 @@ class MainWindow(QMainWindow):
         return self.show_page("sources")
 
     def _import_files(self) -> None:
-        self._sources()._choose_files()
+        self._sources().choose_files()
 
     def _add_source(self) -> None:
         self._sources().edit_source(None)
@@ -191,6 +193,30 @@ class MainWindow(QMainWindow):
         workers.cancel_all()
         super().closeEvent(event)
         self.closed.emit()
+
+    def _add_view_menu(self) -> dict[theme.Appearance, QAction]:
+        """View › Appearance: System, Light or Dark, applied at once and remembered."""
+        menu = self.menuBar().addMenu("&View").addMenu("&Appearance")
+        group = QActionGroup(self)
+        actions: dict[theme.Appearance, QAction] = {}
+        for appearance in theme.Appearance:
+            action = group.addAction(appearance.label)
+            action.setCheckable(True)
+            action.triggered.connect(lambda _=False, a=appearance: self.choose_appearance(a))
+            menu.addAction(action)
+            actions[appearance] = action
+        actions[theme.Appearance.SYSTEM].setToolTip("Follow the system's light or dark mode")
+        # Another window may have changed it since: tick what is in force when shown.
+        menu.aboutToShow.connect(lambda: actions[theme.chosen()].setChecked(True))
+        actions[theme.chosen()].setChecked(True)
+        return actions
+
+    def choose_appearance(self, appearance: theme.Appearance) -> None:
+        """Light, Dark or System for every window, at once, and at the next start."""
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            theme.choose(app, appearance)
+        self.appearance_actions[appearance].setChecked(True)
 
     def _add_shortcuts(self) -> None:
         for index in range(len(self.pages)):

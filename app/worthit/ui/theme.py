@@ -1,16 +1,32 @@
-"""Light and dark appearance following the OS, and the colours every chart shares.
+"""Light and dark appearance (as the user chose: Light, Dark, or following the OS), and the
+colours every chart shares.
 
 A provider keeps one colour everywhere (charts, legends, tables), chosen from the
-Tableau 10 palette, which stays distinguishable for most colour-vision deficiencies."""
+Tableau 10 palette, which stays distinguishable for most colour-vision deficiencies.
+The choice is kept in the user's Qt settings (``~/.config/Worthit/Worthit.conf`` on
+Linux), so the next start looks the same."""
 
 from __future__ import annotations
 
+import contextlib
+import enum
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
-from PySide6.QtWidgets import QApplication
+import shiboken6
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleOption,
+    QStyleOptionComplex,
+    QWidget,
+)
+
+from worthit import APP_NAME
 
 PROVIDER_COLOURS: Final[dict[str, str]] = {
     "AWS": "#F28E2B",
@@ -54,7 +70,65 @@ DARK = Colours(True, "#16181C", "#1F2227", "#E6E8EB", "#9AA1AA", "#30343A",
                "#3FB950", "#F85149", "#5B9BFF")
 
 
+class Appearance(enum.Enum):
+    """What the user chose in View › Appearance."""
+
+    SYSTEM = "system"
+    LIGHT = "light"
+    DARK = "dark"
+
+    @property
+    def label(self) -> str:
+        return {"system": "System", "light": "Light", "dark": "Dark"}[self.value]
+
+
+#: The settings key holding the chosen :class:`Appearance`'s value.
+SETTING: Final = "appearance"
+
 _scheme: Qt.ColorScheme | None = None  # the scheme last applied
+_session: Appearance | None = None  # a choice for this process only (a screenshot's)
+
+
+def _settings() -> QSettings:
+    return QSettings(APP_NAME, APP_NAME)
+
+
+def stored() -> Appearance:
+    """The appearance the user chose last time (System when never chosen or unreadable)."""
+    value = _settings().value(SETTING, Appearance.SYSTEM.value)
+    try:
+        return Appearance(str(value))
+    except ValueError:
+        return Appearance.SYSTEM
+
+
+def chosen() -> Appearance:
+    """The appearance in force: this process's own choice, else the stored one."""
+    return _session if _session is not None else stored()
+
+
+def choose(app: QApplication, appearance: Appearance) -> None:
+    """Remember ``appearance`` for the next start and apply it at once to every window."""
+    global _session  # noqa: PLW0603 - one appearance per process
+    settings = _settings()
+    settings.setValue(SETTING, appearance.value)
+    settings.sync()
+    _session = None
+    apply(app)
+
+
+@contextlib.contextmanager
+def appearance_for(app: QApplication, appearance: Appearance) -> Iterator[None]:
+    """``appearance`` while the block runs, without remembering it (a screenshot's)."""
+    global _session  # noqa: PLW0603 - one appearance per process
+    before = _session
+    _session = appearance
+    apply(app)
+    try:
+        yield
+    finally:
+        _session = before
+        apply(app)
 
 
 def colours() -> Colours:
@@ -63,11 +137,22 @@ def colours() -> Colours:
 
 
 def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
-    """Fusion style with a palette for ``scheme`` (default: the OS's colour scheme).
-    Connected to ``QStyleHints.colorSchemeChanged``, so the app follows the OS."""
+    """Fusion style with a palette for the chosen appearance: Light or Dark as chosen,
+    else the OS's colour scheme (``scheme`` when the OS just changed it). Connected to
+    ``QStyleHints.colorSchemeChanged``, so System follows the OS; a fixed choice ignores
+    it. Widgets drawn in the theme's colours redraw on their ``PaletteChange``."""
     global _scheme  # noqa: PLW0603 - one appearance per process
-    _scheme = scheme if scheme is not None else QGuiApplication.styleHints().colorScheme()
-    app.setStyle("Fusion")
+    fixed = {Appearance.LIGHT: Qt.ColorScheme.Light,
+             Appearance.DARK: Qt.ColorScheme.Dark}.get(chosen())
+    _scheme = fixed or (scheme if scheme is not None
+                        else QGuiApplication.styleHints().colorScheme())
+    global _style  # noqa: PLW0603 - one style per process, owned by the application
+    # Set once: with a style sheet, Qt wraps the style in a QStyleSheetStyle that becomes
+    # its parent, and setting the same style again deletes that wrapper and the style with
+    # it (a crash at the next paint). Set anew only when another setStyle deleted it.
+    if _style is None or not shiboken6.isValid(_style):
+        _style = _Style()
+        app.setStyle(_style)
     c = colours()
     palette = QPalette()
     roles = {
@@ -90,6 +175,59 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(c.muted))
     app.setPalette(palette)
     app.setStyleSheet(STYLE_SHEET.format(c=c))
+
+
+class _Style(QProxyStyle):
+    """Fusion, with frames that show on a dark window. Fusion outlines check boxes, radio
+    buttons, fields and buttons in the window colour darkened (``outline()`` in
+    qfusionstyle.cpp): on a dark window they vanish, and an unchecked box is invisible.
+    In dark, those controls are drawn with the muted text colour as their window."""
+
+    _PRIMITIVES = frozenset((
+        QStyle.PrimitiveElement.PE_IndicatorCheckBox,
+        QStyle.PrimitiveElement.PE_IndicatorRadioButton,
+        QStyle.PrimitiveElement.PE_FrameLineEdit,
+        QStyle.PrimitiveElement.PE_PanelButtonCommand,
+    ))
+    _CONTROLS = frozenset((
+        QStyle.ComplexControl.CC_SpinBox,
+        QStyle.ComplexControl.CC_ComboBox,
+    ))
+
+    def __init__(self) -> None:
+        super().__init__("Fusion")
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,
+                      painter: QPainter, widget: QWidget | None = None) -> None:
+        if element in self._PRIMITIVES and colours().dark:
+            with _outlined(option):
+                super().drawPrimitive(element, option, painter, widget)
+        else:
+            super().drawPrimitive(element, option, painter, widget)
+
+    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOptionComplex,
+                           painter: QPainter, widget: QWidget | None = None) -> None:
+        if control in self._CONTROLS and colours().dark:
+            with _outlined(option):
+                super().drawComplexControl(control, option, painter, widget)
+        else:
+            super().drawComplexControl(control, option, painter, widget)
+
+
+@contextlib.contextmanager
+def _outlined(option: QStyleOption) -> Iterator[None]:
+    """``option`` drawn with a light window colour, which Fusion darkens for outlines."""
+    before = QPalette(option.palette)
+    palette = QPalette(before)
+    palette.setColor(QPalette.ColorRole.Window, QColor(colours().muted))
+    option.palette = palette
+    try:
+        yield
+    finally:
+        option.palette = before
+
+
+_style: _Style | None = None
 
 
 STYLE_SHEET = """
@@ -118,6 +256,11 @@ STYLE_SHEET = """
 #EmptyState {{ background: {c.background}; }}
 #EmptyTitle {{ font-size: 18px; font-weight: 600; }}
 #EmptyStep {{ font-size: 14px; }}
+#EmptyTable {{ color: {c.muted}; font-size: 13px; padding: 12px; }}
+QPushButton#Segment {{ background: {c.surface}; color: {c.text}; border: 1px solid {c.muted};
+    border-radius: 4px; padding: 4px 14px; }}
+QPushButton#Segment:hover {{ border-color: {c.accent}; }}
+QPushButton#Segment:checked {{ background: {c.accent}; color: white; border-color: {c.accent}; }}
 QTableView {{ gridline-color: {c.grid}; border: 1px solid {c.grid}; border-radius: 6px; }}
 QHeaderView::section {{ background: {c.background}; color: {c.muted}; border: none;
                         border-bottom: 1px solid {c.grid}; padding: 4px 6px; }}

@@ -164,6 +164,7 @@ class OverviewPage(Page):
         movers.addLayout(section(self.movers_title, self.movers))
         movers.addWidget(self.movers_tabs)
         self.movers.setMinimumHeight(SMALL_CHART_HEIGHT)
+        self.movers.setColumnHidden(0, True)  # the tab names the kind; exports keep it
         movers.addWidget(self.movers)
         lower.addLayout(movers, 3)
         # Tokens and requests share one chart's room, a tab each: stacked, each was too
