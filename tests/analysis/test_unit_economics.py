@@ -290,7 +290,7 @@ def test_on_target_with_margin_and_the_days_that_miss(cache: Cache) -> None:
     assert [(b.start, b.unit_cost) for b in e.misses()] == [(D(2024, 1, 1), 0.1),
                                                             (D(2024, 1, 2), 0.3)]
     assert e.verdict == ("On target: $0.0400 per chat reply against $0.0500. Margin $0.0600 "
-                         "per chat reply (60.0 %). Grow it. 1 day(s) without counts are "
+                         "per chat reply (60.0 %). Grow it. 1 day without counts is "
                          "left out.")
     assert e.tone == "good"
     data = e.to_json()
@@ -302,8 +302,8 @@ def test_on_target_with_margin_and_the_days_that_miss(cache: Cache) -> None:
 def test_without_a_target_there_is_nothing_to_miss(cache: Cache) -> None:
     e = figures(jan_cache(cache, revenue=0.0), D(2024, 1, 1), D(2024, 1, 6))
     assert (e.on_target, e.misses(), e.tone) == (None, [], None)
-    assert e.verdict == ("$0.0400 per chat reply; no target set. 1 day(s) without counts "
-                         "are left out.")
+    assert e.verdict == ("$0.0400 per chat reply; no target set. 1 day without counts "
+                         "is left out.")
     assert e.margin == pytest.approx(-0.04)
     assert e.gross_margin is None  # no revenue: no division by zero
 
@@ -526,7 +526,7 @@ def test_demo_active_user_gap_days_are_flagged(
     wide = demo_units[LAST_60]
     assert wide["active-user"].gaps == GAP_DAYS
     assert wide["active-user"].gap_cost > 0
-    assert "2 day(s) without counts are left out." in wide["active-user"].verdict
+    assert "2 days without counts are left out." in wide["active-user"].verdict
     assert sum(b.gap_days for b in wide["active-user"].buckets) == 2
     assert wide["resolved-ticket"].gaps == wide["1k-inferences"].gaps == []
     # The last 30 days have all their counts; their previous period lacks the two.

@@ -303,7 +303,7 @@ def test_sync_reports_each_source_and_exits_2_when_one_failed(
 
     code, out, _ = run_cli(capsys, workspace, "sync", "--force", "--source", "file:cur.csv")
     assert code == 0
-    assert out == ("file:cur.csv: ok: 1 file(s), 2025-03-02 to 2025-03-09 (4 lines read, "
+    assert out == ("file:cur.csv: ok: 1 file, 2025-03-02 to 2025-03-09 (4 lines read, "
                    "3 charges written)\n")
 
     focus.unlink()
@@ -345,7 +345,7 @@ def test_sync_picks_up_a_changed_file(capsys: pytest.CaptureFixture[str],
     os.utime(focus, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10_000_000_000))
     code, out, _ = run_cli(capsys, workspace, "sync")
     assert code == 0
-    assert out.startswith("file:focus.csv: ok: 1 file(s), 2024-09-01 to 2024-09-04 "
+    assert out.startswith("file:focus.csv: ok: 1 file, 2024-09-01 to 2024-09-04 "
                           "(2 lines read, 2 charges written)")
     listed = sources(capsys, workspace)["file:focus.csv"]
     assert (listed["billed_cost"], listed["effective_cost"]) == (10.0, 9.0)

@@ -307,7 +307,7 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
          f"{TODAY + dt.timedelta(days=1)}T00:00:00Z")}
     # Each call counted, in the run and in what the sync said.
     assert run["requests"] == outcome.requests == len(api.seen) == 4
-    assert "4 API request(s)" in outcome.message
+    assert "4 API requests" in outcome.message
 
 
 def test_a_second_sync_fetches_only_the_open_days_and_changes_no_total(
@@ -546,6 +546,6 @@ def test_the_command_line_adds_tests_and_syncs_the_source_keeping_the_key_out(
     assert "Anthropic refused the admin key (401" in err and KEY not in err + out
     api.keys = {KEY}
     code, out, _err = run_cli(capsys, workspace, "sync", "--source", NAME)
-    assert code == 0 and "4 API request(s)" in out, out
+    assert code == 0 and "4 API requests" in out, out
     assert holding_key(workspace.folder, KEY)[1] == []
     assert holding_key(keyring_file.parent, KEY)[1] == [keyring_file.name]

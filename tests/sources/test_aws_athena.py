@@ -365,7 +365,7 @@ def test_the_connection_test_counts_yesterday_s_line_items(cache: Cache, moto: M
 
     yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
     assert said == (f"Connected to cur.data (CUR 2.0, {len(pq.read_schema(path).names)} "
-                    f"columns) in workgroup primary: 42 line item(s) on {yesterday}; results "
+                    f"columns) in workgroup primary: 42 line items on {yesterday}; results "
                     f"in s3://{RESULTS}/worthit/.")
     (started,) = calls(moto, "StartQueryExecution")
     assert started["QueryString"].startswith('SELECT COUNT(*) AS x_line_items FROM "cur"."data"')

@@ -220,7 +220,7 @@ def test_an_organisation_syncs_to_the_cent_at_every_grain_known_exactly(
     calls = moto.ce_calls()
     # Five groupings, each over several pages of four groups, each page asked for once.
     assert outcome.requests == len(calls) == last_run(cache)["requests"] > 5
-    assert f"{len(calls)} API request(s) (${len(calls) * 0.01:.2f})" in outcome.message
+    assert f"{len(calls)} API requests (${len(calls) * 0.01:.2f})" in outcome.message
     assert {json.dumps(c["TimePeriod"]) for c in calls} == {json.dumps(
         {"Start": FIRST.isoformat(), "End": (TODAY + dt.timedelta(days=1)).isoformat()})}
     assert all(c["Granularity"] == "DAILY" and c["Metrics"] == [

@@ -210,8 +210,8 @@ def test_the_connection_test_lists_what_has_metrics(cache: Cache, moto: Moto) ->
     put_metrics(moto, "AWS/Bedrock", [datum("Invocations", {"ModelId": HAIKU}, at(END), 1.0,
                                             "Count")])
     add_source(cache, NAME, "aws-cloudwatch", endpoint=moto.url)
-    assert probe(cache, NAME) == ("Connected to CloudWatch in us-east-1: 1 Bedrock model(s) "
-                                  "and 0 SageMaker endpoint(s) with metrics.")
+    assert probe(cache, NAME) == ("Connected to CloudWatch in us-east-1: 1 Bedrock model "
+                                  "and 0 SageMaker endpoints with metrics.")
 
 
 def daytime(name: str, variants: dict[str, float], night: float = 1.0

@@ -179,4 +179,4 @@ def test_the_connection_test_lists_buckets_and_endpoints(cache: Cache, moto: Mot
     endpoint(moto, "e1", ("AllTraffic", "ml.g4dn.xlarge", 1))
     add(cache, moto)
     assert probe(cache, NAME) == \
-        "Connected: 1 S3 bucket(s) and 1 SageMaker endpoint(s) in us-east-1."
+        "Connected: 1 S3 bucket and 1 SageMaker endpoint in us-east-1."

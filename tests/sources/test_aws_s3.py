@@ -153,7 +153,7 @@ def test_an_export_syncs_to_the_cent_part_files_together(cache: Cache, moto: Mot
     outcome = sync_one(cache)
 
     assert outcome.result == "ok", outcome
-    assert outcome.message == "2025-02-01 to 2025-03-31; 5 API request(s)"
+    assert outcome.message == "2025-02-01 to 2025-03-31; 5 API requests"
     # One listing, the manifest, and each part once; nothing outside the prefix.
     assert lists(moto) == 1
     assert sorted(downloads(moto)) == sorted([*FEB_PARTS, f"{FEB}acme-Manifest.json",
@@ -185,7 +185,7 @@ def test_a_second_sync_with_nothing_changed_downloads_nothing(cache: Cache,
     again = sync_one(cache)
 
     assert (again.result, again.requests) == ("unchanged", 1)
-    assert again.message == "nothing new; 1 API request(s)"
+    assert again.message == "nothing new; 1 API request"
     assert (lists(moto, seen), downloads(moto, seen)) == (1, [])
     run = last_run(cache)
     assert (run["result"], run["requests"], run["rows_written"]) == ("ok", 1, 0)
@@ -205,7 +205,7 @@ def test_a_changed_part_is_fetched_alone_and_replaces_its_month(cache: Cache,
     outcome = sync_one(cache)
 
     assert outcome.result == "ok", outcome
-    assert outcome.message == "2025-03-01 to 2025-03-31; 2 API request(s)"
+    assert outcome.message == "2025-03-01 to 2025-03-31; 2 API requests"
     assert downloads(moto, seen) == [f"{MAR}acme-00001.csv.gz"]
     assert [r for r in snapshot(cache)[0] if r[1].startswith("2025-02")] == february
     assert by_month(cache)["2025-03"] == pytest.approx(10.01 + 5.25)
@@ -394,8 +394,8 @@ def test_the_connection_test_lists_and_reads_one_byte(cache: Cache, moto: Moto) 
 
     said = probe(cache, NAME)
 
-    assert said == (f"Connected to s3://{BUCKET}/{PREFIX}: 3 report file(s) in 2 billing "
-                    "period(s), the latest from 2025-03-01.")
+    assert said == (f"Connected to s3://{BUCKET}/{PREFIX}: 3 report files in 2 billing "
+                    "periods, the latest from 2025-03-01.")
     assert (lists(moto), downloads(moto)) == (1, [f"{MAR}acme-00001.csv.gz"])
 
 
@@ -422,7 +422,7 @@ def test_the_command_line_adds_and_syncs_an_export(
     again, out_again, err_again = run_cli(capsys, workspace, "sync", "--source", NAME)
 
     assert code == 0, out + err
-    assert "2025-02-01 to 2025-03-31; 5 API request(s)" in out + err
-    assert again == 0 and "nothing new; 1 API request(s)" in out_again + err_again
+    assert "2025-02-01 to 2025-03-31; 5 API requests" in out + err
+    assert again == 0 and "nothing new; 1 API request" in out_again + err_again
     assert by_month(cache) == pytest.approx({
         "2025-02": billed(*FEB_PARTS.values()), "2025-03": billed(*MAR_PARTS.values())})

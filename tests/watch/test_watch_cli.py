@@ -21,23 +21,23 @@ def test_watch_prints_new_alerts_and_exits_1_while_a_guardrail_is_breached(
         capsys: Capsys, writable: Workspace) -> None:
     code, out, err = run_cli(capsys, writable, "watch")
     assert code == 1, err
-    assert "3 new alert(s):" in out
+    assert "3 new alerts:" in out
     assert "BREACH  1,000 inferences: $0.0644 per 1,000 inferences against a $0.0550 " \
            "target" in out
     assert "owner: devex / code-review-agent · $7," in out
     assert "see the Leaks page" in out
-    assert out.rstrip().endswith("Exit 1: 2 breach(es).")
+    assert out.rstrip().endswith("Exit 1: 2 breaches.")
     # Again: nothing new, still breached.
     code, out, _ = run_cli(capsys, writable, "watch")
     assert code == 1
-    assert "0 new alert(s)." in out and "Still breached (2):" in out
+    assert "0 new alerts." in out and "Still breached (2):" in out
 
 
 def test_watch_on_the_control_workspace_is_all_clear(capsys: Capsys,
                                                      control_copy: Workspace) -> None:
     code, out, _ = run_cli(capsys, control_copy, "watch")
     assert code == 0
-    assert "0 new alert(s)." in out and out.rstrip().endswith("Exit 0: all clear.")
+    assert "0 new alerts." in out and out.rstrip().endswith("Exit 0: all clear.")
 
 
 def test_budgets_from_the_command_line_and_their_exit_codes(
@@ -109,7 +109,7 @@ def test_watch_with_sync_syncs_first(capsys: Capsys, tmp_path: Path) -> None:
     code, out, _ = run_cli(capsys, ws, "watch", "--sync")
     assert code == 0
     assert out.startswith("Watch of ws: data through 2026-11-02, checked ")
-    assert "  sync file:bill.csv: ok: 1 file(s), 2026-11-01 to 2026-11-02" in out
+    assert "  sync file:bill.csv: ok: 1 file, 2026-11-01 to 2026-11-02" in out
 
 
 def test_watch_help_lists_the_exit_codes(capsys: Capsys) -> None:
@@ -167,6 +167,6 @@ def test_a_webhook_failure_is_said_on_stderr_and_exits_4(
     assert code == 4
     assert out.rstrip().endswith("Exit 4: the webhook failed, no breach.")
     assert err == ("worthit: webhook: alert budget:total::2026-11:50 not delivered after 3 "
-                   "attempt(s): HTTP 502 Bad Gateway: upstream is down (retried on the next "
+                   "attempts: HTTP 502 Bad Gateway: upstream is down (retried on the next "
                    "pass)\n")
     assert waits == [1.0, 2.0]

@@ -30,6 +30,7 @@ from worthit.analysis.allocation import Allocation, allocate
 from worthit.analysis.charge_index import ChargeIndex, charge_index
 from worthit.core.money import percent, unit_money
 from worthit.core.periods import GRANULARITIES, Period
+from worthit.core.plural import plural
 from worthit.core.units import Unit
 from worthit.store.cache import Cache
 from worthit.store.rules import load_rules
@@ -348,7 +349,8 @@ def _verdict(e: UnitEconomics) -> tuple[str, str | None]:
     if cost is None:
         return (f"No {u.counts_what} counted in this period: import counts to see the cost "
                 f"per {what}.", None)
-    gaps = (f" {len(e.gaps)} day(s) without counts are left out."
+    verb = "is" if len(e.gaps) == 1 else "are"
+    gaps = (f" {plural(len(e.gaps), 'day')} without counts {verb} left out."
             if e.gaps else "")
     per = f"{unit_money(cost, cur)} per {what}"
     if u.target_cost is None:

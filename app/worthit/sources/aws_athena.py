@@ -26,6 +26,7 @@ from typing import Any, Final
 
 from worthit.core.errors import BadInput, Cancelled, UserError
 from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.core.plural import plural
 from worthit.sources.aws import SECRET, SETTINGS, Api, needs_keys, pause
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Connector, Setting, register
@@ -331,7 +332,8 @@ def test(settings: dict[str, Any], secret: str | None) -> str:
     counted = next(rows, (0, ["?"]))[1]
     kind = "CUR 2.0" if athena.format == "cur2" else "FOCUS"
     return (f"Connected to {athena.database}.{athena.table} ({kind}, {len(columns)} columns) "
-            f"in workgroup {athena.workgroup}: {counted[0] if counted else '?'} line item(s) "
+            f"in workgroup {athena.workgroup}: "
+            f"{plural(counted[0], 'line item') if counted else '? line items'} "
             f"on {day}; results in {url.rsplit('/', 1)[0]}/.")
 
 

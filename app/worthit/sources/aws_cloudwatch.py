@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from worthit.core.errors import BadInput
+from worthit.core.plural import plural
 from worthit.sources.aws import SECRET, SETTINGS, Api, needs_keys
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Connector, register
@@ -286,8 +287,8 @@ def test(settings: dict[str, Any], secret: str | None) -> str:
                  for d in metrics.listed(SAGEMAKER, "CPUUtilization")}
     models.discard(None)
     endpoints.discard(None)
-    return (f"Connected to CloudWatch in {metrics.region}: {len(models)} Bedrock model(s) "
-            f"and {len(endpoints)} SageMaker endpoint(s) with metrics.")
+    return (f"Connected to CloudWatch in {metrics.region}: {plural(len(models), 'Bedrock model')} "
+            f"and {plural(len(endpoints), 'SageMaker endpoint')} with metrics.")
 
 
 CONNECTOR: Final = register(Connector(

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from typing import Any, Final
 
 from worthit.core.errors import BadInput
+from worthit.core.plural import plural
 from worthit.sources.aws import SECRET, SETTINGS, Api, needs_keys
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Connector, register
@@ -231,8 +232,8 @@ def test(settings: dict[str, Any], secret: str | None) -> str:
     endpoints = inventory.call(inventory.api("sagemaker", "SageMaker"), "AWS SageMaker",
                                "list_endpoints", "sagemaker:ListEndpoints",
                                MaxResults=100).get("Endpoints") or []
-    return (f"Connected: {len(buckets)} S3 bucket(s) and {len(endpoints)} SageMaker "
-            f"endpoint(s) in {inventory.region}.")
+    return (f"Connected: {plural(len(buckets), 'S3 bucket')} and "
+            f"{plural(len(endpoints), 'SageMaker endpoint')} in {inventory.region}.")
 
 
 CONNECTOR: Final = register(Connector(

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput, Cancelled, UserError
+from worthit.core.plural import plural
 from worthit.sources.aws import SECRET, SETTINGS, Api, needs_keys
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Connector, Setting, register
@@ -339,8 +340,8 @@ def test(settings: dict[str, Any], secret: str | None) -> str:
     export.call(export.url(key), "get_object", GET, Bucket=export.bucket, Key=key,
                 Range="bytes=0-0")
     files = sum(1 for p in periods.values() for k in p["objects"] if is_data(k))
-    return (f"Connected to {export.url()}: {files} report file(s) in {len(periods)} billing "
-            f"period(s), the latest from {latest}.")
+    return (f"Connected to {export.url()}: {plural(files, 'report file')} in "
+            f"{plural(len(periods), 'billing period')}, the latest from {latest}.")
 
 
 def _periods(settings: dict[str, Any]) -> dict[str, dict[str, Any]]:

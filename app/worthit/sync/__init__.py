@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.errors import Cancelled, UserError
+from worthit.core.plural import plural
 from worthit.sources.bill import TOLERANCE, BillFile, never
 from worthit.store.cache import Cache
 from worthit.store.charges import newest_day, source_totals
@@ -117,7 +118,7 @@ def _one(cache: Cache, name: str, kind: str, settings: dict[str, Any], force: bo
         return Outcome(name, "failed", str(error), seconds=time.perf_counter() - began)
     written = last_written(cache, name)
     first, last = min(d.first for d in done), max(d.last for d in done)
-    return Outcome(name, "ok", f"{len(done)} file(s), {first} to {last}",
+    return Outcome(name, "ok", f"{plural(len(done), 'file')}, {first} to {last}",
                    sum(d.rows_read for d in done), int(written or 0),
                    time.perf_counter() - began)
 
@@ -203,7 +204,7 @@ def _cost(connector: Connector, found: BillFile) -> str:
     """What the sync's requests were, and cost where the vendor bills them."""
     price = f" (${found.requests * connector.request_price:,.2f})" \
         if connector.request_price else ""
-    return f"; {found.requests} API request(s){price}" if found.requests else ""
+    return f"; {plural(found.requests, 'API request')}{price}" if found.requests else ""
 
 
 def test_source(cache: Cache, name: str) -> str:

@@ -10,6 +10,7 @@ import sys
 from typing import Any, Final
 
 from worthit.core.errors import UserError
+from worthit.core.plural import plural
 from worthit.workspace import Workspace
 
 VERBS: Final = ("watch", "budgets", "webhook")
@@ -118,8 +119,9 @@ def _watch(workspace: Workspace, args: argparse.Namespace) -> int:
     else:
         _print_pass(done, name)
     for failed in done.failed_deliveries:
-        print(f"worthit: webhook: alert {failed.key} not delivered after {failed.attempts} "
-              f"attempt(s): {failed.error} (retried on the next pass)", file=sys.stderr)
+        print(f"worthit: webhook: alert {failed.key} not delivered after "
+              f"{plural(failed.attempts, 'attempt')}: {failed.error} (retried on the next "
+              "pass)", file=sys.stderr)
     return done.exit_code
 
 
@@ -133,7 +135,7 @@ def _print_pass(done: Any, name: str) -> None:
         print(f"  sync {o.source}: {o.result}: {o.message}")
     shown = done.announced
     muted = len(done.new) - len(shown)
-    print(f"{len(shown)} new alert(s)" + (f" ({muted} more muted)" if muted else "")
+    print(f"{plural(len(shown), 'new alert')}" + (f" ({muted} more muted)" if muted else "")
           + (":" if shown else "."))
     for alert in shown:
         _print_alert(alert)
@@ -147,7 +149,8 @@ def _print_pass(done: Any, name: str) -> None:
         for alert in old:
             _print_alert(alert)
     print(f"Exit {done.exit_code}: " + {
-        0: "all clear.", 1: f"{len(done.breached)} breach(es).", 3: "new alerts, no breach.",
+        0: "all clear.", 1: f"{plural(len(done.breached), 'breach', 'breaches')}.",
+        3: "new alerts, no breach.",
         4: "the webhook failed, no breach."}[done.exit_code])
 
 
@@ -227,7 +230,7 @@ def _webhook(workspace: Workspace, args: argparse.Namespace) -> int:
         result = webhook.send_test(cache, cache.get_meta("workspace.name") or workspace.name)
     if not result.sent:
         raise UserError(f"The webhook did not take the test message after "
-                        f"{result.attempts} attempt(s): {result.error}")
+                        f"{plural(result.attempts, 'attempt')}: {result.error}")
     print("The webhook took the test message.")
     return 0
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import cast
 
 from worthit.analysis.charge_index import charge_index
 from worthit.analysis.leaks.base import Context, Evidence, Finding

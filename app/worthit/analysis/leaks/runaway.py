@@ -16,6 +16,7 @@ import numpy as np
 from worthit.analysis.leaks.base import WINDOW_DAYS, Context, Evidence, Finding
 from worthit.analysis.spikes import Incident, Series, incident_numbers, incidents, spike_series
 from worthit.core.money import money
+from worthit.core.plural import plural
 from worthit.store.metrics import hourly_requests_of
 from worthit.store.watch import WatchSettings, load_settings
 
@@ -57,7 +58,7 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
     floor = s.spike_min_dollars / (24 if series.hourly else 1)
     return Finding(
         "runaway_agent", f"runaway_agent:{resource_id}",
-        f"{feature or resource_id}: cost spiked on {len(spikes)} day(s) "
+        f"{feature or resource_id}: cost spiked on {plural(len(spikes), 'day')} "
         f"({', '.join(d.isoformat() for d in spikes[:3])}{'…' if len(spikes) > 3 else ''})",
         sum(i.cost for i in runs), 0.0, team, feature, resource_id,
         Evidence("AI cost per day on this key ($)", shown,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from worthit.core.money import money, percent, unit_money
 from worthit.core.periods import Period
+from worthit.core.plural import plural
 from worthit.store.cache import Cache
 from worthit.store.units import load_units
 from worthit.store.watch import Alert, WatchSettings
@@ -82,9 +83,9 @@ def _alert(e: UnitEconomics, s: WatchSettings,
         numbers={
             "Target": f"{unit_money(target, u.currency)} per {what}",
             f"Cost per {what}": f"{unit_money(per_unit, u.currency)} over the last "
-                                f"{len(recent)} counted day(s)",
+                                f"{plural(len(recent), 'counted day')}",
             "Cost above target": f"{money(excess, u.currency)} over those days",
-            "Over target since": f"{first.isoformat()} ({len(run)} counted day(s) of "
+            "Over target since": f"{first.isoformat()} ({plural(len(run), 'counted day')} of "
                                  f"{days})",
             "Guardrail": f"over target {s.guardrail_days} counted days in a row",
             "Features": ", ".join(f"{f} ({feature_teams.get(f, 'no team')})"
