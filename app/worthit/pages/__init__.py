@@ -9,17 +9,30 @@ Importing this package is cheap: each page imports its analysis when asked for f
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from typing import Final
 
-from worthit.pages import allocation, leaks, overview, swap, units
 from worthit.pages.page import Options, Page
 
-#: The pages with figures, in the window's order.
-PAGES: Final[dict[str, Page]] = {p.name: p for p in (
-    overview.PAGE, allocation.PAGE, units.PAGE, leaks.PAGE, swap.PAGE)}
 
-#: Every page's title, the window's pages without figures of their own included: what an
-#: alert or a webhook message names when it says where its figures are explained.
+def _discovered() -> dict[str, Page]:
+    """Every module of this package that defines a ``PAGE``, in position order: a new
+    page is found by being here, not by being listed."""
+    found = []
+    for module in pkgutil.iter_modules(__path__):
+        page = getattr(importlib.import_module(f"{__name__}.{module.name}"), "PAGE", None)
+        if isinstance(page, Page):
+            found.append(page)
+    return {page.name: page for page in sorted(found, key=lambda page: page.position)}
+
+
+#: The pages with figures, in the window's order.
+PAGES: Final[dict[str, Page]] = _discovered()
+
+#: Every page's title, the window's pages without figures of their own (after those with
+#: figures) included: what an alert or a webhook message names when it says where its
+#: figures are explained, and the views the window shows (``worthit.ui.views.NAME``).
 TITLES: Final[dict[str, str]] = {**{name: p.title for name, p in PAGES.items()},
                                  "sources": "Sources", "alerts": "Alerts"}
 

@@ -73,4 +73,4 @@ def table(figures: Figures) -> Table:
                  "Change": "percent"})
 
 
-PAGE = Page("allocation", "Allocation", table, text, json)
+PAGE = Page("allocation", "Allocation", 20, table, text, json)

@@ -90,4 +90,4 @@ def table(figures: Figures) -> Table:
                  "One-off excess": "money"})
 
 
-PAGE = Page("leaks", "Leaks", table, text, json)
+PAGE = Page("leaks", "Leaks", 50, table, text, json)

@@ -103,4 +103,4 @@ def table(figures: Figures) -> Table:
         formats={"Day": "date", **dict.fromkeys([*names, "Total"], "money")})
 
 
-PAGE = Page("overview", "Overview", table, text, json)
+PAGE = Page("overview", "Overview", 10, table, text, json)

@@ -23,10 +23,12 @@ class Options:
 @dataclass(frozen=True, slots=True)
 class Page:
     """One page: ``table`` feeds ``worthit report --format csv``, ``worthit export table``
-    and the deck's tables; ``text`` the report's terminal output; ``json`` its JSON."""
+    and the deck's tables; ``text`` the report's terminal output; ``json`` its JSON.
+    ``position`` orders the pages (the window's list, the commands' choices)."""
 
     name: str
     title: str
+    position: int
     table: Callable[[Figures], Table]
     text: Callable[[Figures, Options], str]
     json: Callable[[Figures, Options], dict[str, Any]]

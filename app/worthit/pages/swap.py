@@ -106,4 +106,4 @@ def table(figures: Figures) -> Table:
         formats={"Monthly saving": "money", "Saving": "percent"})
 
 
-PAGE = Page("swap", "Model swap", table, text, json)
+PAGE = Page("swap", "Model swap", 40, table, text, json)

@@ -78,4 +78,4 @@ def table(figures: Figures) -> Table:
                  "Days without counts": "integer"})
 
 
-PAGE = Page("units", "Unit costs", table, text, json)
+PAGE = Page("units", "Unit costs", 30, table, text, json)

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from worthit import APP_NAME, __version__
 from worthit.core.periods import Period
+from worthit.pages import PAGES as FIGURES
 from worthit.ui import theme, workers
 from worthit.ui.about import add_help_menu
 from worthit.ui.deck_dialog import add_file_menu
@@ -37,7 +38,7 @@ from worthit.ui.widgets.task_bar import TaskBar
 from worthit.workspace import Workspace, is_demo
 
 #: The pages that draw figures: an empty workspace shows how to begin over them instead.
-FIGURE_PAGES = ("overview", "allocation", "units", "swap", "leaks")
+FIGURE_PAGES = tuple(FIGURES)
 
 
 class MainWindow(QMainWindow):

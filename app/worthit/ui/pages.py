@@ -1,17 +1,23 @@
-"""The pages the window lists, in order. Only pages that work are registered here."""
+"""The pages the window lists, in order: for each page of :data:`worthit.pages.TITLES`,
+the view of the same name in ``worthit.ui.views`` (a page with figures is added by its
+module in :mod:`worthit.pages` and its view here, nothing else)."""
 
 from __future__ import annotations
 
-from worthit.ui.views.alerts import AlertsPage
-from worthit.ui.views.allocation import AllocationPage
-from worthit.ui.views.leaks import LeaksPage
-from worthit.ui.views.overview import OverviewPage
-from worthit.ui.views.page import Page
-from worthit.ui.views.sources import SourcesPage
-from worthit.ui.views.swap import SwapPage
-from worthit.ui.views.units import UnitsPage
+import importlib
 
-PAGES: dict[str, type[Page]] = {
-    page.name: page for page in (OverviewPage, AllocationPage, UnitsPage, SwapPage, LeaksPage,
-                               SourcesPage, AlertsPage)
-}
+from worthit.pages import TITLES
+from worthit.ui.views.page import Page
+
+
+def _view(name: str) -> type[Page]:
+    module = importlib.import_module(f"worthit.ui.views.{name}")
+    views = [v for v in vars(module).values()
+             if isinstance(v, type) and issubclass(v, Page) and v.__module__ == module.__name__
+             and getattr(v, "name", None) == name]
+    if len(views) != 1:
+        raise LookupError(f"worthit.ui.views.{name} should define one page named {name!r}")
+    return views[0]
+
+
+PAGES: dict[str, type[Page]] = {name: _view(name) for name in TITLES}
