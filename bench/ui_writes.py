@@ -38,9 +38,9 @@ TIMEOUT_S = 900
 
 def changes() -> list[tuple[str, Callable[[Any, int], None]]]:
     """The three changes a user saves, each a function of the cache and a counter."""
+    from worthit.store.alerts import Budget, save_budget
     from worthit.store.findings import FindingState, set_state
     from worthit.store.swap import set_override
-    from worthit.store.watch import Budget, save_budget
 
     return [
         ("dismissal", lambda cache, n: set_state(

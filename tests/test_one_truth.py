@@ -6,7 +6,7 @@ figures :mod:`tests.one_truth.control` computes on its own), and for five period
 surface records the figures it shows into a ledger, each under its name: what the figure
 is and the days it covers (:mod:`tests.one_truth.ledger`). The surfaces: the pages' JSON,
 text and table, ``worthit report`` in each format, ``worthit export table``, the deck
-read back with python-pptx, the watch's alerts, their webhook messages and ``worthit
+read back with python-pptx, the alerts, their webhook messages and ``worthit
 budgets list``. Each name must have one value everywhere; figures on different bases (a
 one-off excess and a monthly saving, a saving priced on 7 days of usage and one on 30)
 carry different names, and each of those names has one value everywhere."""
@@ -127,7 +127,7 @@ def agree(book: Ledger, where: str) -> None:
 @pytest.fixture(scope="module")
 def books(read: dict[tuple[str, str], Surfaces],
           watch: dict[str, tuple[Ledger, list[Any]]]) -> dict[tuple[str, str], Ledger]:
-    """Each period's surfaces with the watch's (the alerts are as of the last day)."""
+    """Each period's surfaces with the alerts (they are as of the last day)."""
     return {(which, label): Ledger.of(found.book, watch[which][0])
             for (which, label), found in read.items()}
 

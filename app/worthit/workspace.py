@@ -144,7 +144,7 @@ def identity(cache: Cache) -> str:
     if found:
         return found
     from worthit import secrets
-    from worthit.store.watch import WEBHOOK_KEY, WEBHOOK_KEYRING_NAME
+    from worthit.store.alerts import WEBHOOK_KEY, WEBHOOK_KEYRING_NAME
 
     made = uuid.uuid4().hex
     names = [str(row["name"]) for row in all_sources(cache)]

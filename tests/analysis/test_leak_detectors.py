@@ -21,11 +21,11 @@ from worthit.analysis.leaks.storage import storage_graveyard
 from worthit.analysis.spikes import seasonal_baseline
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.core.rules import rules_from_json
+from worthit.store.alerts import AlertSettings
+from worthit.store.alerts import save_settings as save_watch_settings
 from worthit.store.cache import Cache
 from worthit.store.rules import save_rules
 from worthit.store.swap import set_override
-from worthit.store.watch import WatchSettings
-from worthit.store.watch import save_settings as save_watch_settings
 
 D = dt.date
 Row = tuple[Any, ...]
@@ -288,8 +288,8 @@ def test_a_spike_below_the_dollar_floor_is_ignored(cache: Cache) -> None:
     rows, spike = steady_with_spike(END - dt.timedelta(days=3), 5.0)  # 25 $ above
     fill(cache, rows)
     assert runaway_agent(context(cache)) == []
-    # The watch's spike settings drive the finding: one setting, one figure.
-    save_watch_settings(cache, WatchSettings(spike_min_dollars=20.0))
+    # The alerts' spike settings drive the finding: one setting, one figure.
+    save_watch_settings(cache, AlertSettings(spike_min_dollars=20.0))
     f = only(runaway_agent(context(cache)))
     assert f.one_off == pytest.approx(spike - 5.0, rel=0.03)
 
@@ -341,7 +341,7 @@ def test_settings_round_trip_and_unknown_keys_are_ignored(cache: Cache) -> None:
     assert load_settings(cache) == chosen
 
     # An older or newer app may have written keys this one does not know (an older one
-    # its runaway_* thresholds, now the watch's spike settings).
+    # its runaway_* thresholds, now the alerts' spike settings).
     cache.set_meta({SETTINGS_KEY: json.dumps(
         {"floor": 5, "idle_days": 7.0, "retired_threshold": 3, "graveyard_days": "soon",
          "runaway_mads": 2.0, "runaway_min_dollars": 1.0, "runaway_history_days": 42})})

@@ -3,7 +3,7 @@ and numbers), the webhook message built from it (its JSON and its Slack text), a
 budgets as ``worthit budgets list`` prints them.
 
 An alert is as of the last day with data: a budget's spend is that month's to date, a
-spike's excess is the sum over the incidents flagged in the watch's look-back window."""
+spike's excess is the sum over the incidents flagged in the alerts' look-back window."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from typing import Any
 
 from tests.one_truth import ledger as n
 from tests.one_truth.ledger import CENT, MILLIONTH, Ledger, Name, amounts
+from worthit.alerts.webhook import payload
 from worthit.core.periods import Period
-from worthit.store.watch import Alert, WatchSettings
-from worthit.watch.webhook import payload
+from worthit.store.alerts import Alert, AlertSettings
 
 
 def spend_name(scope: str, name: str, through: dt.date) -> Name:
@@ -68,7 +68,7 @@ def record_alerts(book: Ledger, alerts: Sequence[Alert], through: dt.date,
     for alert in alerts:
         if alert.kind == "spike" and alert.amount is not None:
             spikes.setdefault(alert.numbers["Resource"], []).append(alert.amount)
-    window = Period(through - dt.timedelta(days=WatchSettings().lookback_days - 1), through)
+    window = Period(through - dt.timedelta(days=AlertSettings().lookback_days - 1), through)
     for resource, excess in spikes.items():
         book.record(n.spike(resource, window), "spike alerts added up", math.fsum(excess),
                     MILLIONTH * len(excess))

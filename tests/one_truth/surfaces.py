@@ -1,7 +1,7 @@
 """Every surface of one workspace and period, read into one :class:`Ledger`: the pages
 (``worthit.pages``: JSON, text, and table as CSV), ``worthit report PAGE --format
 json|table|csv``, ``worthit export table PAGE`` and ``worthit export deck``, all run in
-this process; and the watch's alerts as of the last day with data, with their webhook
+this process; and the alerts as of the last day with data, with their webhook
 messages and ``worthit budgets list``."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from tests.one_truth import alerts, savings, spend
 from tests.one_truth.deck import read_deck, record_deck
 from tests.one_truth.ledger import Ledger, Name
 from tests.one_truth.reading import Csv, cli, read_csv
-from worthit.analysis.watch import check
+from worthit.analysis.alerts import check
 from worthit.core.periods import Period
 from worthit.export.tables import csv_text
 from worthit.pages import PAGES, Options
@@ -143,7 +143,7 @@ def collect(workspace: Workspace, period: Period, out: Path, *,
 
 
 def watched(workspace: Workspace) -> tuple[Ledger, list[Any]]:
-    """The watch's check as of the last day with data: its alerts and their webhook
+    """The alerts check as of the last day with data: its alerts and their webhook
     messages, and ``worthit budgets list``, in a ledger; and the alerts."""
     book = Ledger()
     with workspace.open() as cache:

@@ -15,11 +15,11 @@ import pytest
 from tests.conftest import run_cli
 from tests.secrets.conftest import Backend
 from worthit import secrets
+from worthit.alerts import webhook
 from worthit.secrets import SecretError
+from worthit.store.alerts import WEBHOOK_KEY
 from worthit.store.cache import Cache
 from worthit.store.sources import add_source
-from worthit.store.watch import WEBHOOK_KEY
-from worthit.watch import webhook
 from worthit.workspace import IDENTITY_KEY, Workspace, identity
 
 KEY = "sk-admin-first-7f3a9c1e2b4d6f80a1c3"

@@ -26,9 +26,9 @@ from tests.conftest import run_cli
 from tests.shared_data import sample
 from tests.sources import loopback
 from tests.sources.loopback import FakeApi, Reply, holding_key, last_run, snapshot, sync_one
+from worthit.analysis.watch.spikes import _hourly_requests
 
 from worthit.analysis.leaks.runaway import _hourly
-from worthit.analysis.watch.spikes import _hourly_requests
 from worthit.core.focus import AI_CATEGORY
 from worthit.sources import http, openai
 from worthit.sources.connectors import connectors
@@ -481,7 +481,7 @@ def test_hourly_requests_per_key_become_the_metrics_the_detectors_read(
     assert [r for r in again if r[1] < DAYS[2].isoformat()] == \
         [r for r in first if r[1] < DAYS[2].isoformat()]
 
-    # The watch's spike alerts read them per key, day and hour...
+    # The alerts' spike alerts read them per key, day and hour...
     by_key = _hourly_requests(cache, DAYS[0], TODAY)
     assert set(by_key) == {"key_a", "key_b"}  # key_c's only hour is gone
     assert by_key["key_a"][DAYS[0].isoformat()][9:11].tolist() == [8.0, 12.0]

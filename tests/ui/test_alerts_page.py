@@ -14,14 +14,14 @@ import pytest
 from PySide6.QtCore import QDate, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
+from tests.alerts.conftest import Hook, hook, keyring_file  # noqa: F401 - fixtures
 from tests.ui.support import written
-from tests.watch.conftest import Hook, hook, keyring_file  # noqa: F401 - fixtures
 
-from worthit.store.watch import Budget, load_budgets, load_settings, save_budget
+from worthit.alerts import run_check
+from worthit.store.alerts import Budget, load_budgets, load_settings, save_budget
 from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.alerts import AlertsPage, BudgetDialog, WebhookDialog
-from worthit.watch import run_watch
 from worthit.workspace import Workspace
 
 TIMEOUT = 30_000
@@ -33,7 +33,7 @@ def checked(writable: Workspace) -> Workspace:
     """The demo with a budget for devex, checked once: its alerts are in the history."""
     with writable.open() as cache:
         save_budget(cache, Budget("team", "devex", 40_000.0))  # 92 %, forecast over
-        run_watch(cache, now=NOW)
+        run_check(cache, now=NOW)
     return writable
 
 
@@ -64,7 +64,7 @@ def choose(qtbot: QtBot, page: AlertsPage, kind: str) -> None:
 def test_the_history_budgets_and_badge(window: tuple[MainWindow, AlertsPage],
                                        qtmodeltester: ModelTester) -> None:
     win, page = window
-    assert win.watcher.badge == "Alerts (5)"
+    assert win.alert_schedule.badge == "Alerts (5)"
     shown = rows(page)
     assert len(shown) == 5
     assert "Team devex: 92 % of budget used" in shown
@@ -89,7 +89,7 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     written(page.workspace)
     assert page.current().acknowledged_at is not None  # type: ignore[union-attr]
     assert page.acknowledge_button.text() == "Mark as new"
-    assert win.watcher.badge == "Alerts (4)"
+    assert win.alert_schedule.badge == "Alerts (4)"
 
     choose(qtbot, page, "unit_cost")
     until = NOW.date() + dt.timedelta(days=3)
@@ -98,7 +98,7 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     written(page.workspace)
     assert page.current().state(NOW.date()) == f"muted until {until}"  # type: ignore[union-attr]
     assert page.unmute_button.isEnabled()
-    assert win.watcher.badge == "Alerts (3)"
+    assert win.alert_schedule.badge == "Alerts (3)"
     page.only_open.setChecked(True)
     assert len(rows(page)) == 3
     page.only_open.setChecked(False)
@@ -110,10 +110,10 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     assert page.current().muted_until == until  # type: ignore[union-attr]
     qtbot.mouseClick(page.unmute_button, Qt.MouseButton.LeftButton)
     written(page.workspace)
-    assert win.watcher.badge == "Alerts (4)"
+    assert win.alert_schedule.badge == "Alerts (4)"
     # Kept in the workspace: a new window counts the same.
     with page.workspace.open() as cache:
-        from worthit.store.watch import attention_count
+        from worthit.store.alerts import attention_count
 
         assert attention_count(cache, NOW.date()) == 4
 
@@ -185,23 +185,23 @@ def test_budgets_are_added_edited_and_removed(
 def test_switching_the_schedule_off_is_kept_and_the_watcher_follows(
         qtbot: QtBot, window: tuple[MainWindow, AlertsPage]) -> None:
     win, page = window
-    assert page.watch_state.text().startswith("Next check at ")
+    assert page.schedule_state.text().startswith("Next check at ")
     page.schedule.setChecked(False)
-    assert page.watch_state.text() == "Scheduled checks are off"
-    assert not win.watcher.settings.schedule_enabled
+    assert page.schedule_state.text() == "Scheduled checks are off"
+    assert not win.alert_schedule.settings.schedule_enabled
     written(page.workspace)
     with page.workspace.open() as cache:
         assert not load_settings(cache).schedule_enabled
-    win.watcher.clock = lambda: NOW + dt.timedelta(days=1)
-    win.watcher.poll()
-    assert not win.watcher.running  # off: the due check does not run
+    win.alert_schedule.clock = lambda: NOW + dt.timedelta(days=1)
+    win.alert_schedule.poll()
+    assert not win.alert_schedule.running  # off: the due check does not run
     page.schedule.setChecked(True)
     page.interval.setValue(15)
     page.interval.editingFinished.emit()
     written(page.workspace)
     with page.workspace.open() as cache:
         assert load_settings(cache).interval_minutes == 15
-    assert win.watcher.interval == dt.timedelta(minutes=15)
+    assert win.alert_schedule.interval == dt.timedelta(minutes=15)
 
 
 def test_the_webhook_is_set_from_the_page_and_never_shown_back(
@@ -229,7 +229,7 @@ def test_the_webhook_is_set_from_the_page_and_never_shown_back(
 
 def test_a_failed_webhook_delivery_is_shown_on_the_alert(
         qtbot: QtBot, window: tuple[MainWindow, AlertsPage]) -> None:
-    from worthit.store.watch import record_delivery
+    from worthit.store.alerts import record_delivery
 
     _, page = window
     alert = page.snapshot.alerts[0]  # type: ignore[union-attr]

@@ -1,6 +1,6 @@
 """Spikes: a resource (an API key, an endpoint, an instance) whose cost jumps far above its
-own robust baseline. The one computation behind the watch's spike alerts
-(:mod:`worthit.analysis.watch.spikes`) and the runaway-agent leak finding
+own robust baseline. The one computation behind the spike alerts
+(:mod:`worthit.analysis.alerts.spikes`) and the runaway-agent leak finding
 (:mod:`worthit.analysis.leaks.runaway`), so both show the same excess.
 
 Where the source has hourly request counts for a resource, its cost is looked at hour by
@@ -20,9 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from worthit.core.money import money
+from worthit.store.alerts import AlertSettings
 from worthit.store.cache import Cache
 from worthit.store.metrics import hourly_requests
-from worthit.store.watch import WatchSettings
 
 MAD_TO_SIGMA = 1.4826
 #: Extra history for the seasonal factors.
@@ -138,7 +138,7 @@ def incidents(series: Series) -> list[Incident]:
     return found
 
 
-def spike_series(cache: Cache, as_of: dt.date, settings: WatchSettings,
+def spike_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
                  resources: Collection[str] | None = None) -> list[Series]:
     """Every resource (of ``resources``, when given) with a flagged bucket in the last
     ``lookback_days`` to ``as_of``."""
@@ -189,7 +189,7 @@ def spike_series(cache: Cache, as_of: dt.date, settings: WatchSettings,
 
 
 def _daily_series(resource: str, days: list[dt.date], weekday: np.ndarray, cost: np.ndarray,
-                  s: WatchSettings) -> Series | None:
+                  s: AlertSettings) -> Series | None:
     """None when the series is too short for a baseline or has no spike."""
     first = int(np.argmax(np.abs(cost) > 0)) if np.any(np.abs(cost) > 0) else len(cost)
     if len(cost) - first <= s.spike_history_days:
@@ -206,7 +206,7 @@ def _daily_series(resource: str, days: list[dt.date], weekday: np.ndarray, cost:
 
 
 def _hourly_series(resource: str, days: list[dt.date], daily: np.ndarray,
-                   requests: dict[str, np.ndarray], s: WatchSettings) -> Series | None:
+                   requests: dict[str, np.ndarray], s: AlertSettings) -> Series | None:
     """Each day's cost spread over its hours by their share of the day's requests (evenly
     on a day with cost but no counts), from the first day with counts. None when the counts
     are too short for an hourly baseline or mostly zero (a nightly job): then by day."""

@@ -1,6 +1,6 @@
 """The command line. With no verb it opens the app; every verb runs headless.
 
-Each verb is a module here (the watch's three are :mod:`worthit.watch.commands`): it names
+Each verb is a module here (alerts, budgets and webhook share :mod:`worthit.cli.alerts`): it names
 its ``VERBS``, adds their parsers with ``add_parsers(verbs, common)`` and runs them with
 ``run(workspace, args)``. Heavy modules (pandas, Qt, pyqtgraph) are imported inside the
 verbs that need them."""
@@ -13,19 +13,29 @@ from collections.abc import Callable
 from typing import Final
 
 from worthit import __version__
-from worthit.cli import demo, export, imports, report, rules, screenshot, sources, sync, units
+from worthit.cli import (
+    alerts,
+    demo,
+    export,
+    imports,
+    report,
+    rules,
+    screenshot,
+    sources,
+    sync,
+    units,
+)
 from worthit.cli.common import complain
 from worthit.cli.screenshot import SCREENSHOT_PAGES
 from worthit.cli.sources import CONNECTOR_KINDS
 from worthit.core.errors import CacheBusy, UserError
-from worthit.watch import commands as watch
 from worthit.workspace import Workspace, ensure, resolve
 
 __all__ = ["CONNECTOR_KINDS", "SCREENSHOT_PAGES", "main", "parser"]
 
 #: The verbs' modules, in the order --help lists them.
 _MODULES: Final = (demo, report, units, imports, sync, sources, rules, screenshot, export,
-                   watch)
+                   alerts)
 _RUNS: Final[dict[str, Callable[[Workspace, argparse.Namespace], int]]] = {
     verb: module.run for module in _MODULES for verb in module.VERBS}
 

@@ -39,7 +39,7 @@ class BadInput(UserError):
 class CacheBusy(UserError):
     """Another process holds the cache's write lock: worth trying again later. The command
     line exits with :attr:`EXIT` (EX_TEMPFAIL), not 2, so a scheduler can tell "try again"
-    from "refused" and from a watch's "breached" (1)."""
+    from "refused" and from an alerts check's "breached" (1)."""
 
     EXIT = 75
 

@@ -27,11 +27,11 @@ from worthit.core.periods import Period
 from worthit.pages import PAGES as FIGURES
 from worthit.ui import theme, workers
 from worthit.ui.about import add_help_menu
+from worthit.ui.alert_schedule import AlertSchedule
 from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
 from worthit.ui.pages import PAGES
 from worthit.ui.views.page import Page
-from worthit.ui.watcher import Watcher
 from worthit.ui.widgets.empty_state import EmptyState
 from worthit.ui.widgets.period_bar import PeriodBar
 from worthit.ui.widgets.task_bar import TaskBar
@@ -123,7 +123,7 @@ class MainWindow(QMainWindow):
         self.period_bar.changed.connect(self._period_changed)
         self.navigation.setCurrentRow(0)
         # Scheduled sync and check, notifications and the Alerts badge.
-        self.watcher = Watcher(self)
+        self.alert_schedule = AlertSchedule(self)
 
     @property
     def current_page(self) -> Page:
@@ -188,7 +188,7 @@ class MainWindow(QMainWindow):
         """Stop what runs in the background: pages' computations, a scheduled pass and a
         task, so nothing reports to a window that is gone (:func:`workers.shutdown`
         waits for them when the app ends)."""
-        self.watcher.stop()
+        self.alert_schedule.stop()
         if self.tasks.busy:
             self.tasks.cancel()
         workers.cancel_all()

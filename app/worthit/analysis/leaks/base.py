@@ -57,7 +57,7 @@ class Settings:
     # default a range is assumed; set both ends to a measured share.
     nat_share_low: float = 0.25
     nat_share_high: float = 0.75
-    # Runaway agents take the watch's spike thresholds (worthit.store.watch.WatchSettings):
+    # Runaway agents take the alerts' spike thresholds (worthit.store.alerts.AlertSettings):
     # one setting drives both the spike alert and the finding. An older app's runaway_*
     # keys are ignored on loading.
 

@@ -1,8 +1,8 @@
 """Runaway agents and unlimited retries: an API key (or resource of AI usage) whose cost
 jumps far above its own baseline.
 
-The spike is the watch's (:mod:`worthit.analysis.spikes`): the same series, thresholds
-(the watch's settings, over the leak window's 30 days) and excess, so the finding and the
+The spike is the alerts' check's (:mod:`worthit.analysis.spikes`): the same series, thresholds
+(the alerts' settings, over the leak window's 30 days) and excess, so the finding and the
 spike alert show one figure. That excess is a one-off, already paid: the finding states it
 as :attr:`~worthit.analysis.leaks.base.Finding.one_off`, not as a monthly saving."""
 
@@ -17,8 +17,8 @@ from worthit.analysis.leaks.base import WINDOW_DAYS, Context, Evidence, Finding
 from worthit.analysis.spikes import Incident, Series, incident_numbers, incidents, spike_series
 from worthit.core.money import money
 from worthit.core.plural import plural
+from worthit.store.alerts import AlertSettings, load_settings
 from worthit.store.metrics import hourly_requests_of
-from worthit.store.watch import WatchSettings, load_settings
 
 
 def runaway_agent(ctx: Context) -> list[Finding]:
@@ -36,7 +36,7 @@ def runaway_agent(ctx: Context) -> list[Finding]:
 
 
 def _finding(ctx: Context, series: Series, runs: list[Incident],
-             s: WatchSettings) -> Finding:
+             s: AlertSettings) -> Finding:
     """One finding per key: its incidents' excess in the window, a one-off."""
     resource_id = series.resource
     excess = sum(i.excess for i in runs)
@@ -72,7 +72,7 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
          "Set a per-key daily budget or rate limit with the vendor.",
          "Alert the owning team when a day runs over twice its baseline."],
         f"One-off: the excess over {baseline} on {per}s more than {s.spike_mads:g} MADs, "
-        f"{money(floor)} and {s.spike_min_ratio:.0%} above it (the watch's spike settings). "
+        f"{money(floor)} and {s.spike_min_ratio:.0%} above it (the alerts' spike settings). "
         "It is paid already; fixing the cause prevents the next one, so it is no monthly "
         "saving.",
         one_off=excess)

@@ -1,8 +1,8 @@
 """The Alerts page: monthly budgets (add, edit, remove, with their thresholds) and where
-each stands this month, the watch's schedule and webhook, and the alert history with
+each stands this month, the alerts' schedule and webhook, and the alert history with
 acknowledge and mute-until. Each alert opens the page that explains it.
 
-The page reads; the checks themselves run in :class:`worthit.ui.watcher.Watcher` (on a
+The page reads; the checks themselves run in :class:`worthit.ui.alert_schedule.AlertSchedule` (on a
 schedule, or on "Sync and check now"), which the page asks through its signals."""
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ from worthit.core.money import money, percent
 from worthit.core.periods import Period
 from worthit.core.plural import plural
 from worthit.pages import TITLES
+from worthit.store.alerts import SCOPE_TITLES, SCOPES, Alert, AlertSettings, Budget
 from worthit.store.cache import Cache
-from worthit.store.watch import SCOPE_TITLES, SCOPES, Alert, Budget, WatchSettings
 from worthit.ui import theme, writes
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.views.page import Page
@@ -46,7 +46,7 @@ from worthit.ui.widgets.tables import sortable_table
 from worthit.workspace import Workspace
 
 if TYPE_CHECKING:
-    from worthit.analysis.watch import BudgetStatus
+    from worthit.analysis.alerts import BudgetStatus
 
 #: The pages an alert can send the user to, by name, with the words on the button.
 KIND_WORDS = {"budget": "Budget", "forecast": "Forecast", "unit_cost": "Unit cost",
@@ -61,7 +61,7 @@ class Snapshot:
     budgets: list[Budget]
     statuses: list[BudgetStatus]
     alerts: list[Alert]
-    settings: WatchSettings
+    settings: AlertSettings
     last_check: dt.datetime | None
     webhook: bool
     names: dict[str, list[str]] = field(default_factory=dict)  # scope -> known names
@@ -101,7 +101,7 @@ def _used_tone(record: dict[str, Any]) -> str | None:
 class AlertsPage(Page):
     """Signals: ``open_requested(str, str)`` with a page's name and what to select there
     (an alert's link), ``check_requested()`` (the user asked for a sync and check now),
-    ``settings_changed(object)`` with the new :class:`WatchSettings`, ``alerts_changed()``
+    ``settings_changed(object)`` with the new :class:`AlertSettings`, ``alerts_changed()``
     after an alert was acknowledged or muted (the badge counts again)."""
 
     open_requested = Signal(str, str)
@@ -122,7 +122,7 @@ class AlertsPage(Page):
             "Worthit watches this workspace for budgets crossed or forecast to be, unit costs "
             "over their target, cost spikes and syncs that keep failing, and tells the owner. "
             "While the app is open it syncs and checks on the schedule below; the command "
-            "worthit watch runs the same check from a scheduler.", objectName="Readout")
+            "worthit alerts runs the same check from a scheduler.", objectName="Readout")
         intro.setWordWrap(True)
         self.body.addWidget(intro)
 
@@ -152,9 +152,9 @@ class AlertsPage(Page):
         controls.addWidget(self.interval)
         self.schedule.toggled.connect(self._schedule_edited)
         self.interval.editingFinished.connect(self._schedule_edited)
-        self.watch_state = QLabel(objectName="Readout")
-        self.watch_state.setTextFormat(Qt.TextFormat.PlainText)
-        controls.addWidget(self.watch_state)
+        self.schedule_state = QLabel(objectName="Readout")
+        self.schedule_state.setTextFormat(Qt.TextFormat.PlainText)
+        controls.addWidget(self.schedule_state)
         controls.addStretch(1)
         self.webhook_state = QLabel(objectName="Readout")
         self.webhook_state.setTextFormat(Qt.TextFormat.PlainText)
@@ -301,9 +301,9 @@ class AlertsPage(Page):
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> Snapshot:
-        from worthit.analysis.watch import budget_statuses
-        from worthit.store.watch import last_check, load_alerts, load_budgets, load_settings
-        from worthit.watch.webhook import configured
+        from worthit.alerts.webhook import configured
+        from worthit.analysis.alerts import budget_statuses
+        from worthit.store.alerts import last_check, load_alerts, load_budgets, load_settings
 
         del period  # budgets are for the month of the latest data, alerts are a history
         data = cache.data_range()
@@ -360,9 +360,9 @@ class AlertsPage(Page):
             self.check_card.show_figure(result.last_check.strftime("%Y-%m-%d %H:%M UTC"),
                                         through)
 
-    def show_watch_state(self, text: str) -> None:
-        """The watcher says what it does next (``next check 14:05``, ``checking…``)."""
-        self.watch_state.setText(text)
+    def show_schedule_state(self, text: str) -> None:
+        """The alert_schedule says what it does next (``next check 14:05``, ``checking…``)."""
+        self.schedule_state.setText(text)
 
     # -- budgets --------------------------------------------------------------------------
 
@@ -415,12 +415,12 @@ class AlertsPage(Page):
         return dialog
 
     def save_budget(self, budget: Budget, replacing: tuple[str, str] | None) -> None:
-        from worthit.store.watch import save_budget
+        from worthit.store.alerts import save_budget
 
         self.write(lambda cache: save_budget(cache, budget, replacing=replacing))
 
     def remove_current_budget(self) -> None:
-        from worthit.store.watch import remove_budget
+        from worthit.store.alerts import remove_budget
 
         budget = self.current_budget()
         if budget is None:
@@ -529,8 +529,8 @@ class AlertsPage(Page):
             self.open_requested.emit(alert.page, alert.focus or "")
 
     def toggle_acknowledged(self) -> None:
-        from worthit.store.watch import acknowledge
-        from worthit.store.watch import alert as load_alert
+        from worthit.store.alerts import acknowledge
+        from worthit.store.alerts import alert as load_alert
 
         alert = self.current()
         if alert is None:
@@ -541,8 +541,8 @@ class AlertsPage(Page):
                    then=self._changed)
 
     def mute(self, until: dt.date | None) -> None:
-        from worthit.store.watch import alert as load_alert
-        from worthit.store.watch import mute
+        from worthit.store.alerts import alert as load_alert
+        from worthit.store.alerts import mute
 
         alert = self.current()
         if alert is None:
@@ -570,7 +570,7 @@ class AlertsPage(Page):
     def _schedule_edited(self) -> None:
         from dataclasses import replace
 
-        from worthit.store.watch import save_settings
+        from worthit.store.alerts import save_settings
 
         if self.snapshot is None:
             return
@@ -665,7 +665,7 @@ class BudgetDialog(QDialog):
         self.name.setEnabled(scope != "total")
 
     def budget(self) -> Budget:
-        from worthit.store.watch import parse_thresholds
+        from worthit.store.alerts import parse_thresholds
 
         return Budget(self.scope.currentData(), self.name.currentText().strip(),
                       self.amount.value(), parse_thresholds(self.thresholds.text()),
@@ -728,7 +728,7 @@ class WebhookDialog(QDialog):
         self.resize(520, self.sizeHint().height())
 
     def save(self) -> None:
-        from worthit.watch.webhook import set_url
+        from worthit.alerts.webhook import set_url
 
         url = self.url.text()
         self.status.setText("Saving…")
@@ -743,7 +743,7 @@ class WebhookDialog(QDialog):
         self.changed.emit()
 
     def remove(self) -> None:
-        from worthit.watch.webhook import remove_url
+        from worthit.alerts.webhook import remove_url
 
         writes.submit(self.workspace, remove_url, owner=self, done=self._removed,
                       failed=self.status.setText)
@@ -763,7 +763,7 @@ class WebhookDialog(QDialog):
         workspace = self.workspace
 
         def work() -> Generator[str, None, Any]:
-            from worthit.watch.webhook import send_test
+            from worthit.alerts.webhook import send_test
 
             yield "posting"
             with workspace.open() as cache:

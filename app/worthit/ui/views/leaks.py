@@ -476,8 +476,8 @@ LABELS = {
     "nat_share_low": ("NAT bytes to S3 and DynamoDB: share, low end (counted)", 0, 1, 2),
     "nat_share_high": ("… high end (both the same: a measured share)", 0, 1, 2),
 }
-#: Runaway agents are the watch's spikes: their thresholds are the watch's, set there.
-RUNAWAY_NOTE = ("Runaway agents use the watch's spike thresholds, so a finding and its "
+#: Runaway agents are the alerts' spikes: their thresholds are the alerts', set there.
+RUNAWAY_NOTE = ("Runaway agents use the alerts' spike thresholds, so a finding and its "
                 "spike alert show one figure.")
 
 

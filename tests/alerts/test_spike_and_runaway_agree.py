@@ -1,5 +1,5 @@
 """One truth (issues 18 and 19): the demo's code-review-agent retry storm is one spike,
-computed once, so the runaway-agent leak finding and the watch's spike alert show the same
+computed once, so the runaway-agent leak finding and the alerts' spike alert show the same
 excess to the cent; and that excess, paid once, is a one-off, never in the monthly saving
 of the Leaks headline."""
 
@@ -10,8 +10,8 @@ import json
 import pytest
 from tests.conftest import DEMO_END, run_cli
 
+from worthit.analysis.alerts import check
 from worthit.analysis.leaks import find_leaks
-from worthit.analysis.watch import check
 from worthit.core.money import money
 from worthit.workspace import Workspace
 
@@ -32,7 +32,7 @@ def test_the_runaway_finding_and_the_spike_alert_show_one_excess(
     # Paid once: no monthly saving.
     assert runaway.monthly_saving == 0.0
 
-    # Every surface: the JSON report, its text and the watch's printed alert.
+    # Every surface: the JSON report, its text and the alerts' printed alert.
     code, out, _ = run_cli(capsys, demo_workspace, "report", "leaks", "--format", "json")
     assert code == 0
     data = json.loads(out)

@@ -8,17 +8,17 @@ import datetime as dt
 
 import numpy as np
 import pytest
+from tests.alerts.conftest import charge, days, write
 from tests.conftest import DEMO_END
-from tests.watch.conftest import charge, days, write
 
+from worthit.analysis.alerts import check
+from worthit.analysis.alerts.guardrails import over_target_run
+from worthit.analysis.alerts.spikes import spike_series
 from worthit.analysis.unit_economics import Bucket
-from worthit.analysis.watch import check
-from worthit.analysis.watch.guardrails import over_target_run
-from worthit.analysis.watch.spikes import spike_series
 from worthit.demo.generator import read_planted
+from worthit.store.alerts import AlertSettings
 from worthit.store.cache import Cache
 from worthit.store.sources import add_source, record_run
-from worthit.store.watch import WatchSettings
 from worthit.workspace import Workspace
 
 END = dt.date(2026, 11, 26)
@@ -82,7 +82,7 @@ def test_the_control_workspace_raises_no_alert(control: Workspace) -> None:
     with control.open() as cache:
         found = check(cache)
         # The detectors did look: with a hair trigger the control has spikes too.
-        touchy = spike_series(cache, DEMO_END, WatchSettings(
+        touchy = spike_series(cache, DEMO_END, AlertSettings(
             spike_mads=1.0, spike_min_dollars=1.0, spike_min_ratio=0.0))
     assert found.as_of == DEMO_END
     assert [a.key for a in found.alerts] == []
@@ -157,4 +157,4 @@ def test_a_source_whose_syncs_keep_failing_raises_one_alert(cache: Cache) -> Non
     assert check(cache).alerts == []
     # A stricter setting alerts sooner.
     run("failed", "timeout")
-    assert len(check(cache, settings=WatchSettings(failed_syncs=1)).alerts) == 1
+    assert len(check(cache, settings=AlertSettings(failed_syncs=1)).alerts) == 1

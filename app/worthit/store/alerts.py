@@ -1,6 +1,6 @@
-"""The watch's state in the cache: monthly budgets (``budgets``), the alert history
+"""The alerts' state in the cache: monthly budgets (``budgets``), the alert history
 (``alerts``) with what the user (acknowledged, muted) and the webhook (sent, failed) did with
-each alert, and the watch's settings and last check (``meta``).
+each alert, and their settings and last check (``meta``).
 
 An alert is keyed by what it is about, never by a figure (``spike:<resource>:<first day>``,
 ``budget:team:devex:2026-11:80``), so a re-check updates the alert it raised before instead
@@ -40,8 +40,8 @@ MAX_DELIVERY_ATTEMPTS: Final = 12
 
 
 @dataclass(frozen=True, slots=True)
-class WatchSettings:
-    """How the watch runs and what it counts as an alert, with defaults a FinOps team would
+class AlertSettings:
+    """How the alerts check runs and what it counts as an alert, with defaults a FinOps team would
     start from. The spike thresholds are those of the runaway-agent leak detector."""
 
     schedule_enabled: bool = True  # while the app runs: sync, then check, every interval
@@ -59,7 +59,7 @@ class WatchSettings:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, raw: dict[str, Any]) -> WatchSettings:
+    def from_json(cls, raw: dict[str, Any]) -> AlertSettings:
         """Known fields of the right type; anything else is ignored (an older or newer
         app's settings still load)."""
         values: dict[str, Any] = {}
@@ -75,15 +75,15 @@ class WatchSettings:
         return cls(**values)
 
 
-def load_settings(cache: Cache) -> WatchSettings:
+def load_settings(cache: Cache) -> AlertSettings:
     raw = cache.get_meta(SETTINGS_KEY)
     try:
-        return WatchSettings.from_json(json.loads(raw)) if raw else WatchSettings()
+        return AlertSettings.from_json(json.loads(raw)) if raw else AlertSettings()
     except (ValueError, TypeError):
-        return WatchSettings()
+        return AlertSettings()
 
 
-def save_settings(cache: Cache, settings: WatchSettings) -> None:
+def save_settings(cache: Cache, settings: AlertSettings) -> None:
     cache.set_meta({SETTINGS_KEY: json.dumps(settings.to_json())})
 
 
@@ -265,7 +265,7 @@ class Alert:
         return words if self.active else f"{words}, resolved"
 
     def to_json(self) -> dict[str, Any]:
-        """The stable shape of ``worthit watch --output json`` and of the webhook's
+        """The stable shape of ``worthit alerts --output json`` and of the webhook's
         ``alert``."""
         return {
             "key": self.key, "subject": self.subject, "kind": self.kind,
@@ -416,7 +416,7 @@ def undelivered(cache: Cache) -> list[Alert]:
 def record_delivery(cache: Cache, key: str, *, sent: bool, attempts: int,
                     error: str | None, at: dt.datetime) -> None:
     """What the webhook did with an alert: sent, or failed with the error (shown on the
-    Alerts page and by ``worthit watch``)."""
+    Alerts page and by ``worthit alerts``)."""
     with cache.transaction() as conn:
         conn.execute(
             "UPDATE alerts SET delivery = ?, delivery_attempts = delivery_attempts + ?, "

@@ -17,15 +17,15 @@ from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 from tests.test_sync import shift_mtime, write_focus
 
-import worthit.watch
-from worthit.store.watch import Budget, save_budget
+import worthit.alerts
+from worthit.alerts import Pass, run_check
+from worthit.store.alerts import Budget, save_budget
 from worthit.sync.importer import import_file
 from worthit.ui import workers
+from worthit.ui.alert_schedule import STARTUP_GRACE
 from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.alerts import AlertsPage
-from worthit.ui.watcher import STARTUP_GRACE
-from worthit.watch import Pass, run_watch
 from worthit.workspace import Workspace
 
 TIMEOUT = 60_000
@@ -51,7 +51,7 @@ def prepared(writable: Workspace, tmp_path: Path) -> tuple[Workspace, Path]:
     with writable.open() as cache:
         import_file(cache, bill, source="extra")
         save_budget(cache, Budget("total", "", 115_000.0))
-        run_watch(cache, now=START - dt.timedelta(hours=2))
+        run_check(cache, now=START - dt.timedelta(hours=2))
     return writable, bill
 
 
@@ -72,20 +72,20 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
         monkeypatch: pytest.MonkeyPatch) -> None:
     _, bill = prepared
     clock = Clock(START)
-    watcher = window.watcher
-    watcher.clock = clock  # the window's own watcher, on the fake clock
-    watcher.restart()
+    alert_schedule = window.alert_schedule
+    alert_schedule.clock = clock  # the window's own alert_schedule, on the fake clock
+    alert_schedule.restart()
     page = window.pages["alerts"]
     assert isinstance(page, AlertsPage)
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         window.show_page("alerts")
     before = len(page.snapshot.alerts)  # type: ignore[union-attr]
     # The demo's three, and the budget: past 80 %, and forecast to go over.
-    assert watcher.badge == "Alerts (5)"
+    assert alert_schedule.badge == "Alerts (5)"
 
     # Not due yet: the last check was two hours ago, but the app has just started.
-    watcher.timer.timeout.emit()
-    assert not watcher.running
+    alert_schedule.timer.timeout.emit()
+    assert not alert_schedule.running
     clock.now += STARTUP_GRACE
     # New charges arrive in the bill: $10,000 more spend on the last day.
     write_focus(bill, {"2026-11-26": ("10000", "10000")})
@@ -95,7 +95,7 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
     # go on. The UI thread is never held (the test would hang): it shows in ``threads``.
     reached, go_on = threading.Event(), threading.Event()
     threads: list[threading.Thread] = []
-    real_run_watch = worthit.watch.run_watch
+    real_run_watch = worthit.alerts.run_check
 
     def held_run_watch(*args: Any, **kwargs: Any) -> Pass:
         threads.append(threading.current_thread())
@@ -104,16 +104,16 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
             go_on.wait(HOLD_S)
         return real_run_watch(*args, **kwargs)
 
-    monkeypatch.setattr(worthit.watch, "run_watch", held_run_watch)
+    monkeypatch.setattr(worthit.alerts, "run_check", held_run_watch)
     seen: list[tuple[bool, bool]] = []
     try:
-        with qtbot.waitSignal(watcher.checked, timeout=TIMEOUT) as done, \
+        with qtbot.waitSignal(alert_schedule.checked, timeout=TIMEOUT) as done, \
                 qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
-            watcher.timer.timeout.emit()  # the timer's tick, now due
-            assert watcher.running
+            alert_schedule.timer.timeout.emit()  # the timer's tick, now due
+            assert alert_schedule.running
             qtbot.waitUntil(reached.is_set, timeout=TIMEOUT)
             # The event loop runs while the pass is held on its worker.
-            QTimer.singleShot(0, lambda: seen.append((watcher.running, not go_on.is_set())))
+            QTimer.singleShot(0, lambda: seen.append((alert_schedule.running, not go_on.is_set())))
             qtbot.waitUntil(lambda: bool(seen), timeout=TIMEOUT)
             go_on.set()
     finally:
@@ -121,7 +121,7 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
     assert seen == [(True, True)], "the UI thread ran only once the pass had ended"
     assert threads, "the pass never ran"
     assert threading.main_thread() not in threads, "the pass ran on the UI thread"
-    qtbot.waitUntil(lambda: not watcher.running, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not alert_schedule.running, timeout=TIMEOUT)
 
     result: Pass = done.args[0]  # type: ignore[index]
     assert [o.result for o in result.outcomes if o.source == "extra"] == ["ok"]
@@ -130,43 +130,43 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
     # In the history and the badge.
     assert len(page.snapshot.alerts) == before + 1  # type: ignore[union-attr]
     assert page.snapshot.alerts[0].key == "budget:total::2026-11:100"  # type: ignore[union-attr]
-    assert watcher.badge == "Alerts (6)"
+    assert alert_schedule.badge == "Alerts (6)"
     assert page.attention_card.value.text() == "6"
     superseded = {a.key: a.active for a in page.snapshot.alerts  # type: ignore[union-attr]
                   if a.subject == "budget:total:"}
     assert superseded == {"budget:total::2026-11:100": True, "budget:total::2026-11:80": False,
                           "budget:total::2026-11:forecast": False}
     # Notified: the status bar always, the system tray where there is one.
-    [(title, text)] = watcher.notifications
+    [(title, text)] = alert_schedule.notifications
     assert title == "Worthit: 1 new alert"
     assert text.startswith("Whole workspace is over its $115,000 budget for November 2026")
     assert window.statusBar().currentMessage().startswith(title)
-    assert watcher.tray is None  # offscreen has no tray, and nothing failed for it
+    assert alert_schedule.tray is None  # offscreen has no tray, and nothing failed for it
     # Other pages recompute with the new charges when next shown.
     assert window.pages["overview"].period is None
     # The next check is an interval away, and not due before.
-    assert watcher.next_due == clock.now + dt.timedelta(hours=1)
+    assert alert_schedule.next_due == clock.now + dt.timedelta(hours=1)
     clock.now += dt.timedelta(minutes=59)
-    watcher.poll()
-    assert not watcher.running
+    alert_schedule.poll()
+    assert not alert_schedule.running
 
 
 
 def test_a_failing_pass_is_said_and_the_schedule_goes_on(
         qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch) -> None:
-    import worthit.watch
+    import worthit.alerts
 
     def broken(*args: object, **kwargs: object) -> Pass:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(worthit.watch, "run_watch", broken)
+    monkeypatch.setattr(worthit.alerts, "run_check", broken)
     clock = Clock(START + dt.timedelta(hours=3))
-    watcher = window.watcher
-    watcher.clock = clock
-    with qtbot.waitSignal(watcher.failed, timeout=TIMEOUT) as failed:
-        assert watcher.run(sync=False)
-        assert not watcher.run(sync=False)  # one at a time
-    qtbot.waitUntil(lambda: not watcher.running, timeout=TIMEOUT)
+    alert_schedule = window.alert_schedule
+    alert_schedule.clock = clock
+    with qtbot.waitSignal(alert_schedule.failed, timeout=TIMEOUT) as failed:
+        assert alert_schedule.run(sync=False)
+        assert not alert_schedule.run(sync=False)  # one at a time
+    qtbot.waitUntil(lambda: not alert_schedule.running, timeout=TIMEOUT)
     assert "disk on fire" in failed.args[0]  # type: ignore[index]
     assert "runs again at the next interval" in window.statusBar().currentMessage()
-    assert watcher.next_due == clock.now + watcher.interval
+    assert alert_schedule.next_due == clock.now + alert_schedule.interval

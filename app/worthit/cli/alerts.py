@@ -1,6 +1,6 @@
-"""The watch's verbs on the command line: ``worthit watch``, ``worthit budgets`` and
-``worthit webhook``. :mod:`worthit.cli` adds them with :func:`add_parsers` and hands them
-over to :func:`run`; heavy modules are imported inside, as for every verb."""
+"""The alerts' verbs on the command line: ``worthit alerts`` (one check, for cron or CI;
+``worthit watch`` is its older name and still works), ``worthit budgets`` and ``worthit
+webhook``. Heavy modules are imported inside, as for every verb."""
 
 from __future__ import annotations
 
@@ -13,14 +13,14 @@ from worthit.core.errors import UserError
 from worthit.core.plural import plural
 from worthit.workspace import Workspace
 
-VERBS: Final = ("watch", "budgets", "webhook")
+VERBS: Final = ("alerts", "watch", "budgets", "webhook")
 SCOPE_OPTIONS: Final = ("team", "feature", "provider")
 
 def _exit_help() -> str:
-    """The exit codes, from :data:`worthit.watch.EXIT_CODES` (one source for both)."""
+    """The exit codes, from :data:`worthit.alerts.EXIT_CODES` (one source for both)."""
     import textwrap
 
-    from worthit.watch import EXIT_CODES
+    from worthit.alerts import EXIT_CODES
 
     lines = ["exit codes:"]
     for code, meaning in EXIT_CODES:
@@ -30,12 +30,13 @@ def _exit_help() -> str:
 
 
 def add_parsers(verbs: Any, common: argparse.ArgumentParser) -> None:
-    """Add ``watch``, ``budgets`` and ``webhook`` to the CLI's subparsers."""
+    """Add ``alerts`` (alias ``watch``), ``budgets`` and ``webhook`` to the subparsers."""
     watch = verbs.add_parser(
-        "watch", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        "alerts", aliases=["watch"], parents=[common],
+        formatter_class=argparse.RawDescriptionHelpFormatter,
         help="one headless check for budgets, unit-cost guardrails, spikes and failing "
-             "syncs; prints new alerts (for cron or CI)",
-        description="One watch pass: optionally sync, then check the workspace, record the "
+             "syncs; prints new alerts (for cron or CI; 'watch' is its older name)",
+        description="One alerts check: optionally sync, then check the workspace, record the "
                     "alerts (a re-check never raises one twice), post new ones to the "
                     "webhook, and print them.",
         epilog=_exit_help())
@@ -86,21 +87,21 @@ def _scope(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
-    if args.verb == "watch":
-        return _watch(workspace, args)
+    if args.verb in ("alerts", "watch"):
+        return _check(workspace, args)
     if args.verb == "budgets":
         return _budgets(workspace, args)
     return _webhook(workspace, args)
 
 
-# -- worthit watch ----------------------------------------------------------------------------
+# -- worthit alerts ----------------------------------------------------------------------------
 
 
-def _watch(workspace: Workspace, args: argparse.Namespace) -> int:
-    from worthit.watch import run_watch
+def _check(workspace: Workspace, args: argparse.Namespace) -> int:
+    from worthit.alerts import run_check
 
     with workspace.open() as cache:
-        done = run_watch(cache, sync_first=args.sync)
+        done = run_check(cache, sync_first=args.sync)
         name = cache.get_meta("workspace.name") or workspace.name
     if args.output == "json":
         json.dump({
@@ -167,7 +168,7 @@ def _print_alert(alert: Any) -> None:
 
 
 def _budgets(workspace: Workspace, args: argparse.Namespace) -> int:
-    from worthit.store.watch import Budget, parse_thresholds, remove_budget, save_budget
+    from worthit.store.alerts import Budget, parse_thresholds, remove_budget, save_budget
 
     with workspace.open() as cache:
         if args.budgets_verb == "set":
@@ -188,9 +189,9 @@ def _budgets(workspace: Workspace, args: argparse.Namespace) -> int:
 
 
 def _list_budgets(cache: Any, output: str) -> int:
-    from worthit.analysis.watch import budget_statuses
+    from worthit.analysis.alerts import budget_statuses
     from worthit.core.money import money, percent
-    from worthit.store.watch import load_budgets
+    from worthit.store.alerts import load_budgets
 
     budgets = load_budgets(cache)
     data = cache.data_range()
@@ -214,7 +215,7 @@ def _list_budgets(cache: Any, output: str) -> int:
 
 
 def _webhook(workspace: Workspace, args: argparse.Namespace) -> int:
-    from worthit.watch import webhook
+    from worthit.alerts import webhook
 
     with workspace.open() as cache:
         if args.webhook_verb == "set":

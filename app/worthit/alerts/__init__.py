@@ -1,10 +1,10 @@
-"""One watch pass, the same headless (``worthit watch``, for cron or CI) and in the app
+"""One alerts check, the same headless (``worthit alerts``, for cron or CI) and in the app
 (on a worker, on a schedule): sync the sources if asked, check the workspace
-(:func:`worthit.analysis.watch.check`), record the alerts (a re-check updates what it
+(:func:`worthit.analysis.alerts.check`), record the alerts (a re-check updates what it
 raised before, so nothing is raised twice), and POST the new ones to the webhook.
 
-The exit code of ``worthit watch`` (:attr:`Pass.exit_code`) says what a scheduler needs
-to know; the README and ``worthit watch --help`` list the codes."""
+The exit code of ``worthit alerts`` (:attr:`Pass.exit_code`) says what a scheduler needs
+to know; the README and ``worthit alerts --help`` list the codes."""
 
 from __future__ import annotations
 
@@ -15,17 +15,17 @@ from typing import TYPE_CHECKING, Final
 
 from worthit.core.errors import Cancelled
 from worthit.sources.bill import never
+from worthit.store.alerts import Alert, load_alerts, record_alerts
 from worthit.store.cache import Cache
-from worthit.store.watch import Alert, load_alerts, record_alerts
 
 if TYPE_CHECKING:
     import httpx
 
-    from worthit.analysis.watch import BudgetStatus
+    from worthit.alerts.webhook import Delivery
+    from worthit.analysis.alerts import BudgetStatus
     from worthit.sync import Outcome, SyncProgress
-    from worthit.watch.webhook import Delivery
 
-#: Exit codes of ``worthit watch``, most important first when several apply.
+#: Exit codes of ``worthit alerts``, most important first when several apply.
 EXIT_OK: Final = 0
 EXIT_BREACHED: Final = 1
 EXIT_REFUSED: Final = 2  # as every verb: bad workspace or input, said on stderr
@@ -46,7 +46,7 @@ EXIT_CODES: Final = (
 
 @dataclass(frozen=True)
 class Pass:
-    """What one watch pass did."""
+    """What one alerts check did."""
 
     checked_at: dt.datetime
     as_of: dt.date | None  # the last day with data
@@ -86,7 +86,7 @@ class Pass:
         return EXIT_OK
 
 
-def run_watch(cache: Cache, *, workspace: str = "", sync_first: bool = False,
+def run_check(cache: Cache, *, workspace: str = "", sync_first: bool = False,
               now: dt.datetime | None = None, cancelled: Callable[[], bool] = never,
               progress: SyncProgress | None = None,
               client: httpx.Client | None = None,
@@ -94,8 +94,8 @@ def run_watch(cache: Cache, *, workspace: str = "", sync_first: bool = False,
     """One pass over the workspace behind ``cache``. A failing source does not stop it
     (its failure is in the outcomes, and after a few in a row, an alert); a cancel stops it
     before the check."""
-    from worthit.analysis.watch import check
-    from worthit.watch import webhook
+    from worthit.alerts import webhook
+    from worthit.analysis.alerts import check
 
     now = now or dt.datetime.now(dt.UTC)
     outcomes: list[Outcome] = []

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, TypedDict, cast
 from worthit.analysis.forecast import Forecast, history_start, month_end_forecast
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
+from worthit.store.alerts import Alert, Budget
 from worthit.store.cache import Cache
-from worthit.store.watch import Alert, Budget
 
 if TYPE_CHECKING:
     import numpy as np

@@ -9,18 +9,18 @@ import json
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tests.alerts.conftest import charge, days, write
 from tests.conftest import DEMO_END
-from tests.watch.conftest import charge, days, write
 
+from worthit.analysis.alerts import budget_statuses, check
+from worthit.analysis.alerts.budgets import BudgetStatus, budget_alerts
 from worthit.analysis.forecast import HISTORY_DAYS, month_end_forecast
 from worthit.analysis.overview import overview
-from worthit.analysis.watch import budget_statuses, check
-from worthit.analysis.watch.budgets import BudgetStatus, budget_alerts
 from worthit.core.errors import UserError
 from worthit.core.periods import Period, month_end
+from worthit.store.alerts import Budget, parse_thresholds, save_budget
 from worthit.store.cache import Cache
 from worthit.store.rules import save_rules
-from worthit.store.watch import Budget, parse_thresholds, save_budget
 from worthit.workspace import Workspace
 
 NOV_20 = dt.date(2026, 11, 20)  # ten days left in November

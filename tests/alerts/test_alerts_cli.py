@@ -1,4 +1,4 @@
-"""``worthit watch``, ``worthit budgets`` and ``worthit webhook`` as a scheduler or a
+"""``worthit alerts`` (``watch``), ``worthit budgets`` and ``worthit webhook`` as a scheduler or a
 user runs them: what they print and the exit codes the README documents."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.alerts.conftest import Hook
 from tests.conftest import run_cli
-from tests.watch.conftest import Hook
 
 from worthit.cli import main
 from worthit.workspace import Workspace
@@ -17,9 +17,9 @@ from worthit.workspace import Workspace
 Capsys = pytest.CaptureFixture[str]
 
 
-def test_watch_prints_new_alerts_and_exits_1_while_a_guardrail_is_breached(
+def test_alerts_prints_new_alerts_and_exits_1_while_a_guardrail_is_breached(
         capsys: Capsys, writable: Workspace) -> None:
-    code, out, err = run_cli(capsys, writable, "watch")
+    code, out, err = run_cli(capsys, writable, "alerts")
     assert code == 1, err
     assert "3 new alerts:" in out
     assert "BREACH  1,000 inferences: $0.0644 per 1,000 inferences against a $0.0550 " \
@@ -27,13 +27,13 @@ def test_watch_prints_new_alerts_and_exits_1_while_a_guardrail_is_breached(
     assert "owner: devex / code-review-agent · $7," in out
     assert "see the Leaks page" in out
     assert out.rstrip().endswith("Exit 1: 2 breaches.")
-    # Again: nothing new, still breached.
+    # Again, by its older name (cron lines keep working): nothing new, still breached.
     code, out, _ = run_cli(capsys, writable, "watch")
     assert code == 1
     assert "0 new alerts." in out and "Still breached (2):" in out
 
 
-def test_watch_on_the_control_workspace_is_all_clear(capsys: Capsys,
+def test_alerts_on_the_control_workspace_is_all_clear(capsys: Capsys,
                                                      control_copy: Workspace) -> None:
     code, out, _ = run_cli(capsys, control_copy, "watch")
     assert code == 0
@@ -74,7 +74,7 @@ def test_budgets_from_the_command_line_and_their_exit_codes(
 
 def test_a_muted_breach_does_not_fail_the_scheduler(capsys: Capsys,
                                                     writable: Workspace) -> None:
-    from worthit.store.watch import load_alerts, mute
+    from worthit.store.alerts import load_alerts, mute
 
     run_cli(capsys, writable, "watch")
     with writable.open() as cache:
@@ -85,7 +85,7 @@ def test_a_muted_breach_does_not_fail_the_scheduler(capsys: Capsys,
     assert code == 0, out
 
 
-def test_watch_json_output(capsys: Capsys, writable: Workspace) -> None:
+def test_alerts_json_output(capsys: Capsys, writable: Workspace) -> None:
     code, out, _ = run_cli(capsys, writable, "watch", "--output", "json")
     data = json.loads(out)
     assert code == data["exit_code"] == 1
@@ -98,7 +98,7 @@ def test_watch_json_output(capsys: Capsys, writable: Workspace) -> None:
                                               if a["severity"] == "breach")
 
 
-def test_watch_with_sync_syncs_first(capsys: Capsys, tmp_path: Path) -> None:
+def test_alerts_with_sync_syncs_first(capsys: Capsys, tmp_path: Path) -> None:
     from tests.test_sync import shift_mtime, write_focus
 
     bill = write_focus(tmp_path / "bill.csv", {"2026-11-01": ("10", "10")})
@@ -112,7 +112,7 @@ def test_watch_with_sync_syncs_first(capsys: Capsys, tmp_path: Path) -> None:
     assert "  sync file:bill.csv: ok: 1 file, 2026-11-01 to 2026-11-02" in out
 
 
-def test_watch_help_lists_the_exit_codes(capsys: Capsys) -> None:
+def test_alerts_help_lists_the_exit_codes(capsys: Capsys) -> None:
     with pytest.raises(SystemExit) as done:
         main(["watch", "--help"])
     assert done.value.code == 0
@@ -124,7 +124,7 @@ def test_watch_help_lists_the_exit_codes(capsys: Capsys) -> None:
 
 def test_the_readme_documents_the_exit_codes() -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### `worthit watch` exit codes"):]
+    section = readme[readme.index("### `worthit alerts` exit codes"):]
     for code in range(5):
         assert f"| {code} |" in section
 
@@ -155,10 +155,10 @@ def test_the_webhook_is_set_from_stdin_tested_and_removed(
 def test_a_webhook_failure_is_said_on_stderr_and_exits_4(
         capsys: Capsys, monkeypatch: pytest.MonkeyPatch, control_copy: Workspace,
         hook: Hook, keyring_file: Path) -> None:
-    import worthit.watch.webhook
+    import worthit.alerts.webhook
 
     waits: list[float] = []
-    monkeypatch.setattr(worthit.watch.webhook.time, "sleep", waits.append)
+    monkeypatch.setattr(worthit.alerts.webhook.time, "sleep", waits.append)
     monkeypatch.setattr("sys.stdin", io.StringIO(hook.url))
     run_cli(capsys, control_copy, "webhook", "set")
     run_cli(capsys, control_copy, "budgets", "set", "--total", "--amount", "150000")

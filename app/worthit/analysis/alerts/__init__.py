@@ -4,27 +4,27 @@
 in money and per cent, the series that triggered it and the page that explains it:
 
 * a budget threshold crossed this month (a breach from 100 % up), or forecast to be
-  (:mod:`~worthit.analysis.watch.budgets`);
-* a unit cost over its target for days in a row (:mod:`~worthit.analysis.watch.guardrails`);
+  (:mod:`~worthit.analysis.alerts.budgets`);
+* a unit cost over its target for days in a row (:mod:`~worthit.analysis.alerts.guardrails`);
 * a spike against a resource's robust baseline, hourly where the source has hourly counts
-  (:mod:`~worthit.analysis.watch.spikes`);
-* a source whose syncs keep failing (:mod:`~worthit.analysis.watch.syncs`).
+  (:mod:`~worthit.analysis.alerts.spikes`);
+* a source whose syncs keep failing (:mod:`~worthit.analysis.alerts.syncs`).
 
 A check is pure: it reads the cache and returns alerts with stable keys. Recording them
 (so a re-check does not raise them twice), the webhook and the schedule live in
-:mod:`worthit.watch` and :mod:`worthit.store.watch`."""
+:mod:`worthit.alerts` and :mod:`worthit.store.alerts`."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from worthit.analysis.watch.budgets import BudgetStatus, budget_alerts, budget_statuses
-from worthit.analysis.watch.guardrails import guardrail_alerts
-from worthit.analysis.watch.spikes import spike_alerts, spike_series
-from worthit.analysis.watch.syncs import sync_alerts
+from worthit.analysis.alerts.budgets import BudgetStatus, budget_alerts, budget_statuses
+from worthit.analysis.alerts.guardrails import guardrail_alerts
+from worthit.analysis.alerts.spikes import spike_alerts, spike_series
+from worthit.analysis.alerts.syncs import sync_alerts
+from worthit.store.alerts import Alert, AlertSettings, load_budgets, load_settings
 from worthit.store.cache import Cache
-from worthit.store.watch import Alert, WatchSettings, load_budgets, load_settings
 
 __all__ = ["BudgetStatus", "Check", "budget_statuses", "check"]
 
@@ -45,7 +45,7 @@ class Check:
         return [a for a in self.alerts if a.breach]
 
 
-def check(cache: Cache, *, settings: WatchSettings | None = None,
+def check(cache: Cache, *, settings: AlertSettings | None = None,
           as_of: dt.date | None = None) -> Check:
     """Every alert the workspace raises on ``as_of`` (default: its last day with data)."""
     from worthit.analysis.charge_index import charge_index

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
+from worthit.alerts.webhook import post
 from worthit.sources import exchange
-from worthit.watch.webhook import post
 
 
 class Endless(http.server.BaseHTTPRequestHandler):

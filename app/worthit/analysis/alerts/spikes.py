@@ -18,7 +18,7 @@ from worthit.analysis.spikes import (
     spike_series,
 )
 from worthit.core.money import money, percent
-from worthit.store.watch import Alert
+from worthit.store.alerts import Alert
 
 __all__ = ["Series", "_hourly_requests", "spike_alerts", "spike_series"]
 

@@ -4,13 +4,13 @@ it is an alert of its own, keyed by the source and the first failed run of the s
 
 from __future__ import annotations
 
+from worthit.store.alerts import Alert, AlertSettings
 from worthit.store.cache import Cache
 from worthit.store.sources import all_sources
 from worthit.store.syncs import failed_streak
-from worthit.store.watch import Alert, WatchSettings
 
 
-def sync_alerts(cache: Cache, settings: WatchSettings) -> list[Alert]:
+def sync_alerts(cache: Cache, settings: AlertSettings) -> list[Alert]:
     alerts = []
     for source in all_sources(cache):
         streak = failed_streak(cache, source["source_id"], source["name"])

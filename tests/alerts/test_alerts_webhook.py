@@ -10,12 +10,12 @@ import socket
 from pathlib import Path
 
 import pytest
-from tests.watch.conftest import Hook
+from tests.alerts.conftest import Hook
 
 from worthit import secrets
+from worthit.alerts import EXIT_BREACHED, EXIT_NEW_ALERTS, EXIT_WEBHOOK_FAILED, run_check, webhook
 from worthit.core.errors import UserError
-from worthit.store.watch import WEBHOOK_KEY, Alert, Budget, load_alerts, save_budget
-from worthit.watch import EXIT_BREACHED, EXIT_NEW_ALERTS, EXIT_WEBHOOK_FAILED, run_watch, webhook
+from worthit.store.alerts import WEBHOOK_KEY, Alert, Budget, load_alerts, save_budget
 from worthit.workspace import Workspace, identity
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
@@ -34,10 +34,10 @@ def test_each_new_alert_is_posted_once_as_json_with_slack_text(
         webhook.set_url(cache, hook.url)
         assert cache.get_meta(WEBHOOK_KEY) == "1"
         assert hook.url not in str(cache._rows("SELECT * FROM meta"))  # the URL is not here
-        first = run_watch(cache, now=NOW, workspace="Demo")
+        first = run_check(cache, now=NOW, workspace="Demo")
         assert first.exit_code == EXIT_BREACHED  # the demo's unit costs miss their targets
         assert len(first.new) == 3 and all(d.sent for d in first.deliveries)
-        again = run_watch(cache, now=NOW + dt.timedelta(hours=1), workspace="Demo")
+        again = run_check(cache, now=NOW + dt.timedelta(hours=1), workspace="Demo")
         stored = load_alerts(cache)
     assert again.new == [] and again.deliveries == []
     import keyring
@@ -66,7 +66,7 @@ def test_a_failing_server_is_retried_with_backoff_then_the_failure_is_recorded_a
     with control_copy.open() as cache:
         save_budget(cache, Budget("total", "", 150_000.0))  # 53 %: a warning, no breach
         webhook.set_url(cache, hook.url)
-        done = run_watch(cache, now=NOW, sleep=sleeps)
+        done = run_check(cache, now=NOW, sleep=sleeps)
         [alert] = load_alerts(cache)
     assert [a.key for a in done.new] == ["budget:total::2026-11:50"]
     assert len(hook.requests) == webhook.TRIES == 3
@@ -83,7 +83,7 @@ def test_a_failing_server_is_retried_with_backoff_then_the_failure_is_recorded_a
     # The next pass retries it; the server is back.
     hook.statuses = [200]
     with control_copy.open() as cache:
-        later = run_watch(cache, now=NOW + dt.timedelta(hours=1), sleep=sleeps)
+        later = run_check(cache, now=NOW + dt.timedelta(hours=1), sleep=sleeps)
         [alert] = load_alerts(cache)
     assert later.new == [] and [d.sent for d in later.deliveries] == [True]
     assert later.exit_code == 0
@@ -122,7 +122,7 @@ def test_a_webhook_lost_from_the_keyring_is_a_visible_failure(
 
         keyring.delete_password(
             "worthit", secrets.entry(webhook.KEYRING_NAME, workspace=identity(cache)))
-        done = run_watch(cache, now=NOW)
+        done = run_check(cache, now=NOW)
         [alert] = load_alerts(cache)
     assert done.exit_code == EXIT_WEBHOOK_FAILED
     assert alert.delivery == "failed"
@@ -132,15 +132,15 @@ def test_a_webhook_lost_from_the_keyring_is_a_visible_failure(
 
 def test_a_muted_subject_posts_nothing(control_copy: Workspace, hook: Hook,
                                        keyring_file: Path) -> None:
-    from worthit.store.watch import mute
+    from worthit.store.alerts import mute
 
     with control_copy.open() as cache:
         save_budget(cache, Budget("total", "", 150_000.0))
-        run_watch(cache, now=NOW)  # before the webhook: recorded, not posted
+        run_check(cache, now=NOW)  # before the webhook: recorded, not posted
         mute(cache, "budget:total::2026-11:50", NOW.date() + dt.timedelta(days=30))
         webhook.set_url(cache, hook.url)
         save_budget(cache, Budget("total", "", 95_000.0))  # now past 80 %: a new key
-        done = run_watch(cache, now=NOW)
+        done = run_check(cache, now=NOW)
     assert [a.key for a in done.new] == ["budget:total::2026-11:80"]
     assert done.announced == [] and hook.requests == []
     assert done.exit_code == 0
@@ -165,5 +165,5 @@ def test_a_bad_url_is_refused_before_the_keyring(url: str) -> None:
 def test_new_alerts_without_a_breach_exit_3(control_copy: Workspace) -> None:
     with control_copy.open() as cache:
         save_budget(cache, Budget("total", "", 150_000.0))
-        assert run_watch(cache, now=NOW).exit_code == EXIT_NEW_ALERTS
-        assert run_watch(cache, now=NOW).exit_code == 0
+        assert run_check(cache, now=NOW).exit_code == EXIT_NEW_ALERTS
+        assert run_check(cache, now=NOW).exit_code == 0

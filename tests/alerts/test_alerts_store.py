@@ -12,12 +12,11 @@ from pathlib import Path
 import pytest
 
 from worthit.core.errors import UserError
-from worthit.store.cache import Cache
-from worthit.store.watch import (
+from worthit.store.alerts import (
     SETTINGS_KEY,
     Alert,
+    AlertSettings,
     Budget,
-    WatchSettings,
     acknowledge,
     attention_count,
     last_check,
@@ -30,6 +29,7 @@ from worthit.store.watch import (
     save_budget,
     save_settings,
 )
+from worthit.store.cache import Cache
 
 NOW = dt.datetime(2026, 11, 27, 9, 0, tzinfo=dt.UTC)
 
@@ -126,16 +126,16 @@ def test_budgets_are_kept_by_scope_and_name_and_can_be_renamed(cache: Cache) -> 
 
 
 def test_the_settings_round_trip_and_junk_is_ignored(cache: Cache) -> None:
-    assert load_settings(cache) == WatchSettings()
-    chosen = WatchSettings(schedule_enabled=False, interval_minutes=15, guardrail_days=5)
+    assert load_settings(cache) == AlertSettings()
+    chosen = AlertSettings(schedule_enabled=False, interval_minutes=15, guardrail_days=5)
     save_settings(cache, chosen)
     assert load_settings(cache) == chosen
     cache.set_meta({SETTINGS_KEY: json.dumps({"interval_minutes": 1, "schedule_enabled": "no",
                                               "spike_mads": "lots", "unknown": 3,
                                               "guardrail_days": -2})})
-    assert load_settings(cache) == WatchSettings(interval_minutes=5)  # at least 5 minutes
+    assert load_settings(cache) == AlertSettings(interval_minutes=5)  # at least 5 minutes
     cache.set_meta({SETTINGS_KEY: "{not json"})
-    assert load_settings(cache) == WatchSettings()
+    assert load_settings(cache) == AlertSettings()
 
 
 def test_migration_5_adds_the_watch_tables_to_an_older_cache(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """While the app runs, it keeps watch: on a schedule (default hourly, set on the Alerts page
 and kept in the workspace), a sync of every source and then a check
-(:func:`worthit.watch.run_watch`) on a worker, so the window never waits. New alerts raise a
+(:func:`worthit.alerts.run_check`) on a worker, so the window never waits. New alerts raise a
 desktop notification (the system tray, where there is one; the status bar always) and a
 badge on the navigation ("Alerts (3)").
 
@@ -21,13 +21,13 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from worthit.core.errors import Cancelled, UserError
-from worthit.store.watch import WatchSettings, attention_count, last_check, load_settings
+from worthit.store.alerts import AlertSettings, attention_count, last_check, load_settings
 from worthit.ui import workers
 
 if TYPE_CHECKING:
+    from worthit.alerts import Pass
     from worthit.ui.main_window import MainWindow
     from worthit.ui.views.page import Page
-    from worthit.watch import Pass
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class Watcher(QObject):
+class AlertSchedule(QObject):
     """Owned by the main window. Signals: ``checked(object)`` with each pass's
-    :class:`~worthit.watch.Pass`, ``notified(str, str)`` with a notification's title and
+    :class:`~worthit.alerts.Pass`, ``notified(str, str)`` with a notification's title and
     text, ``failed(str)`` with why a pass could not run."""
 
     checked = Signal(object)
@@ -57,7 +57,7 @@ class Watcher(QObject):
         self.workspace = window.workspace
         self.clock = clock
         self.page = window.pages.get("alerts")
-        self.settings = WatchSettings()
+        self.settings = AlertSettings()
         self.next_due = clock()
         count = self.restart()
         self.notifications: list[tuple[str, str]] = []
@@ -110,7 +110,7 @@ class Watcher(QObject):
         if self.clock() >= self.next_due:
             self.run()
 
-    def reschedule(self, settings: WatchSettings) -> None:
+    def reschedule(self, settings: AlertSettings) -> None:
         """New settings from the Alerts page: the next check is an interval after the
         last one (or now, if that is past)."""
         previous = self.next_due - self.interval
@@ -128,12 +128,12 @@ class Watcher(QObject):
         stop, workspace = self._stop, self.workspace
 
         def work() -> Generator[str, None, Pass]:
-            from worthit.watch import run_watch
+            from worthit.alerts import run_check
 
             yield "syncing" if sync else "checking"
             with workspace.open() as cache:
                 name = cache.get_meta("workspace.name") or workspace.name
-                return run_watch(cache, workspace=name, sync_first=sync, now=now,
+                return run_check(cache, workspace=name, sync_first=sync, now=now,
                                  cancelled=stop.is_set)
 
         self._worker = workers.start(work, returned=self._done, errored=self._errored,
@@ -180,7 +180,7 @@ class Watcher(QObject):
         if doing is None:
             doing = (f"Next check at {self.next_due.astimezone(dt.UTC).strftime('%H:%M')} UTC"
                      if self.settings.schedule_enabled else "Scheduled checks are off")
-        self.page.show_watch_state(doing)  # type: ignore[attr-defined]
+        self.page.show_schedule_state(doing)  # type: ignore[attr-defined]
 
     # -- telling the user ---------------------------------------------------------------
 

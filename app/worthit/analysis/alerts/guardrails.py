@@ -16,15 +16,15 @@ from typing import TYPE_CHECKING
 from worthit.core.money import money, percent, unit_money
 from worthit.core.periods import Period
 from worthit.core.plural import plural
+from worthit.store.alerts import Alert, AlertSettings
 from worthit.store.cache import Cache
 from worthit.store.units import load_units
-from worthit.store.watch import Alert, WatchSettings
 
 if TYPE_CHECKING:
     from worthit.analysis.unit_economics import Bucket, UnitEconomics
 
 
-def guardrail_alerts(cache: Cache, first: dt.date, as_of: dt.date, settings: WatchSettings,
+def guardrail_alerts(cache: Cache, first: dt.date, as_of: dt.date, settings: AlertSettings,
                      feature_teams: Mapping[str, str]) -> list[Alert]:
     """Each unit with a target whose run over it reached ``guardrail_days``, looked for in
     the days ``first`` (the first with data) to ``as_of``."""
@@ -51,7 +51,7 @@ def over_target_run(daily: Sequence[Bucket], target: float) -> list[Bucket]:
     return run
 
 
-def _alert(e: UnitEconomics, s: WatchSettings,
+def _alert(e: UnitEconomics, s: AlertSettings,
            feature_teams: Mapping[str, str]) -> Alert | None:
     u = e.unit
     target = u.target_cost

@@ -6,8 +6,8 @@ the system keyring through :mod:`worthit.secrets`, as the workspace's entry
 :data:`KEYRING_NAME` (each workspace its own URL); the cache only records that one is set.
 A failed POST is retried with exponential back-off; a 4xx other than 429 is not (the URL
 or the payload is wrong, not the moment). What happened to each alert is recorded on it
-(:func:`worthit.store.watch.record_delivery`), so a failure is shown on the Alerts page
-and by ``worthit watch``, and retried on the next pass: never lost silently."""
+(:func:`worthit.store.alerts.record_delivery`), so a failure is shown on the Alerts page
+and by ``worthit alerts``, and retried on the next pass: never lost silently."""
 
 from __future__ import annotations
 
@@ -20,15 +20,15 @@ from typing import TYPE_CHECKING, Any, Final
 from worthit.core.errors import UserError
 from worthit.pages import TITLES
 from worthit.sources import exchange
-from worthit.store.cache import Cache
-from worthit.store.meta import delete_meta
-from worthit.store.watch import (
+from worthit.store.alerts import (
     WEBHOOK_KEY,
     WEBHOOK_KEYRING_NAME,
     Alert,
     record_delivery,
     undelivered,
 )
+from worthit.store.cache import Cache
+from worthit.store.meta import delete_meta
 from worthit.workspace import identity
 
 if TYPE_CHECKING:

@@ -5,11 +5,11 @@ counts) to the alert being shown, on the small and the large demo.
 For each workspace and each of ``--repeat`` runs, on a fresh copy of the demo:
 
 * write: ``replace_charges`` of the new day (what a sync does), and its hourly counts;
-* headless: from the write's commit to ``run_watch`` returning the new spike alert (the
+* headless: from the write's commit to ``run_check`` returning the new spike alert (the
   charge index rebuilt for the new revision, the check, the alerts recorded), with the
   check's own parts: index build, ``check``, ``record_alerts``;
 * in the app (``--app``, the small demo): from the write's commit to the navigation's
-  badge counting the alert, through ``Watcher.run`` (a worker, then the UI thread), in an
+  badge counting the alert, through ``AlertSchedule.run`` (a worker, then the UI thread), in an
   offscreen window; the longest gap of a 50 ms UI timer meanwhile.
 
 Medians of the runs are printed. ``--workspace DIR`` reuses (or creates) the demo in DIR
@@ -83,10 +83,10 @@ def arrive(cache: Cache) -> tuple[str, float]:
 
 
 def headless(folder: Path, repeat: int) -> None:
+    from worthit.alerts import run_check
+    from worthit.analysis.alerts import check
     from worthit.analysis.charge_index import charge_index
-    from worthit.analysis.watch import check
-    from worthit.store.watch import record_alerts
-    from worthit.watch import run_watch
+    from worthit.store.alerts import record_alerts
 
     rows: dict[str, list[float]] = {k: [] for k in ("write", "alert", "index", "check",
                                                     "record")}
@@ -95,10 +95,10 @@ def headless(folder: Path, repeat: int) -> None:
             ws = Path(scratch) / f"run{n}"
             copy_workspace(folder, ws)
             with Cache.open(ws / CACHE_FILE) as cache:
-                run_watch(cache)  # what was there before is known
+                run_check(cache)  # what was there before is known
                 day, wrote = arrive(cache)
                 began = time.perf_counter()
-                done = run_watch(cache)
+                done = run_check(cache)
                 alert = time.perf_counter() - began
                 assert [a.key for a in done.new] == [f"spike:{AGENT}:{day}"], done.new
                 # The parts, again on the same data (index cold, as after the write).
@@ -130,9 +130,9 @@ def in_the_app(folder: Path, repeat: int) -> None:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QElapsedTimer, QEventLoop, QThreadPool, QTimer
 
+    from worthit.alerts import run_check
     from worthit.ui.app import application
     from worthit.ui.main_window import MainWindow
-    from worthit.watch import run_watch
     from worthit.workspace import Workspace
 
     application()
@@ -143,11 +143,11 @@ def in_the_app(folder: Path, repeat: int) -> None:
             ws = Path(scratch) / f"run{n}"
             copy_workspace(folder, ws)
             with Cache.open(ws / CACHE_FILE) as cache:
-                run_watch(cache)
+                run_check(cache)
             window = MainWindow(Workspace(ws))
             window.show()
-            watcher = window.watcher
-            before = watcher.badge
+            alert_schedule = window.alert_schedule
+            before = alert_schedule.badge
             with Cache.open(ws / CACHE_FILE) as cache:
                 arrive(cache)
             ticks: list[int] = []
@@ -158,15 +158,15 @@ def in_the_app(folder: Path, repeat: int) -> None:
                 clock.elapsed()))
             loop = QEventLoop()
             shown: list[Any] = []
-            watcher.checked.connect(lambda _r, shown=shown, loop=loop: (shown.append(
+            alert_schedule.checked.connect(lambda _r, shown=shown, loop=loop: (shown.append(
                 time.perf_counter()), loop.quit()))
             heartbeat.start()
             began = time.perf_counter()
-            watcher.run(sync=False)
+            alert_schedule.run(sync=False)
             QTimer.singleShot(120_000, loop.quit)
             loop.exec()
             heartbeat.stop()
-            assert shown and watcher.badge != before, (before, watcher.badge)
+            assert shown and alert_schedule.badge != before, (before, alert_schedule.badge)
             if n:
                 latencies.append(shown[0] - began)
                 gaps.append(max((b - a for a, b in itertools.pairwise(ticks)), default=0))
