@@ -1,4 +1,4 @@
-"""The watch's latency: from data arriving (a sync writing a day of charges in which the
+"""The alerts' latency: from data arriving (a sync writing a day of charges in which the
 demo's code-review agent runs six times its usual traffic, with its hourly request
 counts) to the alert being shown, on the small and the large demo.
 
