@@ -16,6 +16,7 @@ import pytest
 from PySide6.QtCore import QTimer
 from pytestqt.qtbot import QtBot
 from tests.test_sync import shift_mtime, write_focus
+from tests.ui.support import open_page
 
 import worthit.alerts
 from worthit.alerts import Pass, run_check
@@ -23,9 +24,9 @@ from worthit.store.alerts import Budget, save_budget
 from worthit.sync.importer import import_file
 from worthit.ui import workers
 from worthit.ui.alert_schedule import STARTUP_GRACE
-from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.alerts import AlertsPage
+from worthit.ui.views.overview import OverviewPage
 from worthit.workspace import Workspace
 
 TIMEOUT = 60_000
@@ -57,10 +58,7 @@ def prepared(writable: Workspace, tmp_path: Path) -> tuple[Workspace, Path]:
 
 @pytest.fixture
 def window(qtbot: QtBot, prepared: tuple[Workspace, Path]) -> Iterator[MainWindow]:
-    application()
-    win = MainWindow(prepared[0])
-    qtbot.addWidget(win)
-    win.show()
+    win, _ = open_page(qtbot, prepared[0], "overview", OverviewPage)
     yield win
     # Whatever the window started (the Overview's first load, a pass) ends before the
     # test does: waited for as a state, where a busy machine takes its time.

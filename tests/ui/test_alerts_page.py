@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,11 +14,10 @@ from PySide6.QtCore import QDate, Qt
 from pytestqt.modeltest import ModelTester
 from pytestqt.qtbot import QtBot
 from tests.alerts.conftest import Hook, hook, keyring_file  # noqa: F401 - fixtures
-from tests.ui.support import written
+from tests.ui.support import open_page, written
 
 from worthit.alerts import run_check
 from worthit.store.alerts import Budget, load_budgets, load_settings, save_budget
-from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.alerts import AlertsPage, BudgetDialog, WebhookDialog
 from worthit.workspace import Workspace
@@ -38,16 +36,8 @@ def checked(writable: Workspace) -> Workspace:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, checked: Workspace) -> Iterator[tuple[MainWindow, AlertsPage]]:
-    application()
-    win = MainWindow(checked)
-    qtbot.addWidget(win)
-    win.show()
-    page = win.pages["alerts"]
-    assert isinstance(page, AlertsPage)
-    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
-        win.show_page("alerts")
-    yield win, page
+def window(qtbot: QtBot, checked: Workspace) -> tuple[MainWindow, AlertsPage]:
+    return open_page(qtbot, checked, "alerts", AlertsPage)
 
 
 def rows(page: AlertsPage) -> list[str]:

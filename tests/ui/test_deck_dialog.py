@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,23 +22,12 @@ from tests.export.support import ids_found
 import worthit.export.deck
 from worthit.core.periods import Period, Preset, preset_period
 from worthit.export.deck import SLIDES
-from worthit.ui.app import application
 from worthit.ui.deck_dialog import SHORTCUT, DeckDialog, DeckRequest, export_deck
 from worthit.ui.main_window import MainWindow
 from worthit.workspace import Workspace
 
 TIMEOUT = 120_000
 HOLD_S = 60  # the longest a held export waits for the test: a limit for a hang, not a speed
-
-
-@pytest.fixture
-def window(qtbot: QtBot, demo_workspace: Workspace) -> Iterator[MainWindow]:
-    application()
-    win = MainWindow(demo_workspace)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.pages["overview"].loaded, timeout=TIMEOUT):
-        win.show()
-    yield win
 
 
 @pytest.fixture(scope="module")

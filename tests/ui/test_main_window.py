@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
@@ -20,17 +19,6 @@ from worthit.ui.app import application
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.overview import OverviewPage
 from worthit.workspace import Workspace
-
-
-@pytest.fixture
-def window(qtbot: QtBot, demo_workspace: Workspace) -> Iterator[MainWindow]:
-    application()
-    win = MainWindow(demo_workspace)
-    qtbot.addWidget(win)
-    page = win.pages["overview"]
-    with qtbot.waitSignal(page.loaded, timeout=30_000):
-        win.show()
-    yield win
 
 
 def _expected(workspace: Workspace, period: Period) -> float:

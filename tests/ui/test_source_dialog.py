@@ -9,10 +9,10 @@ from pathlib import Path
 
 from pytestqt.qtbot import QtBot
 from tests.sources.loopback import keyring_file
+from tests.ui.support import open_page
 
 from worthit import secrets
 from worthit.store.cache import Cache
-from worthit.ui.main_window import MainWindow
 from worthit.ui.views.sources import SourcesPage
 from worthit.workspace import Workspace, identity
 
@@ -23,12 +23,7 @@ KEY = "sk-admin-dialog-0123456789abcdef"
 def window_on_sources(qtbot: QtBot, tmp_path: Path) -> tuple[Workspace, SourcesPage]:
     workspace = Workspace(tmp_path / "ws")
     Cache.open(workspace.cache_path).close()
-    window = MainWindow(workspace)
-    qtbot.addWidget(window)
-    page = window.pages["sources"]
-    with qtbot.waitSignal(page.loaded, timeout=20_000):
-        window.show_page("sources")
-    assert isinstance(page, SourcesPage)
+    _, page = open_page(qtbot, workspace, "sources", SourcesPage)
     return workspace, page
 
 

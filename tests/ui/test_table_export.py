@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,28 +22,16 @@ from tests.export.support import number, read_csv
 
 from worthit.core.money import money
 from worthit.core.periods import Period, Preset, preset_period
-from worthit.ui.app import application
 from worthit.ui.chart_export import BUTTON as CHART_BUTTON
 from worthit.ui.chart_export import save_chart
 from worthit.ui.main_window import MainWindow
 from worthit.ui.table_export import BUTTON, exporter
 from worthit.ui.views.page import Page
-from worthit.workspace import Workspace
 
 TIMEOUT = 60_000
 PERIOD = preset_period(Preset.LAST_30, DEMO_END)
 ACTIONS = ["Export table as CSV…", "Export table as Excel (.xlsx)…"]
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-@pytest.fixture
-def window(qtbot: QtBot, demo_workspace: Workspace) -> Iterator[MainWindow]:
-    application()
-    win = MainWindow(demo_workspace)
-    qtbot.addWidget(win)
-    with qtbot.waitSignal(win.pages["overview"].loaded, timeout=TIMEOUT):
-        win.show()
-    yield win
 
 
 def show(qtbot: QtBot, window: MainWindow, name: str) -> Any:
