@@ -26,8 +26,8 @@ from tests.conftest import run_cli
 from tests.shared_data import sample
 from tests.sources import loopback
 from tests.sources.loopback import FakeApi, Reply, holding_key, last_run, snapshot, sync_one
-from worthit.analysis.watch.spikes import _hourly_requests
 
+from worthit.analysis.alerts.spikes import _hourly_requests
 from worthit.analysis.leaks.runaway import _hourly
 from worthit.core.focus import AI_CATEGORY
 from worthit.sources import http, openai
