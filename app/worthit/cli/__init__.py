@@ -18,6 +18,7 @@ from worthit.cli import (
     demo,
     export,
     imports,
+    mcp,
     report,
     rules,
     screenshot,
@@ -35,13 +36,14 @@ __all__ = ["CONNECTOR_KINDS", "SCREENSHOT_PAGES", "main", "parser"]
 
 #: The verbs' modules, in the order --help lists them.
 _MODULES: Final = (demo, report, units, imports, sync, sources, rules, screenshot, export,
-                   alerts)
+                   alerts, mcp)
 _RUNS: Final[dict[str, Callable[[Workspace, argparse.Namespace], int]]] = {
     verb: module.run for module in _MODULES for verb in module.VERBS}
 
 #: The commands that start their workspace themselves: demo writes one, and import keeps
-#: your own bills out of the demo's.
-_STARTING: Final = {"demo", "import"}
+#: your own bills out of the demo's. mcp only reads: it refuses a folder without a cache
+#: rather than make one (or the demo).
+_STARTING: Final = {"demo", "import", "mcp"}
 #: The commands that add something to a workspace: on a new folder they start it, empty.
 #: Every other command refuses a folder without a cache rather than invent one.
 #: (The window, too, opens a new folder as an empty workspace: worthit.ui.app.run.)

@@ -10,7 +10,7 @@ import sys
 from typing import Any, TypeAlias
 
 from worthit.core.errors import UserError
-from worthit.core.periods import Period, Preset, parse_date, preset_period
+from worthit.core.periods import Period, asked_period, check_covered, parse_date
 from worthit.workspace import Workspace
 
 #: What a verb module's ``add_parsers`` adds its verbs to: the command's subparsers.
@@ -48,27 +48,13 @@ def period(workspace: Workspace, start: dt.date | None, end: dt.date | None) -> 
     if start and end:
         return Period(start, end)
     with workspace.open() as cache:
-        data = cache.data_range()
-    last = data[1] if data else dt.date.today()
-    if end is None:
-        end = last
-    if start is None:
-        start = preset_period(Preset.LAST_30, end).start
-    return Period(start, end)
+        return asked_period(cache.data_range(), start, end)
 
 
 def covered(workspace: Workspace, period: Period) -> None:
-    """Refuse a period without a day of data: its figures would all be $0.00 and its
-    comparison −100 %, which reads as news rather than as nothing to show."""
+    """Refuse a period without a day of data (:func:`worthit.core.periods.check_covered`)."""
     with workspace.open() as cache:
-        data = cache.data_range()
-    if data is None:
-        raise UserError(f"{workspace.folder} holds no charges yet: import a bill or add a "
-                        "source first")
-    first, last = data
-    if period.end < first or period.start > last:
-        raise UserError(f"no data from {period.start} to {period.end}: this workspace holds "
-                        f"charges from {first} to {last}")
+        check_covered(cache.data_range(), period, workspace=str(workspace.folder))
 
 
 class Bar:

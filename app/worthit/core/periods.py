@@ -111,3 +111,27 @@ def parse_date(text: str, *, what: str = "date") -> dt.date:
         return dt.date.fromisoformat(value)
     except ValueError:
         raise UserError(f"The {what} {text!r} is not a date of the form YYYY-MM-DD.") from None
+
+
+def asked_period(held: tuple[dt.date, dt.date] | None, start: dt.date | None,
+                 end: dt.date | None) -> Period:
+    """The period a reader asked for, given the days a workspace ``held`` (None: none):
+    by default the 30 days ending on the last day with data, or ending on ``end``."""
+    if start and end:
+        return Period(start, end)
+    if end is None:  # the last day with data, or the start when that is later
+        end = max(held[1] if held else dt.date.today(), start or dt.date.min)
+    return Period(start or preset_period(Preset.LAST_30, end).start, end)
+
+
+def check_covered(held: tuple[dt.date, dt.date] | None, period: Period, *,
+                  workspace: str = "this workspace", hint: str = "") -> None:
+    """Refuse a period without a day of data: its figures would all be $0.00 and its
+    comparison −100 %, which reads as news rather than as nothing to show."""
+    if held is None:
+        raise UserError(f"{workspace} holds no charges yet: import a bill or add a source "
+                        "first")
+    first, last = held
+    if period.end < first or period.start > last:
+        raise UserError(f"no data from {period.start} to {period.end}: this workspace holds "
+                        f"charges from {first} to {last}{hint}")

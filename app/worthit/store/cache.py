@@ -89,6 +89,36 @@ class Cache:
             raise
         return cache
 
+    @classmethod
+    def open_read_only(cls, path: Path | str) -> Cache:
+        """Open the cache at ``path`` for reading only (``worthit mcp``): SQLite opens the
+        file read-only and ``query_only`` refuses any write, so nothing here can change
+        it. It never creates, migrates or stamps the file; one another Worthit has open
+        (WAL mode) reads its latest commit. A missing file, or one whose schema is older
+        or newer than this app's, is a :class:`UserError` saying what to do."""
+        path = Path(path).resolve()
+        if not path.is_file():
+            raise UserError(f"{path} does not exist: there is no workspace cache to read")
+        conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
+        cache = cls(path, conn)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+            conn.execute("PRAGMA query_only = ON")
+            cache._refuse_newer()
+            if cache.version < len(MIGRATIONS):
+                raise UserError(
+                    f"{path} was written by an older Worthit (schema {cache.version}); open "
+                    "it once in the app or with any `worthit` command to upgrade it, then "
+                    "read it here.")
+        except sqlite3.DatabaseError as error:  # not SQLite, or -wal/-shm cannot be made
+            conn.close()
+            raise UserError(f"{path} cannot be read as a Worthit cache ({error})") from error
+        except BaseException:
+            conn.close()
+            raise
+        return cache
+
     @functools.cached_property
     def _db(self) -> sqlite_utils.Database:
         """sqlite-utils over the same connection, for writing rows given as dicts. Its

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMainWindow,
+    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -168,10 +169,59 @@ def show_about(window: QWidget, workspace: Workspace | None = None) -> AboutDial
     return dialog
 
 
+class AssistantDialog(QDialog):
+    """Help ▸ Use with an AI assistant…: the MCP client entry that serves this workspace
+    (``worthit mcp``, read-only) with a Copy button. Signals: none."""
+
+    def __init__(self, workspace: Workspace | None = None,
+                 parent: QWidget | None = None) -> None:
+        from worthit.assistant.config import client_config
+        from worthit.workspace import resolve
+
+        super().__init__(parent)
+        self.setWindowTitle("Use with an AI assistant")
+        folder = (workspace or resolve()).folder
+        self.snippet = client_config(folder)
+        intro = _plain(
+            "Add this to your assistant's MCP settings (Claude Desktop: claude_desktop_config"
+            ".json; Cursor: .cursor/mcp.json; VS Code: .vscode/mcp.json, under \"servers\" "
+            "instead of \"mcpServers\"). The assistant then reads this workspace's figures, "
+            "the same as the app's, read-only: it cannot change the workspace, read your "
+            "keys or reach the network; what it sends on is up to your assistant.")
+        text = QPlainTextEdit(self.snippet)
+        text.setReadOnly(True)
+        text.setMinimumHeight(150)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        copy = QPushButton("Copy")
+        copy.setAutoDefault(False)
+        copy.clicked.connect(self.copy)
+        buttons.addButton(copy, QDialogButtonBox.ButtonRole.ActionRole)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(intro)
+        layout.addWidget(text)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(560)
+
+    def copy(self) -> None:
+        QGuiApplication.clipboard().setText(self.snippet)
+
+
+def show_assistant(window: QWidget, workspace: Workspace | None = None) -> AssistantDialog:
+    """Open Help ▸ Use with an AI assistant… over ``window`` (deleted when closed)."""
+    dialog = AssistantDialog(workspace, window)
+    dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    dialog.open()
+    return dialog
+
+
 def add_help_menu(window: QMainWindow, workspace: Workspace | None = None) -> QAction:
-    """Add Help ▸ About Worthit to ``window``'s menu bar (on macOS it moves to the
-    application menu, as the About item does there)."""
+    """Add Help ▸ Use with an AI assistant… and Help ▸ About Worthit to ``window``'s menu
+    bar (on macOS About moves to the application menu, as the About item does there).
+    Returns the About action."""
     menu = window.menuBar().addMenu("&Help")
+    assistant = menu.addAction("Use with an &AI assistant…")
+    assistant.triggered.connect(lambda: show_assistant(window, workspace))
     action = menu.addAction(f"&About {APP_NAME}")
     action.setMenuRole(QAction.MenuRole.AboutRole)
     action.triggered.connect(lambda: show_about(window, workspace))
