@@ -18,6 +18,7 @@ from tests.conftest import run_cli as run
 from tests.export.support import parse_csv
 
 from worthit.cli import main
+from worthit.core.money import money
 from worthit.core.periods import Preset, preset_period
 from worthit.core.scenarios import Lever, Scenario
 from worthit.store.swap import save_scenario
@@ -79,8 +80,9 @@ def test_json_suggestions_say_whether_the_usage_backs_them(shown: dict[str, Any]
         assert s["evidence"] is (s["kind"] in ("smaller", "cache", "batch"))
         assert s["monthly_saving"] >= 0.5
         assert s["levers"]
-    flags = [s["evidence"] for s in found]
-    assert flags == sorted(flags, reverse=True)  # the ones the usage backs first
+    # One list, by the saving it shows, whatever backs it (the window lists them so).
+    savings = [s["monthly_saving"] for s in found]
+    assert savings == sorted(savings, reverse=True)
     (triage,) = [s for s in found if s["feature"] == "ticket-triage" and s["kind"] == "smaller"]
     assert triage["levers"] == [{"kind": "route", "model": list(PRO), "share": 1.0,
                                  "to": list(MICRO)}]
@@ -144,12 +146,16 @@ def test_table_lists_models_and_suggestions(capsys: pytest.CaptureFixture[str],
     backed = lines.index("Suggestions the usage backs, by monthly saving")
     testing = next(i for i, line in enumerate(lines) if line.startswith("Worth testing"))
     titled = [line for line in lines[backed + 1:] if "/month  " in line]
-    assert len(titled) == len(shown["suggestions"])
-    for line, s in zip(titled, shown["suggestions"], strict=True):
+    # Under two headings, each in the list's order (by the saving it shows).
+    grouped = ([s for s in shown["suggestions"] if s["evidence"]]
+               + [s for s in shown["suggestions"] if not s["evidence"]])
+    assert len(titled) == len(grouped)
+    for line, s in zip(titled, grouped, strict=True):
         assert line.endswith(s["title"])
+        assert line.lstrip().startswith(f"{money(s['monthly_saving'])}/month")
         assert (lines.index(line) < testing) is s["evidence"]  # under its group's heading
     for group in (True, False):  # each group by the saving it shows
-        savings = [s["monthly_saving"] for s in shown["suggestions"] if s["evidence"] is group]
+        savings = [s["monthly_saving"] for s in grouped if s["evidence"] is group]
         assert savings == sorted(savings, reverse=True)
 
 

@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PySide6.QtCore import QDate, Qt
-from PySide6.QtWidgets import QTreeWidgetItem
+from PySide6.QtGui import QFontMetrics
+from PySide6.QtWidgets import QStyle, QTreeWidget, QTreeWidgetItem
 from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
 from tests.ui.support import open_page, written
@@ -23,6 +24,7 @@ from worthit.store.cache import Cache
 from worthit.store.findings import FindingState, load_states
 from worthit.ui.main_window import MainWindow
 from worthit.ui.views.leaks import LeaksPage
+from worthit.ui.widgets.findings_tree import FindingsTree
 from worthit.workspace import Workspace
 
 TIMEOUT = 30_000
@@ -199,10 +201,70 @@ def test_the_runaway_chart_shows_the_baseline_and_the_spike_days_the_excess_come
     assert caption.subtitle == (f"{evidence.days[0]} to {evidence.days[-1]} · "
                                 "AI cost per day on this key (USD)")
 
-    idle = by_kind(expected, "idle_capacity")  # no baseline, no spike days
+    idle = by_kind(expected, "idle_capacity")  # no baseline, no spike days: a threshold
     click(qtbot, page, idle.key)
     assert len(page.chart.plot.getPlotItem().listDataItems()) == 1
-    assert not page.chart.legend.isVisible()
+    assert not [r for r in page.chart.plot.getPlotItem().items
+                if isinstance(r, pg.LinearRegionItem)]
+    assert idle.evidence.threshold is not None
+    (level,) = [i for i in page.chart.plot.getPlotItem().items
+                if isinstance(i, pg.InfiniteLine) and i.angle == 0]
+    assert level.value() == idle.evidence.threshold
+    # The threshold is named in the legend above the plot, never on the line.
+    legend = page.chart.legend.text().replace("&nbsp;", " ")
+    assert page.chart.legend.isVisible() and "Threshold" in legend
+    assert evidence.baseline_label not in legend and "Spike days" not in legend
+    assert not [c for c in level.childItems() if isinstance(c, pg.TextItem)]
+
+
+SIZES = [(1280, 800), (1440, 900), (1920, 1080)]
+
+
+def reads_whole(tree: QTreeWidget, item: QTreeWidgetItem, column: int, text: str) -> bool:
+    """Whether ``text`` fits its cell wrapped at the cell's width (as the delegate draws
+    it, inside the style's text margins), so nothing is cut or elided."""
+    cell = tree.visualRect(tree.indexFromItem(item, column))
+    margin = tree.style().pixelMetric(QStyle.PixelMetric.PM_FocusFrameHMargin, None, tree) + 1
+    metrics = QFontMetrics(item.font(column))
+    needed = metrics.boundingRect(0, 0, cell.width() - 2 * margin, 1 << 20,
+                                  Qt.TextFlag.TextWordWrap, text)
+    return needed.height() <= cell.height() and needed.width() <= cell.width() - 2 * margin
+
+
+@pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+def test_finding_names_are_read_whole_at_every_window_size(
+    qtbot: QtBot, workspace: Workspace, width: int, height: int
+) -> None:
+    """Names were cut with "…" at 1280×800 and 1440×900: each wraps onto the lines it
+    needs in the name column, which takes the width the other columns can spare; an owner
+    "team / feature" wraps after its slash only when that gives the names room."""
+    win, page = open_window(qtbot, workspace)
+    win.resize(width, height)
+    tree = page.tree
+    qtbot.waitUntil(lambda: win.width() == width)
+    rows = [tree.topLevelItem(i) for i in range(tree.topLevelItemCount())]
+    rows += [top.child(i) for top in list(rows) for i in range(top.childCount())]
+    assert len(rows) == 12 + 9  # the findings and their kinds
+
+    def owner_text(item: QTreeWidgetItem) -> str:
+        two_lines = tree.header().sectionSize(FindingsTree.OWNER) < tree.fontMetrics(
+            ).horizontalAdvance(item.text(FindingsTree.OWNER))
+        return item.text(FindingsTree.OWNER).replace(" / ", " /\n" if two_lines else " / ")
+
+    qtbot.waitUntil(lambda: all(
+        reads_whole(tree, item, FindingsTree.NAME, item.text(FindingsTree.NAME))
+        and reads_whole(tree, item, FindingsTree.OWNER, owner_text(item))
+        for item in rows))
+    assert tree.isColumnHidden(FindingsTree.STATE)  # nothing dismissed or snoozed to show
+    assert tree.horizontalScrollBar().maximum() == 0  # wrapped, not widened
+    assert tree.columnWidth(FindingsTree.NAME) >= tree.viewport().width() / 2
+    # The longest names take more lines than one (rows are not all one line's height).
+    assert any(tree.visualItemRect(item).height() > tree.fontMetrics().lineSpacing()
+               for item in rows)
+    if width == 1920:  # room enough: every owner on one line
+        assert tree.columnWidth(FindingsTree.OWNER) >= max(
+            tree.fontMetrics().horizontalAdvance(item.text(FindingsTree.OWNER))
+            for item in rows)
 
 
 # -- state ---------------------------------------------------------------------------------

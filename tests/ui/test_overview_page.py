@@ -8,7 +8,6 @@ import itertools
 from collections.abc import Iterator
 
 import pytest
-from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QImage, QPainter
 from pytestqt.qtbot import QtBot
 from tests.ui.support import TIMEOUT, open_page
@@ -100,28 +99,39 @@ def _label_boxes(chart: object) -> list[tuple[float, float]]:
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
-def test_usage_charts_have_room_for_their_labels(
+def test_every_chart_has_room_for_its_labels_and_nothing_is_cut(
         qtbot: QtBot, shown: tuple[MainWindow, OverviewPage], width: int,
         height: int) -> None:
     """The tokens and requests charts were 60 px tall with y labels on top of each other
-    at 1440×900: at each size, each has two or more labels and none overlaps another,
-    and the page's content fits the window (nothing cut at the bottom)."""
+    at 1440×900, and the spend chart's plot 90 to 110 px at 1280×800: at each size the
+    spend plot is 180 px or more, the usage charts 90 px or more, each has two or more y
+    labels and none overlaps another, and the page's content fits the window (nothing cut
+    at the bottom)."""
     window, page = shown
     window.resize(width, height)
+    qtbot.waitUntil(lambda: (window.width(), window.height()) == (width, height))
+    qtbot.waitUntil(lambda: page.spend_chart.plot.height() >= 180)
+    spend = _label_boxes(page.spend_chart)
+    assert len(spend) >= 3, spend
+    for (_, bottom), (top, _) in itertools.pairwise(spend):
+        assert bottom <= top, spend
     for index in range(page.usage_tabs.count()):
         page.usage_tabs.setCurrentIndex(index)
-        for _ in range(5):
-            QCoreApplication.processEvents()
         chart = (page.tokens_chart, page.requests_chart)[index]
-        assert chart.isVisible() and chart.plot.height() >= 90, (index, chart.plot.height())
+        qtbot.waitUntil(lambda chart=chart: chart.isVisible() and chart.plot.height() >= 90)
         boxes = _label_boxes(chart)
         assert len(boxes) >= 2, boxes
         for (_, bottom), (top, _) in itertools.pairwise(boxes):
             assert bottom <= top, boxes
     assert page.minimumSizeHint().height() <= page.height()
-    for widget in (page.movers, page.spend_chart):
+    for widget in (page.movers, page.spend_chart, page.tokens_chart):
         bottom = widget.mapTo(page, widget.rect().bottomLeft()).y()
         assert bottom <= page.height(), (widget, bottom, page.height())
+    # The sections' tabs sit in their title rows, level with the titles.
+    for title, tabs in ((page.movers_title, page.movers_tabs),
+                        (page.usage_title, page.usage_tabs)):
+        assert abs(title.mapTo(page, title.rect().center()).y()
+                   - tabs.mapTo(page, tabs.rect().center()).y()) <= tabs.height() // 2
 
 
 def test_the_chosen_usage_tab_titles_its_chart(shown: tuple[MainWindow, OverviewPage]) -> None:

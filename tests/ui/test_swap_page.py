@@ -233,16 +233,19 @@ def close_catalog(qtbot: QtBot, page: SwapPage, dialog: PriceCatalogDialog) -> N
 # -- opening ------------------------------------------------------------------------------
 
 
-def test_the_page_opens_on_the_top_suggestion(
+def test_the_page_opens_on_the_top_suggestion_the_usage_backs(
     qtbot: QtBot, qtmodeltester: ModelTester, window: tuple[MainWindow, SwapPage],
     expected_data: SwapData,
 ) -> None:
+    """Not on a larger routing guess: the page opens on a saving the usage backs."""
     _, page = window
     combo = [page.features.itemText(i) for i in range(page.features.count())]
     assert combo == [ALL, *expected_data.features]
     assert {TRIAGE, "eval-nightly", "support-assistant"} <= set(combo)
 
-    top: Suggestion = suggestions(expected_data)[0]
+    every = suggestions(expected_data)
+    top: Suggestion = next(s for s in every if s.evidence)
+    assert every.index(top) > 0  # a guess that saves more is listed above it
     assert page.name.text() == top.title
     assert page.features.currentText() == top.scenario.feature
     assert len(page.rows) == 1
@@ -372,6 +375,11 @@ def test_double_clicking_a_suggestion_loads_its_scenario(
     choose_feature(page, ALL)
     every = suggestions(expected_data)
     assert texts(page.suggestions, 1) == [s.title for s in every]
+    # The list reads by the saving it shows, whatever backs each suggestion.
+    assert texts(page.suggestions, 0) == [money(s.monthly_saving) for s in every]
+    assert [s.monthly_saving for s in every] == sorted(
+        (s.monthly_saving for s in every), reverse=True)
+    assert {s.evidence for s in every} == {True, False}
     chosen = next(s for s in every if s.scenario.feature == "code-review-agent")
     assert chosen.kind == "route"
     (lever,) = chosen.scenario.levers

@@ -105,6 +105,11 @@ def test_partial_months_are_lighter_narrower_bars(chart: TimeChart) -> None:
     assert [label for _, label in _ticks(chart)] == ["Nov 2026", "Dec"]
     low, high = _x_range(chart)
     assert low <= timestamp(starts[0]) and high >= timestamp(ends[-1]) + DAY
+    # With a target in the legend beside it, the note wraps: on one line the two asked
+    # for more width than the Units page has at 1280 px and widened the window.
+    chart.mark_level(0.075, "Target $0.0750", "#656d76")
+    assert chart.legend.isVisible() and chart.note.isVisible()
+    assert chart.minimumSizeHint().width() < 400
 
     # Whole months are solid and need no note.
     chart.show_series([dt.date(2026, 9, 1), dt.date(2026, 10, 1)], {"cost": np.ones(2)},
@@ -145,6 +150,29 @@ def test_a_baseline_and_shaded_days_are_drawn_named_and_read_out(chart: TimeChar
     chart.show_series(days, {"c": np.ones(10)}, {"c": "#2563eb"}, stacked=False)
     chart.add_reference("Baseline", np.full(10, 50.0), "#656d76")
     assert chart.plot.getPlotItem().vb.viewRange()[1][1] >= 50
+
+
+def test_a_target_is_named_in_the_legend_and_nothing_is_written_over_the_plot(
+        chart: TimeChart) -> None:
+    """A target's name on its line sat on the series wherever the series crossed it: the
+    legend above the plot names it, beside a dashed glyph, and the line is kept in view."""
+    import pyqtgraph as pg
+
+    days = _days(dt.date(2026, 11, 5), 30)
+    cost = 0.075 + 0.004 * np.sin(np.arange(30))  # crosses the target again and again
+    chart.show_series(days, {"Cost per ticket": cost}, {"Cost per ticket": "#2563eb"},
+                      stacked=False, zero_based=False)
+    chart.mark_level(0.09, "Target $0.0900", "#656d76")
+    item = chart.plot.getPlotItem()
+    (level,) = [i for i in item.items if isinstance(i, pg.InfiniteLine) and i.angle == 0]
+    assert level.value() == 0.09
+    low, high = item.vb.viewRange()[1]
+    assert low <= cost.min() and high >= 0.09  # the series and the target, both whole
+    assert not [i for i in item.vb.allChildren() if isinstance(i, pg.TextItem)]
+    assert chart.legend.isVisible()
+    legend = chart.legend.text().replace("&nbsp;", " ")
+    assert legend.index("Cost per ticket") < legend.index("Target $0.0900")
+    assert legend.replace("\u2060", "").count("– –</span> Target $0.0900") == 1  # dashed
 
 
 def test_the_caption_names_the_title_period_and_unit(chart: TimeChart) -> None:

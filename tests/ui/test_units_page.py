@@ -5,6 +5,8 @@ and margin, the count gaps and the counts dialog, and the unit cards on the Over
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 import shutil
 from pathlib import Path
 
@@ -140,6 +142,13 @@ def level_lines(page: UnitsPage) -> list[float]:
     """The heights of the horizontal lines (the target) on the chart."""
     return [item.value() for item in page.chart.plot.getPlotItem().items
             if isinstance(item, pg.InfiniteLine) and item.angle == 0]
+
+
+def legend(page: UnitsPage) -> list[str]:
+    """The names in the chart's legend, in order (each entry is a glyph, then its name)."""
+    entries = page.chart.legend.text().split("&nbsp;&nbsp;&nbsp; ")
+    return [html.unescape(re.sub(r"<span[^>]*>.*?</span>", "", entry)).replace("\xa0", " ")
+            .strip() for entry in entries]
 
 
 def granularity_button(page: UnitsPage, text: str) -> QPushButton:
@@ -342,6 +351,13 @@ def test_editing_the_target_saves_it_and_reshades_the_misses(
     assert len(regions) == len(e.misses()) == len(missing_days)
     assert sorted(start for start, _ in regions) == [timestamp(d) for d in missing_days]
     assert page.verdict.objectName() == "VerdictGood"
+    # The target and the shaded days are named in the legend above the plot: a label on
+    # the line sat on the series wherever it crossed.
+    assert page.chart.legend.isVisible()
+    assert legend(page) == ["Cost per resolved ticket", f"Target {unit_money(target)}",
+                            "Over target"]
+    assert not [i for i in page.chart.plot.getPlotItem().vb.allChildren()
+                if isinstance(i, pg.TextItem)]
 
     # A very low target: every day misses it.
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
@@ -350,6 +366,7 @@ def test_editing_the_target_saves_it_and_reshades_the_misses(
     assert current(page).unit.target_cost == pytest.approx(0.001)
     assert len(shaded(page)) == len(current(page).misses()) == 30
     assert level_lines(page) == [pytest.approx(0.001)]
+    assert f"Target {unit_money(0.001)}" in legend(page)
     assert page.verdict.objectName() == "VerdictBad"
     assert page.verdict.text().startswith("Missing the target")
     assert page.strip.cards[unit_id].note.text().endswith("over target")

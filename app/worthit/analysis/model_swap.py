@@ -350,8 +350,10 @@ class Suggestion:
 
 
 def suggestions(data: SwapData, limit: int = 12) -> list[Suggestion]:
-    """Per feature and model: smaller tiers, caching, batch; those the usage backs first,
-    then the routing ones worth testing, each group ranked by monthly saving."""
+    """Per feature and model: smaller tiers, caching, batch and routing, the largest
+    monthly saving first, whatever backs it: every list shows them in this order (the
+    window's, the report's, the deck's), and each says whether the usage backs it or it
+    is worth testing (:attr:`Suggestion.evidence`)."""
     found: list[Suggestion] = []
     last_day = max(data.usage["day"]) if len(data.usage) else data.period.end
     for feature in data.features:
@@ -365,8 +367,8 @@ def suggestions(data: SwapData, limit: int = 12) -> list[Suggestion]:
             found += _cache(data, feature, model, mine, price)
             found += _batch(data, feature, model, mine, price)
     found = [s for s in found if s.monthly_saving >= 0.5]
-    # Evidence first (each kind ranked by saving): a routing share is a guess until tested.
-    found.sort(key=lambda s: (not s.evidence, -s.monthly_saving))
+    # By the saving shown; on a tie, the one the usage backs first.
+    found.sort(key=lambda s: (-s.monthly_saving, not s.evidence))
     return found[:limit]
 
 

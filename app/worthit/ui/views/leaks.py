@@ -15,9 +15,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDateEdit,
     QDialog,
-    QDialogButtonBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -25,7 +22,6 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStackedLayout,
-    QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -37,8 +33,10 @@ from worthit.pages.leaks import amount
 from worthit.store.cache import Cache
 from worthit.store.findings import FindingState, set_state
 from worthit.ui import table_export, theme
+from worthit.ui.views.leak_thresholds import ThresholdsDialog
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
+from worthit.ui.widgets.findings_tree import FindingsTree
 
 if TYPE_CHECKING:
     from worthit.analysis.leaks import Finding, Settings
@@ -118,16 +116,7 @@ class LeaksPage(Page):
         bar.addWidget(self.settings_button)
         self.body.addLayout(bar)
 
-        self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Finding", "Saving / month", "Owner", "State"])
-        self.tree.setRootIsDecorated(True)
-        self.tree.setUniformRowHeights(True)
-        self.tree.setAlternatingRowColors(True)
-        self.tree.header().setStretchLastSection(False)
-        self.tree.header().setSectionResizeMode(0, self.tree.header().ResizeMode.Stretch)
-        for column in (1, 2, 3):
-            self.tree.header().setSectionResizeMode(
-                column, self.tree.header().ResizeMode.ResizeToContents)
+        self.tree = FindingsTree()
         self.tree.currentItemChanged.connect(self._chosen)
         table_export.install(self.tree, "Findings", content=table_export.findings_content,
                              filters=self._export_filters, period=self._leak_window)
@@ -161,7 +150,8 @@ class LeaksPage(Page):
         self.fix.setWordWrap(True)
         side.addWidget(self.fix)
         actions = QHBoxLayout()
-        self.dismiss_reason = QLineEdit(placeholderText="Why dismiss? (kept with it)")
+        self.dismiss_reason = QLineEdit(placeholderText="Why dismiss?")
+        self.dismiss_reason.setToolTip("The reason is kept with the finding")
         actions.addWidget(self.dismiss_reason, 1)
         self.dismiss_button = QPushButton("Dismiss")
         self.dismiss_button.clicked.connect(lambda: self.dismiss(self.dismiss_reason.text()))
@@ -281,6 +271,9 @@ class LeaksPage(Page):
                 if finding.key == self.selected:
                     chosen = item
         self.tree.expandAll()
+        # The state is only ever shown beside a dismissed or snoozed finding.
+        self.tree.setColumnHidden(FindingsTree.STATE, not self.show_hidden.isChecked())
+        self.tree.fit_columns()
         self.tree.blockSignals(False)
         if chosen is None:
             first = self._first_finding()
@@ -380,8 +373,8 @@ class LeaksPage(Page):
         self.chart.show_series(list(evidence.days), {evidence.label: values},
                                {evidence.label: c.accent}, stacked=False)
         if evidence.threshold is not None:
-            self.chart.mark_level(evidence.threshold, "threshold" if evidence.unit == "%"
-                                  else "earlier level", c.bad)
+            self.chart.mark_level(evidence.threshold, "Threshold" if evidence.unit == "%"
+                                  else "Earlier level", c.bad)
         if evidence.baseline:  # the detector's own baseline, drawn as it computed it
             self.chart.add_reference(evidence.baseline_label or "Baseline",
                                      np.array(evidence.baseline, dtype=float), c.muted)
@@ -462,60 +455,3 @@ class LeaksPage(Page):
         from worthit.analysis.leaks import save_settings
 
         self.write(lambda cache: save_settings(cache, settings))
-
-
-LABELS = {
-    "floor": ("Show findings saving at least ($/month)", 0, 1e6, 0),
-    "idle_p95": ("Idle below this p95 utilisation (%)", 0, 100, 1),
-    "idle_days": ("… over this many days", 3, 90, 0),
-    "quiet_hours": ("Always on: quiet hours a day", 1, 23, 0),
-    "quiet_ratio": ("… quiet below this share of the busiest hour", 0.01, 0.9, 2),
-    "graveyard_days": ("Graveyard: no writes for (days)", 7, 3650, 0),
-    "bloat_growth": ("Prompt bloat: input per request up by (share)", 0.05, 10, 2),
-    "bloat_baseline_days": ("… against the first days of data (days)", 7, 365, 0),
-    "nat_share_low": ("NAT bytes to S3 and DynamoDB: share, low end (counted)", 0, 1, 2),
-    "nat_share_high": ("… high end (both the same: a measured share)", 0, 1, 2),
-}
-#: Runaway agents are the alerts' spikes: their thresholds are the alerts', set there.
-RUNAWAY_NOTE = ("Runaway agents use the alerts' spike thresholds, so a finding and its "
-                "spike alert show one figure.")
-
-
-class ThresholdsDialog(QDialog):
-    """The leak thresholds, as settings with their defaults."""
-
-    def __init__(self, settings: Settings, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("Leak thresholds")
-        form = QFormLayout(self)
-        self.boxes: dict[str, QDoubleSpinBox] = {}
-        for name, (label, low, high, decimals) in LABELS.items():
-            box = QDoubleSpinBox()
-            box.setRange(low, high)
-            box.setDecimals(decimals)
-            box.setValue(float(getattr(settings, name)))
-            form.addRow(label, box)
-            self.boxes[name] = box
-        note = QLabel(RUNAWAY_NOTE)
-        note.setWordWrap(True)
-        form.addRow(note)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save
-                                   | QDialogButtonBox.StandardButton.Cancel
-                                   | QDialogButtonBox.StandardButton.RestoreDefaults)
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        buttons.button(QDialogButtonBox.StandardButton.RestoreDefaults).clicked.connect(
-            self.restore_defaults)
-        form.addRow(buttons)
-
-    def restore_defaults(self) -> None:
-        from worthit.analysis.leaks import Settings
-
-        defaults = Settings()
-        for name, box in self.boxes.items():
-            box.setValue(float(getattr(defaults, name)))
-
-    def settings(self) -> Settings:
-        from worthit.analysis.leaks import Settings
-
-        return Settings.from_json({name: box.value() for name, box in self.boxes.items()})

@@ -36,9 +36,10 @@ if TYPE_CHECKING:
 
 TOKEN_SERIES = {"input": "Input (uncached)", "cached_input": "Cached input",
                 "output": "Output"}
-#: The least heights of the spend chart and of the tokens or requests chart: room for the
-#: legend row, y labels that do not touch, and the date axis, at 1280×800 as at 1920×1080.
-SPEND_CHART_HEIGHT = 140
+#: The least heights of the spend chart (legend row, plot of 180 px or more, read-out) and
+#: of the tokens or requests chart: y labels that do not touch, and the date axis, at
+#: 1280×800 as at 1920×1080. The sections' tabs sit in their title rows, so both fit.
+SPEND_CHART_HEIGHT = 224
 SMALL_CHART_HEIGHT = 130
 
 
@@ -100,6 +101,8 @@ class OverviewPage(Page):
         super().__init__(*args, **kwargs)
         self.result: Overview | None = None
         self._shown: tuple[Overview, list[UnitEconomics], list[Finding]] | None = None
+        # Tighter than other pages: at 1280×800 every row keeps room for its labels.
+        self.body.setSpacing(6)
         cards = QGridLayout()
         cards.setSpacing(10)
         self.total = Card("Total spend", "Effective cost (after discounts) in the period, "
@@ -131,7 +134,7 @@ class OverviewPage(Page):
         self.spend_holder.addWidget(QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
         holder = _Share(SPEND_CHART_HEIGHT)
         holder.setLayout(self.spend_holder)
-        self.body.addWidget(holder, 2)  # the spend chart; the lower row takes 3 parts
+        self.body.addWidget(holder, 1)  # the spend chart; the lower row as much
 
         lower_row = _Share()
         lower = QHBoxLayout(lower_row)
@@ -140,6 +143,7 @@ class OverviewPage(Page):
         movers = QVBoxLayout()
         self.movers_title = QLabel("Top movers against the previous period",
                                    objectName="SectionTitle")
+        self.movers_title.setWordWrap(True)  # a longer title wraps beside the tabs
         # One dimension at a time: every charge is in each, so mixing them would count the
         # same money three times.
         self.movers_tabs = _tab_bar()
@@ -161,8 +165,10 @@ class OverviewPage(Page):
         # The model's order until a header is clicked: largest change first.
         self.movers = sortable_table(self.movers_model, 1, title="Top movers",
                                      filters=lambda: {"movers by": self.movers_dimension})
-        movers.addLayout(section(self.movers_title, self.movers))
-        movers.addWidget(self.movers_tabs)
+        # The tabs in the title row: a row of their own took the spend chart's height.
+        heading = section(self.movers_title, self.movers)
+        heading.insertWidget(1, self.movers_tabs)
+        movers.addLayout(heading)
         self.movers.setMinimumHeight(SMALL_CHART_HEIGHT)
         self.movers.setColumnHidden(0, True)  # the tab names the kind; exports keep it
         movers.addWidget(self.movers)
@@ -171,11 +177,15 @@ class OverviewPage(Page):
         # short for its axis labels at 1440×900.
         usage = QVBoxLayout()
         self.usage_title = QLabel("Tokens per day", objectName="SectionTitle")
-        usage.addWidget(self.usage_title)
+        self.usage_title.setWordWrap(True)
         self.usage_tabs = _tab_bar()
         self.usage_tabs.addTab("Tokens")
         self.usage_tabs.addTab("AI requests")
-        usage.addWidget(self.usage_tabs)
+        usage_heading = QHBoxLayout()
+        usage_heading.setContentsMargins(0, 0, 0, 0)
+        usage_heading.addWidget(self.usage_title, 1)
+        usage_heading.addWidget(self.usage_tabs)
+        usage.addLayout(usage_heading)
         self.tokens_holder = QStackedLayout()
         self.tokens_holder.addWidget(QLabel("Loading…", alignment=Qt.AlignmentFlag.AlignCenter))
         self.requests_holder = QStackedLayout()
@@ -191,8 +201,8 @@ class OverviewPage(Page):
         usage.addWidget(usage_widget, 1)
         self.usage_tabs.currentChanged.connect(self._show_usage)
         lower.addLayout(usage, 2)
-        # Neither row asks for more than its least, so the height splits 2:3 above it.
-        self.body.addWidget(lower_row, 3)
+        # Neither row asks for more than its least, so the height above it splits evenly.
+        self.body.addWidget(lower_row, 1)
         self.movers_dimension: str = MOVER_DIMENSIONS[0]
         self._weekly = False  # the usage charts show weekly averages
         self.spend_chart: Any = None

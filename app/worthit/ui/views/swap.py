@@ -326,9 +326,11 @@ class SwapPage(Page):
         self.feature = self.features.currentData()
         levers = self.scenario().levers
         if not levers and self._first and self.suggested:
-            # First visit: open on the best-backed suggestion rather than an empty page.
+            # First visit: open on the largest suggestion the usage backs (a routing share
+            # is a guess until tested) rather than an empty page.
             self._first = False
-            self.load_scenario(self.suggested[0].scenario)
+            self.load_scenario(next((s for s in self.suggested if s.evidence),
+                                    self.suggested[0]).scenario)
             return
         self._first = False
         self._set_levers(levers)

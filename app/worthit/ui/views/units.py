@@ -313,8 +313,8 @@ class UnitsPage(Page):
                                zero_based=False, ends=[b.end for b in e.buckets])
         target = e.unit.target_cost
         if target is not None:
-            self.chart.mark_level(target, f"target {unit_money(target)}", c.muted)
-            self.chart.shade([(b.start, b.end) for b in e.misses()], c.bad)
+            self.chart.mark_level(target, f"Target {unit_money(target)}", c.muted)
+            self.chart.shade([(b.start, b.end) for b in e.misses()], c.bad, "Over target")
 
     def changeEvent(self, event: QEvent) -> None:
         # The chart's line and shading take the theme's colours when drawn: redraw.

@@ -48,9 +48,14 @@ def _key(name: str, colour: str, style: str) -> str:
         shown = QColor(*(round(a + (b - a) * 0.3) for a, b in (
             (under.red(), shown.red()), (under.green(), shown.green()),
             (under.blue(), shown.blue()))))
-    glyph = "– –" if style == "dashed" else "■"
+    # A line may break after an en dash even before a no-break space (Unicode line
+    # breaking, LB12a): a word joiner after each dash keeps the entry whole.
+    glyph = f"–{JOIN}&nbsp;–{JOIN}" if style == "dashed" else "■"
     return (f'<span style="color: {shown.name()}; font-weight: bold;">{glyph}</span>'
             f"&nbsp;{html.escape(name).replace(' ', '&nbsp;')}")
+
+
+JOIN = "\u2060"  # WORD JOINER: no line break on either side
 
 
 class TimeChart(QWidget):
@@ -93,8 +98,10 @@ class TimeChart(QWidget):
         top.addWidget(self.legend, 1)
         self.note = QLabel(objectName="Readout")  # what the lighter (partial) bars mean
         self.note.setTextFormat(Qt.TextFormat.PlainText)
+        # It wraps beside the legend: on one line it widened the window past 1280 px.
+        self.note.setWordWrap(True)
         self.note.hide()
-        top.addWidget(self.note)
+        top.addWidget(self.note, 1)
         # The button stays right: without a legend, this takes the room; with one (its
         # stretch above), the legend does.
         top.addStretch(0)
@@ -235,11 +242,13 @@ class TimeChart(QWidget):
             item.setXRange(start, end, padding=0.01)
 
     def mark_level(self, value: float, text: str, colour: str) -> None:
-        """A dashed horizontal line (a target), labelled, kept in view."""
+        """A dashed horizontal line (a target), kept in view and named ``text`` in the
+        legend: a label on the line itself sat on the series wherever it crossed."""
         line = pg.InfiniteLine(pos=value, angle=0, pen=pg.mkPen(
-            colour, width=1.5, style=Qt.PenStyle.DashLine), label=text,
-            labelOpts={"position": 0.98, "color": colour, "anchors": [(1, 1), (1, 1)]})
+            colour, width=1.5, style=Qt.PenStyle.DashLine))
         self.plot.getPlotItem().addItem(line, ignoreBounds=True)
+        self._keys.append((text, colour, "dashed"))
+        self._show_legend()
         self._top = max(self._top, value)
         if self._bottom > 0:
             self._bottom = min(self._bottom, value)
