@@ -44,11 +44,14 @@ def resource_daily_cost(cache: Cache, resource_id: str | None, start: dt.date, e
     """Columns day, cost (effective): one resource's charges per day (days without charges
     absent), only those whose usage type is like one of ``usage_like`` when given."""
     usage = " OR ".join("x_usage_type LIKE ?" for _ in usage_like) or "1"
+    # Through the resource's keys (resource and usage type are key columns): the (key,
+    # day) index reads only its rows, where a day range would read every charge of the days.
     return cache._frame(
         "SELECT charge_period_start AS day, TOTAL(effective_cost) AS cost FROM charges "
-        f"WHERE resource_id = ? AND charge_period_start BETWEEN ? AND ? AND ({usage}) "
+        "WHERE x_key_id IN (SELECT key_id FROM charge_keys "
+        f"WHERE resource_id = ? AND ({usage})) AND charge_period_start BETWEEN ? AND ? "
         "GROUP BY day ORDER BY day",
-        (resource_id, start.isoformat(), end.isoformat(), *usage_like))
+        (resource_id, *usage_like, start.isoformat(), end.isoformat()))
 
 
 def cost_by_resource(cache: Cache, usage_like: str, start: dt.date,
@@ -57,7 +60,8 @@ def cost_by_resource(cache: Cache, usage_like: str, start: dt.date,
     ``usage_like`` within the days, one per resource."""
     return [(row["resource_id"], float(row["cost"])) for row in cache._rows(
         "SELECT resource_id, TOTAL(effective_cost) AS cost FROM charges "
-        "WHERE x_usage_type LIKE ? AND charge_period_start BETWEEN ? AND ? "
+        "WHERE x_key_id IN (SELECT key_id FROM charge_keys WHERE x_usage_type LIKE ?) "
+        "AND charge_period_start BETWEEN ? AND ? "
         "GROUP BY resource_id", (usage_like, start.isoformat(), end.isoformat()))]
 
 
