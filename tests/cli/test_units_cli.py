@@ -224,7 +224,55 @@ def test_report_of_a_workspace_without_units_says_so(
     code, out, err = run(capsys, empty, "report", "units", "--from", "2026-01-01", "--to",
                          "2026-01-31")
     assert code == 0, err
-    assert "No units are defined in this workspace." in out
+    assert "No units are defined in this workspace: add one with `worthit units add`." in out
 
 
 # -- screenshot -------------------------------------------------------------------------------
+
+
+# -- units add, list, remove ----------------------------------------------------------------
+
+
+def test_a_unit_defined_on_your_own_workspace_prices_its_features_per_count(
+        capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """From a bill of one's own: a rule names the feature, a unit carries it, its counts
+    come in, and the report divides the feature's cost by them (checked by hand)."""
+    bill = tmp_path / "bill.csv"
+    bill.write_text(
+        "ChargePeriodStart,ChargePeriodEnd,BilledCost,EffectiveCost,BillingCurrency,"
+        "ProviderName,ServiceName,ServiceCategory,Tags\n"
+        + "".join(f"2026-11-0{d}T00:00:00Z,2026-11-0{d + 1}T00:00:00Z,{cost},{cost},USD,"
+                  f"OpenAI,OpenAI API,AI and Machine Learning,"
+                  '"{""team"": ""support"", ""feature"": ""triage""}"\n'
+                  for d, cost in ((1, 12.5), (2, 30.0), (3, 7.5))), encoding="utf-8")
+    workspace = Workspace(tmp_path / "acme")
+    code, _, err = run(capsys, workspace, "import", str(bill))
+    assert code == 0, err
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\nrules:\n  - name: By tags\n    match: {tag_present: team}\n"
+                     "    team: {tag: team}\n    feature: {tag: feature}\n", encoding="utf-8")
+    code, _, err = run(capsys, workspace, "rules", "import", str(rules))
+    assert code == 0, err
+    code, out, err = run(capsys, workspace, "units", "add", "ticket", "--name",
+                         "Cost per triaged ticket", "--counts", "tickets triaged",
+                         "--features", "triage", "--target", "0.05")
+    assert code == 0, err
+    assert "Added unit 'ticket'" in out
+    assert run(capsys, workspace, "units", "add", "ticket", "--name", "x", "--counts", "y",
+               "--features", "triage")[2].strip().endswith("There is already a unit 'ticket'.")
+    listed = json.loads(run(capsys, workspace, "units", "list", "--output", "json")[1])
+    assert listed == [{"id": "ticket", "name": "Cost per triaged ticket",
+                       "counts": "tickets triaged", "features": ["triage"], "target": 0.05,
+                       "revenue": None, "currency": "USD"}]
+    counts = tmp_path / "counts.csv"
+    counts.write_text("date,unit,count\n2026-11-01,ticket,250\n2026-11-02,ticket,600\n"
+                      "2026-11-03,ticket,150\n", encoding="utf-8")
+    assert run(capsys, workspace, "units", "import", str(counts))[0] == 0
+    data = report_json(capsys, workspace, "--from", "2026-11-01", "--to", "2026-11-03")
+    (unit,) = data["units"]
+    assert unit["cost"] == pytest.approx(50.0)
+    assert unit["count"] == pytest.approx(1000.0)
+    assert unit["unit_cost"] == pytest.approx(0.05)  # 50 / 1,000
+    code, out, _ = run(capsys, workspace, "units", "remove", "ticket")
+    assert code == 0 and out.strip() == "Removed unit 'ticket' and its 3 counts."
+    assert json.loads(run(capsys, workspace, "units", "list", "--output", "json")[1]) == []

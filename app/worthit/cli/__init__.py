@@ -48,7 +48,8 @@ _STARTING: Final = {"demo", "import", "mcp"}
 #: Every other command refuses a folder without a cache rather than invent one.
 #: (The window, too, opens a new folder as an empty workspace: worthit.ui.app.run.)
 _ADDING: Final = {("sources", "add"), ("sources", "key"), ("budgets", "set"),
-                  ("webhook", "set"), ("units", "import"), ("rules", "import")}
+                  ("webhook", "set"), ("units", "add"), ("units", "import"),
+                  ("rules", "import")}
 
 
 def parser() -> argparse.ArgumentParser:

@@ -20,7 +20,7 @@ def text(figures: Figures, _options: Options) -> str:
     period = figures.period
     lines = [f"Unit costs {period.label()} (compared with {period.previous().label()})"]
     if not figures.units:
-        lines += ["", "No units are defined in this workspace."]
+        lines += ["", "No units are defined in this workspace: add one with `worthit units add`."]
     for e in figures.units:
         cur = e.unit.currency
         cost = "–" if e.unit_cost is None else unit_money(e.unit_cost, cur)

@@ -61,3 +61,34 @@ def clear_count(cache: Cache, unit_id: str, day: dt.date) -> None:
     with cache.transaction() as conn:
         conn.execute("DELETE FROM unit_counts WHERE unit_id = ? AND day = ?",
                      (unit_id, day.isoformat()))
+
+
+def add_unit(cache: Cache, unit: Unit) -> None:
+    """A new unit of value (what is counted, the features whose cost it carries); a unit
+    id already taken is refused."""
+    if not unit.unit_id.strip() or not unit.name.strip() or not unit.counts_what.strip():
+        raise UserError("A unit needs an id, a name and what it counts.")
+    if not unit.features:
+        raise UserError(f"The unit {unit.unit_id!r} needs at least one feature whose cost "
+                        "it carries.")
+    for name, value in (("target", unit.target_cost), ("revenue", unit.revenue_per_unit)):
+        if value is not None and not value >= 0:
+            raise UserError(f"The {name} per unit must be zero or more, not {value}.")
+    with cache.transaction() as conn:
+        if conn.execute("SELECT 1 FROM units WHERE unit_id = ?", (unit.unit_id,)).fetchone():
+            raise UserError(f"There is already a unit {unit.unit_id!r}.")
+        conn.execute(
+            "INSERT INTO units (unit_id, name, counts_what, features, shared_pools, "
+            "target_cost, revenue_per_unit, currency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (unit.unit_id, unit.name, unit.counts_what, json.dumps(list(unit.features)),
+             json.dumps(unit.shared_pools), unit.target_cost, unit.revenue_per_unit,
+             unit.currency))
+
+
+def remove_unit(cache: Cache, unit_id: str) -> int:
+    """Remove a unit and its counts; returns how many counts went with it."""
+    with cache.transaction() as conn:
+        counts = conn.execute("DELETE FROM unit_counts WHERE unit_id = ?", (unit_id,)).rowcount
+        if not conn.execute("DELETE FROM units WHERE unit_id = ?", (unit_id,)).rowcount:
+            raise UserError(f"There is no unit {unit_id!r}.")
+    return int(counts)

@@ -240,7 +240,8 @@ class UnitsPage(Page):
         for widget in (self.target, self.revenue, self.counts_button):
             widget.setEnabled(has_unit)
         if e is None:
-            self.unit_title.setText("No units are defined in this workspace.")
+            self.unit_title.setText("No units are defined in this workspace: add one with "
+                                    "`worthit units add` (see its --help).")
             self.verdict.setText("Define a unit (what it counts and which features carry "
                                  "its cost) and import its counts to see cost per unit.")
             return
