@@ -87,6 +87,10 @@ def leaks_text(book: Ledger, surface: str, text: str, window: Period,
     assert len(lines) == len(found), (lines, [f["key"] for f in found])
     for line, f in zip(lines, found, strict=True):
         shown = cells(line)[0]
+        if shown == "no saving priced":  # a cost to know about: its saving is zero
+            assert round(f["monthly_saving"], 2) == 0 and f["one_off"] <= f["monthly_saving"]
+            book.record(n.finding("monthly saving", f["key"], window), surface, 0.0)
+            continue
         one_off = f["one_off"] > f["monthly_saving"]
         assert shown.endswith(" one-off" if one_off else "/month"), (
             f"{f['key']} is shown as {shown!r}: a one-off excess must say one-off, a "

@@ -40,10 +40,13 @@ def headline(figures: Figures) -> str:
 
 
 def amount(finding: Finding, *, per_month: bool = True) -> str:
-    """The figure a finding shows: ``$1,234/month`` (``$1,234`` under a per-month heading)
-    or, paid once, ``$12,817 one-off``."""
+    """The figure a finding shows: ``$1,234/month`` (``$1,234`` under a per-month heading),
+    paid once ``$12,817 one-off``, or ``no saving priced`` for a cost worth knowing whose
+    saving is not estimated (weak attribution, egress to the internet)."""
     if finding.one_off > finding.monthly_saving:
         return f"{money(finding.one_off)} one-off"
+    if round(finding.monthly_saving, 2) == 0:  # a cost to know about, no saving priced
+        return "no saving priced"
     return money(finding.monthly_saving) + ("/month" if per_month else "")
 
 

@@ -48,7 +48,9 @@ def _group_amount(members: list[Finding]) -> str:
     """A group's recurring saving; a group of one-off findings only, their excess."""
     monthly = sum(f.monthly_saving for f in members)
     once = sum(f.one_off for f in members)
-    return f"{money(once)} one-off" if once > monthly else money(monthly)
+    if once > monthly:
+        return f"{money(once)} one-off"
+    return money(monthly) if round(monthly, 2) else "no saving priced"
 
 
 def _day_runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
