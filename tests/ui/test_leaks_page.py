@@ -94,11 +94,14 @@ def saved_states(workspace: Workspace) -> dict[str, FindingState]:
 
 
 def group_figure(findings: list[Finding]) -> str:
-    """A group's figure as the page shows it: its recurring saving, or for a group of
-    one-off findings (a runaway agent's excess), that excess marked as such."""
+    """A group's figure as the page shows it: its recurring saving, for a group of
+    one-off findings (a runaway agent's excess) that excess marked as such, and for a
+    group without a saving (weak attribution) no figure at all."""
     monthly = sum(f.monthly_saving for f in findings)
     once = sum(f.one_off for f in findings)
-    return f"{money(once)} one-off" if once > monthly else money(monthly)
+    if once > monthly:
+        return f"{money(once)} one-off"
+    return money(monthly) if round(monthly, 2) else "no saving priced"
 
 
 def by_kind(expected: list[Finding], kind: str) -> Finding:
