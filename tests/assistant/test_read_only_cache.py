@@ -24,7 +24,7 @@ def test_a_read_only_cache_refuses_every_write(writable: Workspace) -> None:
         with pytest.raises(UserError, match="cannot be written"):
             cache.set_meta({"workspace.name": "changed"})
         with pytest.raises(sqlite3.OperationalError, match="readonly"):
-            cache._conn.execute("DELETE FROM charges")
+            cache._conn.execute("DELETE FROM charge_facts")
 
 
 def test_a_missing_or_old_cache_is_refused_not_made(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from worthit.core.errors import BadInput
-from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
+from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS, KEY_COLUMNS
 from worthit.core.rules import RuleError, rules_from_json
 from worthit.store import reads, schema
 from worthit.store.cache import Cache
@@ -72,7 +72,8 @@ def keyed_charges(path: Path) -> list[tuple[int | None, tuple[Any, ...], tuple[A
             (row[0], tuple(row[1:n + 1]), tuple(row[n + 1:]))
             for row in conn.execute(
                 f"SELECT c.x_key_id, {charge_cols}, {key_cols} FROM charges AS c "
-                "LEFT JOIN charge_keys AS k ON k.key_id = c.x_key_id ORDER BY c.rowid")
+                "LEFT JOIN charge_keys AS k ON k.key_id = c.x_key_id "
+                "ORDER BY c.charge_period_start, c.x_key_id")
         ]
     finally:
         conn.close()
@@ -104,9 +105,10 @@ def test_every_charge_points_at_the_key_of_its_attributes(cache: Cache) -> None:
 
     keyed = keyed_charges(cache.path)
     assert len(keyed) == len(rows)
-    for (key_id, own, pointed), row in zip(keyed, rows, strict=True):
+    assert sorted((own for _, own, _ in keyed), key=repr) == sorted(map(key_of, rows), key=repr)
+    for key_id, own, pointed in keyed:
         assert key_id is not None
-        assert own == pointed == key_of(row)
+        assert own == pointed
     assert key_count(cache) == len(VARIANTS)
     # Identical attributes, one key: each variant's three days share it.
     ids_by_key: dict[tuple[Any, ...], set[int | None]] = {}
@@ -116,15 +118,42 @@ def test_every_charge_points_at_the_key_of_its_attributes(cache: Cache) -> None:
     assert len({next(iter(ids)) for ids in ids_by_key.values()}) == len(VARIANTS)
 
 
-def test_columns_outside_the_key_do_not_make_a_new_key(cache: Cache) -> None:
+def test_figures_and_days_do_not_make_a_new_key(cache: Cache) -> None:
     cache.replace_charges("aws", JAN_1, JAN_31, [
         charge("aws", JAN_1, 1.0),
-        charge("aws", JAN_1, 2.0, sku_id="SKU1", availability_zone="us-east-1a",
-               consumed_quantity=24.0, consumed_unit="Hours", list_cost=3.0, x_requests=5),
+        charge("aws", D(2024, 1, 2), 2.0, consumed_quantity=24.0, list_cost=3.0,
+               x_requests=5),
         charge("aws", D(2024, 1, 9), -1.0, billed_cost=0.0),
     ])
     assert key_count(cache) == 1
     assert cache._scalar("SELECT COUNT(DISTINCT x_key_id) FROM charges") == 1
+
+
+def test_every_text_column_is_part_of_the_key(cache: Cache) -> None:
+    """A charge keeps its SKU, zone, unit and class: they live in its key (the narrow
+    charge holds only figures), so charges differing in one of them get their own keys."""
+    cache.replace_charges("aws", JAN_1, JAN_31, [
+        charge("aws", JAN_1, 1.0),
+        charge("aws", JAN_1, 2.0, sku_id="SKU1", availability_zone="us-east-1a",
+               consumed_unit="Hours", charge_class="Correction", publisher_name="AWS"),
+    ])
+    assert key_count(cache) == 2
+    assert [tuple(r) for r in cache._rows(
+        "SELECT sku_id, availability_zone, consumed_unit, charge_class, publisher_name, "
+        "effective_cost FROM charges ORDER BY effective_cost")] == [
+            (None, None, None, None, None, 1.0),
+            ("SKU1", "us-east-1a", "Hours", "Correction", "AWS", 2.0)]
+
+
+def test_charges_of_one_key_and_day_are_one_charge(cache: Cache) -> None:
+    """A bill's lines of one key and day are summed, figure by figure; a figure no line
+    had stays empty rather than becoming 0."""
+    cache.replace_charges("aws", JAN_1, JAN_31, [
+        charge("aws", JAN_1, 1.25, x_requests=2),
+        charge("aws", JAN_1, 2.5, x_requests=3),
+    ])
+    assert [tuple(r) for r in cache._rows(
+        "SELECT effective_cost, x_requests, x_input_tokens FROM charges")] == [(3.75, 5, None)]
 
 
 def test_later_replaces_reuse_the_keys(cache: Cache) -> None:
@@ -139,11 +168,12 @@ def test_later_replaces_reuse_the_keys(cache: Cache) -> None:
     cache.replace_charges("aws-2", JAN_1, JAN_31, [charge("aws-2", JAN_1, 7.0),
                                                    charge("aws-2", JAN_1, 8.0, region_id=None)])
 
-    assert key_count(cache) == 2
+    # The source is part of a key: aws-2's charges have keys of their own.
+    assert key_count(cache) == 3
     ids = {(r[0], r[1]): r[2] for r in cache._rows(
         "SELECT source_id, region_id, x_key_id FROM charges")}
-    assert ids[("aws", "us-east-1")] == ids[("aws-2", "us-east-1")] == first
-    assert ids[("aws-2", None)] not in (None, first)
+    assert ids[("aws", "us-east-1")] == first
+    assert len({first, ids[("aws-2", "us-east-1")], ids[("aws-2", None)]}) == 3
     for key_id, own, pointed in keyed_charges(cache.path):
         assert key_id is not None and own == pointed
 
@@ -251,13 +281,13 @@ def test_migration_3_keys_the_existing_charges(tmp_path: Path) -> None:
         assert cache.revision == 0
         keyed = keyed_charges(path)
         assert len(keyed) == len(V2_ROWS)
-        for (key_id, own, pointed), row in zip(keyed, V2_ROWS, strict=True):
-            assert key_id is not None
-            assert own == pointed == key_of(row)
+        assert sorted((own for _, own, _ in keyed), key=repr) == sorted(
+            map(key_of, V2_ROWS), key=repr)
+        assert all(key_id is not None and own == pointed for key_id, own, pointed in keyed)
+        id_of = {own: key_id for key_id, own, _ in keyed}
         distinct = {key_of(row) for row in V2_ROWS}
-        assert key_count(cache) == len(distinct) == 6
-        assert keyed[0][0] == keyed[1][0] and keyed[2][0] == keyed[3][0]
-        assert keyed[2][0] != keyed[4][0] and keyed[5][0] == keyed[6][0]
+        assert key_count(cache) == len(distinct) == len(set(id_of.values())) == 6
+        assert len({key_id for key_id, own, _ in keyed if own == key_of(V2_ROWS[0])}) == 1
 
         # A sync after the upgrade finds the migrated keys, NULLs included.
         cache.replace_charges("aws", D(2024, 1, 9), D(2024, 1, 9), [
@@ -265,11 +295,13 @@ def test_migration_3_keys_the_existing_charges(tmp_path: Path) -> None:
             charge("aws", "2024-01-09", 1.0, region_id=None, resource_id=None)])
         assert key_count(cache) == 6
         new = cache._rows("SELECT x_key_id FROM charges WHERE charge_period_start = '2024-01-09'")
-        assert [r[0] for r in new] == [keyed[2][0], keyed[5][0]]
+        assert sorted(r[0] for r in new) == sorted([id_of[key_of(V2_ROWS[2])],
+                                                    id_of[key_of(V2_ROWS[5])]])
 
 
-def test_the_key_columns_are_the_ones_migration_3_froze(cache: Cache) -> None:
-    assert tuple(schema._M3_KEY_COLS.split(", ")) == KEY_COLUMNS
+def test_the_key_columns_are_the_ones_migration_6_froze(cache: Cache) -> None:
+    assert schema._M6_KEY_COLS == KEY_COLUMNS
+    assert tuple(old for old, _ in schema._M6_FACTS) == tuple(c for c, _ in FACT_COLUMNS)
     columns = [r["name"] for r in cache._rows("PRAGMA table_info(charge_keys)")]
     assert tuple(columns) == ("key_id", *KEY_COLUMNS)
     assert set(KEY_COLUMNS) <= set(CHARGE_COLUMN_NAMES)

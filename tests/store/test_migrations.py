@@ -3,6 +3,7 @@ migration that fails leaves the file at the version it had."""
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -76,13 +77,14 @@ def _snapshot(path: Path) -> Snapshot:
         tables = [
             name
             for (name,) in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') ORDER BY name"
             )
         ]
         snapshot: Snapshot = {}
-        for table in tables:
-            cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
-            snapshot[table] = ([d[0] for d in cursor.description], cursor.fetchall())
+        for table in tables:  # views too: ``charges`` became one (migration 6)
+            cursor = conn.execute(f'SELECT * FROM "{table}"')
+            snapshot[table] = ([d[0] for d in cursor.description],
+                               sorted(cursor.fetchall(), key=repr))
         return snapshot
     finally:
         conn.close()
@@ -130,7 +132,7 @@ def test_an_older_cache_upgrades_without_losing_a_row(tmp_path: Path) -> None:
         after_columns, after_rows = after[table]
         assert set(columns) <= set(after_columns), table
         keep = [after_columns.index(c) for c in columns]
-        assert [tuple(r[i] for i in keep) for r in after_rows] == rows, table
+        assert sorted((tuple(r[i] for i in keep) for r in after_rows), key=repr) == rows, table
 
 
 def test_opening_a_current_cache_again_changes_nothing(tmp_path: Path) -> None:
@@ -163,8 +165,8 @@ def test_a_cache_from_a_newer_worthit_is_refused(tmp_path: Path) -> None:
 _BROKEN_M3 = """
 CREATE TABLE half_done (x INTEGER);
 INSERT INTO half_done VALUES (1);
-ALTER TABLE charges ADD COLUMN x_half_done TEXT;
-DELETE FROM charges;
+ALTER TABLE charge_facts ADD COLUMN x_half_done TEXT;
+DELETE FROM charge_facts;
 INSERT INTO sources (source_id, kind, name, created_at) VALUES ('new', 'k', NULL, 'now');
 """
 
@@ -231,3 +233,82 @@ def test_a_refused_cache_is_closed_and_left_as_it_was(
     check = sqlite3.connect(path)
     assert check.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     check.close()
+
+
+# -- migration 6: narrow charges, from a cache of every earlier version -----------------------
+
+_M3_KEYS = ("provider_name", "billing_account_id", "sub_account_id", "sub_account_name",
+            "service_category", "service_name", "region_id", "resource_id", "resource_type",
+            "x_usage_type", "charge_category", "x_model", "tags", "billing_currency")
+# Two lines of one key and day (summed into one charge), and one that differs only in its
+# SKU (a key of its own now).
+_MORE_V1_CHARGES = [
+    _charge("anthropic", "2024-01-01", 0.75, x_input_tokens=10, x_output_tokens=None),
+    _charge("aws", "2024-01-01", 4.0, provider_name="AWS", x_usage_type="NatGateway-Bytes",
+            x_model=None, tags="{}", x_batch=1, sku_id="SKU-2", consumed_quantity=2.5),
+]
+
+
+def _expected_charges(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    """What the ``charges`` view must show: the rows summed per day and text columns,
+    computed here without SQL (a figure no row had stays None)."""
+    figures = ("billed_cost", "effective_cost", "list_cost", "consumed_quantity",
+               "x_input_tokens", "x_cached_input_tokens", "x_cache_write_tokens",
+               "x_output_tokens", "x_requests")
+    summed: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for row in rows:
+        group = tuple(row[c] for c in CHARGE_COLUMN_NAMES if c not in figures)
+        into = summed.setdefault(group, dict(row, **dict.fromkeys(figures)))
+        for f in figures:
+            if row[f] is not None:
+                into[f] = (into[f] or 0) + row[f]
+    return sorted((tuple(r[c] for c in CHARGE_COLUMN_NAMES) for r in summed.values()), key=repr)
+
+
+@pytest.mark.parametrize("version", [1, 2, 3, 4, 5])
+def test_a_cache_of_every_earlier_version_keeps_its_charges(tmp_path: Path,
+                                                            version: int) -> None:
+    """A cache as each earlier Worthit left it: version 1's rows migrated up to ``version``
+    (so charges are keyed from version 3 on), plus a charge written the way that version
+    wrote one. Opening it now gives the same charges, summed per key and day, and the
+    charges keep being replaced and read through the keys migration 6 made."""
+    path = tmp_path / "worthit.sqlite"
+    _make_v1_cache(path)
+    written = [*V1_CHARGES, *_MORE_V1_CHARGES]
+    with Cache.open(path, upgrade=False) as cache:
+        with cache.transaction() as conn:
+            for row in _MORE_V1_CHARGES:
+                conn.execute(f"INSERT INTO charges ({', '.join(row)}) "
+                             f"VALUES ({', '.join('?' for _ in row)})", list(row.values()))
+        cache.migrate(to=version)
+        assert cache.version == version
+        late = _charge("openai", "2024-01-03", 2.0, provider_name="OpenAI", x_model="gpt-4.1")
+        written.append(late)
+        with cache.transaction() as conn:
+            columns = [*late, *(("x_key_id",) if version >= 3 else ())]
+            values = list(late.values())
+            if version >= 3:
+                conn.execute(f"INSERT INTO charge_keys ({', '.join(_M3_KEYS)}) "
+                             f"VALUES ({', '.join('?' for _ in _M3_KEYS)})",
+                             [late[c] for c in _M3_KEYS])
+                values.append(conn.execute("SELECT MAX(key_id) FROM charge_keys").fetchone()[0])
+            conn.execute(f"INSERT INTO charges ({', '.join(columns)}) "
+                         f"VALUES ({', '.join('?' for _ in columns)})", values)
+
+    with Cache.open(path) as cache:
+        assert cache.version == SCHEMA_VERSION
+        shown = sorted((tuple(r) for r in cache._rows(
+            f"SELECT {', '.join(CHARGE_COLUMN_NAMES)} FROM charges")), key=repr)
+        assert shown == _expected_charges(written)
+        # Every charge points at a key holding its text; the days are whole numbers.
+        assert cache._scalar("SELECT COUNT(*) FROM charge_facts AS f LEFT JOIN charge_keys "
+                             "AS k ON k.key_id = f.key_id WHERE k.key_id IS NULL") == 0
+        assert cache._scalar("SELECT COUNT(*) FROM charge_facts WHERE typeof(day) != "
+                             "'integer'") == 0
+        # A re-sync of a migrated source replaces its charges, finding the migrated keys.
+        keys = cache._scalar("SELECT COUNT(*) FROM charge_keys")
+        again = [r for r in _expected_charges(written) if r[0] == "anthropic"]
+        cache.replace_charges("anthropic", dt.date(2024, 1, 1), dt.date(2024, 1, 2), again)
+        assert cache._scalar("SELECT COUNT(*) FROM charge_keys") == keys
+        assert sorted((tuple(r) for r in cache._rows(
+            f"SELECT {', '.join(CHARGE_COLUMN_NAMES)} FROM charges")), key=repr) == shown

@@ -18,6 +18,7 @@ import pandas as pd
 from worthit.core.focus import KEY_COLUMNS
 from worthit.store import reads
 from worthit.store.cache import Cache
+from worthit.store.days import date_of
 
 NO_RESOURCE: Final = "(no resource id)"
 
@@ -115,19 +116,8 @@ def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
     keys = reads.charge_keys(cache)
     position = np.full(int(keys["key_id"].max()) + 1 if len(keys) else 1, -1, np.int32)
     position[keys["key_id"].to_numpy(np.int64)] = np.arange(len(keys), dtype=np.int32)
-    day_parts, key_parts, cost_parts = [], [], []
-    first: dt.date | None = None
-    for day_text, pairs in reads.charge_days(cache):
-        day = dt.date.fromisoformat(day_text)
-        first = first or day
-        pairs_array = np.array(pairs, dtype=np.float64).reshape(-1, 2)
-        day_parts.append(np.full(len(pairs_array), (day - first).days, np.int32))
-        key_parts.append(position[pairs_array[:, 0].astype(np.int64)])
-        cost_parts.append(np.nan_to_num(pairs_array[:, 1]))
-
-    def joined(parts: list[np.ndarray], dtype: type) -> np.ndarray:
-        return np.concatenate(parts) if parts else np.zeros(0, dtype)
-
+    day, key_id, cost = reads.charge_arrays(cache)  # in (day, key) order
+    first = date_of(int(day[0])) if len(day) else None
     codes: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for column in KEY_COLUMNS:
         values, uniques = pd.factorize(keys[column].astype(object), use_na_sentinel=True)
@@ -135,8 +125,8 @@ def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
     tag_dicts = [_parse_tags(text) for text in codes["tags"][1]]
     return ChargeIndex(
         path=path, revision=revision, first_day=first,
-        day=joined(day_parts, np.int32), key=joined(key_parts, np.int32),
-        cost=joined(cost_parts, np.float64), keys=keys,
+        day=(day - day[0]) if len(day) else day, key=position[key_id],
+        cost=np.nan_to_num(cost), keys=keys,
         codes=codes, tag_dicts=tag_dicts,
         service=_service_labels(keys), resource=_resource_labels(keys),
     )

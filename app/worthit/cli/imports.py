@@ -54,7 +54,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     with workspace.open() as cache:
         if is_demo(cache) and not args.into_demo:
             raise UserError(_INTO_DEMO)
-        kept_from = cache.last_charge()  # files given together never replace each other
+        kept_from = cache.last_load()  # files given together never replace each other
         for paths in batches:
             label = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
             try:

@@ -51,25 +51,49 @@ CHARGE_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
 
 CHARGE_COLUMN_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in CHARGE_COLUMNS)
 
-#: What allocation rules can match on. Every distinct combination is one row of
-#: ``charge_keys``, and each charge points at its key (``x_key_id``), so rules are evaluated
-#: once per key rather than once per charge. Vendor usage carries the API key id as its
-#: ``resource_id``. The currency rides along so a period's currencies come from its keys.
+#: A charge's dimensions: every column but the day and the figures. Each distinct
+#: combination is one row of ``charge_keys`` and a charge is (day, key id, figures) in the
+#: narrow ``charge_facts`` table, so the text of a bill is stored once per combination,
+#: not once per day (a bill repeats the same combinations day after day), and allocation
+#: rules are evaluated once per key rather than once per charge. Vendor usage carries the
+#: API key id as its ``resource_id``. The currency rides along so a period's currencies
+#: come from its keys.
 KEY_COLUMNS: Final[tuple[str, ...]] = (
+    "source_id",
     "provider_name",
+    "publisher_name",
     "billing_account_id",
     "sub_account_id",
     "sub_account_name",
     "service_category",
     "service_name",
     "region_id",
+    "availability_zone",
     "resource_id",
     "resource_type",
+    "sku_id",
     "x_usage_type",
     "charge_category",
+    "charge_class",
     "x_model",
     "tags",
     "billing_currency",
+    "consumed_unit",
+    "x_batch",
+)
+
+#: A charge's figures, summed when charges of one key and day meet: (column of the import
+#: rows, column of ``charge_facts``).
+FACT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
+    ("billed_cost", "billed"),
+    ("effective_cost", "effective"),
+    ("list_cost", "list"),
+    ("consumed_quantity", "quantity"),
+    ("x_input_tokens", "input"),
+    ("x_cached_input_tokens", "cached_input"),
+    ("x_cache_write_tokens", "cache_write"),
+    ("x_output_tokens", "output"),
+    ("x_requests", "requests"),
 )
 
 TOKEN_COLUMNS: Final[tuple[str, ...]] = (

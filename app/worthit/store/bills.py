@@ -12,6 +12,8 @@ import datetime as dt
 import sqlite3
 from typing import Final, NamedTuple
 
+from worthit.store.days import day_number
+
 #: The sources an import may replace charges of: file sources, never a live API's.
 _FILE_SOURCES: Final = "SELECT source_id FROM sources WHERE kind LIKE '%-file' OR kind = 'files'"
 
@@ -30,21 +32,22 @@ class Removed(NamedTuple):
 def remove_bill(conn: sqlite3.Connection, provider: str | None, account: str | None,
                 subscription: str | None, start: dt.date, end: dt.date, *, before: int,
                 source_id: str) -> list[Removed]:
-    """Delete the charges (rowid up to ``before``) of the bill, in file sources and the
-    importing source ``source_id``; say what went, by source (ordered by its id)."""
-    where = ("rowid <= ? AND (source_id = ? OR source_id IN (" + _FILE_SOURCES + ")) "
-             "AND provider_name IS ? AND billing_account_id IS ? "
-             "AND charge_period_start >= ? AND charge_period_start < ?"
-             + (" AND sub_account_id IS ?" if subscription is not None else ""))
-    params = (before, source_id, provider, account, start.isoformat(),
-              end.isoformat(), *((subscription,) if subscription else ()))
+    """Delete the charges (written by loads up to ``before``) of the bill, in file sources
+    and the importing source ``source_id``; say what went, by source (ordered by its id)."""
+    keys = ("SELECT key_id FROM charge_keys WHERE (source_id = ? OR source_id IN ("
+            + _FILE_SOURCES + ")) AND provider_name IS ? AND billing_account_id IS ?"
+            + (" AND sub_account_id IS ?" if subscription is not None else ""))
+    where = f"f.load <= ? AND f.day >= ? AND f.day < ? AND f.key_id IN ({keys})"
+    params = (before, day_number(start), day_number(end), source_id, provider, account,
+              *((subscription,) if subscription else ()))
     found = conn.execute(
-        f"SELECT source_id, COUNT(*), TOTAL(billed_cost), TOTAL(effective_cost), "
-        f"MIN(billing_currency), MAX(billing_currency) FROM charges WHERE {where} "
-        f"GROUP BY source_id ORDER BY source_id", params).fetchall()
+        "SELECT k.source_id, COUNT(*), TOTAL(f.billed), TOTAL(f.effective), "
+        "MIN(k.billing_currency), MAX(k.billing_currency) FROM charge_facts AS f "
+        f"JOIN charge_keys AS k ON k.key_id = f.key_id WHERE {where} "
+        "GROUP BY k.source_id ORDER BY k.source_id", params).fetchall()
     if not found:
         return []
-    conn.execute(f"DELETE FROM charges WHERE {where}", params)
+    conn.execute(f"DELETE FROM charge_facts AS f WHERE {where}", params)
     names = dict(conn.execute("SELECT source_id, name FROM sources").fetchall())
     return [Removed(source, names.get(source), int(count), float(billed), float(effective),
                     low if low == high else None)

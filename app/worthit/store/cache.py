@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from worthit.core.errors import BadInput, CacheBusy, UserError
+from worthit.store.days import date_of, day_number_of
 from worthit.store.schema import MIGRATIONS
-from worthit.store.staging import COLUMNS, KEY_OF, WIDTH, Stage
+from worthit.store.staging import COLUMNS, FACTS_OF, KEY_OF, WIDTH, Stage
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,6 +54,25 @@ def _private(path: Path) -> None:
     with contextlib.suppress(OSError):  # not ours, or no POSIX modes: leave it as it is
         if path.stat().st_mode & 0o077:
             path.chmod(0o600)
+
+
+def _day_number(day: str, number: int) -> int:
+    try:
+        return day_number_of(day)
+    except ValueError:
+        raise BadInput(f"charge {number} is on {day!r}, not a day (YYYY-MM-DD)") from None
+
+
+def _revision(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (REVISION_KEY,)).fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def bump_revision(conn: sqlite3.Connection) -> None:
+    """One more write to the charges: readers holding results of the last revision see
+    they are stale (and the next load is this revision)."""
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
+                 "ON CONFLICT (key) DO UPDATE SET value = value + 1", (REVISION_KEY,))
 
 
 class Cache:
@@ -218,17 +238,19 @@ class Cache:
         never double counts, and an exception raised while ``rows`` is consumed (or by
         ``check``, given the connection and the days replaced) leaves the previous rows
         in place. A row of another source or outside the given days (which the next
-        replace would not remove) is refused. ``supersede``, given the connection and the
-        largest rowid of the old rows, deletes the old rows the new ones supersede beyond
-        those (a restated bill's, from any source), before
-        ``check`` runs. Returns the rows written."""
+        replace would not remove) is refused. Rows of one key and day are summed into one
+        charge. ``supersede``, given the connection and the newest load of the old rows
+        (:meth:`last_load`), deletes the old rows the new ones supersede beyond those (a
+        restated bill's, from any source). Returns the rows given."""
         given = (start.isoformat(), end.isoformat()) if start and end else None
         first, last = given or ("9999-12-31", "0000-01-01")
         written = 0
         stage = Stage(self._conn)  # read outside the write lock, into this connection's temp
         try:
-            ids, key_of, width = stage.ids, KEY_OF, WIDTH  # in the loop: lookups, not calls
-            batch: list[Any] = []  # the charges' values one after another, keys included
+            ids, key_of, facts_of, width = stage.ids, KEY_OF, FACTS_OF, WIDTH
+            day_numbers: dict[object, int] = {}
+            batch: list[Any] = []  # the charges' values one after another
+            append, extend = batch.append, batch.extend
             for number, row in enumerate(rows, start=1):
                 if len(row) != COLUMNS:  # the values follow one another: one short shifts all
                     raise ValueError(f"charge {number} has {len(row)} values, not {COLUMNS}")
@@ -239,43 +261,43 @@ class Cache:
                         f"charge {number} is for source {row[0]!r} on {day!r}, outside "
                         f"source {source_id!r} "
                         + (f"from {first} to {last}" if given else "(days are YYYY-MM-DD)"))
-                if given is None:
-                    first, last = min(first, day), max(last, day)
+                day_number = day_numbers.get(day)
+                if day_number is None:
+                    day_number = day_numbers[day] = _day_number(day, number)
+                    if given is None:
+                        first, last = min(first, day), max(last, day)
                 key = key_of(row)
-                batch += row
-                batch.append(ids.get(key) or stage.mint(key))
+                append(day_number)
+                append(ids.get(key) or stage.mint(key))
+                extend(facts_of(row))
                 if len(batch) >= batch_size * width:
                     written += stage.write(batch)
-                    batch = []
+                    batch.clear()
             written += stage.write(batch)
             days = (first, last) if first <= last else None
             with self.transaction() as conn:  # the swap: short, whatever the file's size
-                # New rows get rowids above this one: the old rows are those at or below it.
-                before = conn.execute("SELECT COALESCE(MAX(rowid), 0) FROM charges").fetchone()[0]
-                stage.swap_in(conn)
+                before = _revision(conn)  # every charge now held was written by this or before
+                stage.keys_in(conn)
                 if supersede is not None:
                     supersede(conn, before)
                 if days is not None:
                     conn.execute(
-                        "DELETE FROM charges WHERE source_id = ? "
-                        "AND charge_period_start BETWEEN ? AND ? AND rowid <= ?",
-                        (source_id, *days, before),
+                        "DELETE FROM charge_facts WHERE day BETWEEN ? AND ? AND key_id IN "
+                        "(SELECT key_id FROM charge_keys WHERE source_id = ?)",
+                        (*(day_number_of(day) for day in days), source_id),
                     )
+                stage.charges_in(conn, before + 1)
                 if check is not None:
                     check(conn, days)  # e.g. reconciliation: raising here rolls all back
-                conn.execute(
-                    "INSERT INTO meta (key, value) VALUES (?, 1) "
-                    "ON CONFLICT (key) DO UPDATE SET value = value + 1",
-                    (REVISION_KEY,),
-                )
+                bump_revision(conn)
         finally:
             stage.drop()
         return written
 
-    def last_charge(self) -> int:
-        """The newest charge's rowid (0 in an empty cache): charges written later have
-        larger ones."""
-        return int(self._scalar("SELECT COALESCE(MAX(rowid), 0) FROM charges"))
+    def last_load(self) -> int:
+        """The newest load (charges revision) that wrote charges: charges written later
+        have larger ones."""
+        return self.revision
 
     @property
     def identity(self) -> str:
@@ -311,11 +333,10 @@ class Cache:
     def data_range(self) -> tuple[dt.date, dt.date] | None:
         """The first and last day that have charges, or None for an empty cache."""
         first, last = self._conn.execute(
-            "SELECT MIN(charge_period_start), MAX(charge_period_start) FROM charges"
-        ).fetchone()
+            "SELECT MIN(day), MAX(day) FROM charge_facts").fetchone()
         if first is None:
             return None
-        return dt.date.fromisoformat(first), dt.date.fromisoformat(last)
+        return date_of(first), date_of(last)
 
     # -- workspace facts ------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""Reads over ``charges`` that the analysis and the sync need: one resource's cost per
+"""Reads over the charges that the analysis and the sync need: one resource's cost per
 day, cost by resource for a kind of usage, model usage by day and key, a source's totals
 and newest day. Values are bound parameters; usage types are matched with ``LIKE``
 patterns the callers give (``%BoxUsage%``), never with SQL of theirs."""
@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from worthit.store.cache import Cache
+from worthit.store.days import date_of, day_number, day_number_of, iso_sql
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -18,14 +19,15 @@ if TYPE_CHECKING:
 
 def count_charges(cache: Cache) -> int:
     """How many charges the cache holds."""
-    return int(cache._scalar("SELECT COUNT(*) FROM charges"))
+    return int(cache._scalar("SELECT COUNT(*) FROM charge_facts"))
 
 
 def newest_day(cache: Cache, source_id: str) -> dt.date | None:
     """The last day the source has charges for, None when it has none."""
-    held = cache._scalar("SELECT MAX(charge_period_start) FROM charges WHERE source_id = ?",
-                         (source_id,))
-    return dt.date.fromisoformat(held) if held else None
+    held = cache._scalar(
+        "SELECT MAX(day) FROM charge_facts WHERE key_id IN "
+        "(SELECT key_id FROM charge_keys WHERE source_id = ?)", (source_id,))
+    return None if held is None else date_of(held)
 
 
 def source_totals(conn: sqlite3.Connection, source_id: str, first: str,
@@ -33,9 +35,9 @@ def source_totals(conn: sqlite3.Connection, source_id: str, first: str,
     """The source's billed and effective cost from day ``first`` to ``last`` (ISO), on the
     connection given: a reconciliation reads them inside the write, before it commits."""
     billed, effective = conn.execute(
-        "SELECT TOTAL(billed_cost), TOTAL(effective_cost) FROM charges "
-        "WHERE source_id = ? AND charge_period_start BETWEEN ? AND ?",
-        (source_id, first, last)).fetchone()
+        "SELECT TOTAL(billed), TOTAL(effective) FROM charge_facts WHERE day BETWEEN ? AND ? "
+        "AND key_id IN (SELECT key_id FROM charge_keys WHERE source_id = ?)",
+        (day_number_of(first), day_number_of(last), source_id)).fetchone()
     return billed, effective
 
 
@@ -45,13 +47,13 @@ def resource_daily_cost(cache: Cache, resource_id: str | None, start: dt.date, e
     absent), only those whose usage type is like one of ``usage_like`` when given."""
     usage = " OR ".join("x_usage_type LIKE ?" for _ in usage_like) or "1"
     # Through the resource's keys (resource and usage type are key columns): the (key,
-    # day) index reads only its rows, where a day range would read every charge of the days.
+    # day) index reads only their rows, where a day range would read every charge of the days.
     return cache._frame(
-        "SELECT charge_period_start AS day, TOTAL(effective_cost) AS cost FROM charges "
-        "WHERE x_key_id IN (SELECT key_id FROM charge_keys "
-        f"WHERE resource_id = ? AND ({usage})) AND charge_period_start BETWEEN ? AND ? "
+        f"SELECT {iso_sql()} AS day, TOTAL(effective) AS cost FROM charge_facts "
+        "WHERE key_id IN (SELECT key_id FROM charge_keys "
+        f"WHERE resource_id = ? AND ({usage})) AND day BETWEEN ? AND ? "
         "GROUP BY day ORDER BY day",
-        (resource_id, *usage_like, start.isoformat(), end.isoformat()))
+        (resource_id, *usage_like, day_number(start), day_number(end)))
 
 
 def cost_by_resource(cache: Cache, usage_like: str, start: dt.date,
@@ -59,10 +61,11 @@ def cost_by_resource(cache: Cache, usage_like: str, start: dt.date,
     """(resource id, effective cost) of the charges whose usage type is like
     ``usage_like`` within the days, one per resource."""
     return [(row["resource_id"], float(row["cost"])) for row in cache._rows(
-        "SELECT resource_id, TOTAL(effective_cost) AS cost FROM charges "
-        "WHERE x_key_id IN (SELECT key_id FROM charge_keys WHERE x_usage_type LIKE ?) "
-        "AND charge_period_start BETWEEN ? AND ? "
-        "GROUP BY resource_id", (usage_like, start.isoformat(), end.isoformat()))]
+        "SELECT k.resource_id, TOTAL(f.effective) AS cost FROM charge_facts AS f "
+        "JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "WHERE f.key_id IN (SELECT key_id FROM charge_keys WHERE x_usage_type LIKE ?) "
+        "AND f.day BETWEEN ? AND ? GROUP BY k.resource_id",
+        (usage_like, day_number(start), day_number(end)))]
 
 
 def model_usage(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -70,11 +73,13 @@ def model_usage(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
     columns day, key_id, batched (0 or 1), requests, input, cached_input, cache_write,
     output and billed (effective cost)."""
     return cache._frame(
-        "SELECT charge_period_start AS day, x_key_id AS key_id, COALESCE(x_batch, 0) AS batched,"
-        " TOTAL(x_requests) AS requests, TOTAL(x_input_tokens) AS input,"
-        " TOTAL(x_cached_input_tokens) AS cached_input,"
-        " TOTAL(x_cache_write_tokens) AS cache_write, TOTAL(x_output_tokens) AS output,"
-        " TOTAL(effective_cost) AS billed FROM charges"
-        " WHERE charge_period_start BETWEEN ? AND ? AND x_model IS NOT NULL"
-        " GROUP BY day, key_id, batched",
-        (start.isoformat(), end.isoformat()))
+        f"SELECT {iso_sql('f.day')} AS day, f.key_id AS key_id,"
+        " COALESCE(k.x_batch, 0) AS batched,"
+        " TOTAL(f.requests) AS requests, TOTAL(f.input) AS input,"
+        " TOTAL(f.cached_input) AS cached_input,"
+        " TOTAL(f.cache_write) AS cache_write, TOTAL(f.output) AS output,"
+        " TOTAL(f.effective) AS billed FROM charge_facts AS f"
+        " JOIN charge_keys AS k ON k.key_id = f.key_id"
+        " WHERE f.day BETWEEN ? AND ? AND k.x_model IS NOT NULL"
+        " GROUP BY f.day, f.key_id",
+        (day_number(start), day_number(end)))

@@ -7,28 +7,27 @@ drill's columns come from a fixed list."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Final
 
 from worthit.core.focus import KEY_COLUMNS
 from worthit.store.cache import Cache
+from worthit.store.days import day_number, iso_sql
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 
 def daily_tokens(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
     """Columns: day, input, cached_input, cache_write, output, requests."""
     return cache._frame(
-        "SELECT charge_period_start AS day, TOTAL(x_input_tokens) AS input, "
-        "TOTAL(x_cached_input_tokens) AS cached_input, "
-        "TOTAL(x_cache_write_tokens) AS cache_write, TOTAL(x_output_tokens) AS output, "
-        "TOTAL(x_requests) AS requests FROM charges "
+        f"SELECT {iso_sql()} AS day, TOTAL(input) AS input, "
+        "TOTAL(cached_input) AS cached_input, TOTAL(cache_write) AS cache_write, "
+        "TOTAL(output) AS output, TOTAL(requests) AS requests FROM charge_facts "
         # Through the keys of model usage: the (key, day) index reads only their rows.
-        "WHERE x_key_id IN (SELECT key_id FROM charge_keys WHERE x_model IS NOT NULL) "
-        "AND charge_period_start BETWEEN ? AND ? AND x_model IS NOT NULL "
-        "GROUP BY day ORDER BY day",
-        (start.isoformat(), end.isoformat()),
+        "WHERE key_id IN (SELECT key_id FROM charge_keys WHERE x_model IS NOT NULL) "
+        "AND day BETWEEN ? AND ? GROUP BY day ORDER BY day",
+        (day_number(start), day_number(end)),
     )
 
 
@@ -58,33 +57,41 @@ def key_resources(cache: Cache) -> list[tuple[str, bool]]:
         "GROUP BY resource_id")]
 
 
-def charge_days(cache: Cache) -> Iterator[tuple[str, list[tuple[int, float]]]]:
-    """Each day with charges, oldest first, with its (key id, effective cost) pairs: the
-    covering index ``charges_day_key`` answers this without touching the table."""
-    days = [row[0] for row in cache._conn.execute(
-        "SELECT DISTINCT charge_period_start FROM charges ORDER BY 1")]
+def charge_arrays(cache: Cache, *, chunk: int = 262_144) -> tuple[
+        np.ndarray, np.ndarray, np.ndarray]:
+    """Every charge's day number, key id and effective cost (NaN where it has none), in
+    (day, key) order: the table's own order, read without sorting and without a Python
+    object per charge kept."""
+    import numpy as np
+
     cursor = cache._conn.cursor()
     cursor.row_factory = None
-    for day in days:
-        yield day, cursor.execute(
-            "SELECT x_key_id, effective_cost FROM charges WHERE charge_period_start = ?",
-            (day,)).fetchall()
+    cursor.execute("SELECT day, key_id, effective FROM charge_facts")
+    days, keys, costs = [], [], []
+    while rows := cursor.fetchmany(chunk):
+        day, key, cost = zip(*rows, strict=True)
+        days.append(np.fromiter(day, np.int32, len(rows)))
+        keys.append(np.fromiter(key, np.int64, len(rows)))
+        costs.append(np.array(cost, np.float64))  # None becomes NaN
+    if not days:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros(0, np.float64)
+    return np.concatenate(days), np.concatenate(keys), np.concatenate(costs)
 
 
-#: Columns of the drill-down table: name -> SQL over ``charges AS c`` joined to the key
-#: fractions ``f``. Sorting is by these names only, never by user text.
+#: Columns of the drill-down table: name -> SQL over the charges ``c``, their keys ``k``
+#: and the key fractions ``f``. Sorting is by these names only, never by user text.
 DRILL_COLUMNS: Final[dict[str, str]] = {
-    "day": "c.charge_period_start",
-    "provider": "c.provider_name",
-    "account": "COALESCE(c.sub_account_name, c.sub_account_id)",
-    "service": "c.service_name",
-    "resource": "c.resource_id",
-    "usage_type": "c.x_usage_type",
-    "model": "c.x_model",
-    "tags": "c.tags",
-    "cost": "c.effective_cost",
+    "day": iso_sql("c.day"),
+    "provider": "k.provider_name",
+    "account": "COALESCE(k.sub_account_name, k.sub_account_id)",
+    "service": "k.service_name",
+    "resource": "k.resource_id",
+    "usage_type": "k.x_usage_type",
+    "model": "k.x_model",
+    "tags": "k.tags",
+    "cost": "c.effective",
     "share": "f.value",
-    "allocated": "c.effective_cost * f.value",
+    "allocated": "c.effective * f.value",
 }
 _DRILL_SEARCHED = ("provider", "account", "service", "resource", "usage_type", "model", "tags")
 
@@ -109,10 +116,10 @@ def charges_of_keys(
     if order_by not in DRILL_COLUMNS:
         raise ValueError(f"cannot sort by {order_by!r}")
     select = ", ".join(f"{expr} AS {name}" for name, expr in DRILL_COLUMNS.items())
-    where = "c.charge_period_start BETWEEN :start AND :end"
+    where = "c.day BETWEEN :start AND :end"
     params: dict[str, object] = {
         "fractions": json.dumps({str(k): v for k, v in fractions.items()}),
-        "start": start.isoformat(), "end": end.isoformat(), "limit": limit,
+        "start": day_number(start), "end": day_number(end), "limit": limit,
     }
     if search.strip():
         escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -120,12 +127,13 @@ def charges_of_keys(
         where += " AND (" + " OR ".join(
             f"{DRILL_COLUMNS[name]} LIKE :search ESCAPE '\\'" for name in _DRILL_SEARCHED) + ")"
     source = (
-        "FROM json_each(:fractions) AS f JOIN charges AS c "
-        f"ON c.x_key_id = CAST(f.key AS INTEGER) WHERE {where}"
+        "FROM json_each(:fractions) AS f JOIN charge_facts AS c "
+        "ON c.key_id = CAST(f.key AS INTEGER) JOIN charge_keys AS k ON k.key_id = c.key_id "
+        f"WHERE {where}"
     )
     direction = "DESC" if descending else "ASC"
     frame = cache._frame(
         f"SELECT {select} {source} ORDER BY {DRILL_COLUMNS[order_by]} {direction}, "
-        "c.charge_period_start, c.rowid LIMIT :limit", params)
+        "c.day, c.key_id LIMIT :limit", params)
     count = int(cache._scalar(f"SELECT COUNT(*) {source}", params))
     return frame, count

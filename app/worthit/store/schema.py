@@ -216,7 +216,70 @@ CREATE INDEX alerts_first_seen ON alerts (first_seen);
 CREATE INDEX alerts_subject ON alerts (subject);
 """
 
+# 6: narrow charges. A charge was a wide row repeating its key's text every day (about
+# 340 bytes on disk per daily charge of a real CUR, 566 with its indexes). Now the key holds
+# every text column of a charge (migration 1's, frozen here) and a charge is only its day (days
+# since 1970-01-01), key, the import that wrote it (``load``, the charges revision it made:
+# a command importing several files keeps what the earlier ones wrote) and its figures,
+# clustered by (day, key) without a rowid. Charges of one key and day are summed (they were
+# one charge in every sum already). ``charges`` stays, as a view with the old columns, for
+# reading by hand and by tests; the app reads the tables.
+_M6_KEY_COLS = (
+    "source_id", "provider_name", "publisher_name", "billing_account_id", "sub_account_id",
+    "sub_account_name", "service_category", "service_name", "region_id",
+    "availability_zone", "resource_id", "resource_type", "sku_id", "x_usage_type",
+    "charge_category", "charge_class", "x_model", "tags", "billing_currency",
+    "consumed_unit", "x_batch",
+)
+_M6_FACTS = (
+    ("billed_cost", "billed"), ("effective_cost", "effective"), ("list_cost", "list"),
+    ("consumed_quantity", "quantity"), ("x_input_tokens", "input"),
+    ("x_cached_input_tokens", "cached_input"), ("x_cache_write_tokens", "cache_write"),
+    ("x_output_tokens", "output"), ("x_requests", "requests"),
+)
+_M6_KEYS = ", ".join(_M6_KEY_COLS)
+_M6_NARROW_CHARGES = f"""
+CREATE TABLE keys_6 (
+    key_id INTEGER PRIMARY KEY,
+    {", ".join(f"{c} {'INTEGER' if c == 'x_batch' else 'TEXT'}" for c in _M6_KEY_COLS)}
+);
+INSERT INTO keys_6 ({_M6_KEYS}) SELECT DISTINCT {_M6_KEYS} FROM charges;
+CREATE INDEX temp_keys_6_all ON keys_6 ({_M6_KEYS});
+CREATE TABLE charge_facts (
+    day INTEGER NOT NULL,            -- days since 1970-01-01 (the UTC day of the charge)
+    key_id INTEGER NOT NULL,         -- charge_keys.key_id
+    load INTEGER NOT NULL,           -- the charges revision that wrote it
+    billed REAL, effective REAL, list REAL, quantity REAL,
+    input INTEGER, cached_input INTEGER, cache_write INTEGER, output INTEGER, requests INTEGER,
+    PRIMARY KEY (day, key_id)
+) WITHOUT ROWID;
+INSERT INTO charge_facts
+SELECT CAST(julianday(c.charge_period_start) - 2440587.5 AS INTEGER), k.key_id, 0,
+       {", ".join(f"SUM(c.{old})" for old, _ in _M6_FACTS)}
+FROM charges AS c JOIN keys_6 AS k ON {" AND ".join(f"k.{col} IS c.{col}" for col in _M6_KEY_COLS)}
+GROUP BY 1, 2 ORDER BY 1, 2;
+DROP TABLE charges;
+DROP TABLE charge_keys;
+DROP INDEX temp_keys_6_all;
+ALTER TABLE keys_6 RENAME TO charge_keys;
+CREATE INDEX charge_facts_key ON charge_facts (key_id, day);
+CREATE INDEX charge_keys_source ON charge_keys (source_id);
+CREATE VIEW charges AS SELECT
+    k.source_id, date(f.day * 86400, 'unixepoch') AS charge_period_start,
+    k.provider_name, k.publisher_name, k.billing_account_id, k.sub_account_id,
+    k.sub_account_name, k.service_category, k.service_name, k.region_id,
+    k.availability_zone, k.resource_id, k.resource_type, k.sku_id, k.x_usage_type,
+    k.charge_category, k.charge_class, f.billed AS billed_cost,
+    f.effective AS effective_cost, f.list AS list_cost, k.billing_currency,
+    f.quantity AS consumed_quantity, k.consumed_unit, k.tags, k.x_model,
+    f.input AS x_input_tokens, f.cached_input AS x_cached_input_tokens,
+    f.cache_write AS x_cache_write_tokens, f.output AS x_output_tokens,
+    f.requests AS x_requests, k.x_batch, f.key_id AS x_key_id
+FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id;
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
-                               _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS)
+                               _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS,
+                               _M6_NARROW_CHARGES)
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,8 +12,10 @@ from typing import Any, Final
 
 from worthit.core.errors import UserError
 from worthit.store.cache import Cache
+from worthit.store.days import day_number, iso_sql
 
-#: What a search may filter or group by: name -> SQL over ``charges``.
+#: What a search may filter or group by: name -> SQL over a charge (``charge_facts``) joined
+#: to its key (``charge_keys``).
 SEARCH_COLUMNS: Final[dict[str, str]] = {
     "provider": "provider_name",
     "service": "service_name",
@@ -26,9 +28,10 @@ SEARCH_COLUMNS: Final[dict[str, str]] = {
     "usage_type": "x_usage_type",
     "charge_category": "charge_category",
     "model": "x_model",
-    "day": "charge_period_start",
-    "month": "substr(charge_period_start, 1, 7)",
+    "day": iso_sql("f.day"),
+    "month": f"substr({iso_sql('f.day')}, 1, 7)",
 }
+_CHARGES: Final = "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id"
 #: The most rows a search returns, and the most values one filter may list.
 MAX_LIMIT: Final = 500
 MAX_VALUES: Final = 100
@@ -82,8 +85,8 @@ def search_charges(cache: Cache, start: dt.date, end: dt.date, *,
     groups = [_column(name, "group_by") for name in group_by]
     if len(set(groups)) != len(groups):
         raise UserError("group_by names a column twice: name each once")
-    where = ["charge_period_start BETWEEN ? AND ?"]
-    params: list[Any] = [start.isoformat(), end.isoformat()]
+    where = ["f.day BETWEEN ? AND ?"]
+    params: list[Any] = [day_number(start), day_number(end)]
     for name, raw in (filters or {}).items():
         values = _values(_column(name, "filter"), raw)
         where.append(f"{SEARCH_COLUMNS[name]} IN ({', '.join('?' for _ in values)})")
@@ -91,20 +94,20 @@ def search_charges(cache: Cache, start: dt.date, end: dt.date, *,
     condition = " AND ".join(where)
     shown = groups or list(_CHARGE_ROW)
     select = ", ".join(f"{SEARCH_COLUMNS[name]} AS {name}" for name in shown)
-    sums = ("billing_currency AS currency, TOTAL(effective_cost) AS effective_cost, "
-            "TOTAL(billed_cost) AS billed_cost, COUNT(*) AS charges")
+    sums = ("billing_currency AS currency, TOTAL(effective) AS effective_cost, "
+            "TOTAL(billed) AS billed_cost, COUNT(*) AS charges")
     if groups:
         grouped = ", ".join([*groups, "currency"])
-        body = f"SELECT {select}, {sums} FROM charges WHERE {condition} GROUP BY {grouped}"
+        body = f"SELECT {select}, {sums} {_CHARGES} WHERE {condition} GROUP BY {grouped}"
     else:
-        body = (f"SELECT {select}, billing_currency AS currency, effective_cost, "
-                f"billed_cost, 1 AS charges FROM charges WHERE {condition}")
+        body = (f"SELECT {select}, billing_currency AS currency, effective AS effective_cost, "
+                f"billed AS billed_cost, 1 AS charges {_CHARGES} WHERE {condition}")
     order = ", ".join(["effective_cost DESC", *shown])
     rows = [dict(row) for row in cache._rows(f"{body} ORDER BY {order} LIMIT ?",
                                              (*params, limit))]
     matched = int(cache._scalar(f"SELECT COUNT(*) FROM ({body})", params))
     totals = [dict(row) for row in cache._rows(
-        f"SELECT {sums} FROM charges WHERE {condition} GROUP BY currency ORDER BY currency",
+        f"SELECT {sums} {_CHARGES} WHERE {condition} GROUP BY currency ORDER BY currency",
         params)]
     return ChargeSearch(rows, matched, totals)
 
@@ -112,5 +115,5 @@ def search_charges(cache: Cache, start: dt.date, end: dt.date, *,
 def currencies(cache: Cache, start: dt.date, end: dt.date) -> list[str]:
     """The billing currencies of the charges from ``start`` to ``end``."""
     return [str(row[0]) for row in cache._rows(
-        "SELECT DISTINCT billing_currency FROM charges WHERE charge_period_start BETWEEN ? "
-        "AND ? AND billing_currency IS NOT NULL ORDER BY 1", (start.isoformat(), end.isoformat()))]
+        f"SELECT DISTINCT billing_currency {_CHARGES} WHERE f.day BETWEEN ? AND ? "
+        "AND billing_currency IS NOT NULL ORDER BY 1", (day_number(start), day_number(end)))]

@@ -8,7 +8,8 @@ import sqlite3
 from typing import Any
 
 from worthit.core.errors import UserError
-from worthit.store.cache import REVISION_KEY, Cache
+from worthit.store.cache import Cache, bump_revision
+from worthit.store.days import iso_of
 
 
 def all_sources(cache: Cache) -> list[sqlite3.Row]:
@@ -58,16 +59,18 @@ def list_sources(cache: Cache) -> list[dict[str, Any]]:
     for source in cache._rows("SELECT source_id, kind, name, created_at FROM sources "
                              "ORDER BY name"):
         figures = cache._rows(
-            "SELECT MIN(charge_period_start), MAX(charge_period_start), COUNT(*), "
-            "TOTAL(billed_cost), TOTAL(effective_cost), MAX(billing_currency) "
-            "FROM charges WHERE source_id = ?", (source["source_id"],))[0]
+            "SELECT MIN(f.day), MAX(f.day), COUNT(*), TOTAL(f.billed), TOTAL(f.effective), "
+            "MAX(k.billing_currency) FROM charge_facts AS f "
+            "JOIN charge_keys AS k ON k.key_id = f.key_id WHERE f.key_id IN "
+            "(SELECT key_id FROM charge_keys WHERE source_id = ?)", (source["source_id"],))[0]
         last = cache._rows(
             "SELECT started_at, finished_at, result, error, rows_written FROM sync_runs "
             "WHERE source_id IN (?, ?) ORDER BY run_id DESC LIMIT 1",
             (source["source_id"], source["name"]))
         out.append({
             "name": source["name"], "kind": source["kind"], "created_at": source["created_at"],
-            "first_day": figures[0], "last_day": figures[1], "rows": figures[2],
+            "first_day": None if figures[0] is None else iso_of(figures[0]),
+            "last_day": None if figures[1] is None else iso_of(figures[1]), "rows": figures[2],
             "billed_cost": round(figures[3], 6), "effective_cost": round(figures[4], 6),
             "currency": figures[5], "last_run": dict(last[0]) if last else None,
         })
@@ -80,11 +83,12 @@ def remove_source(cache: Cache, name: str) -> int:
     if source_id is None:
         raise UserError(f"There is no source {name!r}.")
     with cache.transaction() as conn:
-        removed = conn.execute("DELETE FROM charges WHERE source_id = ?", (source_id,)).rowcount
+        removed = conn.execute(
+            "DELETE FROM charge_facts WHERE key_id IN "
+            "(SELECT key_id FROM charge_keys WHERE source_id = ?)", (source_id,)).rowcount
         conn.execute("DELETE FROM sync_runs WHERE source_id IN (?, ?)", (source_id, name))
         conn.execute("DELETE FROM sources WHERE source_id = ?", (source_id,))
-        conn.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
-                     "ON CONFLICT (key) DO UPDATE SET value = value + 1", (REVISION_KEY,))
+        bump_revision(conn)
     return int(removed)
 
 

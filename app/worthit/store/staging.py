@@ -12,14 +12,17 @@ import operator
 import sqlite3
 from typing import Any
 
-from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
+from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS, KEY_COLUMNS
 
 COLUMNS = len(CHARGE_COLUMN_NAMES)
-WIDTH = COLUMNS + 1  # and the key id
+#: A staged charge: day, key id, then the figures.
+WIDTH = 2 + len(FACT_COLUMNS)
 KEY_OF = operator.itemgetter(*(CHARGE_COLUMN_NAMES.index(c) for c in KEY_COLUMNS))
-_CHARGE_COLUMNS = f"{', '.join(CHARGE_COLUMN_NAMES)}, x_key_id"
+FACTS_OF = operator.itemgetter(*(CHARGE_COLUMN_NAMES.index(c) for c, _ in FACT_COLUMNS))
+FACTS = ", ".join(f for _, f in FACT_COLUMNS)
+_STAGED = f"day, key_id, {FACTS}"
 _KEY_COLUMNS = f"key_id, {', '.join(KEY_COLUMNS)}"
-_INSERT_CHARGE = (f"INSERT INTO temp.staged_charges ({_CHARGE_COLUMNS}) "
+_INSERT_CHARGE = (f"INSERT INTO temp.staged_charges ({_STAGED}) "
                   f"VALUES ({', '.join('?' * WIDTH)})")
 # Charges go in _PER_INSERT to a statement: one statement per charge spent a sixth of the
 # writing time starting and resetting statements.
@@ -28,8 +31,13 @@ _INSERT_MANY = _INSERT_CHARGE + "".join(
     f", ({', '.join('?' * WIDTH)})" for _ in range(_PER_INSERT - 1))
 _INSERT_KEY = (f"INSERT INTO temp.staged_keys ({_KEY_COLUMNS}) "
                f"VALUES ({', '.join('?' * (len(KEY_COLUMNS) + 1))})")
-_AS_TEXT = f"SELECT {', '.join('CAST(? AS TEXT)' for _ in KEY_COLUMNS)}"
+# A key's values as SQLite stores them: its columns are TEXT but for x_batch (INTEGER).
+_AS_STORED = "SELECT " + ", ".join("?" if c == "x_batch" else "CAST(? AS TEXT)"
+                                   for c in KEY_COLUMNS)
 _KEYS_STATE = "SELECT COALESCE(MAX(key_id), 0), COUNT(*) FROM main.charge_keys"
+# Charges of one key and day are one charge: their figures add up (SUM keeps a figure no
+# charge had, such as tokens of a bill, NULL).
+_SUMS = ", ".join(f"SUM({f})" for _, f in FACT_COLUMNS)
 
 
 class Stage:
@@ -43,8 +51,8 @@ class Stage:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.drop()
-        conn.execute(f"CREATE TEMP TABLE staged_charges AS SELECT {_CHARGE_COLUMNS} "
-                     "FROM main.charges WHERE 0")
+        conn.execute(f"CREATE TEMP TABLE staged_charges AS SELECT {_STAGED} "
+                     "FROM main.charge_facts WHERE 0")
         conn.execute(f"CREATE TEMP TABLE staged_keys AS SELECT {_KEY_COLUMNS} "
                      "FROM main.charge_keys WHERE 0")
         self.seen = tuple(conn.execute(_KEYS_STATE).fetchone())
@@ -59,8 +67,7 @@ class Stage:
         """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
         number given for one (an account id parsed as an integer) as text: compare in the
         stored form, or the next sync would mint a twin of the same key."""
-        stored = key if all(v is None or type(v) is str for v in key) else \
-            tuple(self.conn.execute(_AS_TEXT, key).fetchone())  # what SQLite would store
+        stored = tuple(self.conn.execute(_AS_STORED, key).fetchone())  # as SQLite stores it
         found = self.ids.get(stored)
         if found is None:
             found = self.ids[stored] = self.next_id
@@ -70,8 +77,8 @@ class Stage:
         return found
 
     def write(self, values: list[Any]) -> int:
-        """Stage the keys minted so far, then the charges whose values (each charge's
-        columns and key id) follow one another in ``values``; returns how many."""
+        """Stage the keys minted so far, then the charges whose values (each charge's day
+        number, key id and figures) follow one another in ``values``; returns how many."""
         if self.new:
             self.conn.executemany(_INSERT_KEY, self.new)
             self.new = []
@@ -92,15 +99,20 @@ class Stage:
         self.conn.execute("COMMIT")
         return count
 
-    def swap_in(self, conn: sqlite3.Connection) -> None:
-        """Copy the staged keys and charges into the cache; call it inside the write
-        transaction (on this stage's connection), which also deletes what they replace."""
+    def keys_in(self, conn: sqlite3.Connection) -> None:
+        """Copy the staged keys into the cache; call it inside the write transaction (on
+        this stage's connection), before :meth:`charges_in`."""
         if tuple(conn.execute(_KEYS_STATE).fetchone()) != self.seen:
             self._renumber(conn)
         conn.execute(f"INSERT INTO main.charge_keys ({_KEY_COLUMNS}) "
                      f"SELECT {_KEY_COLUMNS} FROM temp.staged_keys ORDER BY key_id")
-        conn.execute(f"INSERT INTO main.charges ({_CHARGE_COLUMNS}) "
-                     f"SELECT {_CHARGE_COLUMNS} FROM temp.staged_charges ORDER BY rowid")
+
+    def charges_in(self, conn: sqlite3.Connection, load: int) -> None:
+        """Copy the staged charges into the cache as written by ``load``, once the charges
+        they replace are deleted (in the same transaction)."""
+        conn.execute(f"INSERT INTO main.charge_facts (day, key_id, load, {FACTS}) "
+                     f"SELECT day, key_id, ?, {_SUMS} FROM temp.staged_charges "
+                     "GROUP BY day, key_id ORDER BY day, key_id", (load,))
 
     def _renumber(self, conn: sqlite3.Connection) -> None:
         """Another writer minted keys since staging began: a staged key it also minted
@@ -118,8 +130,8 @@ class Stage:
             moves.append((key_id, found))
         conn.execute("CREATE TEMP TABLE staged_moves (old INTEGER PRIMARY KEY, new INTEGER)")
         conn.executemany("INSERT INTO temp.staged_moves VALUES (?, ?)", moves)
-        conn.execute("UPDATE temp.staged_charges SET x_key_id = (SELECT new FROM "
-                     "temp.staged_moves WHERE old = x_key_id) WHERE x_key_id IN "
+        conn.execute("UPDATE temp.staged_charges SET key_id = (SELECT new FROM "
+                     "temp.staged_moves WHERE old = key_id) WHERE key_id IN "
                      "(SELECT old FROM temp.staged_moves)")
         conn.execute("DELETE FROM temp.staged_keys")
         conn.executemany(_INSERT_KEY, fresh)

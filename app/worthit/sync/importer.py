@@ -182,8 +182,8 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                  kept_from: int | None = None) -> list[ImportResult]:
     """Import files into one source, all or nothing, streaming them through in batches:
     the source's charges for the days the files cover are replaced by theirs. (The parts
-    of one month's CUR go in together, or each would replace the last.) ``kept_from``, a
-    charge rowid (:meth:`Cache.last_charge`) taken before a command imported several files
+    of one month's CUR go in together, or each would replace the last.) ``kept_from``, the
+    last load (:meth:`Cache.last_load`) taken before a command imported several files
     one by one, keeps the charges written since from being replaced: files given together
     are parts of their bills, not versions of each other. A refusal raises
     :class:`UserError`, a cancel :class:`Cancelled`; either is recorded as the source's
@@ -249,7 +249,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
         replaced: list[list[Replaced]] = [[] for _ in files]
 
         def supersede(conn: sqlite3.Connection, before: int) -> None:
-            """Delete the old charges (rowid up to ``before``) of the files' bills."""
+            """Delete the old charges (loads up to ``before``) of the files' bills."""
             if kept_from is not None:
                 before = min(before, kept_from)
             replaced[:] = [[] for _ in files]

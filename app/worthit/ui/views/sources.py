@@ -334,7 +334,7 @@ class SourcesPage(Page):
         def work(cancelled: Any, progress: Any) -> list[str]:
             lines = []
             with workspace.open() as cache:
-                kept_from = cache.last_charge()  # files given together never replace each other
+                kept_from = cache.last_load()  # files given together never replace each other
                 for number, batch in enumerate(batches):
                     try:
                         done = import_files(cache, batch, source=source, cancelled=cancelled,
