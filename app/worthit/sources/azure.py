@@ -1,7 +1,9 @@
 """Azure Cost Management exports: EA and MCA, actual and amortised, CSV (gzipped or not).
 
 Headers come in PascalCase (EA) or camelCase (MCA) and are compared without case or
-punctuation; the file may start with a BOM; dates are MM/DD/YYYY or ISO (dated by the UTC
+punctuation; a file downloaded from a portal in another language writes each as ``Localized
+name (EnglishName)`` (``Datum (Date)``, ``日付（Date）``) and is read by the English name;
+the file may start with a BOM; dates are MM/DD/YYYY or ISO (dated by the UTC
 day, as FOCUS is); tags are JSON without the outer braces. The export's one cost column
 (``Cost``, or ``CostInBillingCurrency`` on MCA) is both billed and effective cost: an
 actual-cost export carries what is invoiced, an amortised one what was consumed, so import
@@ -51,9 +53,32 @@ def _key(name: str) -> str:
     return re.sub(r"[^a-z0-9]", "", name.lower())
 
 
+#: A localized header's English name: the parenthesised group that ends it, in ASCII or
+#: full-width parentheses (Japanese locales write ``日付（Date）``). The group holds no
+#: parenthesis, so of ``Kosten (netto) (Cost)`` it is the last, ``Cost``.
+_ENGLISH: Final = re.compile(r"[(（]\s*([^()（）]*?)\s*[)）]\s*$")
+
+
+def english(name: str) -> str:
+    """The English name of an Azure column: the one in the parentheses ending a localized
+    header (``Datum (Date)``), else the header itself."""
+    found = _ENGLISH.search(name)
+    return found[1] if found is not None and found[1] else name.strip()
+
+
+def _column_key(name: str) -> str:
+    return _key(english(name))
+
+
 def is_azure(header: list[str]) -> bool:
-    names = {_key(n) for n in header}
-    return "metercategory" in names and any(k in names for k in COST_KEYS) and "date" in names
+    """Whether a header is an Azure export's, by its English names. A localized one with
+    three known English names in parentheses is Azure's even when a column the import needs
+    lacks its own, so that the import names that column rather than the file's format."""
+    names = {_column_key(n) for n in header}
+    localized = sum(1 for n in header
+                    if _ENGLISH.search(n) is not None and _column_key(n) in _COLUMNS)
+    return localized >= 3 or ("metercategory" in names and "date" in names
+                              and any(k in names for k in COST_KEYS))
 
 
 #: Month first, as EA exports write it; a time after it (``09/18/2024 00:00:00``) is
@@ -82,16 +107,38 @@ TEXT: Final = ("date", "metercategory", "publishername", "billingaccountid", "su
 #: Every column read, by its key.
 _READ: Final = frozenset((*TEXT, *COST_KEYS, "quantity"))
 
+#: The English names of the columns of Azure cost details files (EA, MCA, MPA and
+#: pay-as-you-go, from Microsoft's field reference): a column named none of them, in a
+#: file lacking a column the import needs, is the one its refusal names.
+_COLUMN_NAMES: Final = """
+    AccountId AccountName AccountOwnerId AdditionalInfo AvailabilityZone BenefitId
+    BenefitName BillingAccountId BillingAccountName BillingCurrency BillingCurrencyCode
+    BillingPeriod BillingPeriodEndDate BillingPeriodStartDate BillingProfileId
+    BillingProfileName ChargeType ConsumedService Cost CostAllocationRuleName CostCenter
+    CostInBillingCurrency CostInPricingCurrency CostInUsd Currency CustomerName
+    CustomerTenantId Date EffectivePrice ExchangeRate ExchangeRateDate
+    ExchangeRatePricingToBilling Frequency InvoiceId InvoiceSection InvoiceSectionId
+    InvoiceSectionName IsAzureCreditEligible Location MeterCategory MeterId MeterName
+    MeterRegion MeterSubCategory OfferId PartNumber PartnerEarnedCreditApplied
+    PartnerEarnedCreditRate PartnerName PartnerTenantId PayGPrice PaygCostInBillingCurrency
+    PaygCostInUsd PlanName PreviousInvoiceId PricingCurrency PricingModel Product ProductId
+    ProductName ProductOrderId ProductOrderName Provider PublisherId PublisherName
+    PublisherType Quantity ResellerMpnId ResellerName ReservationId ReservationName
+    ResourceGroup ResourceGroupName ResourceId ResourceLocation ResourceName ResourceType
+    RoundingAdjustment ServiceFamily ServiceInfo1 ServiceInfo2 ServicePeriodEndDate
+    ServicePeriodStartDate SubscriptionId SubscriptionName Tags Term UnitOfMeasure UnitPrice
+    """
+_COLUMNS: Final = _READ | frozenset(_key(name) for name in _COLUMN_NAMES.split())
+
 
 def layout(header: list[str], file: str) -> Layout:
-    keys = [_key(h) for h in header]
+    keys = [_column_key(h) for h in header]
     check_unique(header, file, keys=[k if k in _READ else "" for k in keys])
     at = {k: i for i, k in enumerate(keys)}
     cost_key = next((k for k in COST_KEYS if k in at), None)
     currency_key = next((k for k in CURRENCY_KEYS if k in at), None)
     if cost_key is None or currency_key is None or "date" not in at:
-        raise BadInput("not an Azure cost export: needs Date, Cost and BillingCurrency",
-                       file=file, line=1)
+        raise _lacking(header, keys, file)
 
     def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
         return _row(row, at, header, cost_key, currency_key, found, file, line)
@@ -106,6 +153,28 @@ def layout(header: list[str], file: str) -> Layout:
                   required=(at[cost_key],), day=at["date"], currency=at[currency_key],
                   billed=at[cost_key], iso_days=False,
                   quantities=tuple(at[k] for k in ("quantity",) if k in at))
+
+
+def _lacking(header: list[str], keys: list[str], file: str) -> BadInput:
+    """The refusal of a header without Date, a cost or a currency. It names the first
+    column that is no Azure column by any English name, which in a localized export is one
+    whose English name is missing: the column the import could not find, most likely."""
+    needs = "needs Date, Cost and BillingCurrency"
+    unknown = [at for at, (name, key) in enumerate(zip(header, keys, strict=True))
+               if name.strip() and key not in _COLUMNS]
+    if not unknown:
+        return BadInput(f"not an Azure cost export: {needs}", file=file, line=1)
+    missing = " or ".join(name for name, there in (
+        ("Date", "date" in keys), ("Cost", any(k in keys for k in COST_KEYS)),
+        ("BillingCurrency", any(k in keys for k in CURRENCY_KEYS))) if not there)
+    others = len(unknown) - 1
+    more = f" (and {others} more column{'s' if others > 1 else ''} likewise)" if others else ""
+    return BadInput(
+        f"{header[unknown[0]]!r} is no Azure column name Worthit knows, and has none in "
+        f"parentheses{more}; the export has no {missing} column, and Worthit {needs} by "
+        "their English names. A localized export writes each column as 'Localized name "
+        "(EnglishName)', such as 'Datum (Date)': download it again, or add the English "
+        "names", file=file, line=1, column=unknown[0] + 1)
 
 
 def read_azure(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = never,
