@@ -267,10 +267,12 @@ def make_v2_cache(path: Path) -> None:
     with Cache.open(path, upgrade=False) as cache:
         cache.migrate(to=2)
         assert cache.version == 2
-        columns = ", ".join(CHARGE_COLUMN_NAMES)
-        marks = ", ".join("?" for _ in CHARGE_COLUMN_NAMES)
+        v2 = [name for name, _ in schema._M1_CHARGE_COLUMNS]  # later columns came later
+        assert CHARGE_COLUMN_NAMES[:len(v2)] == tuple(v2)
         with cache.transaction() as conn:
-            conn.executemany(f"INSERT INTO charges ({columns}) VALUES ({marks})", V2_ROWS)
+            conn.executemany(f"INSERT INTO charges ({', '.join(v2)}) "
+                             f"VALUES ({', '.join('?' for _ in v2)})",
+                             [row[:len(v2)] for row in V2_ROWS])
 
 
 def test_migration_3_keys_the_existing_charges(tmp_path: Path) -> None:
@@ -299,9 +301,10 @@ def test_migration_3_keys_the_existing_charges(tmp_path: Path) -> None:
                                                     id_of[key_of(V2_ROWS[5])]])
 
 
-def test_the_key_columns_are_the_ones_migration_6_froze(cache: Cache) -> None:
-    assert schema._M6_KEY_COLS == KEY_COLUMNS
-    assert tuple(old for old, _ in schema._M6_FACTS) == tuple(c for c, _ in FACT_COLUMNS)
+def test_the_key_columns_are_the_ones_migrations_6_and_7_froze(cache: Cache) -> None:
+    assert (*schema._M6_KEY_COLS, *schema._M7_KEY_COLS) == KEY_COLUMNS
+    assert (*(old for old, _ in schema._M6_FACTS), "contracted_cost", "pricing_quantity",
+            "commitment_discount_quantity") == tuple(c for c, _ in FACT_COLUMNS)
     columns = [r["name"] for r in cache._rows("PRAGMA table_info(charge_keys)")]
     assert tuple(columns) == ("key_id", *KEY_COLUMNS)
     assert set(KEY_COLUMNS) <= set(CHARGE_COLUMN_NAMES)

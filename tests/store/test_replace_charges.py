@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from worthit.core.errors import BadInput
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.store.cache import Cache
+from worthit.store.charges import source_totals
 
 D = dt.date
 Row = tuple[Any, ...]
@@ -303,3 +304,38 @@ def test_charges_written_many_to_a_statement_land_exactly_as_given(
         assert cache._scalar(
             "SELECT COUNT(*) FROM charges AS c JOIN charge_keys AS k ON k.key_id = c.x_key_id "
             "WHERE k.x_model IS NOT c.x_model") == 0
+
+
+figures = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, -2.25]),
+                    st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=st.lists(st.tuples(figures, figures, figures, figures, figures, figures),
+                       min_size=1, max_size=12))
+def test_every_figure_reads_back_as_written(tmp_path_factory: pytest.TempPathFactory,
+                                            values: list[tuple[float | None, ...]]) -> None:
+    """Figures equal to their usual twin are stored in no bytes (worthit.store.figures);
+    whatever a bill says (a figure, its twin's value, 0, or nothing) reads back as it was,
+    exactly, through the ``charges`` view and the store's sums."""
+    names = ("billed_cost", "effective_cost", "list_cost", "contracted_cost",
+             "consumed_quantity", "pricing_quantity")
+    rows = []
+    for n, (billed, effective, list_cost, contracted, quantity, pricing) in enumerate(values):
+        row = dict(zip(CHARGE_COLUMN_NAMES, charge("aws", JAN_1 + dt.timedelta(days=n), 0.0),
+                       strict=True))
+        # Twins often equal: make half of them so.
+        row.update(billed_cost=billed, effective_cost=billed if n % 2 else effective,
+                   list_cost=billed if n % 3 == 0 else list_cost, contracted_cost=contracted,
+                   consumed_quantity=quantity, pricing_quantity=quantity if n % 2 else pricing)
+        rows.append(tuple(row[c] for c in CHARGE_COLUMN_NAMES))
+    path = tmp_path_factory.mktemp("figures") / "worthit.sqlite"
+    with Cache.open(path) as cache:
+        cache.replace_charges("aws", JAN_1, JAN_1 + dt.timedelta(days=len(rows)), rows)
+        back = [tuple(r) for r in cache._rows(
+            f"SELECT {', '.join(names)} FROM charges ORDER BY charge_period_start")]
+        assert back == [tuple(r[CHARGE_COLUMN_NAMES.index(c)] for c in names) for r in rows]
+        billed, effective = source_totals(cache._conn, "aws", JAN_1.isoformat(),
+                                          (JAN_1 + dt.timedelta(days=len(rows))).isoformat())
+        at = CHARGE_COLUMN_NAMES.index("effective_cost")
+        assert math.isclose(effective, math.fsum(r[at] or 0 for r in rows), abs_tol=1e-6)

@@ -47,6 +47,21 @@ CHARGE_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("x_output_tokens", "INTEGER"),
     ("x_requests", "INTEGER"),
     ("x_batch", "INTEGER"),
+    # FOCUS columns a bill states and a FOCUS export needs (cache migration 7).
+    ("billing_account_name", "TEXT"),
+    ("charge_frequency", "TEXT"),  # One-Time | Recurring | Usage-Based
+    ("invoice_issuer_name", "TEXT"),
+    ("pricing_category", "TEXT"),  # Standard | Dynamic | Committed | Other (1.2)
+    ("pricing_unit", "TEXT"),
+    ("commitment_discount_id", "TEXT"),
+    ("commitment_discount_name", "TEXT"),
+    ("commitment_discount_type", "TEXT"),
+    ("commitment_discount_category", "TEXT"),  # Spend | Usage
+    ("commitment_discount_status", "TEXT"),  # Used | Unused
+    ("commitment_discount_unit", "TEXT"),
+    ("contracted_cost", "REAL"),
+    ("pricing_quantity", "REAL"),
+    ("commitment_discount_quantity", "REAL"),
 )
 
 CHARGE_COLUMN_NAMES: Final[tuple[str, ...]] = tuple(name for name, _ in CHARGE_COLUMNS)
@@ -80,6 +95,17 @@ KEY_COLUMNS: Final[tuple[str, ...]] = (
     "billing_currency",
     "consumed_unit",
     "x_batch",
+    "billing_account_name",
+    "charge_frequency",
+    "invoice_issuer_name",
+    "pricing_category",
+    "pricing_unit",
+    "commitment_discount_id",
+    "commitment_discount_name",
+    "commitment_discount_type",
+    "commitment_discount_category",
+    "commitment_discount_status",
+    "commitment_discount_unit",
 )
 
 #: A charge's figures, summed when charges of one key and day meet: (column of the import
@@ -94,6 +120,9 @@ FACT_COLUMNS: Final[tuple[tuple[str, str], ...]] = (
     ("x_cache_write_tokens", "cache_write"),
     ("x_output_tokens", "output"),
     ("x_requests", "requests"),
+    ("contracted_cost", "contracted"),
+    ("pricing_quantity", "pricing_quantity"),
+    ("commitment_discount_quantity", "commitment_quantity"),
 )
 
 TOKEN_COLUMNS: Final[tuple[str, ...]] = (

@@ -30,16 +30,14 @@ from pathlib import Path
 from typing import Any, Final
 
 from worthit.core.errors import BadInput, Cancelled
-from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS
 from worthit.core.money import is_currency
 from worthit.sources.bills import Bill, BillOf, Bills
 from worthit.sources.cells import last_day
 
 NULLS: Final = ("", "NULL", "null")
 #: Charge columns that add up when charges of the same day and key are combined.
-SUMMED: Final = ("billed_cost", "effective_cost", "list_cost", "consumed_quantity",
-                 "x_input_tokens", "x_cached_input_tokens", "x_cache_write_tokens",
-                 "x_output_tokens", "x_requests")
+SUMMED: Final = tuple(column for column, _ in FACT_COLUMNS)
 _SUMMED_AT: Final = tuple(CHARGE_COLUMN_NAMES.index(c) for c in SUMMED)
 _KEPT_AT: Final = tuple(i for i in range(1, len(CHARGE_COLUMN_NAMES)) if i not in _SUMMED_AT)
 BATCH: Final = 50_000

@@ -13,6 +13,7 @@ import sqlite3
 from typing import Final, NamedTuple
 
 from worthit.store.days import day_number
+from worthit.store.figures import figure
 
 #: The sources an import may replace charges of: file sources, never a live API's.
 _FILE_SOURCES: Final = "SELECT source_id FROM sources WHERE kind LIKE '%-file' OR kind = 'files'"
@@ -41,7 +42,7 @@ def remove_bill(conn: sqlite3.Connection, provider: str | None, account: str | N
     params = (before, day_number(start), day_number(end), source_id, provider, account,
               *((subscription,) if subscription else ()))
     found = conn.execute(
-        "SELECT k.source_id, COUNT(*), TOTAL(f.billed), TOTAL(f.effective), "
+        f"SELECT k.source_id, COUNT(*), TOTAL(f.billed), TOTAL({figure('effective', 'f')}), "
         "MIN(k.billing_currency), MAX(k.billing_currency) FROM charge_facts AS f "
         f"JOIN charge_keys AS k ON k.key_id = f.key_id WHERE {where} "
         "GROUP BY k.source_id ORDER BY k.source_id", params).fetchall()

@@ -12,9 +12,12 @@ from typing import TYPE_CHECKING
 
 from worthit.store.cache import Cache
 from worthit.store.days import date_of, day_number, day_number_of, iso_sql
+from worthit.store.figures import figure
 
 if TYPE_CHECKING:
     import pandas as pd
+
+EFFECTIVE = figure("effective")
 
 
 def count_charges(cache: Cache) -> int:
@@ -35,7 +38,7 @@ def source_totals(conn: sqlite3.Connection, source_id: str, first: str,
     """The source's billed and effective cost from day ``first`` to ``last`` (ISO), on the
     connection given: a reconciliation reads them inside the write, before it commits."""
     billed, effective = conn.execute(
-        "SELECT TOTAL(billed), TOTAL(effective) FROM charge_facts WHERE day BETWEEN ? AND ? "
+        f"SELECT TOTAL(billed), TOTAL({EFFECTIVE}) FROM charge_facts WHERE day BETWEEN ? AND ? "
         "AND key_id IN (SELECT key_id FROM charge_keys WHERE source_id = ?)",
         (day_number_of(first), day_number_of(last), source_id)).fetchone()
     return billed, effective
@@ -49,7 +52,7 @@ def resource_daily_cost(cache: Cache, resource_id: str | None, start: dt.date, e
     # Through the resource's keys (resource and usage type are key columns): the (key,
     # day) index reads only their rows, where a day range would read every charge of the days.
     return cache._frame(
-        f"SELECT {iso_sql()} AS day, TOTAL(effective) AS cost FROM charge_facts "
+        f"SELECT {iso_sql()} AS day, TOTAL({EFFECTIVE}) AS cost FROM charge_facts "
         "WHERE key_id IN (SELECT key_id FROM charge_keys "
         f"WHERE resource_id = ? AND ({usage})) AND day BETWEEN ? AND ? "
         "GROUP BY day ORDER BY day",
@@ -61,7 +64,7 @@ def cost_by_resource(cache: Cache, usage_like: str, start: dt.date,
     """(resource id, effective cost) of the charges whose usage type is like
     ``usage_like`` within the days, one per resource."""
     return [(row["resource_id"], float(row["cost"])) for row in cache._rows(
-        "SELECT k.resource_id, TOTAL(f.effective) AS cost FROM charge_facts AS f "
+        f"SELECT k.resource_id, TOTAL({figure('effective', 'f')}) AS cost FROM charge_facts AS f "
         "JOIN charge_keys AS k ON k.key_id = f.key_id "
         "WHERE f.key_id IN (SELECT key_id FROM charge_keys WHERE x_usage_type LIKE ?) "
         "AND f.day BETWEEN ? AND ? GROUP BY k.resource_id",
@@ -78,7 +81,7 @@ def model_usage(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
         " TOTAL(f.requests) AS requests, TOTAL(f.input) AS input,"
         " TOTAL(f.cached_input) AS cached_input,"
         " TOTAL(f.cache_write) AS cache_write, TOTAL(f.output) AS output,"
-        " TOTAL(f.effective) AS billed FROM charge_facts AS f"
+        f" TOTAL({figure('effective', 'f')}) AS billed FROM charge_facts AS f"
         " JOIN charge_keys AS k ON k.key_id = f.key_id"
         " WHERE f.day BETWEEN ? AND ? AND k.x_model IS NOT NULL"
         " GROUP BY f.day, f.key_id",

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Final
 from worthit.core.focus import KEY_COLUMNS
 from worthit.store.cache import Cache
 from worthit.store.days import day_number, iso_sql
+from worthit.store.figures import figure
 
 if TYPE_CHECKING:
     import numpy as np
@@ -66,7 +67,7 @@ def charge_arrays(cache: Cache, *, chunk: int = 262_144) -> tuple[
 
     cursor = cache._conn.cursor()
     cursor.row_factory = None
-    cursor.execute("SELECT day, key_id, effective FROM charge_facts")
+    cursor.execute(f"SELECT day, key_id, {figure('effective')} FROM charge_facts")
     days, keys, costs = [], [], []
     while rows := cursor.fetchmany(chunk):
         day, key, cost = zip(*rows, strict=True)
@@ -89,9 +90,9 @@ DRILL_COLUMNS: Final[dict[str, str]] = {
     "usage_type": "k.x_usage_type",
     "model": "k.x_model",
     "tags": "k.tags",
-    "cost": "c.effective",
+    "cost": figure("effective", "c"),
     "share": "f.value",
-    "allocated": "c.effective * f.value",
+    "allocated": f"{figure('effective', 'c')} * f.value",
 }
 _DRILL_SEARCHED = ("provider", "account", "service", "resource", "usage_type", "model", "tags")
 

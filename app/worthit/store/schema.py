@@ -278,8 +278,47 @@ CREATE VIEW charges AS SELECT
 FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id;
 """
 
+# 7: what a FOCUS export needs and a bill states (account name, frequency, invoice issuer,
+# pricing category and unit, commitment discounts: key columns; contracted cost, pricing and
+# commitment quantity: figures), and figures equal to their usual twin stored as '' (no
+# bytes; worthit.store.figures): effective and list cost equal billed on most lines. The
+# key index by source goes: reads by source scan the small key table.
+_M7_KEY_COLS = (
+    "billing_account_name", "charge_frequency", "invoice_issuer_name", "pricing_category",
+    "pricing_unit", "commitment_discount_id", "commitment_discount_name",
+    "commitment_discount_type", "commitment_discount_category",
+    "commitment_discount_status", "commitment_discount_unit",
+)
+_M7_FOCUS_COLUMNS = f"""
+{"".join(f"ALTER TABLE charge_keys ADD COLUMN {c} TEXT;{chr(10)}" for c in _M7_KEY_COLS)}
+ALTER TABLE charge_facts ADD COLUMN contracted REAL;
+ALTER TABLE charge_facts ADD COLUMN pricing_quantity REAL;
+ALTER TABLE charge_facts ADD COLUMN commitment_quantity REAL;
+UPDATE charge_facts SET effective = '' WHERE effective = billed;
+UPDATE charge_facts SET list = '' WHERE list = billed;
+DROP INDEX charge_keys_source;
+DROP VIEW charges;
+CREATE VIEW charges AS SELECT
+    k.source_id, date(f.day * 86400, 'unixepoch') AS charge_period_start,
+    k.provider_name, k.publisher_name, k.billing_account_id, k.sub_account_id,
+    k.sub_account_name, k.service_category, k.service_name, k.region_id,
+    k.availability_zone, k.resource_id, k.resource_type, k.sku_id, k.x_usage_type,
+    k.charge_category, k.charge_class, f.billed AS billed_cost,
+    IIF(f.effective = '', f.billed, f.effective) AS effective_cost,
+    IIF(f.list = '', f.billed, f.list) AS list_cost, k.billing_currency,
+    f.quantity AS consumed_quantity, k.consumed_unit, k.tags, k.x_model,
+    f.input AS x_input_tokens, f.cached_input AS x_cached_input_tokens,
+    f.cache_write AS x_cache_write_tokens, f.output AS x_output_tokens,
+    f.requests AS x_requests, k.x_batch,
+    {", ".join(f"k.{c}" for c in _M7_KEY_COLS)},
+    IIF(f.contracted = '', f.billed, f.contracted) AS contracted_cost,
+    IIF(f.pricing_quantity = '', f.quantity, f.pricing_quantity) AS pricing_quantity,
+    f.commitment_quantity AS commitment_discount_quantity, f.key_id AS x_key_id
+FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id;
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
                                _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS,
-                               _M6_NARROW_CHARGES)
+                               _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS)
 SCHEMA_VERSION = len(MIGRATIONS)

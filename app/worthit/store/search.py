@@ -13,6 +13,7 @@ from typing import Any, Final
 from worthit.core.errors import UserError
 from worthit.store.cache import Cache
 from worthit.store.days import day_number, iso_sql
+from worthit.store.figures import figure
 
 #: What a search may filter or group by: name -> SQL over a charge (``charge_facts``) joined
 #: to its key (``charge_keys``).
@@ -31,6 +32,7 @@ SEARCH_COLUMNS: Final[dict[str, str]] = {
     "day": iso_sql("f.day"),
     "month": f"substr({iso_sql('f.day')}, 1, 7)",
 }
+_EFFECTIVE: Final = figure("effective", "f")
 _CHARGES: Final = "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id"
 #: The most rows a search returns, and the most values one filter may list.
 MAX_LIMIT: Final = 500
@@ -94,13 +96,13 @@ def search_charges(cache: Cache, start: dt.date, end: dt.date, *,
     condition = " AND ".join(where)
     shown = groups or list(_CHARGE_ROW)
     select = ", ".join(f"{SEARCH_COLUMNS[name]} AS {name}" for name in shown)
-    sums = ("billing_currency AS currency, TOTAL(effective) AS effective_cost, "
+    sums = (f"billing_currency AS currency, TOTAL({_EFFECTIVE}) AS effective_cost, "
             "TOTAL(billed) AS billed_cost, COUNT(*) AS charges")
     if groups:
         grouped = ", ".join([*groups, "currency"])
         body = f"SELECT {select}, {sums} {_CHARGES} WHERE {condition} GROUP BY {grouped}"
     else:
-        body = (f"SELECT {select}, billing_currency AS currency, effective AS effective_cost, "
+        body = (f"SELECT {select}, billing_currency AS currency, {_EFFECTIVE} AS effective_cost, "
                 f"billed AS billed_cost, 1 AS charges {_CHARGES} WHERE {condition}")
     order = ", ".join(["effective_cost DESC", *shown])
     rows = [dict(row) for row in cache._rows(f"{body} ORDER BY {order} LIMIT ?",

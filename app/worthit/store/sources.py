@@ -10,6 +10,9 @@ from typing import Any
 from worthit.core.errors import UserError
 from worthit.store.cache import Cache, bump_revision
 from worthit.store.days import iso_of
+from worthit.store.figures import figure
+
+_EFFECTIVE = figure("effective", "f")
 
 
 def all_sources(cache: Cache) -> list[sqlite3.Row]:
@@ -59,7 +62,7 @@ def list_sources(cache: Cache) -> list[dict[str, Any]]:
     for source in cache._rows("SELECT source_id, kind, name, created_at FROM sources "
                              "ORDER BY name"):
         figures = cache._rows(
-            "SELECT MIN(f.day), MAX(f.day), COUNT(*), TOTAL(f.billed), TOTAL(f.effective), "
+            f"SELECT MIN(f.day), MAX(f.day), COUNT(*), TOTAL(f.billed), TOTAL({_EFFECTIVE}), "
             "MAX(k.billing_currency) FROM charge_facts AS f "
             "JOIN charge_keys AS k ON k.key_id = f.key_id WHERE f.key_id IN "
             "(SELECT key_id FROM charge_keys WHERE source_id = ?)", (source["source_id"],))[0]

@@ -13,6 +13,7 @@ import sqlite3
 from typing import Any
 
 from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS, KEY_COLUMNS
+from worthit.store.figures import stored_sums
 
 COLUMNS = len(CHARGE_COLUMN_NAMES)
 #: A staged charge: day, key id, then the figures.
@@ -36,8 +37,8 @@ _AS_STORED = "SELECT " + ", ".join("?" if c == "x_batch" else "CAST(? AS TEXT)"
                                    for c in KEY_COLUMNS)
 _KEYS_STATE = "SELECT COALESCE(MAX(key_id), 0), COUNT(*) FROM main.charge_keys"
 # Charges of one key and day are one charge: their figures add up (SUM keeps a figure no
-# charge had, such as tokens of a bill, NULL).
-_SUMS = ", ".join(f"SUM({f})" for _, f in FACT_COLUMNS)
+# charge had, such as tokens of a bill, NULL), then are stored as worthit.store.figures says.
+_SUMS = stored_sums()
 
 
 class Stage:
