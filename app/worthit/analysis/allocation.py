@@ -287,13 +287,21 @@ class Allocation:
 
 
 def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Allocation:
-    """The tree for ``period`` (and its previous period, for change)."""
+    """The tree for ``period`` (and its previous period, for change), computed once per
+    index, rules and period: Overview, Allocation, unit costs, leaks, model swap and alerts
+    share it. Treat it as read-only."""
+    rules = tuple(rules)
+    return index.remember(("allocate", rules, period),
+                          lambda: _allocate(index, rules, period))
+
+
+def _allocate(index: ChargeIndex, rules: tuple[Rule, ...], period: Period) -> Allocation:
     previous = period.previous()
     points = max(1, min(TREND_POINTS, period.days))
     current = index.per_key(period.start, period.end)
     before = index.per_key(previous.start, previous.end)
     trend = index.per_key_buckets(period.start, period.end, points)
-    claims = claim(index, rules)
+    claims = index.remember(("claim", rules), lambda: claim(index, rules))
     # A key with charges in either period takes part, even if they net to zero (a refund):
     # its days still carry cost in the daily series.
     live = index.present(period.start, period.end) | index.present(previous.start,

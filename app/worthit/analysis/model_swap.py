@@ -91,8 +91,11 @@ class SwapData:
 
 def swap_data(cache: Cache, period: Period) -> SwapData:
     index = charge_index(cache)
-    allocation = allocate(index, load_rules(cache), period)
-    usage = _usage(cache, period, allocation.pieces, index.keys)
+    rules = tuple(load_rules(cache))
+    allocation = allocate(index, rules, period)
+    # Model usage reads the cache's token counts: once per index, rules and period.
+    usage = index.remember(("model usage", rules, period),
+                           lambda: _usage(cache, period, allocation.pieces, index.keys))
     overrides = {
         (str(o["provider_name"]), str(o["model"])): Override(
             str(o["provider_name"]), str(o["model"]),

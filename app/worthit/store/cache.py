@@ -255,13 +255,14 @@ class Cache:
                 if len(row) != COLUMNS:  # the values follow one another: one short shifts all
                     raise ValueError(f"charge {number} has {len(row)} values, not {COLUMNS}")
                 day = row[1]
-                if row[0] != source_id or not (isinstance(day, str) and len(day) == 10) or (
-                        given is not None and not first <= day <= last):
+                day_number = day_numbers.get(day)  # a day seen before was checked then
+                if row[0] != source_id or (day_number is None and (
+                        not (isinstance(day, str) and len(day) == 10)
+                        or (given is not None and not first <= day <= last))):
                     raise BadInput(
                         f"charge {number} is for source {row[0]!r} on {day!r}, outside "
                         f"source {source_id!r} "
                         + (f"from {first} to {last}" if given else "(days are YYYY-MM-DD)"))
-                day_number = day_numbers.get(day)
                 if day_number is None:
                     day_number = day_numbers[day] = _day_number(day, number)
                     if given is None:
@@ -332,8 +333,10 @@ class Cache:
 
     def data_range(self) -> tuple[dt.date, dt.date] | None:
         """The first and last day that have charges, or None for an empty cache."""
+        # Two subqueries: SQLite reads a lone MIN or MAX off the key's end, not both at once.
         first, last = self._conn.execute(
-            "SELECT MIN(day), MAX(day) FROM charge_facts").fetchone()
+            "SELECT (SELECT MIN(day) FROM charge_facts), (SELECT MAX(day) FROM charge_facts)"
+        ).fetchone()
         if first is None:
             return None
         return date_of(first), date_of(last)
