@@ -35,7 +35,7 @@ from hypothesis import strategies as st
 from tests.shared_data import sample
 
 from worthit.core.errors import UserError
-from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES, KEY_COLUMNS
+from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES, FACT_COLUMNS, KEY_COLUMNS
 from worthit.sources import aggregate
 from worthit.store.cache import Cache
 from worthit.sync.importer import ImportResult, import_file
@@ -43,9 +43,7 @@ from worthit.sync.importer import ImportResult, import_file
 #: The real samples in ../shared/data (tests.shared_data), relative to that folder.
 REAL = ("focus/focus-1.0-sample-aws-azure-oci.csv", "aws-cur/legacy-cur-anonymous.csv",
         "aws-cur/legacy-cur-athena-columns.csv")
-SUMMED = ("billed_cost", "effective_cost", "list_cost", "consumed_quantity",
-          "x_input_tokens", "x_cached_input_tokens", "x_cache_write_tokens",
-          "x_output_tokens", "x_requests")
+SUMMED = tuple(column for column, _ in FACT_COLUMNS)
 #: Charge columns neither summed nor in charge_keys (they still tell charges apart).
 OTHERS = tuple(c for c in CHARGE_COLUMN_NAMES if c not in SUMMED and c not in KEY_COLUMNS
                and c not in ("source_id", "charge_period_start"))

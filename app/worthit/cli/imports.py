@@ -24,7 +24,7 @@ _INTO_DEMO = ("this is the demo workspace: your bill would mix with invented mon
 def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
     """Add ``import`` to the command's verbs."""
     imports = verbs.add_parser(
-        "import", help="import billing files (FOCUS 1.0-1.3, AWS CUR, Azure, GCP; CSV, "
+        "import", help="import billing files (FOCUS 1.0-1.4, AWS CUR, Azure, GCP; CSV, "
                        "CSV.gz or Parquet); each file all or nothing (with --source, the "
                        "files together)", parents=[common])
     imports.add_argument("files", nargs="+", type=Path, metavar="FILE")

@@ -144,7 +144,7 @@ def recognise(path: Path) -> str:
             return kind
     if first is not None and is_gcp(first):
         return "gcp"
-    raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.3 exports, AWS "
+    raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.4 exports, AWS "
                    "CUR (legacy, Athena-style and CUR 2.0), Azure cost exports and GCP "
                    "billing exports (CSV, CSV.gz or Parquet; newline JSON for GCP)",
                    file=str(path), line=1)
