@@ -204,7 +204,7 @@ class Context:
         pieces = self.allocation.pieces
         if pieces.empty:
             return {}
-        teams = pieces.groupby("resource")["team"].nunique()
+        teams = pieces.groupby("resource")["team"].nunique().to_dict()
         best = pieces.sort_values("current", ascending=False).drop_duplicates("resource")
         return {str(r): (None, None) if t == "Unallocated" or teams[r] > 1 else (str(t), str(f))
                 for r, t, f in zip(best["resource"], best["team"], best["feature"],
@@ -218,10 +218,11 @@ class Context:
         pieces = self.allocation.pieces
         if pieces.empty:
             return {}
-        owned = pieces[pieces["team"] != "Unallocated"]
-        teams = owned.groupby("resource")["team"].unique()
-        return {str(r): tuple(sorted(str(t) for t in ts)) for r, ts in teams.items()
-                if len(ts) > 1}
+        owned = pieces.loc[pieces["team"] != "Unallocated", ["resource", "team"]]
+        pairs = owned.drop_duplicates()
+        shared = pairs[pairs.duplicated("resource", keep=False)]  # more than one team
+        return {str(r): tuple(sorted(str(t) for t in ts))
+                for r, ts in shared.groupby("resource")["team"]}
 
     def sharers(self, resource_id: str | None) -> tuple[str, ...]:
         """The teams Allocation splits a shared resource's cost over (none when one team,
