@@ -292,6 +292,16 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
         ("Claude Haiku 3.5 Usage - Cache Read", HAIKU, 0), ("Web Search Usage", None, None),
         (f"{OPUS} Batch Usage - Output Tokens", OPUS, 1),
         ("Claude Sonnet 4 Usage - Cache Write 1h", SONNET, 0)}
+    # Tokens are priced per use: Usage-Based, as are the usage report's messages; a cost
+    # without a cost_type (the web search, the batch output here) states no frequency.
+    assert dict(cache._rows(
+        "SELECT DISTINCT x_usage_type, charge_frequency FROM charges WHERE billed_cost != 0 "
+        "OR x_usage_type = 'messages'")) == {
+        "Claude Sonnet 4 Usage - Input Tokens": "Usage-Based",
+        "Claude Sonnet 4 Usage - Output Tokens": "Usage-Based",
+        "Claude Haiku 3.5 Usage - Cache Read": "Usage-Based", "Web Search Usage": None,
+        f"{OPUS} Batch Usage - Output Tokens": None,
+        "Claude Sonnet 4 Usage - Cache Write 1h": "Usage-Based", "messages": "Usage-Based"}
     assert {tuple(r) for r in cache._rows(
         "SELECT DISTINCT provider_name, service_category, service_name, billing_currency "
         "FROM charges")} == {("Anthropic", AI_CATEGORY, "Claude API", "USD")}

@@ -41,6 +41,8 @@ DATABASE, TABLE = "cur", "data"
 RESULTS = "athena-results"
 START, END = dt.date(2025, 3, 1), dt.date(2025, 3, 4)
 MAPS = pa.map_(pa.string(), pa.string())
+SAVINGS_PLAN = "arn:aws:savingsplans::999999999999:savingsplan/0e6f2f4c-0000-4000-8000-01"
+RESERVATION = "arn:aws:ec2:us-east-1:999999999999:reserved-instances/7d1e9a2b-0000-4000-02"
 #: (line item type, product code, usage type, pricing unit, product name)
 KINDS = (
     ("Usage", "AmazonEC2", "USE1-BoxUsage:g4dn.xlarge", "Hrs", "Amazon Elastic Compute Cloud"),
@@ -71,6 +73,15 @@ def cur2(path: Path, count: int = 2000, seed: int = 8) -> Path:
         team = ("search", "ads", None)[i % 3]
         for name, value in (
             ("bill_billing_entity", "AWS"), ("bill_payer_account_id", "999999999999"),
+            ("bill_payer_account_name", "Example Corp"),
+            ("bill_invoicing_entity", "Amazon Web Services, Inc."),
+            ("bill_bill_type", "Anniversary"),
+            ("pricing_term", "Reserved" if kind == "DiscountedUsage" else
+             "OnDemand" if kind == "Usage" else None),
+            ("savings_plan_savings_plan_a_r_n",
+             SAVINGS_PLAN if kind == "SavingsPlanCoveredUsage" else None),
+            ("reservation_reservation_a_r_n",
+             RESERVATION if kind == "DiscountedUsage" else None),
             ("line_item_usage_account_id", f"11111111111{i % 2}"),
             ("line_item_line_item_type", kind), ("line_item_usage_start_date", start),
             ("line_item_product_code", code), ("line_item_usage_type", usage or None),
@@ -101,14 +112,14 @@ def cur2(path: Path, count: int = 2000, seed: int = 8) -> Path:
 
 
 def in_duckdb(path: Path, start: dt.date = START, end: dt.date = END,
-              partitions: tuple[str, ...] = ("billing_period",)
+              partitions: tuple[str, ...] = ("billing_period",), fmt: str = "cur2",
               ) -> tuple[str, list[str], list[list[str]]]:
     """The connector's own SQL, run unchanged by DuckDB over the Parquet file as the table
     ``"cur"."data"``: (the SQL, the result's header, its rows as Athena's CSV gives them)."""
     import duckdb
 
     columns = pq.read_schema(path).names
-    sql = aws_athena.query("cur2", columns, f'"{DATABASE}"."{TABLE}"', partitions)
+    sql = aws_athena.query(fmt, columns, f'"{DATABASE}"."{TABLE}"', partitions)
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"CREATE SCHEMA {DATABASE}")
@@ -169,6 +180,86 @@ def test_the_sql_runs_unchanged_in_duckdb_and_equals_the_importer(tmp_path: Path
     assert json.dumps({"cost_category:project": "ml", "team": "search"}) in tags
     names = {c[CHARGE_COLUMN_NAMES.index("service_name")] for c in charges}
     assert {"Amazon Bedrock", "Amazon SageMaker", "AmazonEC2"} <= names  # tax: no name
+    # The FOCUS columns come down too (by_key compares every key column): commitments.
+    focus = [CHARGE_COLUMN_NAMES.index(c) for c in (
+        "commitment_discount_id", "commitment_discount_category", "commitment_discount_status",
+        "pricing_category", "billing_account_name", "invoice_issuer_name")]
+    assert {tuple(c[i] for i in focus) for c in charges if c[focus[0]]} == {
+        (SAVINGS_PLAN, "Spend", "Used", "Committed", "Example Corp",
+         "Amazon Web Services, Inc."),
+        (RESERVATION, "Usage", "Used", "Committed", "Example Corp",
+         "Amazon Web Services, Inc.")}
+
+
+def focus_table(path: Path, count: int = 600) -> Path:
+    """A FOCUS table with the columns a commitment needs: usage a savings plan covers, its
+    recurring fee, and on-demand usage, hourly from 28 February to 5 March."""
+    rng = random.Random(11)
+    kinds = (("Usage", "Usage-Based", "Committed", SAVINGS_PLAN, "Used"),
+             ("Purchase", "Recurring", "Standard", SAVINGS_PLAN, None),
+             ("Usage", "Usage-Based", "Standard", None, None))
+    rows: dict[str, list[Any]] = defaultdict(list)
+    for i in range(count):
+        category, frequency, pricing, commitment, status = kinds[i % len(kinds)]
+        cost = round(rng.uniform(0, 3), 6)
+        for name, value in (
+            ("ChargePeriodStart", dt.datetime(2025, 2, 28) + dt.timedelta(hours=i % 144)),
+            ("BilledCost", cost), ("EffectiveCost", round(cost * 0.8, 6)),
+            ("ListCost", round(cost * 1.2, 6)), ("ContractedCost", cost),
+            ("BillingCurrency", "USD"), ("ProviderName", "AWS"),
+            ("BillingAccountId", "999999999999"), ("BillingAccountName", "Example Corp"),
+            ("InvoiceIssuerName", "Amazon Web Services, Inc."), ("ServiceName", "Amazon EC2"),
+            ("ResourceId", f"i-{i % 4}"), ("ChargeCategory", category),
+            ("ChargeFrequency", frequency), ("PricingCategory", pricing),
+            ("PricingUnit", "Hours"), ("PricingQuantity", float(rng.randint(1, 4))),
+            ("ConsumedQuantity", float(rng.randint(1, 4))), ("ConsumedUnit", "Hours"),
+            ("CommitmentDiscountId", commitment),
+            ("CommitmentDiscountType", "Savings Plan" if commitment else None),
+            ("CommitmentDiscountCategory", "Spend" if commitment else None),
+            ("CommitmentDiscountStatus", status),
+        ):
+            rows[name].append(value)
+    types = {"ChargePeriodStart": pa.timestamp("ms"), "CommitmentDiscountId": pa.string(),
+             "CommitmentDiscountType": pa.string(), "CommitmentDiscountCategory": pa.string(),
+             "CommitmentDiscountStatus": pa.string()}
+    pq.write_table(pa.table({k: pa.array(v, types.get(k)) for k, v in rows.items()}), path)
+    return path
+
+
+def test_a_focus_table_brings_its_commitments_down_as_the_importer_reads_them(
+        tmp_path: Path) -> None:
+    from worthit.sources.bill import read_table
+    from worthit.sources.focus import layout
+
+    path = focus_table(tmp_path / "focus.parquet")
+    _sql, header, rows = in_duckdb(path, partitions=(), fmt="focus")
+    pushed = list(aws_athena.charges("focus", header, iter(enumerate(rows, 2)),
+                                     BillFile(Path("athena")), "athena", START, END))
+    day = CHARGE_COLUMN_NAMES.index("charge_period_start")
+    window = [c for c in read_table(path, layout, BillFile(path))
+              if START.isoformat() <= c[day] <= END.isoformat()]
+    figures = ("billed_cost", "effective_cost", "list_cost", "contracted_cost",
+               "consumed_quantity", "pricing_quantity")
+
+    def sums(charges: list[list[Any]]) -> dict[tuple[Any, ...], list[float]]:
+        at = {n: i for i, n in enumerate(CHARGE_COLUMN_NAMES)}
+        found: dict[tuple[Any, ...], list[float]] = defaultdict(lambda: [0.0] * len(figures))
+        for charge in charges:
+            held = found[(charge[day], *(charge[at[k]] for k in KEY_COLUMNS))]
+            for i, name in enumerate(figures):
+                held[i] += charge[at[name]] or 0.0
+        return {k: [round(v, 6) for v in values] for k, values in found.items()}
+
+    assert sums(pushed) == sums(window)
+    focus = [CHARGE_COLUMN_NAMES.index(c) for c in (
+        "commitment_discount_id", "commitment_discount_status", "pricing_category",
+        "charge_frequency", "billing_account_name", "invoice_issuer_name")]
+    assert {tuple(c[i] for i in focus) for c in pushed} == {
+        (SAVINGS_PLAN, "Used", "Committed", "Usage-Based", "Example Corp",
+         "Amazon Web Services, Inc."),
+        (SAVINGS_PLAN, None, "Standard", "Recurring", "Example Corp",
+         "Amazon Web Services, Inc."),
+        (None, None, "Standard", "Usage-Based", "Example Corp", "Amazon Web Services, Inc.")}
 
 
 def test_the_query_names_only_columns_from_its_fixed_list() -> None:

@@ -324,6 +324,11 @@ def test_the_documented_example_syncs_to_its_total(cache: Cache, moto: Moto) -> 
         40.3543773134 + 0.2682364644, abs=1e-9)
     assert cached(cache, "json_extract(tags, '$.Environment')") == pytest.approx(
         {(None,): 40.3543773134, ("Dev",): 0.2682364644})
+    # Cost Explorer states no invoice issuer, frequency, pricing or commitment: none is made up.
+    assert [tuple(r) for r in cache._rows(
+        "SELECT DISTINCT billing_account_name, charge_frequency, invoice_issuer_name, "
+        "pricing_category, pricing_unit, commitment_discount_id FROM charges")] == [
+        (None,) * 6]
 
 
 # -- later syncs -----------------------------------------------------------------------

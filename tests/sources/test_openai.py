@@ -333,6 +333,12 @@ def test_the_documented_examples_sync_to_their_totals(cache: Cache,
         "WHERE x_usage_type = 'images'")[0]) == (2, "Images", 2, 0)
     assert cache._scalar("SELECT COUNT(DISTINCT billing_currency) FROM charges") == 1
     assert cache._scalar("SELECT billing_currency FROM charges LIMIT 1") == "USD"
+    # What the usage endpoints count is usage; the Costs API states no frequency.
+    assert dict(cache._rows(
+        "SELECT DISTINCT CASE WHEN billed_cost = 0 THEN x_usage_type ELSE 'costs' END, "
+        "charge_frequency FROM charges")) == {
+        "completions": "Usage-Based", "embeddings": "Usage-Based", "images": "Usage-Based",
+        "costs": None}
 
 
 def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(

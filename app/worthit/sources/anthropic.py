@@ -61,6 +61,10 @@ MODEL: Final = re.compile(r"\bclaude-[a-z0-9][a-z0-9.-]*[a-z0-9]\b")
 COMMON: Final = {"provider_name": "Anthropic", "publisher_name": "Anthropic",
                  "service_category": AI_CATEGORY, "service_name": "Claude API",
                  "region_id": "global", "charge_category": "Usage"}
+#: The cost report's ``cost_type`` values priced per use (per token, per web search, per
+#: hour of code execution): FOCUS's Usage-Based charges. Another type, or none, states no
+#: frequency.
+PER_USE: Final = ("tokens", "web_search", "code_execution")
 
 #: Reads one result of a report into a charge: (result, day, what was found, where).
 Reader = Callable[[dict[str, Any], dt.date, BillFile, Where], list[Any]]
@@ -123,7 +127,8 @@ def _cost(result: dict[str, Any], day: dt.date, found: BillFile, where: Where) -
     return row(day, COMMON, **money(found, day, value, result.get("currency"), where, "currency"),
                sub_account_id=text(result, "workspace_id", where), x_usage_type=description,
                x_model=text(result, "model", where) or model_of(description),
-               x_batch=_batch(result, where))
+               x_batch=_batch(result, where),
+               charge_frequency="Usage-Based" if result.get("cost_type") in PER_USE else None)
 
 
 def _usage(result: dict[str, Any], day: dt.date, found: BillFile, where: Where
@@ -134,8 +139,9 @@ def _usage(result: dict[str, Any], day: dt.date, found: BillFile, where: Where
                         required=False) or 0 for ttl in ("5m", "1h"))
     searches = count(nested, "server_tool_use.web_search_requests", where, required=False)
     key = text(result, "api_key_id", where)
+    # The messages usage report counts usage: Usage-Based, as FOCUS defines it.
     return row(day, COMMON, billed_cost=0.0, effective_cost=0.0,
-               billing_currency=found.currency or "USD",
+               billing_currency=found.currency or "USD", charge_frequency="Usage-Based",
                sub_account_id=text(result, "workspace_id", where), resource_id=key,
                resource_type="API key" if key else None, x_usage_type="messages",
                x_model=text(result, "model", where),

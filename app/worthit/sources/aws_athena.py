@@ -41,11 +41,19 @@ TEXT: Final = {
              "bill_billing_entity", "bill_payer_account_id", "line_item_usage_account_id",
              "product_product_name", "product_region_code", "product_region",
              "line_item_availability_zone", "line_item_resource_id", "product_sku",
-             "line_item_currency_code", "pricing_unit"),
+             "line_item_currency_code", "pricing_unit",
+             # The FOCUS columns the CUR mapper reads (aws_cur.TEXT).
+             "bill_payer_account_name", "bill_invoicing_entity", "bill_bill_type",
+             "pricing_term", "product_purchase_option", "savings_plan_savings_plan_a_r_n",
+             "reservation_reservation_a_r_n"),
     "focus": ("serviceprovidername", "providername", "hostprovidername", "publishername",
               "billingaccountid", "subaccountid", "subaccountname", "servicecategory",
               "servicename", "regionid", "availabilityzone", "resourceid", "resourcetype",
-              "skuid", "chargecategory", "chargeclass", "billingcurrency", "consumedunit"),
+              "skuid", "chargecategory", "chargeclass", "billingcurrency", "consumedunit",
+              "billingaccountname", "chargefrequency", "invoiceissuername", "invoiceissuer",
+              "pricingcategory", "pricingunit", "commitmentdiscountid",
+              "commitmentdiscountname", "commitmentdiscounttype", "commitmentdiscountcategory",
+              "commitmentdiscountstatus", "commitmentdiscountunit"),
 }
 #: Map columns, returned as JSON objects.
 MAPS: Final = {"cur2": ("resource_tags", "cost_category"), "focus": ("tags",)}
@@ -54,7 +62,8 @@ SUMS: Final = {
     "cur2": ("line_item_net_unblended_cost", "line_item_unblended_cost",
              "savings_plan_savings_plan_effective_cost", "reservation_effective_cost",
              "pricing_public_on_demand_cost", "line_item_usage_amount"),
-    "focus": ("billedcost", "effectivecost", "listcost", "consumedquantity"),
+    "focus": ("billedcost", "effectivecost", "listcost", "consumedquantity", "contractedcost",
+              "pricingquantity", "commitmentdiscountquantity"),
 }
 #: Columns a table must have to be read at all.
 NEEDED: Final = {
@@ -68,7 +77,11 @@ FOCUS_NAMES: Final = {n.lower(): n for n in (
     "ServiceProviderName", "ProviderName", "HostProviderName", "PublisherName",
     "BillingAccountId", "SubAccountId", "SubAccountName", "ServiceCategory", "ServiceName",
     "RegionId", "AvailabilityZone", "ResourceId", "ResourceType", "SkuId", "ChargeCategory",
-    "ChargeClass", "BillingCurrency", "ConsumedUnit", "Tags")}
+    "ChargeClass", "BillingCurrency", "ConsumedUnit", "Tags", "BillingAccountName",
+    "ChargeFrequency", "InvoiceIssuerName", "InvoiceIssuer", "PricingCategory", "PricingUnit",
+    "CommitmentDiscountId", "CommitmentDiscountName", "CommitmentDiscountType",
+    "CommitmentDiscountCategory", "CommitmentDiscountStatus", "CommitmentDiscountUnit",
+    "ContractedCost", "PricingQuantity", "CommitmentDiscountQuantity")}
 #: The line items each result row stands for.
 LINES: Final = "x_line_items"
 NAME: Final = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_\-]{0,254}")

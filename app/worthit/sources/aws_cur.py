@@ -11,7 +11,11 @@ categories. Bedrock usage types (``USE1-NovaMicro-input-tokens``, ``...-output-t
 ``...-cache-read-input-token-count``, ``...-cache-write-input-token-count``, a ``-batch``
 suffix) give the model and the token columns. A line's bill is the payer account's for
 ``bill/BillingPeriodStartDate`` to ``bill/BillingPeriodEndDate`` (either spelling; the
-calendar month of the line's day without them)."""
+calendar month of the line's day without them).
+
+The FOCUS columns a CUR states are kept too (:func:`_focus`): the payer account's name, the
+invoicing entity, the charge frequency and pricing category, the pricing unit and quantity,
+and the savings plan or reservation a line is charged under."""
 
 from __future__ import annotations
 
@@ -86,7 +90,12 @@ TEXT: Final = ("lineitemlineitemtype", "lineitemproductcode", "lineitemusagetype
                "productproductname", "productregioncode", "productregion",
                "lineitemavailabilityzone", "lineitemresourceid", "productsku",
                "lineitemcurrencycode", "pricingunit", "product", "resourcetags",
-               "costcategory")
+               "costcategory",
+               # FOCUS columns (:func:`_focus`): each is constant over a bill, or over a
+               # commitment, so none splits a day's charges much further.
+               "billpayeraccountname", "billinvoicingentity", "billbilltype", "pricingterm",
+               "productpurchaseoption", "savingsplansavingsplanarn",
+               "reservationreservationarn")
 #: Cells read as numbers and summed (the billed cost is one of the first two).
 SUMS: Final = ("lineitemnetunblendedcost", "lineitemunblendedcost",
                "savingsplansavingsplaneffectivecost", "reservationeffectivecost",
@@ -236,6 +245,7 @@ class _Described:
             values["x_model"] = match["model"]
             values["x_batch"] = int(bool(match["batch"]))
             self.tokens = (TOKEN_COLUMNS[match["kind"].lower()], scale)
+        values.update(_focus(self.kind, cell, values["consumed_unit"]))
         self.template = [values.get(name) for name in CHARGE_COLUMN_NAMES]
 
     def charge(self, day: str, billed: float | None, plan: float | None, reserved: float | None,
@@ -252,15 +262,70 @@ class _Described:
             effective = 0.0
         out = list(self.template)
         out[_DAY], out[_BILLED], out[_EFFECTIVE] = day, billed, effective
-        out[_LIST], out[_QUANTITY] = listed, amount
+        out[_LIST], out[_QUANTITY], out[_PRICING_QUANTITY] = listed, amount, amount
         if self.tokens is not None:
             column, scale = self.tokens
             out[_AT[column]] = round((amount or 0.0) * scale)
         return out
 
 
-_DAY, _BILLED, _EFFECTIVE, _LIST, _QUANTITY = (_AT[name] for name in (
-    "charge_period_start", "billed_cost", "effective_cost", "list_cost", "consumed_quantity"))
+_DAY, _BILLED, _EFFECTIVE, _LIST, _QUANTITY, _PRICING_QUANTITY = (_AT[name] for name in (
+    "charge_period_start", "billed_cost", "effective_cost", "list_cost", "consumed_quantity",
+    "pricing_quantity"))
+
+#: Line item types of usage a commitment covers.
+COVERED: Final = frozenset({"savingsplancoveredusage", "discountedusage"})
+#: ChargeFrequency by line item type, as AWS defines the types (CUR data dictionary,
+#: line_item_line_item_type: RIFee "the monthly recurring fee", SavingsPlanRecurringFee "the
+#: hourly recurring fee", SavingsPlanUpfrontFee "the one-time upfront fee") and as AWS's own
+#: FOCUS data writes usage (FOCUS-Sample-Data 1.0: Usage-Based on every usage line).
+FREQUENCIES: Final = {
+    "usage": "Usage-Based", "discountedusage": "Usage-Based",
+    "savingsplancoveredusage": "Usage-Based", "rifee": "Recurring",
+    "savingsplanrecurringfee": "Recurring", "savingsplanupfrontfee": "One-Time"}
+#: ChargeFrequency of other lines by bill/BillType (focus_converters, conversion_configs/aws/
+#: charge_frequency_S001.yaml). Its third rule, Anniversary -> Recurring, is not followed:
+#: the monthly bill holds usage too, which FOCUS defines as Usage-Based.
+BILL_FREQUENCIES: Final = {"purchase": "One-Time", "refund": "One-Time"}
+#: PricingCategory by product/PurchaseOption (focus_converters, pricing_category_S001.yaml),
+#: else by pricing/term.
+PURCHASE_OPTIONS: Final = {"ondemand": "Standard", "reservedinstances": "Committed",
+                           "spotinstances": "Dynamic", "dedicatedhosts": "Standard"}
+TERMS: Final = {"ondemand": "Standard", "reserved": "Committed", "spot": "Dynamic"}
+
+
+def _focus(kind: str, cell: Callable[[str], str | None], unit: str | None) -> dict[str, Any]:
+    """The FOCUS columns a line's text cells state (``kind``: its line item type as a key).
+
+    From focus_converters (conversion_configs/aws): invoice_issuer_S001 (bill/InvoicingEntity),
+    pricing_unit_S001 (pricing/unit), commitment_discount_id/type/category_S001 (the savings
+    plan's ARN, else the reservation's; Spend for a savings plan, Usage for a reservation).
+    FOCUS 1.2 asks the rest: a commitment's status only on usage (Used where it covers it;
+    the CUR states no unused line), Committed pricing only where a commitment covers the
+    usage (buying one is Standard), none on tax."""
+    plan, reservation = cell("savingsplansavingsplanarn"), cell("reservationreservationarn")
+    values: dict[str, Any] = {
+        "billing_account_name": cell("billpayeraccountname"),
+        "invoice_issuer_name": cell("billinvoicingentity"), "pricing_unit": unit,
+        "charge_frequency": FREQUENCIES.get(kind)
+        or BILL_FREQUENCIES.get(_key(cell("billbilltype") or "")),
+    }
+    if plan or reservation:
+        values.update(commitment_discount_id=plan or reservation,
+                      commitment_discount_type="Savings Plan" if plan else
+                      "Reserved Instances (RI)",
+                      commitment_discount_category="Spend" if plan else "Usage",
+                      commitment_discount_status="Used" if kind in COVERED else None)
+    pricing = PURCHASE_OPTIONS.get(_key(cell("productpurchaseoption") or "")) \
+        or TERMS.get(_key(cell("pricingterm") or ""))
+    if kind in COVERED:
+        pricing = "Committed"
+    elif CATEGORIES.get(kind) == "Purchase" and (pricing == "Committed" or plan or reservation):
+        pricing = "Standard"
+    elif kind == "tax":
+        pricing = None
+    values["pricing_category"] = pricing
+    return values
 
 
 def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,

@@ -10,7 +10,12 @@ actual-cost export carries what is invoiced, an amortised one what was consumed,
 one kind per source. A line's bill is its billing account's (its subscription's when the
 export has none) for BillingPeriodStartDate to BillingPeriodEndDate, both days included
 (the calendar month of its day without them): an amortised export of a bill therefore
-replaces the actual-cost one, and the other way round."""
+replaces the actual-cost one, and the other way round.
+
+The FOCUS columns an export states are kept too (:func:`_focus`), as Microsoft's FinOps
+toolkit converts them: the billing account's name, the invoice issuer, the charge frequency,
+the pricing category, unit and quantity, and the reservation or savings plan a line is
+charged under."""
 
 from __future__ import annotations
 
@@ -101,7 +106,10 @@ def _day(text: str) -> dt.date | None:
 TEXT: Final = ("date", "metercategory", "publishername", "billingaccountid", "subscriptionid",
                "subscriptionname", "consumedservice", "resourcelocation", "availabilityzone",
                "resourceid", "partnumber", "meterid", "metername", "chargetype", "tags",
-               "unitofmeasure", *CURRENCY_KEYS)
+               "unitofmeasure", *CURRENCY_KEYS,
+               # FOCUS columns (:func:`_focus`).
+               "billingaccountname", "partnername", "frequency", "pricingmodel", "benefitid",
+               "benefitname", "reservationid", "reservationname")
 
 
 #: Every column read, by its key.
@@ -232,5 +240,60 @@ def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
         "charge_category": CATEGORIES.get(_key(cell("chargetype") or "usage"), "Usage"),
         "billed_cost": cost, "effective_cost": cost, "billing_currency": currency,
         "consumed_quantity": consumed, "consumed_unit": cell("unitofmeasure"), "tags": tags,
+        **_focus(cell), "pricing_quantity": consumed,
     }
     return [values.get(name) for name in CHARGE_COLUMN_NAMES]
+
+
+#: Frequency -> ChargeFrequency (FinOps toolkit, docs-mslearn/focus/convert.md; its
+#: "otherwise Other" is no FOCUS value, so another Frequency gives none).
+FREQUENCIES: Final = {"onetime": "One-Time", "recurring": "Recurring",
+                      "usagebased": "Usage-Based"}
+#: PricingModel -> PricingCategory (convert.md), a commitment's own purchase or refund aside.
+PRICING: Final = {"ondemand": "Standard", "spot": "Dynamic", "reservation": "Committed",
+                  "savingsplan": "Committed"}
+#: A commitment's kind -> (CommitmentDiscountType, CommitmentDiscountCategory).
+KINDS: Final = {"reservation": ("Reservation", "Usage"), "savingsplan": ("Savings Plan", "Spend")}
+#: ChargeType of a commitment's unused share (mapping.md), by the commitment's kind.
+UNUSED: Final = {"unusedreservation": "reservation", "unusedsavingsplan": "savingsplan"}
+
+
+def _focus(cell: Callable[..., str | None]) -> dict[str, Any]:
+    """The FOCUS columns a line states, as the FinOps toolkit converts an export
+    (docs-mslearn/focus/convert.md and mapping.md, microsoft/finops-toolkit):
+    BillingAccountName; InvoiceIssuerName is PartnerName, else Microsoft; Frequency and
+    PricingModel mapped; the commitment is BenefitId and BenefitName (ReservationId and
+    ReservationName in exports without them), of the kind its BenefitId's resource provider
+    says (Microsoft.Capacity: a reservation; Microsoft.BillingBenefits: a savings plan; else
+    the ChargeType of an unused share, or the PricingModel); status Unused on an unused
+    share, Used on usage priced by a commitment. Two departures, for FOCUS 1.2: the purchase
+    or refund of a commitment is Standard pricing, not Committed, and has no status.
+    PricingUnit is UnitOfMeasure as written ("10K", "1 Hour"), with Quantity, which the
+    export states in it: the toolkit's distinct units ("Units", "Hours") need its
+    PricingUnits lookup table."""
+    charge_type = _key(cell("chargetype") or "usage")
+    model = _key(cell("pricingmodel") or "")
+    purchase = charge_type in ("purchase", "refund")
+    pricing = PRICING.get(model)
+    values: dict[str, Any] = {
+        "billing_account_name": cell("billingaccountname"),
+        "invoice_issuer_name": cell("partnername") or "Microsoft",
+        "charge_frequency": FREQUENCIES.get(_key(cell("frequency") or "")),
+        "pricing_category": "Standard" if purchase and pricing == "Committed" else pricing,
+        "pricing_unit": cell("unitofmeasure"),
+    }
+    benefit = cell("benefitid", "reservationid")
+    if benefit is None:
+        return values
+    provider = benefit.lower()
+    kind = "reservation" if "/microsoft.capacity/" in provider else \
+        "savingsplan" if "/microsoft.billingbenefits/" in provider else \
+        UNUSED.get(charge_type) or (model if model in KINDS else None)
+    kind_type, category = KINDS[kind] if kind is not None else (None, None)
+    values.update(
+        commitment_discount_id=benefit,
+        commitment_discount_name=cell("benefitname", "reservationname"),
+        commitment_discount_type=kind_type, commitment_discount_category=category,
+        commitment_discount_status="Unused" if charge_type in UNUSED else
+        "Used" if charge_type == "usage" and model in KINDS else None)
+    return values

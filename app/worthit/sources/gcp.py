@@ -6,7 +6,9 @@ use and sustained use discounts, promotions). Rows are dated by the UTC day of
 ``usage_start_time``. Labels become tags. Lists of records may be written as JSON or, by
 Python-based exporters, as Python literals; both are read. A row's bill is its
 ``billing_account_id``'s for its ``invoice.month`` (the calendar month of its day without
-one)."""
+one). The pricing unit and quantity are ``usage.pricing_unit`` and
+``usage.amount_in_pricing_units``; a committed use discount's credit names the commitment
+that covers the row (:func:`_commitment`)."""
 
 from __future__ import annotations
 
@@ -38,6 +40,11 @@ SERVICE_CATEGORIES: Final = {
     "Networking": "Networking", "Kubernetes Engine": "Compute",
 }
 REQUIRED: Final = ("cost", "currency", "usage_start_time")
+#: Credit types of committed use discounts (Cloud Billing export schema, ``credits.type``)
+#: and the FOCUS category of each: a resource-based commitment is to usage, a spend-based
+#: one ("dollar base") to spend.
+COMMITMENTS: Final = {"COMMITTED_USAGE_DISCOUNT": "Usage",
+                      "COMMITTED_USAGE_DISCOUNT_DOLLAR_BASE": "Spend"}
 
 
 def is_gcp(first_line: str) -> bool:
@@ -169,9 +176,9 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
     cost = amount(_written(record["cost"]), "cost", limit=LARGEST_COST, file=file, line=line,
                   column="cost")
     try:
+        given = _list(record.get("credits"))
         credits = sum(amount(_written(c.get("amount", 0.0)), "cost", limit=LARGEST_COST,
-                             file=file, line=line, column="credits")
-                      for c in _list(record.get("credits")))
+                             file=file, line=line, column="credits") for c in given)
     except (ValueError, TypeError, AttributeError):
         raise BadInput("credits are not a list of {name, amount}", file=file, line=line,
                        column="credits") from None
@@ -192,6 +199,10 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
     quantity = 0.0 if used is None or str(used).strip() in NULLS else amount(
         _written(used), "number", limit=LARGEST_QUANTITY, file=file, line=line,
         column="usage.amount")
+    priced = record.get("usage.amount_in_pricing_units")
+    pricing_quantity = None if priced is None or str(priced).strip() in NULLS else amount(
+        _written(priced), "number", limit=LARGEST_QUANTITY, file=file, line=line,
+        column="usage.amount_in_pricing_units")
     values: dict[str, Any] = {
         "charge_period_start": day.isoformat(), "provider_name": "Google Cloud",
         "publisher_name": "Google Cloud", "billing_account_id": text("billing_account_id"),
@@ -206,5 +217,32 @@ def _row(record: dict[str, Any], found: BillFile, file: str, line: int) -> list[
         "billed_cost": cost, "effective_cost": effective, "billing_currency": currency,
         "consumed_quantity": quantity, "consumed_unit": text("usage.unit"),
         "tags": json.dumps(labels, sort_keys=True) if labels else None,
+        # focus_converters (conversion_configs/gcp/1_pricing_unit_S001.yaml,
+        # 1_pricing_quantity_S001.yaml).
+        "pricing_unit": text("usage.pricing_unit"), "pricing_quantity": pricing_quantity,
     }
+    if values["charge_category"] == "Usage":
+        values.update(_commitment(given))
     return [values.get(name) for name in CHARGE_COLUMN_NAMES]
+
+
+def _commitment(credits: list[Any]) -> dict[str, Any]:
+    """The commitment a usage row's committed use discount credits name, when they name
+    one (by ``credits.id``, as the export states it) and of one kind: its id, name
+    (``full_name``, else ``name``) and type (the credit type as written), the FOCUS
+    category of that type, status Used and Committed pricing. focus_converters maps no
+    commitment for GCP; a row whose credits name none, or several, gets none."""
+    cuds = [c for c in credits if isinstance(c, dict) and isinstance(c.get("type"), str)
+            and c["type"] in COMMITMENTS]
+    found = {(str(c.get("id") or "").strip(), c["type"]) for c in cuds}
+    if len(found) != 1:
+        return {}
+    ((commitment, kind),) = found
+    if not commitment or commitment in NULLS:
+        return {}
+    credit = cuds[0]
+    name = str(credit.get("full_name") or credit.get("name") or "").strip()
+    return {"commitment_discount_id": commitment,
+            "commitment_discount_name": name if name and name not in NULLS else None,
+            "commitment_discount_type": kind, "commitment_discount_category": COMMITMENTS[kind],
+            "commitment_discount_status": "Used", "pricing_category": "Committed"}

@@ -153,8 +153,10 @@ def _usage(kind: str, result: Any, day: dt.date, currency: str, where: Where) ->
         raise where.bad("is not an object")
     requests = count(result, "num_model_requests", where)
     key = text(result, "api_key_id", where)
+    # What the usage endpoints count is usage: FOCUS's Usage-Based charges, recorded only
+    # when the service is used. (The Costs API says nothing of a line item's frequency.)
     common = {**COMMON, "billed_cost": 0.0, "effective_cost": 0.0,
-              "billing_currency": currency,
+              "billing_currency": currency, "charge_frequency": "Usage-Based",
               "sub_account_id": text(result, "project_id", where), "resource_id": key,
               "resource_type": "API key" if key else None, "x_usage_type": kind,
               "x_model": text(result, "model", where), "x_requests": requests}
