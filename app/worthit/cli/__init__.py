@@ -19,6 +19,7 @@ from worthit.cli import (
     export,
     imports,
     mcp,
+    rates,
     report,
     rules,
     screenshot,
@@ -35,8 +36,8 @@ from worthit.workspace import Workspace, ensure, resolve
 __all__ = ["CONNECTOR_KINDS", "SCREENSHOT_PAGES", "main", "parser"]
 
 #: The verbs' modules, in the order --help lists them.
-_MODULES: Final = (demo, report, units, imports, sync, sources, rules, screenshot, export,
-                   alerts, mcp)
+_MODULES: Final = (demo, report, units, rates, imports, sync, sources, rules, screenshot,
+                   export, alerts, mcp)
 _RUNS: Final[dict[str, Callable[[Workspace, argparse.Namespace], int]]] = {
     verb: module.run for module in _MODULES for verb in module.VERBS}
 
@@ -49,7 +50,7 @@ _STARTING: Final = {"demo", "import", "mcp"}
 #: (The window, too, opens a new folder as an empty workspace: worthit.ui.app.run.)
 _ADDING: Final = {("sources", "add"), ("sources", "key"), ("budgets", "set"),
                   ("webhook", "set"), ("units", "add"), ("units", "import"),
-                  ("rules", "import")}
+                  ("rates", "import"), ("rules", "import")}
 
 
 def parser() -> argparse.ArgumentParser:

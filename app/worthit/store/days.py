@@ -1,32 +1,12 @@
-"""Days as the cache stores them: whole days since 1970-01-01 (an integer of two or three
-bytes on disk, where the ISO text took ten), converted at the store's edge."""
+"""Days in the cache's SQL: a charge's day is stored as its number
+(:mod:`worthit.core.days`), converted back to ISO text in a query only where a reader
+wants text."""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Final
+from worthit.core.days import date_of, day_number, day_number_of, iso_of
 
-_EPOCH: Final = dt.date(1970, 1, 1).toordinal()
-
-
-def day_number(day: dt.date) -> int:
-    """The stored number of ``day``."""
-    return day.toordinal() - _EPOCH
-
-
-def day_number_of(day: str) -> int:
-    """The stored number of an ISO day (``YYYY-MM-DD``); ValueError for anything else."""
-    return dt.date.fromisoformat(day).toordinal() - _EPOCH
-
-
-def date_of(number: int) -> dt.date:
-    """The day a stored number stands for."""
-    return dt.date.fromordinal(int(number) + _EPOCH)
-
-
-def iso_of(number: int) -> str:
-    """The ISO text of a stored day number."""
-    return date_of(number).isoformat()
+__all__ = ["date_of", "day_number", "day_number_of", "iso_of", "iso_sql"]
 
 
 def iso_sql(column: str = "day") -> str:

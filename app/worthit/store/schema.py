@@ -317,8 +317,22 @@ CREATE VIEW charges AS SELECT
 FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id;
 """
 
+# 8: dated exchange rates from the user (worthit rates import): one rate a pair and day, with
+# the file (or name) it came from. ``meta`` key ``rates.revision`` counts their changes.
+_M8_EXCHANGE_RATES = """
+CREATE TABLE exchange_rates (
+    day TEXT NOT NULL,               -- ISO date the rate is of
+    from_currency TEXT NOT NULL,     -- ISO 4217: one unit of it is ...
+    to_currency TEXT NOT NULL,       -- ... ``rate`` units of this
+    rate REAL NOT NULL CHECK (rate > 0),
+    source TEXT NOT NULL,            -- the file's name, or the name given at import
+    imported_at TEXT NOT NULL,       -- UTC, ISO
+    PRIMARY KEY (day, from_currency, to_currency)
+);
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
                                _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS,
-                               _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS)
+                               _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS, _M8_EXCHANGE_RATES)
 SCHEMA_VERSION = len(MIGRATIONS)
