@@ -1,5 +1,6 @@
-"""``worthit export deck|table|chart``: the period's story as a PowerPoint deck, a page's
-table as CSV or Excel, or a page's main chart as PNG or SVG."""
+"""``worthit export deck|table|chart|focus``: the period's story as a PowerPoint deck, a
+page's table as CSV or Excel, a page's main chart as PNG or SVG, or the charges as a FOCUS
+dataset for FinOps tools."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import argparse
 from pathlib import Path
 from typing import Final
 
-from worthit.cli.common import Subparsers, add_period, covered, period, size_arg
+from worthit.cli.common import Bar, Subparsers, add_period, covered, period, size_arg
+from worthit.export.focus_spec import FOCUS_VERSIONS
 from worthit.pages import PAGES
 from worthit.workspace import Workspace
 
@@ -16,9 +18,10 @@ _MASK_HELP = "replace account, API key and resource ids with pseudonyms"
 
 
 def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
-    """Add ``export`` and its three kinds of file to the command's verbs."""
+    """Add ``export`` and its four kinds of file to the command's verbs."""
     exports = verbs.add_parser("export", help="write the period's story to a PowerPoint deck, "
-                                              "or a page's table to CSV or Excel",
+                                              "a page's table to CSV or Excel, or the "
+                                              "charges to a FOCUS file",
                                parents=[common])
     export_verbs = exports.add_subparsers(dest="export_verb", metavar="WHAT", required=True)
     deck = export_verbs.add_parser(
@@ -45,10 +48,24 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
     add_period(chart)
     chart.add_argument("--size", type=size_arg, default=(1400, 900), metavar="WxH",
                        help="the window the chart is drawn in")
+    focus = export_verbs.add_parser(
+        "focus", parents=[common],
+        help="every daily charge as a FOCUS cost and usage dataset (.csv, .csv.gz or "
+             ".parquet), with its team and feature; by default every day with data")
+    focus.add_argument("--version", dest="focus_version", required=True,
+                       choices=FOCUS_VERSIONS,
+                       help="the FOCUS version to write (1.4: its June 2026 draft)")
+    focus.add_argument("--out", type=Path, required=True,
+                       metavar="FILE.csv|FILE.csv.gz|FILE.parquet")
+    add_period(focus)
+    focus.add_argument("--mask", action="store_true",
+                       help=_MASK_HELP.replace("ids", "ids and account names"))
 
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
     """Write the file for a period with data, and say what went into it."""
+    if args.export_verb == "focus":
+        return _focus(workspace, args)
     shown = period(workspace, args.start, args.end)
     covered(workspace, shown)
     if args.export_verb == "chart":
@@ -80,4 +97,23 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     write_table(args.out, table)
     print(f"Wrote {args.out}: {table.title}, {len(table.rows):,} rows "
           f"({(table.period or shown).label()}{', masked' if args.mask else ''})")
+    return 0
+
+
+def _focus(workspace: Workspace, args: argparse.Namespace) -> int:
+    """``worthit export focus``: the days asked (by default every day with data) as FOCUS,
+    with a progress bar on a terminal."""
+    from worthit.export.focus import FocusExport, check_out, export_period
+
+    check_out(args.out)  # before anything is read
+    bar = Bar()
+    with workspace.open() as cache:
+        days = export_period(cache.data_range(), args.start, args.end,
+                             workspace=str(workspace.folder))
+        try:
+            written = FocusExport(cache, args.focus_version, days, mask=args.mask,
+                                  progress=lambda share, text: bar(text, share)).export(args.out)
+        finally:
+            bar.done()
+    print(f"Wrote {written.path}: {written.describe()}")
     return 0

@@ -53,7 +53,8 @@ OLD_COLUMNS: Final = ("ChargeType", "AmortizedCost")
 #: Our column <- the FOCUS columns that may carry it, first found wins.
 MAPPING: Final[dict[str, tuple[str, ...]]] = {
     "provider_name": ("ServiceProviderName", "ProviderName"),
-    "publisher_name": ("HostProviderName", "PublisherName"),
+    # HostProviderName (1.3+) is where a service runs, not its publisher: the last resort.
+    "publisher_name": ("PublisherName", "x_PublisherName", "HostProviderName"),
     "billing_account_id": ("BillingAccountId",),
     "sub_account_id": ("SubAccountId",),
     "sub_account_name": ("SubAccountName",),
@@ -87,11 +88,24 @@ MAPPING: Final[dict[str, tuple[str, ...]]] = {
     "contracted_cost": ("ContractedCost",),
     "pricing_quantity": ("PricingQuantity",),
     "commitment_discount_quantity": ("CommitmentDiscountQuantity",),
+    # Worthit's own extensions, as its FOCUS export writes them: a round trip keeps them.
+    "x_model": ("x_Model",),
+    "x_usage_type": ("x_UsageType",),
+    "x_batch": ("x_Batch",),
+    "x_input_tokens": ("x_InputTokens",),
+    "x_cached_input_tokens": ("x_CachedInputTokens",),
+    "x_cache_write_tokens": ("x_CacheWriteTokens",),
+    "x_output_tokens": ("x_OutputTokens",),
+    "x_requests": ("x_Requests",),
 }
 NUMBERS: Final = ("billed_cost", "effective_cost", "list_cost", "consumed_quantity",
-                  "contracted_cost", "pricing_quantity", "commitment_discount_quantity")
+                  "contracted_cost", "pricing_quantity", "commitment_discount_quantity",
+                  "x_input_tokens", "x_cached_input_tokens", "x_cache_write_tokens",
+                  "x_output_tokens", "x_requests")
 #: Of NUMBERS, the quantities (bounded as quantities; the rest are costs).
-QUANTITIES: Final = ("consumed_quantity", "pricing_quantity", "commitment_discount_quantity")
+QUANTITIES: Final = ("consumed_quantity", "pricing_quantity", "commitment_discount_quantity",
+                     "x_input_tokens", "x_cached_input_tokens", "x_cache_write_tokens",
+                     "x_output_tokens", "x_requests")
 #: Closed lists (the spec's spelling), read whatever a file's case: the FOCUS sample writes
 #: "Usage-based" beside "Usage-Based". 1.0-preview's On-Demand and Commitment-Based are
 #: 1.0's Standard and Committed. A value outside the list is kept as written.
@@ -300,6 +314,12 @@ def _row(row: list[str], where: dict[str, int | None], start_at: int, names: lis
             LARGEST_QUANTITY if name in QUANTITIES else LARGEST_COST
         values[name] = amount(text, "number", limit=limit, file=file, line=line,
                               column=names[where[name]])  # type: ignore[index]
+    if values["x_batch"] is not None:  # an INTEGER of the key: 1 batched, 0 not
+        values["x_batch"] = int(values["x_batch"].lower() in ("1", "true", "1.0"))
+    for name in ("x_input_tokens", "x_cached_input_tokens", "x_cache_write_tokens",
+                 "x_output_tokens", "x_requests"):
+        if values[name] is not None:
+            values[name] = round(values[name])  # counts
     for name, spelled in _SPELLED.items():
         if values[name] is not None:
             values[name] = spelled.get(values[name].lower(), values[name])

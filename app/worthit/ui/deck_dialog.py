@@ -15,11 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from PySide6.QtCore import QStandardPaths, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
-    QDialog,
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
@@ -36,6 +35,7 @@ from PySide6.QtWidgets import (
 
 from worthit.core.errors import Cancelled, UserError
 from worthit.core.periods import Period, Preset
+from worthit.ui.export_form import ExportForm, documents, run_export
 from worthit.ui.widgets.period_bar import PeriodBar
 from worthit.workspace import Workspace
 
@@ -49,7 +49,6 @@ SLIDE_LABELS: Final = {
     "swap": ("Model swap", "what cheaper models, routing, caching or batch would save"),
 }
 SHORTCUT: Final = "Ctrl+E"
-STATUS_MS: Final = 30_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,32 +134,16 @@ def deck_work(workspace: Workspace, request: DeckRequest) -> Callable[..., Path]
 def export_deck(window: Any, request: DeckRequest) -> bool:
     """Build the deck on a worker through ``window.tasks``; False (with a message) when
     another task is running."""
-    status = window.statusBar()
-
-    def done(path: Path) -> None:
-        status.showMessage(f"Deck saved to {path}", STATUS_MS)
-
-    def failed(message: str) -> None:
-        status.showMessage(message, 2 * STATUS_MS)  # longer: it may need acting on
-
-    started: bool = window.tasks.run("Exporting the deck", deck_work(window.workspace, request),
-                                     done=done, failed=failed)
-    if not started:
-        status.showMessage("Another task is running: wait for it, or cancel it in the "
-                           "status bar.", STATUS_MS)
-    return started
+    return run_export(window, "Exporting the deck", deck_work(window.workspace, request),
+                      lambda path: f"Deck saved to {path}")
 
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _documents() -> Path:
-    found = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
-    return Path(found) if found and Path(found).is_dir() else Path.home()
 
-
-class DeckDialog(QDialog):
+class DeckDialog(ExportForm):
     """The deck's options. ``accepted`` means :meth:`request` is ready to export."""
 
     def __init__(self, workspace: Workspace, period: Period, preset: Preset | None,
@@ -296,7 +279,7 @@ class DeckDialog(QDialog):
     def default_path(self) -> Path:
         p = self.period_bar.period()
         name = _slug(f"worthit {self.workspace.name}") or "worthit"
-        return _documents() / f"{name}-{p.start.isoformat()}-to-{p.end.isoformat()}.pptx"
+        return documents() / f"{name}-{p.start.isoformat()}-to-{p.end.isoformat()}.pptx"
 
     # -- reacting -----------------------------------------------------------------------
 
@@ -327,22 +310,6 @@ class DeckDialog(QDialog):
         if not out.parent.is_dir():
             return f"The folder {out.parent} does not exist."
         return ""
-
-    def _validate(self) -> None:
-        problem = self.problem_text()
-        out = self.out()
-        note = "" if problem or out is None or not out.exists() else \
-            f"{out.name} exists and will be replaced."
-        self.problem.setText(problem or note)
-        self.problem.setObjectName("Bad" if problem else "Readout")
-        self.problem.style().unpolish(self.problem)
-        self.problem.style().polish(self.problem)
-        self.problem.setVisible(bool(problem or note))
-        self.export_button.setEnabled(not problem)
-
-    def _accept(self) -> None:
-        if not self.problem_text():
-            self.accept()
 
 
 def open_deck_dialog(window: Any) -> DeckDialog:

@@ -30,6 +30,7 @@ from worthit.ui.about import add_help_menu
 from worthit.ui.alert_schedule import AlertSchedule
 from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
+from worthit.ui.focus_dialog import add_focus_action
 from worthit.ui.pages import PAGES
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.empty_state import EmptyState
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
 
         self._add_shortcuts()
         self.file_menu = add_file_menu(self)  # File › Export deck… (Ctrl+E)
+        add_focus_action(self, self.file_menu)  # File › Export FOCUS…
         from worthit.ui.workspace_menu import add_workspace_actions
 
         self.recent_menu = add_workspace_actions(self)  # New, Open, Recent workspaces
