@@ -89,7 +89,7 @@ class SourcesPage(Page):
         self._own_tasks = TaskBar()
         self.setAcceptDrops(True)
         intro = QLabel("Where this workspace's figures come from. Import billing files "
-                       "(FOCUS 1.0–1.3, AWS CUR, Azure and GCP exports; CSV, CSV.gz or "
+                       "(FOCUS 1.0–1.4, AWS CUR, Azure and GCP exports; CSV, CSV.gz or "
                        "Parquet) or drop them on this page; Sync now re-imports files that "
                        "changed. Keys for live sources stay in the system keyring.",
                        objectName="Readout")
