@@ -41,7 +41,7 @@ JSON_KEYS = [
     "period", "previous_period", "currency", "data_through", "total_effective_cost",
     "previous_total_effective_cost", "change", "change_pct", "previous_period_complete",
     "month_to_date", "forecast", "ai",
-    "by_provider", "tokens", "movers",
+    "by_provider", "tokens", "movers", "currencies", "conversion",
 ]
 FORECAST_KEYS = ["month", "through", "month_to_date", "month_end", "p10", "p90", "days_left",
                  "history_days", "method"]

@@ -13,7 +13,10 @@ from worthit.analysis import overview as figures
 from worthit.analysis.charge_index import build_index
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.core.periods import Period
+from worthit.core.rate_files import Rate
+from worthit.core.rates import MissingRates
 from worthit.store.cache import Cache
+from worthit.store.rates import import_rates
 
 D = dt.date
 JAN_1, JAN_2, JAN_3, JAN_31 = D(2024, 1, 1), D(2024, 1, 2), D(2024, 1, 3), D(2024, 1, 31)
@@ -89,14 +92,24 @@ def test_compare_by_model_leaves_out_charges_without_a_model(cache: Cache) -> No
     assert found == {"gpt-4.1": (1.0, 4.0), "gpt-4.1-mini": (0.0, 9.0)}
 
 
-def test_currencies_list_each_billing_currency_of_the_period_once(cache: Cache) -> None:
+def test_currencies_are_converted_never_summed_as_they_are(cache: Cache) -> None:
+    """Once EUR → USD had no rate the Overview summed 1 USD and 2 EUR as 3: now it refuses
+    naming the pair, needs no rate for a day in USD only, and with a rate converts."""
     fill(cache,
          charge(JAN_1, 1.0, "{}"),
          charge(JAN_2, 1.0, "{}", billing_currency="EUR"),
          charge(JAN_2, 1.0, "{}", billing_currency="EUR"),
          charge(JAN_3, 1.0, "{}", billing_currency=None))
-    assert figures.overview(cache, JANUARY).currencies == ["EUR", "USD"]
-    assert figures.overview(cache, Period(JAN_3, JAN_3)).currencies == []
+    with pytest.raises(MissingRates, match="no EUR→USD rate on or before 2024-01-02"):
+        figures.overview(cache, Period(JAN_1, JAN_2))
+    assert figures.overview(cache, Period(JAN_1, JAN_1)).total == 1.0
+    import_rates(cache, [Rate(JAN_1, "EUR", "USD", 1.5, "test")])
+    found = figures.overview(cache, Period(JAN_2, JAN_2))
+    assert (found.currency, found.currencies, found.total) == ("USD", ["EUR"], 3.0)
+    assert "Converted from EUR to USD" in found.conversion
+    # Beside several currencies, an amount naming none cannot be placed in any.
+    with pytest.raises(MissingRates, match="amounts in no currency on 2024-01-03"):
+        figures.overview(cache, Period(JAN_3, JAN_3))
 
 
 def test_dimensions_are_a_fixed_list(cache: Cache) -> None:

@@ -21,6 +21,7 @@ from worthit.core.money import money
 from worthit.core.periods import Preset, preset_period
 from worthit.core.rules import UNALLOCATED, Rule
 from worthit.demo.generator import generate_demo
+from worthit.store.cache import Cache
 from worthit.store.rules import load_rules
 from worthit.ui import theme
 from worthit.ui.app import application
@@ -215,14 +216,28 @@ def test_switching_the_period_keeps_open_rows_and_focus(
     assert tiles_drawn(page, after.nodes[focus].children)
 
 
-def test_ctrl_r_recomputes(qtbot: QtBot, window: tuple[MainWindow, AllocationPage]) -> None:
-    win, page = window
+def test_ctrl_r_recomputes(qtbot: QtBot, tmp_path: Path) -> None:
+    """Ctrl+R reads the cache again: charges another process changed meanwhile show (the
+    same charges give the same figures, computed once). A workspace of its own: it writes."""
+    generate_demo(tmp_path, end=DEMO_END)
+    win, page = open_window(qtbot, Workspace(tmp_path))
     before = result_of(page)
     win.activateWindow()
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         qtbot.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
-    assert page.result is not before
     assert result_of(page).total == pytest.approx(before.total, abs=1e-6)
+    # Another writer (an import in another process) drops the period's last day.
+    last = before.period.end
+    with Cache.open(win.workspace.cache_path) as other:
+        source = other._scalar("SELECT source_id FROM sources WHERE kind = 'demo'")
+        gone = other._scalar("SELECT TOTAL(effective_cost) FROM charges WHERE source_id = ? "
+                             "AND charge_period_start = ?", (source, last.isoformat()))
+        other.replace_charges(source, last, last, [])
+    assert gone > 0
+    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+        qtbot.keyClick(win, Qt.Key.Key_R, Qt.KeyboardModifier.ControlModifier)
+    assert page.result is not before
+    assert result_of(page).total == pytest.approx(before.total - gone, abs=1e-6)
     assert row_paths(page)[0] == (UNALLOCATED,)
 
 

@@ -1,5 +1,5 @@
 """Allocation: every dollar of a period under a team and a feature, or under Unallocated
-with the reason it is there.
+with the reason it is there, in the index's one currency (never a sum of several).
 
 Rules run once per allocation key (a distinct combination of the attributes they can
 match, see ``charge_keys``), not once per charge, over columns factorised once; a period's
@@ -24,7 +24,7 @@ from typing import Any, Final, SupportsInt, cast
 import numpy as np
 import pandas as pd
 
-from worthit.analysis.charge_index import ChargeIndex, charge_index
+from worthit.analysis.charge_index import ChargeIndex, charge_index, currencies_of
 from worthit.core.periods import Period
 from worthit.core.rules import (  # ROOT and ROOT_NAME are part of this module's vocabulary
     NO_FEATURE,
@@ -198,9 +198,11 @@ class Allocation:
     pieces: pd.DataFrame
     trend_edges: tuple[dt.date, ...]  # first day of each trend bucket
     rules: tuple[Rule, ...]
-    #: Billing currencies in the period. Amounts are summed as they are: more than one
-    #: means the figures mix currencies, and the page says so.
+    #: The currencies the period's charges (and the previous period's) are billed in;
+    #: every figure is in ``currency``, converted where they differ (:attr:`conversion`).
     currencies: tuple[str, ...] = ()
+    #: How figures billed in other currencies were converted ('' when none were).
+    conversion: str = ""
 
     @property
     def total(self) -> float:
@@ -278,6 +280,7 @@ class Allocation:
             "previous_period_complete": self.previous_complete,
             "currency": self.currency,
             "currencies": list(self.currencies),
+            "conversion": self.conversion or None,
             "total": round(self.total, 2),
             "previous_total": round(self.previous_total, 2),
             "unallocated": round(self.unallocated.cost, 2),
@@ -322,19 +325,20 @@ def _allocate(index: ChargeIndex, rules: tuple[Rule, ...], period: Period) -> Al
         "previous_share": pieces.previous_share,
     })
     first = index.first_day
-    currencies = tuple(sorted(set(index.keys["billing_currency"][live].dropna())))
+    currencies, currency, conversion = currencies_of(index, live)
     return Allocation(
         period=period, previous=previous,
         previous_complete=first is not None and previous.start >= first,
-        currency=currencies[0] if len(currencies) == 1 else "USD",
-        nodes=nodes, pieces=frame, trend_edges=edges, rules=tuple(rules),
-        currencies=currencies,
+        currency=currency, nodes=nodes, pieces=frame, trend_edges=edges, rules=tuple(rules),
+        currencies=currencies, conversion=conversion,
     )
 
 
-def allocation(cache: Cache, period: Period, rules: Sequence[Rule] | None = None) -> Allocation:
-    """The page's entry point: the cache's index and (unless given) its saved rules."""
-    index = charge_index(cache)
+def allocation(cache: Cache, period: Period, rules: Sequence[Rule] | None = None, *,
+               currency: str | None = None) -> Allocation:
+    """The page's entry point: the cache's index in ``currency`` (default: the display
+    currency) and (unless given) its saved rules."""
+    index = charge_index(cache, currency)
     return allocate(index, load_rules(cache) if rules is None else rules, period)
 
 

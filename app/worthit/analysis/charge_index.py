@@ -1,10 +1,17 @@
 """The charge index: every daily charge of the cache as (day, key, cost) arrays in memory,
 with each allocation key's columns factorised once, loaded once per revision of the charges
 and shared by every analysis (Overview, Allocation, unit costs, leaks, model swap, alerts).
-A period's cost per key is then a ``bincount``, not a query."""
+A period's cost per key is then a ``bincount``, not a query.
+
+It is also where money changes currency, once: :func:`charge_index` returns the index in
+the display currency (:mod:`worthit.store.display`), each charge converted at the rate of
+its day or the latest before it (:mod:`worthit.core.rates`), computed once per currency and
+revision of the rates. A charge no rate converts is never summed: every sum over days that
+hold one raises :class:`~worthit.core.rates.MissingRates`, naming the pairs and days."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import threading
@@ -14,17 +21,53 @@ from pathlib import Path
 from typing import Any, Final, TypeVar
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
+from worthit.core.errors import UserError
 from worthit.core.focus import KEY_COLUMNS
+from worthit.core.money import is_currency
+from worthit.core.rates import MissingRate, MissingRates, RateTable
+from worthit.store import rates as stored_rates
 from worthit.store import reads
 from worthit.store.cache import Cache
-from worthit.store.days import date_of
+from worthit.store.days import date_of, day_number
+from worthit.store.display import chosen_currency, default_currency
 
 NO_RESOURCE: Final = "(no resource id)"
 #: How many results an index remembers (:meth:`ChargeIndex.remember`).
 _MEMO_SIZE: Final = 64
 T = TypeVar("T")
+
+
+@dataclass(frozen=True, eq=False)
+class Money:
+    """How an index's costs came to be in its currency ``to``: each key's billing currency
+    (``key_code`` indexes ``names``; None: the key names none), the rates that converted
+    them (None: nothing needed converting) and, per day, how many charges no rate converts
+    (cumulative, aligned with :attr:`ChargeIndex.day_starts`; None when there are none)."""
+
+    to: str
+    names: tuple[str | None, ...]
+    key_code: np.ndarray
+    rates: RateTable | None = None
+    lacking: np.ndarray | None = None
+    #: The rate sources that converted some charge (``ECB``, a file's name).
+    sources: tuple[str, ...] = ()
+
+    def currencies(self, keys: np.ndarray | None = None) -> tuple[str, ...]:
+        """The billing currencies of the keys (a mask or positions; all when None)."""
+        codes = self.key_code if keys is None else self.key_code[keys]
+        return tuple(sorted({n for n in (self.names[c] for c in np.unique(codes)) if n}))
+
+    def note(self, currencies: tuple[str, ...]) -> str:
+        """What a page says of amounts billed in ``currencies``: '' when all are ``to``."""
+        others = [c for c in currencies if c != self.to]
+        if not others:
+            return ""
+        whence = f" ({', '.join(self.sources)})" if self.sources else ""
+        return (f"Converted from {', '.join(others)} to {self.to} at the rate of each "
+                f"charge's day, or the latest before it{whence}.")
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +91,11 @@ class ChargeIndex:
     #: Results computed from this index (an allocation per period and rules, …): they
     #: hold while it does, and go with it when the charges change.
     memo: dict[Any, Any] = field(repr=False, default_factory=dict)
+    #: The currency of ``cost``: None in the index as loaded when the keys name several
+    #: (or none); the display currency in the index :func:`charge_index` returns.
+    currency: str | None = None
+    #: How ``cost`` was converted (None in the index as loaded: amounts as billed).
+    money: Money | None = field(repr=False, default=None)
 
     def remember(self, key: Any, compute: Callable[[], T]) -> T:
         """``compute()``'s result for ``key``, computed once per index: every page asking
@@ -68,13 +116,83 @@ class ChargeIndex:
 
     def _rows(self, start: dt.date, end: dt.date) -> slice:
         """The charges of the days ``start``..``end``: one slice, looked up in the day
-        offsets (a search of the day array cost 16 ms at 10 million charges)."""
+        offsets (a search of the day array cost 16 ms at 10 million charges).
+        :class:`MissingRates` when a charge of those days has no rate to the index's
+        currency: every sum goes through here, so none adds currencies up."""
         if self.first_day is None:
             return slice(0, 0)
         last = len(self.day_starts) - 2
         low = min(max((start - self.first_day).days, 0), last + 1)
-        high = min(max((end - self.first_day).days + 1, 0), last + 1)
-        return slice(int(self.day_starts[low]), int(self.day_starts[max(low, high)]))
+        high = max(low, min(max((end - self.first_day).days + 1, 0), last + 1))
+        rows = slice(int(self.day_starts[low]), int(self.day_starts[high]))
+        lacking = None if self.money is None else self.money.lacking
+        if lacking is not None and lacking[high] != lacking[low]:
+            raise self._missing(rows)
+        return rows
+
+    def _missing(self, rows: slice) -> MissingRates:
+        """Which currencies lack a rate on which days among ``rows``."""
+        assert self.money is not None and self.first_day is not None
+        at = np.flatnonzero(np.isnan(self.cost[rows])) + rows.start
+        codes = self.money.key_code[self.key[at]]
+        days = self.day[at].astype(np.int64) + day_number(self.first_day)
+        missing = []
+        for code in np.unique(codes):
+            lacked = np.unique(days[codes == code])
+            missing.append(MissingRate(self.money.names[code], self.money.to, int(lacked[0]),
+                                       int(lacked[-1]), len(lacked)))
+        missing.sort(key=lambda m: (m.from_currency is None, m.from_currency or ""))
+        return MissingRates(missing)
+
+    def check(self, start: dt.date, end: dt.date) -> None:
+        """:class:`MissingRates` when the days ``start``..``end`` hold a charge that no
+        rate converts (instant when none does)."""
+        self._rows(start, end)
+
+    def cost_of(self, days: npt.ArrayLike, key_ids: npt.ArrayLike) -> np.ndarray:
+        """The cost of the charges of ``key_ids`` on ``days`` (day numbers), in the index's
+        currency: each (day, key) is one charge of the cache (0 where there is none), so a
+        figure read by SQL is converted here as the index converted it.
+        :class:`MissingRates` when one of those days has a charge without a rate."""
+        days = np.asarray(days, np.int64)
+        if not len(days) or self.first_day is None:
+            return np.zeros(len(days))
+        position = np.full(int(self.keys["key_id"].max()) + 1, -1, np.int64)
+        position[self.keys["key_id"].to_numpy(np.int64)] = np.arange(len(self.keys))
+        offset = days - day_number(self.first_day)
+        rows = self._rows(self.first_day + dt.timedelta(days=int(offset.min())),
+                          self.first_day + dt.timedelta(days=int(offset.max())))
+        width = len(self.keys)
+        # The index is in (day, key) order, so (day, key) as one number is sorted.
+        held = self.day[rows].astype(np.int64) * width + self.key[rows]
+        wanted = offset * width + position[np.asarray(key_ids, np.int64)]
+        if not len(held):
+            return np.zeros(len(days))
+        at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
+        return np.where(held[at] == wanted, self.cost[rows][at], 0.0)
+
+    def rates_by_day(self, start: dt.date, end: dt.date
+                     ) -> tuple[list[tuple[str, int, float]], str | None]:
+        """How the index converted the days ``start``..``end``, for a query that converts
+        as it did (:func:`worthit.store.reads.charges_of_keys`): (billing currency, day
+        number, rate) for each currency other than the index's and each day with a rate,
+        and the currency a key naming none is taken to be in (None: in none)."""
+        money = self.money
+        if money is None:
+            return [], None
+        blank = money.names[0] if len(money.names) == 1 else None
+        if money.rates is None:
+            return [], blank
+        days = np.arange(day_number(start), day_number(end) + 1, dtype=np.int64)
+        found = []
+        for name in money.names:
+            if name is None or name == money.to:
+                continue
+            for day, quote in zip(days.tolist(), money.rates.quotes(name, money.to, days),
+                                  strict=True):
+                if quote is not None:
+                    found.append((name, day, quote.rate))
+        return found, blank
 
     def per_key(self, start: dt.date, end: dt.date) -> np.ndarray:
         """Each key's cost over the days ``start``..``end``."""
@@ -114,12 +232,35 @@ class ChargeIndex:
         return tagged
 
 
+def currencies_of(index: ChargeIndex, keys: np.ndarray) -> tuple[tuple[str, ...], str, str]:
+    """The billing currencies of ``keys`` (a mask), the index's currency (USD for an index
+    as loaded, whose keys name none), and the note on how they were converted."""
+    if index.money is None:  # an index as loaded (tests, benchmarks): amounts as billed
+        found = tuple(sorted(set(index.keys["billing_currency"][keys].dropna())))
+        return found, index.currency or "USD", ""
+    found = index.money.currencies(keys)
+    return found, index.money.to, index.money.note(found)
+
+
 _INDEXES: dict[str, ChargeIndex] = {}
 _INDEX_LOCK = threading.Lock()
 
 
-def charge_index(cache: Cache) -> ChargeIndex:
-    """The cache's index, reused while its charges are unchanged (any thread)."""
+def charge_index(cache: Cache, currency: str | None = None) -> ChargeIndex:
+    """The cache's index in ``currency`` (default: the display currency), reused while its
+    charges and rates are unchanged (any thread)."""
+    raw = loaded_index(cache)
+    if currency is not None and not is_currency(currency):
+        raise UserError(f"{currency!r} is not an ISO 4217 currency code (such as USD, EUR, "
+                        "NOK).")
+    to = currency or chosen_currency(cache) or raw.remember(
+        ("default currency",), lambda: default_currency(_key_currencies(raw)[0]))
+    return in_currency(raw, to, cache)
+
+
+def loaded_index(cache: Cache) -> ChargeIndex:
+    """The cache's index as billed (each charge in its own currency), reused while its
+    charges are unchanged (any thread)."""
     # The cache's identity too: a cache replaced under the same path (a regenerated demo)
     # starts its revisions again.
     path, revision = f"{Path(cache.path).resolve()}#{cache.identity}", cache.revision
@@ -132,6 +273,93 @@ def charge_index(cache: Cache) -> ChargeIndex:
         _INDEXES.clear()  # one workspace at a time; the memory goes with it
         _INDEXES[path] = index
     return index
+
+
+def in_currency(raw: ChargeIndex, to: str, cache: Cache) -> ChargeIndex:
+    """``raw`` (an index as loaded) in ``to``: the same arrays when every key is billed in
+    ``to``, else each charge converted by the cache's rates, computed once per currency and
+    revision of the rates and kept on ``raw``."""
+    names = _key_currencies(raw)[0]
+    if not names or names == (to,):
+        return raw.remember(("in currency", to, None), lambda: _view(raw, to, None))
+    revision = stored_rates.revision(cache)
+    _forget(raw, "in currency", revision)
+    return raw.remember(("in currency", to, revision),
+                        lambda: _view(raw, to, stored_rates.load(cache)))
+
+
+def rates_for(index: ChargeIndex, cache: Cache) -> RateTable:
+    """The rates ``index`` converted with, or the cache's (loaded once per revision), for
+    amounts that are not charges: a unit's target, a budget, a list price in USD."""
+    if index.money is not None and index.money.rates is not None:
+        return index.money.rates
+    revision = stored_rates.revision(cache)
+    _forget(index, "rates", revision)
+    found: RateTable = index.remember(("rates", revision), lambda: stored_rates.load(cache))
+    return found
+
+
+def _forget(index: ChargeIndex, kind: str, revision: int) -> None:
+    """Drop what ``index`` remembers of ``kind`` at other revisions of the rates: it was
+    converted at rates since replaced, and a whole ECB history is megabytes."""
+    for key in [k for k in list(index.memo) if isinstance(k, tuple) and k[0] == kind
+                and k[-1] not in (None, revision)]:
+        index.memo.pop(key, None)
+
+
+def convert_amount(rates: RateTable, amount: float, from_currency: str, to: str,
+                   day: dt.date) -> tuple[float, str]:
+    """``amount`` in ``from_currency`` as ``to`` at the rate of ``day`` or the latest
+    before it, and the rate in words (``the rate of 2026-01-30 (ECB)``); the same amount
+    and '' when the currencies are one. :class:`MissingRates` when no rate converts it."""
+    if from_currency == to:
+        return amount, ""
+    quote = rates.quote(from_currency, to, day)
+    if quote is None:
+        number = day_number(day)
+        raise MissingRates([MissingRate(from_currency, to, number, number, 1)])
+    return amount * quote.rate, str(quote)
+
+
+def _key_currencies(raw: ChargeIndex) -> tuple[tuple[str, ...], np.ndarray]:
+    """The currencies the keys are billed in, and each key's as an index into them (-1:
+    the key names none)."""
+    def compute() -> tuple[tuple[str, ...], np.ndarray]:
+        text = raw.keys["billing_currency"].astype(object).str.strip()
+        codes, uniques = pd.factorize(text.where(text.notna() & (text != ""), None),
+                                      use_na_sentinel=True)
+        return tuple(str(u) for u in uniques), codes.astype(np.int64)
+
+    found: tuple[tuple[str, ...], np.ndarray] = raw.remember(("key currencies",), compute)
+    return found
+
+
+def _view(raw: ChargeIndex, to: str, rates: RateTable | None) -> ChargeIndex:
+    """``raw`` with its costs in ``to`` (converted by ``rates`` unless None)."""
+    named, codes = _key_currencies(raw)
+    if len(named) <= 1:
+        # A key that names no currency is in the workspace's only one (or, with none named,
+        # in whatever the pages show): it cannot be told apart from it.
+        names: tuple[str | None, ...] = named or (to,)
+        codes = np.maximum(codes, 0)
+    else:  # beside several currencies, it is in none that can be told: never converted
+        names = (*named, None)
+        codes = np.where(codes < 0, len(named), codes)
+    if rates is None:
+        return dataclasses.replace(raw, memo={}, currency=to,
+                                   money=Money(to, names, codes))
+    first = day_number(raw.first_day) if raw.first_day is not None else 0
+    converted = rates.convert(raw.cost, codes[raw.key], raw.day.astype(np.int64) + first, to,
+                              names=names)
+    lacks = np.isnan(converted.values)
+    lacking = None
+    if lacks.any():
+        per_day = np.bincount(raw.day[lacks], minlength=len(raw.day_starts) - 1)
+        lacking = np.concatenate([[0], np.cumsum(per_day)]).astype(np.int64)
+    sources = tuple(sorted({s for q in converted.used().values() if q.how != "same"
+                            for s in q.sources}))
+    return dataclasses.replace(raw, memo={}, currency=to, cost=converted.values,
+                               money=Money(to, names, codes, rates, lacking, sources))
 
 
 def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
@@ -147,8 +375,10 @@ def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
     tag_dicts = [_parse_tags(text) for text in codes["tags"][1]]
     day = (day - day[0]) if len(day) else day
     counts = np.bincount(day, minlength=1) if len(day) else np.zeros(0, np.int64)
+    named = set(keys["billing_currency"].dropna().astype(str).str.strip()) - {""}
     return ChargeIndex(
         path=path, revision=revision, first_day=first,
+        currency=named.pop() if len(named) == 1 else None,
         day_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         day=day, key=position[key_id],
         cost=np.nan_to_num(cost), keys=keys,

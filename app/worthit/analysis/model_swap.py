@@ -8,6 +8,10 @@ milliseconds, so sliders can update the result live. Both the "before" and the "
 are priced from the catalog, so the saving is a difference of like with like; the billed
 cost is shown beside them. Quality is not measured here: every suggestion says what it
 assumes.
+
+Everything is in one currency, the display currency: the billed cost as the charge index
+converted it, the catalog's USD prices at the USD rate of each usage day (or the latest
+before it), and every suggestion's assumption says so.
 """
 
 from __future__ import annotations
@@ -21,14 +25,16 @@ import numpy as np
 import pandas as pd
 
 from worthit.analysis.allocation import allocate
-from worthit.analysis.charge_index import charge_index
+from worthit.analysis.charge_index import ChargeIndex, charge_index, rates_for
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
+from worthit.core.rates import MissingRate, MissingRates, RateTable
 from worthit.core.scenarios import LEVER_KINDS, Lever, ModelRef, Scenario
 from worthit.pricing.catalog import MILLION, Catalog, Override, Price
 from worthit.store.cache import Cache
 from worthit.store.charges import model_usage
+from worthit.store.days import day_number
 from worthit.store.metrics import requests_by_hour
 from worthit.store.rules import load_rules
 from worthit.store.swap import load_overrides
@@ -65,6 +71,26 @@ class SwapData:
     days: int = 0  # days of the period with AI usage
     #: For a model a scenario names that was not priced up front (looked up once, kept).
     catalog: Catalog | None = field(default=None, repr=False)
+    #: The currency of every figure: the billed cost's and, converted, the prices'.
+    currency: str = "USD"
+    #: The catalog's USD prices are multiplied by this on each day (1 in USD).
+    usd_rates: dict[dt.date, float] = field(default_factory=dict)
+    #: How the prices were converted, for every assumption ('' in USD).
+    price_note: str = ""
+    #: For a day not converted up front (None in USD).
+    rates: RateTable | None = field(default=None, repr=False)
+    #: Why ``units`` is empty though units are defined: a unit's target or revenue has no
+    #: rate to the currency (the swap itself needs none; the Unit costs page refuses).
+    units_refused: MissingRates | None = field(default=None, repr=False)
+
+    def usd(self, day: dt.date) -> float:
+        """One USD in :attr:`currency` on ``day`` (the rate of the day or the latest
+        before it); :class:`MissingRates` when there is none."""
+        if self.currency == "USD":
+            return 1.0
+        if day not in self.usd_rates:
+            self.usd_rates.update(usd_rates(self.rates, self.currency, [day]))
+        return self.usd_rates[day]
 
     def models(self, feature: str | None = None) -> list[ModelRef]:
         rows = self.rows(feature)
@@ -89,13 +115,15 @@ class SwapData:
         return sorted(found)
 
 
-def swap_data(cache: Cache, period: Period) -> SwapData:
-    index = charge_index(cache)
+def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> SwapData:
+    """The period's AI usage and the prices of every model involved, in ``currency``
+    (default: the display currency)."""
+    index = charge_index(cache, currency)
     rules = tuple(load_rules(cache))
     allocation = allocate(index, rules, period)
     # Model usage reads the cache's token counts: once per index, rules and period.
     usage = index.remember(("model usage", rules, period),
-                           lambda: _usage(cache, period, allocation.pieces, index.keys))
+                           lambda: _usage(cache, period, allocation.pieces, index))
     overrides = {
         (str(o["provider_name"]), str(o["model"])): Override(
             str(o["provider_name"]), str(o["model"]),
@@ -118,22 +146,53 @@ def swap_data(cache: Cache, period: Period) -> SwapData:
              for m in (lever.model, lever.to) if m is not None}
     wanted = set(used) | {t for tiers in smaller.values() for t in tiers} | saved
     prices = {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}
+    shown_in = index.currency or "USD"
+    rates = None if shown_in == "USD" else rates_for(index, cache)
+    units_refused = None
+    try:
+        units = unit_economics(cache, period, "day", currency=shown_in)
+    except MissingRates as error:  # the units' effects go unsaid; the swap holds
+        units, units_refused = [], error
     return SwapData(
         period=period, usage=usage, prices=prices,
         features=sorted(set(usage["feature"])), smaller=smaller,
         night_share=_night_share(cache, allocation.pieces),
-        units=unit_economics(cache, period, "day"),
-        days=len(set(usage["day"])), catalog=catalog,
+        units=units, units_refused=units_refused,
+        days=len(set(usage["day"])), catalog=catalog, currency=shown_in,
+        usd_rates=usd_rates(rates, shown_in, sorted(set(usage["day"]))), rates=rates,
+        price_note="" if rates is None else
+        f"List prices are in USD, converted to {shown_in} at the rate of each usage day "
+        "(or the latest before it).",
     )
 
 
-def _usage(cache: Cache, period: Period, pieces: pd.DataFrame, keys: pd.DataFrame
+def usd_rates(rates: RateTable | None, currency: str,
+              days: Sequence[dt.date]) -> dict[dt.date, float]:
+    """One USD in ``currency`` on each of ``days``; :class:`MissingRates` naming the days
+    without a rate."""
+    if currency == "USD" or not days:
+        return dict.fromkeys(days, 1.0)
+    assert rates is not None
+    numbers = np.array([day_number(d) for d in days], np.int64)
+    quotes = rates.quotes("USD", currency, numbers)
+    lacking = [n for n, q in zip(numbers.tolist(), quotes, strict=True) if q is None]
+    if lacking:
+        raise MissingRates([MissingRate("USD", currency, lacking[0], lacking[-1],
+                                        len(lacking))])
+    return {d: q.rate for d, q in zip(days, quotes, strict=True) if q is not None}
+
+
+def _usage(cache: Cache, period: Period, pieces: pd.DataFrame, index: ChargeIndex
            ) -> pd.DataFrame:
     raw = model_usage(cache, period.start, period.end)
     columns = ["day", "feature", "provider", "model", "batched", "requests", *TOKENS, "billed"]
     if raw.empty:
         return pd.DataFrame(columns=columns)
-    meta = keys.set_index("key_id")[["provider_name", "x_model"]]
+    # Each row is one charge: its cost as the index converted it (one conversion point).
+    raw["billed"] = index.cost_of(raw["day_number"].to_numpy(np.int64),
+                                  raw["key_id"].to_numpy(np.int64))
+    raw = raw.drop(columns="day_number")
+    meta = index.keys.set_index("key_id")[["provider_name", "x_model"]]
     raw = raw.join(meta, on="key_id")
     # Features from the allocation: a key's share of each destination (1 unless split).
     owners = pieces[["key_id", "feature", "team", "share"]]
@@ -190,6 +249,7 @@ class Outcome:
     unpriced: list[ModelRef]  # used models without a price, left out of every figure
     warnings: list[str]
     days: int
+    currency: str = "USD"
 
     @property
     def saving(self) -> float:
@@ -252,7 +312,8 @@ def apply(data: SwapData, rows: pd.DataFrame, lever: Lever, warnings: list[str]
 
 
 def price_rows(data: SwapData, rows: pd.DataFrame) -> np.ndarray:
-    """Each row's cost at its model's rates on its day (NaN where unpriced)."""
+    """Each row's cost at its model's rates on its day (NaN where unpriced), in the data's
+    currency (the USD price at the USD rate of the day)."""
     out = np.full(len(rows), np.nan)
     for n, (day, provider, model, batched, inp, cached, write, write_1h, output) in enumerate(
             zip(rows["day"], rows["provider"], rows["model"], rows["batched"], rows["input"],
@@ -267,7 +328,7 @@ def price_rows(data: SwapData, rows: pd.DataFrame) -> np.ndarray:
                 + output * price.rate("output")) / MILLION
         if batched and price.batch is not None:
             cost *= price.batch
-        out[n] = cost
+        out[n] = cost * data.usd(day)
     return out
 
 
@@ -308,7 +369,7 @@ def simulate(data: SwapData, scenario: Scenario) -> Outcome:
         after=float(np.nansum(after_cost)), billed=float(before_rows["billed"].sum()),
         daily=daily, by_model=by_model,
         by_feature={str(k): float(v) for k, v in feature_saving.items()},
-        unpriced=unpriced, warnings=warnings, days=data.days)
+        unpriced=unpriced, warnings=warnings, days=data.days, currency=data.currency)
 
 
 def unit_effects(data: SwapData, outcome: Outcome) -> list[tuple[UnitEconomics, float]]:
@@ -338,6 +399,7 @@ class Suggestion:
     scenario: Scenario
     monthly_saving: float
     saving_pct: float | None
+    currency: str = "USD"
 
     @property
     def evidence(self) -> bool:
@@ -379,8 +441,9 @@ def _suggest(data: SwapData, kind: str, title: str, assumption: str, feature: st
              lever: Lever) -> Suggestion:
     scenario = Scenario(title, feature, (lever,))
     outcome = simulate(data, scenario)
-    return Suggestion(kind, title, assumption, scenario, outcome.monthly_saving,
-                      outcome.saving_pct)
+    said = f"{assumption} {data.price_note}" if data.price_note else assumption
+    return Suggestion(kind, title, said, scenario, outcome.monthly_saving,
+                      outcome.saving_pct, data.currency)
 
 
 def _per_request(rows: pd.DataFrame) -> tuple[float, float]:
@@ -455,9 +518,10 @@ def _batch(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame,
 def describe_saving(outcome: Outcome) -> str:
     if outcome.before == 0:
         return "No priced usage in this period."
-    return (f"{money(outcome.monthly_saving)} per month "
+    cur = outcome.currency
+    return (f"{money(outcome.monthly_saving, cur)} per month "
             f"({percent(outcome.saving_pct, signed=False)} of "
-            f"{money(outcome.before / max(outcome.days, 1) * MONTH_DAYS)})")
+            f"{money(outcome.before / max(outcome.days, 1) * MONTH_DAYS, cur)})")
 
 
 def default_scenario(feature: str | None, name: str = "Untitled scenario") -> Scenario:

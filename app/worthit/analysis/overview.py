@@ -64,10 +64,14 @@ class Overview:
     #: Per dimension (:data:`MOVER_DIMENSIONS`, in order): dimension, name, previous,
     #: current, change, change_pct, the largest change first.
     movers: Mapping[str, pd.DataFrame]
+    #: The currencies the period's charges are billed in; every figure is in ``currency``,
+    #: converted where they differ (:attr:`conversion`).
     currencies: list[str] = field(default_factory=list)
     #: False when the previous period starts before the first day with data, so a
     #: change against it would compare with a partial period.
     previous_complete: bool = True
+    #: How figures billed in other currencies were converted ('' when none were).
+    conversion: str = ""
 
     @property
     def change(self) -> float:
@@ -137,6 +141,10 @@ class Overview:
                 for frame in self.movers.values()
                 for row in cast("Iterable[_MoverRow]", frame.itertuples(index=False))
             ],
+            # The billing currencies of the period's charges, and how those not in
+            # ``currency`` were converted (None: none were).
+            "currencies": list(self.currencies),
+            "conversion": self.conversion or None,
         }
 
 
@@ -176,8 +184,7 @@ def daily_totals(index: ChargeIndex, start: dt.date, end: dt.date) -> list[float
     if index.first_day is None or days <= 0:
         return [0.0] * max(days, 0)
     low = (start - index.first_day).days
-    rows = slice(int(np.searchsorted(index.day, low, "left")),
-                 int(np.searchsorted(index.day, low + days - 1, "right")))
+    rows = index._rows(start, end)  # noqa: SLF001 - the index's own slice, rates checked
     sums = np.bincount(index.day[rows] - low, weights=index.cost[rows], minlength=days)
     return [float(v) for v in sums]
 
@@ -259,12 +266,12 @@ def _movers_by(index: ChargeIndex, period: Period, previous: Period, dimension: 
     ]
 
 
-def overview(cache: Cache, period: Period) -> Overview:
-    """The page's figures, from the charge index (sums per key, then per dimension) and,
-    for tokens, from the cache."""
-    from worthit.analysis.charge_index import charge_index
+def overview(cache: Cache, period: Period, *, currency: str | None = None) -> Overview:
+    """The page's figures in ``currency`` (default: the display currency), from the charge
+    index (sums per key, then per dimension) and, for tokens, from the cache."""
+    from worthit.analysis.charge_index import charge_index, currencies_of
 
-    index = charge_index(cache)
+    index = charge_index(cache, currency)
     ai_keys = (index.keys["service_category"] == AI_CATEGORY).to_numpy()
     previous = period.previous()
     data = cache.data_range()
@@ -272,11 +279,11 @@ def overview(cache: Cache, period: Period) -> Overview:
     as_of = min(period.end, data_through) if data_through else None
     present = index.present(period.start, period.end)
     complete = data is not None and previous.start >= data[0]
-    currencies = sorted(set(index.keys["billing_currency"][present].dropna()))
+    currencies, shown_in, conversion = currencies_of(index, present)
     return Overview(
         period=period,
         previous=previous,
-        currency=currencies[0] if len(currencies) == 1 else "USD",
+        currency=shown_in,
         total=_total(index, period.start, period.end),
         previous_total=_total(index, previous.start, previous.end),
         ai_total=_total(index, period.start, period.end, ai_keys),
@@ -285,6 +292,7 @@ def overview(cache: Cache, period: Period) -> Overview:
         by_provider_daily=daily_by(index, period, "provider"),
         tokens_daily=reads.daily_tokens(cache, period.start, period.end),
         movers=movers(index, period, previous, previous_complete=complete),
-        currencies=currencies,
+        currencies=list(currencies),
         previous_complete=complete,
+        conversion=conversion,
     )

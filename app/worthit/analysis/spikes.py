@@ -81,6 +81,7 @@ class Series:
     cost: np.ndarray
     expected: np.ndarray
     flagged: np.ndarray
+    currency: str = "USD"  # of ``cost`` and ``expected``
 
     @property
     def label(self) -> str:
@@ -139,9 +140,11 @@ def incidents(series: Series) -> list[Incident]:
 
 
 def spike_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
-                 resources: Collection[str] | None = None) -> list[Series]:
+                 resources: Collection[str] | None = None, *,
+                 currency: str | None = None) -> list[Series]:
     """Every resource (of ``resources``, when given) with a flagged bucket in the last
-    ``lookback_days`` to ``as_of``."""
+    ``lookback_days`` to ``as_of``, its cost in ``currency`` (default: the display
+    currency; the settings' minimum excess is in it too)."""
     import pandas as pd
 
     from worthit.analysis.charge_index import charge_index
@@ -149,7 +152,7 @@ def spike_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
     s = settings
     window_start = as_of - dt.timedelta(days=s.lookback_days - 1)
     start = window_start - dt.timedelta(days=s.spike_history_days + SEASON_DAYS)
-    index = charge_index(cache)
+    index = charge_index(cache, currency)
     if index.first_day is None:
         return []
     start = max(start, index.first_day)
@@ -184,7 +187,8 @@ def spike_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
             flagged = series.flagged & window
             if flagged.any():
                 found.append(Series(series.resource, series.hourly, series.starts,
-                                    series.cost, series.expected, flagged))
+                                    series.cost, series.expected, flagged,
+                                    index.currency or "USD"))
     return found
 
 
@@ -250,13 +254,13 @@ def when(start: dt.datetime, hourly: bool) -> str:
 
 def incident_numbers(series: Series, incident: Incident) -> dict[str, str]:
     """The numbers behind one incident, as both the alert and the leak finding show them."""
-    rows, peak, bucket = incident.rows, incident.peak, series.bucket
+    rows, peak, bucket, cur = incident.rows, incident.peak, series.bucket, series.currency
     return {
-        "Excess over the baseline": money(incident.excess),
-        f"Baseline on those {bucket}s": money(incident.baseline),
+        "Excess over the baseline": money(incident.excess, cur),
+        f"Baseline on those {bucket}s": money(incident.baseline, cur),
         f"Flagged {bucket}s": f"{len(rows)}, from {when(series.starts[rows[0]], series.hourly)}"
                               f" to {when(series.starts[rows[-1]], series.hourly)}",
         f"Worst {bucket}": f"{when(series.starts[peak], series.hourly)}: "
-                           f"{money(float(series.cost[peak]))} against "
-                           f"{money(float(series.expected[peak]))} expected",
+                           f"{money(float(series.cost[peak]), cur)} against "
+                           f"{money(float(series.expected[peak]), cur)} expected",
     }

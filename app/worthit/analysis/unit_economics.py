@@ -27,7 +27,12 @@ import numpy as np
 import pandas as pd
 
 from worthit.analysis.allocation import Allocation, allocate
-from worthit.analysis.charge_index import ChargeIndex, charge_index
+from worthit.analysis.charge_index import (
+    ChargeIndex,
+    charge_index,
+    convert_amount,
+    rates_for,
+)
 from worthit.core.money import percent, unit_money
 from worthit.core.periods import GRANULARITIES, Period
 from worthit.core.plural import plural
@@ -104,6 +109,11 @@ class UnitEconomics:
     previous_complete: bool = True
     components: list[str] = field(default_factory=list)
     daily: list[Bucket] = field(default_factory=list)  # one bucket per day of the period
+    #: The unit as defined, when its target and revenue were converted to the figures'
+    #: currency (``unit`` then holds them converted); None when ``unit`` is as defined.
+    given: Unit | None = None
+    #: How the unit's amounts were converted ('' when they were not).
+    conversion: str = ""
 
     def at(self, granularity: str) -> UnitEconomics:
         """The same figures with the series regrouped (no recomputation)."""
@@ -159,6 +169,10 @@ class UnitEconomics:
             "features": list(u.features), "shared_pools": u.shared_pools,
             "currency": u.currency,
             "target_cost": u.target_cost, "revenue_per_unit": u.revenue_per_unit,
+            "given": None if self.given is None else {
+                "currency": self.given.currency, "target_cost": self.given.target_cost,
+                "revenue_per_unit": self.given.revenue_per_unit},
+            "conversion": self.conversion or None,
             "cost": round(self.cost, 2), "count": self.count,
             "unit_cost": r(self.unit_cost),
             "previous": {"cost": round(self.previous_cost, 2), "count": self.previous_count,
@@ -189,18 +203,47 @@ class UnitEconomics:
 
 
 def unit_economics(cache: Cache, period: Period, granularity: str = "day",
-                   units: Sequence[Unit] | None = None) -> list[UnitEconomics]:
-    """Every unit's figures for ``period`` (the page's and the report's entry point)."""
-    index = charge_index(cache)
+                   units: Sequence[Unit] | None = None, *,
+                   currency: str | None = None) -> list[UnitEconomics]:
+    """Every unit's figures for ``period`` in ``currency`` (default: the display
+    currency), a unit's target and revenue converted to it at the rate of the period's
+    last day (the page's and the report's entry point)."""
+    index = charge_index(cache, currency)
     allocation = allocate(index, load_rules(cache), period)
     chosen = load_units(cache) if units is None else list(units)
     previous = allocation.previous
-    return [
-        economics(unit, allocation, index, granularity,
-                  daily_counts(cache, unit.unit_id, period.start, period.end),
-                  daily_counts(cache, unit.unit_id, previous.start, previous.end))
-        for unit in chosen
-    ]
+    found = []
+    for unit in chosen:
+        shown, note = unit_in(unit, allocation.currency, period.end, index, cache)
+        result = economics(shown, allocation, index, granularity,
+                           daily_counts(cache, unit.unit_id, period.start, period.end),
+                           daily_counts(cache, unit.unit_id, previous.start, previous.end))
+        found.append(result if shown is unit else
+                     dataclasses.replace(result, given=unit, conversion=note))
+    return found
+
+
+def unit_in(unit: Unit, currency: str, day: dt.date, index: ChargeIndex,
+            cache: Cache) -> tuple[Unit, str]:
+    """``unit`` with its target and revenue per unit in ``currency``, at the rate of ``day``
+    or the latest before it, and how they were converted; ``unit`` itself when it is in
+    ``currency`` already. :class:`~worthit.core.rates.MissingRates` when no rate does."""
+    if unit.currency == currency:
+        return unit, ""
+    amounts = [a for a in (unit.target_cost, unit.revenue_per_unit) if a is not None]
+    if not amounts:
+        return dataclasses.replace(unit, currency=currency), ""
+    rates = rates_for(index, cache)
+    target, revenue = (None if a is None else
+                       convert_amount(rates, a, unit.currency, currency, day)[0]
+                       for a in (unit.target_cost, unit.revenue_per_unit))
+    how = convert_amount(rates, amounts[0], unit.currency, currency, day)[1]
+    what = " and ".join(name for name, a in (("target", unit.target_cost),
+                                             ("revenue per unit", unit.revenue_per_unit))
+                        if a is not None)
+    return (dataclasses.replace(unit, target_cost=target, revenue_per_unit=revenue,
+                                currency=currency),
+            f"The unit's {what}, set in {unit.currency}, converted to {currency} at {how}.")
 
 
 def unit_pieces(unit: Unit, allocation: Allocation) -> pd.DataFrame:

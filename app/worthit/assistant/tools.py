@@ -1,7 +1,10 @@
 """The assistant's tools as plain functions: each opens the workspace's cache read-only,
 takes its figures from :mod:`worthit.pages` (so they equal ``worthit report NAME --format
 json`` for the same period) and returns JSON-ready data with the period, the currency and
-how fresh the data is. Bad input is a :class:`UserError` saying what to change."""
+how fresh the data is. Every amount is in the workspace's display currency, as on the
+pages; a period whose charges are in currencies without a rate is refused with a
+:class:`~worthit.core.rates.MissingRates` naming them. Bad input is a :class:`UserError`
+saying what to change."""
 
 from __future__ import annotations
 
@@ -45,16 +48,14 @@ class Reader:
             yield cache
 
 
-def _about(figures: Figures, period: Period, currency: str | None = None) -> dict[str, Any]:
-    """What every answer carries: the workspace, the period, the currency, freshness."""
-    from worthit.store.search import currencies
-
+def _about(figures: Figures, period: Period) -> dict[str, Any]:
+    """What every answer carries: the workspace, the period, the currency (of every
+    amount: the display currency), freshness."""
     fresh = figures.freshness
-    found = currencies(figures.cache, period.start, period.end)
     return {
         "workspace": fresh.workspace,
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
-        "currency": currency or (found[0] if len(found) == 1 else "USD"),
+        "currency": figures.currency,
         "data_freshness": {
             "first_day": fresh.first_day.isoformat() if fresh.first_day else None,
             "data_through": fresh.data_through.isoformat() if fresh.data_through else None,
@@ -77,7 +78,7 @@ def overview(reader: Reader, start: str | None = None,
     """The Overview page's JSON for the period, with the common facts."""
     with reader.figures(start, end) as figures:
         data = PAGES["overview"].json(figures, Options())
-        return {**_about(figures, figures.period, data["currency"]), **data}
+        return {**_about(figures, figures.period), **data}
 
 
 def allocation(reader: Reader, start: str | None = None, end: str | None = None,
@@ -92,7 +93,7 @@ def allocation(reader: Reader, start: str | None = None, end: str | None = None,
                         "(resource)")
     with reader.figures(start, end) as figures:
         data = PAGES["allocation"].json(figures, Options(depth=len(LEVELS)))
-        about = _about(figures, figures.period, data["currency"])
+        about = _about(figures, figures.period)
     nodes = data["tree"]
     if team is not None:
         _known("team", team, [n["name"] for n in nodes])
@@ -128,8 +129,7 @@ def unit_costs(reader: Reader, start: str | None = None, end: str | None = None,
         if unit is not None:
             _known("unit", unit, [u["unit"] for u in units] + [u["name"] for u in units])
             units = [u for u in units if unit in (u["unit"], u["name"])]
-        currency = units[0]["currency"] if units else None
-        return {**_about(figures, figures.period, currency), **data, "units": units}
+        return {**_about(figures, figures.period), **data, "units": units}
 
 
 def leaks(reader: Reader, end: str | None = None, kind: str | None = None,
@@ -184,7 +184,7 @@ def model_swap(reader: Reader, feature: str | None, levers: Sequence[Mapping[str
                     + ", ".join(f"[{p!r}, {m!r}]" for p, m in used))
         outcome = simulate(data, scenario)
         return {
-            **_about(figures, data.period, "USD"),
+            **_about(figures, data.period),
             "scenario": scenario.to_json(),
             "before": round(outcome.before, 2), "after": round(outcome.after, 2),
             "billed": round(outcome.billed, 2), "saving": round(outcome.saving, 2),
@@ -272,7 +272,11 @@ def charges(reader: Reader, start: str | None = None, end: str | None = None,
         for row in [*found.rows, *found.totals]:
             for key in ("effective_cost", "billed_cost"):
                 row[key] = round(float(row[key]), 2)
-        return {**_about(figures, period), "filters": dict(filters or {}),
+        billed_in = sorted({str(t["currency"]) for t in found.totals if t.get("currency")})
+        # Charges are shown as billed, never converted: each row and total names its own.
+        return {**_about(figures, period),
+                "currency": billed_in[0] if len(billed_in) == 1 else None,
+                "currencies": billed_in, "filters": dict(filters or {}),
                 "group_by": list(group_by), "rows": found.rows, "matched": found.matched,
                 "truncated": found.truncated, "totals": found.totals}
 

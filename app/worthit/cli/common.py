@@ -43,6 +43,26 @@ def add_period(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", dest="end", type=date_arg, help="last day (YYYY-MM-DD)")
 
 
+def currency_arg(text: str) -> str:
+    """An ISO 4217 code (any case); another is a usage error, as argparse reports it."""
+    from worthit.core.money import is_currency
+
+    code = text.strip().upper()
+    if not is_currency(code):
+        raise argparse.ArgumentTypeError(f"{text!r} is not an ISO 4217 currency code (such "
+                                         "as USD, EUR, NOK)")
+    return code
+
+
+def add_currency(parser: argparse.ArgumentParser) -> None:
+    """``--currency CODE``, for a verb that shows money: every amount in that currency
+    for this run instead of the workspace's display currency."""
+    parser.add_argument("--currency", type=currency_arg, metavar="CODE",
+                        help="show every amount in this currency (default: the workspace's "
+                             "display currency); amounts billed in others are converted at "
+                             "the rate of their day (see `worthit rates`)")
+
+
 def period(workspace: Workspace, start: dt.date | None, end: dt.date | None) -> Period:
     """The asked-for period; by default the last 30 days that have data."""
     if start and end:

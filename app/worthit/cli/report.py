@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Final
 
-from worthit.cli.common import Subparsers, add_period, covered, period, print_json
+from worthit.cli.common import Subparsers, add_currency, add_period, covered, period, print_json
 from worthit.pages import PAGES
 from worthit.workspace import Workspace
 
@@ -18,6 +18,7 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
     report = verbs.add_parser("report", help="print a page's figures", parents=[common])
     report.add_argument("page", choices=tuple(PAGES))
     add_period(report)
+    add_currency(report)
     report.add_argument("--format", choices=("table", "json", "csv"), default="table")
     report.add_argument("--depth", type=int, choices=(1, 2, 3, 4), default=None,
                         help="allocation: tree levels to print (team, feature, service, "
@@ -28,7 +29,8 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
     """A page's figures: its table as CSV (the same as ``export table``), its JSON, or
-    its text, all from one :class:`Figures`."""
+    its text, all from one :class:`Figures`, in one currency. A period whose charges are
+    in currencies without a rate is refused (exit 2) naming the missing rates."""
     from worthit.pages import Options
     from worthit.pages.figures import Figures
 
@@ -37,7 +39,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     covered(workspace, shown)
     with workspace.open() as cache:
         figures = Figures(cache, shown, workspace_name=workspace.name,
-                          granularity=args.granularity)
+                          granularity=args.granularity, currency=args.currency)
         options = Options(depth=args.depth)
         if args.format == "json":
             print_json(page.json(figures, options))

@@ -22,6 +22,7 @@ def text(figures: Figures, options: Options) -> str:
     cur = result.currency
     lines = [
         f"Allocation {result.period.label()} (compared with {result.previous.label()})",
+        *([result.conversion] if result.conversion else []),
         "",
         f"Total spend   {money(result.total, cur)}",
         f"Unallocated   {money(result.unallocated.cost, cur)} "
@@ -68,7 +69,8 @@ def table(figures: Figures) -> Table:
         f"resource ({money(unallocated, result.currency)} unallocated)", columns, rows,
         period=result.period, currency=result.currency, name="Allocation",
         filters=filters(figures, previous=f"{result.previous.start} to {result.previous.end}",
-                        rules=str(len(result.rules))),
+                        rules=str(len(result.rules)),
+                        **({"converted": result.conversion} if result.conversion else {})),
         formats={"Effective cost": "money", "Share": "percent", "Previous period": "money",
                  "Change": "percent"})
 

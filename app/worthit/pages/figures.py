@@ -5,7 +5,8 @@ and so do the deck, ``worthit report`` and ``worthit export``.
 
 Overview, allocation, unit economics (weekly unless asked otherwise), leak findings over the
 30 days to the period's end, and the model-swap usage with its suggestions and saved
-scenarios.
+scenarios, every amount in one currency: the workspace's display currency unless asked
+for another (``worthit report --currency``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from worthit.core.periods import Period, Preset, preset_period
 from worthit.store.cache import Cache
+from worthit.store.display import checked_currency, display_currency
 from worthit.store.sources import all_sources
 from worthit.store.syncs import last_synced
 
@@ -69,14 +71,22 @@ def freshness(cache: Cache, fallback_name: str) -> Freshness:
 
 
 class Figures:
-    """One period's figures from one cache (used on the thread that opened it)."""
+    """One period's figures from one cache (used on the thread that opened it), in one
+    currency: ``currency`` if given, else the workspace's display currency."""
 
     def __init__(self, cache: Cache, period: Period | None = None, *,
-                 workspace_name: str | None = None, granularity: str = "week") -> None:
+                 workspace_name: str | None = None, granularity: str = "week",
+                 currency: str | None = None) -> None:
         self.cache = cache
         self.period = period or default_period(cache)
         self.granularity = granularity  # of the unit-cost series
         self._name = workspace_name or cache.path.parent.name
+        self._currency = None if currency is None else checked_currency(currency)
+
+    @functools.cached_property
+    def currency(self) -> str:
+        """The currency of every amount of these figures."""
+        return self._currency or display_currency(self.cache)
 
     @functools.cached_property
     def freshness(self) -> Freshness:
@@ -90,29 +100,31 @@ class Figures:
     def overview(self) -> Overview:
         from worthit.analysis.overview import overview
 
-        return overview(self.cache, self.period)
+        return overview(self.cache, self.period, currency=self.currency)
 
     @functools.cached_property
     def allocation(self) -> Allocation:
         from worthit.analysis.allocation import allocation
 
-        return allocation(self.cache, self.period)
+        return allocation(self.cache, self.period, currency=self.currency)
 
     @functools.cached_property
     def units(self) -> list[UnitEconomics]:
         swap = self._swap_if_computed()
-        if swap is not None:
+        if swap is not None and swap.units_refused is None:
             return [e.at(self.granularity) for e in swap.units]  # computed with it, daily
         from worthit.analysis.unit_economics import unit_economics
 
-        return unit_economics(self.cache, self.period, self.granularity)
+        return unit_economics(self.cache, self.period, self.granularity,
+                              currency=self.currency)
 
     @functools.cached_property
     def _leak_context(self) -> Context:
         from worthit.analysis.leaks import load_settings
         from worthit.analysis.leaks.base import Context
 
-        return Context(self.cache, self.period.end, load_settings(self.cache))
+        return Context(self.cache, self.period.end, load_settings(self.cache),
+                       currency=self.currency)
 
     @functools.cached_property
     def leaks(self) -> list[Finding]:
@@ -157,7 +169,7 @@ class Figures:
             return self._leak_context.swap
         from worthit.analysis.model_swap import swap_data
 
-        return swap_data(self.cache, self.period)
+        return swap_data(self.cache, self.period, currency=self.currency)
 
     @functools.cached_property
     def suggestions(self) -> list[Suggestion]:

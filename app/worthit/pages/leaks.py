@@ -35,19 +35,21 @@ def one_off(figures: Figures) -> float:
 
 def headline(figures: Figures) -> str:
     """``open findings save $X per month (recurring); one-off excess $Y``."""
-    return (f"open findings save {money(saving(figures))} per month (recurring); "
-            f"one-off excess {money(one_off(figures))}")
+    cur = figures.currency
+    return (f"open findings save {money(saving(figures), cur)} per month (recurring); "
+            f"one-off excess {money(one_off(figures), cur)}")
 
 
 def amount(finding: Finding, *, per_month: bool = True) -> str:
     """The figure a finding shows: ``$1,234/month`` (``$1,234`` under a per-month heading),
     paid once ``$12,817 one-off``, or ``no saving priced`` for a cost worth knowing whose
     saving is not estimated (weak attribution, egress to the internet)."""
+    cur = finding.currency
     if finding.one_off > finding.monthly_saving:
-        return f"{money(finding.one_off)} one-off"
+        return f"{money(finding.one_off, cur)} one-off"
     if round(finding.monthly_saving, 2) == 0:  # a cost to know about, no saving priced
         return "no saving priced"
-    return money(finding.monthly_saving) + ("/month" if per_month else "")
+    return money(finding.monthly_saving, cur) + ("/month" if per_month else "")
 
 
 def text(figures: Figures, _options: Options) -> str:
@@ -68,6 +70,7 @@ def json(figures: Figures, _options: Options) -> dict[str, Any]:
     window = figures.leak_window
     return {
         "window": {"from": window.start.isoformat(), "to": window.end.isoformat()},
+        "currency": figures.currency,
         "monthly_saving": round(saving(figures), 2),
         "one_off": round(one_off(figures), 2),
         "findings": [{**f.to_json(), **_state(figures, f)} for f in figures.leaks],
@@ -85,7 +88,7 @@ def table(figures: Figures) -> Table:
                "Monthly saving", "One-off excess", "State", "First fix", "Key"]
     return Table.of(
         f"Leaks: {headline(figures)}", columns, rows,
-        period=figures.leak_window, name="Leaks",
+        period=figures.leak_window, name="Leaks", currency=figures.currency,
         filters=filters(figures, window="the 30 days to the period's end",
                         total="recurring monthly saving of open findings (not dismissed or "
                               "snoozed); one-off excess apart"),

@@ -25,6 +25,7 @@ def text(figures: Figures, _options: Options) -> str:
     f = result.forecast
     lines = [
         f"Overview {result.period.label()} (compared with {result.previous.label()})",
+        *([result.conversion] if result.conversion else []),
         "",
         f"Total spend        {money(result.total, cur)}  "
         f"({percent(result.change_pct, signed=True)}, was {money(result.previous_total, cur)})",
@@ -94,6 +95,8 @@ def table(figures: Figures) -> Table:
             for i, day in enumerate(series.starts)]
     columns = ["Day", *names, "Total"]
     more = {"cost": "effective cost (after discounts and amortisation)"}
+    if result.conversion:
+        more["converted"] = result.conversion
     if result.forecast is not None:
         more["forecast"] = forecast_line(result.forecast, result.currency)
     return Table.of(

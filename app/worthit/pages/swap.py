@@ -41,13 +41,17 @@ def usage(figures: Figures) -> list[dict[str, Any]]:
 
 def text(figures: Figures, _options: Options) -> str:
     rows_of_usage = usage(figures)
+    cur = figures.swap.currency
     lines = [f"Model swap {figures.swap.period.label()} (list prices or your rates; quality "
-             "is not measured here)", ""]
+             "is not measured here)"]
+    if figures.swap.price_note:
+        lines.append(figures.swap.price_note)
+    lines.append("")
     rows = [("model", "requests", "input", "output", "billed", "at list")] + [
         (f"{r['model']} ({r['provider']})", count_short(float(r["requests"])),
          count_short(float(r["input"])), count_short(float(r["output"])),
-         money(float(r["billed"])),
-         "UNPRICED" if r["unpriced"] else money(float(r["list_cost"])))
+         money(float(r["billed"]), cur),
+         "UNPRICED" if r["unpriced"] else money(float(r["list_cost"]), cur))
         for r in rows_of_usage]
     lines += aligned(rows)
     unpriced = [f"{r['model']} ({r['provider']})" for r in rows_of_usage if r["unpriced"]]
@@ -62,10 +66,11 @@ def text(figures: Figures, _options: Options) -> str:
         if group:
             lines += ["", heading]
             lines += [line for s in group for line in (
-                f"  {money(s.monthly_saving)}/month  {s.title}", f"      {s.assumption}")]
+                f"  {money(s.monthly_saving, cur)}/month  {s.title}",
+                f"      {s.assumption}")]
     if figures.scenarios:
         lines += ["", "Saved scenarios"]
-        lines += [f"  {money(o.monthly_saving)}/month  {o.scenario.name}"
+        lines += [f"  {money(o.monthly_saving, cur)}/month  {o.scenario.name}"
                   for o in figures.scenarios]
     return "\n".join(lines)
 
@@ -75,6 +80,8 @@ def json(figures: Figures, _options: Options) -> dict[str, Any]:
     period = figures.swap.period
     return {
         "period": {"from": period.start.isoformat(), "to": period.end.isoformat()},
+        "currency": figures.swap.currency,
+        "conversion": figures.swap.price_note or None,
         "unpriced": [f"{r['provider']}/{r['model']}" for r in rows_of_usage if r["unpriced"]],
         "usage": rows_of_usage,
         "suggestions": [s.to_json() for s in figures.suggestions],
@@ -100,8 +107,9 @@ def table(figures: Figures) -> Table:
         if unpriced else {}
     return Table.of(
         "Model swap: what a smaller model, routing, caching or batch would save", columns,
-        rows, period=figures.period, name="Model swap",
-        filters=filters(figures, prices="list prices or your rates; quality is not measured",
+        rows, period=figures.period, name="Model swap", currency=figures.swap.currency,
+        filters=filters(figures, prices="list prices or your rates; quality is not measured"
+                        + (f"; {figures.swap.price_note}" if figures.swap.price_note else ""),
                         **more),
         formats={"Monthly saving": "money", "Saving": "percent"})
 

@@ -27,6 +27,8 @@ def text(figures: Figures, _options: Options) -> str:
         target = "none" if e.unit.target_cost is None else unit_money(e.unit.target_cost, cur)
         lines += ["", f"{e.unit.name}: {cost} per unit (target {target}; "
                       f"{count_short(e.count)} {e.unit.counts_what})", f"  {e.verdict}"]
+        if e.conversion:
+            lines.append(f"  {e.conversion}")
         if e.change is not None:
             rows = [("", "now", "before", "cost effect")] + [
                 (d.component, _unit(d.per_unit, cur), _unit(d.previous_per_unit, cur),
@@ -65,7 +67,7 @@ def table(figures: Figures) -> Table:
     columns = ["Unit", "Counts", "Cost", "Count", "Cost per unit", "Target", "Against target",
                "On target", "Previous cost per unit", "Change", "Margin per unit",
                "Gross margin", "Days without counts", "Verdict"]
-    currency = figures.units[0].unit.currency if figures.units else "USD"
+    currency = figures.currency
     previous = figures.period.previous()
     return Table.of(
         "Unit costs against target", columns, rows, period=figures.period,

@@ -1,7 +1,11 @@
-"""Reads over the charges that the analysis and the sync need: one resource's cost per
-day, cost by resource for a kind of usage, model usage by day and key, a source's totals
+"""Reads over the charges that the analysis and the sync need: one resource's charges,
+the charges of a kind of usage by resource, model usage by day and key, a source's totals
 and newest day. Values are bound parameters; usage types are matched with ``LIKE``
-patterns the callers give (``%BoxUsage%``), never with SQL of theirs."""
+patterns the callers give (``%BoxUsage%``), never with SQL of theirs.
+
+The analysis's reads give charges (a day number and a key id: one charge of the cache),
+not money: amounts may be in several currencies, so the analysis takes each charge's cost
+from the charge index, converted to the display currency, and sums it there."""
 
 from __future__ import annotations
 
@@ -44,45 +48,43 @@ def source_totals(conn: sqlite3.Connection, source_id: str, first: str,
     return billed, effective
 
 
-def resource_daily_cost(cache: Cache, resource_id: str | None, start: dt.date, end: dt.date,
-                        usage_like: Sequence[str] = ()) -> pd.DataFrame:
-    """Columns day, cost (effective): one resource's charges per day (days without charges
-    absent), only those whose usage type is like one of ``usage_like`` when given."""
+def resource_charges(cache: Cache, resource_id: str | None, start: dt.date, end: dt.date,
+                     usage_like: Sequence[str] = ()) -> tuple[list[int], list[int]]:
+    """The day numbers and key ids of one resource's charges within the days, only those
+    whose usage type is like one of ``usage_like`` when given, by day."""
     usage = " OR ".join("x_usage_type LIKE ?" for _ in usage_like) or "1"
     # Through the resource's keys (resource and usage type are key columns): the (key,
     # day) index reads only their rows, where a day range would read every charge of the days.
-    return cache._frame(
-        f"SELECT {iso_sql()} AS day, TOTAL({EFFECTIVE}) AS cost FROM charge_facts "
-        "WHERE key_id IN (SELECT key_id FROM charge_keys "
-        f"WHERE resource_id = ? AND ({usage})) AND day BETWEEN ? AND ? "
-        "GROUP BY day ORDER BY day",
-        (resource_id, *usage_like, day_number(start), day_number(end)))
+    rows = cache._conn.execute(
+        "SELECT day, key_id FROM charge_facts WHERE key_id IN (SELECT key_id FROM charge_keys "
+        f"WHERE resource_id = ? AND ({usage})) AND day BETWEEN ? AND ? ORDER BY day, key_id",
+        (resource_id, *usage_like, day_number(start), day_number(end))).fetchall()
+    return [int(r[0]) for r in rows], [int(r[1]) for r in rows]
 
 
-def cost_by_resource(cache: Cache, usage_like: str, start: dt.date,
-                     end: dt.date) -> list[tuple[str | None, float]]:
-    """(resource id, effective cost) of the charges whose usage type is like
-    ``usage_like`` within the days, one per resource."""
-    return [(row["resource_id"], float(row["cost"])) for row in cache._rows(
-        f"SELECT k.resource_id, TOTAL({figure('effective', 'f')}) AS cost FROM charge_facts AS f "
+def usage_charges(cache: Cache, usage_like: str, start: dt.date,
+                  end: dt.date) -> list[tuple[str | None, int, int]]:
+    """(resource id, day number, key id) of the charges whose usage type is like
+    ``usage_like`` within the days."""
+    return [(row[0], int(row[1]), int(row[2])) for row in cache._conn.execute(
+        "SELECT k.resource_id, f.day, f.key_id FROM charge_facts AS f "
         "JOIN charge_keys AS k ON k.key_id = f.key_id "
         "WHERE f.key_id IN (SELECT key_id FROM charge_keys WHERE x_usage_type LIKE ?) "
-        "AND f.day BETWEEN ? AND ? GROUP BY k.resource_id",
+        "AND f.day BETWEEN ? AND ? ORDER BY k.resource_id, f.day",
         (usage_like, day_number(start), day_number(end)))]
 
 
 def model_usage(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Model usage within the days by day, allocation key and whether it was batched:
-    columns day, key_id, batched (0 or 1), requests, input, cached_input, cache_write,
-    output and billed (effective cost)."""
+    """Model usage within the days by day and allocation key (one charge each) and whether
+    it was batched: columns day (ISO), day_number, key_id, batched (0 or 1), requests,
+    input, cached_input, cache_write and output. Its cost is the charge index's."""
     return cache._frame(
-        f"SELECT {iso_sql('f.day')} AS day, f.key_id AS key_id,"
+        f"SELECT {iso_sql('f.day')} AS day, f.day AS day_number, f.key_id AS key_id,"
         " COALESCE(k.x_batch, 0) AS batched,"
         " TOTAL(f.requests) AS requests, TOTAL(f.input) AS input,"
         " TOTAL(f.cached_input) AS cached_input,"
-        " TOTAL(f.cache_write) AS cache_write, TOTAL(f.output) AS output,"
-        f" TOTAL({figure('effective', 'f')}) AS billed FROM charge_facts AS f"
-        " JOIN charge_keys AS k ON k.key_id = f.key_id"
+        " TOTAL(f.cache_write) AS cache_write, TOTAL(f.output) AS output"
+        " FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id"
         " WHERE f.day BETWEEN ? AND ? AND k.x_model IS NOT NULL"
         " GROUP BY f.day, f.key_id",
         (day_number(start), day_number(end)))

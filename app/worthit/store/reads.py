@@ -7,6 +7,7 @@ drill's columns come from a fixed list."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Final
 
 from worthit.core.focus import KEY_COLUMNS
@@ -79,8 +80,12 @@ def charge_arrays(cache: Cache, *, chunk: int = 262_144) -> tuple[
     return np.concatenate(days), np.concatenate(keys), np.concatenate(costs)
 
 
-#: Columns of the drill-down table: name -> SQL over the charges ``c``, their keys ``k``
-#: and the key fractions ``f``. Sorting is by these names only, never by user text.
+#: A charge's cost in the page's currency: as billed times the rate ``r`` of its currency
+#: and day (1 where none is given: it is billed in the page's currency).
+_CONVERTED: Final = f"{figure('effective', 'c')} * COALESCE(r.factor, 1.0)"
+#: Columns of the drill-down table: name -> SQL over the charges ``c``, their keys ``k``,
+#: the key fractions ``f`` and the rates ``r``. Sorting is by these names only, never by
+#: user text.
 DRILL_COLUMNS: Final[dict[str, str]] = {
     "day": iso_sql("c.day"),
     "provider": "k.provider_name",
@@ -90,9 +95,11 @@ DRILL_COLUMNS: Final[dict[str, str]] = {
     "usage_type": "k.x_usage_type",
     "model": "k.x_model",
     "tags": "k.tags",
+    "currency": "k.billing_currency",
     "cost": figure("effective", "c"),
+    "converted": _CONVERTED,
     "share": "f.value",
-    "allocated": f"{figure('effective', 'c')} * f.value",
+    "allocated": f"{_CONVERTED} * f.value",
 }
 _DRILL_SEARCHED = ("provider", "account", "service", "resource", "usage_type", "model", "tags")
 
@@ -107,11 +114,18 @@ def charges_of_keys(
     order_by: str = "allocated",
     descending: bool = True,
     limit: int = 5_000,
+    rates: Sequence[tuple[str, int, float]] = (),
+    blank: str | None = None,
 ) -> tuple[pd.DataFrame, int]:
     """The charges behind an allocation node: those of the keys in ``fractions`` (key id
     -> the share of its cost that lands on the node) within the days, optionally only rows
     whose text contains ``search``. Returns the first ``limit`` rows in the order asked and
-    how many rows match in all."""
+    how many rows match in all.
+
+    Each charge shows its cost as billed and its ``currency``, and its cost ``converted``
+    to the page's currency by ``rates`` ((currency, day number, rate) for each currency
+    and day that is not the page's; a key naming no currency is in ``blank``), as the page
+    converted it; ``allocated`` is the converted cost's share."""
     import json
 
     if order_by not in DRILL_COLUMNS:
@@ -121,20 +135,26 @@ def charges_of_keys(
     params: dict[str, object] = {
         "fractions": json.dumps({str(k): v for k, v in fractions.items()}),
         "start": day_number(start), "end": day_number(end), "limit": limit,
+        "rates": json.dumps([list(rate) for rate in rates]), "blank": blank,
     }
     if search.strip():
         escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         params["search"] = f"%{escaped}%"
         where += " AND (" + " OR ".join(
             f"{DRILL_COLUMNS[name]} LIKE :search ESCAPE '\\'" for name in _DRILL_SEARCHED) + ")"
+    rated = (
+        "WITH rate (currency, day, factor) AS (SELECT json_extract(value, '$[0]'), "
+        "json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(:rates)) "
+    )
     source = (
         "FROM json_each(:fractions) AS f JOIN charge_facts AS c "
         "ON c.key_id = CAST(f.key AS INTEGER) JOIN charge_keys AS k ON k.key_id = c.key_id "
-        f"WHERE {where}"
+        "LEFT JOIN rate AS r ON r.currency = COALESCE(k.billing_currency, :blank) "
+        f"AND r.day = c.day WHERE {where}"
     )
     direction = "DESC" if descending else "ASC"
     frame = cache._frame(
-        f"SELECT {select} {source} ORDER BY {DRILL_COLUMNS[order_by]} {direction}, "
+        f"{rated}SELECT {select} {source} ORDER BY {DRILL_COLUMNS[order_by]} {direction}, "
         "c.day, c.key_id LIMIT :limit", params)
-    count = int(cache._scalar(f"SELECT COUNT(*) {source}", params))
+    count = int(cache._scalar(f"{rated}SELECT COUNT(*) {source}", params))
     return frame, count

@@ -120,6 +120,9 @@ class MainWindow(QMainWindow):
         self.empty_states: dict[str, EmptyState] = {}
         self._show_empty(facts.data_through is None)
         self.appearance_actions = self._add_view_menu()  # View › Appearance
+        from worthit.ui.currency_dialog import add_currency_action
+
+        add_currency_action(self)  # View › Display currency…
         self.help_menu_about = add_help_menu(self, workspace)  # Help › About Worthit
         self.navigation.currentRowChanged.connect(self._show_row)
         self.period_bar.changed.connect(self._period_changed)

@@ -6,7 +6,10 @@ The forecast is the Overview's (:func:`worthit.analysis.forecast.month_end_forec
 month to date plus each day left at its weekday's average over the last four weeks, the
 range from how much the days varied. Team and feature spend is the allocation's (rules,
 splits and all), so a budget agrees with the Allocation page; a budget's daily history is
-its share of each key's daily cost under the allocation of those four weeks."""
+its share of each key's daily cost under the allocation of those four weeks.
+
+A budget has a currency: its spend is the allocation in that currency (each charge at the
+rate of its day, as every page converts), whatever the pages show."""
 
 from __future__ import annotations
 
@@ -103,15 +106,28 @@ class BudgetStatus:
 
 def budget_statuses(cache: Cache, budgets: Sequence[Budget],
                     as_of: dt.date) -> list[BudgetStatus]:
-    """Each budget's month-to-date spend (the allocation of the month) and its forecast
-    from its daily spend over the last four weeks (which may start in earlier months)."""
+    """Each budget's month-to-date spend (the allocation of the month, in the budget's
+    currency) and its forecast from its daily spend over the last four weeks (which may
+    start in earlier months), in the budgets' order."""
+    found: dict[int, BudgetStatus] = {}
+    for currency in sorted({b.currency for b in budgets}):
+        mine = [(n, b) for n, b in enumerate(budgets) if b.currency == currency]
+        statuses = _statuses(cache, [b for _, b in mine], as_of, currency)
+        found.update(zip((n for n, _ in mine), statuses, strict=True))
+    return [found[n] for n in range(len(budgets))]
+
+
+def _statuses(cache: Cache, budgets: Sequence[Budget], as_of: dt.date,
+              currency: str) -> list[BudgetStatus]:
+    """:func:`budget_statuses` of budgets in one ``currency``."""
     from worthit.analysis.charge_index import charge_index
 
     if not budgets:
         return []
-    month = _spend(cache, Period(as_of.replace(day=1), as_of))
-    first = charge_index(cache).first_day
-    history, history_teams = _daily_spend(cache, Period(history_start(first, as_of), as_of)) \
+    month = _spend(cache, Period(as_of.replace(day=1), as_of), currency)
+    first = charge_index(cache, currency).first_day
+    history, history_teams = _daily_spend(cache, Period(history_start(first, as_of), as_of),
+                                          currency) \
         if first is not None and first <= as_of else ({}, {})
     length = len(history["total"][""]) if history else 0
     teams = history_teams | month["feature_team"]
@@ -144,16 +160,16 @@ class _Spend(TypedDict):
     feature_team: dict[str, str]
 
 
-def _spend(cache: Cache, period: Period) -> _Spend:
-    """Spend in ``period`` by team, feature, provider and in total (under ''), and the
-    team of each feature that has exactly one (``feature_team``)."""
+def _spend(cache: Cache, period: Period, currency: str) -> _Spend:
+    """Spend in ``period`` (in ``currency``) by team, feature, provider and in total (under
+    ''), and the team of each feature that has exactly one (``feature_team``)."""
     from worthit.analysis.allocation import allocation
     from worthit.analysis.charge_index import charge_index
     from worthit.core.rules import UNALLOCATED
 
-    result = allocation(cache, period)
+    result = allocation(cache, period, currency=currency)
     pieces = result.pieces
-    providers = charge_index(cache).keys["provider_name"].fillna("(no provider)")
+    providers = charge_index(cache, currency).keys["provider_name"].fillna("(no provider)")
     pieces = pieces.assign(provider=providers.to_numpy(object)[pieces["position"].to_numpy()])
     owned = pieces[pieces["team"] != UNALLOCATED]
     return {
@@ -170,7 +186,7 @@ def _sums(pieces: pd.DataFrame, column: str) -> dict[str, float]:
     return {str(k): float(v) for k, v in grouped.items()}
 
 
-def _daily_spend(cache: Cache, period: Period
+def _daily_spend(cache: Cache, period: Period, currency: str
                  ) -> tuple[dict[str, dict[str, np.ndarray]], dict[str, str]]:
     """Each day's spend in ``period`` by scope (team, feature, provider, total under '')
     and name, each allocation piece taking its share of its key's daily cost (so the days
@@ -182,8 +198,8 @@ def _daily_spend(cache: Cache, period: Period
     from worthit.analysis.charge_index import charge_index
     from worthit.core.rules import UNALLOCATED
 
-    index = charge_index(cache)
-    pieces = allocation(cache, period).pieces
+    index = charge_index(cache, currency)
+    pieces = allocation(cache, period, currency=currency).pieces
     cost, _ = index.per_key_days(period.start, period.end)
     positions = pieces["position"].to_numpy()
     daily = cost[positions] * pieces["share"].to_numpy(float)[:, None]

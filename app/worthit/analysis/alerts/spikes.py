@@ -46,7 +46,7 @@ def spike_alerts(series: Sequence[Series],
             alerts.append(Alert(
                 f"{subject}:{first.isoformat()}", subject, "spike", "warning",
                 f"{what}: cost {percent(incident.share, signed=True, digits=0)} over its "
-                f"baseline on {days} ({money(incident.excess)} extra)",
+                f"baseline on {days} ({money(incident.excess, found.currency)} extra)",
                 f"{what}: cost spike, {_short_days(first, last)}",
                 team=team, feature=feature, amount=incident.excess, percent=incident.share,
                 series=found.label, page=page, focus=focus,

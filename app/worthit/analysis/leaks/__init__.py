@@ -34,13 +34,14 @@ __all__ = ["DETECTORS", "KIND_TITLES", "Finding", "Settings", "find_leaks", "loa
            "save_settings"]
 
 
-def find_leaks(cache: Cache, end: dt.date, settings: Settings | None = None) -> list[Finding]:
-    """Every finding in the 30 days ending ``end``, largest figure first. Findings that
-    save less than the floor per month (a one-off: in all) are dropped; informational ones
-    (weak attribution, wanted network traffic) are kept while their cost reaches the
-    floor."""
+def find_leaks(cache: Cache, end: dt.date, settings: Settings | None = None, *,
+               currency: str | None = None) -> list[Finding]:
+    """Every finding in the 30 days ending ``end``, largest figure first, its amounts in
+    ``currency`` (default: the display currency). Findings that save less than the floor
+    per month (a one-off: in all) are dropped; informational ones (weak attribution,
+    wanted network traffic) are kept while their cost reaches the floor."""
     settings = settings or load_settings(cache)
-    return detect(Context(cache, end, settings))
+    return detect(Context(cache, end, settings, currency=currency))
 
 
 def detect(ctx: Context) -> list[Finding]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 
-from worthit.analysis.charge_index import charge_index
 from worthit.analysis.leaks.base import Context, Evidence, Finding
-from worthit.core.money import money, percent
+from worthit.core.money import percent
 
 
 def weak_attribution(ctx: Context) -> list[Finding]:
@@ -16,7 +15,7 @@ def weak_attribution(ctx: Context) -> list[Finding]:
         return []
     pieces = allocation.pieces[allocation.pieces["team"] == "Unallocated"]
     by_service = (pieces.groupby("service")["current"].sum().sort_values(ascending=False))
-    keys = charge_index(ctx.cache).keys.set_index("key_id")
+    keys = ctx.index.keys.set_index("key_id")
     mine = pieces.join(keys[["sub_account_name", "sub_account_id", "tags"]], on="key_id")
     account = mine["sub_account_name"].fillna(mine["sub_account_id"]).fillna("(no account)")
     by_account = mine.groupby(account)["current"].sum().sort_values(ascending=False)
@@ -24,28 +23,29 @@ def weak_attribution(ctx: Context) -> list[Finding]:
     by_missing = mine.groupby(missing)["current"].sum().sort_values(ascending=False)
     numbers = {"share of spend": percent(allocation.share(node))}
     for child in allocation.children(node.path):
-        numbers[f"reason: {child.name}"] = money(child.cost)
+        numbers[f"reason: {child.name}"] = ctx.money(child.cost)
     for name, cost in by_account.head(3).items():
-        numbers[f"account {name}"] = money(float(cost))
+        numbers[f"account {name}"] = ctx.money(float(cost))
     for service, cost in by_service.head(3).items():
-        numbers[f"service {service}"] = money(float(cost))
+        numbers[f"service {service}"] = ctx.money(float(cost))
     # The same unallocated money again, by the tags its charges carry (not Allocation's
     # reasons above, which also count untagged pools a rule splits): named apart.
     for name, cost in by_missing.items():
-        numbers[f"tags: {name}"] = money(float(cost))  # a _missing_tag answer
+        numbers[f"tags: {name}"] = ctx.money(float(cost))  # a _missing_tag answer
     days = list(allocation.trend_edges)
     return [Finding(
         "weak_attribution", "weak_attribution:unallocated",
-        f"{money(node.cost)} ({percent(allocation.share(node))}) of spend has no owner",
+        f"{ctx.money(node.cost)} ({percent(allocation.share(node))}) of spend has no owner",
         node.cost, 0.0, None, None, None,
-        Evidence("Unallocated cost per trend bucket ($)", days,
+        Evidence(f"Unallocated cost per trend bucket ({ctx.currency})", days,
                  [float(v) for v in node.trend], "$", numbers),
         ["Tag the resources listed under Allocation › Unallocated with team and feature.",
          "Or add rules that claim them by account, service or resource (Allocation › "
          "Edit rules…).",
          "Split shared pools (support plans, NAT, observability) across the teams that "
          "use them."],
-        "No saving by itself: owned spend is spend someone can act on.")]
+        "No saving by itself: owned spend is spend someone can act on.",
+        currency=ctx.currency)]
 
 
 def _missing_tag(text: object) -> str:

@@ -9,16 +9,18 @@ import json
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import pandas as pd
 
 from worthit.analysis.allocation import Allocation, allocate
-from worthit.analysis.charge_index import charge_index
+from worthit.analysis.charge_index import ChargeIndex, charge_index
+from worthit.core import money as amounts
 from worthit.core.periods import Period
 from worthit.paths import resource
 from worthit.store.cache import Cache
-from worthit.store.charges import resource_daily_cost
+from worthit.store.charges import resource_charges, usage_charges
+from worthit.store.days import iso_of
 from worthit.store.rules import load_rules
 
 if TYPE_CHECKING:
@@ -90,7 +92,7 @@ class Evidence:
     label: str  # what the series is, e.g. "GPU utilisation p95 (%)"
     days: list[dt.date] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
-    unit: str = "$"  # "$", "%", "tokens", "requests"
+    unit: str = "$"  # "$" (money, in the finding's currency), "%", "tokens", "requests"
     numbers: dict[str, str] = field(default_factory=dict)  # label -> shown value
     threshold: float | None = None  # a line on the chart
     #: What the finding's excess is measured against, one value per day of ``days`` (NaN
@@ -139,6 +141,8 @@ class Finding:
     #: bound for S3 and DynamoDB): ``monthly_saving`` is its low end, the one figure every
     #: surface shows and adds up; the range is said beside it.
     saving_range: tuple[float, float] | None = None
+    #: The currency of every amount of the finding (the display currency).
+    currency: str = "USD"
 
     @property
     def figure(self) -> float:
@@ -164,7 +168,8 @@ class Finding:
     def to_json(self) -> dict[str, Any]:
         return {
             "key": self.key, "kind": self.kind, "kind_title": KIND_TITLES[self.kind],
-            "title": self.title, "team": self.team, "feature": self.feature,
+            "title": self.title, "currency": self.currency, "team": self.team,
+            "feature": self.feature,
             "shared_by": list(self.shared_by),
             "resource": self.resource, "monthly_cost": round(self.monthly_cost, 2),
             "monthly_saving": round(self.monthly_saving, 2),
@@ -177,15 +182,32 @@ class Finding:
 
 
 class Context:
-    """What detectors look at; expensive parts are computed once, on first use."""
+    """What detectors look at; expensive parts are computed once, on first use. Every
+    amount is in ``currency`` (default: the display currency), as the charge index
+    converted it."""
 
-    def __init__(self, cache: Cache, end: dt.date, settings: Settings) -> None:
+    def __init__(self, cache: Cache, end: dt.date, settings: Settings, *,
+                 currency: str | None = None) -> None:
         self.cache = cache
         self.settings = settings
         self.window = Period(end - dt.timedelta(days=WINDOW_DAYS - 1), end)
         data = cache.data_range()
         self.first_day = data[0] if data else end
         self._once: dict[str, Any] = {}
+        self._currency = currency
+
+    @functools.cached_property
+    def index(self) -> ChargeIndex:
+        """The charge index in the context's currency."""
+        return charge_index(self.cache, self._currency)
+
+    @property
+    def currency(self) -> str:
+        return self.index.currency or "USD"
+
+    def money(self, value: float) -> str:
+        """``value`` as money in the context's currency (:func:`worthit.core.money.money`)."""
+        return amounts.money(value, self.currency)
 
     def once(self, name: str, compute: Callable[[], Any]) -> Any:
         """``compute()`` the first time ``name`` is asked for, then its result."""
@@ -195,7 +217,7 @@ class Context:
 
     @functools.cached_property
     def allocation(self) -> Allocation:
-        return allocate(charge_index(self.cache), load_rules(self.cache), self.window)
+        return allocate(self.index, load_rules(self.cache), self.window)
 
     @functools.cached_property
     def owners(self) -> dict[str, tuple[str | None, str | None]]:
@@ -233,7 +255,7 @@ class Context:
     def swap(self) -> SwapData:
         from worthit.analysis.model_swap import swap_data
 
-        return swap_data(self.cache, self.window)
+        return swap_data(self.cache, self.window, currency=self.currency)
 
     @functools.cached_property
     def suggestions(self) -> list[Suggestion]:
@@ -243,9 +265,27 @@ class Context:
 
     def resource_daily(self, resource_id: str | None, start: dt.date, end: dt.date,
                        usage_like: tuple[str, ...] = ()) -> pd.DataFrame:
-        """day, cost (effective) for one resource's charges (days without charges absent),
-        only those of a usage type like one of ``usage_like`` (``LIKE`` patterns) if any."""
-        return resource_daily_cost(self.cache, resource_id, start, end, usage_like)
+        """day (ISO), cost (effective, in the context's currency) for one resource's
+        charges (days without charges absent), only those of a usage type like one of
+        ``usage_like`` (``LIKE`` patterns) if any."""
+        days, keys = resource_charges(self.cache, resource_id, start, end, usage_like)
+        frame = pd.DataFrame({"day": days, "cost": self.index.cost_of(days, keys)})
+        # With as_index=False a column's sum is a frame (day, cost); the stubs say a Series.
+        daily = cast("pd.DataFrame", frame.groupby("day", as_index=False, sort=True)["cost"].sum())
+        return daily.assign(day=[iso_of(int(d)) for d in daily["day"]])
+
+    def cost_by_resource(self, usage_like: str, start: dt.date,
+                         end: dt.date) -> list[tuple[str | None, float]]:
+        """(resource id, effective cost in the context's currency) of the charges whose
+        usage type is like ``usage_like`` within the days, one per resource."""
+        rows = usage_charges(self.cache, usage_like, start, end)
+        if not rows:
+            return []
+        resources, days, keys = zip(*rows, strict=True)
+        frame = pd.DataFrame({"resource": pd.Series(resources, dtype=object),
+                              "cost": self.index.cost_of(days, keys)})
+        sums = frame.groupby("resource", sort=False, dropna=False)["cost"].sum()
+        return [(r if isinstance(r, str) else None, float(c)) for r, c in sums.items()]
 
 
 @functools.cache

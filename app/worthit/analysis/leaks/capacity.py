@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 from worthit.analysis.leaks.base import Context, Evidence, Finding, aws_prices, days_of
-from worthit.core.money import money
 from worthit.store.metrics import daily_utilisation, inventory_requests_by_hour
 from worthit.store.resources import instances
 
@@ -34,12 +33,12 @@ def idle_capacity(ctx: Context) -> list[Finding]:
             f"{len(series)} days", monthly, monthly, team, feature, str(resource_id),
             Evidence(f"{metric} utilisation, daily p95 (%)", days_of(series),
                      [float(v) for v in series["value"]], "%",
-                     {"cost in the last 30 days": money(monthly),
+                     {"cost in the last 30 days": ctx.money(monthly),
                       "highest daily p95": f"{series['value'].max():.1f} %"}, s.idle_p95),
             ["Confirm nobody depends on it (owner above).",
              "Delete it, or scale it to zero outside the hours it is used.",
              "If it must stay, move it to the smallest instance its peak needs."],
-            "Saving: the whole cost of the resource, as if removed."))
+            "Saving: the whole cost of the resource, as if removed.", currency=ctx.currency))
     return found
 
 
@@ -71,19 +70,20 @@ def hardware_fit(ctx: Context) -> list[Finding]:
             "hardware_fit", f"hardware_fit:{who}:{instance}",
             f"{who}: {len(nodes)} × {instance} serve inference; {INFERENCE_CANDIDATE} "
             "would do it for less", monthly, monthly * share, team, feature, nodes[0],
-            Evidence("Instance cost per day ($)",
+            Evidence(f"Instance cost per day ({ctx.currency})",
                      [dt.date.fromisoformat(str(d)) for d in daily.index],
                      [float(v) for v in daily], "$",
                      {"instances": ", ".join(nodes),
                       f"{instance} per hour": f"${hourly[instance]:.4f}",
                       f"{INFERENCE_CANDIDATE} per hour": f"${target:.4f}",
-                      "prices as of": f"{prices['as_of']} (us-east-1, on demand)"}),
+                      "prices as of": f"{prices['as_of']} (us-east-1, on demand, USD)"}),
             [f"Compile the model with the AWS Neuron SDK and load-test it on "
              f"{INFERENCE_CANDIDATE}.",
              "Move the serving fleet over behind the same load balancer, then retire the "
              "GPU nodes."],
             f"Saving: instance cost × (1 − {INFERENCE_CANDIDATE} / {instance} hourly); "
-            "assumes one Inferentia instance per GPU instance for the same traffic."))
+            "assumes one Inferentia instance per GPU instance for the same traffic (a "
+            "ratio of USD list prices, so in any currency).", currency=ctx.currency))
     return found
 
 
@@ -123,9 +123,9 @@ def always_on(ctx: Context) -> list[Finding]:
                      f"{s.idle_days} days", [], [], "requests",
                      {"quiet hours (UTC)": ", ".join(f"{h:02d}" for h in quiet),
                       "busiest hour": f"{hours.index(busiest):02d}:00",
-                      "capacity cost in the last 30 days": money(monthly)}),
+                      "capacity cost in the last 30 days": ctx.money(monthly)}),
             ["Schedule the capacity down (or to zero) in the quiet hours.",
              "Or let an autoscaler follow the traffic, with a floor for the mornings."],
             f"Saving: the capacity cost × quiet hours / 24 ({len(quiet)}/24); assumes the "
-            "quiet hours need no capacity."))
+            "quiet hours need no capacity.", currency=ctx.currency))
     return found

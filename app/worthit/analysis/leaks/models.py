@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, cast
 import numpy as np
 
 from worthit.analysis.leaks.base import Context, Evidence, Finding
-from worthit.core.money import count_short, money
+from worthit.core.money import count_short
 from worthit.core.periods import Period
 
 if TYPE_CHECKING:
@@ -60,8 +60,8 @@ def from_suggestions(ctx: Context) -> list[Finding]:
             Evidence("Requests per day", days, requests, "requests",
                      {"model": f"{lever.model[1]} ({lever.model[0]})",
                       "what changes": lever.describe(),
-                      "cost in the last 30 days": money(outcome_cost)}),
-            FIX[kind], s.assumption))
+                      "cost in the last 30 days": ctx.money(outcome_cost)}),
+            FIX[kind], s.assumption, currency=ctx.currency))
     return found
 
 
@@ -88,7 +88,7 @@ def _caching_instead(ctx: Context, feature: str, model: tuple[str, str]) -> dict
         if s.kind == "cache" and s.scenario.feature == feature and \
                 s.scenario.levers[0].model == model:
             return {"caching the prefix instead (Model swap)":
-                    f"{money(s.monthly_saving)} per month"}
+                    f"{ctx.money(s.monthly_saving)} per month"}
     return {}
 
 
@@ -105,7 +105,7 @@ def _bloat(ctx: Context) -> list[Finding]:
                                                                     - 1), ctx.window.end))
     if early.end >= ctx.window.start:
         return []  # no history before the window to compare with
-    before = swap_data(ctx.cache, early).usage
+    before = swap_data(ctx.cache, early, currency=ctx.currency).usage
     now = ctx.swap.usage
     found = []
     groups = cast("Iterable[tuple[tuple[str, str, str], pd.DataFrame]]",
@@ -120,30 +120,33 @@ def _bloat(ctx: Context) -> list[Finding]:
         early_level = float(then["input"].sum()) / old_requests
         if per_request < early_level * (1 + s.bloat_growth):
             continue
-        price = ctx.swap.price((provider, model), rows["day"].max())
+        last = rows["day"].max()
+        price = ctx.swap.price((provider, model), last)
         if price is None:
             continue
         excess = (per_request - early_level) * requests
-        saving = excess * price.rate("input") / 1e6
+        # USD list prices, in the display currency at the USD rate of the last usage day.
+        per_token = price.rate("input") / 1e6 * ctx.swap.usd(last)
+        saving = excess * per_token
         daily = rows.groupby("day")[["input", "requests"]].sum()
         team = _team_of(ctx, feature)
         found.append(Finding(
             "prompt_bloat", f"prompt_bloat:{feature}:{provider}/{model}",
             f"{feature}: prompts to {model} grew from {count_short(early_level)} to "
             f"{count_short(per_request)} uncached tokens per request",
-            float(rows["input"].sum()) * price.rate("input") / 1e6, saving, team, feature,
-            model,
+            float(rows["input"].sum()) * per_token, saving, team, feature, model,
             Evidence("Uncached input tokens per request", list(daily.index),
                      [float(v) for v in np.divide(daily["input"], daily["requests"].where(
                          daily["requests"] > 0))], "tokens",
                      {"early level": f"{early_level:,.0f} tokens ({early.label()})",
                       "now": f"{per_request:,.0f} tokens",
-                      "input price": f"${price.rate('input')} per million",
+                      "input price": f"${price.rate('input')} (USD) per million",
                       **_caching_instead(ctx, feature, (provider, model))}, early_level),
             # The saving is the trim's: it leads. Caching is another lever with its own
             # figure (the Model swap suggestion's, named so above when there is one).
             ["Trim the prompt back to its earlier size; check what was added since.",
              *FIX["prompt_bloat"]],
             "Saving: the uncached input above the early level per request, at the input "
-            "price."))
+            "price" + (f" in USD, converted to {ctx.currency} at the rate of {last}."
+                       if ctx.currency != "USD" else "."), currency=ctx.currency))
     return found

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from worthit.analysis.leaks.base import Context, Evidence, Finding, Settings, days_of
 from worthit.core.money import money, percent
-from worthit.store.charges import cost_by_resource
 
 #: usage type pattern -> (what it is, the fix, whether its cost is avoidable).
 PATTERNS = {
@@ -49,19 +48,19 @@ def nat_shares(s: Settings) -> tuple[float, float]:
     return low, high
 
 
-def nat_saving(monthly: float, s: Settings) -> tuple[float, float, str]:
+def nat_saving(monthly: float, s: Settings, currency: str = "USD") -> tuple[float, float, str]:
     """The recurring monthly saving of gateway endpoints on a NAT gateway whose processing
-    cost ``monthly`` (30 days): low, high, and the basis in words. The low end is the
-    finding's figure."""
+    cost ``monthly`` (30 days, in ``currency``): low, high, and the basis in words. The low
+    end is the finding's figure."""
     low, high = nat_shares(s)
     saving = monthly * low
     if low == high:
-        figure = f"{money(saving)} per month, recurring"
+        figure = f"{money(saving, currency)} per month, recurring"
         share = (f"Taken: {percent(low)} of the gateway's bytes go to S3 and DynamoDB, the "
                  "share set under Leak thresholds.")
     else:
-        figure = (f"{money(saving)} per month, recurring, the low end of {money(saving)} to "
-                  f"{money(monthly * high)}")
+        figure = (f"{money(saving, currency)} per month, recurring, the low end of "
+                  f"{money(saving, currency)} to {money(monthly * high, currency)}")
         share = (f"Assumed: {percent(low)} to {percent(high)} of the gateway's bytes go to S3 "
                  "and DynamoDB; no bill says where NAT traffic goes (VPC flow logs do: set "
                  "the measured share under Leak thresholds).")
@@ -75,15 +74,15 @@ def hidden_network(ctx: Context) -> list[Finding]:
     feature_cost = ctx.allocation.pieces.groupby("feature")["current"].sum()
     found = []
     for pattern, (what, fix, avoidable) in PATTERNS.items():
-        for resource_id, monthly in cost_by_resource(ctx.cache, pattern, ctx.window.start,
-                                                     ctx.window.end):
+        for resource_id, monthly in ctx.cost_by_resource(pattern, ctx.window.start,
+                                                         ctx.window.end):
             daily = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end,
                                        (pattern,))
             team, feature = ctx.owner(resource_id)
             sharers = ctx.sharers(resource_id)
             owner = f"{team}/{feature}" if team else \
                 f"{', '.join(sharers)} (shared)" if sharers else "nobody (unallocated)"
-            numbers = {"cost in the last 30 days": money(monthly)}
+            numbers = {"cost in the last 30 days": ctx.money(monthly)}
             if feature is not None and feature_cost.get(feature, 0.0) > 0:
                 numbers[f"share of the cost of {feature}"] = percent(
                     monthly / float(feature_cost[feature]))
@@ -92,20 +91,20 @@ def hidden_network(ctx: Context) -> list[Finding]:
             basis = (f"Saving: the {what} cost, which the fix removes." if avoidable else
                      f"No saving claimed: {what} is usually wanted; it is shown for its share.")
             if KEYS[pattern] == "nat":
-                saving, high, basis = nat_saving(monthly, ctx.settings)
+                saving, high, basis = nat_saving(monthly, ctx.settings, ctx.currency)
                 low_share, high_share = nat_shares(ctx.settings)
                 numbers["bound for S3 and DynamoDB"] = (
                     percent(low_share) if low_share == high_share else
                     f"{percent(low_share)} to {percent(high_share)} (assumed)")
                 if saving != high:
                     span = (saving, high)
-                    numbers["saving per month"] = (f"{money(saving)} (the low end) to "
-                                                   f"{money(high)}")
+                    numbers["saving per month"] = (f"{ctx.money(saving)} (the low end) "
+                                                   f"to {ctx.money(high)}")
             found.append(Finding(
                 "hidden_network", f"hidden_network:{KEYS[pattern]}:{resource_id}",
                 f"{what[0].upper()}{what[1:]} on {str(resource_id).rsplit('/', 1)[-1]}, "
                 f"carried by {owner}", monthly, saving, team, feature, resource_id,
-                Evidence(f"{what[0].upper()}{what[1:]} per day ($)", days_of(daily),
-                         list(daily["cost"]), "$", numbers),
-                fix, basis, sharers, saving_range=span))
+                Evidence(f"{what[0].upper()}{what[1:]} per day ({ctx.currency})",
+                         days_of(daily), list(daily["cost"]), "$", numbers),
+                fix, basis, sharers, saving_range=span, currency=ctx.currency))
     return found

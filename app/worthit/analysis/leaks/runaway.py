@@ -15,22 +15,19 @@ import numpy as np
 
 from worthit.analysis.leaks.base import WINDOW_DAYS, Context, Evidence, Finding
 from worthit.analysis.spikes import Incident, Series, incident_numbers, incidents, spike_series
-from worthit.core.money import money
 from worthit.core.plural import plural
 from worthit.store.alerts import AlertSettings, load_settings
 from worthit.store.metrics import hourly_requests_of
 
 
 def runaway_agent(ctx: Context) -> list[Finding]:
-    from worthit.analysis.charge_index import charge_index
-
-    keys = charge_index(ctx.cache).keys
+    keys = ctx.index.keys
     ai = set(keys["resource_id"][keys["x_model"].notna()].dropna().astype(str))
     if not ai:
         return []
     settings = dataclasses.replace(load_settings(ctx.cache), lookback_days=WINDOW_DAYS)
     found = []
-    for series in spike_series(ctx.cache, ctx.window.end, settings, ai):
+    for series in spike_series(ctx.cache, ctx.window.end, settings, ai, currency=ctx.currency):
         found.append(_finding(ctx, series, incidents(series), settings))
     return found
 
@@ -44,7 +41,7 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
     team, feature = ctx.owner(resource_id)
     worst = max(runs, key=lambda i: i.excess)
     numbers = incident_numbers(series, worst)
-    numbers["Excess over the baseline"] = money(excess)
+    numbers["Excess over the baseline"] = ctx.money(excess)
     if len(runs) > 1:
         numbers["Incidents"] = f"{len(runs)} (the worst one's buckets above)"
     numbers.update(_hourly(ctx, resource_id, spikes))
@@ -61,7 +58,7 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
         f"{feature or resource_id}: cost spiked on {plural(len(spikes), 'day')} "
         f"({', '.join(d.isoformat() for d in spikes[:3])}{'…' if len(spikes) > 3 else ''})",
         sum(i.cost for i in runs), 0.0, team, feature, resource_id,
-        Evidence("AI cost per day on this key ($)", shown,
+        Evidence(f"AI cost per day on this key ({ctx.currency})", shown,
                  [by_day.get(d.isoformat(), 0.0) for d in shown], "$", numbers,
                  baseline=daily_baseline(series, shown),
                  baseline_label=(f"Baseline ({s.spike_history_hours}-hour median)"
@@ -72,10 +69,11 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
          "Set a per-key daily budget or rate limit with the vendor.",
          "Alert the owning team when a day runs over twice its baseline."],
         f"One-off: the excess over {baseline} on {per}s more than {s.spike_mads:g} MADs, "
-        f"{money(floor)} and {s.spike_min_ratio:.0%} above it (the alerts' spike settings). "
+        f"{ctx.money(floor)} and {s.spike_min_ratio:.0%} above it (the alerts' spike "
+        "settings). "
         "It is paid already; fixing the cause prevents the next one, so it is no monthly "
         "saving.",
-        one_off=excess)
+        one_off=excess, currency=ctx.currency)
 
 
 def daily_baseline(series: Series, days: list[dt.date]) -> list[float]:

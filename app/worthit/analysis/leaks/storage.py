@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 from worthit.analysis.leaks.base import Context, Evidence, Finding, aws_prices, days_of
-from worthit.core.money import money
 from worthit.store.resources import buckets
 
 COLD_CLASS = "DEEP_ARCHIVE"
@@ -33,15 +32,17 @@ def storage_graveyard(ctx: Context) -> list[Finding]:
             "storage_graveyard", f"storage_graveyard:{resource_id}",
             f"{resource_id}: {size_tb:,.0f} TiB untouched for {idle_days} days, no "
             "lifecycle policy", monthly, monthly * share, team, feature, resource_id,
-            Evidence("Storage cost per day ($)", days_of(cost), list(cost["cost"]), "$",
+            Evidence(f"Storage cost per day ({ctx.currency})", days_of(cost),
+                     list(cost["cost"]), "$",
                      {"last write": last_write, "size": f"{size_tb:,.1f} TiB",
                       "S3 Standard per GB-month": f"${per_gb['STANDARD']}",
                       "S3 Deep Archive per GB-month": f"${per_gb[COLD_CLASS]}",
-                      "prices as of": f"{prices['as_of']} (us-east-1)",
-                      "cost in the last 30 days": money(monthly)}),
+                      "prices as of": f"{prices['as_of']} (us-east-1, USD)",
+                      "cost in the last 30 days": ctx.money(monthly)}),
             ["Ask the owner what must be kept; delete the rest.",
              "Add a lifecycle rule moving objects older than 90 days to Glacier Deep "
              "Archive (or expiring them).",
              "Tag new experiment buckets with an expiry date."],
-            "Saving: storage cost × (1 − Deep Archive / Standard price per GB-month)."))
+            "Saving: storage cost × (1 − Deep Archive / Standard price per GB-month), a "
+            "ratio of USD list prices, so in any currency.", currency=ctx.currency))
     return found

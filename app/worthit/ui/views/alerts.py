@@ -65,6 +65,9 @@ class Snapshot:
     last_check: dt.datetime | None
     webhook: bool
     names: dict[str, list[str]] = field(default_factory=dict)  # scope -> known names
+    currency: str = "USD"  # the display currency: a new budget's
+    #: Why the budgets' spend is not shown (a rate missing to convert it), '' when it is.
+    budget_problem: str = ""
 
 
 def _when(stamp: str | None) -> str:
@@ -184,11 +187,12 @@ class AlertsPage(Page):
         budgets_layout.addLayout(budget_bar)
         self.budgets = RecordsModel([
             Column("Budget for", "label"),
-            Column("Per month", "amount", money, numeric=True),
-            Column("Spent this month", "spent", money, numeric=True, missing="–"),
+            Column("Per month", "amount", self._budget_money, numeric=True),
+            Column("Spent this month", "spent", self._budget_money, numeric=True, missing="–"),
             Column("Used", "share", lambda v: percent(v, digits=0), numeric=True,
                    tone=_used_tone, missing="–"),
-            Column("Forecast, month end", "forecast", money, numeric=True, missing="–"),
+            Column("Forecast, month end", "forecast", self._budget_money, numeric=True,
+                   missing="–"),
             Column("Forecast vs budget", "forecast_share", lambda v: percent(v, digits=0),
                    numeric=True, tone=_forecast_tone, missing="–"),
             Column("Alerts at", "alerts_at"),
@@ -303,16 +307,23 @@ class AlertsPage(Page):
     def compute(cache: Cache, period: Period) -> Snapshot:
         from worthit.alerts.webhook import configured
         from worthit.analysis.alerts import budget_statuses
+        from worthit.core.rates import MissingRates
         from worthit.store.alerts import last_check, load_alerts, load_budgets, load_settings
+        from worthit.store.display import display_currency
 
         del period  # budgets are for the month of the latest data, alerts are a history
         data = cache.data_range()
         as_of = data[1] if data else None
         budgets = load_budgets(cache)
-        statuses = budget_statuses(cache, budgets, as_of) if as_of else []
+        problem = ""
+        try:
+            statuses = budget_statuses(cache, budgets, as_of) if as_of else []
+        except MissingRates as error:  # no spend shown rather than currencies summed
+            statuses, problem = [], f"Budgets: {error}"
         return Snapshot(as_of, budgets, statuses, load_alerts(cache), load_settings(cache),
                         last_check(cache), configured(cache),
-                        _names(cache, as_of) if as_of else {})
+                        _names(cache, as_of) if as_of else {}, display_currency(cache),
+                        problem)
 
     def show_result(self, result: Snapshot) -> None:
         self.snapshot = result
@@ -366,15 +377,26 @@ class AlertsPage(Page):
 
     # -- budgets --------------------------------------------------------------------------
 
+    def _budget_money(self, value: float) -> str:
+        """A budget's amount in its currency when the budgets share one (each row names
+        its own otherwise)."""
+        shared = {b.currency for b in self.snapshot.budgets} if self.snapshot else set()
+        return money(value, shared.pop()) if len(shared) == 1 else f"{value:,.0f}"
+
     def _fill_budgets(self) -> None:
         result = self.snapshot
         assert result is not None
         statuses = {(s.budget.scope, s.budget.name): s for s in result.statuses}
+        several = len({b.currency for b in result.budgets}) > 1
+        if result.budget_problem:
+            self.error.setText(result.budget_problem)
+            self.error.show()
         records = []
         for budget in result.budgets:
             status = statuses.get((budget.scope, budget.name))
             records.append({
-                "label": budget.label, "amount": budget.amount, "scope": budget.scope,
+                "label": f"{budget.label} ({budget.currency})" if several else budget.label,
+                "amount": budget.amount, "scope": budget.scope,
                 "name": budget.name,
                 "spent": status.spent if status else None,
                 "share": status.share if status else None,
@@ -409,7 +431,8 @@ class AlertsPage(Page):
 
     def edit_budget(self, budget: Budget | None) -> QDialog:
         names = self.snapshot.names if self.snapshot else {}
-        dialog = BudgetDialog(budget, names, self)
+        dialog = BudgetDialog(budget, names, self,
+                              currency=self.snapshot.currency if self.snapshot else "USD")
         dialog.saved.connect(self.save_budget)
         self.show_dialog(dialog)
         return dialog
@@ -592,13 +615,16 @@ class AlertsPage(Page):
 
 def _names(cache: Cache, as_of: dt.date) -> dict[str, list[str]]:
     """Teams, features and providers with spend in the last 90 days, for the editor."""
-    from worthit.analysis.allocation import allocation
-    from worthit.analysis.charge_index import charge_index
+    from worthit.analysis.allocation import allocate
+    from worthit.analysis.charge_index import loaded_index
     from worthit.core.rules import UNALLOCATED
+    from worthit.store.rules import load_rules
 
-    result = allocation(cache, Period(as_of - dt.timedelta(days=89), as_of))
+    # Names only, no amount shown: the index as billed, which needs no rate.
+    index = loaded_index(cache)
+    result = allocate(index, load_rules(cache), Period(as_of - dt.timedelta(days=89), as_of))
     owned = result.pieces[result.pieces["team"] != UNALLOCATED]
-    providers = charge_index(cache).keys["provider_name"].dropna()
+    providers = index.keys["provider_name"].dropna()
     return {"team": sorted(set(map(str, owned["team"]))),
             "feature": sorted(set(map(str, owned["feature"]))),
             "provider": sorted(set(map(str, providers)))}
@@ -611,7 +637,7 @@ class BudgetDialog(QDialog):
     saved = Signal(object, object)
 
     def __init__(self, budget: Budget | None, names: dict[str, list[str]],
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, *, currency: str = "USD") -> None:
         super().__init__(parent)
         self.setWindowTitle("Edit budget" if budget else "Add budget")
         self.names = names
@@ -629,9 +655,15 @@ class BudgetDialog(QDialog):
         self.amount.setRange(1, 1e9)
         self.amount.setDecimals(0)
         self.amount.setSingleStep(1000)
-        self.amount.setPrefix("$ ")
         self.amount.setGroupSeparatorShown(True)
         form.addRow("Per month", self.amount)
+        # A budget keeps its currency; a new one is in the pages' (any ISO code typed).
+        self.currency = QComboBox(editable=True)
+        self.currency.addItems(list(dict.fromkeys([budget.currency if budget else currency,
+                                                   currency, "USD", "EUR", "GBP"])))
+        self.currency.setToolTip("The budget's currency: its month's spend is converted to "
+                                 "it at the rate of each charge's day")
+        form.addRow("Currency", self.currency)
         self.thresholds = QLineEdit()
         self.thresholds.setPlaceholderText("50, 80, 100")
         self.thresholds.setToolTip("Per cent of the budget; from 100 an alert is a breach")
@@ -666,10 +698,12 @@ class BudgetDialog(QDialog):
 
     def budget(self) -> Budget:
         from worthit.store.alerts import parse_thresholds
+        from worthit.store.display import checked_currency
 
         return Budget(self.scope.currentData(), self.name.currentText().strip(),
                       self.amount.value(), parse_thresholds(self.thresholds.text()),
-                      self.forecast.isChecked()).checked()
+                      self.forecast.isChecked(),
+                      checked_currency(self.currency.currentText())).checked()
 
     def save(self) -> None:
         try:

@@ -148,11 +148,13 @@ class AllocationPage(Page):
     def show_result(self, result: Allocation) -> None:
         self.result = result
         cur = result.currency
-        mixed = len(result.currencies) > 1
+        converted = [c for c in result.currencies if c != cur]
+        # Never a sum of currencies: those billed in others were converted, as it says.
         self.total.show_figure(
             money(result.total, cur),
-            f"mixes {', '.join(result.currencies)}" if mixed else result.period.label(),
-            "bad" if mixed else None)
+            f"converted from {', '.join(converted)}" if converted else result.period.label())
+        self.total.setToolTip(result.conversion or "Effective cost (after discounts) in the "
+                              "period.")
         allocated = result.total - result.unallocated.cost
         self.allocated.show_figure(money(allocated, cur),
                                    f"{percent(result.share_of(allocated))} of spend")
@@ -213,7 +215,8 @@ class AllocationPage(Page):
         colour = team if len(path) == 1 else QColor(team).lighter(
             100 + 9 * min(position, 8)).name()
         return Tile(path, node.name, node.cost, percent(result.share(node)), colour,
-                    unallocated=node.unallocated, drillable=bool(node.children))
+                    unallocated=node.unallocated, drillable=bool(node.children),
+                    currency=result.currency)
 
     def _select(self, path: tuple[str, ...]) -> None:
         self._syncing = True

@@ -2,7 +2,8 @@
 
 Sorting and searching run in SQL on a worker, over every matching charge, not only over
 the rows on screen; the table shows the first rows in the chosen order and says how many
-match in all."""
+match in all. Each charge shows its cost as billed, in its own currency, and converted to
+the page's currency at the rate the page used."""
 
 from __future__ import annotations
 
@@ -36,23 +37,35 @@ if TYPE_CHECKING:
 ROW_LIMIT: Final = 5_000
 
 
-def _money6(value: float) -> str:
-    return money(value, cents=True)
+def _billed(value: float) -> str:
+    """An amount in the currency beside it (the charge's own)."""
+    return f"{value:,.2f}".replace("-", "−")
 
 
-COLUMNS: Final = (
-    Column("Day", "day"),
-    Column("Provider", "provider"),
-    Column("Account", "account"),
-    Column("Service", "service"),
-    Column("Resource", "resource"),
-    Column("Usage type", "usage_type"),
-    Column("Model", "model"),
-    Column("Tags", "tags"),
-    Column("Cost", "cost", _money6, numeric=True),
-    Column("Share", "share", lambda v: percent(v, digits=1), numeric=True),
-    Column("Allocated", "allocated", _money6, numeric=True),
-)
+def columns(currency: str) -> tuple[Column, ...]:
+    """The table's columns, converted amounts in ``currency`` (the page's)."""
+    def shown(value: float) -> str:
+        return money(value, currency, cents=True)
+
+    return (
+        Column("Day", "day"),
+        Column("Provider", "provider"),
+        Column("Account", "account"),
+        Column("Service", "service"),
+        Column("Resource", "resource"),
+        Column("Usage type", "usage_type"),
+        Column("Model", "model"),
+        Column("Tags", "tags"),
+        Column("Billed in", "currency"),
+        Column("Cost as billed", "cost", _billed, numeric=True),
+        Column(f"Cost ({currency})", "converted", shown, numeric=True),
+        Column("Share", "share", lambda v: percent(v, digits=1), numeric=True),
+        Column("Allocated", "allocated", shown, numeric=True),
+    )
+
+
+#: The columns in the page's currency when it is USD (their keys are the same in any).
+COLUMNS: Final = columns("USD")
 
 
 class ChargesDialog(QDialog):
@@ -89,7 +102,8 @@ class ChargesDialog(QDialog):
         self.status = QLabel("Loading…", objectName="Readout")
         bar.addWidget(self.status)
         layout.addLayout(bar)
-        self.model = RecordsModel(COLUMNS, self)
+        self.columns = columns(allocation.currency)
+        self.model = RecordsModel(self.columns, self)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.verticalHeader().hide()
@@ -103,7 +117,7 @@ class ChargesDialog(QDialog):
         header.setStretchLastSection(False)
         header.setSortIndicatorShown(True)
         header.setSectionsClickable(True)
-        header.setSortIndicator(len(COLUMNS) - 1, Qt.SortOrder.DescendingOrder)
+        header.setSortIndicator(len(self.columns) - 1, Qt.SortOrder.DescendingOrder)
         header.sortIndicatorChanged.connect(self._sort)
         table_export.install(self.table, f"Charges behind {where}",
                              period=lambda: allocation.period, filters=self._export_filters,
@@ -120,12 +134,12 @@ class ChargesDialog(QDialog):
 
     def _export_filters(self) -> dict[str, str]:
         order = "descending" if self.descending else "ascending"
-        header = next(c.header for c in COLUMNS if c.key == self.order_by)
+        header = next(c.header for c in self.columns if c.key == self.order_by)
         return {"search": self.search.text() or "none", "rows": self.status.text(),
                 "sorted by": f"{header}, {order}"}
 
     def _sort(self, section: int, order: Qt.SortOrder) -> None:
-        self.order_by = COLUMNS[section].key
+        self.order_by = self.columns[section].key
         self.descending = order == Qt.SortOrder.DescendingOrder
         self.query()
 
@@ -137,13 +151,20 @@ class ChargesDialog(QDialog):
         generation, workspace, shares = self._generation, self.workspace, self.shares
         period, search = self.allocation.period, self.search.text()
         order_by, descending = self.order_by, self.descending
+        currency = self.allocation.currency
 
         def work() -> Generator[str, None, tuple[int, Any, int]]:
+            from worthit.analysis.charge_index import charge_index
+
             yield "querying"
             with workspace.open() as cache:
+                # The rates the page converted with, so the rows add up to the node.
+                rates, blank = charge_index(cache, currency).rates_by_day(period.start,
+                                                                          period.end)
                 frame, count = reads.charges_of_keys(
                     cache, shares, period.start, period.end, search=search,
-                    order_by=order_by, descending=descending, limit=ROW_LIMIT)
+                    order_by=order_by, descending=descending, limit=ROW_LIMIT,
+                    rates=rates, blank=blank)
             # SQL NULL arrives as NaN in text columns; a blank cell says it better.
             records = frame.astype(object).where(frame.notna(), None).to_dict("records")
             return generation, records, count
@@ -158,7 +179,7 @@ class ChargesDialog(QDialog):
         self.model.set_records(records)
         if not self.table.property("sized"):
             self.table.resizeColumnsToContents()
-            for column in range(len(COLUMNS)):
+            for column in range(len(self.columns)):
                 width = min(self.table.columnWidth(column), 200)
                 self.table.setColumnWidth(column, width)
             self.table.setProperty("sized", True)

@@ -48,9 +48,10 @@ def _group_amount(members: list[Finding]) -> str:
     """A group's recurring saving; a group of one-off findings only, their excess."""
     monthly = sum(f.monthly_saving for f in members)
     once = sum(f.one_off for f in members)
+    cur = members[0].currency if members else "USD"  # a page's findings share one
     if once > monthly:
-        return f"{money(once)} one-off"
-    return money(monthly) if round(monthly, 2) else "no saving priced"
+        return f"{money(once, cur)} one-off"
+    return money(monthly, cur) if round(monthly, 2) else "no saving priced"
 
 
 def _day_runs(days: list[dt.date]) -> list[tuple[dt.date, dt.date]]:
@@ -199,6 +200,12 @@ class LeaksPage(Page):
         self.findings, self.states = result
         self._fill()
 
+    @property
+    def currency(self) -> str:
+        """The currency of the findings on show (the display currency they were made in;
+        without a finding, no amount but 0 is shown)."""
+        return self.findings[0].currency if self.findings else "USD"
+
     def _leak_window(self) -> Period | None:
         """The 30 days to the period's end, which the findings are about."""
         end = None if self.period is None else self.period.end
@@ -225,9 +232,10 @@ class LeaksPage(Page):
         open_ = [f for f in self.findings if not self.state_of(f.key).hidden(self.today)]
         total = sum(f.monthly_saving for f in open_)
         once = sum(f.one_off for f in open_)
+        cur = self.currency
         self.saving_card.show_figure(
-            money(total), f"{len(open_)} open findings, recurring"
-            + (f"; one-off excess {money(once)}" if once else ""),
+            money(total, cur), f"{len(open_)} open findings, recurring"
+            + (f"; one-off excess {money(once, cur)}" if once else ""),
             "bad" if total > 0 else None)
         self.count_card.show_figure(
             str(len(open_)), f"{len(self.findings) - len(open_)} dismissed or snoozed")
@@ -324,14 +332,15 @@ class LeaksPage(Page):
         owner = _owner(finding)
         status = {"open": "open", "dismissed": f"dismissed: {state.reason or 'no reason'}",
                   "snoozed": f"snoozed until {state.snooze_until}"}[state.state]
-        worth = (f"one-off excess {money(finding.one_off)} (paid once, not a monthly saving)"
-                 if finding.one_off > finding.monthly_saving else
-                 f"saves {money(finding.monthly_saving)} per month")
+        cur = finding.currency
+        worth = (f"one-off excess {money(finding.one_off, cur)} (paid once, not a monthly "
+                 "saving)" if finding.one_off > finding.monthly_saving else
+                 f"saves {money(finding.monthly_saving, cur)} per month")
         if finding.saving_range is not None:  # the figure is the low end of an estimate
             low, high = finding.saving_range
-            worth += f" (the low end of {money(low)} to {money(high)}; see below)"
+            worth += f" (the low end of {money(low, cur)} to {money(high, cur)}; see below)"
         self.detail_owner.setText(
-            f"Owner: {owner} · costs {money(finding.monthly_cost)}, {worth} · {status}")
+            f"Owner: {owner} · costs {money(finding.monthly_cost, cur)}, {worth} · {status}")
         lines = [f"{k}: {v}" for k, v in finding.evidence.numbers.items()]
         if finding.assumption:
             lines.append(finding.assumption)
@@ -369,7 +378,7 @@ class LeaksPage(Page):
         c = theme.colours()
         # An exported file says what the page says around the chart.
         self.chart.title = finding.title
-        self.chart.unit = evidence.label.replace("($)", "(USD)")
+        self.chart.unit = evidence.label.replace("($)", f"({finding.currency})")
         self.chart.period = Period(min(evidence.days), max(evidence.days))
         values = np.array(evidence.values, dtype=float)
         self.chart.show_series(list(evidence.days), {evidence.label: values},
@@ -381,7 +390,7 @@ class LeaksPage(Page):
             self.chart.add_reference(evidence.baseline_label or "Baseline",
                                      np.array(evidence.baseline, dtype=float), c.muted)
         if evidence.highlighted:
-            counted = (f"Spike days: {money(finding.one_off)} excess counted"
+            counted = (f"Spike days: {money(finding.one_off, finding.currency)} excess counted"
                        if finding.one_off else "Days counted")
             self.chart.shade(_day_runs(evidence.highlighted), c.bad, counted)
 
@@ -389,7 +398,8 @@ class LeaksPage(Page):
 
     def _format(self, value: float) -> str:
         if self._unit == "$":
-            return money(value) if abs(value) >= 1 else unit_money(value)
+            cur = self.currency
+            return money(value, cur) if abs(value) >= 1 else unit_money(value, cur)
         if self._unit == "%":
             return f"{value:.0f} %"
         return f"{value:,.0f}"

@@ -155,9 +155,9 @@ class OverviewPage(Page):
         self.movers_model = RecordsModel([
             Column("Kind", "dimension", str.capitalize),
             Column("Name", "name"),
-            Column("Before", "previous", money, numeric=True),
-            Column("Now", "current", money, numeric=True),
-            Column("Change", "change", lambda v: ("+" if v > 0 else "") + money(v),
+            Column("Before", "previous", self._money, numeric=True),
+            Column("Now", "current", self._money, numeric=True),
+            Column("Change", "change", lambda v: ("+" if v > 0 else "") + self._money(v),
                    numeric=True, tone=_change_tone),
             Column("%", "change_pct", lambda v: percent(v, signed=True), numeric=True,
                    tone=_change_tone),
@@ -214,20 +214,28 @@ class OverviewPage(Page):
                                                        list[Finding]]:
         from worthit.analysis.leaks import find_leaks
         from worthit.analysis.unit_economics import unit_economics  # numpy, off start-up
+        from worthit.store.display import display_currency
         from worthit.store.findings import load_states
 
         states = load_states(cache)
         today = dt.datetime.now(dt.UTC).date()
-        leaks = [f for f in find_leaks(cache, period.end)
+        cur = display_currency(cache)  # once: every figure of the page in the same one
+        leaks = [f for f in find_leaks(cache, period.end, currency=cur)
                  if not (f.key in states and states[f.key].hidden(today))]
-        return overview(cache, period), unit_economics(cache, period, "day"), leaks
+        return (overview(cache, period, currency=cur),
+                unit_economics(cache, period, "day", currency=cur), leaks)
+
+    def _money(self, value: float) -> str:
+        """``value`` in the currency of the figures on show."""
+        return money(value, self.result.currency if self.result else "USD")
 
     def _ensure_charts(self) -> None:
         if self.spend_chart is not None:
             return
         from worthit.ui.widgets.time_chart import TimeChart
 
-        self.spend_chart = TimeChart(money_short)
+        self.spend_chart = TimeChart(
+            lambda v: money_short(v, self.result.currency if self.result else "USD"))
         self.spend_chart.title = "Spend over time"
         self.spend_holder.addWidget(self.spend_chart)
         self.spend_holder.setCurrentWidget(self.spend_chart)
@@ -255,15 +263,16 @@ class OverviewPage(Page):
         result, units, leaks = computed
         saving = sum(f.monthly_saving for f in leaks)
         top = [f for f in leaks if f.monthly_saving > 0][:3]
+        cur = result.currency
         self.leaks.setText(
-            f"Leaks: {money(saving)} per month could be saved ({len(leaks)} open findings). "
-            "Largest: " + "; ".join(f"{f.title} ({money(f.monthly_saving)})" for f in top)
+            f"Leaks: {money(saving, cur)} per month could be saved ({len(leaks)} open "
+            "findings). Largest: "
+            + "; ".join(f"{f.title} ({money(f.monthly_saving, cur)})" for f in top)
             if top else "Leaks: no open finding saves money in the last 30 days.")
         self.result = result
         self.units.set_units(units)
         self.units.setVisible(bool(units))
         self._ensure_charts()
-        cur = result.currency
         change = result.change_pct
         if not result.previous_complete:
             note = "previous period not fully in the data"
@@ -279,7 +288,8 @@ class OverviewPage(Page):
             else "Top movers (the previous period is only partly in the data)")
         self.total.setToolTip(
             f"Effective cost (after discounts) from {result.period.label()}.\n"
-            f"Previous period {result.previous.label()}: {money(result.previous_total, cur)}.")
+            f"Previous period {result.previous.label()}: {money(result.previous_total, cur)}."
+            + (f"\n{result.conversion}" if result.conversion else ""))
         forecast = result.forecast
         if forecast is not None:
             through = forecast.through

@@ -71,8 +71,8 @@ def _text(value: object) -> str:
     return ", ".join(value) if isinstance(value, list) else "" if value is None else str(value)
 
 
-def _signed_money(value: float) -> str:
-    return ("+" if value > 0 else "") + money(value)
+def _signed_money(value: float, currency: str = "USD") -> str:
+    return ("+" if value > 0 else "") + money(value, currency)
 
 
 class _PickEdit(QWidget):
@@ -409,11 +409,12 @@ class RulesEditor(QDialog):
         self.summary.setTextFormat(Qt.TextFormat.PlainText)
         self.summary.setWordWrap(True)
         layout.addWidget(self.summary)
+        cur = self.base.currency  # the page's: the preview allocates in it too
         self.moves_model = RecordsModel([
             Column("Team", "team"), Column("Feature", "feature"),
-            Column("Before", "before", money, numeric=True),
-            Column("After", "after", money, numeric=True),
-            Column("Change", "change", _signed_money, numeric=True),
+            Column("Before", "before", lambda v: money(v, cur), numeric=True),
+            Column("After", "after", lambda v: money(v, cur), numeric=True),
+            Column("Change", "change", lambda v: _signed_money(v, cur), numeric=True),
         ], self)
         self.moves = QTableView()
         self.moves.setModel(self.moves_model)
@@ -572,7 +573,7 @@ class RulesEditor(QDialog):
         def work() -> Generator[str, None, tuple[int, Preview]]:
             yield "allocating with the draft rules"
             with workspace.open() as cache:
-                after = allocate(charge_index(cache), draft, base.period)
+                after = allocate(charge_index(cache, base.currency), draft, base.period)
             return generation, preview(base, after)
 
         self._worker = workers.start(work, returned=self._previewed, errored=self._failed)

@@ -43,8 +43,8 @@ if TYPE_CHECKING:
 ALL = "All AI spend"
 
 
-def _money_or_unpriced(value: Any) -> str:
-    return "unpriced" if value is None else money(value)
+def _money_or_unpriced(value: Any, currency: str = "USD") -> str:
+    return "unpriced" if value is None else money(value, currency)
 
 
 def _label(model: ModelRef) -> str:
@@ -196,8 +196,9 @@ class SwapPage(Page):
             Column("Input", "input", count_short, numeric=True),
             Column("Cached in", "cached_input", count_short, numeric=True),
             Column("Output", "output", count_short, numeric=True),
-            Column("Cost", "priced", money, numeric=True, missing="unpriced"),
-            Column("Per request", "per_request", unit_money, numeric=True, missing="unpriced"),
+            Column("Cost", "priced", self._money, numeric=True, missing="unpriced"),
+            Column("Per request", "per_request", lambda v: unit_money(v, self.currency),
+                   numeric=True, missing="unpriced"),
         ], self)
         self.usage = sortable_table(self.usage_model, 6,  # the model names keep their width
                                     title="Usage by model", filters=self._export_filters)
@@ -208,7 +209,7 @@ class SwapPage(Page):
         upper.addLayout(usage_box, 3)
         suggestions_box = QVBoxLayout()
         self.suggestions_model = RecordsModel([
-            Column("Per month", "monthly_saving", money, numeric=True),
+            Column("Per month", "monthly_saving", self._money, numeric=True),
             Column("Suggestion", "title"),
             Column("Evidence", "evidence", lambda v: "in the usage" if v else "worth testing"),
         ], self)
@@ -279,9 +280,9 @@ class SwapPage(Page):
         saved_box.addLayout(saved_head)
         self.saved_model = RecordsModel([
             Column("Scenario", "name"), Column("Feature", "feature"),
-            Column("Before / month", "before", money, numeric=True),
-            Column("After / month", "after", money, numeric=True),
-            Column("Saving / month", "saving", money, numeric=True),
+            Column("Before / month", "before", self._money, numeric=True),
+            Column("After / month", "after", self._money, numeric=True),
+            Column("Saving / month", "saving", self._money, numeric=True),
             Column("Saving", "saving_pct", percent, numeric=True),
             Column("Levers", "levers"),
         ], self)
@@ -311,6 +312,14 @@ class SwapPage(Page):
         return data, suggestions(data), load_scenarios(cache)
 
     # -- showing ------------------------------------------------------------------------
+
+    @property
+    def currency(self) -> str:
+        """The currency of the figures on show (the display currency they were made in)."""
+        return self.data.currency if self.data is not None else "USD"
+
+    def _money(self, value: float) -> str:
+        return money(value, self.currency)
 
     def show_result(self, result: tuple[SwapData, list[Suggestion], list[Scenario]]) -> None:
         self.data, self.suggested, self.saved = result
@@ -365,8 +374,9 @@ class SwapPage(Page):
                 "cache_write": float(group["cache_write"].sum()),
                 "output": float(group["output"].sum()), "billed": float(group["billed"].sum()),
                 "priced": cost,
-                "tooltip": f"Billed {money(float(group['billed'].sum()))}; at list prices "
-                           + _money_or_unpriced(cost),
+                "tooltip": f"Billed {self._money(float(group['billed'].sum()))}; at list "
+                           "prices " + _money_or_unpriced(cost, self.currency)
+                           + (f". {data.price_note}" if data.price_note else ""),
                 "per_request": None if cost is None or not requests else cost / requests,
             })
         records.sort(key=lambda r: -(r["billed"] or 0.0))
@@ -449,7 +459,7 @@ class SwapPage(Page):
         if self.data is None:
             return
         outcome = self.outcome = simulate(self.data, self.scenario())
-        cur = "USD"
+        cur = self.data.currency
         if outcome.before == 0:
             self.saving.setText("No priced AI usage here in this period.")
             self.detail.setText(" ")
@@ -459,11 +469,14 @@ class SwapPage(Page):
             lines = [f"{money(outcome.before, cur)} → {money(outcome.after, cur)} over "
                      f"{self.data.period.label()} at list prices (billed "
                      f"{money(outcome.billed, cur)})."]
+            if self.data.price_note:
+                lines.append(self.data.price_note)
             for e, after in unit_effects(self.data, outcome):
                 lines.append(f"Cost per {e.unit.name.lower()}: "
-                             f"{unit_money(e.unit_cost or 0.0)} → {unit_money(after)}"
+                             f"{unit_money(e.unit_cost or 0.0, cur)} → "
+                             f"{unit_money(after, cur)}"
                              + ("" if e.unit.target_cost is None else
-                                f" (target {unit_money(e.unit.target_cost)})"))
+                                f" (target {unit_money(e.unit.target_cost, cur)})"))
             extra = [w for w in outcome.warnings if not w.startswith("No price for")]
             self.detail.setText("\n".join(lines + extra))
         self._ensure_chart()
@@ -479,7 +492,7 @@ class SwapPage(Page):
             return
         from worthit.ui.widgets.time_chart import TimeChart
 
-        self.chart = TimeChart(money)
+        self.chart = TimeChart(self._money)
         self.chart.title = "Model swap before and after"
         self.chart_holder.addWidget(self.chart)
         self.chart_holder.setCurrentWidget(self.chart)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from worthit.core.money import money, percent, unit_money
+from worthit.core.money import SYMBOLS, money, percent, unit_money
 from worthit.core.periods import GRANULARITIES, Period
 from worthit.core.plural import plural
 from worthit.store.cache import Cache
@@ -40,12 +40,12 @@ if TYPE_CHECKING:
     from worthit.analysis.unit_economics import UnitEconomics
 
 
-def _unit(value: Any) -> str:
-    return "–" if value is None else unit_money(value)
+def _unit(value: Any, currency: str = "USD") -> str:
+    return "–" if value is None else unit_money(value, currency)
 
 
-def _signed_unit(value: Any) -> str:
-    return "–" if value is None else unit_money(value, signed=True)
+def _signed_unit(value: Any, currency: str = "USD") -> str:
+    return "–" if value is None else unit_money(value, currency, signed=True)
 
 
 def _effect_tone(record: dict[str, Any]) -> str | None:
@@ -157,11 +157,11 @@ class UnitsPage(Page):
             "spend spread over the new count.")
         self.drivers_model = RecordsModel([
             Column("Provider · service or model", "component"),
-            Column("Now", "per_unit", _unit, numeric=True),
-            Column("Before", "previous_per_unit", _unit, numeric=True),
-            Column("Cost effect", "cost_effect", _signed_unit, numeric=True,
+            Column("Now", "per_unit", self._unit, numeric=True),
+            Column("Before", "previous_per_unit", self._unit, numeric=True),
+            Column("Cost effect", "cost_effect", self._signed_unit, numeric=True,
                    tone=_effect_tone),
-            Column("Volume effect", "volume_effect", _signed_unit, numeric=True),
+            Column("Volume effect", "volume_effect", self._signed_unit, numeric=True),
         ], self)
         self.drivers = sortable_table(self.drivers_model, 0, title="Cost per unit by component",
                                       filters=self._export_filters)
@@ -172,9 +172,9 @@ class UnitsPage(Page):
         features = QVBoxLayout()
         self.features_model = RecordsModel([
             Column("Feature", "feature"),
-            Column("Cost", "cost", money, numeric=True),
-            Column("Per unit", "per_unit", _unit, numeric=True),
-            Column("Before", "previous_per_unit", _unit, numeric=True),
+            Column("Cost", "cost", lambda v: money(v, self.currency), numeric=True),
+            Column("Per unit", "per_unit", self._unit, numeric=True),
+            Column("Before", "previous_per_unit", self._unit, numeric=True),
             Column("Verdict", "verdict"),
         ], self)
         # The feature's name takes the slack (and wraps when narrow), so a verdict ("falling
@@ -214,6 +214,17 @@ class UnitsPage(Page):
         return {} if e is None else {"unit": f"{e.unit.name} ({e.unit.counts_what})"}
 
     @property
+    def currency(self) -> str:
+        """The currency of the figures on show (every unit's is the page's)."""
+        return self.results[0].unit.currency if self.results else "USD"
+
+    def _unit(self, value: Any) -> str:
+        return _unit(value, self.currency)
+
+    def _signed_unit(self, value: Any) -> str:
+        return _signed_unit(value, self.currency)
+
+    @property
     def current(self) -> UnitEconomics | None:
         found = next((e for e in self.results if e.unit.unit_id == self.selected), None)
         return None if found is None else found.at(self.granularity)
@@ -249,28 +260,33 @@ class UnitsPage(Page):
         self.unit_title.setText(f"{u.name}: {u.counts_what}")
         self._ensure_chart()
         self._draw_chart(e)
-        self.verdict.setText(e.verdict)
+        self.verdict.setText(f"{e.verdict} {e.conversion}".strip())
         self.verdict.setObjectName({"good": "VerdictGood", "bad": "VerdictBad"}.get(
             e.tone or "", "Verdict"))
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)
-        for box, value in ((self.target, u.target_cost), (self.revenue, u.revenue_per_unit)):
+        # The unit's own amounts, in its own currency: what is edited is what is saved.
+        given = e.given or u
+        for box, value in ((self.target, given.target_cost),
+                           (self.revenue, given.revenue_per_unit)):
             box.blockSignals(True)
+            box.setPrefix(_prefix(given.currency))
             box.setValue(0.0 if value is None else value)
+            box.setToolTip(e.conversion)
             box.blockSignals(False)
         change = e.change
         self.cost_card.show_figure(
-            _unit(e.unit_cost),
+            _unit(e.unit_cost, cur),
             "–" if change is None or not e.previous_complete
-            else f"{_signed_unit(change)} vs previous period",
+            else f"{_signed_unit(change, cur)} vs previous period",
             None if change is None or abs(change) < 0.00005 else
             ("bad" if change > 0 else "good"))
         self.margin_card.show_figure(
-            _unit(e.margin), "no revenue per unit set" if u.revenue_per_unit is None
+            _unit(e.margin, cur), "no revenue per unit set" if u.revenue_per_unit is None
             else f"{percent(e.gross_margin)} gross margin",
             None if e.margin is None else ("good" if e.margin > 0 else "bad"))
         self.count_card.show_figure(f"{e.count:,.0f}", u.counts_what)
-        self.volume_card.show_figure(_signed_unit(e.volume_effect),
+        self.volume_card.show_figure(_signed_unit(e.volume_effect, cur),
                                      "from the change in count alone")
         if e.gaps:
             days = ", ".join(d.isoformat() for d in e.gaps[:6])
@@ -297,7 +313,7 @@ class UnitsPage(Page):
             return
         from worthit.ui.widgets.time_chart import TimeChart
 
-        self.chart = TimeChart(unit_money)
+        self.chart = TimeChart(lambda v: unit_money(v, self.currency))
         self.chart.title = "Cost per unit over time"
         self.chart_holder.addWidget(self.chart)
         self.chart_holder.setCurrentWidget(self.chart)
@@ -314,7 +330,8 @@ class UnitsPage(Page):
                                zero_based=False, ends=[b.end for b in e.buckets])
         target = e.unit.target_cost
         if target is not None:
-            self.chart.mark_level(target, f"Target {unit_money(target)}", c.muted)
+            self.chart.mark_level(target, f"Target {unit_money(target, e.unit.currency)}",
+                                  c.muted)
             self.chart.shade([(b.start, b.end) for b in e.misses()], c.bad, "Over target")
 
     def changeEvent(self, event: QEvent) -> None:
@@ -331,7 +348,8 @@ class UnitsPage(Page):
             return
         target = self.target.value() or None
         revenue = self.revenue.value() or None
-        if (target, revenue) == (e.unit.target_cost, e.unit.revenue_per_unit):
+        given = e.given or e.unit
+        if (target, revenue) == (given.target_cost, given.revenue_per_unit):
             return
         self.save_money(target, revenue)
 
@@ -353,12 +371,17 @@ class UnitsPage(Page):
         return self.show_dialog(dialog, dialog.changed)
 
 
+def _prefix(currency: str) -> str:
+    """``$`` for USD, ``NOK `` for a currency without a symbol of its own."""
+    return SYMBOLS.get(currency, f"{currency} ")
+
+
 def _money_box() -> QDoubleSpinBox:
     box = QDoubleSpinBox()
     box.setDecimals(4)
     box.setRange(0.0, 1_000_000.0)
     box.setSingleStep(0.001)
-    box.setPrefix("$")
+    box.setPrefix(_prefix("USD"))
     box.setSpecialValueText("none")  # 0 means not set
     box.setKeyboardTracking(False)
     box.setMinimumWidth(96)

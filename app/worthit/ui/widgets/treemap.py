@@ -106,6 +106,7 @@ class Tile:
     colour: str | None = None
     unallocated: bool = False
     drillable: bool = True
+    currency: str = "USD"  # of ``value``
 
 
 def _luminance(colour: QColor) -> float:
@@ -241,7 +242,7 @@ class Treemap(QWidget):
         inner = rect.adjusted(PADDING, PADDING - 1, -PADDING, -PADDING)
         bold = QFont(self.font())
         bold.setBold(True)
-        lines = [(bold, tile.label), (self.font(), money_short(tile.value)),
+        lines = [(bold, tile.label), (self.font(), money_short(tile.value, tile.currency)),
                  (self.font(), tile.note)]
         top = inner.top()
         painter.setPen(colour)
@@ -303,7 +304,7 @@ class Treemap(QWidget):
 def _tooltip(tile: Tile) -> str:
     """Rich text built only from escaped bill text: a plain tooltip would still be
     rendered as HTML if a label looked like a tag (Qt guesses with mightBeRichText)."""
-    lines = [f"<b>{html.escape(tile.label)}</b>", html.escape(money(tile.value))]
+    lines = [f"<b>{html.escape(tile.label)}</b>", html.escape(money(tile.value, tile.currency))]
     if tile.note:
         lines.append(html.escape(tile.note))
     return "<br>".join(lines)
