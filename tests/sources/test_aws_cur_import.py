@@ -247,7 +247,9 @@ def test_savings_plan_and_reservation_lines_name_their_commitment(
     # negation, and the file's own totals in the cache to the cent.
     hours = 2 * 24
     billed = hours * (2.304 - 2.304 + 1.6 + 1000 + 0 + 1.2 + 500 + 2.04 + 0.7 + 3.1 - 5)
-    effective = hours * (1.5 + 0 + 1.6 + 1000 + 1.2 + 1.2 + 500 + 2.04 + 0.7 + 3.1 - 5)
+    # Upfront fees amortise to 0 (their cost reaches usage through the commitment's
+    # effective rates); the recurring fees keep their cost: this file states no unused part.
+    effective = hours * (1.5 + 0 + 1.6 + 0 + 1.2 + 1.2 + 0 + 2.04 + 0.7 + 3.1 - 5)
     listed = hours * (2.304 + 3.024 + 2.04 + 2.04)
     assert (done.file_billed, done.file_effective) == (pytest.approx(billed),
                                                        pytest.approx(effective))

@@ -5,17 +5,25 @@ not. Header names are compared without case or punctuation, so both spellings (a
 that drift from month to month) map to the same charge columns.
 
 Billed cost is the net unblended cost where the report has it, else the unblended cost.
-Effective cost is the savings-plan or reservation effective cost on usage they cover, zero
-on a savings-plan negation, else the billed cost. Line item types map to FOCUS charge
-categories. Bedrock usage types (``USE1-NovaMicro-input-tokens``, ``...-output-tokens``,
-``...-cache-read-input-token-count``, ``...-cache-write-input-token-count``, a ``-batch``
-suffix) give the model and the token columns. A line's bill is the payer account's for
-``bill/BillingPeriodStartDate`` to ``bill/BillingPeriodEndDate`` (either spelling; the
-calendar month of the line's day without them).
+Effective (amortised) cost is AWS's own (the CUDOS summary view; focus_converters'
+effective_cost_S001): the savings-plan or reservation effective cost on usage they cover;
+on a savings plan's recurring fee the commitment left unused (TotalCommitmentToDate -
+UsedCommitment) and on a reservation's monthly fee likewise (UnusedAmortizedUpfrontFee-
+ForBillingPeriod + UnusedRecurringFee), those lines being marked Unused; zero on a
+savings-plan negation and on an upfront fee (it is amortised into the lines above); else
+the billed cost. (A file without those unused columns keeps the fee's billed cost.) Line
+item types map to FOCUS charge categories. Bedrock usage types
+(``USE1-NovaMicro-input-tokens``, ``...-output-tokens``, ``...-cache-read-input-token-count``,
+``...-cache-write-input-token-count``, a ``-batch`` suffix) give the model and the token
+columns. A line's bill is the payer account's for ``bill/BillingPeriodStartDate`` to
+``bill/BillingPeriodEndDate`` (either spelling; the calendar month of the line's day
+without them).
 
 The FOCUS columns a CUR states are kept too (:func:`_focus`): the payer account's name, the
 invoicing entity, the charge frequency and pricing category, the pricing unit and quantity,
-and the savings plan or reservation a line is charged under."""
+and the savings plan or reservation a line is charged under. What a line states about its
+commitment (start and end, term, offering, payment option, the commitment of the hour or
+month) is noted on the file's account (:mod:`worthit.sources.commitment_terms`)."""
 
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from worthit.core.commitments import instance_family, kind_of
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.sources.bill import (
@@ -42,6 +51,7 @@ from worthit.sources.bill import (
 )
 from worthit.sources.bills import of_cells
 from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
+from worthit.sources.commitment_terms import Stated, stated
 
 CATEGORIES: Final = {
     "usage": "Usage", "discountedusage": "Usage", "savingsplancoveredusage": "Usage",
@@ -95,18 +105,35 @@ TEXT: Final = ("lineitemlineitemtype", "lineitemproductcode", "lineitemusagetype
                # commitment, so none splits a day's charges much further.
                "billpayeraccountname", "billinvoicingentity", "billbilltype", "pricingterm",
                "productpurchaseoption", "savingsplansavingsplanarn",
-               "reservationreservationarn")
+               "reservationreservationarn",
+               # A commitment's terms (:func:`_terms`): constant over the commitment.
+               *(f"savingsplan{c}" for c in ("starttime", "endtime", "offeringtype",
+                                            "paymentoption", "purchaseterm", "region",
+                                            "instancetypefamily")),
+               "reservationstarttime", "reservationendtime",
+               "reservationnumberofreservations", "pricingleasecontractlength",
+               "pricingpurchaseoption", "pricingofferingclass")
 #: Cells read as numbers and summed (the billed cost is one of the first two).
 SUMS: Final = ("lineitemnetunblendedcost", "lineitemunblendedcost",
                "savingsplansavingsplaneffectivecost", "reservationeffectivecost",
-               "pricingpubliconDemandcost".lower(), "lineitemusageamount")
+               "pricingpubliconDemandcost".lower(), "lineitemusageamount",
+               # What a commitment's fee lines say of its use (:meth:`_Described.charge`).
+               "savingsplantotalcommitmenttodate", "savingsplanusedcommitment",
+               "reservationunusedamortizedupfrontfeeforbillingperiod",
+               "reservationunusedrecurringfee", "reservationamortizedupfrontfeeforbillingperiod")
+#: The unused-commitment columns each fee's amortised cost needs.
+PLAN_USE: Final = ("savingsplantotalcommitmenttodate", "savingsplanusedcommitment")
+RESERVATION_USE: Final = ("reservationunusedamortizedupfrontfeeforbillingperiod",
+                          "reservationunusedrecurringfee")
 
 
 #: Every column read by its key (tag columns are read by their position).
 _READ: Final = frozenset((*TEXT, *SUMS, *(_key(n) for pair in NEEDED for n in pair)))
 
 
-def layout(header: list[str], file: str) -> Layout:
+def layout(header: list[str], file: str, notes: Stated | None = None) -> Layout:
+    """How a CUR of ``header`` is read; what its lines state about commitments goes to
+    ``notes``."""
     keys = [_key(h) for h in header]
     # Two spellings of one column (lineItem/UnblendedCost, line_item_unblended_cost).
     check_unique(header, file, keys=[k if k in _READ else "" for k in keys])
@@ -122,9 +149,12 @@ def layout(header: list[str], file: str) -> Layout:
 
     text_at = (*(at[k] for k in TEXT if k in at), *(i for i, _ in tags))
 
+    # A fee's unused commitment is read where the file has the columns saying it.
+    use = (all(k in at for k in PLAN_USE), any(k in at for k in RESERVATION_USE))
+
     @functools.lru_cache(maxsize=65_536)
     def describe(cells: tuple[str, ...]) -> _Described:
-        return _Described(at, tags, cells, text_at)
+        return _Described(at, tags, cells, text_at, use, notes)
 
     def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
         return _row(row, at, header, billed_key, describe, text_at, found, file, line)
@@ -162,7 +192,8 @@ def read_cur(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = nev
              progress: Progress | None = None) -> Iterator[list[Any]]:
     """The charges of a CUR file (legacy CSV, Athena-style CSV or Parquet, CUR 2.0),
     checked as they are read."""
-    return read_table(path, layout, found, cancelled=cancelled, progress=progress)
+    return read_table(path, functools.partial(layout, notes=stated(found)), found,
+                      cancelled=cancelled, progress=progress)
 
 
 @functools.lru_cache(maxsize=65_536)
@@ -200,7 +231,7 @@ def _map(text: str | None) -> dict[str, str]:
 _AT: Final = {name: i for i, name in enumerate(CHARGE_COLUMN_NAMES)}
 #: The numbers a charge is made from (the billed cost's column depends on the file).
 _AMOUNTS: Final = ("billed", "savingsplansavingsplaneffectivecost", "reservationeffectivecost",
-                   "pricingpubliconDemandcost".lower(), "lineitemusageamount")
+                   "pricingpubliconDemandcost".lower(), "lineitemusageamount", *SUMS[6:])
 
 
 class _Described:
@@ -208,7 +239,8 @@ class _Described:
     repeats a few thousand of them over millions of lines)."""
 
     def __init__(self, at: dict[str, int], tags: list[tuple[int, str]],
-                 row: tuple[str, ...], text_at: tuple[int, ...]) -> None:
+                 row: tuple[str, ...], text_at: tuple[int, ...], use: tuple[bool, bool],
+                 notes: Stated | None) -> None:
         cells = dict(zip(text_at, row, strict=True))
 
         def cell(key: str) -> str | None:
@@ -245,21 +277,50 @@ class _Described:
             values["x_model"] = match["model"]
             values["x_batch"] = int(bool(match["batch"]))
             self.tokens = (TOKEN_COLUMNS[match["kind"].lower()], scale)
+        plan_use, reservation_use = use
+        #: Whose unused commitment this line's effective cost is: "plan", "reservation" or
+        #: None (an upfront fee's is 0, other lines' their own figures).
+        self.unused = "plan" if self.kind == "savingsplanrecurringfee" and plan_use else \
+            "reservation" if self.kind == "rifee" and reservation_use else None
         values.update(_focus(self.kind, cell, values["consumed_unit"]))
+        if self.unused is not None and values.get("commitment_discount_id"):
+            values["commitment_discount_status"] = "Unused"
+        self.upfront = self.kind == "savingsplanupfrontfee" or (
+            self.kind == "fee" and cell("reservationreservationarn") is not None)
         self.template = [values.get(name) for name in CHARGE_COLUMN_NAMES]
+        self.commitment: str | None = values.get("commitment_discount_id")
+        self.notes = notes if self.commitment is not None else None
+        if self.notes is not None and self.commitment is not None:
+            self.notes.note(self.commitment, **_terms(self.kind, cell, values))
 
     def charge(self, day: str, billed: float | None, plan: float | None, reserved: float | None,
-               listed: float | None, amount: float | None) -> list[Any]:
+               listed: float | None, amount: float | None, total: float | None = None,
+               used: float | None = None, unused_upfront: float | None = None,
+               unused_recurring: float | None = None,
+               amortised_upfront: float | None = None) -> list[Any]:
         """The charge of a line, or of a day's sums: ``plan`` and ``reserved`` are the
-        savings plan's and the reservation's effective costs."""
+        savings plan's and the reservation's effective costs; ``total`` and ``used`` a
+        savings plan's commitment to date and the part used, ``unused_upfront`` and
+        ``unused_recurring`` a reservation's unused fees for the month (each linear in
+        the lines summed, so a row of sums gives the sum of its lines' charges)."""
         billed = billed or 0.0  # a day's sum is never None: every line has a cost
         effective = billed
         if self.kind == "savingsplancoveredusage":
             effective = plan or 0.0
         elif self.kind == "discountedusage":
             effective = reserved or 0.0
-        elif self.kind == "savingsplannegation":
+        elif self.kind == "savingsplannegation" or self.upfront:
             effective = 0.0
+        elif self.unused == "plan":
+            effective = (total or 0.0) - (used or 0.0)
+        elif self.unused == "reservation":
+            effective = (unused_upfront or 0.0) + (unused_recurring or 0.0)
+        if self.notes is not None and self.commitment is not None:
+            if self.kind == "savingsplanrecurringfee" and total is not None:
+                self.notes.committed(self.commitment, day, total)
+            elif self.kind == "rifee":
+                self.notes.note(self.commitment,
+                                monthly_commitment=billed + (amortised_upfront or 0.0))
         out = list(self.template)
         out[_DAY], out[_BILLED], out[_EFFECTIVE] = day, billed, effective
         out[_LIST], out[_QUANTITY], out[_PRICING_QUANTITY] = listed, amount, amount
@@ -326,6 +387,30 @@ def _focus(kind: str, cell: Callable[[str], str | None], unit: str | None) -> di
         pricing = None
     values["pricing_category"] = pricing
     return values
+
+
+def _terms(kind: str, cell: Callable[[str], str | None],
+           values: dict[str, Any]) -> dict[str, Any]:
+    """What a line states about its commitment (savings plan columns on a savings plan's
+    lines, reservation and pricing columns on a reservation's): see the CUR data
+    dictionary, savingsPlan/* and reservation/*."""
+    common = {"provider": "AWS", "kind": kind_of("AWS", values["commitment_discount_type"]),
+              "category": values["commitment_discount_category"],
+              "currency": values["billing_currency"]}
+    if values["commitment_discount_type"] == "Savings Plan":
+        return {**common, "offering": cell("savingsplanofferingtype"),
+                "instance_family": cell("savingsplaninstancetypefamily"),
+                "region": cell("savingsplanregion"), "term": cell("savingsplanpurchaseterm"),
+                "start_time": cell("savingsplanstarttime"),
+                "end_time": cell("savingsplanendtime"),
+                "payment_option": cell("savingsplanpaymentoption"), "billed_every": "hour"}
+    own = kind in ("rifee", "discountedusage")  # a reservation's fee and the usage it covers
+    return {**common, "offering": cell("pricingofferingclass") if own else None,
+            "instance_family": instance_family(values["x_usage_type"]) if own else None,
+            "region": values["region_id"] if own else None,
+            "term": cell("pricingleasecontractlength"),
+            "start_time": cell("reservationstarttime"), "end_time": cell("reservationendtime"),
+            "payment_option": cell("pricingpurchaseoption"), "billed_every": "month"}
 
 
 def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,

@@ -79,6 +79,9 @@ class BillFile:
     #: :mod:`worthit.store.metrics` takes them), written with its run: None when it has none.
     metrics: list[tuple[Any, ...]] | None = None
     resources: list[tuple[Any, ...]] | None = None
+    #: The commitments the file states (a worthit.sources.commitment_terms.Stated), noted
+    #: as its lines are read and written with its charges: None until one is seen.
+    commitment_terms: Any = None
     #: The last day the file may charge (a year from when reading began).
     latest: dt.date = field(default_factory=last_day)
     #: The bills the file holds lines of (:mod:`worthit.sources.bills`): what an import

@@ -331,8 +331,37 @@ CREATE TABLE exchange_rates (
 );
 """
 
+# 9: the commitments bills state (savings plans, reservations, ...): what each is, covers,
+# runs for and commits, as a source's files state it (worthit.store.commitments). Each
+# day's use is in the charges (commitment_discount_status Used / Unused).
+_M9_COMMITMENTS = """
+CREATE TABLE commitments (
+    source_id TEXT NOT NULL,
+    commitment_id TEXT NOT NULL,     -- CommitmentDiscountId: an ARN, a reservation's id
+    provider TEXT,
+    kind TEXT,                       -- Savings Plan | Reserved Instances (RI) | Reservation
+                                     -- | Savings Plan (Azure) | Provisioned Throughput | ...
+    category TEXT,                   -- Spend | Usage
+    name TEXT,
+    offering TEXT,                   -- what it covers: ComputeSavingsPlans, standard, ...
+    instance_family TEXT,
+    region TEXT,
+    term TEXT,                       -- as the bill says it: 1yr, 3yr, P1Y
+    start_time TEXT,                 -- as the bill says it (ISO, UTC)
+    end_time TEXT,
+    payment_option TEXT,             -- No Upfront | Partial Upfront | All Upfront
+    hourly_commitment REAL,          -- in currency per hour (a savings plan)
+    monthly_commitment REAL,         -- in currency per month (a reservation's fee)
+    billed_every TEXT,               -- hour | month: how often its fee line comes
+    currency TEXT,
+    first_seen TEXT NOT NULL,        -- UTC, ISO: the import that first named it
+    PRIMARY KEY (source_id, commitment_id)
+);
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
                                _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS,
-                               _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS, _M8_EXCHANGE_RATES)
+                               _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS, _M8_EXCHANGE_RATES,
+                               _M9_COMMITMENTS)
 SCHEMA_VERSION = len(MIGRATIONS)

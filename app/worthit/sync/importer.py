@@ -35,9 +35,11 @@ from worthit.sources.bill import (
     never,
 )
 from worthit.sources.bills import Bill
+from worthit.sources.commitment_terms import stated
 from worthit.store.bills import remove_bill
 from worthit.store.cache import Cache
 from worthit.store.charges import source_totals
+from worthit.store.commitments import write_commitments
 from worthit.store.sources import record_run, save_file_source, settings_by_name, source_id_of
 
 Reader = Callable[..., Iterator[list[Any]]]
@@ -234,6 +236,9 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                                     "or modification time moved); nothing was imported. "
                                     "Import it again once it is complete.")
             _ensure_source(conn, source_id, name, kinds, fingerprints)
+            # What the files state about their commitments lands with their charges.
+            write_commitments(conn, source_id,
+                              [row for f in files for row in stated(f).rows()])
 
         def rows() -> Iterator[list[Any]]:
             for number, (path, found, read) in enumerate(
@@ -242,8 +247,10 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                     if progress is not None:
                         progress((number + share) / len(paths))
 
+                notes = stated(found)
                 for row in read(path, found, cancelled=cancelled, progress=step):
                     row[0] = source_id
+                    notes.charge(row)
                     yield row
 
         replaced: list[list[Replaced]] = [[] for _ in files]

@@ -1,0 +1,506 @@
+"""Commitments (savings plans, reservations, ...) used or wasted: for a period and each
+day, what each commitment committed, what of it covered usage (used) and what was paid for
+nothing (unused), what it saved against on-demand prices, whose usage it covers, when it
+ends, and how much of the usage it could cover it does cover.
+
+Everything is read from what the bills state (FOCUS's definitions, which AWS's CUR and
+Azure's exports map onto, :mod:`worthit.sources`): a commitment's used amount is the
+effective cost of the usage it covered (CommitmentDiscountStatus Used), its unused amount
+the effective cost of its unused rows (Unused: FOCUS's unused rows, a CUR's recurring fee
+lines, an Azure export's UnusedReservation rows), and committed = used + unused, exactly.
+A CUR states a reservation's unused fee once a month: its daily unused amounts are that
+fee spread over the hours the reservation ran that month, and say they are derived.
+
+A commitment is billed in one currency; its figures are shown in the workspace's display
+currency, each day's at that day's rate (:func:`in_currency`), as every page's are."""
+
+from __future__ import annotations
+
+import calendar
+import dataclasses
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Final
+
+import numpy as np
+
+from worthit.core.commitments import active_hours, instance_family, kind_of, parse_time
+from worthit.core.days import day_number
+from worthit.core.periods import Period
+from worthit.core.rates import MissingRate, MissingRates, RateTable
+from worthit.core.rules import UNALLOCATED
+from worthit.store.cache import Cache
+from worthit.store.commitments import (
+    commitment_days,
+    cost_by_currency,
+    covered_keys,
+    eligible_usage,
+    stated_commitments,
+)
+from worthit.store.days import date_of
+from worthit.store.display import display_currency
+
+if TYPE_CHECKING:
+    from worthit.analysis.allocation import Allocation
+
+#: The horizons "ending soon" is told in, nearest first.
+HORIZONS: Final = (30, 60, 90)
+#: Why a saving or a coverage is not given.
+NO_ON_DEMAND: Final = ("the bill states no on-demand (list) price for some of the usage it "
+                       "covers, so what it saved is not known")
+DERIVED: Final = ("derived: the bill states this reservation's unused fee once a month; each "
+                  "day's share is the month's spread over the hours it ran that day")
+
+_TERMS: Final = {"1yr": "1 year", "3yr": "3 years", "p1y": "1 year", "p3y": "3 years",
+                 "p1m": "1 month", "p5y": "5 years", "oneyear": "1 year",
+                 "threeyears": "3 years"}
+_OFFERINGS: Final = {"computesavingsplans": "Compute", "ec2instancesavingsplans": "EC2 instance",
+                     "sagemakersavingsplans": "SageMaker"}
+
+
+@dataclass(frozen=True, slots=True)
+class CommitmentDay:
+    """One day of one commitment: ``used + unused`` is what it committed that day."""
+
+    day: dt.date
+    used: float
+    unused: float
+    #: The unused amount is a monthly fee spread over the month (:data:`DERIVED`).
+    derived: bool = False
+
+    @property
+    def committed(self) -> float:
+        return self.used + self.unused
+
+    @property
+    def utilisation(self) -> float | None:
+        """Used ÷ committed (None on a day that committed nothing)."""
+        committed = self.committed
+        return None if committed == 0 else self.used / committed
+
+
+@dataclass(frozen=True)
+class Commitment:
+    """One commitment over the period: what the bills state about it and what it did."""
+
+    commitment_id: str
+    kind: str
+    category: str | None  # Spend | Usage
+    provider: str | None
+    name: str | None
+    currency: str
+    covers: str  # what it covers, in words (offering, family, region or services)
+    term: str | None
+    start: dt.datetime | None
+    end: dt.datetime | None
+    payment_option: str | None
+    hourly_commitment: float | None
+    monthly_commitment: float | None
+    days: tuple[CommitmentDay, ...]
+    used: float
+    unused: float
+    #: What its covered usage would have cost on demand (None: the bill does not say).
+    on_demand: float | None
+    owner: str  # the team whose usage it covers most, or Unallocated
+    owner_share: float | None  # of its covered usage, the owner's
+    days_to_end: int | None  # from the day the figures are as of; negative once ended
+    services: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def committed(self) -> float:
+        return self.used + self.unused
+
+    @property
+    def utilisation(self) -> float | None:
+        """Used ÷ committed over the period (None when it committed nothing)."""
+        return None if self.committed == 0 else self.used / self.committed
+
+    @property
+    def saving(self) -> float | None:
+        """What it saved against on-demand prices: the on-demand cost of the usage it
+        covered, less that usage's amortised cost and less what went unused."""
+        return None if self.on_demand is None else self.on_demand - self.used - self.unused
+
+    @property
+    def derived(self) -> bool:
+        return any(d.derived for d in self.days)
+
+    @property
+    def ending_within(self) -> int | None:
+        """The nearest of :data:`HORIZONS` it ends within (None: later, never or ended)."""
+        if self.days_to_end is None or self.days_to_end < 0:
+            return None
+        return next((h for h in HORIZONS if self.days_to_end <= h), None)
+
+    def to_json(self) -> dict[str, Any]:
+        def r(value: float | None, places: int = 2) -> float | None:
+            return None if value is None else round(value, places)
+
+        return {
+            "id": self.commitment_id, "kind": self.kind, "category": self.category,
+            "provider": self.provider, "name": self.name, "currency": self.currency,
+            "covers": self.covers, "term": self.term,
+            "start": None if self.start is None else self.start.isoformat(),
+            "end": None if self.end is None else self.end.isoformat(),
+            "payment_option": self.payment_option,
+            "hourly_commitment": r(self.hourly_commitment, 6),
+            "monthly_commitment": r(self.monthly_commitment),
+            "committed": r(self.committed), "used": r(self.used), "unused": r(self.unused),
+            "utilisation": r(self.utilisation, 4), "on_demand": r(self.on_demand),
+            "saving": r(self.saving), "owner": self.owner, "owner_share": r(self.owner_share, 4),
+            "days_to_end": self.days_to_end, "ending_within": self.ending_within,
+            "derived": self.derived, "notes": list(self.notes),
+            "days": [{"day": d.day.isoformat(), "committed": round(d.committed, 6),
+                      "used": round(d.used, 6), "unused": round(d.unused, 6),
+                      "utilisation": r(d.utilisation, 4), "derived": d.derived}
+                     for d in self.days],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    """How much of a service's (and instance family's) usage a commitment covered, at
+    on-demand prices: covered ÷ eligible (None where the bill states no on-demand price)."""
+
+    provider: str | None
+    service: str
+    family: str | None
+    currency: str
+    covered: float | None
+    eligible: float | None
+
+    @property
+    def coverage(self) -> float | None:
+        if self.covered is None or self.eligible is None or self.eligible == 0:
+            return None
+        return self.covered / self.eligible
+
+    def to_json(self) -> dict[str, Any]:
+        return {"provider": self.provider, "service": self.service, "family": self.family,
+                "currency": self.currency,
+                "covered": None if self.covered is None else round(self.covered, 2),
+                "eligible": None if self.eligible is None else round(self.eligible, 2),
+                "coverage": None if self.coverage is None else round(self.coverage, 4)}
+
+
+@dataclass(frozen=True)
+class Commitments:
+    """The period's commitments, ending soonest first (within :data:`HORIZONS`), then by
+    unused cost; and the coverage of the services they cover."""
+
+    period: Period
+    as_of: dt.date
+    commitments: tuple[Commitment, ...]
+    coverage: tuple[Coverage, ...] = ()
+    currencies: tuple[str, ...] = field(default=())
+
+    def ending_within(self, days: int) -> list[Commitment]:
+        """Those ending within ``days`` days of :attr:`as_of` (not yet ended)."""
+        return [c for c in self.commitments
+                if c.days_to_end is not None and 0 <= c.days_to_end <= days]
+
+    def total(self, what: str, currency: str) -> float | None:
+        """The sum of ``what`` (committed, used, unused, saving) over the commitments in
+        ``currency``; None for a saving not known for every one of them."""
+        values = [getattr(c, what) for c in self.commitments if c.currency == currency]
+        return None if any(v is None for v in values) else math.fsum(values)
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable shape of ``worthit report commitments --format json``."""
+        return {
+            "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
+            "as_of": self.as_of.isoformat(),
+            "totals": {cur: {what: None if (v := self.total(what, cur)) is None
+                             else round(v, 2)
+                             for what in ("committed", "used", "unused", "saving")}
+                       for cur in self.currencies},
+            "commitments": [c.to_json() for c in self.commitments],
+            "coverage": [c.to_json() for c in self.coverage],
+        }
+
+
+# -- the entry point ------------------------------------------------------------------------
+
+
+def commitments(cache: Cache, period: Period, *, allocation: Allocation | None = None,
+                as_of: dt.date | None = None) -> Commitments:
+    """The period's commitments from ``cache``: owners from ``allocation`` (by default the
+    Allocation page's for the period), days to end from ``as_of`` (default: today, UTC)."""
+    if allocation is None:
+        from worthit.analysis.allocation import allocation as allocate
+
+        allocation = allocate(cache, period)
+    # A monthly fee dated the 1st spreads over its month: read from the month's start.
+    rows = commitment_days(cache, period.start.replace(day=1), period.end)
+    found = build(period, stated_commitments(cache), rows,
+                  covered_keys(cache, period.start, period.end),
+                  eligible_usage(cache, period.start, period.end), key_teams(allocation),
+                  as_of or dt.datetime.now(dt.UTC).date())
+    to = display_currency(cache)
+    if all(c.currency == to for c in found.commitments):
+        return in_currency(found, to, RateTable(()))
+    from worthit.analysis.charge_index import charge_index, rates_for
+
+    return in_currency(found, to, rates_for(charge_index(cache), cache))
+
+
+def in_currency(found: Commitments, to: str, rates: RateTable) -> Commitments:
+    """``found`` with every commitment's figures in ``to``: each day's used and unused
+    amount at the rate of that day or the latest before it, as the pages convert charges
+    (a commitment in ``to`` stays as it is). :class:`MissingRates` naming the pairs and
+    days that have no rate: never a sum of two currencies."""
+    missing: dict[str, list[int]] = defaultdict(list)
+    out = []
+    for c in found.commitments:
+        if c.currency == to:
+            out.append(c)
+            continue
+        numbers = np.array([day_number(d.day) for d in c.days], np.int64)
+        quotes = rates.quotes(c.currency, to, numbers)
+        if any(q is None for q in quotes):
+            missing[c.currency] += [int(n) for n, q in zip(numbers, quotes, strict=True)
+                                    if q is None]
+            continue
+        days = tuple(dataclasses.replace(d, used=d.used * q.rate, unused=d.unused * q.rate)
+                     for d, q in zip(c.days, quotes, strict=True) if q is not None)
+        # On-demand prices convert at the rate of the period's last day held.
+        last = quotes[-1]
+        assert last is not None
+        out.append(dataclasses.replace(
+            c, currency=to, days=days, used=math.fsum(d.used for d in days),
+            unused=math.fsum(d.unused for d in days),
+            on_demand=None if c.on_demand is None else c.on_demand * last.rate,
+            notes=(*c.notes, f"Converted from {c.currency} at {last}.")))
+    if missing:
+        raise MissingRates([MissingRate(code, to, min(days), max(days), len(set(days)))
+                            for code, days in sorted(missing.items())])
+    # Coverage is a share (covered / eligible), each in its own currency.
+    return dataclasses.replace(found, commitments=tuple(out), currencies=(to,) if out else ())
+
+
+def key_teams(allocation: Allocation) -> dict[int, dict[str, float]]:
+    """Key id -> team -> the part of the key's period cost allocated to it."""
+    out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    pieces = allocation.pieces
+    for key, team, cost in zip(pieces["key_id"].tolist(), pieces["team"].tolist(),
+                               pieces["current"].tolist(), strict=True):
+        out[int(key)][str(team)] += abs(float(cost))
+    return {k: dict(v) for k, v in out.items()}
+
+
+def build(period: Period, stated: Sequence[Mapping[str, Any]],
+          rows: Sequence[Mapping[str, Any]],
+          covered: Iterable[tuple[str, int, str | None, float]],
+          usage: Sequence[Mapping[str, Any]], teams: Mapping[int, Mapping[str, float]],
+          as_of: dt.date) -> Commitments:
+    """The commitments from the store's reads (pure: what the tests drive directly).
+    ``rows`` are :func:`~worthit.store.commitments.commitment_days`' (from the 1st of the
+    period's first month), ``stated`` :func:`~worthit.store.commitments.stated_commitments`'."""
+    terms = _merged(stated)
+    by_id: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_id[row["commitment_id"]].append(row)
+    owners: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    services: dict[str, set[str]] = defaultdict(set)
+    for commitment_id, key, service, _ in covered:
+        if service:
+            services[commitment_id].add(service)
+        for team, cost in teams.get(key, {}).items():
+            owners[commitment_id][team] += cost
+    found = []
+    for commitment_id, held in by_id.items():
+        facts = terms.get(commitment_id, {})
+        made = _commitment(period, commitment_id, facts, held, owners.get(commitment_id, {}),
+                           tuple(sorted(services.get(commitment_id, ()))), as_of)
+        if made is not None:
+            found.append(made)
+    found.sort(key=_order)
+    currencies = tuple(sorted({c.currency for c in found}))
+    return Commitments(period, as_of, tuple(found), tuple(coverage_of(usage)), currencies)
+
+
+def _order(c: Commitment) -> tuple[Any, ...]:
+    soon = c.ending_within is not None
+    return (not soon, c.days_to_end if soon else 0, -c.unused, c.commitment_id)
+
+
+def _merged(stated: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One set of facts per commitment: the sources that state it, each filling what the
+    others leave out (in source order)."""
+    out: dict[str, dict[str, Any]] = {}
+    for row in stated:
+        held = out.setdefault(row["commitment_id"], {})
+        for name, value in row.items():
+            if value is not None and held.get(name) is None:
+                held[name] = value
+    return out
+
+
+def _commitment(period: Period, commitment_id: str, facts: Mapping[str, Any],
+                rows: Sequence[Mapping[str, Any]], owners: Mapping[str, float],
+                services: tuple[str, ...], as_of: dt.date) -> Commitment | None:
+    start, end = parse_time(facts.get("start_time")), parse_time(facts.get("end_time"))
+    monthly = facts.get("billed_every") == "month"
+    used: dict[dt.date, float] = defaultdict(float)
+    unused: dict[dt.date, float] = defaultdict(float)
+    derived: set[dt.date] = set()
+    on_demand: float | None = 0.0
+    first = rows[0]
+    for row in rows:
+        day = date_of(row["day"])
+        if row["status"] == "Used" and row["category"] == "Usage":
+            if day not in period:
+                continue
+            used[day] += row["effective"]
+            price = _on_demand(row)
+            on_demand = None if price is None or on_demand is None else on_demand + price
+        elif row["status"] == "Unused":
+            if monthly and row["frequency"] == "Recurring":
+                for each, part in _spread(day, start, end):
+                    if each in period:
+                        unused[each] += row["effective"] * part
+                        derived.add(each)
+            elif day in period:
+                unused[day] += row["effective"]
+    days = tuple(CommitmentDay(d, used.get(d, 0.0), unused.get(d, 0.0), d in derived)
+                 for d in sorted(set(used) | set(unused)))
+    if not days:
+        return None
+    total = math.fsum(owners.values())
+    owner: str = UNALLOCATED
+    share: float | None = None
+    if total > 0:
+        owner = max(sorted(owners), key=lambda team: owners[team])
+        share = owners[owner] / total
+    kind = facts.get("kind") or kind_of(first["provider"], first["type"])
+    notes = []
+    if on_demand is None:
+        notes.append(NO_ON_DEMAND)
+    if derived:
+        notes.append(DERIVED)
+    return Commitment(
+        commitment_id=commitment_id, kind=kind,
+        category=facts.get("category") or first["commitment_category"],
+        provider=facts.get("provider") or first["provider"],
+        name=facts.get("name") or first["name"],
+        currency=facts.get("currency") or first["currency"] or "USD",
+        covers=_covers(facts, services), term=_term(facts.get("term"), start, end),
+        start=start, end=end, payment_option=facts.get("payment_option"),
+        hourly_commitment=facts.get("hourly_commitment"),
+        monthly_commitment=facts.get("monthly_commitment"), days=days,
+        used=math.fsum(d.used for d in days), unused=math.fsum(d.unused for d in days),
+        on_demand=on_demand, owner=owner,
+        owner_share=share, days_to_end=None if end is None else (end.date() - as_of).days,
+        services=services, notes=tuple(notes))
+
+
+def _on_demand(row: Mapping[str, Any]) -> float | None:
+    """What covered usage would have cost on demand: its list cost where the bill states
+    one; on a CUR's savings-plan covered line without one, its billed (unblended) cost,
+    which AWS states at the on-demand rate; else not known."""
+    if row["listed"] is not None:
+        return float(row["listed"])
+    if row["type"] == "Savings Plan" and row["provider"] == "AWS" and row["billed"] > 0:
+        return float(row["billed"])
+    return None
+
+
+def _spread(day: dt.date, start: dt.datetime | None,
+            end: dt.datetime | None) -> list[tuple[dt.date, float]]:
+    """Each day of ``day``'s month with its share of the month's hours the commitment ran
+    (all on ``day`` when it ran none of them, as far as the bill says)."""
+    first = day.replace(day=1)
+    month = [first + dt.timedelta(days=i)
+             for i in range(calendar.monthrange(day.year, day.month)[1])]
+    hours = [active_hours(d, start, end) for d in month]
+    total = math.fsum(hours)
+    if total <= 0:
+        return [(day, 1.0)]
+    return [(d, h / total) for d, h in zip(month, hours, strict=True) if h > 0]
+
+
+def _covers(facts: Mapping[str, Any], services: tuple[str, ...]) -> str:
+    """What a commitment covers, in words: its offering, instance family and region as
+    the bill states them, else the services its covered usage is of."""
+    offering = facts.get("offering")
+    parts = [_OFFERINGS.get("".join(ch for ch in offering.lower() if ch.isalnum()), offering)
+             if offering else None, facts.get("instance_family"), facts.get("region")]
+    stated = [p for p in parts if p]
+    if stated:
+        return ", ".join(stated)
+    return ", ".join(services) if services else "not stated"
+
+
+def _term(term: str | None, start: dt.datetime | None, end: dt.datetime | None) -> str | None:
+    """The term as words (``1 year``), from the bill's, else from start to end."""
+    if term:
+        return _TERMS.get("".join(ch for ch in term.lower() if ch.isalnum()), term)
+    if start is None or end is None:
+        return None
+    months = round((end - start).days / 30.44)
+    if months and months % 12 == 0:
+        years = months // 12
+        return f"{years} year{'s' if years > 1 else ''}"
+    return f"{months} month{'s' if months != 1 else ''}" if months else None
+
+
+@dataclass(frozen=True, slots=True)
+class Amortisation:
+    """A period's cost both ways, in one billing currency: ``amortised`` (effective: each
+    commitment's cost spread over the usage it covered, upfront fees over the term) and
+    ``unamortised`` (billed: fees when charged)."""
+
+    currency: str
+    amortised: float
+    unamortised: float
+
+    @property
+    def difference(self) -> float:
+        """Amortised − unamortised: what amortising commitment fees moves into (positive)
+        or out of (negative) the period."""
+        return self.amortised - self.unamortised
+
+    def to_json(self) -> dict[str, Any]:
+        return {"currency": self.currency, "amortised": round(self.amortised, 2),
+                "unamortised": round(self.unamortised, 2),
+                "commitment_amortisation": round(self.difference, 2)}
+
+
+def amortisation(cache: Cache, period: Period) -> list[Amortisation]:
+    """The period's amortised and unamortised totals, per billing currency (for Overview
+    and Allocation, which convert them)."""
+    return [Amortisation(currency, effective, billed) for currency, (billed, effective)
+            in sorted(cost_by_currency(cache, period.start, period.end).items())]
+
+
+# -- coverage -------------------------------------------------------------------------------
+
+
+def coverage_of(usage: Sequence[Mapping[str, Any]]) -> list[Coverage]:
+    """Per provider, service, instance family and currency: the on-demand cost of the
+    usage commitments covered over that of all usage they could have (spot usage, priced
+    dynamically, is not eligible), largest eligible first."""
+    covered: dict[tuple[Any, ...], float | None] = defaultdict(float)
+    eligible: dict[tuple[Any, ...], float | None] = defaultdict(float)
+    for row in usage:
+        if row["pricing"] == "Dynamic":
+            continue
+        group = (row["provider"], row["service"] or "Unknown service",
+                 instance_family(row["usage_type"]), row["currency"] or "USD")
+        if row["covered"]:
+            price = row["listed"] if row["listed"] is not None else (
+                row["billed"] if row["billed"] > 0 else None)
+            held = covered[group]
+            covered[group] = None if price is None or held is None else held + price
+        else:
+            price = row["listed"] if row["listed"] is not None else row["billed"]
+        held = eligible[group]
+        eligible[group] = None if price is None or held is None else held + price
+    out = [Coverage(p, s, f, c, covered.get((p, s, f, c), 0.0), eligible[(p, s, f, c)])
+           for p, s, f, c in eligible]
+    out.sort(key=lambda c: (-(c.eligible or 0.0), c.service, c.family or ""))
+    return out

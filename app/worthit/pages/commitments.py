@@ -1,0 +1,115 @@
+"""The Commitments page: every savings plan and reservation the bills name, with what it
+covers, its term and end, its utilisation, the cost of what went unused, what it saved
+against on-demand prices and whose usage it covers; those ending within 90 days first.
+Amounts are in each commitment's own billing currency."""
+
+from __future__ import annotations
+
+import weakref
+from typing import TYPE_CHECKING, Any, Final
+
+from worthit.core.money import money, percent
+from worthit.pages.figures import Figures
+from worthit.pages.page import Options, Page, aligned, filters
+from worthit.pages.table import Table
+
+if TYPE_CHECKING:
+    from worthit.analysis.commitments import Commitment, Commitments
+
+#: What the page says when the bills name no commitment: where commitments come from.
+EMPTY: Final = ("No commitments in this period. Worthit finds savings plans and reservations "
+                "in the bills themselves: an AWS Cost and Usage Report's savings plan and "
+                "reservation lines, a FOCUS export's CommitmentDiscount columns, or an Azure "
+                "amortised cost export's reservation and savings plan rows. Import one on "
+                "the Sources page.")
+COLUMNS: Final = ("Commitment", "Kind", "Covers", "Term", "Ends", "Days to end", "Currency",
+                  "Committed", "Used", "Unused cost", "Utilisation", "Saving vs on-demand",
+                  "Owner")
+
+_computed: weakref.WeakKeyDictionary[Figures, Commitments] = weakref.WeakKeyDictionary()
+
+
+def result(figures: Figures) -> Commitments:
+    """The period's commitments, owned as the Allocation page allocates (computed once
+    per :class:`Figures`)."""
+    held = _computed.get(figures)
+    if held is None:
+        from worthit.analysis.commitments import commitments
+
+        held = _computed[figures] = commitments(figures.cache, figures.period,
+                                                allocation=figures.allocation)
+    return held
+
+
+def label(c: Commitment) -> str:
+    """A commitment's short name: its name, else the last part of its id (an ARN's
+    UUID, shortened to its first eight and last four characters)."""
+    if c.name:
+        return c.name
+    tail = c.commitment_id.rstrip("/").rsplit("/", 1)[-1]
+    return tail if len(tail) <= 20 else f"{tail[:8]}…{tail[-4:]}"
+
+
+def ends(c: Commitment) -> str:
+    """``2025-04-10 (in 10 days)``, ``ended 2025-03-02``, or ``not stated``."""
+    if c.end is None:
+        return "not stated"
+    day = c.end.date().isoformat()
+    if c.days_to_end is None or c.days_to_end < 0:
+        return f"ended {day}"
+    return f"{day} (in {c.days_to_end} day{'s' if c.days_to_end != 1 else ''})"
+
+
+def saving_text(c: Commitment) -> str:
+    return "not known" if c.saving is None else money(c.saving, c.currency)
+
+
+def table(figures: Figures) -> Table:
+    """One row per commitment, ending soonest first."""
+    found = result(figures)
+    rows = [(label(c), c.kind, c.covers, c.term, None if c.end is None else c.end.date(),
+             c.days_to_end, c.currency, c.committed, c.used, c.unused, c.utilisation,
+             c.saving, c.owner) for c in found.commitments]
+    currency = found.currencies[0] if len(found.currencies) == 1 else figures.currency
+    return Table.of(
+        "Commitments: utilisation, unused cost and saving", COLUMNS, rows,
+        period=figures.period, currency=currency, name="Commitments",
+        filters=filters(figures, **({"note": "amounts in each commitment's currency"}
+                                    if len(found.currencies) > 1 else {})),
+        formats={"Ends": "date", "Days to end": "integer", "Committed": "money",
+                 "Used": "money", "Unused cost": "money", "Utilisation": "percent",
+                 "Saving vs on-demand": "money"})
+
+
+def text(figures: Figures, _options: Options) -> str:
+    found = result(figures)
+    lines = [f"Commitments {figures.period.label()}"]
+    if not found.commitments:
+        return "\n".join([*lines, "", EMPTY])
+    for currency in found.currencies:
+        saving = found.total("saving", currency)
+        lines.append(
+            f"{currency}: committed {money(found.total('committed', currency) or 0, currency)}, "
+            f"unused {money(found.total('unused', currency) or 0, currency)}, saved "
+            + ("not known (an on-demand price is missing)" if saving is None
+               else money(saving, currency)))
+    soon = found.ending_within(90)
+    if soon:
+        lines.append(f"Ending within 90 days: {len(soon)}")
+    rows = [("Commitment", "Kind", "Ends", "Owner", "Used", "Unused", "Utilisation",
+             "Saving")] + [
+        (label(c), c.kind, ends(c), c.owner, money(c.used, c.currency),
+         money(c.unused, c.currency), percent(c.utilisation), saving_text(c))
+        for c in found.commitments]
+    lines += ["", *aligned(rows, numeric_from=4)]
+    notes = sorted({n for c in found.commitments for n in c.notes})
+    if notes:
+        lines += ["", *(f"Note: {n}." for n in notes)]
+    return "\n".join(lines)
+
+
+def json(figures: Figures, _options: Options) -> dict[str, Any]:
+    return result(figures).to_json()
+
+
+PAGE = Page("commitments", "Commitments", 55, table, text, json)

@@ -1,0 +1,120 @@
+"""The commitments the cache holds: what the bills state about each (``commitments``,
+written with the charges of the import that read them) and the reads the Commitments page
+needs over the charges run under them: each commitment's used and unused amount by day
+(CommitmentDiscountStatus Used / Unused), the charges its covered usage is made of, and the
+usage a commitment could cover, by service and usage type.
+
+Amounts stay in each charge's billing currency (a commitment is billed in one)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from collections.abc import Sequence
+from typing import Any, Final
+
+from worthit.store.cache import Cache
+from worthit.store.days import day_number
+from worthit.store.figures import figure
+
+#: The stated columns of ``commitments``, after the source and the id.
+FIELDS: Final = ("provider", "kind", "category", "name", "offering", "instance_family",
+                 "region", "term", "start_time", "end_time", "payment_option",
+                 "hourly_commitment", "monthly_commitment", "billed_every", "currency")
+
+_EFFECTIVE: Final = figure("effective", "f")
+_LIST: Final = figure("list", "f")
+
+
+def write_commitments(conn: sqlite3.Connection, source_id: str,
+                      rows: Sequence[dict[str, Any]]) -> int:
+    """Keep what an import's files state about their commitments (dicts with
+    ``commitment_id`` and any of :data:`FIELDS`), on the import's connection so they land
+    with its charges or not at all. A fact the files do not state keeps what an earlier
+    import stated; ``first_seen`` stays the first import's. Returns the rows written."""
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    columns = ", ".join(FIELDS)
+    keep = ", ".join(f"{f} = COALESCE(excluded.{f}, commitments.{f})" for f in FIELDS)
+    conn.executemany(
+        f"INSERT INTO commitments (source_id, commitment_id, {columns}, first_seen) "
+        f"VALUES (?, ?, {', '.join('?' for _ in FIELDS)}, ?) "
+        f"ON CONFLICT (source_id, commitment_id) DO UPDATE SET {keep}",
+        [(source_id, row["commitment_id"], *(row.get(f) for f in FIELDS), now)
+         for row in rows])
+    return len(rows)
+
+
+def stated_commitments(cache: Cache) -> list[dict[str, Any]]:
+    """Every commitment stated by a source the cache still has (one row per source that
+    states it), by id: ``source_id``, ``commitment_id``, :data:`FIELDS`, ``first_seen``."""
+    return [dict(row) for row in cache._rows(
+        f"SELECT source_id, commitment_id, {', '.join(FIELDS)}, first_seen FROM commitments "
+        "WHERE source_id IN (SELECT source_id FROM sources) ORDER BY commitment_id, source_id")]
+
+
+def commitment_days(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The charges run under a commitment from ``start`` to ``end``, summed by commitment,
+    day, status (Used, Unused or None), charge category and frequency, provider, type and
+    currency: ``effective``, ``billed``, ``listed`` (the list cost where every charge
+    summed states one, else None) and ``charges``."""
+    rows = cache._rows(
+        "SELECT k.commitment_discount_id AS commitment_id, f.day AS day, "
+        "k.commitment_discount_status AS status, k.charge_category AS category, "
+        "k.charge_frequency AS frequency, k.provider_name AS provider, "
+        "k.commitment_discount_type AS type, k.commitment_discount_category AS "
+        "commitment_category, k.commitment_discount_name AS name, "
+        "k.billing_currency AS currency, "
+        f"TOTAL({_EFFECTIVE}) AS effective, TOTAL(f.billed) AS billed, "
+        f"IIF(COUNT({_LIST}) = COUNT(*), TOTAL({_LIST}), NULL) AS listed, "
+        "COUNT(*) AS charges "
+        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "WHERE k.commitment_discount_id IS NOT NULL AND f.day BETWEEN ? AND ? "
+        "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 ORDER BY 1, 2",
+        (day_number(start), day_number(end)))
+    return [dict(row) for row in rows]
+
+
+def covered_keys(cache: Cache, start: dt.date, end: dt.date,
+                 ) -> list[tuple[str, int, str | None, float]]:
+    """(commitment id, key id, service, effective cost) of the usage each commitment
+    covered from ``start`` to ``end``: whose team owns it, and what it covers."""
+    rows = cache._rows(
+        f"SELECT k.commitment_discount_id, k.key_id, k.service_name, TOTAL({_EFFECTIVE}) "
+        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "WHERE k.commitment_discount_id IS NOT NULL AND k.commitment_discount_status = 'Used' "
+        "AND f.day BETWEEN ? AND ? GROUP BY 1, 2, 3", (day_number(start), day_number(end)))
+    return [(str(r[0]), int(r[1]), r[2], float(r[3])) for r in rows]
+
+
+def eligible_usage(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Usage from ``start`` to ``end`` of the services some commitment covered then, by
+    provider, service, usage type, currency, pricing category and whether a commitment
+    covered it (``covered``): ``billed``, ``effective``, ``listed`` (None where a charge
+    summed states no list cost) and ``charges``."""
+    first, last = day_number(start), day_number(end)
+    rows = cache._rows(
+        "SELECT k.provider_name AS provider, k.service_name AS service, "
+        "k.x_usage_type AS usage_type, k.billing_currency AS currency, "
+        "k.pricing_category AS pricing, "
+        "k.commitment_discount_status = 'Used' AS covered, "
+        f"TOTAL(f.billed) AS billed, TOTAL({_EFFECTIVE}) AS effective, "
+        f"IIF(COUNT({_LIST}) = COUNT(*), TOTAL({_LIST}), NULL) AS listed, "
+        "COUNT(*) AS charges "
+        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "WHERE k.charge_category = 'Usage' AND f.day BETWEEN ? AND ? "
+        "AND k.service_name IN (SELECT DISTINCT k2.service_name FROM charge_keys AS k2 "
+        "  WHERE k2.commitment_discount_status = 'Used' AND k2.key_id IN "
+        "  (SELECT key_id FROM charge_facts WHERE day BETWEEN ? AND ?)) "
+        "GROUP BY 1, 2, 3, 4, 5, 6", (first, last, first, last))
+    return [dict(row) for row in rows]
+
+
+def cost_by_currency(cache: Cache, start: dt.date, end: dt.date,
+                     ) -> dict[str, tuple[float, float]]:
+    """Currency -> (billed, effective) cost of every charge from ``start`` to ``end``: the
+    unamortised and amortised totals, as billed (no conversion)."""
+    rows = cache._rows(
+        f"SELECT k.billing_currency, TOTAL(f.billed), TOTAL({_EFFECTIVE}) "
+        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "WHERE f.day BETWEEN ? AND ? GROUP BY 1", (day_number(start), day_number(end)))
+    return {str(r[0] or "USD"): (float(r[1]), float(r[2])) for r in rows}

@@ -1,0 +1,226 @@
+"""The Commitments page: cards for what was committed, what went unused and what the
+commitments saved; a table of every commitment (ending soonest first) with what it covers,
+its term and end, utilisation, unused cost, saving and owner; and, for the one chosen, its
+days, beside the coverage of the services commitments cover. With no commitment in the
+period, the table says where commitments come from."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout
+
+from worthit.core.money import money, percent
+from worthit.core.periods import Period
+from worthit.pages.commitments import EMPTY, ends, label
+from worthit.store.cache import Cache
+from worthit.ui import theme
+from worthit.ui.models.records import Column, RecordsModel
+from worthit.ui.table_export import section
+from worthit.ui.views.page import Page
+from worthit.ui.widgets.card import Card
+from worthit.ui.widgets.tables import empty_note, sortable_table
+
+if TYPE_CHECKING:
+    from worthit.analysis.commitments import Commitment, Commitments
+
+
+def _percent(value: Any) -> str:
+    return percent(value, digits=0)
+
+
+def _unused_tone(record: dict[str, Any]) -> str | None:
+    return theme.colours().bad if (record.get("unused") or 0) >= 0.005 else None
+
+
+def _ending_tone(record: dict[str, Any]) -> str | None:
+    soon = record.get("ending_within")
+    return theme.colours().bad if soon is not None and soon <= 30 else None
+
+
+def _saving_tone(record: dict[str, Any]) -> str | None:
+    saving = record.get("saving")
+    if saving is None or abs(saving) < 0.005:
+        return None
+    return theme.colours().good if saving > 0 else theme.colours().bad
+
+
+class CommitmentsPage(Page):
+    name = "commitments"
+    title = "Commitments"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.result: Commitments | None = None
+        cards = QGridLayout()
+        cards.setSpacing(10)
+        self.committed_card = Card("Committed", "What the commitments committed in the "
+                                   "period: used + unused, amortised.")
+        self.unused_card = Card("Unused cost", "Paid for and not used: the part of the "
+                                "commitments no usage drew on.")
+        self.saving_card = Card("Saved vs on-demand", "What the covered usage would have "
+                                "cost at on-demand prices, less its amortised cost and less "
+                                "the unused commitment.")
+        self.ending_card = Card("Ending within 90 days", "Commitments whose end date is "
+                                "within 90 days of today: renew or replace them before "
+                                "their usage falls back to on-demand prices.")
+        for column, card in enumerate((self.committed_card, self.unused_card,
+                                       self.saving_card, self.ending_card)):
+            cards.addWidget(card, 0, column)
+        self.body.addLayout(cards)
+
+        self.model = RecordsModel([
+            Column("Commitment", "label"),
+            Column("Kind", "kind"),
+            Column("Covers", "covers"),
+            Column("Term", "term", missing="not stated"),
+            Column("Ends", "ends_text", tone=_ending_tone),
+            Column("Utilisation", "utilisation", _percent, numeric=True, missing="–"),
+            Column("Unused cost", "unused", self._money_of, numeric=True, tone=_unused_tone),
+            Column("Saving", "saving", self._money_of, numeric=True, tone=_saving_tone,
+                   missing="not known"),
+            Column("Owner", "owner"),
+        ], self)
+        self._records: list[dict[str, Any]] = []
+        self.table = sortable_table(self.model, 2, title="Commitments", empty=EMPTY)
+        self.table.setMinimumHeight(160)
+        self.table.selectionModel().currentRowChanged.connect(self._chosen)
+        self.body.addLayout(section("Commitments, ending soonest first", self.table))
+        self.body.addWidget(self.table, 2)
+
+        lower = QHBoxLayout()
+        lower.setSpacing(16)
+        days = QVBoxLayout()
+        self.days_title = QLabel("Per day", objectName="SectionTitle")
+        self.days_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.days_model = RecordsModel([
+            Column("Day", "day", lambda d: d.isoformat()),
+            Column("Committed", "committed", self._money_of, numeric=True),
+            Column("Used", "used", self._money_of, numeric=True),
+            Column("Unused", "unused", self._money_of, numeric=True, tone=_unused_tone),
+            Column("Utilisation", "utilisation", _percent, numeric=True, missing="–"),
+        ], self)
+        self.days = sortable_table(self.days_model, 0, title="Commitment per day",
+                                   empty="Choose a commitment above to see its days.")
+        self.days.setMinimumHeight(140)
+        days.addLayout(section(self.days_title, self.days))
+        days.addWidget(self.days)
+        self.days_note = QLabel(" ", objectName="Readout")
+        self.days_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.days_note.setWordWrap(True)
+        days.addWidget(self.days_note)
+        lower.addLayout(days, 1)
+        coverage = QVBoxLayout()
+        self.coverage_model = RecordsModel([
+            Column("Service", "service"),
+            Column("Family", "family", missing="–"),
+            Column("Covered", "covered", self._money_of, numeric=True, missing="not known"),
+            Column("Eligible", "eligible", self._money_of, numeric=True, missing="not known"),
+            Column("Coverage", "coverage", _percent, numeric=True, missing="–"),
+        ], self)
+        self.coverage = sortable_table(
+            self.coverage_model, 0, title="Coverage",
+            empty="No usage of a service a commitment covers in this period.")
+        self.coverage.setMinimumHeight(140)
+        coverage.addLayout(section("Coverage at on-demand prices", self.coverage))
+        coverage.addWidget(self.coverage)
+        lower.addLayout(coverage, 1)
+        self.body.addLayout(lower, 3)
+
+    @staticmethod
+    def compute(cache: Cache, period: Period) -> Commitments:
+        from worthit.analysis.commitments import commitments  # off start-up
+
+        return commitments(cache, period)
+
+    def _money_of(self, value: Any) -> str:
+        return money(value, self._currency)
+
+    @property
+    def _currency(self) -> str:
+        if self.result is not None and len(self.result.currencies) == 1:
+            return self.result.currencies[0]
+        return "USD"
+
+    def show_result(self, result: Commitments) -> None:
+        self.result = result
+        found = result.commitments
+        cur = self._currency
+        currencies = result.currencies
+        more = f" (and {len(currencies) - 1} other currencies)" if len(currencies) > 1 else ""
+        committed = result.total("committed", cur) or 0.0
+        unused = result.total("unused", cur) or 0.0
+        saving = result.total("saving", cur)
+        utilisation = None if committed == 0 else (committed - unused) / committed
+        self.committed_card.show_figure(
+            money(committed, cur) if found else "–",
+            f"{len(found)} commitment{'s' if len(found) != 1 else ''}{more}")
+        self.unused_card.show_figure(
+            money(unused, cur) if found else "–",
+            f"{percent(utilisation, digits=0)} utilised" if utilisation is not None else " ",
+            "bad" if unused >= 0.005 else None)
+        self.saving_card.show_figure(
+            "–" if not found else "not known" if saving is None else money(saving, cur),
+            "an on-demand price is missing from the bill" if found and saving is None
+            else "they cost more than on-demand prices would have" if saving is not None
+            and saving <= -0.005 else " ", None if saving is None or abs(saving) < 0.005
+            else "good" if saving > 0 else "bad")
+        soon = result.ending_within(90)
+        first = soon[0] if soon else None
+        self.ending_card.show_figure(
+            str(len(soon)) if found else "–",
+            f"next: {label(first)} ends {ends(first)}" if first is not None else " ",
+            "bad" if first is not None and (first.days_to_end or 0) <= 30 else None)
+        self._records = [self._record(c) for c in found]
+        self.model.set_records(self._records)
+        self.coverage_model.set_records([c.to_json() | {"covered": c.covered,
+                                                         "eligible": c.eligible,
+                                                         "coverage": c.coverage}
+                                         for c in result.coverage])
+        if self._records:
+            self.table.selectRow(0)
+        else:
+            self._show_days(None)
+
+    def _record(self, c: Commitment) -> dict[str, Any]:
+        tip = [c.commitment_id, f"{c.kind}; {c.currency}",
+               f"Committed {money(c.committed, c.currency)}, used "
+               f"{money(c.used, c.currency)}"]
+        if c.payment_option:
+            tip.append(f"Payment: {c.payment_option}")
+        if c.owner_share is not None:
+            tip.append(f"Owner {c.owner}: {percent(c.owner_share, digits=0)} of the usage "
+                       "it covers")
+        tip += list(c.notes)
+        return {"label": label(c), "kind": c.kind, "covers": c.covers, "term": c.term,
+                "ends_text": ends(c), "end": c.end, "ending_within": c.ending_within,
+                "utilisation": c.utilisation, "unused": c.unused, "saving": c.saving,
+                "owner": c.owner, "tooltip": "\n".join(tip), "commitment": c}
+
+    def _chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            self._show_days(None)
+            return
+        source = self.table.model().mapToSource(current)  # type: ignore[attr-defined]
+        self._show_days(self.model.record(source.row())["commitment"])
+
+    def _show_days(self, c: Commitment | None) -> None:
+        note = empty_note(self.days)
+        if note is not None:
+            note.setText("Choose a commitment above to see its days." if self._records
+                         else "No commitment in this period, so no days to show.")
+        if c is None:
+            self.days_title.setText("Per day")
+            self.days_model.set_records([])
+            self.days_note.setText(" ")
+            return
+        self.days_title.setText(f"Per day: {label(c)}")
+        self.days_model.set_records([
+            {"day": d.day, "committed": d.committed, "used": d.used, "unused": d.unused,
+             "utilisation": d.utilisation} for d in c.days])
+        worst = min((d for d in c.days if d.utilisation is not None),
+                    key=lambda d: d.utilisation or 0.0, default=None)
+        note = [] if worst is None else [
+            f"Lowest day {worst.day.isoformat()}: {percent(worst.utilisation, digits=0)} used."]
+        self.days_note.setText(" ".join(note + list(c.notes)) or " ")
