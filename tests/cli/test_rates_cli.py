@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -144,3 +145,30 @@ def test_the_worthit_command_refuses_a_bad_rate(tmp_path: Path) -> None:
     assert result.returncode == 2, result.stderr
     assert result.stderr.strip() == (f"worthit: {bad}, line 3, column 'to': 'XXX' is not an "
                                      "ISO 4217 currency code (such as USD, EUR, NOK)")
+
+
+def test_the_display_currency_is_shown_set_and_reset(
+        capsys: pytest.CaptureFixture[str], demo_workspace: Workspace, tmp_path: Path) -> None:
+    """worthit rates currency: which currency pages show, set for the workspace (reports
+    follow it), back to the default; a unit added without --currency takes it."""
+    workspace = Workspace(tmp_path / "copy")  # a copy: this test writes
+    shutil.copytree(demo_workspace.folder, workspace.folder)
+    assert run(capsys, workspace, "rates", "currency")[1].strip() == (
+        "Pages show USD (the default: the charges' own currency).")
+    code, out, err = run(capsys, workspace, "rates", "currency", "eur")
+    assert code == 0, err
+    assert out.startswith("Pages show EUR from now on")
+    assert run(capsys, workspace, "rates", "currency")[1].strip() == "Pages show EUR (chosen)."
+    # The demo's charges are in USD: without a rate every page refuses, naming the pair.
+    code, out, err = run(capsys, workspace, "report", "overview", "--format", "json")
+    assert code == 2 and "USD→EUR" in err
+    code, out, err = run(capsys, workspace, "units", "add", "call", "--name", "Cost per call",
+                         "--counts", "calls", "--features", "support-assistant")
+    assert code == 0, err
+    listed = json.loads(run(capsys, workspace, "units", "list", "--output", "json")[1])
+    assert {u["id"]: u["currency"] for u in listed}["call"] == "EUR"
+    assert run(capsys, workspace, "rates", "currency", "EUR", "--default")[0] == 2
+    code, out, err = run(capsys, workspace, "rates", "currency", "--default")
+    assert code == 0 and out.strip() == "Pages show USD from now on (the default)."
+    assert run(capsys, workspace, "report", "overview", "--format", "json")[0] == 0
+    assert run(capsys, workspace, "rates", "currency", "EURO")[0] == 2

@@ -1,13 +1,14 @@
 """``worthit rates``: the dated exchange rates a workspace converts with: ``import FILE``
-(a ``date,from,to,rate`` CSV or the ECB's reference rates as published), ``list`` and
-``remove --source NAME``."""
+(a ``date,from,to,rate`` CSV or the ECB's reference rates as published), ``list``,
+``remove --source NAME``, and ``currency [CODE | --default]``: the one currency every page
+shows."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from worthit.cli.common import Subparsers, print_json
 from worthit.core.plural import plural
@@ -43,6 +44,15 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
     remove = actions.add_parser("remove", parents=[common],
                                 help="remove every rate of a source")
     remove.add_argument("--source", metavar="NAME", required=True)
+    currency = actions.add_parser(
+        "currency", parents=[common], help="show or set the currency every page shows",
+        description="Every page, report, export and alert shows money in one currency, "
+                    "charges billed in another converted at the rate of their day. Without "
+                    "a code, says which it is; --default goes back to the charges' own "
+                    "currency (USD when they have several).")
+    currency.add_argument("code", nargs="?", metavar="CODE", help="e.g. EUR")
+    currency.add_argument("--default", action="store_true", dest="reset",
+                          help="go back to the default")
 
 
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
@@ -51,6 +61,8 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     from worthit.store.rates import import_rates, list_rates, remove_rates
 
     with workspace.open() as cache:
+        if args.rates_verb == "currency":
+            return _currency(cache, args.code, reset=args.reset)
         if args.rates_verb == "import":
             read = read_rates_file(args.file, source=args.source)  # all checked first
             done = import_rates(cache, read.rates)
@@ -92,3 +104,21 @@ def _list(rates: list[StoredRate], form: str) -> None:
         print(f"{plural(len(rows), 'rate')} from "
               f"{plural(len({r[4] for r in rows}), 'source')}")
 
+
+
+def _currency(cache: Any, code: str | None, *, reset: bool) -> int:
+    from worthit.store.display import choose_currency, chosen_currency, display_currency
+
+    if code is not None and reset:
+        print("Give a currency or --default, not both.", file=sys.stderr)
+        return 2
+    if code is None and not reset:
+        shown = display_currency(cache)
+        how = "chosen" if chosen_currency(cache) else "the default: the charges' own currency"
+        print(f"Pages show {shown} ({how}).")
+        return 0
+    shown = choose_currency(cache, None if reset else code)
+    print(f"Pages show {shown} from now on"
+          + (" (the default)." if reset else "; charges billed in another currency convert "
+             "at the rate of their day (worthit rates import FILE)."))
+    return 0

@@ -34,7 +34,8 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
                      help="the features (from allocation) whose cost the unit carries")
     add.add_argument("--target", type=float, metavar="COST", help="target cost per unit")
     add.add_argument("--revenue", type=float, metavar="AMOUNT", help="revenue per unit")
-    add.add_argument("--currency", default="USD")
+    add.add_argument("--currency", metavar="CODE",
+                     help="of the target and revenue (default: the display currency)")
     listing = actions.add_parser("list", parents=[common], help="the units defined")
     listing.add_argument("--output", choices=("table", "json"), default="table")
     remove = actions.add_parser("remove", parents=[common],
@@ -49,6 +50,7 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
     """Carry out the action."""
     from worthit.core.units import Unit, read_counts_file
+    from worthit.store.display import display_currency
     from worthit.store.units import add_unit, load_units, remove_unit, write_counts
 
     with workspace.open() as cache:
@@ -56,7 +58,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             features = tuple(f.strip() for f in args.features.split(",") if f.strip())
             add_unit(cache, Unit(args.unit_id, args.name, args.counts, features,
                                  target_cost=args.target, revenue_per_unit=args.revenue,
-                                 currency=args.currency))
+                                 currency=args.currency or display_currency(cache)))
             print(f"Added unit {args.unit_id!r} ({args.name}): the cost of "
                   f"{', '.join(features)} per {args.counts}. Import its daily counts with "
                   "`worthit units import FILE.csv` (date,unit,count).")
