@@ -25,11 +25,13 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
     """Add ``import`` to the command's verbs."""
     imports = verbs.add_parser(
         "import", help="import billing files (FOCUS 1.0-1.4, AWS CUR, Azure, GCP; CSV, "
-                       "CSV.gz or Parquet); each file all or nothing (with --source, the "
-                       "files together)", parents=[common])
+                       "CSV.gz or Parquet) or request traces (OpenTelemetry OTLP/JSON, "
+                       "LiteLLM spend logs, a usage CSV); each file all or nothing (with "
+                       "--source, the files together)", parents=[common])
     imports.add_argument("files", nargs="+", type=Path, metavar="FILE")
     imports.add_argument("--format", dest="kind",
-                         choices=("auto", "focus", "aws-cur", "azure", "gcp"), default="auto",
+                         choices=("auto", "focus", "aws-cur", "azure", "gcp", "otlp-traces",
+                                  "litellm-spend", "usage-csv"), default="auto",
                          help="what the files are (default: recognised from the header)")
     imports.add_argument("--source", help="the source to import into, all files together "
                                           "(default: one source per file, named after it)")
@@ -43,6 +45,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
     """Each file on its own (or, with --source, the files together): one refused file or
     source never stops the others; exit 2 if any was refused."""
     from worthit.sync.importer import import_files
+    from worthit.sync.traces import TraceImport
 
     batches = [args.files] if args.source else [[path] for path in args.files]
     results: list[dict[str, object]] = []
@@ -70,7 +73,10 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             bar.done()
             results.extend(d.to_json() for d in done)
             if args.output == "table":
-                _print_import(done, chosen=args.kind == "auto")
+                if done and isinstance(done[0], TraceImport):
+                    print(*done, sep="\n")
+                else:
+                    _print_import(done, chosen=args.kind == "auto")
     if args.output == "json":
         print_json({"files": results})
     return 2 if any(r["result"] != "ok" for r in results) else 0

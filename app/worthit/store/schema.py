@@ -359,9 +359,34 @@ CREATE TABLE commitments (
 );
 """
 
+# 10: request traces summed by day and what they are about (worthit.store.traces): the
+# finer grain tied back to the bill by worthit.analysis.customers. '' where a trace names
+# nothing (a key column in the primary key is never NULL). Token counts are disjoint, as in
+# charge_facts: ``input`` is uncached input.
+_M10_TRACE_USAGE = """
+CREATE TABLE trace_usage (
+    source_id TEXT NOT NULL,
+    day INTEGER NOT NULL,            -- days since 1970-01-01 (UTC)
+    provider TEXT NOT NULL,          -- the bill's ProviderName: OpenAI, Anthropic, AWS, ...
+    model TEXT NOT NULL,
+    customer TEXT NOT NULL DEFAULT '',
+    run_id TEXT NOT NULL DEFAULT '', -- an agent run (OTLP: TRACE/SPAN of invoke_agent)
+    agent TEXT NOT NULL DEFAULT '',
+    api_key TEXT NOT NULL DEFAULT '',
+    feature TEXT NOT NULL DEFAULT '',
+    input INTEGER NOT NULL DEFAULT 0,
+    cached_input INTEGER NOT NULL DEFAULT 0,
+    cache_write INTEGER NOT NULL DEFAULT 0,
+    output INTEGER NOT NULL DEFAULT 0,
+    requests INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, source_id, provider, model, customer, run_id, agent, api_key, feature)
+) WITHOUT ROWID;
+CREATE INDEX trace_usage_source ON trace_usage (source_id, day);
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
                                _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS,
                                _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS, _M8_EXCHANGE_RATES,
-                               _M9_COMMITMENTS)
+                               _M9_COMMITMENTS, _M10_TRACE_USAGE)
 SCHEMA_VERSION = len(MIGRATIONS)

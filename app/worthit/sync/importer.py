@@ -44,7 +44,10 @@ from worthit.store.sources import record_run, save_file_source, settings_by_name
 
 Reader = Callable[..., Iterator[list[Any]]]
 
-FORMATS: Final = ("auto", "focus", "aws-cur", "azure", "gcp")
+FORMATS: Final = ("auto", "focus", "aws-cur", "azure", "gcp", "otlp-traces", "litellm-spend",
+                  "usage-csv")
+#: Request traces (worthit.sources.traces): imported as usage, not charges.
+TRACE_KINDS: Final = ("otlp-traces", "litellm-spend", "usage-csv")
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ def recognise(path: Path) -> str:
     from worthit.sources.azure import is_azure
     from worthit.sources.focus import is_focus
     from worthit.sources.gcp import is_gcp
+    from worthit.sources.traces import trace_kind
 
     check_file(path)
     if not path.is_file():
@@ -131,7 +135,7 @@ def recognise(path: Path) -> str:
         header = Table(path).header
     elif first is None:
         raise BadInput("the file is empty", file=str(path))
-    elif first.lstrip().startswith("{"):
+    elif first.lstrip().startswith(("{", "[")):
         header = []
     else:
         try:
@@ -146,9 +150,12 @@ def recognise(path: Path) -> str:
             return kind
     if first is not None and is_gcp(first):
         return "gcp"
+    if first is not None and (traces := trace_kind(path, first)) is not None:
+        return traces
     raise BadInput("not a file Worthit reads yet: it imports FOCUS 1.0 to 1.4 exports, AWS "
                    "CUR (legacy, Athena-style and CUR 2.0), Azure cost exports and GCP "
-                   "billing exports (CSV, CSV.gz or Parquet; newline JSON for GCP)",
+                   "billing exports (CSV, CSV.gz or Parquet; newline JSON for GCP), and "
+                   "request traces (OTLP/JSON, LiteLLM spend logs, usage CSV)",
                    file=str(path), line=1)
 
 
@@ -204,6 +211,8 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
         if kind not in FORMATS:
             raise UserError(f"unknown format {kind!r}; one of {', '.join(FORMATS)}")
         kinds = [recognise(path) if kind == "auto" else kind for path in paths]
+        if set(kinds) & set(TRACE_KINDS):
+            return _import_traces(cache, paths, kinds, source, cancelled)
         for path in paths:
             check_file(path)
             if not path.is_file():
@@ -288,6 +297,20 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                          totals["billed"] if single else None,
                          totals["effective"] if single else None, seconds, tuple(r))
             for f, k, r in zip(files, kinds, replaced, strict=True)]
+
+
+def _import_traces(cache: Cache, paths: Sequence[Path], kinds: Sequence[str],
+                   source: str | None, cancelled: Callable[[], bool]) -> list[Any]:
+    """Trace files (:mod:`worthit.sync.traces`), each into its own source: traces hold
+    no charges, so a bill and traces never import together."""
+    from worthit.sync.traces import import_traces
+
+    if not set(kinds) <= set(TRACE_KINDS) or (source is not None and len(paths) > 1):
+        raise UserError("import trace files one by one, apart from bills")
+    return [import_traces(cache, path, kind, source=source,
+                          source_id=source_id_of(cache, source or f"traces:{path.name}"),
+                          cancelled=cancelled)
+            for path, kind in zip(paths, kinds, strict=True)]
 
 
 def _order(bill: Bill) -> tuple[Any, ...]:

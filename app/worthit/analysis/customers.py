@@ -1,0 +1,326 @@
+"""Cost per customer, agent run, API key and feature: request traces tied to the bill.
+
+For each day, provider and model: B is the billed cost (the charge index's, in the display
+currency); E(x) the list-price value of token counts x (uncached input, cache reads, cache
+writes, output) from the catalog as of that day, the user's rates winning; T the bill's
+own token counts where it has them. Each trace row r gets e_r = E(its tokens), and
+
+    coverage = min(1, Σe / E(T))      (1 where the bill has no token counts)
+    cost_r = B × coverage × e_r / Σe  = B × e_r / max(Σe, E(T))
+    Not traced = B − Σ cost_r          = B × (1 − coverage)
+
+so the costs of a day and model add up to its bill exactly. Σe more than 2 % above E(T) is
+a warning (traces counted twice, or the bill incomplete). A traced model without a price
+is not spread (its bill stays Not traced) and is named. Batch traffic is valued at the
+model's standard rates on both sides, so coverage compares tokens like with like.
+
+Each figure says what it is (:data:`BASIS`): billed, allocated from the bill, or estimated
+at list price. :func:`tie` is the arithmetic on plain frames; :func:`customer_costs`
+gathers them from a cache; :func:`run_costs` and :meth:`CustomerCosts.by` read the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Final, cast
+
+import numpy as np
+import pandas as pd
+
+from worthit.analysis.charge_index import ChargeIndex, charge_index, rates_for
+from worthit.analysis.model_swap import usd_rates
+from worthit.core.days import date_of
+from worthit.core.periods import Period
+from worthit.pricing.catalog import MILLION, TOKEN_KINDS, Catalog, Override, Price
+from worthit.store.cache import Cache
+from worthit.store.charges import model_usage
+from worthit.store.swap import load_overrides
+from worthit.store.traces import trace_revision, trace_usage
+
+#: What each money column is.
+BASIS: Final = {"billed": "billed", "cost": "allocated from the bill",
+                "estimate": "estimated (list price)",
+                "bill_estimate": "estimated (list price)",
+                "not_traced": "allocated from the bill"}
+NOT_TRACED: Final = "Not traced"
+#: Traces valued more than this share above the bill's tokens raise a warning.
+OVER_TOLERANCE: Final = 0.02
+#: A run costing more than this many times its agent's p95 is flagged as a loop.
+LOOP_FACTOR: Final = 3.0
+GROUP: Final = ["day", "provider", "model"]
+TRACE_KEYS: Final = ("customer", "run_id", "agent", "api_key", "feature")
+BY: Final = ("customer", "run_id", "agent", "api_key", "feature", "model", "provider")
+
+PriceOf = Callable[[str, str, dt.date], Price | None]
+
+
+@dataclass(frozen=True)
+class CustomerCosts:
+    """The period's trace rows with their allocated cost, and each day and model's tie."""
+
+    period: Period
+    currency: str
+    #: One row per trace row: day (date), provider, model, customer, run_id, agent,
+    #: api_key, feature, input, cached_input, cache_write, output, requests, estimate
+    #: (list price, NaN where unpriced), cost (allocated from the bill).
+    rows: pd.DataFrame
+    #: Per day, provider and model: billed, bill_estimate (E(T); NaN without tokens or
+    #: price), traced_estimate (Σe), coverage, allocated, not_traced.
+    models: pd.DataFrame
+    unpriced: list[tuple[str, str]] = field(default_factory=list)
+    #: Traced models the bill never names in the period (their cost is unknown).
+    unbilled: list[tuple[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def billed(self) -> float:
+        return float(self.models["billed"].sum())
+
+    @property
+    def not_traced(self) -> float:
+        return float(self.models["not_traced"].sum())
+
+    def by(self, column: str = "customer") -> pd.DataFrame:
+        """Allocated cost, list-price estimate, requests and tokens per ``column`` (one
+        of :data:`BY`; '' is "(none)"), costliest first, then the Not traced row: the
+        cost column adds up to the bill."""
+        if column not in BY:
+            raise ValueError(f"cannot group by {column!r}")
+        figures = ["cost", "estimate", "requests", *TOKEN_KINDS]
+        grouped = (self.rows.groupby(column, as_index=False)[figures].sum(min_count=1)
+                   if len(self.rows) else pd.DataFrame(columns=[column, *figures]))
+        grouped[column] = grouped[column].replace("", "(none)")
+        grouped = grouped.sort_values(["cost", column], ascending=[False, True])
+        rest = pd.DataFrame([{column: NOT_TRACED, "cost": self.not_traced}])
+        return pd.concat([grouped, rest], ignore_index=True)
+
+    def gaps(self) -> pd.DataFrame:
+        """Per provider and model: billed, the bill's tokens at list price, the traces'
+        at list price, and the gap (estimate − billed; NaN where not estimated)."""
+        m = self.models
+        if m.empty:
+            return pd.DataFrame(columns=["provider", "model", "billed", "bill_estimate",
+                                         "traced_estimate", "gap"])
+        out = m.groupby(["provider", "model"], as_index=False)[
+            ["billed", "bill_estimate", "traced_estimate"]].sum(min_count=1)
+        out["gap"] = out["bill_estimate"] - out["billed"]
+        return out
+
+
+def estimate(rows: pd.DataFrame, price_of: PriceOf) -> np.ndarray:
+    """Each row's tokens at its model's list price on its day, in USD (NaN: no price)."""
+    out = np.full(len(rows), np.nan)
+    cache: dict[tuple[str, str, dt.date], Price | None] = {}
+    for n, (day, provider, model, *counts) in enumerate(zip(
+            rows["day"], rows["provider"], rows["model"],
+            *(rows[k] for k in TOKEN_KINDS), strict=True)):
+        key = (provider, model, day)
+        if key not in cache:
+            cache[key] = price_of(provider, model, day)
+        price = cache[key]
+        if price is not None:
+            out[n] = sum(float(c) * price.rate(k)
+                         for c, k in zip(counts, TOKEN_KINDS, strict=True)) / MILLION
+    return out
+
+
+def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Period, *,
+        currency: str = "USD", usd: Callable[[dt.date], float] = lambda _day: 1.0
+        ) -> CustomerCosts:
+    """Allocate the bill to the trace rows. ``bill``: day (date), provider, model, billed
+    and the bill's token counts (:data:`~worthit.pricing.catalog.TOKEN_KINDS`), one row per
+    day and model; ``traces``: day (date), provider, model, :data:`TRACE_KEYS`, the token
+    counts and requests. ``usd(day)`` is one USD in ``currency``."""
+    bill = _summed(_typed(bill, GROUP, ["billed", *TOKEN_KINDS]), ["billed", *TOKEN_KINDS])
+    traces = _typed(traces, [*GROUP, *TRACE_KEYS], [*TOKEN_KINDS, "requests"])
+    names = _matched(traces, bill)
+    traces["model"] = pd.Series([names.get((p, m), m) for p, m in zip(
+        traces["provider"], traces["model"], strict=True)], index=traces.index, dtype=object)
+    factor = np.array([usd(d) for d in traces["day"]]) if len(traces) else np.zeros(0)
+    traces["estimate"] = estimate(traces, price_of) * factor
+    bill_factor = np.array([usd(d) for d in bill["day"]]) if len(bill) else np.zeros(0)
+    bill["bill_estimate"] = estimate(bill, price_of) * bill_factor
+    has_tokens = bill[list(TOKEN_KINDS)].sum(axis=1) > 0
+    bill.loc[~has_tokens, "bill_estimate"] = np.nan
+    priced = traces["estimate"].notna()
+    traced = _sum_by(traces[priced], "estimate", "traced_estimate")
+    models = bill.merge(traced, on=GROUP, how="left")
+    models["traced_estimate"] = models["traced_estimate"].fillna(0.0)
+    bill_priced = (~(has_tokens & models["bill_estimate"].isna())).to_numpy(bool)
+    traced_value = models["traced_estimate"].to_numpy(float)
+    denominator = np.fmax(traced_value, models["bill_estimate"].fillna(0.0).to_numpy(float))
+    # Unpriced bills (tokens but no price) are never spread: their whole bill stays.
+    spread = bill_priced & (traced_value > 0)
+    safe = np.where(spread, denominator, 1.0)
+    models["coverage"] = np.where(spread, traced_value / safe, 0.0)
+    per_estimate = pd.Series(np.where(spread, models["billed"].to_numpy(float) / safe, np.nan),
+                             index=pd.MultiIndex.from_frame(models[GROUP]),
+                             name="per_estimate")
+    rate = traces[GROUP].merge(per_estimate.reset_index(), on=GROUP, how="left")
+    traces["cost"] = np.nan_to_num(traces["estimate"].to_numpy(float)
+                                   * rate["per_estimate"].to_numpy(float))
+    allocated = _sum_by(traces, "cost", "allocated")
+    models = models.merge(allocated, on=GROUP, how="left")
+    models["allocated"] = models["allocated"].fillna(0.0)
+    models["not_traced"] = models["billed"] - models["allocated"]
+    unpriced = sorted({(str(p), str(m)) for p, m in zip(
+        traces.loc[~priced, "provider"], traces.loc[~priced, "model"], strict=True)})
+    unpriced += sorted({(str(p), str(m)) for p, m, ok in zip(
+        models["provider"], models["model"], bill_priced, strict=True)
+        if not ok and (str(p), str(m)) in set(zip(traces["provider"], traces["model"],
+                                                   strict=True))} - set(unpriced))
+    billed_models = set(zip(bill["provider"], bill["model"], strict=True))
+    unbilled = sorted({(str(p), str(m)) for p, m in zip(traces["provider"], traces["model"],
+                                                         strict=True)} - billed_models)
+    costs = CustomerCosts(period, currency, traces.reset_index(drop=True),
+                          models.reset_index(drop=True), unpriced, unbilled)
+    costs.warnings.extend(_warnings(costs))
+    return costs
+
+
+def _typed(frame: pd.DataFrame, keys: list[str], figures: list[str]) -> pd.DataFrame:
+    """A copy with keys as objects and figures as floats, empty or not (an empty frame's
+    columns would otherwise not merge)."""
+    out = pd.DataFrame({k: frame[k].astype(object) for k in keys}, index=frame.index)
+    for name in figures:
+        out[name] = frame[name].astype(float)
+    return out.reset_index(drop=True)
+
+
+def _sum_by(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
+    """``column`` summed per day and model, as ``name``."""
+    if frame.empty:
+        return _typed(pd.DataFrame(columns=[*GROUP, name]), GROUP, [name])
+    summed: pd.DataFrame = frame.groupby(GROUP, as_index=False)[[column]].sum()
+    return summed.rename(columns={column: name})
+
+
+def _summed(bill: pd.DataFrame, figures: list[str]) -> pd.DataFrame:
+    if bill.empty:
+        return pd.DataFrame(columns=[*GROUP, *figures])
+    return bill.groupby(GROUP, as_index=False)[figures].sum()
+
+
+def _matched(traces: pd.DataFrame, bill: pd.DataFrame) -> dict[tuple[str, str], str]:
+    """Trace models the bill names otherwise: a dated snapshot (``gpt-4.1-2025-04-14``)
+    and its alias (``gpt-4.1``) are one model when the bill names only one of them."""
+    billed: dict[str, set[str]] = {}
+    for provider, model in set(zip(bill["provider"], bill["model"], strict=True)):
+        billed.setdefault(str(provider), set()).add(str(model))
+    out = {}
+    for provider, model in set(zip(traces["provider"], traces["model"], strict=True)):
+        names = billed.get(str(provider), set())
+        if model in names:
+            continue
+        found = [n for n in names if n.startswith(f"{model}-") or model.startswith(f"{n}-")]
+        if len(found) == 1:
+            out[(str(provider), str(model))] = found[0]
+    return out
+
+
+def _warnings(costs: CustomerCosts) -> list[str]:
+    out = []
+    m = costs.models
+    over = m[m["bill_estimate"].notna() & (m["bill_estimate"] > 0)
+             & (m["traced_estimate"] > m["bill_estimate"] * (1 + OVER_TOLERANCE))]
+    for (provider, model), rows in over.groupby(["provider", "model"]):
+        worst = rows.iloc[int(np.argmax(rows["traced_estimate"] / rows["bill_estimate"]))]
+        out.append(
+            f"{provider} {model}: the traces are worth more than the bill's own tokens on "
+            f"{len(rows)} day(s), up to {worst['traced_estimate']:,.2f} against "
+            f"{worst['bill_estimate']:,.2f} {costs.currency} at list price on {worst['day']} "
+            f"({worst['traced_estimate'] / worst['bill_estimate'] - 1:+.1%}): traces counted "
+            "twice, or the bill is incomplete. Their bill is spread by the traces' shares.")
+    if costs.unpriced:
+        out.append("No price for " + ", ".join(f"{p} {m}" for p, m in costs.unpriced)
+                   + ": their traces are not spread (never counted as 0) and their bill "
+                   "stays Not traced. Add your rate in the price catalog.")
+    if costs.unbilled:
+        out.append("Traced but not on the bill in this period: " + ", ".join(
+            f"{p} {m}" for p, m in costs.unbilled) + " (no cost is allocated to them).")
+    return out
+
+
+# -- runs -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunCosts:
+    """Cost per agent run (allocated from the bill) and its spread per agent."""
+
+    #: run_id, agent, first_day, last_day, requests, cost, estimate, loop (bool)
+    runs: pd.DataFrame
+    #: agent, runs, p50, p95, max (cost per run)
+    agents: pd.DataFrame
+    factor: float = LOOP_FACTOR
+
+
+def run_costs(costs: CustomerCosts, factor: float = LOOP_FACTOR) -> RunCosts:
+    """Each run's cost, each agent's p50, p95 and max per run, and the runs costing over
+    ``factor`` × their agent's p95 flagged as loops."""
+    rows = costs.rows[costs.rows["run_id"] != ""] if len(costs.rows) else costs.rows
+    if rows.empty:
+        return RunCosts(pd.DataFrame(columns=["run_id", "agent", "first_day", "last_day",
+                                              "requests", "cost", "estimate", "loop"]),
+                        pd.DataFrame(columns=["agent", "runs", "p50", "p95", "max"]), factor)
+    runs = rows.groupby("run_id", as_index=False).agg(
+        agent=("agent", "first"), first_day=("day", "min"), last_day=("day", "max"),
+        requests=("requests", "sum"), cost=("cost", "sum"),
+        estimate=("estimate", lambda s: s.sum(min_count=1)))
+    stats = runs.groupby("agent")["cost"].agg(
+        runs="count", p50=lambda s: float(np.percentile(s, 50)),
+        p95=lambda s: float(np.percentile(s, 95)), max="max").reset_index()
+    p95 = runs["agent"].map(stats.set_index("agent")["p95"])
+    runs["loop"] = runs["cost"] > factor * p95
+    runs = runs.sort_values(["cost", "run_id"], ascending=[False, True]).reset_index(drop=True)
+    return RunCosts(runs, stats, factor)
+
+
+# -- from a cache ----------------------------------------------------------------------------
+
+
+def catalog_of(cache: Cache) -> Catalog:
+    """The catalog with the user's rates (:mod:`worthit.store.swap`) winning."""
+    rates = ("input", "cached_input", "cache_write", "cache_write_1h", "output", "batch")
+    return Catalog({
+        (str(o["provider_name"]), str(o["model"])): Override(
+            str(o["provider_name"]), str(o["model"]),
+            **{k: cast("float | None", o[k]) for k in rates}, note=str(o["note"] or ""))
+        for o in load_overrides(cache)})
+
+
+def customer_costs(cache: Cache, period: Period, *, currency: str | None = None
+                   ) -> CustomerCosts:
+    """The period's trace usage tied to its AI bill, in ``currency`` (default: the
+    display currency); computed once per revision of the charges and traces."""
+    index = charge_index(cache, currency)
+    rates = tuple(tuple(sorted(o.items())) for o in load_overrides(cache))
+    found: CustomerCosts = index.remember(
+        ("customer costs", period, trace_revision(cache), rates),
+        lambda: _compute(cache, period, index))
+    return found
+
+
+def _compute(cache: Cache, period: Period, index: ChargeIndex) -> CustomerCosts:
+    raw = model_usage(cache, period.start, period.end)
+    if raw.empty:
+        bill = pd.DataFrame(columns=[*GROUP, "billed", *TOKEN_KINDS])
+    else:
+        raw["billed"] = index.cost_of(raw["day_number"].to_numpy(np.int64),
+                                      raw["key_id"].to_numpy(np.int64))
+        meta = index.keys.set_index("key_id")[["provider_name", "x_model"]]
+        raw = raw.join(meta, on="key_id").rename(
+            columns={"provider_name": "provider", "x_model": "model"})
+        raw["day"] = raw["day_number"].map(lambda n: date_of(int(n)))
+        raw["provider"] = raw["provider"].fillna("")
+        bill = raw[[*GROUP, "billed", *TOKEN_KINDS]]
+    traces = trace_usage(cache, period.start, period.end)
+    traces["day"] = traces["day"].map(lambda n: date_of(int(n)))
+    shown_in = index.currency or "USD"
+    days = sorted(set(bill["day"]) | set(traces["day"]))
+    rates = None if shown_in == "USD" else rates_for(index, cache)
+    per_day = usd_rates(rates, shown_in, days)
+    return tie(bill, traces, catalog_of(cache).price, period, currency=shown_in,
+               usd=lambda d: per_day.get(d, 1.0))

@@ -1,0 +1,212 @@
+"""Request traces as files: what each customer, agent run, API key and feature used, by
+day and model, to be tied to the bill (:mod:`worthit.analysis.customers`).
+
+Three formats, recognised by content (:func:`trace_kind`): OpenTelemetry GenAI spans as
+OTLP/JSON (:mod:`worthit.sources.traces_otlp`), LiteLLM spend logs as CSV or JSON
+(:mod:`worthit.sources.traces_litellm`) and the plain CSV read here. Every reader yields
+nothing per request: it sums usage into a :class:`Usage` keyed by :data:`KEY_FIELDS`, so
+a file of millions of spans becomes a few thousand rows. Token counts are disjoint, as in
+the charges: ``input`` is uncached input only. A bad file is refused whole
+(:class:`~worthit.core.errors.BadInput` naming file, line and, in a CSV, column)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Final
+
+from worthit.core.days import day_number
+from worthit.core.errors import BadInput
+from worthit.sources.bill import TextFile, check_file
+
+#: What trace usage is summed by (day is a day number, the others text, '' when unknown).
+KEY_FIELDS: Final = ("day", "provider", "model", "customer", "run_id", "agent", "api_key",
+                     "feature")
+#: The summed figures, in this order: uncached input, cache reads, cache writes, output.
+FIGURES: Final = ("input", "cached_input", "cache_write", "output", "requests")
+KINDS: Final = ("otlp-traces", "litellm-spend", "usage-csv")
+#: Where a span or log names its customer, first found wins (the user may name others).
+CUSTOMER_ATTRIBUTES: Final = ("customer.id", "tenant.id", "enduser.id", "user.id")
+
+#: gen_ai.provider.name (and LiteLLM's custom_llm_provider) -> the bill's ProviderName.
+PROVIDERS: Final = {
+    "openai": "OpenAI", "anthropic": "Anthropic", "aws.bedrock": "AWS", "bedrock": "AWS",
+    "azure.ai.openai": "Microsoft", "az.ai.openai": "Microsoft", "azure": "Microsoft",
+    "azure.ai.inference": "Microsoft", "az.ai.inference": "Microsoft",
+    "gcp.vertex_ai": "Google Cloud", "gcp.gemini": "Google Cloud",
+    "gcp.gen_ai": "Google Cloud", "vertex_ai": "Google Cloud", "gemini": "Google Cloud",
+}
+
+PLAIN_HEADER: Final = ("date", "customer", "model", "input_tokens", "cached_input_tokens",
+                       "cache_write_tokens", "output_tokens", "requests")
+_PLAIN_OPTIONAL: Final = ("run_id", "feature", "provider")
+
+Key = tuple[int, str, str, str, str, str, str, str]
+
+
+def provider_of(name: str | None) -> str:
+    """The bill's provider name for a trace's (``openai`` -> ``OpenAI``); unknown names
+    are kept as given."""
+    text = (name or "").strip()
+    return PROVIDERS.get(text.lower(), text)
+
+
+def model_provider(model: str) -> str:
+    """A provider guessed from a model's name, for files that name none ('' if unsure)."""
+    name = model.lower()
+    if name.startswith(("gpt-", "o1", "o3", "o4", "text-embedding", "chatgpt")):
+        return "OpenAI"
+    if name.startswith("claude"):
+        return "Anthropic"
+    if name.startswith("gemini"):
+        return "Google Cloud"
+    return ""
+
+
+class Usage:
+    """Token usage summed by key: the only thing a reader keeps, whatever the file's
+    size (memory grows with distinct days × models × customers × runs, not requests)."""
+
+    def __init__(self) -> None:
+        self.sums: dict[Key, list[int]] = {}
+        self.lines = 0  # lines (or records) read
+        self.requests = 0  # requests counted
+
+    def add(self, key: Key, uncached: int, cached: int, write: int, output: int,
+            requests: int = 1) -> None:
+        found = self.sums.get(key)
+        if found is None:
+            self.sums[key] = [uncached, cached, write, output, requests]
+        else:
+            found[0] += uncached
+            found[1] += cached
+            found[2] += write
+            found[3] += output
+            found[4] += requests
+        self.requests += requests
+
+    def rows(self) -> Iterator[tuple[int | str, ...]]:
+        """(day, provider, model, customer, run_id, agent, api_key, feature, input,
+        cached_input, cache_write, output, requests), sorted."""
+        for key in sorted(self.sums):
+            yield (*key, *self.sums[key])
+
+    def days(self) -> tuple[int, int] | None:
+        """The first and last day numbers covered, None for no usage."""
+        if not self.sums:
+            return None
+        days = [key[0] for key in self.sums]
+        return min(days), max(days)
+
+
+def split_input(total: int, cached: int, write: int) -> int:
+    """Uncached input from a total that includes cache reads and writes (OpenTelemetry
+    and LiteLLM count them inside input). A total smaller than its cached parts was
+    counted the other way (Anthropic's own ``input_tokens`` excludes them): as is."""
+    rest = total - cached - write
+    return rest if rest >= 0 else total
+
+
+def trace_kind(path: Path, first: str) -> str | None:
+    """Which trace format a file is, from its first non-blank line, or None."""
+    text = first.lstrip()
+    if text.startswith("{") and '"resourceSpans"' in text:
+        return "otlp-traces"
+    if text.startswith(("{", "[")):
+        from worthit.sources.traces_litellm import looks_like_spend_json
+
+        return "litellm-spend" if looks_like_spend_json(text, path) else None
+    try:
+        header = [h.strip() for h in next(csv.reader([text]))]
+    except (csv.Error, StopIteration):
+        return None
+    if tuple(header[:len(PLAIN_HEADER)]) == PLAIN_HEADER:
+        return "usage-csv"
+    if {"request_id", "spend", "prompt_tokens", "completion_tokens", "startTime",
+            "model"}.issubset(header):
+        return "litellm-spend"
+    return None
+
+
+def read_traces(path: Path, kind: str, *,
+                customer_attributes: tuple[str, ...] = CUSTOMER_ATTRIBUTES,
+                cancelled: Callable[[], bool] = lambda: False) -> Usage:
+    """The file's usage summed by key (all or nothing: a bad record raises
+    :class:`BadInput`)."""
+    check_file(path)
+    if kind == "otlp-traces":
+        from worthit.sources.traces_otlp import read_otlp
+
+        return read_otlp(path, customer_attributes=customer_attributes, cancelled=cancelled)
+    if kind == "litellm-spend":
+        from worthit.sources.traces_litellm import read_litellm
+
+        return read_litellm(path, cancelled=cancelled)
+    if kind == "usage-csv":
+        return read_plain(path, cancelled=cancelled)
+    raise ValueError(f"unknown trace kind {kind!r}")
+
+
+def read_plain(path: Path, *, cancelled: Callable[[], bool] = lambda: False) -> Usage:
+    """The plain CSV: ``date,customer,model,input_tokens,cached_input_tokens,
+    cache_write_tokens,output_tokens,requests[,run_id][,feature][,provider]``, where
+    ``input_tokens`` is uncached input (the cached columns are apart)."""
+    file = str(path)
+    usage = Usage()
+    reader = csv.reader(TextFile(path).lines())
+    try:
+        header = [h.strip() for h in next(reader)]
+    except StopIteration:
+        raise BadInput("the file is empty", file=file) from None
+    extra = header[len(PLAIN_HEADER):]
+    unknown = [h for h in extra if h not in _PLAIN_OPTIONAL]
+    if tuple(header[:len(PLAIN_HEADER)]) != PLAIN_HEADER or unknown or \
+            len(set(extra)) != len(extra):
+        raise BadInput("the header must be " + ",".join(PLAIN_HEADER)
+                       + " then any of " + ",".join(_PLAIN_OPTIONAL), file=file, line=1)
+    for line, cells in enumerate(reader, start=2):
+        if cancelled():
+            from worthit.core.errors import Cancelled
+
+            raise Cancelled
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) != len(header):
+            raise BadInput(f"{len(cells)} values where the header has {len(header)}",
+                           file=file, line=line)
+        row = dict(zip(header, (c.strip() for c in cells), strict=True))
+        try:
+            day = day_number(dt.date.fromisoformat(row["date"][:10]))
+        except ValueError:
+            raise BadInput(f"{row['date']!r} is not a date (YYYY-MM-DD)", file=file,
+                           line=line, column="date") from None
+        counts = [_count(row[name], file, line, name) for name in PLAIN_HEADER[3:]]
+        model = row["model"]
+        if not model:
+            raise BadInput("no model", file=file, line=line, column="model")
+        provider = provider_of(row.get("provider")) or model_provider(model)
+        if not provider:
+            raise BadInput(f"no provider for model {model!r}: add a provider column "
+                           "(OpenAI, Anthropic, AWS, ...)", file=file, line=line,
+                           column="model")
+        key: Key = (day, provider, model, row["customer"], row.get("run_id", ""), "", "",
+                    row.get("feature", ""))
+        usage.add(key, *counts)
+        usage.lines += 1
+    return usage
+
+
+def _count(text: str, file: str, line: int, column: str) -> int:
+    """A token or request count: a whole number, 0 when blank."""
+    if not text:
+        return 0
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0 or value != int(value):
+        raise BadInput(f"{text!r} is not a count (a whole number, 0 or more)", file=file,
+                       line=line, column=column)
+    return int(value)
