@@ -21,7 +21,7 @@ def test_alerts_prints_new_alerts_and_exits_1_while_a_guardrail_is_breached(
         capsys: Capsys, writable: Workspace) -> None:
     code, out, err = run_cli(capsys, writable, "alerts")
     assert code == 1, err
-    assert "3 new alerts:" in out
+    assert "7 new alerts:" in out  # and the planted commitments' four
     assert "BREACH  1,000 inferences: $0.0644 per 1,000 inferences against a $0.0550 " \
            "target" in out
     assert "owner: devex / code-review-agent · $7," in out
@@ -90,7 +90,7 @@ def test_alerts_json_output(capsys: Capsys, writable: Workspace) -> None:
     data = json.loads(out)
     assert code == data["exit_code"] == 1
     assert data["data_through"] == "2026-11-26"
-    assert len(data["new"]) == 3 and data["alerts"] == data["new"]
+    assert len(data["new"]) == 7 and data["alerts"] == data["new"]
     spike = next(a for a in data["new"] if a["kind"] == "spike")
     assert {"key", "title", "headline", "owner", "amount", "percent", "series", "page",
             "first_seen", "acknowledged_at", "muted_until", "delivery"} <= set(spike)

@@ -36,7 +36,8 @@ def test_each_new_alert_is_posted_once_as_json_with_slack_text(
         assert hook.url not in str(cache._rows("SELECT * FROM meta"))  # the URL is not here
         first = run_check(cache, now=NOW, workspace="Demo")
         assert first.exit_code == EXIT_BREACHED  # the demo's unit costs miss their targets
-        assert len(first.new) == 3 and all(d.sent for d in first.deliveries)
+        # The unit cost, spike and budget alerts, and the planted commitments' four.
+        assert len(first.new) == 7 and all(d.sent for d in first.deliveries)
         again = run_check(cache, now=NOW + dt.timedelta(hours=1), workspace="Demo")
         stored = load_alerts(cache)
     assert again.new == [] and again.deliveries == []
@@ -48,7 +49,7 @@ def test_each_new_alert_is_posted_once_as_json_with_slack_text(
     assert keyring_file.is_file()
     bodies = hook.bodies()
     assert sorted(b["alert"]["key"] for b in bodies) == sorted(a.key for a in first.new)
-    assert [b["alert"]["severity"] for b in bodies] == ["breach", "breach", "warning"]
+    assert [b["alert"]["severity"] for b in bodies] == ["breach", "breach", *["warning"] * 5]
     assert all(r["type"] == "application/json" for r in hook.requests)
     spike = next(b for b in bodies if b["alert"]["kind"] == "spike")
     assert spike["workspace"] == "Demo"

@@ -39,6 +39,7 @@ PERIODS = [
 ]
 JSON_KEYS = [
     "period", "previous_period", "currency", "data_through", "total_effective_cost",
+    "amortised_cost", "unamortised_cost", "commitment_amortisation",
     "previous_total_effective_cost", "change", "change_pct", "previous_period_complete",
     "month_to_date", "forecast", "ai",
     "by_provider", "tokens", "movers", "currencies", "conversion",

@@ -76,7 +76,8 @@ def test_export_table_masked_holds_no_id(capsys: pytest.CaptureFixture[str],
     (("table", "units", "--out", "units.json"), "must end in .csv or .xlsx"),
     (("deck", "--out", "deck.pdf"), "must end in .pptx"),
     (("deck", "--out", "deck.pptx", "--slides", "title,finale"),
-     "There is no slide 'finale'. Slides: title, overview, allocation, units, leaks, swap."),
+     "There is no slide 'finale'. Slides: title, overview, allocation, units, leaks, swap, "
+     "commitments."),
 ])
 def test_export_refuses_what_it_cannot_write(capsys: pytest.CaptureFixture[str],
                                              demo_workspace: Workspace, tmp_path: Path,

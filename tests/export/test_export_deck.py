@@ -88,7 +88,7 @@ def test_charts_are_native_charts_never_pictures(deck_path: Path, slides: list[A
     kinds = [[c.chart_type for c in charts(slide)] for slide in slides]
     assert kinds == [[], [XL_CHART_TYPE.COLUMN_STACKED],
                      [XL_CHART_TYPE.BAR_CLUSTERED] * 2, [XL_CHART_TYPE.BAR_CLUSTERED],
-                     [XL_CHART_TYPE.BAR_CLUSTERED], [XL_CHART_TYPE.BAR_CLUSTERED]]
+                     [XL_CHART_TYPE.BAR_CLUSTERED], [XL_CHART_TYPE.BAR_CLUSTERED], []]
     assert not [s for slide in slides for s in slide.shapes
                 if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     names = zipfile.ZipFile(deck_path).namelist()
@@ -120,7 +120,9 @@ def test_titles_state_the_finding(slides: list[Any], demo_workspace: Workspace) 
     assert title(slides[1]) == (f"Spend rose {shown['change_pct'] * 100:.1f} % to "
                                 f"{money(shown['total_effective_cost'])}; AI is "
                                 f"{shown['ai']['share'] * 100:.1f} % of it")
-    assert title(slides[2]).startswith("devex carries 32.6 % of spend")
+    # The planted commitments (a GPU Savings Plan, provisioned throughput, a PTU reservation
+    # and reserved instances, all ml-platform's) make it the largest team.
+    assert title(slides[2]).startswith("ml-platform carries 30.1 % of spend")
     assert title(slides[3]) == "2 of 3 units miss their target; Active user is 24.3 % over"
     leaks = report_json(demo_workspace, "leaks")
     assert title(slides[4]).startswith(
@@ -294,7 +296,7 @@ def test_a_long_leak_title_takes_a_smaller_size_and_a_long_name_a_shorter_one() 
                       row_height=Inches(LEAK_ROW_IN))
     assert _height_in_a_wide_font(table.cell(1, 0), width.pt - 11.52) <= \
         LEAK_ROW_IN * 72 - 5.76
-    headline = _leak_headline(deck, [long])
+    headline = _leak_headline(deck, [long], "USD")
     assert len(headline) <= 110 and "…" not in headline
     assert headline.endswith("in model-training ($8,000)")  # the feature names it
 
@@ -362,3 +364,35 @@ def test_an_empty_workspace_gives_a_deck_that_says_so(tmp_path: Path) -> None:
     assert len(chosen) == len(SLIDES)
     assert "No spend in this period." in texts(chosen[1])
     assert not [c for slide in chosen for c in charts(slide)]  # no empty charts
+
+
+def test_the_commitments_slide_tables_those_ending_soonest_with_unused_cost_and_owner(
+        cache: Any, tmp_path: Path) -> None:
+    from tests.analysis.test_commitments import BY_TEAM, scenario_rows, write_focus
+
+    from worthit.analysis.commitments import commitments
+    from worthit.export.deck import write_deck
+    from worthit.pages.figures import Figures
+    from worthit.store.rules import save_rules
+    from worthit.sync.importer import import_file
+
+    import_file(cache, write_focus(tmp_path / "focus.csv", scenario_rows()))
+    save_rules(cache, [BY_TEAM])
+    period = Period(dt.date(2025, 3, 1), dt.date(2025, 3, 3))
+    figures = Figures(cache, period)
+    out = write_deck(figures, tmp_path / "c.pptx", slides=["commitments"])
+    (slide,) = Presentation(str(out)).slides
+    found = commitments(cache, period, allocation=figures.allocation)
+    committed, unused = found.total("committed", "USD"), found.total("unused", "USD")
+    assert committed is not None and unused is not None
+    assert title(slide).startswith(
+        f"Commitments ran at {(committed - unused) / committed * 100:.1f} % utilisation: "
+        f"{money(unused, 'USD')} of {money(committed, 'USD')} went unused")
+    (table,) = [s.table for s in slide.shapes if s.has_table]
+    cells = [[cell.text for cell in row.cells] for row in table.rows]
+    assert cells[0] == ["Commitment", "Kind", "Ends", "Utilisation", "Unused cost", "Owner"]
+    assert [(r[0], r[4], r[5]) for r in cells[1:]] == [
+        (c.commitment_id, money(c.unused, "USD"), c.owner) for c in found.commitments]
+    # Most unused first (none ends soon): the idle one, then the 75 % one.
+    assert cells[1][0] == "cd-idle" and cells[1][3] == "0.0 %"
+    assert "utilisation is used ÷ committed" in " ".join(texts(slide))

@@ -22,12 +22,14 @@ def test_backed_savings_count_one_suggestion_per_feature_and_model() -> None:
              suggestion("batch", "search", MINI, 250.0),
              suggestion("route", "search", PRO, 9000.0)]  # worth testing: not counted
     assert headlines.backed_saving(found) == 650.0
-    assert headlines.swap(found) == ("Model changes the usage backs would save $650.00 a "
-                                     "month; routing could save more (worth testing)")
+    assert headlines.swap(found, "USD") == (
+        "Model changes the usage backs would save $650.00 a month; routing could save more "
+        "(worth testing)")
 
 
 def test_with_only_routing_the_title_says_it_is_worth_testing() -> None:
-    assert headlines.swap([suggestion("route", "search", PRO, 9000.0)]) == (
+    assert headlines.swap([suggestion("route", "search", PRO, 9000.0)], "USD") == (
         "Routing easy requests to smaller models could save up to $9,000 a month "
         "(worth testing)")
-    assert headlines.swap([]) == "No model change would save money on this period's AI usage"
+    assert headlines.swap([], "USD") == (
+        "No model change would save money on this period's AI usage")

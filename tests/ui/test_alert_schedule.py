@@ -51,7 +51,7 @@ def prepared(writable: Workspace, tmp_path: Path) -> tuple[Workspace, Path]:
     bill = write_focus(tmp_path / "bills" / "extra.csv", {"2026-11-26": ("10", "10")})
     with writable.open() as cache:
         import_file(cache, bill, source="extra")
-        save_budget(cache, Budget("total", "", 115_000.0))
+        save_budget(cache, Budget("total", "", 130_000.0))
         run_check(cache, now=START - dt.timedelta(hours=2))
     return writable, bill
 
@@ -78,8 +78,9 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         window.show_page("alerts")
     before = len(page.snapshot.alerts)  # type: ignore[union-attr]
-    # The demo's three, and the budget: past 80 %, and forecast to go over.
-    assert alert_schedule.badge == "Alerts (5)"
+    # The demo's three, the budget (past 80 %, and forecast to go over), and the planted
+    # commitments' four (one under 70 % used, three ending within 30 days).
+    assert alert_schedule.badge == "Alerts (9)"
 
     # Not due yet: the last check was two hours ago, but the app has just started.
     alert_schedule.timer.timeout.emit()
@@ -128,8 +129,8 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
     # In the history and the badge.
     assert len(page.snapshot.alerts) == before + 1  # type: ignore[union-attr]
     assert page.snapshot.alerts[0].key == "budget:total::2026-11:100"  # type: ignore[union-attr]
-    assert alert_schedule.badge == "Alerts (6)"
-    assert page.attention_card.value.text() == "6"
+    assert alert_schedule.badge == "Alerts (10)"
+    assert page.attention_card.value.text() == "10"
     superseded = {a.key: a.active for a in page.snapshot.alerts  # type: ignore[union-attr]
                   if a.subject == "budget:total:"}
     assert superseded == {"budget:total::2026-11:100": True, "budget:total::2026-11:80": False,
@@ -137,7 +138,7 @@ def test_the_scheduled_sync_raises_a_new_alert_in_the_history_and_the_badge(
     # Notified: the status bar always, the system tray where there is one.
     [(title, text)] = alert_schedule.notifications
     assert title == "Worthit: 1 new alert"
-    assert text.startswith("Whole workspace is over its $115,000 budget for November 2026")
+    assert text.startswith("Whole workspace is over its $130,000 budget for November 2026")
     assert window.statusBar().currentMessage().startswith(title)
     assert alert_schedule.tray is None  # offscreen has no tray, and nothing failed for it
     # Other pages recompute with the new charges when next shown.

@@ -54,12 +54,14 @@ def choose(qtbot: QtBot, page: AlertsPage, kind: str) -> None:
 def test_the_history_budgets_and_badge(window: tuple[MainWindow, AlertsPage],
                                        qtmodeltester: ModelTester) -> None:
     win, page = window
-    assert win.alert_schedule.badge == "Alerts (5)"
+    # Five as before, and the planted commitments' four: the Bedrock throughput under 70 %
+    # used, and the reserved instances, PTU and throughput ending within 30 days.
+    assert win.alert_schedule.badge == "Alerts (9)"
     shown = rows(page)
-    assert len(shown) == 5
+    assert len(shown) == 9
     assert "Team devex: 92 % of budget used" in shown
     assert any(text.startswith("code-review-agent: cost spike, Nov 7–9") for text in shown)
-    assert page.attention_card.value.text() == "5"
+    assert page.attention_card.value.text() == "9"
     assert page.attention_card.note.text() == "2 breaches among them"
     assert page.budgets_card.value.text() == "0 of 1 over budget"
     budget = page.budgets.record(0)
@@ -79,7 +81,7 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     written(page.workspace)
     assert page.current().acknowledged_at is not None  # type: ignore[union-attr]
     assert page.acknowledge_button.text() == "Mark as new"
-    assert win.alert_schedule.badge == "Alerts (4)"
+    assert win.alert_schedule.badge == "Alerts (8)"
 
     choose(qtbot, page, "unit_cost")
     until = NOW.date() + dt.timedelta(days=3)
@@ -88,9 +90,9 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     written(page.workspace)
     assert page.current().state(NOW.date()) == f"muted until {until}"  # type: ignore[union-attr]
     assert page.unmute_button.isEnabled()
-    assert win.alert_schedule.badge == "Alerts (3)"
+    assert win.alert_schedule.badge == "Alerts (7)"
     page.only_open.setChecked(True)
-    assert len(rows(page)) == 3
+    assert len(rows(page)) == 7
     page.only_open.setChecked(False)
     choose(qtbot, page, "unit_cost")
     # A day in the past is refused, in words.
@@ -100,12 +102,12 @@ def test_acknowledge_and_mute_change_the_state_and_the_badge(
     assert page.current().muted_until == until  # type: ignore[union-attr]
     qtbot.mouseClick(page.unmute_button, Qt.MouseButton.LeftButton)
     written(page.workspace)
-    assert win.alert_schedule.badge == "Alerts (4)"
+    assert win.alert_schedule.badge == "Alerts (8)"
     # Kept in the workspace: a new window counts the same.
     with page.workspace.open() as cache:
         from worthit.store.alerts import attention_count
 
-        assert attention_count(cache, NOW.date()) == 4
+        assert attention_count(cache, NOW.date()) == 8
 
 
 def test_an_alert_opens_the_page_that_explains_it(

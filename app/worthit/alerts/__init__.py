@@ -38,7 +38,8 @@ EXIT_CODES: Final = (
     (EXIT_REFUSED, "refused: the pass could not run (workspace, keyring or input), said on "
                    "stderr"),
     (EXIT_NEW_ALERTS, "new alerts, nothing breached: a spike, a threshold under 100 %, a "
-                      "forecast overrun or a sync that keeps failing"),
+                      "forecast overrun, a commitment unused or ending, or a sync that "
+                      "keeps failing"),
     (EXIT_WEBHOOK_FAILED, "the webhook could not deliver an alert (recorded on the alert and "
                           "retried on the next pass), nothing breached"),
 )

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from worthit.analysis.charge_index import ChargeIndex, charge_index, currencies_of
+from worthit.analysis.commitments import amortisation_of
 from worthit.core.periods import Period
 from worthit.core.rules import (  # ROOT and ROOT_NAME are part of this module's vocabulary
     NO_FEATURE,
@@ -203,6 +204,9 @@ class Allocation:
     currencies: tuple[str, ...] = ()
     #: How figures billed in other currencies were converted ('' when none were).
     conversion: str = ""
+    #: The period's billed (unamortised) cost, converted as the tree is (the tree's nodes
+    #: are amortised): the total less this is the commitment amortisation.
+    unamortised: float = 0.0
 
     @property
     def total(self) -> float:
@@ -284,6 +288,8 @@ class Allocation:
             "total": round(self.total, 2),
             "previous_total": round(self.previous_total, 2),
             "unallocated": round(self.unallocated.cost, 2),
+            "unamortised": round(self.unamortised, 2),
+            "commitment_amortisation": round(self.total - self.unamortised, 2),
             "rules": len(self.rules),
             "tree": [shape(self.nodes[c]) for c in self.nodes[ROOT].children],
         }
@@ -326,11 +332,12 @@ def _allocate(index: ChargeIndex, rules: tuple[Rule, ...], period: Period) -> Al
     })
     first = index.first_day
     currencies, currency, conversion = currencies_of(index, live)
+    billed = amortisation_of(index, period.start, period.end).unamortised
     return Allocation(
         period=period, previous=previous,
         previous_complete=first is not None and previous.start >= first,
         currency=currency, nodes=nodes, pieces=frame, trend_edges=edges, rules=tuple(rules),
-        currencies=currencies, conversion=conversion,
+        currencies=currencies, conversion=conversion, unamortised=billed,
     )
 
 

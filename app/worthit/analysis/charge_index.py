@@ -1,4 +1,5 @@
-"""The charge index: every daily charge of the cache as (day, key, cost) arrays in memory,
+"""The charge index: every daily charge of the cache as (day, key, cost, billed) arrays in
+memory (cost effective, i.e. amortised; billed as invoiced, unamortised),
 with each allocation key's columns factorised once, loaded once per revision of the charges
 and shared by every analysis (Overview, Allocation, unit costs, leaks, model swap, alerts).
 A period's cost per key is then a ``bincount``, not a query.
@@ -80,7 +81,8 @@ class ChargeIndex:
     first_day: dt.date | None
     day: np.ndarray  # int32 days since first_day, ascending
     key: np.ndarray  # int32 position in ``keys``
-    cost: np.ndarray  # float64 effective cost
+    cost: np.ndarray  # float64 effective (amortised) cost
+    billed: np.ndarray  # float64 billed (unamortised) cost, converted as ``cost`` is
     keys: pd.DataFrame  # key_id + KEY_COLUMNS, position = row number
     codes: dict[str, tuple[np.ndarray, list[Any]]] = field(repr=False)
     tag_dicts: list[dict[str, str]] = field(repr=False)  # per unique tags text
@@ -133,7 +135,8 @@ class ChargeIndex:
     def _missing(self, rows: slice) -> MissingRates:
         """Which currencies lack a rate on which days among ``rows``."""
         assert self.money is not None and self.first_day is not None
-        at = np.flatnonzero(np.isnan(self.cost[rows])) + rows.start
+        lacks = np.isnan(self.cost[rows]) | np.isnan(self.billed[rows])
+        at = np.flatnonzero(lacks) + rows.start
         codes = self.money.key_code[self.key[at]]
         days = self.day[at].astype(np.int64) + day_number(self.first_day)
         missing = []
@@ -194,10 +197,12 @@ class ChargeIndex:
                     found.append((name, day, quote.rate))
         return found, blank
 
-    def per_key(self, start: dt.date, end: dt.date) -> np.ndarray:
-        """Each key's cost over the days ``start``..``end``."""
+    def per_key(self, start: dt.date, end: dt.date, *, billed: bool = False) -> np.ndarray:
+        """Each key's cost over the days ``start``..``end``: effective (amortised), or
+        with ``billed`` as invoiced (unamortised)."""
         rows = self._rows(start, end)
-        return np.bincount(self.key[rows], weights=self.cost[rows], minlength=len(self.keys))
+        weights = (self.billed if billed else self.cost)[rows]
+        return np.bincount(self.key[rows], weights=weights, minlength=len(self.keys))
 
     def per_key_days(self, start: dt.date, end: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """Keys × days: each key's cost on each day, and how many charges made it."""
@@ -349,9 +354,11 @@ def _view(raw: ChargeIndex, to: str, rates: RateTable | None) -> ChargeIndex:
         return dataclasses.replace(raw, memo={}, currency=to,
                                    money=Money(to, names, codes))
     first = day_number(raw.first_day) if raw.first_day is not None else 0
-    converted = rates.convert(raw.cost, codes[raw.key], raw.day.astype(np.int64) + first, to,
-                              names=names)
-    lacks = np.isnan(converted.values)
+    # Billed cost converts exactly as effective cost does (one rate per currency and day).
+    day_numbers = raw.day.astype(np.int64) + first
+    converted = rates.convert(raw.cost, codes[raw.key], day_numbers, to, names=names)
+    billed = rates.convert(raw.billed, codes[raw.key], day_numbers, to, names=names)
+    lacks = np.isnan(converted.values) | np.isnan(billed.values)
     lacking = None
     if lacks.any():
         per_day = np.bincount(raw.day[lacks], minlength=len(raw.day_starts) - 1)
@@ -359,6 +366,7 @@ def _view(raw: ChargeIndex, to: str, rates: RateTable | None) -> ChargeIndex:
     sources = tuple(sorted({s for q in converted.used().values() if q.how != "same"
                             for s in q.sources}))
     return dataclasses.replace(raw, memo={}, currency=to, cost=converted.values,
+                               billed=billed.values,
                                money=Money(to, names, codes, rates, lacking, sources))
 
 
@@ -366,7 +374,7 @@ def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
     keys = reads.charge_keys(cache)
     position = np.full(int(keys["key_id"].max()) + 1 if len(keys) else 1, -1, np.int32)
     position[keys["key_id"].to_numpy(np.int64)] = np.arange(len(keys), dtype=np.int32)
-    day, key_id, cost = reads.charge_arrays(cache)  # in (day, key) order
+    day, key_id, cost, billed = reads.charge_arrays(cache)  # in (day, key) order
     first = date_of(int(day[0])) if len(day) else None
     codes: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for column in KEY_COLUMNS:
@@ -381,7 +389,7 @@ def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
         currency=named.pop() if len(named) == 1 else None,
         day_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         day=day, key=position[key_id],
-        cost=np.nan_to_num(cost), keys=keys,
+        cost=np.nan_to_num(cost), billed=np.nan_to_num(billed), keys=keys,
         codes=codes, tag_dicts=tag_dicts,
         service=_service_labels(keys), resource=_resource_labels(keys),
     )

@@ -29,15 +29,17 @@ import numpy as np
 
 from worthit.core.commitments import active_hours, instance_family, kind_of, parse_time
 from worthit.core.days import day_number
+from worthit.core.money import percent
 from worthit.core.periods import Period
 from worthit.core.rates import MissingRate, MissingRates, RateTable
 from worthit.core.rules import UNALLOCATED
 from worthit.store.cache import Cache
 from worthit.store.commitments import (
     commitment_days,
-    cost_by_currency,
+    commitment_discount,
     covered_keys,
     eligible_usage,
+    on_demand_compute,
     stated_commitments,
 )
 from worthit.store.days import date_of
@@ -45,6 +47,7 @@ from worthit.store.display import display_currency
 
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
+    from worthit.analysis.charge_index import ChargeIndex
 
 #: The horizons "ending soon" is told in, nearest first.
 HORIZONS: Final = (30, 60, 90)
@@ -197,6 +200,8 @@ class Commitments:
     commitments: tuple[Commitment, ...]
     coverage: tuple[Coverage, ...] = ()
     currencies: tuple[str, ...] = field(default=())
+    #: What committing to steady on-demand usage would save (None: no data to size it on).
+    would_save: WouldSave | None = None
 
     def ending_within(self, days: int) -> list[Commitment]:
         """Those ending within ``days`` days of :attr:`as_of` (not yet ended)."""
@@ -220,6 +225,7 @@ class Commitments:
                        for cur in self.currencies},
             "commitments": [c.to_json() for c in self.commitments],
             "coverage": [c.to_json() for c in self.coverage],
+            "if_committed": None if self.would_save is None else self.would_save.to_json(),
         }
 
 
@@ -240,12 +246,26 @@ def commitments(cache: Cache, period: Period, *, allocation: Allocation | None =
                   covered_keys(cache, period.start, period.end),
                   eligible_usage(cache, period.start, period.end), key_teams(allocation),
                   as_of or dt.datetime.now(dt.UTC).date())
-    to = display_currency(cache)
-    if all(c.currency == to for c in found.commitments):
-        return in_currency(found, to, RateTable(()))
     from worthit.analysis.charge_index import charge_index, rates_for
 
-    return in_currency(found, to, rates_for(charge_index(cache), cache))
+    index = charge_index(cache)
+    to = display_currency(cache)
+    shown = in_currency(found, to, RateTable(()) if all(c.currency == to for c in
+                                                         found.commitments)
+                        else rates_for(index, cache))
+    return dataclasses.replace(shown, would_save=_would_save(cache, index, period))
+
+
+def _would_save(cache: Cache, index: ChargeIndex, period: Period) -> WouldSave | None:
+    """:func:`would_save` over the last :data:`STEADY_DAYS` days with data up to the
+    period's end (None without data then)."""
+    held = cache.data_range()
+    if held is None or held[0] > period.end:
+        return None
+    end = min(period.end, held[1])
+    start = max(held[0], end - dt.timedelta(days=STEADY_DAYS - 1))
+    return would_save(index, on_demand_compute(cache, start, end), start, end,
+                      commitment_discount(cache))
 
 
 def in_currency(found: Commitments, to: str, rates: RateTable) -> Commitments:
@@ -448,11 +468,17 @@ def _term(term: str | None, start: dt.datetime | None, end: dt.datetime | None) 
     return f"{months} month{'s' if months != 1 else ''}" if months else None
 
 
+#: What the two totals are and what their difference is, in words (Overview, Allocation).
+AMORTISATION_NAMED: Final = (
+    "amortised (effective) cost spreads commitments over the usage they cover; unamortised "
+    "(billed) cost is what was invoiced: the difference is commitment amortisation")
+
+
 @dataclass(frozen=True, slots=True)
 class Amortisation:
-    """A period's cost both ways, in one billing currency: ``amortised`` (effective: each
-    commitment's cost spread over the usage it covered, upfront fees over the term) and
-    ``unamortised`` (billed: fees when charged)."""
+    """A period's cost both ways, in one currency (the index's): ``amortised`` (effective:
+    each commitment's cost spread over the usage it covered, upfront fees over the term)
+    and ``unamortised`` (billed: what was invoiced, fees when charged)."""
 
     currency: str
     amortised: float
@@ -460,8 +486,8 @@ class Amortisation:
 
     @property
     def difference(self) -> float:
-        """Amortised − unamortised: what amortising commitment fees moves into (positive)
-        or out of (negative) the period."""
+        """Amortised − unamortised, the commitment amortisation: what spreading commitment
+        fees moves into (positive) or out of (negative) the period."""
         return self.amortised - self.unamortised
 
     def to_json(self) -> dict[str, Any]:
@@ -470,11 +496,134 @@ class Amortisation:
                 "commitment_amortisation": round(self.difference, 2)}
 
 
+def amortisation_of(index: ChargeIndex, start: dt.date, end: dt.date) -> Amortisation:
+    """The days' amortised and unamortised totals in the index's currency: the one place
+    both are computed, from the charge index, so they are converted as every figure is."""
+    return Amortisation(index.currency or "USD",
+                        float(index.per_key(start, end).sum()),
+                        float(index.per_key(start, end, billed=True).sum()))
+
+
 def amortisation(cache: Cache, period: Period) -> list[Amortisation]:
-    """The period's amortised and unamortised totals, per billing currency (for Overview
-    and Allocation, which convert them)."""
-    return [Amortisation(currency, effective, billed) for currency, (billed, effective)
-            in sorted(cost_by_currency(cache, period.start, period.end).items())]
+    """The period's amortised and unamortised totals in the display currency (one entry;
+    a list for callers that once had one per billing currency): :func:`amortisation_of`
+    over the cache's charge index."""
+    from worthit.analysis.charge_index import charge_index
+
+    return [amortisation_of(charge_index(cache), period.start, period.end)]
+
+
+# -- what a commitment would save -----------------------------------------------------------
+
+#: The days of on-demand usage a commitment is sized on, and the percentile of their
+#: hourly spend taken as steady (exceeded on nine days in ten).
+STEADY_DAYS: Final = 30
+STEADY_PERCENTILE: Final = 10
+#: Hours in an average month (8,760 a year ÷ 12).
+HOURS_PER_MONTH: Final = 730
+#: What a compute usage type says before its instance type (AWS: ``USE1-BoxUsage:g5.xlarge``):
+#: an EBS volume's ``EBS:VolumeUsage.gp3`` names a "family" too, and no commitment covers it.
+COMPUTE_USAGE: Final = ("BoxUsage", "DedicatedUsage", "HostUsage", "InstanceUsage")
+NO_RATE: Final = ("enter your negotiated or published rate to see what a commitment would "
+                  "save: Worthit does not guess a discount")
+
+
+@dataclass(frozen=True, slots=True)
+class SteadyUsage:
+    """One instance family's on-demand usage over the window: its steady hourly spend (the
+    :data:`STEADY_PERCENTILE` of its daily on-demand cost ÷ 24) and its average."""
+
+    provider: str | None
+    family: str
+    steady_hourly: float
+    average_hourly: float
+
+
+@dataclass(frozen=True)
+class WouldSave:
+    """What a 1-year no-upfront commitment covering each family's steady on-demand usage
+    would save per month at ``discount`` (the user's rate; None: no figure is given)."""
+
+    currency: str
+    start: dt.date
+    end: dt.date
+    discount: float | None
+    families: tuple[SteadyUsage, ...]
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def commitment(self, usage: SteadyUsage) -> float | None:
+        """The hourly commitment: the steady on-demand spend at the discounted rate."""
+        return None if self.discount is None else usage.steady_hourly * (1 - self.discount)
+
+    def saving(self, usage: SteadyUsage) -> float | None:
+        """The monthly saving: the steady hourly spend × the discount × 730 hours."""
+        if self.discount is None:
+            return None
+        return usage.steady_hourly * self.discount * HOURS_PER_MONTH
+
+    @property
+    def total(self) -> float | None:
+        if self.discount is None:
+            return None
+        return math.fsum(s for u in self.families if (s := self.saving(u)) is not None)
+
+    @property
+    def assumption(self) -> str:
+        """The assumption in words."""
+        steady = (f"each instance family's steady on-demand usage: the hourly spend it stayed "
+                  f"above on nine days in ten of the {self.days} days to {self.end} (the "
+                  f"{STEADY_PERCENTILE}th percentile of its daily on-demand cost ÷ 24)")
+        if self.discount is None:
+            return f"A 1-year, no-upfront commitment sized to {steady}: {NO_RATE}."
+        rate = percent(self.discount, digits=1).replace(".0 %", " %")
+        return (f"A 1-year, no-upfront commitment sized to {steady}, at {rate} off on-demand "
+                "prices (the rate you entered), saves that hourly spend × "
+                f"{rate} × {HOURS_PER_MONTH} hours a month, if usage stays at "
+                "least this high; usage above it stays on demand, and the commitment is paid "
+                "whether used or not.")
+
+    def to_json(self) -> dict[str, Any]:
+        def r(value: float | None, places: int = 2) -> float | None:
+            return None if value is None else round(value, places)
+
+        return {"currency": self.currency, "from": self.start.isoformat(),
+                "to": self.end.isoformat(), "discount": self.discount,
+                "term": "1 year", "payment_option": "No Upfront",
+                "monthly_saving": r(self.total), "assumption": self.assumption,
+                "families": [{"provider": u.provider, "family": u.family,
+                              "steady_hourly": r(u.steady_hourly, 4),
+                              "average_hourly": r(u.average_hourly, 4),
+                              "hourly_commitment": r(self.commitment(u), 4),
+                              "monthly_saving": r(self.saving(u))}
+                             for u in self.families]}
+
+
+def would_save(index: ChargeIndex, charges: Sequence[tuple[int, int, str | None, str]],
+               start: dt.date, end: dt.date, discount: float | None) -> WouldSave:
+    """What committing to each family's steady on-demand usage would save: ``charges``
+    are :func:`~worthit.store.commitments.on_demand_compute`'s for ``start``..``end``,
+    costed by the index (in its currency, as every page is); a day without a charge of a
+    family counts as spending nothing on it."""
+    width = (end - start).days + 1
+    cost = index.cost_of([c[0] for c in charges], [c[1] for c in charges])
+    daily: dict[tuple[str | None, str], np.ndarray] = {}
+    first = day_number(start)
+    for (day, _key, provider, usage_type), amount in zip(charges, cost.tolist(), strict=True):
+        family = instance_family(usage_type)
+        if family is None or not any(m in usage_type for m in COMPUTE_USAGE):
+            continue
+        held = daily.setdefault((provider, family), np.zeros(width))
+        held[day - first] += amount
+    families = [SteadyUsage(provider, family,
+                            float(np.percentile(days, STEADY_PERCENTILE)) / 24,
+                            float(days.mean()) / 24)
+                for (provider, family), days in daily.items()]
+    families = [f for f in families if f.steady_hourly >= 0.00005]
+    families.sort(key=lambda f: (-f.steady_hourly, f.provider or "", f.family))
+    return WouldSave(index.currency or "USD", start, end, discount, tuple(families))
 
 
 # -- coverage -------------------------------------------------------------------------------

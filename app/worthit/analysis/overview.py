@@ -72,6 +72,16 @@ class Overview:
     previous_complete: bool = True
     #: How figures billed in other currencies were converted ('' when none were).
     conversion: str = ""
+    #: The period's billed (unamortised) cost, converted as ``total`` is: ``total`` less
+    #: this is the commitment amortisation
+    #: (:data:`worthit.analysis.commitments.AMORTISATION_NAMED`).
+    unamortised: float = 0.0
+
+    @property
+    def commitment_amortisation(self) -> float:
+        """Amortised (effective) less unamortised (billed) cost: what spreading
+        commitments over the usage they cover moves into (or out of) the period."""
+        return self.total - self.unamortised
 
     @property
     def change(self) -> float:
@@ -107,6 +117,10 @@ class Overview:
             "currency": self.currency,
             "data_through": self.data_through.isoformat() if self.data_through else None,
             "total_effective_cost": round(self.total, 2),
+            # Amortised is the total above; unamortised, what was invoiced.
+            "amortised_cost": round(self.total, 2),
+            "unamortised_cost": round(self.unamortised, 2),
+            "commitment_amortisation": round(self.commitment_amortisation, 2),
             "previous_total_effective_cost": round(self.previous_total, 2),
             "change": round(self.change, 2),
             "change_pct": None if self.change_pct is None else round(self.change_pct, 4),
@@ -270,6 +284,7 @@ def overview(cache: Cache, period: Period, *, currency: str | None = None) -> Ov
     """The page's figures in ``currency`` (default: the display currency), from the charge
     index (sums per key, then per dimension) and, for tokens, from the cache."""
     from worthit.analysis.charge_index import charge_index, currencies_of
+    from worthit.analysis.commitments import amortisation_of
 
     index = charge_index(cache, currency)
     ai_keys = (index.keys["service_category"] == AI_CATEGORY).to_numpy()
@@ -280,11 +295,13 @@ def overview(cache: Cache, period: Period, *, currency: str | None = None) -> Ov
     present = index.present(period.start, period.end)
     complete = data is not None and previous.start >= data[0]
     currencies, shown_in, conversion = currencies_of(index, present)
+    both = amortisation_of(index, period.start, period.end)
     return Overview(
         period=period,
         previous=previous,
         currency=shown_in,
-        total=_total(index, period.start, period.end),
+        total=both.amortised,
+        unamortised=both.unamortised,
         previous_total=_total(index, previous.start, previous.end),
         ai_total=_total(index, period.start, period.end, ai_keys),
         forecast=month_forecast(index, as_of) if as_of else None,

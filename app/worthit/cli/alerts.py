@@ -34,8 +34,9 @@ def add_parsers(verbs: Any, common: argparse.ArgumentParser) -> None:
     watch = verbs.add_parser(
         "alerts", aliases=["watch"], parents=[common],
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        help="one headless check for budgets, unit-cost guardrails, spikes and failing "
-             "syncs; prints new alerts (for cron or CI; 'watch' is its older name)",
+        help="one headless check for budgets, unit-cost guardrails, spikes, commitments "
+             "(unused or ending) and failing syncs; prints new alerts (for cron or CI; "
+             "'watch' is its older name)",
         description="One alerts check: optionally sync, then check the workspace, record the "
                     "alerts (a re-check never raises one twice), post new ones to the "
                     "webhook, and print them.",

@@ -18,12 +18,12 @@ import pandas as pd
 
 from worthit.core.periods import add_months
 from worthit.core.rules import read_rules_file
-from worthit.demo import company, truth
+from worthit.demo import commitments, company, truth
 from worthit.demo.ai_usage import hourly_profile
 from worthit.demo.catalog import PRICES_AS_OF, SOURCE_ID
 from worthit.demo.company import Bill
 from worthit.demo.ledger import Calendar, Ledger
-from worthit.demo.planted import PlantedLeak
+from worthit.demo.planted import PlantedCommitment, PlantedLeak
 from worthit.paths import resource
 from worthit.store.cache import CACHE_FILE, Cache
 from worthit.store.demo import UnitRows, bulk_writing, fold_wal, write_demo
@@ -43,6 +43,7 @@ class DemoResult:
     rows: int
     seconds: float
     planted: list[PlantedLeak]
+    commitments: list[PlantedCommitment]
 
 
 def default_end() -> dt.date:
@@ -70,6 +71,8 @@ def generate_demo(
     company.cloud(cal, rng, ledger, bill, leaks)
     company.fleet(cal, rng, ledger, bill, SCALES[scale], leaks)
     planted = truth.planted_leaks(bill) if leaks else []
+    # The control has no commitments: an unused one is a leak of its own.
+    stated, committed = commitments.plant(cal, ledger) if leaks else ([], [])
 
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / CACHE_FILE
@@ -86,7 +89,8 @@ def generate_demo(
             "source_id": SOURCE_ID, "kind": "demo", "name": "Demo workspace",
             "settings": json.dumps({"seed": seed, "scale": scale, "leaks": leaks}),
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")},
-            _metrics(cal, bill, rng), _resources(bill, end), _units(cal, bill, rng))
+            _metrics(cal, bill, rng), _resources(bill, end), _units(cal, bill, rng),
+            stated)
         save_rules(cache, read_rules_file(DEMO_RULES))
         cache.set_meta({
             "workspace.name": "Demo workspace" if leaks else "Demo workspace (control)",
@@ -96,6 +100,7 @@ def generate_demo(
             "demo.leaks": str(int(leaks)),
             "demo.prices_as_of": PRICES_AS_OF,
             "demo.planted": json.dumps([leak.to_json() for leak in planted]),
+            "demo.commitments": json.dumps([c.to_json() for c in committed]),
             "data.synced_at": dt.datetime.combine(
                 end + dt.timedelta(days=1), dt.time(6, 0), dt.UTC).isoformat(),
         })
@@ -105,13 +110,19 @@ def generate_demo(
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(temporary, target)
-    return DemoResult(start, end, rows, time.perf_counter() - began, planted)
+    return DemoResult(start, end, rows, time.perf_counter() - began, planted, committed)
 
 
 def read_planted(cache: Cache) -> list[PlantedLeak]:
     """The planted leaks recorded in a demo cache (empty for any other workspace)."""
     raw = cache.get_meta("demo.planted")
     return [PlantedLeak.from_json(item) for item in json.loads(raw)] if raw else []
+
+
+def read_planted_commitments(cache: Cache) -> list[PlantedCommitment]:
+    """The planted commitments recorded in a demo cache (empty for any other workspace)."""
+    raw = cache.get_meta("demo.commitments")
+    return [PlantedCommitment.from_json(item) for item in json.loads(raw)] if raw else []
 
 
 def _metrics(cal: Calendar, bill: Bill, rng: np.random.Generator) -> list[tuple[object, ...]]:

@@ -35,6 +35,34 @@ weak_attribution       untagged spend (about a tenth): no saving; ``monthly_cost
 hardware_fit           ``recommendations`` serves on 4 × g5.2xlarge: saving = their cost ×
                        (1 − inf2.xlarge / g5.2xlarge hourly price).
 =====================  ==================================================================
+
+Planted commitments (:class:`PlantedCommitment`, under ``demo.commitments`` in ``meta``;
+billed by :mod:`worthit.demo.commitments`, each on usage of its own, tagged with the team
+and feature that owns it; no unit counts those features, so no unit cost moves).
+Utilisation is used ÷ committed (effective cost) over any period inside the rows' span,
+and days to end count from the demo's last day:
+
+=========================  ==============================================================
+commitment                 planted case
+=========================  ==============================================================
+Savings Plan               Compute SP ``sp-0gpu…``, 3 years no upfront, $5.00/h, covering
+                           5 × g5.2xlarge (ml-platform / model-training) for the last five
+                           months at 57.8 % of on-demand: covered usage Used = $84/day
+                           (70 %), the daily recurring fee's Unused row = $36/day (30 %):
+                           utilisation 70 %.
+Provisioned Throughput     Bedrock ``eval-judge-pt``, 1 model unit × $12/h, 1-month
+                           term renewed once (ml-platform / eval-nightly): used 07:00-22:00
+                           UTC, idle 9 of 24 hours: 37.5 % of every day Unused,
+                           utilisation 62.5 %; the current term ends in 26 days. List
+                           cost: the no-commitment rate, $14.40/h (the demo's).
+Reservation (Azure PTU)    15 PTU × $260/month, monthly term renewed (ml-platform
+                           / eval-nightly): the fee amortised over each term's days,
+                           85 % Used, 15 % Unused; the current term ends in 24 days.
+                           List cost: $1.00 per PTU-hour on demand (the demo's rate).
+Reserved Instances (RI)    2 × m6i.2xlarge, 1 year all upfront at 62 % of on-demand
+                           (ml-platform / model-training), fully used (100 %); ends 20 days
+                           after the demo's last day: the first "ending soon".
+=========================  ==============================================================
 """
 
 from __future__ import annotations
@@ -76,3 +104,24 @@ KINDS: Final[tuple[str, ...]] = (
     "weak_attribution",
     "hardware_fit",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class PlantedCommitment:
+    """A commitment planted in the demo and what the Commitments page must find."""
+
+    commitment_id: str
+    kind: str  # as :mod:`worthit.core.commitments` names it
+    title: str
+    team: str  # the owner: the team whose usage it covers
+    feature: str
+    utilisation: float  # used ÷ committed, every day of its rows
+    days_to_end: int  # from the demo's last day
+    basis: str  # how the figures were planted, in words
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlantedCommitment:
+        return cls(**data)

@@ -4,8 +4,9 @@ with their numbers inside, editable in PowerPoint; never pictures).
 Slides, picked by name: ``title`` (period, workspace, how fresh the data is, the headline
 figures), ``overview`` (spend per day by provider, stacked), ``allocation`` (by team and
 by feature, Unallocated in grey), ``units`` (cost per unit against target, verdicts),
-``leaks`` (monthly savings of open findings, owners and first fixes) and ``swap`` (what
-model changes would save). Each slide's title states its finding; its footnote names the
+``leaks`` (monthly savings of open findings, owners and first fixes), ``swap`` (what
+model changes would save) and ``commitments`` (those ending soonest or wasting most: their
+utilisation, unused cost and owner). Each slide's title states its finding; its footnote names the
 sources and the date of the data. Every piece of text from the bill passes through
 :meth:`Deck.m`, which masks it on request and replaces a control character XML cannot hold
 (:func:`~worthit.export.cells.printable`).
@@ -35,7 +36,9 @@ from worthit.workspace import Workspace
 if TYPE_CHECKING:
     from worthit.analysis.leaks import Finding
 
-SLIDES: Final = ("title", "overview", "allocation", "units", "leaks", "swap")
+SLIDES: Final = ("title", "overview", "allocation", "units", "leaks", "swap", "commitments")
+#: Rows of the commitments table (ending soonest, then most unused cost, first).
+COMMITMENT_ROWS: Final = 8
 #: Bars on the allocation, leaks and swap charts.
 TOP_FEATURES: Final = 10
 TOP_LEAKS: Final = 8
@@ -150,7 +153,7 @@ def _title_tiles(deck: Deck) -> list[tuple[str, str, str, str | None]]:
                       f"{money(r.ai_total, r.currency)} on AI and ML services", None))
     if "leaks" in chosen:
         saving = leak_saving(f)
-        tiles.append(("Leaks to fix", f"{money(saving)}/mo",
+        tiles.append(("Leaks to fix", f"{money(saving, f.currency)}/mo",
                       f"{sum(1 for x in f.open_leaks if x.monthly_saving > 0)} open findings "
                       "with a recurring saving", "bad" if saving > 0 else "good"))
     if "units" in chosen:
@@ -370,14 +373,15 @@ def _leak_subject(deck: Deck, finding: Finding, limit: int) -> str:
     return next((name for name in names if len(name) <= limit), min(names, key=len))
 
 
-def _leak_headline(deck: Deck, found: Sequence[Finding]) -> str:
-    """The slide's title, naming the largest finding's thing by the first of its names
-    (:func:`_leak_subject`) with which the title fits its two lines whole."""
+def _leak_headline(deck: Deck, found: Sequence[Finding], currency: str) -> str:
+    """The slide's title (savings in ``currency``), naming the largest finding's thing by
+    the first of its names (:func:`_leak_subject`) with which the title fits its two lines
+    whole."""
     if not found:
-        return headlines.leaks(found, "")
+        return headlines.leaks(found, "", currency)
     top = max(found, key=lambda x: x.monthly_saving)
     for limit in (40, 30, 20, 12):
-        title = headlines.leaks(found, _leak_subject(deck, top, limit))
+        title = headlines.leaks(found, _leak_subject(deck, top, limit), currency)
         if len(title) <= HEADLINE_CHARS:
             return title
     return title
@@ -419,7 +423,7 @@ def leaks_slide(deck: Deck) -> None:
     # Recurring savings only: a one-off excess (a runaway agent's) is paid already.
     found = [x for x in f.open_leaks if x.monthly_saving > 0]
     slide = deck.new_slide("leaks")
-    lay.headed(slide, deck.m(_leak_headline(deck, found)),
+    lay.headed(slide, deck.m(_leak_headline(deck, found, f.currency)),
                f"Saving per month of each open finding, {_days(f.leak_window)}; the "
                "largest with owner and first fix")
     chart_w = Inches(5.3)
@@ -432,11 +436,11 @@ def leaks_slide(deck: Deck) -> None:
         if rest:  # the bars add up to the headline, as the Leaks page's total does
             names.append(f"{len(rest)} more finding{'s' if len(rest) > 1 else ''}")
             values.append(round(sum(x.monthly_saving for x in rest), 2))
-        data = lay.chart_data(names, {"Monthly saving": values}, amount_format("USD", 2))
+        data = lay.chart_data(names, {"Monthly saving": values}, amount_format(f.currency, 2))
         lay.add_chart(slide, lay.BAR, lay.MARGIN, lay.CONTENT_TOP, chart_w,
                       lay.CONTENT_BOTTOM - lay.CONTENT_TOP, data, colours=[palette.BAD],
-                      axis_format=amount_format("USD"), legend=False,
-                      labels=amount_format("USD"),
+                      axis_format=amount_format(f.currency), legend=False,
+                      labels=amount_format(f.currency),
                       top_down=True)
         x = lay.MARGIN + chart_w + Inches(0.35)
         widths = [Inches(1.45), Inches(1.0)]
@@ -444,7 +448,7 @@ def leaks_slide(deck: Deck) -> None:
         rows = [(
             _leak_cell(deck, x, widths[0]),
             deck.m(f"{x.team} / {x.feature}" if x.team and x.feature else x.owner),
-            money(x.monthly_saving)) for x in found[:LEAK_ROWS]]
+            money(x.monthly_saving, f.currency)) for x in found[:LEAK_ROWS]]
         lay.add_table(slide, x, lay.CONTENT_TOP, widths,
                       ["Finding and first fix", "Owner", "Per month"], rows,
                       numeric=[False, False, True], row_height=Inches(LEAK_ROW_IN))
@@ -467,7 +471,7 @@ def swap_slide(deck: Deck) -> None:
     f = deck.figures
     found = f.suggestions
     slide = deck.new_slide("swap")
-    lay.headed(slide, deck.m(headlines.swap(found)),
+    lay.headed(slide, deck.m(headlines.swap(found, f.currency)),
                f"Saving per month of each suggestion, on the AI usage of {_days(f.period)}")
     rows = [(s.title, s.monthly_saving, "Backed by the usage" if s.evidence else
              "Worth testing") for s in found[:TOP_SWAPS]]
@@ -481,11 +485,11 @@ def swap_slide(deck: Deck) -> None:
         data = lay.chart_data(
             [lay.shorten(deck.m(title), 76) for title, _, _ in rows],
             {g: [round(v, 2) if group == g else None for _, v, group in rows]
-             for g in groups}, amount_format("USD", 2))
+             for g in groups}, amount_format(f.currency, 2))
         chart = lay.add_chart(slide, lay.BAR, lay.MARGIN, lay.CONTENT_TOP, lay.CONTENT_WIDTH,
                               height, data, colours=[colours[g] for g in groups],
-                              axis_format=amount_format("USD"),
-                              labels=amount_format("USD"), top_down=True)
+                              axis_format=amount_format(f.currency),
+                              labels=amount_format(f.currency), top_down=True)
         chart.plots[0].overlap = 100
         chart.plots[0].gap_width = 50
         lay.text_box(slide, lay.MARGIN, lay.CONTENT_BOTTOM - Inches(0.4), lay.CONTENT_WIDTH,
@@ -498,6 +502,46 @@ def swap_slide(deck: Deck) -> None:
                  "No smaller model, cache or batch tier would save money on this usage.")
     deck.footnote(slide, "Both before and after priced from the model price catalog (or "
                          "your negotiated rates), per 30 days of the period's usage.")
+
+
+def commitments_slide(deck: Deck) -> None:
+    """The commitments ending soonest, then those wasting most: utilisation, unused cost
+    and owner, in the display currency (as the Commitments page shows them)."""
+    from pptx.util import Inches
+
+    from worthit.export import layout as lay
+    from worthit.pages.commitments import ends, label
+    from worthit.pages.commitments import result as commitments_of
+
+    f = deck.figures
+    found = commitments_of(f)
+    cur = f.currency
+    slide = deck.new_slide("commitments")
+    lay.headed(slide, deck.m(headlines.commitments(found, cur)),
+               f"Savings plans and reservations, {_days(f.period)}: ending soonest, then "
+               "most unused cost")
+    shown = found.commitments[:COMMITMENT_ROWS]
+    if shown:
+        widths = [Inches(w) for w in (3.2, 1.6, 2.6, 1.2, 1.5)]
+        widths.append(lay.CONTENT_WIDTH - sum(widths))
+        rows = [(deck.m(label(c)), deck.m(c.kind), ends(c), percent(c.utilisation),
+                 money(c.unused, c.currency), deck.m(c.owner)) for c in shown]
+        lay.add_table(slide, lay.MARGIN, lay.CONTENT_TOP, widths,
+                      ["Commitment", "Kind", "Ends", "Utilisation", "Unused cost", "Owner"],
+                      rows, numeric=[False, False, False, True, True, False])
+        rest = len(found.commitments) - len(shown)
+        if rest:
+            lay.text_box(slide, lay.MARGIN, lay.CONTENT_BOTTOM - Inches(0.4),
+                         lay.CONTENT_WIDTH, Inches(0.4),
+                         f"{rest} more on the Commitments page.", size=lay.SMALL_PT,
+                         colour=palette.MUTED)
+    else:
+        _nothing(slide, lay.MARGIN, lay.CONTENT_TOP, lay.CONTENT_WIDTH,
+                 "The bills name no savings plan or reservation in this period.")
+    deck.footnote(slide, "Commitments as the bills state them: used is the amortised cost "
+                         "of the usage each covered, unused what was paid for nothing; "
+                         "utilisation is used ÷ committed; owner, the team whose usage it "
+                         "covers most.")
 
 
 def _nothing(slide: Any, x: int, y: int, w: int, text: str) -> None:
@@ -515,6 +559,7 @@ BUILDERS: Final[dict[str, Callable[[Deck], None]]] = {
     "units": units_slide,
     "leaks": leaks_slide,
     "swap": swap_slide,
+    "commitments": commitments_slide,
 }
 
 

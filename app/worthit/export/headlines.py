@@ -10,6 +10,7 @@ from worthit.core.money import money, percent
 
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
+    from worthit.analysis.commitments import Commitments
     from worthit.analysis.leaks import Finding
     from worthit.analysis.model_swap import Suggestion
     from worthit.analysis.overview import Overview
@@ -26,6 +27,7 @@ SHORT_KINDS = {
     "hidden_network": "Network cost",
     "weak_attribution": "No owner",
     "hardware_fit": "Hardware fit",
+    "unused_commitment": "Unused commitment",
 }
 
 
@@ -70,17 +72,18 @@ def units(found: Sequence[UnitEconomics]) -> str:
             f"{worst.unit.name} is {percent(over)} over")
 
 
-def leaks(found: Sequence[Finding], subject: str) -> str:
-    """``subject`` names the largest finding's thing (masked by the caller). Recurring
-    savings only: a finding's one-off excess is no monthly saving."""
+def leaks(found: Sequence[Finding], subject: str, currency: str) -> str:
+    """``subject`` names the largest finding's thing (masked by the caller); savings are
+    in ``currency`` (the display currency). Recurring savings only: a finding's one-off
+    excess is no monthly saving."""
     found = [f for f in found if f.monthly_saving > 0]
     saving = sum(f.monthly_saving for f in found)
     if saving <= 0:
         return "No open leak saves money in the 30 days to the period's end"
     top = max(found, key=lambda f: f.monthly_saving)
     kind = SHORT_KINDS.get(top.kind, top.kind).lower()
-    return (f"Open leaks could save {money(saving)} a month; the largest is "
-            f"{_article(kind)} {kind} in {subject} ({money(top.monthly_saving)})")
+    return (f"Open leaks could save {money(saving, currency)} a month; the largest is "
+            f"{_article(kind)} {kind} in {subject} ({money(top.monthly_saving, currency)})")
 
 
 def _article(word: str) -> str:
@@ -100,7 +103,8 @@ def backed_saving(found: Sequence[Suggestion]) -> float:
     return sum(best.values())
 
 
-def swap(found: Sequence[Suggestion]) -> str:
+def swap(found: Sequence[Suggestion], currency: str) -> str:
+    """What model changes would save a month, in ``currency`` (the display currency)."""
     if not found:
         return "No model change would save money on this period's AI usage"
     backed = backed_saving(found)
@@ -108,6 +112,26 @@ def swap(found: Sequence[Suggestion]) -> str:
     if backed <= 0:
         top = max(testing, key=lambda s: s.monthly_saving)
         return (f"Routing easy requests to smaller models could save up to "
-                f"{money(top.monthly_saving)} a month (worth testing)")
+                f"{money(top.monthly_saving, currency)} a month (worth testing)")
     more = "; routing could save more (worth testing)" if testing else ""
-    return f"Model changes the usage backs would save {money(backed)} a month{more}"
+    return (f"Model changes the usage backs would save {money(backed, currency)} a month"
+            f"{more}")
+
+
+def commitments(found: Commitments, currency: str) -> str:
+    """The commitments' finding: how much of what they committed went unused, and the
+    one ending soonest (within 90 days), in ``currency`` (the display currency)."""
+    if not found.commitments:
+        return "The bills name no savings plan or reservation in this period"
+    committed = found.total("committed", currency) or 0.0
+    unused = found.total("unused", currency) or 0.0
+    used = None if committed == 0 else (committed - unused) / committed
+    lead = (f"Commitments ran at {percent(used)} utilisation: {money(unused, currency)} of "
+            f"{money(committed, currency)} went unused" if used is not None
+            else "Commitments committed nothing in this period")
+    soon = found.ending_within(90)
+    if soon:
+        days = soon[0].days_to_end
+        lead += (f"; {len(soon)} end{'s' if len(soon) == 1 else ''} within 90 days, the "
+                 f"first in {days} day{'s' if days != 1 else ''}")
+    return lead

@@ -24,7 +24,9 @@ def text(figures: Figures, options: Options) -> str:
         f"Allocation {result.period.label()} (compared with {result.previous.label()})",
         *([result.conversion] if result.conversion else []),
         "",
-        f"Total spend   {money(result.total, cur)}",
+        f"Total spend   {money(result.total, cur)} amortised (effective), "
+        f"{money(result.unamortised, cur)} unamortised (billed)",
+        f"              commitment amortisation {money(result.total - result.unamortised, cur)}",
         f"Unallocated   {money(result.unallocated.cost, cur)} "
         f"({percent(result.share(result.unallocated))})",
         "",

@@ -5,6 +5,7 @@ Amounts are in each commitment's own billing currency."""
 
 from __future__ import annotations
 
+import textwrap
 import weakref
 from typing import TYPE_CHECKING, Any, Final
 
@@ -14,7 +15,7 @@ from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
 
 if TYPE_CHECKING:
-    from worthit.analysis.commitments import Commitment, Commitments
+    from worthit.analysis.commitments import Commitment, Commitments, WouldSave
 
 #: What the page says when the bills name no commitment: where commitments come from.
 EMPTY: Final = ("No commitments in this period. Worthit finds savings plans and reservations "
@@ -81,11 +82,30 @@ def table(figures: Figures) -> Table:
                  "Saving vs on-demand": "money"})
 
 
+def would_save_lines(found: WouldSave | None) -> list[str]:
+    """The "If you committed" lines: each family's steady on-demand spend and, at the user's rate,
+    what a 1-year no-upfront commitment would save per month; the assumption in words."""
+    if found is None or not found.families:
+        return ["If you committed: no steady on-demand instance usage in the last 30 days."]
+    cur = found.currency
+    rows = [("Family", "Steady /h", "Commitment /h", "Saving /month")] + [
+        (f"{u.provider or 'unknown'} {u.family}", money(u.steady_hourly, cur),
+         "–" if (c := found.commitment(u)) is None else money(c, cur),
+         "–" if (v := found.saving(u)) is None else money(v, cur))
+        for u in found.families]
+    total = found.total
+    head = "If you committed" + ("" if total is None
+                                 else f": {money(total, cur)} a month in all")
+    return [head, *("  " + line for line in aligned(rows)),
+            *textwrap.wrap(found.assumption, 88, initial_indent="  ",
+                           subsequent_indent="  ")]
+
+
 def text(figures: Figures, _options: Options) -> str:
     found = result(figures)
     lines = [f"Commitments {figures.period.label()}"]
     if not found.commitments:
-        return "\n".join([*lines, "", EMPTY])
+        return "\n".join([*lines, "", EMPTY, "", *would_save_lines(found.would_save)])
     for currency in found.currencies:
         saving = found.total("saving", currency)
         lines.append(
@@ -105,6 +125,7 @@ def text(figures: Figures, _options: Options) -> str:
     notes = sorted({n for c in found.commitments for n in c.notes})
     if notes:
         lines += ["", *(f"Note: {n}." for n in notes)]
+    lines += ["", *would_save_lines(found.would_save)]
     return "\n".join(lines)
 
 

@@ -29,6 +29,11 @@ def text(figures: Figures, _options: Options) -> str:
         "",
         f"Total spend        {money(result.total, cur)}  "
         f"({percent(result.change_pct, signed=True)}, was {money(result.previous_total, cur)})",
+        f"Amortised          {money(result.total, cur)}  (effective)",
+        f"Unamortised        {money(result.unamortised, cur)}  (billed)",
+        f"Commitment amort.  {money(result.commitment_amortisation, cur)}",
+        *textwrap.wrap(_named() + ".", 88, initial_indent=" " * 19,
+                       subsequent_indent=" " * 19),
     ]
     if f is not None:
         spread = f.range_text(cur)
@@ -54,6 +59,13 @@ def text(figures: Figures, _options: Options) -> str:
         lines += ["  " + line for line in aligned(_mover_rows(dimension, frame, cur))] \
             if len(frame) else ["  (no change of a cent or more)"]
     return "\n".join(lines)
+
+
+def _named() -> str:
+    """What amortised and unamortised cost are, and their difference, in words."""
+    from worthit.analysis.commitments import AMORTISATION_NAMED
+
+    return AMORTISATION_NAMED[0].upper() + AMORTISATION_NAMED[1:]
 
 
 def _mover_rows(dimension: str, frame: pd.DataFrame,
@@ -94,7 +106,10 @@ def table(figures: Figures) -> Table:
              float(sum(series.values[n][i] for n in names)))
             for i, day in enumerate(series.starts)]
     columns = ["Day", *names, "Total"]
-    more = {"cost": "effective cost (after discounts and amortisation)"}
+    more = {"cost": "effective cost (after discounts and amortisation)",
+            "unamortised": f"{money(result.unamortised, result.currency)} billed; "
+            f"commitment amortisation "
+            f"{money(result.commitment_amortisation, result.currency)}. {_named()}"}
     if result.conversion:
         more["converted"] = result.conversion
     if result.forecast is not None:

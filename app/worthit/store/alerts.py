@@ -24,7 +24,8 @@ SCOPES: Final = ("team", "feature", "provider", "total")
 SCOPE_TITLES: Final = {"team": "Team", "feature": "Feature", "provider": "Provider",
                        "total": "Whole workspace"}
 DEFAULT_THRESHOLDS: Final = (50.0, 80.0, 100.0)
-KINDS: Final = ("budget", "forecast", "unit_cost", "spike", "sync")
+KINDS: Final = ("budget", "forecast", "unit_cost", "spike", "sync", "commitment_utilisation",
+                "commitment_ending")
 SEVERITIES: Final = ("breach", "warning")
 SETTINGS_KEY: Final = "watch.settings"
 LAST_CHECK_KEY: Final = "watch.last_check"
@@ -54,6 +55,9 @@ class AlertSettings:
     spike_min_ratio: float = 1.0  # and this share above it (1.0 = double)
     spike_history_days: int = 28
     spike_history_hours: int = 168
+    commitment_utilisation: float = 70.0  # per cent: a commitment used less than this ...
+    commitment_days: int = 3  # ... this many days in a row, up to the check's day
+    commitment_horizon_days: int = 30  # a commitment ending within this many days
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -240,9 +244,12 @@ class Alert:
         if self.amount is None:
             return ""
         words = {"budget": "spent", "forecast": "over budget by month end",
-                 "unit_cost": "above target", "spike": "extra"}.get(self.kind, "")
+                 "unit_cost": "above target", "spike": "extra",
+                 "commitment_utilisation": "unused"}.get(self.kind, "")
         share = "" if self.percent is None else (
             f" ({percent(self.percent, digits=0)} of budget)" if self.kind == "budget" else
+            f" ({percent(self.percent, digits=0)} used)"
+            if self.kind == "commitment_utilisation" else
             f" ({percent(self.percent, signed=True, digits=0)})")
         return f"{money(self.amount)} {words}{share}".replace("  ", " ")
 

@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any, Final
 
+from worthit.core.errors import UserError
 from worthit.store.cache import Cache
 from worthit.store.days import day_number
 from worthit.store.figures import figure
@@ -21,6 +22,10 @@ from worthit.store.figures import figure
 FIELDS: Final = ("provider", "kind", "category", "name", "offering", "instance_family",
                  "region", "term", "start_time", "end_time", "payment_option",
                  "hourly_commitment", "monthly_commitment", "billed_every", "currency")
+
+#: The ``meta`` key of the discount off on-demand prices the user says a 1-year no-upfront
+#: commitment gets them (a fraction: 0.3 is 30 %); unset, no saving is estimated.
+DISCOUNT_KEY: Final = "commitments.discount"
 
 _EFFECTIVE: Final = figure("effective", "f")
 _LIST: Final = figure("list", "f")
@@ -109,12 +114,42 @@ def eligible_usage(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str,
     return [dict(row) for row in rows]
 
 
-def cost_by_currency(cache: Cache, start: dt.date, end: dt.date,
-                     ) -> dict[str, tuple[float, float]]:
-    """Currency -> (billed, effective) cost of every charge from ``start`` to ``end``: the
-    unamortised and amortised totals, as billed (no conversion)."""
+def on_demand_compute(cache: Cache, start: dt.date, end: dt.date,
+                      ) -> list[tuple[int, int, str | None, str]]:
+    """(day number, key id, provider, usage type) of every usage charge from ``start`` to
+    ``end`` priced on demand (PricingCategory Standard, or none stated and no commitment
+    named) whose usage type names one: the usage a commitment could take over. Costs come
+    from the charge index (``cost_of``), converted as every page's are."""
     rows = cache._rows(
-        f"SELECT k.billing_currency, TOTAL(f.billed), TOTAL({_EFFECTIVE}) "
+        "SELECT f.day, f.key_id, k.provider_name, k.x_usage_type "
         "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
-        "WHERE f.day BETWEEN ? AND ? GROUP BY 1", (day_number(start), day_number(end)))
-    return {str(r[0] or "USD"): (float(r[1]), float(r[2])) for r in rows}
+        "WHERE k.charge_category = 'Usage' AND k.x_usage_type IS NOT NULL "
+        "AND (k.pricing_category = 'Standard' OR (k.pricing_category IS NULL "
+        "AND k.commitment_discount_id IS NULL)) AND f.day BETWEEN ? AND ? ORDER BY 1, 2",
+        (day_number(start), day_number(end)))
+    return [(int(r[0]), int(r[1]), r[2], str(r[3])) for r in rows]
+
+
+def commitment_discount(cache: Cache) -> float | None:
+    """The discount the user entered (:data:`DISCOUNT_KEY`), None when they entered none
+    (or it is not a fraction between 0 and 1)."""
+    value = cache.get_meta(DISCOUNT_KEY)
+    try:
+        rate = float(value) if value else None
+    except ValueError:
+        return None
+    return rate if rate is not None and 0 < rate < 1 else None
+
+
+def set_commitment_discount(cache: Cache, rate: float | None) -> None:
+    """Keep ``rate`` (a fraction of on-demand prices, 0 < rate < 1) as the discount a
+    1-year no-upfront commitment gets; None forgets it."""
+    if rate is None:
+        from worthit.store.meta import delete_meta
+
+        delete_meta(cache, DISCOUNT_KEY)
+        return
+    if not 0 < rate < 1:
+        raise UserError(f"A discount of {rate:.0%} is not one a commitment gets: enter a "
+                        "rate between 0 and 100 %, such as 28 % for 0.28.")
+    cache.set_meta({DISCOUNT_KEY: repr(float(rate))})

@@ -8,7 +8,9 @@ in money and per cent, the series that triggered it and the page that explains i
 * a unit cost over its target for days in a row (:mod:`~worthit.analysis.alerts.guardrails`);
 * a spike against a resource's robust baseline, hourly where the source has hourly counts
   (:mod:`~worthit.analysis.alerts.spikes`);
-* a source whose syncs keep failing (:mod:`~worthit.analysis.alerts.syncs`).
+* a source whose syncs keep failing (:mod:`~worthit.analysis.alerts.syncs`);
+* a commitment used under a threshold for days in a row, or ending within a horizon
+  (:mod:`~worthit.analysis.alerts.commitments`).
 
 A check is pure: it reads the cache and returns alerts with stable keys. Recording them
 (so a re-check does not raise them twice), the webhook and the schedule live in
@@ -20,6 +22,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from worthit.analysis.alerts.budgets import BudgetStatus, budget_alerts, budget_statuses
+from worthit.analysis.alerts.commitments import commitment_alerts
 from worthit.analysis.alerts.guardrails import guardrail_alerts
 from worthit.analysis.alerts.spikes import spike_alerts, spike_series
 from worthit.analysis.alerts.syncs import sync_alerts
@@ -29,7 +32,8 @@ from worthit.store.cache import Cache
 __all__ = ["BudgetStatus", "Check", "budget_statuses", "check"]
 
 #: Most serious first: how a check's alerts are ordered.
-ORDER = {"budget": 0, "unit_cost": 1, "forecast": 2, "spike": 3, "sync": 4}
+ORDER = {"budget": 0, "unit_cost": 1, "forecast": 2, "spike": 3, "commitment_utilisation": 4,
+         "commitment_ending": 5, "sync": 6}
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,7 @@ def check(cache: Cache, *, settings: AlertSettings | None = None,
     from worthit.analysis.charge_index import charge_index
     from worthit.analysis.leaks.base import Context
     from worthit.analysis.leaks.base import Settings as LeakSettings
+    from worthit.analysis.leaks.commitments import window_commitments
     from worthit.core.rules import UNALLOCATED
 
     settings = settings or load_settings(cache)
@@ -71,5 +76,6 @@ def check(cache: Cache, *, settings: AlertSettings | None = None,
     if series:
         ai = set(index.keys["resource_id"][index.keys["x_model"].notna()].dropna().astype(str))
         alerts += spike_alerts(series, context.owners, ai)
+    alerts += commitment_alerts(window_commitments(context), as_of, settings)
     alerts.sort(key=lambda a: (ORDER[a.kind], -(a.amount or 0.0), a.key))
     return Check(as_of, alerts, statuses)

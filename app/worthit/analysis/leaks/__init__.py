@@ -18,6 +18,7 @@ from worthit.analysis.leaks.base import (
     save_settings,
 )
 from worthit.analysis.leaks.capacity import always_on, hardware_fit, idle_capacity
+from worthit.analysis.leaks.commitments import unused_commitments
 from worthit.analysis.leaks.models import from_suggestions, prompt_bloat
 from worthit.analysis.leaks.network import hidden_network
 from worthit.analysis.leaks.runaway import runaway_agent
@@ -27,7 +28,7 @@ from worthit.store.cache import Cache
 Detector = Callable[[Context], list[Finding]]
 DETECTORS: Final[tuple[Detector, ...]] = (
     idle_capacity, always_on, storage_graveyard, from_suggestions, prompt_bloat, runaway_agent,
-    hidden_network, weak_attribution, hardware_fit,
+    hidden_network, weak_attribution, hardware_fit, unused_commitments,
 )
 
 __all__ = ["DETECTORS", "KIND_TITLES", "Finding", "Settings", "find_leaks", "load_settings",

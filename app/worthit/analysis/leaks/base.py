@@ -39,6 +39,7 @@ KIND_TITLES: Final[dict[str, str]] = {
     "hidden_network": "Hidden network costs",
     "weak_attribution": "Weak attribution",
     "hardware_fit": "Hardware that does not fit",
+    "unused_commitment": "Unused commitment",
 }
 
 
@@ -59,6 +60,10 @@ class Settings:
     # default a range is assumed; set both ends to a measured share.
     nat_share_low: float = 0.25
     nat_share_high: float = 0.75
+    # Unused commitments: utilisation over the window under this (per cent), and more
+    # unused than this (in the display currency) over the window.
+    commitment_utilisation: float = 80.0
+    commitment_unused: float = 10.0
     # Runaway agents take the alerts' spike thresholds (worthit.store.alerts.AlertSettings):
     # one setting drives both the spike alert and the finding. An older app's runaway_*
     # keys are ignored on loading.

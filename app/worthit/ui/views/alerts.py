@@ -50,7 +50,8 @@ if TYPE_CHECKING:
 
 #: The pages an alert can send the user to, by name, with the words on the button.
 KIND_WORDS = {"budget": "Budget", "forecast": "Forecast", "unit_cost": "Unit cost",
-              "spike": "Spike", "sync": "Sync"}
+              "spike": "Spike", "sync": "Sync",
+              "commitment_utilisation": "Commitment unused", "commitment_ending": "Commitment ends"}
 
 
 @dataclass
@@ -123,7 +124,8 @@ class AlertsPage(Page):
 
         intro = QLabel(
             "Worthit watches this workspace for budgets crossed or forecast to be, unit costs "
-            "over their target, cost spikes and syncs that keep failing, and tells the owner. "
+            "over their target, cost spikes, commitments left unused or about to end, and "
+            "syncs that keep failing, and tells the owner. "
             "While the app is open it syncs and checks on the schedule below; the command "
             "worthit alerts runs the same check from a scheduler.", objectName="Readout")
         intro.setWordWrap(True)

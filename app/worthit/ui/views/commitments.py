@@ -9,7 +9,17 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QVBoxLayout
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QStackedWidget,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
@@ -17,13 +27,16 @@ from worthit.pages.commitments import EMPTY, ends, label
 from worthit.store.cache import Cache
 from worthit.ui import theme
 from worthit.ui.models.records import Column, RecordsModel
-from worthit.ui.table_export import section
+from worthit.ui.table_export import export_button, section
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
 from worthit.ui.widgets.tables import empty_note, sortable_table
 
 if TYPE_CHECKING:
-    from worthit.analysis.commitments import Commitment, Commitments
+    from worthit.analysis.commitments import Commitment, Commitments, WouldSave
+
+COVERAGE_TITLE = "Coverage at on-demand prices"
+WOULD_TITLE = "If you committed"
 
 
 def _percent(value: Any) -> str:
@@ -123,10 +136,111 @@ class CommitmentsPage(Page):
             self.coverage_model, 0, title="Coverage",
             empty="No usage of a service a commitment covers in this period.")
         self.coverage.setMinimumHeight(140)
-        coverage.addLayout(section("Coverage at on-demand prices", self.coverage))
-        coverage.addWidget(self.coverage)
+        # Coverage and "If you committed" share one column, a tab each: three tables side
+        # by side cut every one of them at 1440×900.
+        self.right_title = QLabel(COVERAGE_TITLE, objectName="SectionTitle")
+        self.right_tabs = QTabBar()
+        self.right_tabs.setDocumentMode(True)
+        self.right_tabs.setExpanding(False)
+        self.right_tabs.setDrawBase(False)
+        self.right_tabs.addTab("Coverage")
+        self.right_tabs.addTab(WOULD_TITLE)
+        self.right_tabs.setTabToolTip(1, "What a 1-year no-upfront commitment on steady "
+                                         "on-demand usage would save, at your rate")
+        would_page = self._if_committed()
+        self.exports = QStackedWidget()
+        self.exports.addWidget(export_button(self.coverage))
+        self.exports.addWidget(export_button(self.would))
+        heading = QHBoxLayout()
+        heading.setContentsMargins(0, 0, 0, 0)
+        heading.addWidget(self.right_title, 1)
+        heading.addWidget(self.right_tabs)
+        heading.addWidget(self.exports)
+        coverage.addLayout(heading)
+        self.right_stack = QStackedWidget()
+        self.right_stack.addWidget(self.coverage)
+        self.right_stack.addWidget(would_page)
+        coverage.addWidget(self.right_stack, 1)
+        self.right_tabs.currentChanged.connect(self._show_tab)
         lower.addLayout(coverage, 1)
         self.body.addLayout(lower, 3)
+
+    def _show_tab(self, at: int) -> None:
+        self.right_stack.setCurrentIndex(at)
+        self.exports.setCurrentIndex(at)
+        self.right_title.setText(WOULD_TITLE if at else COVERAGE_TITLE)
+
+    def _if_committed(self) -> QWidget:
+        """The "If you committed" tab: the user's discount rate, each family's steady
+        on-demand spend and, at that rate, what a 1-year no-upfront commitment saves a
+        month, with the assumption in words."""
+        page = QWidget()
+        column = QVBoxLayout(page)
+        column.setContentsMargins(0, 0, 0, 0)
+        self.would_model = RecordsModel([
+            Column("Family", "family"),
+            Column("Steady /h", "steady_hourly", self._money_of, numeric=True),
+            Column("Saving /month", "monthly_saving", self._money_of, numeric=True,
+                   missing="enter a rate"),
+        ], self)
+        self.would = sortable_table(
+            self.would_model, 0, title=WOULD_TITLE,
+            empty="No steady on-demand instance usage in the last 30 days.")
+        self.would.setMinimumHeight(80)
+        rate = QHBoxLayout()
+        rate.setContentsMargins(0, 0, 0, 0)
+        self.discount = QLineEdit(placeholderText="your rate, e.g. 28 %")
+        self.discount.setToolTip("The discount off on-demand prices a 1-year no-upfront "
+                                 "commitment gets you: your negotiated rate, or the "
+                                 "provider's published one. Worthit does not guess it.")
+        self.discount.returnPressed.connect(self._set_discount)
+        apply = QPushButton("Set rate")
+        apply.clicked.connect(self._set_discount)
+        rate.addWidget(QLabel("Discount"))
+        rate.addWidget(self.discount, 1)
+        rate.addWidget(apply)
+        column.addLayout(rate)
+        column.addWidget(self.would, 1)
+        self.would_note = QLabel(" ", objectName="Readout")
+        self.would_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.would_note.setWordWrap(True)
+        column.addWidget(self.would_note)
+        return page
+
+    def _set_discount(self) -> None:
+        """Keep the rate typed (``28``, ``28 %`` or ``0.28``; empty forgets it), then
+        recompute the page."""
+        from worthit.store.commitments import set_commitment_discount
+
+        typed = self.discount.text().strip().rstrip("%").strip()
+        try:
+            value = float(typed) if typed else None
+        except ValueError:
+            self.would_note.setText(f"{self.discount.text()!r} is not a rate: enter a "
+                                    "percentage such as 28.")
+            return
+        rate = None if value is None else value / 100 if value >= 1 else value
+        self.write(lambda cache: set_commitment_discount(cache, rate),
+                   lambda _: self.reload())
+
+    def _show_would_save(self, found: WouldSave | None) -> None:
+        if found is None:
+            self.would_model.set_records([])
+            self.would_note.setText(" ")
+            return
+        if found.discount is not None and not self.discount.hasFocus():
+            self.discount.setText(f"{found.discount * 100:g} %")
+        self.would_model.set_records([
+            {"family": f"{u.provider or 'unknown'} {u.family}",
+             "steady_hourly": u.steady_hourly, "monthly_saving": found.saving(u),
+             "tooltip": f"Average {money(u.average_hourly, found.currency)}/h; commit "
+                        + ("at your rate" if (c := found.commitment(u)) is None
+                           else f"{money(c, found.currency)}/h")}
+            for u in found.families])
+        total = found.total
+        self.would_note.setText(
+            ("" if total is None else f"{money(total, found.currency)} a month in all. ")
+            + found.assumption)
 
     @staticmethod
     def compute(cache: Cache, period: Period) -> Commitments:
@@ -178,6 +292,7 @@ class CommitmentsPage(Page):
                                                          "eligible": c.eligible,
                                                          "coverage": c.coverage}
                                          for c in result.coverage])
+        self._show_would_save(result.would_save)
         if self._records:
             self.table.selectRow(0)
         else:

@@ -28,6 +28,8 @@ LABELS = {
     "bloat_baseline_days": ("… against the first days of data (days)", 7, 365, 0),
     "nat_share_low": ("NAT bytes to S3 and DynamoDB: share, low end (counted)", 0, 1, 2),
     "nat_share_high": ("… high end (both the same: a measured share)", 0, 1, 2),
+    "commitment_utilisation": ("Unused commitment: utilisation below (%)", 1, 100, 0),
+    "commitment_unused": ("… and unused over 30 days above", 0, 1e6, 0),
 }
 #: Runaway agents are the alerts' spikes: their thresholds are the alerts', set there.
 RUNAWAY_NOTE = ("Runaway agents use the alerts' spike thresholds, so a finding and its "

@@ -118,6 +118,11 @@ class OverviewPage(Page):
                                        self.tokens, self.requests)):
             cards.addWidget(card, 0, column)
         self.body.addLayout(cards)
+        # Amortised and unamortised cost, and the commitment amortisation between them.
+        self.amortisation = QLabel(" ", objectName="Readout")
+        self.amortisation.setTextFormat(Qt.TextFormat.PlainText)
+        self.amortisation.setWordWrap(True)
+        self.body.addWidget(self.amortisation)
         # Unit costs against target, one glance below the money (the Units page has more).
         self.units = UnitStrip(clickable=False)
         self.body.addWidget(self.units)
@@ -283,6 +288,15 @@ class OverviewPage(Page):
         self.total.show_figure(
             money(result.total, cur), note,
             None if change is None else ("bad" if change > 0 else "good"))
+        from worthit.analysis.commitments import AMORTISATION_NAMED
+
+        moved = result.commitment_amortisation
+        self.amortisation.setText(
+            f"Amortised (effective) {money(result.total, cur)} · unamortised (billed) "
+            f"{money(result.unamortised, cur)} · commitment amortisation "
+            f"{'+' if moved >= 0.005 else ''}{money(moved, cur)}")
+        self.amortisation.setToolTip(AMORTISATION_NAMED[0].upper() + AMORTISATION_NAMED[1:]
+                                     + ".")
         self.movers_title.setText(
             "Top movers against the previous period" if result.previous_complete
             else "Top movers (the previous period is only partly in the data)")
