@@ -447,18 +447,29 @@ def test_a_contract_commitment_file_of_a_newer_version_is_refused(tmp_path: Path
         read_contract_commitments(path)
 
 
-def test_importing_a_contract_commitment_file_says_what_it_is(
+def test_importing_a_contract_commitment_file_keeps_its_commitments(
         capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     path = cc_file(tmp_path / "commitments.csv", CC_1_4, cc_row(),
                    cc_row(ContractCommitmentId="sp-2"))
     workspace = Workspace(tmp_path / "ws")
     code, out, err = run_cli(capsys, workspace, "import", str(path))
-    assert code == 2 and out == ""
-    assert (f"{path}: recognised as a FOCUS ContractCommitment dataset (2 contract "
-            "commitments, all well formed): commitments, not charges. Worthit has nowhere to "
-            "keep them yet, so nothing was imported") in err
+    assert code == 0, err
+    assert out.startswith(f"{path}: recognised as a FOCUS ContractCommitment dataset; 2 "
+                          "commitments' terms kept in source 'commitments:commitments.csv'")
+    held = read_contract_commitments(path)
     with Cache.open(workspace.cache_path) as cache:
-        assert cache._scalar("SELECT COUNT(*) FROM charges") == 0
+        assert cache._scalar("SELECT COUNT(*) FROM charges") == 0  # terms, not charges
+        kept = {r["commitment_id"]: dict(r) for r in cache._rows(
+            "SELECT commitment_id, kind, category, start_time, end_time, currency "
+            "FROM commitments")}
+    assert set(kept) == {c.contract_commitment_id for c in held}
+    for c in held:
+        row = kept[c.contract_commitment_id]
+        assert (row["kind"], row["category"], row["currency"]) == (
+            c.contract_commitment_type, c.contract_commitment_category, c.billing_currency)
+        assert dt.datetime.fromisoformat(row["start_time"]) == \
+            c.contract_commitment_period_start
+        assert dt.datetime.fromisoformat(row["end_time"]) == c.contract_commitment_period_end
     # A bad one is refused for what is wrong with it.
     bad = cc_file(tmp_path / "bad.csv", CC_1_4, cc_row(ContractId=""))
     code, _, err = run_cli(capsys, workspace, "import", str(bad))

@@ -44,6 +44,7 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
 def run(workspace: Workspace, args: argparse.Namespace) -> int:
     """Each file on its own (or, with --source, the files together): one refused file or
     source never stops the others; exit 2 if any was refused."""
+    from worthit.sync.contract_commitments import CommitmentImport
     from worthit.sync.importer import import_files
     from worthit.sync.traces import TraceImport
 
@@ -73,7 +74,7 @@ def run(workspace: Workspace, args: argparse.Namespace) -> int:
             bar.done()
             results.extend(d.to_json() for d in done)
             if args.output == "table":
-                if done and isinstance(done[0], TraceImport):
+                if done and isinstance(done[0], TraceImport | CommitmentImport):
                     print(*done, sep="\n")
                 else:
                     _print_import(done, chosen=args.kind == "auto")

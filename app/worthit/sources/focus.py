@@ -288,9 +288,8 @@ def read_focus(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = n
             held = read_contract_commitments(path)
             raise BadInput(f"recognised as a FOCUS ContractCommitment dataset ({len(held):,} "
                            "contract commitments, all well formed): commitments, not charges. "
-                           "Worthit has nowhere to keep them yet, so nothing was imported; "
-                           "import the export's Cost and Usage dataset for its charges",
-                           file=file)
+                           "Import it on its own to keep its commitments, and the export's "
+                           "Cost and Usage dataset for its charges", file=file)
         return layout(header, file, declared=metadata_version(path, header))
 
     return read_table(path, layout_of, found, cancelled=cancelled, progress=progress)

@@ -213,6 +213,12 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
         kinds = [recognise(path) if kind == "auto" else kind for path in paths]
         if set(kinds) & set(TRACE_KINDS):
             return _import_traces(cache, paths, kinds, source, cancelled)
+        if len(paths) == 1 and kinds == ["focus"] and _contract_commitments(paths[0]):
+            from worthit.sync.contract_commitments import import_contract_commitments
+
+            name = source or f"commitments:{paths[0].name}"
+            return [import_contract_commitments(  # type: ignore[list-item]
+                cache, paths[0], source=name, source_id=source_id_of(cache, name) or name)]
         for path in paths:
             check_file(path)
             if not path.is_file():
@@ -297,6 +303,17 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
                          totals["billed"] if single else None,
                          totals["effective"] if single else None, seconds, tuple(r))
             for f, k, r in zip(files, kinds, replaced, strict=True)]
+
+
+def _contract_commitments(path: Path) -> bool:
+    """Whether ``path`` is a FOCUS ContractCommitment dataset (its header says)."""
+    from worthit.sources.bill import Table
+    from worthit.sources.focus import dataset_of
+
+    try:
+        return dataset_of(Table(path).header) == "ContractCommitment"
+    except (UserError, OSError):
+        return False  # the usual reading says what is wrong with it
 
 
 def _import_traces(cache: Cache, paths: Sequence[Path], kinds: Sequence[str],
