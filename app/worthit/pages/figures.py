@@ -24,6 +24,7 @@ from worthit.store.syncs import last_synced
 
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
+    from worthit.analysis.customers import CustomerCosts
     from worthit.analysis.leaks import Finding
     from worthit.analysis.leaks.base import Context
     from worthit.analysis.model_swap import Outcome, Suggestion, SwapData
@@ -107,6 +108,14 @@ class Figures:
         from worthit.analysis.allocation import allocation
 
         return allocation(self.cache, self.period, currency=self.currency)
+
+    @functools.cached_property
+    def customers(self) -> CustomerCosts:
+        """The period's request traces tied to its AI bill: cost per customer, run, key
+        and feature (the Customers and Agent runs pages, the deck, the assistant)."""
+        from worthit.analysis.customers import customer_costs
+
+        return customer_costs(self.cache, self.period, currency=self.currency)
 
     @functools.cached_property
     def units(self) -> list[UnitEconomics]:

@@ -384,9 +384,30 @@ CREATE TABLE trace_usage (
 CREATE INDEX trace_usage_source ON trace_usage (source_id, day);
 """
 
+# Revenue per customer and month (``worthit customers import``), in its own currency, and
+# the names vendors give their ids (API keys, projects, workspaces, users): what the
+# Customers and Keys pages show beside the cost.
+_M11_REVENUE_AND_NAMES = """
+CREATE TABLE customer_revenue (
+    month TEXT NOT NULL,             -- YYYY-MM
+    customer TEXT NOT NULL,
+    revenue REAL NOT NULL,
+    currency TEXT NOT NULL,
+    PRIMARY KEY (month, customer)
+) WITHOUT ROWID;
+CREATE TABLE vendor_names (
+    provider TEXT NOT NULL,          -- the bill's ProviderName: OpenAI, Anthropic, ...
+    kind TEXT NOT NULL,              -- 'api_key' | 'project' | 'workspace' | 'user'
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    PRIMARY KEY (provider, kind, id)
+) WITHOUT ROWID;
+"""
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
                                _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS,
                                _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS, _M8_EXCHANGE_RATES,
-                               _M9_COMMITMENTS, _M10_TRACE_USAGE)
+                               _M9_COMMITMENTS, _M10_TRACE_USAGE,
+                               _M11_REVENUE_AND_NAMES)
 SCHEMA_VERSION = len(MIGRATIONS)
