@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from worthit.core.errors import BadInput, UserError
 from worthit.core.rules import (
     TEXT_CONDITIONS,
+    TRACE_ONLY,
     Pick,
     Rule,
     RuleError,
@@ -145,8 +146,10 @@ _patterns = st.lists(_text, min_size=1, max_size=3).map(lambda p: p[0] if len(p)
 
 
 @st.composite
-def _match(draw: st.DrawFn) -> dict[str, Any]:
-    names = draw(st.lists(st.sampled_from(sorted(TEXT_CONDITIONS)), unique=True, max_size=3))
+def _match(draw: st.DrawFn, traces: bool = True) -> dict[str, Any]:
+    """Conditions; those of request traces only where ``traces`` (assign rules)."""
+    known = sorted(c for c in TEXT_CONDITIONS if traces or c not in TRACE_ONLY)
+    names = draw(st.lists(st.sampled_from(known), unique=True, max_size=3))
     out: dict[str, Any] = {name: draw(_patterns) for name in names}
     if draw(st.booleans()):
         out["tag_present"] = draw(_patterns)
@@ -175,8 +178,8 @@ def _raw_rule(draw: st.DrawFn, name: str) -> dict[str, Any]:
     raw: dict[str, Any] = {"name": name}
     if draw(st.booleans()):
         raw["enabled"] = False
-    raw["match"] = draw(_match())
     kind = draw(st.sampled_from(["assign", "split", "pool"]))
+    raw["match"] = draw(_match(traces=kind == "assign"))
     if kind == "assign":
         raw["team"] = draw(_pick())
         if draw(st.booleans()):
@@ -258,6 +261,12 @@ BAD: dict[str, tuple[dict[str, Any], str, str]] = {
     "tag-not-a-mapping": ({"name": "NAT", "match": {"tag": "team"}, "team": "ops"}, "match.tag",
                           "expected a mapping of tag key to value"),
     "unknown-field": ({"name": "NAT", "teams": "ops"}, "teams", "unknown field"),
+    "customer-on-split": ({"name": "NAT", "match": {"customer": "acme"},
+                           "split": {"by": "direct"}}, "match.customer",
+                          "only assign rules (with a team) match on customer"),
+    "agent-on-pool": ({"name": "NAT", "match": {"provider": "OpenAI", "agent": "reviewer"},
+                       "pool": True}, "match.agent",
+                      "only assign rules (with a team) match on agent"),
     "enabled-not-bool": ({"name": "NAT", "enabled": "no", "team": "ops"}, "enabled",
                          "expected true or false, got 'no'"),
     "bad-team-pick": ({"name": "NAT", "team": {"tags": "team"}}, "team",

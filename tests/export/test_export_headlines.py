@@ -33,3 +33,11 @@ def test_with_only_routing_the_title_says_it_is_worth_testing() -> None:
         "(worth testing)")
     assert headlines.swap([], "USD") == (
         "No model change would save money on this period's AI usage")
+
+
+def test_every_leak_kind_has_a_short_name() -> None:
+    """A new leak kind without a short name would reach a deck's headline as its raw id."""
+    from worthit.analysis.leaks import KIND_TITLES
+    from worthit.export.headlines import SHORT_KINDS
+
+    assert set(SHORT_KINDS) == set(KIND_TITLES)

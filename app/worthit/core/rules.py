@@ -17,7 +17,10 @@ Rules are written as plain mappings (YAML or JSON files, the cache's JSON column
       feature: {tag: feature}
 
 Text conditions are case-insensitive shell patterns (``*``, ``?``, ``[ab]``); a list means
-any of them. Everything here is pure data: no Qt, no SQL.
+any of them. ``customer`` and ``agent`` look at request traces (who a request served, which
+agent made it): charges carry neither, so on a charge they never hold, and only assign
+rules may use them (:mod:`worthit.analysis.trace_owners` gives trace rows their owner).
+Everything here is pure data: no Qt, no SQL.
 """
 
 from __future__ import annotations
@@ -44,7 +47,24 @@ TEXT_CONDITIONS: Final[dict[str, tuple[str, ...]]] = {
     "usage_type": ("x_usage_type",),
     "charge_category": ("charge_category",),
     "model": ("x_model",),
+    # The vendor's project or workspace (OpenAI project, Anthropic workspace, GCP project).
+    "project": ("sub_account_id",),
+    # Columns of request traces only: no charge has them, so they never hold on one.
+    "customer": (),
+    "agent": (),
 }
+#: Condition name -> the column of a trace row it looks at; the other conditions look at
+#: what a trace row does not have, so they never hold on one.
+TRACE_CONDITIONS: Final[dict[str, str]] = {
+    "provider": "provider",
+    "model": "model",
+    "api_key": "api_key",
+    "customer": "customer",
+    "agent": "agent",
+}
+#: Conditions that hold on trace rows only: a split or pool rule (which shares charges)
+#: using one would claim nothing anywhere.
+TRACE_ONLY: Final = tuple(name for name, columns in TEXT_CONDITIONS.items() if not columns)
 CONDITION_LABELS: Final[dict[str, str]] = {
     "tag": "Tag equals",
     "tag_present": "Tag present",
@@ -56,8 +76,11 @@ CONDITION_LABELS: Final[dict[str, str]] = {
     "usage_type": "Usage type",
     "resource": "Resource id",
     "api_key": "API key",
+    "project": "Project / workspace id",
     "region": "Region",
     "charge_category": "Charge category",
+    "customer": "Customer (traces)",
+    "agent": "Agent (traces)",
 }
 KINDS: Final = ("assign", "split", "pool")
 SPLIT_METHODS: Final[dict[str, str]] = {
@@ -330,6 +353,12 @@ def rule_from_json(raw: object, where: str) -> Rule:
     if len(shapes) != 1:
         raise reader.fail("team", "a rule has exactly one of: team (assign), split, pool")
     common: _RuleCommon = {"name": name.strip(), "match": match, "enabled": enabled}
+    if shapes != ["team"]:
+        for condition, _patterns in match:
+            if condition in TRACE_ONLY:
+                raise reader.fail(f"match.{condition}", f"only assign rules (with a team) "
+                                  f"match on {condition}: it is a column of request traces, "
+                                  "and a split or pool shares charges, which have none")
     if shapes == ["team"]:
         team = _pick(reader, "team", raw["team"])
         feature = None if raw.get("feature") is None else _pick(reader, "feature",

@@ -28,6 +28,7 @@ SHORT_KINDS = {
     "weak_attribution": "No owner",
     "hardware_fit": "Hardware fit",
     "unused_commitment": "Unused commitment",
+    "agent_loop": "Looping run",
 }
 
 

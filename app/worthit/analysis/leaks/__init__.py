@@ -8,6 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Final
 
+from worthit.analysis.leaks.agent_loops import agent_loops
 from worthit.analysis.leaks.attribution import weak_attribution
 from worthit.analysis.leaks.base import (
     KIND_TITLES,
@@ -28,7 +29,7 @@ from worthit.store.cache import Cache
 Detector = Callable[[Context], list[Finding]]
 DETECTORS: Final[tuple[Detector, ...]] = (
     idle_capacity, always_on, storage_graveyard, from_suggestions, prompt_bloat, runaway_agent,
-    hidden_network, weak_attribution, hardware_fit, unused_commitments,
+    hidden_network, weak_attribution, hardware_fit, unused_commitments, agent_loops,
 )
 
 __all__ = ["DETECTORS", "KIND_TITLES", "Finding", "Settings", "find_leaks", "load_settings",

@@ -40,6 +40,7 @@ KIND_TITLES: Final[dict[str, str]] = {
     "weak_attribution": "Weak attribution",
     "hardware_fit": "Hardware that does not fit",
     "unused_commitment": "Unused commitment",
+    "agent_loop": "Looping agent run",
 }
 
 
@@ -64,6 +65,9 @@ class Settings:
     # unused than this (in the display currency) over the window.
     commitment_utilisation: float = 80.0
     commitment_unused: float = 10.0
+    # Looping agent runs: a run costing more than this many times its agent's p95 run in
+    # the window (worthit.analysis.customers.LOOP_FACTOR is the default).
+    loop_factor: float = 3.0
     # Runaway agents take the alerts' spike thresholds (worthit.store.alerts.AlertSettings):
     # one setting drives both the spike alert and the finding. An older app's runaway_*
     # keys are ignored on loading.

@@ -4,15 +4,20 @@ jumps far above its own baseline.
 The spike is the alerts' check's (:mod:`worthit.analysis.spikes`): the same series, thresholds
 (the alerts' settings, over the leak window's 30 days) and excess, so the finding and the
 spike alert show one figure. That excess is a one-off, already paid: the finding states it
-as :attr:`~worthit.analysis.leaks.base.Finding.one_off`, not as a monthly saving."""
+as :attr:`~worthit.analysis.leaks.base.Finding.one_off`, not as a monthly saving. Where
+request traces hold agent runs on the spike's days for the key (or, when the traces do not
+name the vendor's key, for its models), the costliest of them are named in the evidence:
+the runs behind the spike."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Any, cast
 
 import numpy as np
 
+from worthit.analysis.leaks.agent_loops import NO_AGENT, window_costs
 from worthit.analysis.leaks.base import WINDOW_DAYS, Context, Evidence, Finding
 from worthit.analysis.spikes import Incident, Series, incident_numbers, incidents, spike_series
 from worthit.core.plural import plural
@@ -45,6 +50,7 @@ def _finding(ctx: Context, series: Series, runs: list[Incident],
     if len(runs) > 1:
         numbers["Incidents"] = f"{len(runs)} (the worst one's buckets above)"
     numbers.update(_hourly(ctx, resource_id, spikes))
+    numbers.update(runs_behind(ctx, resource_id, spikes))
     daily = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end)
     by_day = dict(zip(daily["day"].astype(str), daily["cost"].astype(float), strict=True))
     shown = [ctx.window.start + dt.timedelta(days=i) for i in range(WINDOW_DAYS)]
@@ -111,3 +117,39 @@ def _hourly(ctx: Context, resource_id: str, spikes: list[dt.date]) -> dict[str, 
     ratio = f", {peak[0] / typical:.1f}× the usual for that hour" if typical > 0 else ""
     return {"busiest hour of the spike": f"{peak[1][:10]} {peak[1][11:16]} UTC, "
                                          f"{peak[0]:,.0f} requests{ratio}"}
+
+
+#: How many of the runs behind a spike the evidence names.
+RUNS_NAMED = 3
+
+
+def runs_behind(ctx: Context, resource_id: str, spikes: list[dt.date]) -> dict[str, str]:
+    """The costliest agent runs of the spike days on this key: trace rows naming the key,
+    else (traces often do not carry the vendor's key id) those of the key's models. Their
+    cost is allocated from the bill, as on the Agent runs page; nothing when no trace run
+    falls on those days."""
+    costs = window_costs(ctx)
+    if costs is None or not spikes:
+        return {}
+    rows = costs.rows
+    rows = rows[(rows["run_id"] != "") & rows["day"].isin(set(spikes))]
+    on_key = rows[rows["api_key"] == resource_id]
+    if on_key.empty:
+        keys = ctx.index.keys
+        mine = keys[(keys["resource_id"] == resource_id) & keys["x_model"].notna()]
+        models = set(zip(mine["provider_name"].fillna(""), mine["x_model"], strict=True))
+        on_key = rows[[(p, m) in models for p, m in zip(rows["provider"], rows["model"],
+                                                         strict=True)]]
+        if on_key.empty:
+            return {}
+        where = "on its model" + ("s" if len(models) > 1 else "")
+    else:
+        where = "on this key"
+    runs = on_key.groupby("run_id", as_index=False).agg(
+        agent=("agent", "first"), cost=("cost", "sum"), requests=("requests", "sum"))
+    runs = runs.sort_values(["cost", "run_id"], ascending=[False, True])
+    top = cast("list[dict[str, Any]]", runs.head(RUNS_NAMED).to_dict("records"))
+    named = [f"{r['run_id']} ({r['agent'] or NO_AGENT}, {ctx.money(float(r['cost']))}, "
+             f"{float(r['requests']):,.0f} requests)" for r in top]
+    more = f"; {len(runs) - RUNS_NAMED:,} more" if len(runs) > RUNS_NAMED else ""
+    return {f"Costliest runs on the spike days ({where})": "; ".join(named) + more}

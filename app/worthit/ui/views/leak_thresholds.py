@@ -30,6 +30,8 @@ LABELS = {
     "nat_share_high": ("… high end (both the same: a measured share)", 0, 1, 2),
     "commitment_utilisation": ("Unused commitment: utilisation below (%)", 1, 100, 0),
     "commitment_unused": ("… and unused over 30 days above", 0, 1e6, 0),
+    "loop_factor": ("Looping agent run: costs over this many times its agent's p95 run",
+                    1.5, 100, 1),
 }
 #: Runaway agents are the alerts' spikes: their thresholds are the alerts', set there.
 RUNAWAY_NOTE = ("Runaway agents use the alerts' spike thresholds, so a finding and its "

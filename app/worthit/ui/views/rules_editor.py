@@ -154,7 +154,9 @@ class RuleForm(QWidget):
         self.conditions.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         box_layout.addWidget(self.conditions)
         hint = QLabel("No condition matches every charge. Values are comma-separated; "
-                      "* and ? are wildcards; case does not matter.", objectName="Readout")
+                      "* and ? are wildcards; case does not matter. Customer and agent "
+                      "match request traces (who owns a customer's or a run's cost), "
+                      "never a charge.", objectName="Readout")
         hint.setWordWrap(True)
         box_layout.addWidget(hint)
         buttons = QHBoxLayout()
