@@ -2,7 +2,8 @@
 3 days in a row up to the check's day raises one (owned by the team whose usage the
 commitment covers, opening the Commitments page on it), for 2 days it does not; a
 commitment ending in 20 days raises the ending alert at a 30-day horizon, not at 10; a
-re-check raises neither twice."""
+re-check raises neither twice. Days to end count from today (here set to the data's last
+day), not from the data's window: an end already past today raises nothing."""
 
 from __future__ import annotations
 
@@ -44,6 +45,12 @@ def rows() -> list[dict[str, Any]]:
         out += _day(day, THREE, 50.0 if n >= len(DAYS) - 3 else 100.0, "ads")
         out += _day(day, TWO, 50.0 if n >= len(DAYS) - 2 else 100.0, "search")
     return out
+
+
+@pytest.fixture(autouse=True)
+def today_is_the_last_day(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The check runs the day after the data's last day: today, as far as ends go."""
+    monkeypatch.setattr("worthit.core.commitments.today", lambda: END)
 
 
 @pytest.fixture
@@ -92,6 +99,8 @@ def test_an_end_within_the_horizon_raises_the_ending_alert(workspace: Cache) -> 
     assert [(a.key, a.focus, a.team, a.page) for a in ending] == [
         (f"commitment_ending:{TWO}", TWO, "search", "commitments")]
     assert "in 20 days" in ending[0].title
+    assert "on 2025-03-30 (counted from 2025-03-10)" in ending[0].title
+    assert ending[0].numbers["Days to end"] == "20 (counted from 2025-03-10)"
     assert "commitment_ending" not in _kinds(workspace, AlertSettings(
         commitment_horizon_days=10))
 
@@ -107,3 +116,19 @@ def test_worthit_alerts_raises_them_once(workspace: Cache) -> None:
     assert again.new == [] and len(again.alerts) == 2
     recorded = {a.kind: a for a in load_alerts(workspace)}
     assert recorded["commitment_utilisation"].size == "$150.00 unused (50 % used)"
+
+
+def test_days_to_end_count_from_today_not_from_the_data(
+        workspace: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Checked as of the data's last day but run 15 days later, the end is 5 days off (it
+    says so); run 25 days later, it has passed and no alert says it is coming."""
+    later = END + dt.timedelta(days=15)
+    monkeypatch.setattr("worthit.core.commitments.today", lambda: later)
+    (ending,) = [a for a in check(workspace, settings=AlertSettings(), as_of=END).alerts
+                 if a.kind == "commitment_ending"]
+    assert "in 5 days" in ending.title and f"counted from {later}" in ending.title
+    monkeypatch.setattr("worthit.core.commitments.today",
+                        lambda: END + dt.timedelta(days=25))
+    assert "commitment_ending" not in _kinds(workspace, AlertSettings())
+    # The utilisation alert is about the days held, up to the check's day, as before.
+    assert "commitment_utilisation" in _kinds(workspace, AlertSettings())

@@ -277,3 +277,31 @@ def test_a_commitment_billed_in_another_currency_shows_in_the_display_currency(
                 for r in mine if r["CommitmentDiscountStatus"] == status)
             assert shown == pytest.approx(expected, abs=0.005)
     assert by_id[IDLE].utilisation == 0.0 and by_id[FULL].utilisation == 1.0
+
+
+def test_days_to_end_count_from_today_whatever_the_period(
+        imported: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A past period's commitments count their days to end from today (the date said), not
+    from the period's end: a commitment ending 20 days after the period may have ended."""
+    from worthit.pages import commitments as page
+    from worthit.pages.figures import Figures
+    from worthit.pages.page import Options
+    from worthit.store.commitments import write_commitments
+
+    source = imported._rows("SELECT source_id FROM sources")[0]["source_id"]
+    with imported.transaction() as conn:
+        write_commitments(conn, source, [{"commitment_id": FULL,
+                                          "end_time": "2025-03-23T00:00:00Z"}])
+    monkeypatch.setattr("worthit.core.commitments.today", lambda: dt.date(2025, 3, 13))
+    found = commitments(imported, PERIOD)
+    full = next(c for c in found.commitments if c.commitment_id == FULL)
+    assert found.as_of == dt.date(2025, 3, 13)
+    assert (full.days_to_end, full.ending_within) == (10, 30)  # not 20: from today
+    assert found.to_json()["days_to_end_from"] == "2025-03-13"
+    text = page.text(Figures(imported, PERIOD), Options())
+    assert "days to end counted from today, 2025-03-13" in text
+    monkeypatch.setattr("worthit.core.commitments.today", lambda: dt.date(2025, 4, 1))
+    ended = next(c for c in commitments(imported, PERIOD).commitments
+                 if c.commitment_id == FULL)
+    assert ended.days_to_end == -9 and ended.ending_within is None
+    assert page.ends(ended) == "ended 2025-03-23"

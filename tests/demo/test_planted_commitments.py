@@ -15,7 +15,7 @@ import pytest
 from worthit.analysis.commitments import Commitments, commitments
 from worthit.core.commitments import (
     PROVISIONED_THROUGHPUT,
-    RESERVATION,
+    PTU_RESERVATION,
     RESERVED_INSTANCES,
     SAVINGS_PLAN,
 )
@@ -40,7 +40,7 @@ def test_all_four_are_found_with_their_planted_kinds(
     kinds = {c.commitment_id: c.kind for c in found.commitments}
     assert kinds == {p.commitment_id: p.kind for p in demo.commitments}
     assert sorted(kinds.values()) == sorted(
-        [SAVINGS_PLAN, PROVISIONED_THROUGHPUT, RESERVATION, RESERVED_INSTANCES])
+        [SAVINGS_PLAN, PROVISIONED_THROUGHPUT, PTU_RESERVATION, RESERVED_INSTANCES])
 
 
 def test_the_planted_truth_is_stored_in_the_cache(demo: DemoResult, demo_folder: Path) -> None:

@@ -5,7 +5,9 @@ loopback, and a workspace whose keys sit in a real keyring backend.
 subclass says) and queued replies (failures, garbage), records every request it saw with
 its query and headers, and records as a problem any request a real server would refuse; a
 subclass says how its vendor takes the key, words a refusal, checks a query and dates a
-bucket. The fixtures are bound into a test
+bucket. Lists of objects (projects, API keys, users, workspaces) are paged as the admin
+APIs page them: ``limit`` objects at a time, the next page after the id the cursor
+parameter names, with ``first_id``, ``last_id`` and ``has_more``. The fixtures are bound into a test
 module by name (``cache = loopback.cache``), so that pytest finds them there and a test's
 parameter does not shadow an import."""
 
@@ -73,6 +75,10 @@ class FakeApi:
     window: bool = True
     #: Whether a refused key is quoted whole in the 401 (a hostile proxy's would be).
     echo_key: bool = False
+    #: The objects of each list the vendor has, by path (a list not given is empty).
+    listed: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: The query parameter naming the last id of the page before (``after``, ``after_id``).
+    cursor: ClassVar[str] = "after"
 
     def serve(self, path: str, *pages: dict[str, Any]) -> None:
         """Serve ``pages`` in turn, each pointing at the next; a page's own ``next_page``
@@ -106,6 +112,8 @@ class FakeApi:
             return self.refusal(401, f"Invalid API key provided: {shown}.")
         if self.queued[path]:
             return self.queued[path].pop(0)
+        if self.lists(path):
+            return self.listing(path, query)
         if path not in self.paths:
             return self.refusal(404, f"Invalid URL (GET {path})")
         problem = self.check(path, query, headers)
@@ -124,6 +132,25 @@ class FakeApi:
                               or self.inside(b, query)]
         self.narrow(served, query)
         return Reply(200, json.dumps(served).encode())
+
+    def listing(self, path: str, query: dict[str, list[str]]) -> Reply:
+        """A page of the list at ``path``: at most ``limit`` objects after the cursor."""
+        problem = self.check_list(path, query)
+        items = self.listed.get(path, [])
+        ids = [item["id"] for item in items]
+        after = query.get(self.cursor)
+        if not problem and after is not None and (len(after) != 1 or after[0] not in ids):
+            problem = f"unknown {self.cursor} {after}"
+        if problem:
+            self.problems.append(f"{path}: {problem}")
+            return self.refusal(400, problem)
+        start = 0 if after is None else ids.index(after[0]) + 1
+        limit = int(query.get("limit", ["20"])[0])
+        chunk = copy.deepcopy(items[start:start + limit])
+        page = {"data": chunk, "has_more": start + limit < len(items),
+                "first_id": chunk[0]["id"] if chunk else None,
+                "last_id": chunk[-1]["id"] if chunk else None}
+        return Reply(200, json.dumps(page).encode())
 
     @staticmethod
     def differs(query: dict[str, list[str]], expected: dict[str, list[str]]) -> str | None:
@@ -156,6 +183,15 @@ class FakeApi:
 
     def narrow(self, page: dict[str, Any], query: dict[str, list[str]]) -> None:
         """Leave out what the query filters out."""
+
+    def lists(self, path: str) -> bool:
+        """Whether ``path`` is one of the vendor's lists of objects (none by default)."""
+        del path
+        return False
+
+    def check_list(self, path: str, query: dict[str, list[str]]) -> str | None:
+        """What a real server would refuse in a query of a list (the cursor's id aside)."""
+        raise NotImplementedError
 
     def chain(self, path: str, query: dict[str, list[str]]) -> str:
         """Which chain of pages (as :meth:`serve` keys them) answers a query of ``path``:

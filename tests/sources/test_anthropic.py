@@ -32,11 +32,13 @@ from worthit.core.focus import AI_CATEGORY
 from worthit.sources import anthropic, http
 from worthit.sources.connectors import connectors
 from worthit.store.cache import Cache
+from worthit.store.names import names_of
 from worthit.workspace import Workspace
 
 NAME = "anthropic-org"
 KEY = "sk-ant-admin01-Wt0pSecret4b8d2f6a0c3e5g7i9k1m3o5q7s9u1w3y5AA"
 COSTS, USAGE = anthropic.COSTS, anthropic.USAGE
+API_KEYS, WORKSPACES = anthropic.API_KEYS, anthropic.WORKSPACES
 GROUP_BY = {COSTS: ["workspace_id", "description"],
             USAGE: ["model", "api_key_id", "workspace_id", "service_tier"]}
 PARAMS = {"starting_at", "ending_at", "bucket_width", "group_by[]", "limit", "page"}
@@ -61,6 +63,7 @@ class FakeAnthropic(FakeApi):
     bounds, ``group_by[]``."""
 
     paths = (COSTS, USAGE)
+    cursor = "after_id"
 
     def presented(self, headers: dict[str, str]) -> str | None:
         return headers.get("x-api-key")
@@ -81,6 +84,19 @@ class FakeAnthropic(FakeApi):
         if query.get("limit") not in ([str(n)] for n in range(1, 32)):
             return f"limit {query.get('limit')}"
         return self.differs(query, {"bucket_width": ["1d"], "group_by[]": GROUP_BY[path]})
+
+    def lists(self, path: str) -> bool:
+        return path in (API_KEYS, WORKSPACES)
+
+    def check_list(self, path: str, query: dict[str, list[str]]) -> str | None:
+        allowed = {"limit", "after_id", *(["include_archived"] if path == WORKSPACES else [])}
+        if set(query) - allowed:
+            return f"unknown parameters {sorted(set(query) - allowed)}"
+        if query.get("limit") not in ([str(n)] for n in range(1, 1001)):
+            return f"limit {query.get('limit')} is not 1 to 1000"
+        if path == WORKSPACES and query.get("include_archived") != ["true"]:
+            return "archived workspaces left out"
+        return None
 
     def inside(self, bucket: dict[str, Any], query: dict[str, list[str]]) -> bool:
         stamp = bucket.get("starting_at")
@@ -307,17 +323,19 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
         "FROM charges")} == {("Anthropic", AI_CATEGORY, "Claude API", "USD")}
     # Every page was followed, each call with the key, the version and the window's bounds.
     assert [len(api.calls(p)) for p in (COSTS, USAGE)] == [2, 2]
-    assert {s.query["limit"][0] for s in api.seen} == {"31"}  # the most a page holds
+    reports = [s for s in api.seen if s.path in (COSTS, USAGE)]
+    assert {s.query["limit"][0] for s in reports} == {"31"}  # the most a page holds
     assert api.calls(COSTS)[1].query["page"] == ["page_1_cost_report"]
     assert {(s.headers["x-api-key"], s.headers["anthropic-version"]) for s in api.seen} == \
         {(KEY, "2023-06-01")}
     assert "authorization" not in api.seen[0].headers
-    assert {(s.query["starting_at"][0], s.query["ending_at"][0]) for s in api.seen} == {
+    assert {(s.query["starting_at"][0], s.query["ending_at"][0]) for s in reports} == {
         (f"{TODAY - dt.timedelta(days=89)}T00:00:00Z",
          f"{TODAY + dt.timedelta(days=1)}T00:00:00Z")}
-    # Each call counted, in the run and in what the sync said.
-    assert run["requests"] == outcome.requests == len(api.seen) == 4
-    assert "4 API requests" in outcome.message
+    # Each call counted, in the run and in what the sync said: the reports' four and one
+    # for each list of names.
+    assert run["requests"] == outcome.requests == len(api.seen) == 6
+    assert "6 API requests" in outcome.message
 
 
 def test_a_second_sync_fetches_only_the_open_days_and_changes_no_total(
@@ -328,7 +346,8 @@ def test_a_second_sync_fetches_only_the_open_days_and_changes_no_total(
 
     assert snapshot(cache)[0] == before
     since = DAYS[2] - dt.timedelta(days=2)
-    assert {s.query["starting_at"][0] for s in api.seen} == {f"{since}T00:00:00Z"}
+    assert {s.query["starting_at"][0] for s in api.seen
+            if s.path in (COSTS, USAGE)} == {f"{since}T00:00:00Z"}
     assert again.rows_read == sum(1 for day, _r in results(*ORG_COSTS, *ORG_USAGE)
                                   if day >= since)
     assert round(cached_total(cache), 2) == float(round(total(ORG_COSTS), 2))
@@ -375,6 +394,80 @@ def test_progress_runs_from_the_days_covered_to_one(cache: Cache,
     assert 0 < told[0] < 0.5 and told[-1] == 1.0  # costs are the first of two parts
 
 
+# -- names --------------------------------------------------------------------------------
+
+# Objects of the documented shape ("List API Keys", "List Workspaces":
+# platform.claude.com/docs/en/api/admin), written here from the field names.
+ORG_KEYS = [
+    {"type": "api_key", "id": "apikey_01A", "name": "Support bot (prod)",
+     "workspace_id": PROD, "created_at": "2024-10-30T23:58:27.427722Z",
+     "created_by": {"id": "user_01WCz1FkmYMm4gnmykNKUu3Q", "type": "user"},
+     "partial_key_hint": "sk-ant-api03-R2D...igAA", "status": "active"},
+    {"type": "api_key", "id": "apikey_01B", "name": "", "workspace_id": None,
+     "created_at": "2024-11-02T10:00:00Z", "created_by": None,
+     "partial_key_hint": "sk-ant-api03-X7Q...k2BA", "status": "active"},
+    {"type": "api_key", "id": "apikey_01C", "name": "Batch evals", "workspace_id": LAB,
+     "created_at": "2024-12-01T08:00:00Z", "created_by": None,
+     "partial_key_hint": "sk-ant-api03-L1B...p0CA", "status": "archived"},
+]
+ORG_WORKSPACES = [
+    {"type": "workspace", "id": PROD, "name": "Production",
+     "created_at": "2024-10-30T23:58:27.427722Z", "archived_at": None,
+     "display_color": "#6C5BB9"},
+    {"type": "workspace", "id": LAB, "name": "Research lab",
+     "created_at": "2024-10-30T23:58:27.427722Z", "archived_at": "2025-01-01T00:00:00Z",
+     "display_color": "#6C5BB9"},
+]
+
+
+def test_the_names_of_keys_and_workspaces_are_kept_page_after_page(
+        cache: Cache, api: FakeAnthropic, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(anthropic, "LIST_LIMIT", 2)  # three keys: two pages
+    organisation(api)
+    api.listed.update({API_KEYS: ORG_KEYS, WORKSPACES: ORG_WORKSPACES})
+    add_source(cache, api)
+
+    outcome = synced(cache, api)
+
+    assert outcome.warnings == ()
+    # A key without a name is known by its partial hint; an archived one keeps its name.
+    assert names_of(cache, "api_key", "Anthropic") == {
+        ("Anthropic", "apikey_01A"): "Support bot (prod)",
+        ("Anthropic", "apikey_01B"): "sk-ant-api03-X7Q...k2BA",
+        ("Anthropic", "apikey_01C"): "Batch evals"}
+    assert names_of(cache, "workspace") == {("Anthropic", PROD): "Production",
+                                            ("Anthropic", LAB): "Research lab"}
+    assert [s.query.get("after_id") for s in api.calls(API_KEYS)] == [None, ["apikey_01B"]]
+    assert api.calls(WORKSPACES)[0].query["include_archived"] == ["true"]
+    assert {s.headers["anthropic-version"] for s in api.seen} == {anthropic.VERSION}
+    # The names are not charges: the money is as without them.
+    assert cached_costs(cache) == pytest.approx(
+        {k: float(v) for k, v in expected_costs(*ORG_COSTS).items()}, rel=1e-12)
+    assert outcome.rows_written == len(list(results(*ORG_COSTS, *ORG_USAGE)))
+
+
+@pytest.mark.parametrize(("path", "lost", "kept"), [
+    (API_KEYS, "API keys", "workspace"), (WORKSPACES, "workspaces", "api_key")])
+def test_a_list_the_key_may_not_read_is_a_warning_and_the_usage_still_lands(
+        cache: Cache, api: FakeAnthropic, path: str, lost: str, kept: str) -> None:
+    organisation(api)
+    api.listed.update({API_KEYS: ORG_KEYS, WORKSPACES: ORG_WORKSPACES})
+    add_source(cache, api)
+    api.queue(path, error_reply(403, "This API key does not have permission to access "
+                                     "this resource"))
+
+    outcome = synced(cache, api)
+
+    (warning,) = outcome.warnings
+    assert warning.startswith(f"the names of {lost} were not updated: Anthropic {path}: "
+                              "Anthropic denied access (403")
+    assert f"; warning: {warning}" in outcome.message and KEY not in outcome.message
+    assert last_run(cache)["result"] == "ok"
+    assert round(cached_total(cache), 2) == float(round(total(ORG_COSTS), 2))
+    assert cached_tokens(cache) == expected_tokens(*ORG_USAGE)
+    assert [kind for kind in ("api_key", "workspace") if names_of(cache, kind)] == [kept]
+
+
 # -- refusals, retries and answers that are wrong ---------------------------------------
 
 
@@ -405,7 +498,7 @@ def test_throttling_honours_retry_after_then_succeeds(cache: Cache, api: FakeAnt
     assert outcome.result == "ok", outcome
     assert waits == [7.0]
     assert len(api.calls(USAGE)) == 3  # throttled once, then both pages
-    assert last_run(cache)["requests"] == outcome.requests == 5
+    assert last_run(cache)["requests"] == outcome.requests == 7  # two lists of names
     assert cached_tokens(cache) == expected_tokens(*ORG_USAGE)
 
 
@@ -556,6 +649,6 @@ def test_the_command_line_adds_tests_and_syncs_the_source_keeping_the_key_out(
     assert "Anthropic refused the admin key (401" in err and KEY not in err + out
     api.keys = {KEY}
     code, out, _err = run_cli(capsys, workspace, "sync", "--source", NAME)
-    assert code == 0 and "4 API requests" in out, out
+    assert code == 0 and "6 API requests" in out, out
     assert holding_key(workspace.folder, KEY)[1] == []
     assert holding_key(keyring_file.parent, KEY)[1] == [keyring_file.name]

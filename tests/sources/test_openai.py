@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import socket
 from collections import defaultdict
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ from worthit.core.focus import AI_CATEGORY
 from worthit.sources import http, openai
 from worthit.sources.connectors import connectors
 from worthit.store.cache import Cache
+from worthit.store.names import names_of
 from worthit.workspace import Workspace
 
 NAME = "openai-prod"
@@ -40,8 +42,9 @@ KEY = "sk-admin-Wt0pSecret7f3c9a1e5b2d8c4f6a0e9b1d3c5a7e9f1b3d5c7a"
 COSTS = openai.COSTS
 COMPLETIONS, EMBEDDINGS, IMAGES = (path for path, _ in openai.USAGE)
 GROUP_BY = {COSTS: ["project_id", "line_item"], COMPLETIONS: ["project_id", "model",
-            "api_key_id", "batch"], EMBEDDINGS: ["project_id", "model", "api_key_id"],
-            IMAGES: ["project_id", "model", "api_key_id"]}
+            "api_key_id", "batch", "user_id"],
+            EMBEDDINGS: ["project_id", "model", "api_key_id", "user_id"],
+            IMAGES: ["project_id", "model", "api_key_id", "user_id"]}
 LIMIT = {COSTS: "180", COMPLETIONS: "31", EMBEDDINGS: "31", IMAGES: "31"}
 #: The completions endpoint's hourly buckets per API key: their own chain of pages.
 HOURLY = f"{COMPLETIONS}:hourly"
@@ -50,6 +53,9 @@ TODAY = dt.datetime.now(dt.UTC).date()
 #: The days the organisation's payloads cover; a re-sync starts two days before the last.
 DAYS = (TODAY - dt.timedelta(days=6), TODAY - dt.timedelta(days=5), TODAY - dt.timedelta(days=2))
 unix = http.unix
+PROJECTS, USERS = openai.PROJECTS, openai.USERS
+#: A project's API keys: /v1/organization/projects/{project_id}/api_keys.
+PROJECT_KEYS = re.compile(rf"{PROJECTS}/([^/]+)/api_keys")
 
 # The shared fixtures, bound here by name so that pytest finds them.
 keyring_file, workspace, cache = loopback.keyring_file, loopback.workspace, loopback.cache
@@ -94,6 +100,19 @@ class FakeOpenAI(FakeApi):
 
     def chain(self, path: str, query: dict[str, list[str]]) -> str:
         return HOURLY if path == COMPLETIONS and query.get("bucket_width") == ["1h"] else path
+
+    def lists(self, path: str) -> bool:
+        return path in (PROJECTS, USERS) or PROJECT_KEYS.fullmatch(path) is not None
+
+    def check_list(self, path: str, query: dict[str, list[str]]) -> str | None:
+        allowed = {"limit", "after", *(["include_archived"] if path == PROJECTS else [])}
+        if set(query) - allowed:
+            return f"unknown parameters {sorted(set(query) - allowed)}"
+        if query.get("limit") not in ([str(n)] for n in range(1, 101)):
+            return f"limit {query.get('limit')} is not 1 to 100"
+        if path == PROJECTS and query.get("include_archived") != ["true"]:
+            return "archived projects left out"
+        return None
 
     def narrow(self, page: dict[str, Any], query: dict[str, list[str]]) -> None:
         projects = query.get("project_ids")
@@ -389,7 +408,8 @@ def test_an_organisation_syncs_to_the_cent_with_each_models_tokens(
         [2, 4, 1, 1]
     assert [s.query["bucket_width"] for s in api.calls(COMPLETIONS)] == \
         [["1d"], ["1d"], ["1h"], ["1h"]]
-    assert {(s.query["start_time"][0], s.query["end_time"][0]) for s in api.seen} == {
+    assert {(s.query["start_time"][0], s.query["end_time"][0]) for s in api.seen
+            if s.path in GROUP_BY} == {
         (str(unix(TODAY - dt.timedelta(days=89))), str(unix(TODAY + dt.timedelta(days=1))))}
     assert api.calls(COSTS)[1].query["page"] == ["page_1_costs"]
 
@@ -435,7 +455,8 @@ def test_a_project_setting_asks_for_that_project_only(cache: Cache, api: FakeOpe
 
     assert sync_one(cache).result == "ok"
 
-    assert {tuple(s.query["project_ids"]) for s in api.seen} == {("proj_b",)}
+    assert {tuple(s.query["project_ids"]) for s in api.seen if s.path in GROUP_BY} == \
+        {("proj_b",)}
     assert {r[0] for r in cache._rows("SELECT DISTINCT sub_account_id FROM charges")} == \
         {"proj_b"}
 
@@ -497,6 +518,239 @@ def test_hourly_requests_per_key_become_the_metrics_the_detectors_read(
     context = cast(Any, SimpleNamespace(cache=cache))
     assert _hourly(context, "key_a", [DAYS[2]]) == {
         "busiest hour of the spike": f"{DAYS[2]} 07:00 UTC, 55 requests"}
+
+
+# -- names and users ----------------------------------------------------------------------
+
+# The documented objects of the admin API's lists (API reference: "List projects", "List
+# project API keys", "List users": developers.openai.com/api/reference), in several pages.
+ORG_PROJECTS = [
+    {"id": "proj_a", "object": "organization.project", "name": "Support bot",
+     "created_at": 1711471533, "archived_at": None, "status": "active"},
+    {"id": "proj_b", "object": "organization.project", "name": "Search",
+     "created_at": 1711471534, "archived_at": None, "status": "active"},
+    {"id": "proj_old", "object": "organization.project", "name": "Pilot 2023",
+     "created_at": 1690000000, "archived_at": 1700000000, "status": "archived"},
+]
+
+
+def project_key(ident: str, name: str, redacted: str) -> dict[str, Any]:
+    return {"object": "organization.project.api_key", "redacted_value": redacted,
+            "name": name, "created_at": 1711471533, "last_used_at": 1711471534,
+            "id": ident, "owner": {"type": "user", "user": {
+                "object": "organization.project.user", "id": "user_abc", "name": "First Last",
+                "email": "user@example.com", "role": "owner", "added_at": 1711471533}}}
+
+
+ORG_KEYS = {
+    f"{PROJECTS}/proj_a/api_keys": [project_key("key_a", "Support bot (prod)", "sk-abc...def"),
+                                    project_key("key_c", "Embeddings job", "sk-ghi...jkl")],
+    f"{PROJECTS}/proj_b/api_keys": [project_key("key_b", "", "sk-mno...pqr")],
+}
+ORG_USERS = [
+    {"object": "organization.user", "id": "user_abc", "name": "First Last",
+     "email": "user@example.com", "role": "owner", "added_at": 1711471533},
+    {"object": "organization.user", "id": "user_def", "name": None,
+     "email": "bot@example.com", "role": "reader", "added_at": 1711471534},
+]
+
+
+def named(api: FakeOpenAI) -> None:
+    """The organisation's lists of projects, keys and users, as a real server holds them."""
+    api.listed.update({PROJECTS: ORG_PROJECTS, USERS: ORG_USERS, **ORG_KEYS})
+
+
+def test_the_names_of_projects_keys_and_users_are_kept_page_after_page(
+        cache: Cache, api: FakeOpenAI, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(openai, "LIST_LIMIT", 2)  # three projects: two pages
+    organisation(api)
+    named(api)
+    add_source(cache, api)
+
+    outcome = synced(cache, api)
+
+    assert outcome.warnings == () and "warning" not in outcome.message
+    assert names_of(cache, "project") == {
+        ("OpenAI", "proj_a"): "Support bot", ("OpenAI", "proj_b"): "Search",
+        ("OpenAI", "proj_old"): "Pilot 2023"}
+    # A key without a name is known by its redacted value.
+    assert names_of(cache, "api_key", "OpenAI") == {
+        ("OpenAI", "key_a"): "Support bot (prod)", ("OpenAI", "key_c"): "Embeddings job",
+        ("OpenAI", "key_b"): "sk-mno...pqr"}
+    assert names_of(cache, "user") == {("OpenAI", "user_abc"): "First Last",
+                                       ("OpenAI", "user_def"): "bot@example.com"}
+    assert names_of(cache, "api_key", "Anthropic") == {}
+    # Archived projects were asked for, the second page after the first's last id, and
+    # the archived project's keys were not listed again.
+    assert [s.query.get("after") for s in api.calls(PROJECTS)] == [None, ["proj_b"]]
+    assert {s.path for s in api.seen if PROJECT_KEYS.fullmatch(s.path)} == set(ORG_KEYS)
+    # The names are not charges: the money and the rows written are as without them.
+    assert cached_costs(cache) == pytest.approx(expected_costs(*ORG_COSTS), abs=1e-9)
+    assert outcome.rows_written == len(list(results(
+        *ORG_COSTS, *ORG_COMPLETIONS, *ORG_EMBEDDINGS, *ORG_IMAGES))) + \
+        len(expected_hourly(*ORG_HOURLY))
+    assert outcome.requests == len(api.seen) == last_run(cache)["requests"]
+
+
+def test_a_renamed_key_is_renamed_and_a_deleted_one_keeps_its_name(
+        cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    named(api)
+    add_source(cache, api)
+    synced(cache, api)
+    api.listed[f"{PROJECTS}/proj_a/api_keys"] = [
+        project_key("key_a", "Support bot (prod, v2)", "sk-abc...def")]
+
+    synced(cache, api)
+
+    assert names_of(cache, "api_key", "OpenAI") == {
+        ("OpenAI", "key_a"): "Support bot (prod, v2)", ("OpenAI", "key_c"): "Embeddings job",
+        ("OpenAI", "key_b"): "sk-mno...pqr"}
+
+
+@pytest.mark.parametrize(("path", "lost", "kept"), [
+    (USERS, "users", {"project", "key_a", "key_b", "key_c"}),
+    (PROJECTS, "projects", {"user"}),  # no project listed: no project's keys either
+    (f"{PROJECTS}/proj_b/api_keys", "API keys of 1 of 2 projects",
+     {"project", "user", "key_a", "key_c"}),
+])
+def test_a_list_the_key_may_not_read_is_a_warning_and_the_usage_still_lands(
+        cache: Cache, api: FakeOpenAI, path: str, lost: str, kept: set[str]) -> None:
+    organisation(api)
+    named(api)
+    add_source(cache, api)
+    api.queue(path, error_reply(403, "You have insufficient permissions for this "
+                                     "operation. Missing scopes: api.management.read."))
+
+    outcome = synced(cache, api)
+
+    (warning,) = outcome.warnings
+    assert warning.startswith(f"the names of {lost} were not updated: ")
+    assert "OpenAI denied access (403" in warning and f"OpenAI {path}" in warning
+    assert f"; warning: {warning}" in outcome.message
+    assert KEY not in outcome.message and KEY[-12:] not in warning
+    assert outcome.to_json()["warnings"] == [warning]
+    # The usage landed whole, and the names the key could read were kept.
+    assert cached_costs(cache) == pytest.approx(expected_costs(*ORG_COSTS), abs=1e-9)
+    assert cached_tokens(cache) == expected_tokens(*ORG_COMPLETIONS, *ORG_EMBEDDINGS)
+    assert {kind for kind in ("project", "user") if names_of(cache, kind)} | \
+        {key for _openai, key in names_of(cache, "api_key")} == kept
+    assert last_run(cache)["result"] == "ok"
+
+
+def test_a_list_of_the_wrong_shape_is_a_warning_not_a_failure(cache: Cache,
+                                                               api: FakeOpenAI) -> None:
+    organisation(api)
+    named(api)
+    add_source(cache, api)
+    api.queue(USERS, Reply(200, json.dumps({"object": "list", "data": "users"}).encode()))
+
+    outcome = synced(cache, api)
+
+    assert outcome.warnings == (
+        f"the names of users were not updated: OpenAI {USERS}: the answer has no 'data' "
+        "list",)
+    assert names_of(cache, "user") == {}
+    assert len(names_of(cache, "api_key")) == 3
+
+
+def test_a_sync_without_a_names_answer_keeps_the_earlier_names(
+        cache: Cache, api: FakeOpenAI) -> None:
+    organisation(api)
+    named(api)
+    add_source(cache, api)
+    synced(cache, api)
+    before = names_of(cache, "user")
+    api.queue(USERS, error_reply(403, "Missing scopes: api.management.read."))
+
+    assert synced(cache, api).warnings
+    assert names_of(cache, "user") == before != {}
+
+
+def test_a_list_whose_pages_go_round_in_a_circle_is_a_warning(cache: Cache,
+                                                               api: FakeOpenAI) -> None:
+    organisation(api)
+    named(api)
+    add_source(cache, api)
+    looping = json.dumps({"object": "list", "data": ORG_USERS[:1], "first_id": "user_abc",
+                          "last_id": "user_abc", "has_more": True}).encode()
+    api.queue(USERS, Reply(200, looping), Reply(200, looping))
+
+    outcome = synced(cache, api)
+
+    assert outcome.warnings == (
+        f"the names of users were not updated: OpenAI {USERS}: the same last id came "
+        "twice: the pages go round in a circle",)
+    assert [s.query.get("after") for s in api.calls(USERS)] == [None, ["user_abc"]]
+
+
+def test_a_cancel_while_listing_names_changes_nothing(cache: Cache, api: FakeOpenAI) -> None:
+    before = synced_then(cache, api)
+    named(api)
+    api.serve(COSTS, page(bucket(DAYS[2], cost("proj_a", "gpt-4o, input", 99.0))))
+
+    outcome = sync_one(cache, cancelled=lambda: bool(api.calls(PROJECTS)))
+
+    assert outcome.result == "cancelled"
+    assert snapshot(cache) == before
+    assert names_of(cache, "project") == {}
+
+
+def by_user(result: dict[str, Any], *shares: tuple[str, float]) -> list[dict[str, Any]]:
+    """``result`` split between users by ``shares`` (fractions of every count), as the
+    usage API answers when grouped by user too: the counts add up to the result's."""
+    parts = []
+    left = {k: v for k, v in result.items() if isinstance(v, int) and not isinstance(v, bool)}
+    for n, (user, share) in enumerate(shares, 1):
+        part = {**result, "user_id": user}
+        for field, value in left.items():
+            part[field] = value - sum(round(result[field] * s) for _u, s in shares[:-1]) \
+                if n == len(shares) else round(value * share)
+        parts.append(part)
+    return parts
+
+
+def test_usage_grouped_by_user_carries_the_user_and_changes_no_total(
+        cache: Cache, api: FakeOpenAI) -> None:
+    split = copy.deepcopy(ORG_COMPLETIONS)
+    first = split[0]["data"][0]
+    first["results"] = by_user(first["results"][0], ("user_abc", 0.75), ("user_def", 0.25))
+    embedded = copy.deepcopy(ORG_EMBEDDINGS)
+    embedded[0]["data"][0]["results"][0]["user_id"] = "user_abc"
+    organisation(api)
+    api.serve(COMPLETIONS, *split)
+    api.serve(EMBEDDINGS, *embedded)
+    add_source(cache, api)
+
+    outcome = synced(cache, api)
+
+    # Every endpoint was asked to group by user, and each user's usage is a charge
+    # carrying the user in its tags (a usage without one carries no tag).
+    assert all(s.query["group_by"][-1] == "user_id"
+               for s in api.seen if s.path in GROUP_BY and s.path != COSTS
+               and s.query["bucket_width"] == ["1d"])
+    by_tag = {(r["x_usage_type"], r["resource_id"], r["tags"]): (r["x_input_tokens"],
+                                                                 r["x_output_tokens"])
+              for r in cache._rows("SELECT * FROM charges WHERE billed_cost = 0 AND "
+                                   "charge_period_start = ?", (DAYS[0].isoformat(),))}
+    assert by_tag == {("completions", "key_a", '{"user_id": "user_abc"}'): (4_500, 1_500),
+                      ("completions", "key_a", '{"user_id": "user_def"}'): (1_500, 500)}
+    assert cache._scalar("SELECT tags FROM charges WHERE x_usage_type = 'embeddings'") == \
+        '{"user_id": "user_abc"}'
+    assert cache._scalar("SELECT COUNT(*) FROM charges WHERE billed_cost != 0 "
+                         "AND tags IS NOT NULL") == 0
+    # The finer grouping splits tokens, never money: the totals are the unsplit ones.
+    assert cached_tokens(cache) == expected_tokens(*ORG_COMPLETIONS, *ORG_EMBEDDINGS)
+    assert cached_costs(cache) == pytest.approx(expected_costs(*ORG_COSTS), abs=1e-9)
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == \
+        pytest.approx(total(ORG_COSTS))
+    assert last_run(cache)["source_billed_total"] == pytest.approx(total(ORG_COSTS))
+    # The hourly requests per key are asked for and kept as before: per key only.
+    assert {tuple(s.query["group_by"]) for s in api.calls(COMPLETIONS)
+            if s.query["bucket_width"] == ["1h"]} == {("api_key_id",)}
+    assert set(cached_metrics(cache)) == expected_hourly(*ORG_HOURLY)
+    assert outcome.rows_read == len(list(results(
+        *ORG_COSTS, *split, *embedded, *ORG_IMAGES, *ORG_HOURLY)))
 
 
 # -- refusals, retries and answers that are wrong ---------------------------------------

@@ -551,3 +551,18 @@ def test_the_page_follows_the_os_colour_scheme(
     assert change.data(Qt.ItemDataRole.ForegroundRole) == QColor(theme.LIGHT.bad)
     qtbot.waitUntil(lambda: all(theme.LIGHT.muted in s.styleSheet() for s in separators),
                     timeout=5_000)
+
+
+def test_amortised_and_unamortised_cost_show_with_their_difference_named(
+        window: tuple[MainWindow, AllocationPage]) -> None:
+    _, page = window
+    result = page.result
+    assert result is not None
+    cur, moved = result.currency, result.total - result.unamortised
+    assert abs(moved) >= 0.01  # the demo's upfront RI fee and monthly PTU fees move cost
+    text = page.amortisation.text()
+    assert f"Amortised (effective) {money(result.total, cur)}" in text
+    assert f"unamortised (billed) {money(result.unamortised, cur)}" in text
+    assert f"commitment amortisation {'+' if moved > 0 else ''}{money(moved, cur)}" in text
+    assert page.amortisation.isVisible()
+    assert "the difference is commitment amortisation" in page.amortisation.toolTip()

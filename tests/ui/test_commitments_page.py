@@ -88,3 +88,49 @@ def test_without_commitments_the_page_says_where_they_come_from(
     assert note is not None and note.isVisible() and note.text() == EMPTY
     assert "Cost and Usage Report" in EMPTY and "FOCUS" in EMPTY
     assert page.committed_card.value.text() == "–"
+
+
+def test_an_alerts_focus_chooses_its_commitment_and_a_reload_keeps_it(
+        qtbot: QtBot, cur_workspace: Workspace) -> None:
+    from tests.ui.support import TIMEOUT
+
+    from worthit.ui.alert_schedule import _focus
+
+    _, page = open_page(qtbot, cur_workspace, "commitments", CommitmentsPage)
+    assert page.result is not None
+    first, reservation = page.result.commitments
+    assert page.days_title.text().endswith(label(first))  # the first, until one is chosen
+    _focus(page, RI)  # as an alert's "Open" does, with the alert's focus
+    assert page.selected == RI
+    assert page.days_title.text().endswith(label(reservation))
+    chosen = page.table.model().mapToSource(page.table.currentIndex())
+    assert page.model.record(chosen.row())["commitment"].commitment_id == RI
+    with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
+        page.reload()
+    assert page.days_title.text().endswith(label(reservation))
+    # An id the period does not hold leaves the selection be.
+    page.choose("arn:aws:savingsplans::000000000000:savingsplan/gone")
+    assert page.days_title.text().endswith(label(reservation))
+
+
+@pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])
+def test_the_days_and_the_coverage_end_on_one_line(
+        qtbot: QtBot, cur_workspace: Workspace, size: tuple[int, int]) -> None:
+    from PySide6.QtCore import QPoint
+
+    win, page = open_page(qtbot, cur_workspace, "commitments", CommitmentsPage)
+    win.resize(*size)
+    qtbot.waitUntil(lambda: win.width() == size[0], timeout=5_000)
+
+    def bottom(widget: object) -> int:
+        assert hasattr(widget, "mapTo") and hasattr(widget, "height")
+        return widget.mapTo(page, QPoint(0, widget.height())).y()  # type: ignore[no-any-return]
+
+    def aligned() -> bool:
+        return page.days.isVisible() and bottom(page.days) == bottom(page.right_stack)
+
+    qtbot.waitUntil(aligned, timeout=5_000)
+    # The reservation's derived-days note (two lines, wrapped) keeps them aligned too.
+    page.table.selectRow(1)
+    qtbot.waitUntil(aligned, timeout=5_000)
+    assert page.coverage_note.isVisible() and page.days_note.isVisible()

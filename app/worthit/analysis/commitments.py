@@ -27,7 +27,15 @@ from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 
-from worthit.core.commitments import active_hours, instance_family, kind_of, parse_time
+from worthit.core import commitments as terms_of
+from worthit.core.commitments import (
+    PROVISIONED_TYPE,
+    active_hours,
+    instance_family,
+    kind_of,
+    parse_time,
+    provisioned_id,
+)
 from worthit.core.days import day_number
 from worthit.core.money import percent
 from worthit.core.periods import Period
@@ -37,9 +45,12 @@ from worthit.store.cache import Cache
 from worthit.store.commitments import (
     commitment_days,
     commitment_discount,
+    commitment_discount_source,
     covered_keys,
     eligible_usage,
+    hourly_invocations,
     on_demand_compute,
+    provisioned_days,
     stated_commitments,
 )
 from worthit.store.days import date_of
@@ -56,6 +67,14 @@ NO_ON_DEMAND: Final = ("the bill states no on-demand (list) price for some of th
                        "covers, so what it saved is not known")
 DERIVED: Final = ("derived: the bill states this reservation's unused fee once a month; each "
                   "day's share is the month's spread over the hours it ran that day")
+#: Why a provisioned throughput's utilisation is not given (Bedrock bills it by the hour in
+#: the CUR and publishes no use of it there).
+UNSTATED: Final = ("utilisation not stated by the bill: the CUR bills provisioned throughput "
+                   "by the model-unit hour, used or not, and says nothing of its use; "
+                   "CloudWatch's hourly invocations of the provisioned model would")
+#: How its use is read where CloudWatch's hourly invocations are in the cache.
+FROM_INVOCATIONS: Final = ("derived from CloudWatch: an hour with an invocation of the "
+                           "provisioned model counts as used, an hour without one as idle")
 
 _TERMS: Final = {"1yr": "1 year", "3yr": "3 years", "p1y": "1 year", "p3y": "3 years",
                  "p1m": "1 month", "p5y": "5 years", "oneyear": "1 year",
@@ -73,16 +92,19 @@ class CommitmentDay:
     unused: float
     #: The unused amount is a monthly fee spread over the month (:data:`DERIVED`).
     derived: bool = False
+    #: What it committed that day whose use the bill does not state (:data:`UNSTATED`).
+    unstated: float = 0.0
 
     @property
     def committed(self) -> float:
-        return self.used + self.unused
+        return self.used + self.unused + self.unstated
 
     @property
     def utilisation(self) -> float | None:
-        """Used ÷ committed (None on a day that committed nothing)."""
+        """Used ÷ committed (None on a day that committed nothing, or whose use is not
+        stated)."""
         committed = self.committed
-        return None if committed == 0 else self.used / committed
+        return None if committed == 0 or self.unstated else self.used / committed
 
 
 @dataclass(frozen=True)
@@ -113,14 +135,20 @@ class Commitment:
     services: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
+    #: What it committed whose use the bill does not state (:data:`UNSTATED`).
+    unstated: float = 0.0
+
     @property
     def committed(self) -> float:
-        return self.used + self.unused
+        return self.used + self.unused + self.unstated
 
     @property
     def utilisation(self) -> float | None:
-        """Used ÷ committed over the period (None when it committed nothing)."""
-        return None if self.committed == 0 else self.used / self.committed
+        """Used ÷ committed over the period (None when it committed nothing, or when the
+        bill does not state the use of some of it)."""
+        if self.committed == 0 or self.unstated:
+            return None
+        return self.used / self.committed
 
     @property
     def saving(self) -> float | None:
@@ -153,12 +181,14 @@ class Commitment:
             "hourly_commitment": r(self.hourly_commitment, 6),
             "monthly_commitment": r(self.monthly_commitment),
             "committed": r(self.committed), "used": r(self.used), "unused": r(self.unused),
+            "unstated": r(self.unstated),
             "utilisation": r(self.utilisation, 4), "on_demand": r(self.on_demand),
             "saving": r(self.saving), "owner": self.owner, "owner_share": r(self.owner_share, 4),
             "days_to_end": self.days_to_end, "ending_within": self.ending_within,
             "derived": self.derived, "notes": list(self.notes),
             "days": [{"day": d.day.isoformat(), "committed": round(d.committed, 6),
                       "used": round(d.used, 6), "unused": round(d.unused, 6),
+                      "unstated": round(d.unstated, 6),
                       "utilisation": r(d.utilisation, 4), "derived": d.derived}
                      for d in self.days],
         }
@@ -196,6 +226,7 @@ class Commitments:
     unused cost; and the coverage of the services they cover."""
 
     period: Period
+    #: The day days to end count from (today, unless a caller chose another).
     as_of: dt.date
     commitments: tuple[Commitment, ...]
     coverage: tuple[Coverage, ...] = ()
@@ -218,7 +249,7 @@ class Commitments:
         """The stable shape of ``worthit report commitments --format json``."""
         return {
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
-            "as_of": self.as_of.isoformat(),
+            "as_of": self.as_of.isoformat(), "days_to_end_from": self.as_of.isoformat(),
             "totals": {cur: {what: None if (v := self.total(what, cur)) is None
                              else round(v, 2)
                              for what in ("committed", "used", "unused", "saving")}
@@ -235,17 +266,24 @@ class Commitments:
 def commitments(cache: Cache, period: Period, *, allocation: Allocation | None = None,
                 as_of: dt.date | None = None) -> Commitments:
     """The period's commitments from ``cache``: owners from ``allocation`` (by default the
-    Allocation page's for the period), days to end from ``as_of`` (default: today, UTC)."""
+    Allocation page's for the period), days to end counted from ``as_of`` (default: today,
+    UTC, whatever the period: a past period's end would count them wrong)."""
     if allocation is None:
         from worthit.analysis.allocation import allocation as allocate
 
         allocation = allocate(cache, period)
     # A monthly fee dated the 1st spreads over its month: read from the month's start.
     rows = commitment_days(cache, period.start.replace(day=1), period.end)
-    found = build(period, stated_commitments(cache), rows,
-                  covered_keys(cache, period.start, period.end),
+    covered = covered_keys(cache, period.start, period.end)
+    provisioned = provisioned_rows(provisioned_days(cache, period.start, period.end))
+    rows += provisioned
+    covered += [(r["commitment_id"], r["key_id"], r["service"], r["effective"])
+                for r in provisioned]
+    ids = sorted({r["commitment_id"] for r in provisioned})
+    found = build(period, stated_commitments(cache), rows, covered,
                   eligible_usage(cache, period.start, period.end), key_teams(allocation),
-                  as_of or dt.datetime.now(dt.UTC).date())
+                  as_of or terms_of.today(),
+                  used_hours(hourly_invocations(cache, ids, period.start, period.end)))
     from worthit.analysis.charge_index import charge_index, rates_for
 
     index = charge_index(cache)
@@ -265,7 +303,32 @@ def _would_save(cache: Cache, index: ChargeIndex, period: Period) -> WouldSave |
     end = min(period.end, held[1])
     start = max(held[0], end - dt.timedelta(days=STEADY_DAYS - 1))
     return would_save(index, on_demand_compute(cache, start, end), start, end,
-                      commitment_discount(cache))
+                      commitment_discount(cache), source=commitment_discount_source(cache))
+
+
+def provisioned_rows(charges: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """:func:`~worthit.store.commitments.provisioned_days`' charges as commitment rows (in
+    :func:`~worthit.store.commitments.commitment_days`' shape): each under its provisioned
+    model's id, with no status (the bill states none) and the key its charges are on."""
+    return [{"commitment_id": provisioned_id(c["resource_id"], c["account"], c["usage_type"]),
+             "day": c["day"], "status": None, "category": "Usage",
+             "frequency": "Usage-Based", "provider": c["provider"], "type": PROVISIONED_TYPE,
+             "commitment_category": "Usage", "name": None, "currency": c["currency"],
+             "effective": c["effective"], "billed": c["billed"], "listed": c["listed"],
+             "charges": c["charges"], "key_id": c["key_id"], "service": c["service"]}
+            for c in charges]
+
+
+def used_hours(invocations: Iterable[tuple[str, str, float]],
+               ) -> dict[str, dict[dt.date, int]]:
+    """Resource id -> day -> the hours with at least one invocation, for each day the
+    cache holds hourly invocation counts of (a day without any is not in it)."""
+    out: dict[str, dict[dt.date, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for resource, hour, count in invocations:
+        held = out[resource][dt.date.fromisoformat(hour[:10])]
+        if count > 0:
+            held.add(hour)
+    return {r: {d: len(h) for d, h in days.items()} for r, days in out.items()}
 
 
 def in_currency(found: Commitments, to: str, rates: RateTable) -> Commitments:
@@ -285,7 +348,8 @@ def in_currency(found: Commitments, to: str, rates: RateTable) -> Commitments:
             missing[c.currency] += [int(n) for n, q in zip(numbers, quotes, strict=True)
                                     if q is None]
             continue
-        days = tuple(dataclasses.replace(d, used=d.used * q.rate, unused=d.unused * q.rate)
+        days = tuple(dataclasses.replace(d, used=d.used * q.rate, unused=d.unused * q.rate,
+                                         unstated=d.unstated * q.rate)
                      for d, q in zip(c.days, quotes, strict=True) if q is not None)
         # On-demand prices convert at the rate of the period's last day held.
         last = quotes[-1]
@@ -293,6 +357,7 @@ def in_currency(found: Commitments, to: str, rates: RateTable) -> Commitments:
         out.append(dataclasses.replace(
             c, currency=to, days=days, used=math.fsum(d.used for d in days),
             unused=math.fsum(d.unused for d in days),
+            unstated=math.fsum(d.unstated for d in days),
             on_demand=None if c.on_demand is None else c.on_demand * last.rate,
             notes=(*c.notes, f"Converted from {c.currency} at {last}.")))
     if missing:
@@ -316,10 +381,13 @@ def build(period: Period, stated: Sequence[Mapping[str, Any]],
           rows: Sequence[Mapping[str, Any]],
           covered: Iterable[tuple[str, int, str | None, float]],
           usage: Sequence[Mapping[str, Any]], teams: Mapping[int, Mapping[str, float]],
-          as_of: dt.date) -> Commitments:
+          as_of: dt.date, hours_used: Mapping[str, Mapping[dt.date, int]] | None = None,
+          ) -> Commitments:
     """The commitments from the store's reads (pure: what the tests drive directly).
     ``rows`` are :func:`~worthit.store.commitments.commitment_days`' (from the 1st of the
-    period's first month), ``stated`` :func:`~worthit.store.commitments.stated_commitments`'."""
+    period's first month), ``stated`` :func:`~worthit.store.commitments.stated_commitments`';
+    ``hours_used`` (:func:`used_hours`) gives a provisioned throughput's use where the
+    bill does not."""
     terms = _merged(stated)
     by_id: dict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for row in rows:
@@ -335,7 +403,8 @@ def build(period: Period, stated: Sequence[Mapping[str, Any]],
     for commitment_id, held in by_id.items():
         facts = terms.get(commitment_id, {})
         made = _commitment(period, commitment_id, facts, held, owners.get(commitment_id, {}),
-                           tuple(sorted(services.get(commitment_id, ()))), as_of)
+                           tuple(sorted(services.get(commitment_id, ()))), as_of,
+                           (hours_used or {}).get(commitment_id, {}))
         if made is not None:
             found.append(made)
     found.sort(key=_order)
@@ -362,11 +431,13 @@ def _merged(stated: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 
 def _commitment(period: Period, commitment_id: str, facts: Mapping[str, Any],
                 rows: Sequence[Mapping[str, Any]], owners: Mapping[str, float],
-                services: tuple[str, ...], as_of: dt.date) -> Commitment | None:
+                services: tuple[str, ...], as_of: dt.date,
+                hours_used: Mapping[dt.date, int]) -> Commitment | None:
     start, end = parse_time(facts.get("start_time")), parse_time(facts.get("end_time"))
     monthly = facts.get("billed_every") == "month"
     used: dict[dt.date, float] = defaultdict(float)
     unused: dict[dt.date, float] = defaultdict(float)
+    unstated: dict[dt.date, float] = defaultdict(float)
     derived: set[dt.date] = set()
     on_demand: float | None = 0.0
     first = rows[0]
@@ -386,8 +457,25 @@ def _commitment(period: Period, commitment_id: str, facts: Mapping[str, Any],
                         derived.add(each)
             elif day in period:
                 unused[day] += row["effective"]
-    days = tuple(CommitmentDay(d, used.get(d, 0.0), unused.get(d, 0.0), d in derived)
-                 for d in sorted(set(used) | set(unused)))
+        elif row["status"] is None and row["type"] == PROVISIONED_TYPE and day in period:
+            unstated[day] += row["effective"]  # paid by the hour; its use not stated
+    hourly = facts.get("hourly_commitment")
+    invoked: set[dt.date] = set()
+    for day, hours in hours_used.items():
+        amount = unstated.pop(day, None)
+        if amount is None:
+            continue
+        # The hours billed that day: its charge at the hourly rate (24 without one).
+        billed = amount / hourly if hourly else 24.0
+        busy = min(1.0, hours / billed) if billed > 0 else 0.0
+        used[day] += amount * busy
+        unused[day] += amount * (1.0 - busy)
+        invoked.add(day)
+    if unstated or invoked:
+        on_demand = None  # nothing says what the model units would have cost otherwise
+    days = tuple(CommitmentDay(d, used.get(d, 0.0), unused.get(d, 0.0),
+                               d in derived or d in invoked, unstated.get(d, 0.0))
+                 for d in sorted(set(used) | set(unused) | set(unstated)))
     if not days:
         return None
     total = math.fsum(owners.values())
@@ -402,6 +490,10 @@ def _commitment(period: Period, commitment_id: str, facts: Mapping[str, Any],
         notes.append(NO_ON_DEMAND)
     if derived:
         notes.append(DERIVED)
+    if unstated:
+        notes.append(UNSTATED)
+    if invoked:
+        notes.append(FROM_INVOCATIONS)
     return Commitment(
         commitment_id=commitment_id, kind=kind,
         category=facts.get("category") or first["commitment_category"],
@@ -413,7 +505,7 @@ def _commitment(period: Period, commitment_id: str, facts: Mapping[str, Any],
         hourly_commitment=facts.get("hourly_commitment"),
         monthly_commitment=facts.get("monthly_commitment"), days=days,
         used=math.fsum(d.used for d in days), unused=math.fsum(d.unused for d in days),
-        on_demand=on_demand, owner=owner,
+        unstated=math.fsum(d.unstated for d in days), on_demand=on_demand, owner=owner,
         owner_share=share, days_to_end=None if end is None else (end.date() - as_of).days,
         services=services, notes=tuple(notes))
 
@@ -549,6 +641,8 @@ class WouldSave:
     end: dt.date
     discount: float | None
     families: tuple[SteadyUsage, ...]
+    #: Where the rate comes from, as the user said (a URL or words), if they said.
+    discount_source: str | None = None
 
     @property
     def days(self) -> int:
@@ -580,10 +674,14 @@ class WouldSave:
             return f"A 1-year, no-upfront commitment sized to {steady}: {NO_RATE}."
         rate = percent(self.discount, digits=1).replace(".0 %", " %")
         return (f"A 1-year, no-upfront commitment sized to {steady}, at {rate} off on-demand "
-                "prices (the rate you entered), saves that hourly spend × "
+                f"prices (the rate you entered{self._from}), saves that hourly spend × "
                 f"{rate} × {HOURS_PER_MONTH} hours a month, if usage stays at "
                 "least this high; usage above it stays on demand, and the commitment is paid "
                 "whether used or not.")
+
+    @property
+    def _from(self) -> str:
+        return f", from {self.discount_source}" if self.discount_source else ""
 
     def to_json(self) -> dict[str, Any]:
         def r(value: float | None, places: int = 2) -> float | None:
@@ -591,6 +689,7 @@ class WouldSave:
 
         return {"currency": self.currency, "from": self.start.isoformat(),
                 "to": self.end.isoformat(), "discount": self.discount,
+                "discount_source": self.discount_source,
                 "term": "1 year", "payment_option": "No Upfront",
                 "monthly_saving": r(self.total), "assumption": self.assumption,
                 "families": [{"provider": u.provider, "family": u.family,
@@ -602,7 +701,8 @@ class WouldSave:
 
 
 def would_save(index: ChargeIndex, charges: Sequence[tuple[int, int, str | None, str]],
-               start: dt.date, end: dt.date, discount: float | None) -> WouldSave:
+               start: dt.date, end: dt.date, discount: float | None, *,
+               source: str | None = None) -> WouldSave:
     """What committing to each family's steady on-demand usage would save: ``charges``
     are :func:`~worthit.store.commitments.on_demand_compute`'s for ``start``..``end``,
     costed by the index (in its currency, as every page is); a day without a charge of a
@@ -623,7 +723,8 @@ def would_save(index: ChargeIndex, charges: Sequence[tuple[int, int, str | None,
                 for (provider, family), days in daily.items()]
     families = [f for f in families if f.steady_hourly >= 0.00005]
     families.sort(key=lambda f: (-f.steady_hourly, f.provider or "", f.family))
-    return WouldSave(index.currency or "USD", start, end, discount, tuple(families))
+    return WouldSave(index.currency or "USD", start, end, discount, tuple(families),
+                     source if discount is not None else None)
 
 
 # -- coverage -------------------------------------------------------------------------------

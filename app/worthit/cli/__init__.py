@@ -15,6 +15,7 @@ from typing import Final
 from worthit import __version__
 from worthit.cli import (
     alerts,
+    commitments,
     demo,
     export,
     imports,
@@ -37,7 +38,7 @@ __all__ = ["CONNECTOR_KINDS", "SCREENSHOT_PAGES", "main", "parser"]
 
 #: The verbs' modules, in the order --help lists them.
 _MODULES: Final = (demo, report, units, rates, imports, sync, sources, rules, screenshot,
-                   export, alerts, mcp)
+                   export, alerts, mcp, commitments)
 _RUNS: Final[dict[str, Callable[[Workspace, argparse.Namespace], int]]] = {
     verb: module.run for module in _MODULES for verb in module.VERBS}
 

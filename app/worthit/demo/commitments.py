@@ -16,7 +16,7 @@ import numpy as np
 
 from worthit.core.commitments import (
     PROVISIONED_THROUGHPUT,
-    RESERVATION,
+    PTU_RESERVATION,
     RESERVED_INSTANCES,
     SAVINGS_PLAN,
 )
@@ -229,14 +229,14 @@ def _ptu_reservation(cal: Calendar, ledger: Ledger, end: dt.date,
                consumed_quantity=np.where(purchase > 0, float(PTU_UNITS), 0.0),
                consumed_unit="PTU", charge_category="Purchase", charge_frequency="Recurring",
                pricing_category="Committed", **common)
-    terms = {"commitment_id": PTU_ID, "provider": "Microsoft", "kind": RESERVATION,
+    terms = {"commitment_id": PTU_ID, "provider": "Microsoft", "kind": PTU_RESERVATION,
              "category": "Usage", "name": "eval-harness PTU",
              "offering": f"Azure OpenAI {meter} × {PTU_UNITS}", "region": "eastus2",
              "term": "P1M", "start_time": _at(renewals[-1]), "end_time": _at(term_end),
              "payment_option": "Monthly", "hourly_commitment": None,
              "monthly_commitment": fee, "billed_every": None, "currency": "USD"}
     return terms, PlantedCommitment(
-        PTU_ID, RESERVATION, "Azure OpenAI PTU reservation (monthly, 15 PTU) at 85 %",
+        PTU_ID, PTU_RESERVATION, "Azure OpenAI PTU reservation (monthly, 15 PTU) at 85 %",
         "ml-platform", "eval-nightly", PTU_UTILISATION, PTU_DAYS_TO_END,
         f"{PTU_UNITS} PTU × ${PTU_MONTHLY_PER_UNIT:.0f}/month, renewed monthly; each "
         "term's fee amortised evenly over its days, 85 % of the PTU-hours deployed")

@@ -4,6 +4,7 @@ period."""
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 from worthit.core.money import money, percent
@@ -27,6 +28,8 @@ def text(figures: Figures, options: Options) -> str:
         f"Total spend   {money(result.total, cur)} amortised (effective), "
         f"{money(result.unamortised, cur)} unamortised (billed)",
         f"              commitment amortisation {money(result.total - result.unamortised, cur)}",
+        *textwrap.wrap(_named(), 88, initial_indent="              ",
+                       subsequent_indent="              "),
         f"Unallocated   {money(result.unallocated.cost, cur)} "
         f"({percent(result.share(result.unallocated))})",
         "",
@@ -42,6 +45,13 @@ def text(figures: Figures, options: Options) -> str:
         lines += ["", "Why spend is unallocated"]
         lines += [f"  {node.name}: {node.reason}" for node in reasons]
     return "\n".join(lines)
+
+
+def _named() -> str:
+    """What amortised and unamortised cost are, and their difference, in words."""
+    from worthit.analysis.commitments import AMORTISATION_NAMED
+
+    return AMORTISATION_NAMED[0].upper() + AMORTISATION_NAMED[1:] + "."
 
 
 def json(figures: Figures, options: Options) -> dict[str, Any]:
@@ -72,6 +82,9 @@ def table(figures: Figures) -> Table:
         period=result.period, currency=result.currency, name="Allocation",
         filters=filters(figures, previous=f"{result.previous.start} to {result.previous.end}",
                         rules=str(len(result.rules)),
+                        unamortised=f"{money(result.unamortised, result.currency)} billed; "
+                        "commitment amortisation "
+                        f"{money(result.total - result.unamortised, result.currency)}",
                         **({"converted": result.conversion} if result.conversion else {})),
         formats={"Effective cost": "money", "Share": "percent", "Previous period": "money",
                  "Change": "percent"})

@@ -1,7 +1,8 @@
 """The Commitments page: every savings plan and reservation the bills name, with what it
 covers, its term and end, its utilisation, the cost of what went unused, what it saved
 against on-demand prices and whose usage it covers; those ending within 90 days first.
-Amounts are in each commitment's own billing currency."""
+Amounts are in each commitment's own billing currency. Days to end count from today (the
+date is said), whatever period is on show."""
 
 from __future__ import annotations
 
@@ -61,6 +62,16 @@ def ends(c: Commitment) -> str:
     return f"{day} (in {c.days_to_end} day{'s' if c.days_to_end != 1 else ''})"
 
 
+def counted_from(found: Commitments) -> str:
+    """The day days to end count from, in words: ``from today, 2026-12-05``."""
+    return f"from today, {found.as_of.isoformat()}"
+
+
+def utilisation_text(c: Commitment) -> str:
+    """``70.0 %``, or ``not stated`` where the bill does not say what was used."""
+    return "not stated" if c.unstated else percent(c.utilisation)
+
+
 def saving_text(c: Commitment) -> str:
     return "not known" if c.saving is None else money(c.saving, c.currency)
 
@@ -75,8 +86,9 @@ def table(figures: Figures) -> Table:
     return Table.of(
         "Commitments: utilisation, unused cost and saving", COLUMNS, rows,
         period=figures.period, currency=currency, name="Commitments",
-        filters=filters(figures, **({"note": "amounts in each commitment's currency"}
-                                    if len(found.currencies) > 1 else {})),
+        filters=filters(figures, **{"days to end": f"counted {counted_from(found)}"},
+                        **({"note": "amounts in each commitment's currency"}
+                           if len(found.currencies) > 1 else {})),
         formats={"Ends": "date", "Days to end": "integer", "Committed": "money",
                  "Used": "money", "Unused cost": "money", "Utilisation": "percent",
                  "Saving vs on-demand": "money"})
@@ -114,12 +126,12 @@ def text(figures: Figures, _options: Options) -> str:
             + ("not known (an on-demand price is missing)" if saving is None
                else money(saving, currency)))
     soon = found.ending_within(90)
-    if soon:
-        lines.append(f"Ending within 90 days: {len(soon)}")
+    lines.append(f"Ending within 90 days: {len(soon)} (days to end counted "
+                 f"{counted_from(found)})")
     rows = [("Commitment", "Kind", "Ends", "Owner", "Used", "Unused", "Utilisation",
              "Saving")] + [
         (label(c), c.kind, ends(c), c.owner, money(c.used, c.currency),
-         money(c.unused, c.currency), percent(c.utilisation), saving_text(c))
+         money(c.unused, c.currency), utilisation_text(c), saving_text(c))
         for c in found.commitments]
     lines += ["", *aligned(rows, numeric_from=4)]
     notes = sorted({n for c in found.commitments for n in c.notes})

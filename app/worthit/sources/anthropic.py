@@ -12,6 +12,10 @@ does. The usage report has no request count, so this source gives no hourly ``Re
 metrics per API key (as OpenAI's does): the runaway-agent and spike detectors get no hourly
 series for Anthropic's keys, and no count is made up to stand in for one.
 
+The names of the organisation's API keys and workspaces (archived ones too) are listed for
+the sync to keep (:func:`names`, :mod:`worthit.sources.vendor_names`); a list the key may
+not read is a warning, not a failure.
+
 Both reports are marked legacy in favour of the beta analytics API. Each is read by one
 small adapter (:class:`Report`: its path, its grouping and the reader of one result), so
 moving to the new API replaces the adapters and nothing else. The admin key travels in
@@ -28,7 +32,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Final
 
+from worthit.core.errors import UserError
 from worthit.core.focus import AI_CATEGORY
+from worthit.sources import vendor_names
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Setting
 from worthit.sources.http import (
@@ -54,6 +60,10 @@ ANTHROPIC: Final = Vendor(
 COSTS: Final = "/v1/organizations/cost_report"
 USAGE: Final = "/v1/organizations/usage_report/messages"
 LIMIT: Final = 31  # daily buckets per page: the most either report allows
+#: The lists of names (``after_id`` pages them by object id; 1,000 is the most a page holds).
+API_KEYS: Final = "/v1/organizations/api_keys"
+WORKSPACES: Final = "/v1/organizations/workspaces"
+LIST_LIMIT: Final = 1_000
 #: A decimal number as the cost report writes one (Decimal alone would take "1_0" and "NaN").
 AMOUNT: Final = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d{1,4})?")
 #: A model id quoted in a description ("claude-sonnet-4-20250514").
@@ -117,6 +127,27 @@ def test(settings: dict[str, Any], secret: str | None) -> str:
                              "ending_at": rfc3339(today), "bucket_width": "1d",
                              "group_by[]": list(costs.group_by), "limit": 1})
     return f"Connected to {api.endpoint}: the admin key reads the organisation's costs."
+
+
+def names(settings: dict[str, Any], secret: str | None, found: BillFile,
+          cancelled: Callable[[], bool] = never) -> vendor_names.Names:
+    """The names of the organisation's API keys (whatever their status) and workspaces
+    (archived ones too); a list that fails is a warning, the other is still listed."""
+    listed = vendor_names.Names(ANTHROPIC.name)
+    lists: tuple[tuple[str, str, str, dict[str, str], tuple[str, ...]], ...] = (
+        ("API keys", "api_key", API_KEYS, {}, ("name", "partial_key_hint")),
+        ("workspaces", "workspace", WORKSPACES, {"include_archived": "true"}, ("name",)))
+    with ANTHROPIC.connect(settings.get("endpoint"), secret, cancelled, found) as api:
+        for what, kind, path, params, fields in lists:
+            try:
+                for item in vendor_names.listed(api, path, {**params, "limit": LIST_LIMIT},
+                                                "after_id"):
+                    name = vendor_names.name_of(item, *fields)
+                    if name:
+                        listed.names.append((kind, item["id"], name))
+            except UserError as error:
+                listed.failed(what, error)
+    return listed
 
 
 def _cost(result: dict[str, Any], day: dt.date, found: BillFile, where: Where) -> list[Any]:
@@ -201,4 +232,7 @@ CONNECTOR: Final = ANTHROPIC.register(
     Setting("workspace", "only these workspaces (ids like wrkspc_01..., comma-separated); "
                          "empty for the whole organisation"))
 
-__all__ = ["ANTHROPIC", "CONNECTOR", "REPORTS", "Report", "dollars", "model_of", "pull"]
+vendor_names.register("anthropic", names)
+
+__all__ = ["ANTHROPIC", "API_KEYS", "CONNECTOR", "REPORTS", "WORKSPACES", "Report", "dollars",
+           "model_of", "names", "pull"]

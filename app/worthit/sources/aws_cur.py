@@ -36,7 +36,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
-from worthit.core.commitments import instance_family, kind_of
+from worthit.core.commitments import (
+    PROVISIONED_THROUGHPUT,
+    instance_family,
+    kind_of,
+    provisioned_id,
+    provisioned_throughput,
+)
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.sources.bill import (
@@ -133,7 +139,8 @@ _READ: Final = frozenset((*TEXT, *SUMS, *(_key(n) for pair in NEEDED for n in pa
 
 def layout(header: list[str], file: str, notes: Stated | None = None) -> Layout:
     """How a CUR of ``header`` is read; what its lines state about commitments goes to
-    ``notes``."""
+    ``notes``, else to the commitments of the file its mapper is given (an Athena result's
+    rows, mapped one by one: :func:`worthit.sources.aws_athena.charges`)."""
     keys = [_key(h) for h in header]
     # Two spellings of one column (lineItem/UnblendedCost, line_item_unblended_cost).
     check_unique(header, file, keys=[k if k in _READ else "" for k in keys])
@@ -152,11 +159,15 @@ def layout(header: list[str], file: str, notes: Stated | None = None) -> Layout:
     # A fee's unused commitment is read where the file has the columns saying it.
     use = (all(k in at for k in PLAN_USE), any(k in at for k in RESERVATION_USE))
 
+    held = [notes]
+
     @functools.lru_cache(maxsize=65_536)
     def describe(cells: tuple[str, ...]) -> _Described:
-        return _Described(at, tags, cells, text_at, use, notes)
+        return _Described(at, tags, cells, text_at, use, held[0])
 
     def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
+        if held[0] is None:
+            held[0] = stated(found)
         return _row(row, at, header, billed_key, describe, text_at, found, file, line)
 
     summed = [k for k in SUMS if k in at and (k == billed_key or not k.endswith("unblendedcost"))]
@@ -289,9 +300,22 @@ class _Described:
             self.kind == "fee" and cell("reservationreservationarn") is not None)
         self.template = [values.get(name) for name in CHARGE_COLUMN_NAMES]
         self.commitment: str | None = values.get("commitment_discount_id")
+        # A Bedrock provisioned throughput's hourly model-unit charge: capacity paid for by
+        # the hour, used or not. Its line stays plain usage (FOCUS names no commitment
+        # discount for it); its terms are kept under the provisioned model's id.
+        provisioned = provisioned_throughput(usage_type) if (
+            code == "AmazonBedrock" and self.kind == "usage" and self.commitment is None) \
+            else None
+        self.provisioned = provisioned is not None
+        if provisioned is not None:
+            assert usage_type is not None
+            self.commitment = provisioned_id(values["resource_id"], values["sub_account_id"],
+                                             usage_type)
         self.notes = notes if self.commitment is not None else None
         if self.notes is not None and self.commitment is not None:
-            self.notes.note(self.commitment, **_terms(self.kind, cell, values))
+            self.notes.note(self.commitment, **(
+                _terms(self.kind, cell, values) if provisioned is None
+                else _provisioned_terms(provisioned, values)))
 
     def charge(self, day: str, billed: float | None, plan: float | None, reserved: float | None,
                listed: float | None, amount: float | None, total: float | None = None,
@@ -318,6 +342,8 @@ class _Described:
         if self.notes is not None and self.commitment is not None:
             if self.kind == "savingsplanrecurringfee" and total is not None:
                 self.notes.committed(self.commitment, day, total)
+            elif self.provisioned:
+                self.notes.committed(self.commitment, day, billed)
             elif self.kind == "rifee":
                 self.notes.note(self.commitment,
                                 monthly_commitment=billed + (amortised_upfront or 0.0))
@@ -411,6 +437,17 @@ def _terms(kind: str, cell: Callable[[str], str | None],
             "term": cell("pricingleasecontractlength"),
             "start_time": cell("reservationstarttime"), "end_time": cell("reservationendtime"),
             "payment_option": cell("pricingpurchaseoption"), "billed_every": "month"}
+
+
+def _provisioned_terms(provisioned: tuple[str, str | None],
+                       values: dict[str, Any]) -> dict[str, Any]:
+    """What a provisioned throughput's line states: the model and the commitment its usage
+    type names, the region and currency; billed by the model-unit hour."""
+    model, term = provisioned
+    return {"provider": "AWS", "kind": PROVISIONED_THROUGHPUT, "category": "Usage",
+            "offering": f"Bedrock provisioned throughput ({model})",
+            "region": values["region_id"], "term": term or "no commitment",
+            "billed_every": "hour", "currency": values["billing_currency"]}
 
 
 def _row(row: list[str], at: dict[str, int], header: list[str], billed_key: str,

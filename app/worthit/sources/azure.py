@@ -15,7 +15,11 @@ replaces the actual-cost one, and the other way round.
 The FOCUS columns an export states are kept too (:func:`_focus`), as Microsoft's FinOps
 toolkit converts them: the billing account's name, the invoice issuer, the charge frequency,
 the pricing category, unit and quantity, and the reservation or savings plan a line is
-charged under."""
+charged under. What a line states about that commitment (its term in months, and for an
+Azure OpenAI provisioned throughput (PTU) reservation, its meter and region) is noted on the
+file's account (:mod:`worthit.sources.commitment_terms`). An export is always read line by
+line (its US dates keep it off the DuckDB path: ``iso_days=False``), and Term is a text
+cell, so it would be grouped on there too."""
 
 from __future__ import annotations
 
@@ -26,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from worthit.core.commitments import PTU_RESERVATION, is_ptu_meter
 from worthit.core.errors import BadInput
 from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.sources.bill import (
@@ -39,6 +44,7 @@ from worthit.sources.bill import (
 )
 from worthit.sources.bills import of_cells
 from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
+from worthit.sources.commitment_terms import stated
 
 COST_KEYS: Final = ("costinbillingcurrency", "cost")
 CURRENCY_KEYS: Final = ("billingcurrency", "billingcurrencycode")
@@ -109,7 +115,9 @@ TEXT: Final = ("date", "metercategory", "publishername", "billingaccountid", "su
                "unitofmeasure", *CURRENCY_KEYS,
                # FOCUS columns (:func:`_focus`).
                "billingaccountname", "partnername", "frequency", "pricingmodel", "benefitid",
-               "benefitname", "reservationid", "reservationname")
+               "benefitname", "reservationid", "reservationname",
+               # A commitment's terms (:func:`_terms`).
+               "term")
 
 
 #: Every column read, by its key.
@@ -242,7 +250,37 @@ def _row(row: list[str], at: dict[str, int], header: list[str], cost_key: str,
         "consumed_quantity": consumed, "consumed_unit": cell("unitofmeasure"), "tags": tags,
         **_focus(cell), "pricing_quantity": consumed,
     }
+    if values.get("commitment_discount_id") is not None:
+        stated(found).note(values["commitment_discount_id"], **_terms(cell, values))
     return [values.get(name) for name in CHARGE_COLUMN_NAMES]
+
+
+def term_in_words(months: str | None) -> str | None:
+    """An export's Term, in months (``12``, ``36``; ``1`` for a monthly purchase), as words
+    (``1 year``, ``3 years``, ``1 month``); another text as written."""
+    if months is None:
+        return None
+    try:
+        count = int(float(months))
+    except ValueError:
+        return months
+    if count > 0 and count % 12 == 0:
+        years = count // 12
+        return f"{years} year{'s' if years != 1 else ''}"
+    return f"{count} month{'s' if count != 1 else ''}" if count > 0 else None
+
+
+def _terms(cell: Callable[..., str | None], values: dict[str, Any]) -> dict[str, Any]:
+    """What a line states about the commitment it is charged under: its term (cost details'
+    Term, in months) and, for an Azure OpenAI provisioned throughput reservation (a meter
+    "Provisioned Managed ... Unit"), that kind, the meter and the region."""
+    facts: dict[str, Any] = {"provider": "Microsoft", "term": term_in_words(cell("term")),
+                             "currency": values["billing_currency"]}
+    meter = cell("metername")
+    if values.get("commitment_discount_type") == "Reservation" and is_ptu_meter(meter):
+        facts.update(kind=PTU_RESERVATION, category="Usage",
+                     offering=f"Azure OpenAI {meter}", region=values["region_id"])
+    return facts
 
 
 #: Frequency -> ChargeFrequency (FinOps toolkit, docs-mslearn/focus/convert.md; its

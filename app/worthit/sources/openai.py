@@ -6,9 +6,17 @@ endpoints (completions, embeddings, images) per day, project, model, API key and
 tier, as charges of no cost, so the totals stay the Costs API's while each model's tokens
 are known. OpenAI's ``input_tokens`` counts cached input and cache writes too; the cache
 keeps them apart (``x_input_tokens`` is uncached input only, see :mod:`worthit.core.focus`).
+The usage endpoints are grouped by user too (``user_id``, documented for completions,
+embeddings and images): a result's user is kept in the charge's tags as ``{"user_id": ...}``.
+The usage charges cost nothing, so the finer grouping splits tokens, never money.
 Last, the completions endpoint in hourly buckets per API key gives each key's requests per
 hour (``num_model_requests``), as the ``Requests`` metrics the runaway-agent and spike
 detectors read (:mod:`worthit.store.metrics`); a bucket's result without a key is skipped.
+
+The names of projects (archived ones too), of each project's API keys and of the
+organisation's users are listed for the sync to keep (:func:`names`,
+:mod:`worthit.sources.vendor_names`); a list the key may not read is a warning, not a
+failure.
 
 The admin key travels in ``Authorization: Bearer``; timeouts and deadlines, the caps on
 calls, on an answer's size and on one charge's amount, retries and plain-words refusals are
@@ -17,12 +25,16 @@ calls, on an answer's size and on one charge's amount, retries and plain-words r
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import re
 from collections.abc import Callable, Iterator
 from typing import Any, Final
+from urllib.parse import quote
 
+from worthit.core.errors import UserError
 from worthit.core.focus import AI_CATEGORY
+from worthit.sources import vendor_names
 from worthit.sources.bill import BillFile, Progress, never
 from worthit.sources.connectors import Setting
 from worthit.sources.http import (
@@ -47,17 +59,22 @@ OPENAI: Final = Vendor(
     stamp=UNIX_SECONDS)
 COSTS: Final = "/v1/organization/costs"
 #: Usage endpoints and the fields each groups by (embeddings and images have no batch tier,
-#: and OpenAI refuses a grouping an endpoint lacks).
+#: and OpenAI refuses a grouping an endpoint lacks; all three document ``user_id``).
 USAGE: Final = (
-    ("/v1/organization/usage/completions", ("project_id", "model", "api_key_id", "batch")),
-    ("/v1/organization/usage/embeddings", ("project_id", "model", "api_key_id")),
-    ("/v1/organization/usage/images", ("project_id", "model", "api_key_id")),
+    ("/v1/organization/usage/completions",
+     ("project_id", "model", "api_key_id", "batch", "user_id")),
+    ("/v1/organization/usage/embeddings", ("project_id", "model", "api_key_id", "user_id")),
+    ("/v1/organization/usage/images", ("project_id", "model", "api_key_id", "user_id")),
 )
 COSTS_LIMIT: Final = 180  # daily buckets per page: the most the Costs API allows
 USAGE_LIMIT: Final = 31  # the most the usage endpoints allow for daily buckets
 #: Requests per API key per hour come from the completions endpoint in hourly buckets.
 HOURLY: Final = "/v1/organization/usage/completions"
 HOURLY_LIMIT: Final = 168  # the most the usage endpoints allow for hourly buckets
+#: The lists of names (``after`` pages them by object id; 100 is the most a page holds).
+PROJECTS: Final = "/v1/organization/projects"
+USERS: Final = "/v1/organization/users"
+LIST_LIMIT: Final = 100
 #: A model id at the head of a line item: "gpt-4o-2024-08-06, input", "ft:gpt-4o-mini:org::x".
 MODEL: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/-]*")
 COMMON: Final = {"provider_name": "OpenAI", "publisher_name": "OpenAI",
@@ -153,17 +170,19 @@ def _usage(kind: str, result: Any, day: dt.date, currency: str, where: Where) ->
         raise where.bad("is not an object")
     requests = count(result, "num_model_requests", where)
     key = text(result, "api_key_id", where)
+    user = text(result, "user_id", where)
     # What the usage endpoints count is usage: FOCUS's Usage-Based charges, recorded only
     # when the service is used. (The Costs API says nothing of a line item's frequency.)
     common = {**COMMON, "billed_cost": 0.0, "effective_cost": 0.0,
               "billing_currency": currency, "charge_frequency": "Usage-Based",
               "sub_account_id": text(result, "project_id", where), "resource_id": key,
               "resource_type": "API key" if key else None, "x_usage_type": kind,
-              "x_model": text(result, "model", where), "x_requests": requests}
+              "x_model": text(result, "model", where), "x_requests": requests,
+              "tags": json.dumps({"user_id": user}) if user else None}
     if kind == "images":
         return row(day, common, consumed_quantity=count(result, "images", where),
                    consumed_unit="Images")
-    given = count(result, "input_tokens", where)
+    given = count(result, "input_tokens", where) or 0  # required: missing is refused
     if kind == "embeddings":
         return row(day, common, x_input_tokens=given)
     cached = count(result, "input_cached_tokens", where, required=False) or 0
@@ -181,6 +200,53 @@ def _usage(kind: str, result: Any, day: dt.date, currency: str, where: Where) ->
                x_cache_write_tokens=written,
                x_output_tokens=count(result, "output_tokens", where),
                x_batch=None if batch is None else int(batch))
+
+
+def names(settings: dict[str, Any], secret: str | None, found: BillFile,
+          cancelled: Callable[[], bool] = never) -> vendor_names.Names:
+    """The names of the organisation's projects (archived ones too), of the API keys of
+    each project in use (or of the ``project`` setting's, when it names some) and of its
+    users; a list that fails is a warning, the others are still listed."""
+    listed = vendor_names.Names(OPENAI.name)
+    only = [p.strip() for p in str(settings.get("project") or "").split(",") if p.strip()]
+    with OPENAI.connect(settings.get("endpoint"), secret, cancelled, found) as api:
+        projects: list[str] = list(only)
+        try:
+            for item in vendor_names.listed(api, PROJECTS, {"limit": LIST_LIMIT,
+                                                            "include_archived": "true"},
+                                            "after"):
+                name = vendor_names.name_of(item, "name")
+                if name:
+                    listed.names.append(("project", item["id"], name))
+                # An archived project's keys were named while it was in use (names are
+                # kept), and it uses none now: its keys are not listed again.
+                if not only and item.get("status") != "archived" and \
+                        not item.get("archived_at"):
+                    projects.append(item["id"])
+        except UserError as error:
+            listed.failed("projects", error)
+        refused: list[UserError] = []
+        for project in projects:
+            try:
+                for item in vendor_names.listed(
+                        api, f"{PROJECTS}/{quote(project, safe='')}/api_keys",
+                        {"limit": LIST_LIMIT}, "after"):
+                    name = vendor_names.name_of(item, "name", "redacted_value")
+                    if name:
+                        listed.names.append(("api_key", item["id"], name))
+            except UserError as error:
+                refused.append(error)
+        if refused:
+            listed.failed(f"API keys of {len(refused)} of {len(projects)} projects",
+                          refused[0])
+        try:
+            for item in vendor_names.listed(api, USERS, {"limit": LIST_LIMIT}, "after"):
+                name = vendor_names.name_of(item, "name", "email")
+                if name:
+                    listed.names.append(("user", item["id"], name))
+        except UserError as error:
+            listed.failed("users", error)
+    return listed
 
 
 def model_of(line_item: str | None) -> str | None:
@@ -210,4 +276,6 @@ CONNECTOR: Final = OPENAI.register(
     Setting("project", "only these projects (ids like proj_abc, comma-separated); empty for "
                        "the whole organisation"))
 
-__all__ = ["CONNECTOR", "HOURLY", "OPENAI", "model_of", "pull"]
+vendor_names.register("openai", names)
+
+__all__ = ["CONNECTOR", "HOURLY", "OPENAI", "PROJECTS", "USERS", "model_of", "names", "pull"]

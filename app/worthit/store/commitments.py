@@ -26,6 +26,9 @@ FIELDS: Final = ("provider", "kind", "category", "name", "offering", "instance_f
 #: The ``meta`` key of the discount off on-demand prices the user says a 1-year no-upfront
 #: commitment gets them (a fraction: 0.3 is 30 %); unset, no saving is estimated.
 DISCOUNT_KEY: Final = "commitments.discount"
+#: Where that rate comes from, as the user gave it (a URL, or words such as "our EDP"):
+#: said beside every saving computed at it.
+DISCOUNT_SOURCE_KEY: Final = "commitments.discount_source"
 
 _EFFECTIVE: Final = figure("effective", "f")
 _LIST: Final = figure("list", "f")
@@ -77,6 +80,47 @@ def commitment_days(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str
         "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 ORDER BY 1, 2",
         (day_number(start), day_number(end)))
     return [dict(row) for row in rows]
+
+
+#: What a Bedrock provisioned throughput's usage type says (core.commitments._PROVISIONED),
+#: for SQL: its lines are plain usage, named by no commitment discount.
+PROVISIONED_LIKE: Final = ("%ProvisionedThroughput%", "%ModelUnit%")
+
+
+def provisioned_days(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """The charges of Bedrock provisioned throughput (hourly model-unit usage no commitment
+    discount names) from ``start`` to ``end``, summed by key and day: ``key_id``,
+    ``resource_id``, ``account``, ``usage_type``, ``provider``, ``service``, ``currency``,
+    ``day``, ``effective``, ``billed``, ``listed`` (or None) and ``charges``."""
+    rows = cache._rows(
+        "SELECT k.key_id, k.resource_id, k.sub_account_id AS account, "
+        "k.x_usage_type AS usage_type, k.provider_name AS provider, "
+        "k.service_name AS service, k.billing_currency AS currency, f.day AS day, "
+        f"TOTAL({_EFFECTIVE}) AS effective, TOTAL(f.billed) AS billed, "
+        f"IIF(COUNT({_LIST}) = COUNT(*), TOTAL({_LIST}), NULL) AS listed, "
+        "COUNT(*) AS charges "
+        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "WHERE k.charge_category = 'Usage' AND k.commitment_discount_id IS NULL "
+        "AND k.x_usage_type LIKE ? AND k.x_usage_type LIKE ? AND f.day BETWEEN ? AND ? "
+        "GROUP BY 1, 8 ORDER BY 1, 8",
+        (*PROVISIONED_LIKE, day_number(start), day_number(end)))
+    return [dict(row) for row in rows]
+
+
+def hourly_invocations(cache: Cache, resource_ids: Sequence[str], start: dt.date,
+                       end: dt.date) -> list[tuple[str, str, float]]:
+    """(resource id, hour's start, invocations) of the hourly invocation counts the cache
+    holds for ``resource_ids`` (a provisioned model's ARN, as CloudWatch's ModelId names
+    it) from ``start`` to ``end``: CloudWatch ``Invocations`` (or ``Requests``) sums."""
+    if not resource_ids:
+        return []
+    marks = ", ".join("?" for _ in resource_ids)
+    return [(str(r[0]), str(r[1]), float(r[2])) for r in cache._rows(
+        "SELECT resource_id, period_start, TOTAL(value) FROM metrics "
+        "WHERE granularity = 'hour' AND stat = 'Sum' AND metric IN ('Invocations', "
+        f"'Requests') AND resource_id IN ({marks}) AND period_start >= ? AND period_start < ? "
+        "GROUP BY 1, 2",
+        (*resource_ids, start.isoformat(), (end + dt.timedelta(days=1)).isoformat()))]
 
 
 def covered_keys(cache: Cache, start: dt.date, end: dt.date,
@@ -141,15 +185,28 @@ def commitment_discount(cache: Cache) -> float | None:
     return rate if rate is not None and 0 < rate < 1 else None
 
 
-def set_commitment_discount(cache: Cache, rate: float | None) -> None:
-    """Keep ``rate`` (a fraction of on-demand prices, 0 < rate < 1) as the discount a
-    1-year no-upfront commitment gets; None forgets it."""
-    if rate is None:
-        from worthit.store.meta import delete_meta
+def commitment_discount_source(cache: Cache) -> str | None:
+    """Where the user said their discount rate comes from (None: they did not say)."""
+    return cache.get_meta(DISCOUNT_SOURCE_KEY) or None
 
+
+def set_commitment_discount(cache: Cache, rate: float | None,
+                            source: str | None = None) -> None:
+    """Keep ``rate`` (a fraction of on-demand prices, 0 < rate < 1) as the discount a
+    1-year no-upfront commitment gets, and ``source``, where it comes from (a rate given
+    without one forgets the last one's); None forgets both."""
+    from worthit.store.meta import delete_meta
+
+    if rate is None:
         delete_meta(cache, DISCOUNT_KEY)
+        delete_meta(cache, DISCOUNT_SOURCE_KEY)
         return
     if not 0 < rate < 1:
         raise UserError(f"A discount of {rate:.0%} is not one a commitment gets: enter a "
                         "rate between 0 and 100 %, such as 28 % for 0.28.")
     cache.set_meta({DISCOUNT_KEY: repr(float(rate))})
+    named = (source or "").strip()
+    if named:
+        cache.set_meta({DISCOUNT_SOURCE_KEY: named})
+    else:
+        delete_meta(cache, DISCOUNT_SOURCE_KEY)

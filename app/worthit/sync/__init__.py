@@ -6,7 +6,10 @@ under way (its transaction rolls back) and the ones after it; what had finished 
 
 A file source re-imports its files when any of them changed since the last import (size
 or modification time), so a folder that a cloud export keeps filling can be synced on a
-schedule. Live API sources join here as connectors (each a module in ``sources``)."""
+schedule. Live API sources join here as connectors (each a module in ``sources``). A live
+source whose vendor names its ids (API keys, projects, users) lists them after its charges
+(:mod:`worthit.sources.vendor_names`) and they are written with its run; a list it could not
+read is a warning in the outcome, never a failure of the sync."""
 
 from __future__ import annotations
 
@@ -21,9 +24,12 @@ from typing import TYPE_CHECKING, Any, Final
 from worthit.core.errors import Cancelled, UserError
 from worthit.core.plural import plural
 from worthit.sources.bill import TOLERANCE, BillFile, never
+from worthit.sources.commitment_terms import stated
 from worthit.store.cache import Cache
 from worthit.store.charges import newest_day, source_totals
+from worthit.store.commitments import write_commitments
 from worthit.store.metrics import write_facts
+from worthit.store.names import write_names
 from worthit.store.sources import (
     all_sources,
     kind_and_settings,
@@ -37,6 +43,7 @@ from worthit.workspace import identity
 
 if TYPE_CHECKING:
     from worthit.sources.connectors import Connector
+    from worthit.sources.vendor_names import Names
 
 #: Told which source is under way and the fraction of it done.
 SyncProgress = Callable[[str, float], None]
@@ -52,9 +59,16 @@ class Outcome:
     rows_written: int = 0
     seconds: float = 0.0
     requests: int = 0
+    #: What went wrong without failing the sync (a list of names the key may not read).
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """The outcome's fields; ``warnings`` only when there are some."""
+        out = asdict(self)
+        out["warnings"] = list(self.warnings)
+        if not self.warnings:
+            del out["warnings"]
+        return out
 
 
 def sync(cache: Cache, names: Sequence[str] | None = None, *, force: bool = False,
@@ -169,9 +183,14 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
                 raise UserError(f"source {name!r}: the API's total ({found.billed:.6f}) and "
                                 f"the cache's ({billed:.6f}) differ by more than $0.01; "
                                 "nothing was changed")
-            # Metrics and inventory (not money: nothing to reconcile) go in with the run.
+            # Metrics and inventory (not money: nothing to reconcile) go in with the run,
+            # and so do the names of the vendor's ids (not counted as rows written).
             totals["facts"] = write_facts(conn, source_id, start, end, found.metrics,
                                           found.resources)
+            # What the charges state about their commitments, as `worthit import` keeps it.
+            write_commitments(conn, source_id, notes.rows())
+            if listed is not None:
+                write_names(conn, listed.provider, listed.names)
 
         # Fetched before the write transaction: it must not hold the cache's lock through
         # HTTP calls and their retries. A window of daily aggregates fits in memory.
@@ -179,8 +198,11 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
             settings, secret, start, end, found, cancelled=cancelled,
             progress=(lambda share: progress(name, share)) if progress else None,
             **({"folder": cache.path.parent} if connector.downloads else {})))
+        listed = _names(connector, settings, secret, found, cancelled)
+        notes = stated(found)  # a CUR's reader noted its lines' terms here already
         for row in rows:
             row[0] = source_id
+            notes.charge(row)
         written = cache.replace_charges(source_id, start, end, rows, check=reconcile)
         written += int(totals.get("facts", 0))
     except (UserError, Cancelled) as error:
@@ -196,8 +218,22 @@ def _pull(cache: Cache, name: str, connector: Connector, settings: dict[str, Any
                "ok", None, requests=found.requests)
     if found.state != settings.get("state", {}):
         remember_state(cache, source_id, settings, found.state)
-    return Outcome(name, "ok", f"{start} to {end}{_cost(connector, found)}", found.rows_read,
-                   written, time.perf_counter() - began, found.requests)
+    warnings = tuple(secrets.redact(w, [secret] if secret else [])
+                     for w in (listed.warnings if listed is not None else ()))
+    said = "".join(f"; warning: {w}" for w in warnings)
+    return Outcome(name, "ok", f"{start} to {end}{_cost(connector, found)}{said}",
+                   found.rows_read, written, time.perf_counter() - began, found.requests,
+                   warnings)
+
+
+def _names(connector: Connector, settings: dict[str, Any], secret: str | None,
+           found: BillFile, cancelled: Callable[[], bool]) -> Names | None:
+    """The names the connector's vendor gives its ids, or None when it names none. Fetched,
+    like the charges, before the write transaction."""
+    from worthit.sources.vendor_names import lister_of
+
+    lister = lister_of(connector.kind)
+    return None if lister is None else lister(settings, secret, found, cancelled)
 
 
 def _cost(connector: Connector, found: BillFile) -> str:

@@ -22,15 +22,16 @@ if TYPE_CHECKING:
 
 def commitment_alerts(found: Commitments, as_of: dt.date,
                       settings: AlertSettings) -> list[Alert]:
-    """The low-utilisation and ending-soon alerts of ``found`` (commitments read with
-    ``as_of`` as the day their days to end count from)."""
+    """The low-utilisation alerts of ``found`` for the days up to ``as_of`` (the check's
+    day) and its ending-soon alerts, whose days to end count from ``found.as_of`` (today,
+    when the check runs: an end date is a fact of the calendar, not of the data held)."""
     alerts = []
     for c in found.commitments:
         run = low_run(c.days, as_of, settings.commitment_utilisation)
         if len(run) >= max(1, settings.commitment_days):
             alerts.append(_low(c, run, settings))
         if c.days_to_end is not None and 0 <= c.days_to_end <= settings.commitment_horizon_days:
-            alerts.append(_ending(c, settings))
+            alerts.append(_ending(c, settings, found.as_of))
     return alerts
 
 
@@ -84,20 +85,22 @@ def _low(c: Commitment, run: list[CommitmentDay], s: AlertSettings) -> Alert:
                           f"{plural(s.commitment_days, 'day')} in a row"})
 
 
-def _ending(c: Commitment, s: AlertSettings) -> Alert:
+def _ending(c: Commitment, s: AlertSettings, today: dt.date) -> Alert:
     assert c.days_to_end is not None and c.end is not None
     name = c.name or c.commitment_id
     end = c.end.date().isoformat()
     when = "today" if c.days_to_end == 0 else f"in {plural(c.days_to_end, 'day')}"
+    counted = f"counted from {today.isoformat()}"
     subject = f"commitment_ending:{c.commitment_id}"
     return Alert(
         subject, subject, "commitment_ending", "warning",
-        f"{name} ({c.kind}, {c.covers}) ends {when}, on {end}: the usage it covers is "
-        "billed at on-demand prices after that unless it is renewed",
+        f"{name} ({c.kind}, {c.covers}) ends {when}, on {end} ({counted}): the usage it "
+        "covers is billed at on-demand prices after that unless it is renewed",
         f"{name}: ends {when}",
         team=_owner(c), series="Commitment utilisation by day", page="commitments",
         focus=c.commitment_id,
         numbers={**_numbers(c),
                  "Utilisation over the window": percent(c.utilisation, digits=0),
                  "Committed over the window": money(c.committed, c.currency),
+                 "Days to end": f"{c.days_to_end} ({counted})",
                  "Alert": f"ending within {plural(s.commitment_horizon_days, 'day')}"})

@@ -60,7 +60,8 @@ def _finding(ctx: Context, c: Commitment, utilisation: float) -> Finding:
            "day), or sell the surplus where the provider allows (reserved instances).",
            "Otherwise move eligible usage onto it before buying anything new."]
     if c.days_to_end is not None and c.days_to_end <= WINDOW_DAYS:
-        fix.insert(0, f"It ends in {c.days_to_end} days: renew it smaller, or let it lapse.")
+        fix.insert(0, f"It ends in {c.days_to_end} days (on {c.end:%Y-%m-%d}): renew it "
+                      "smaller, or let it lapse.")
     return Finding(
         "unused_commitment", f"unused_commitment:{c.commitment_id}",
         f"{name} ({c.kind}) used {percent(utilisation, digits=0)} of its commitment: "
@@ -87,7 +88,8 @@ def _finding(ctx: Context, c: Commitment, utilisation: float) -> Finding:
 
 def window_commitments(ctx: Context) -> Commitments:
     """The commitments of the leak window in the context's currency, owned as the
-    window's allocation owns the usage they cover (computed once per context)."""
+    window's allocation owns the usage they cover (computed once per context); their days
+    to end count from today, not from the window's end."""
     found: Commitments = ctx.once("commitments", lambda: _in_context_currency(ctx))
     return found
 
@@ -95,8 +97,7 @@ def window_commitments(ctx: Context) -> Commitments:
 def _in_context_currency(ctx: Context) -> Commitments:
     from worthit.analysis.commitments import commitments
 
-    found = commitments(ctx.cache, ctx.window, allocation=ctx.allocation,
-                        as_of=ctx.window.end)
+    found = commitments(ctx.cache, ctx.window, allocation=ctx.allocation)
     to = ctx.currency
     if all(c.currency == to for c in found.commitments):
         return found
@@ -113,9 +114,11 @@ def _in_context_currency(ctx: Context) -> Commitments:
         quotes = rates.quotes(c.currency, to, numbers)
         if any(q is None for q in quotes):
             continue  # no rate: left out rather than summed in two currencies
-        days = tuple(dataclasses.replace(d, used=d.used * q.rate, unused=d.unused * q.rate)
+        days = tuple(dataclasses.replace(d, used=d.used * q.rate, unused=d.unused * q.rate,
+                                         unstated=d.unstated * q.rate)
                      for d, q in zip(c.days, quotes, strict=True) if q is not None)
         out.append(dataclasses.replace(
             c, currency=to, days=days, used=math.fsum(d.used for d in days),
-            unused=math.fsum(d.unused for d in days)))
+            unused=math.fsum(d.unused for d in days),
+            unstated=math.fsum(d.unstated for d in days)))
     return dataclasses.replace(found, commitments=tuple(out), currencies=(to,) if out else ())

@@ -79,6 +79,12 @@ class AllocationPage(Page):
         self.edit_rules.clicked.connect(self.open_rules_editor)
         cards.addWidget(self.edit_rules, 0, 4, Qt.AlignmentFlag.AlignVCenter)
         self.body.addLayout(cards)
+        # Amortised beside unamortised cost, and the commitment amortisation between them
+        # (as Overview shows): the tree allocates the amortised figure.
+        self.amortisation = QLabel(" ", objectName="Readout")
+        self.amortisation.setTextFormat(Qt.TextFormat.PlainText)
+        self.amortisation.setWordWrap(True)
+        self.body.addWidget(self.amortisation)
 
         self.model = AllocationTreeModel(self)
         self.tree = QTreeView()
@@ -165,6 +171,7 @@ class AllocationPage(Page):
             money(result.unallocated.cost, cur), f"{percent(share)} · {reasons}",
             "bad" if share is not None and share > UNALLOCATED_WARNING else None)
         self.unallocated.setToolTip(result.unallocated.reason or "")
+        self._show_amortisation(result)
         count = len(result.rules)
         enabled = sum(rule.enabled for rule in result.rules)
         self.rules_card.show_figure(
@@ -189,6 +196,18 @@ class AllocationPage(Page):
         while focus and focus not in result.nodes:
             focus = focus[:-1]
         self.set_focus(focus)
+
+    def _show_amortisation(self, result: Allocation) -> None:
+        from worthit.analysis.commitments import AMORTISATION_NAMED
+
+        cur = result.currency
+        moved = result.total - result.unamortised
+        self.amortisation.setText(
+            f"Amortised (effective) {money(result.total, cur)}, as the tree allocates it · "
+            f"unamortised (billed) {money(result.unamortised, cur)} · commitment "
+            f"amortisation {'+' if moved >= 0.005 else ''}{money(moved, cur)}")
+        self.amortisation.setToolTip(AMORTISATION_NAMED[0].upper() + AMORTISATION_NAMED[1:]
+                                     + ".")
 
     # -- tree and treemap in step ------------------------------------------------------
 

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
-from worthit.pages.commitments import EMPTY, ends, label
+from worthit.pages.commitments import EMPTY, counted_from, ends, label
 from worthit.store.cache import Cache
 from worthit.ui import theme
 from worthit.ui.models.records import Column, RecordsModel
@@ -35,7 +35,10 @@ from worthit.ui.widgets.tables import empty_note, sortable_table
 if TYPE_CHECKING:
     from worthit.analysis.commitments import Commitment, Commitments, WouldSave
 
-COVERAGE_TITLE = "Coverage at on-demand prices"
+TABLE_TITLE = "Commitments, ending soonest first"
+COVERAGE_TITLE = "Coverage"
+COVERAGE_NOTE = ("Covered ÷ eligible usage of the services commitments cover, each at "
+                 "on-demand prices; spot usage is not eligible.")
 WOULD_TITLE = "If you committed"
 
 
@@ -66,6 +69,8 @@ class CommitmentsPage(Page):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: Commitments | None = None
+        #: The commitment chosen (an alert's focus, or the row clicked): kept across reloads.
+        self.selected: str | None = None
         cards = QGridLayout()
         cards.setSpacing(10)
         self.committed_card = Card("Committed", "What the commitments committed in the "
@@ -89,7 +94,8 @@ class CommitmentsPage(Page):
             Column("Covers", "covers"),
             Column("Term", "term", missing="not stated"),
             Column("Ends", "ends_text", tone=_ending_tone),
-            Column("Utilisation", "utilisation", _percent, numeric=True, missing="–"),
+            Column("Utilisation", "utilisation", _percent, numeric=True,
+                   missing="not stated"),
             Column("Unused cost", "unused", self._money_of, numeric=True, tone=_unused_tone),
             Column("Saving", "saving", self._money_of, numeric=True, tone=_saving_tone,
                    missing="not known"),
@@ -99,12 +105,16 @@ class CommitmentsPage(Page):
         self.table = sortable_table(self.model, 2, title="Commitments", empty=EMPTY)
         self.table.setMinimumHeight(160)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
-        self.body.addLayout(section("Commitments, ending soonest first", self.table))
+        self.table_title = QLabel(TABLE_TITLE, objectName="SectionTitle")
+        self.table_title.setTextFormat(Qt.TextFormat.PlainText)
+        self.body.addLayout(section(self.table_title, self.table))
         self.body.addWidget(self.table, 2)
 
-        lower = QHBoxLayout()
-        lower.setSpacing(16)
-        days = QVBoxLayout()
+        # The days and the coverage side by side in one grid: headings, tables and notes
+        # each share a row, so both tables end on the same line whatever the notes hold.
+        lower = QGridLayout()
+        lower.setHorizontalSpacing(16)
+        lower.setVerticalSpacing(6)
         self.days_title = QLabel("Per day", objectName="SectionTitle")
         self.days_title.setTextFormat(Qt.TextFormat.PlainText)
         self.days_model = RecordsModel([
@@ -112,19 +122,18 @@ class CommitmentsPage(Page):
             Column("Committed", "committed", self._money_of, numeric=True),
             Column("Used", "used", self._money_of, numeric=True),
             Column("Unused", "unused", self._money_of, numeric=True, tone=_unused_tone),
-            Column("Utilisation", "utilisation", _percent, numeric=True, missing="–"),
+            Column("Utilisation", "utilisation", _percent, numeric=True,
+                   missing="not stated"),
         ], self)
         self.days = sortable_table(self.days_model, 0, title="Commitment per day",
                                    empty="Choose a commitment above to see its days.")
         self.days.setMinimumHeight(140)
-        days.addLayout(section(self.days_title, self.days))
-        days.addWidget(self.days)
+        lower.addLayout(section(self.days_title, self.days), 0, 0)
+        lower.addWidget(self.days, 1, 0)
         self.days_note = QLabel(" ", objectName="Readout")
         self.days_note.setTextFormat(Qt.TextFormat.PlainText)
         self.days_note.setWordWrap(True)
-        days.addWidget(self.days_note)
-        lower.addLayout(days, 1)
-        coverage = QVBoxLayout()
+        lower.addWidget(self.days_note, 2, 0, Qt.AlignmentFlag.AlignTop)
         self.coverage_model = RecordsModel([
             Column("Service", "service"),
             Column("Family", "family", missing="–"),
@@ -143,7 +152,7 @@ class CommitmentsPage(Page):
         self.right_tabs.setDocumentMode(True)
         self.right_tabs.setExpanding(False)
         self.right_tabs.setDrawBase(False)
-        self.right_tabs.addTab("Coverage")
+        self.right_tabs.addTab("By service")
         self.right_tabs.addTab(WOULD_TITLE)
         self.right_tabs.setTabToolTip(1, "What a 1-year no-upfront commitment on steady "
                                          "on-demand usage would save, at your rate")
@@ -156,19 +165,26 @@ class CommitmentsPage(Page):
         heading.addWidget(self.right_title, 1)
         heading.addWidget(self.right_tabs)
         heading.addWidget(self.exports)
-        coverage.addLayout(heading)
+        lower.addLayout(heading, 0, 1)
         self.right_stack = QStackedWidget()
         self.right_stack.addWidget(self.coverage)
         self.right_stack.addWidget(would_page)
-        coverage.addWidget(self.right_stack, 1)
+        lower.addWidget(self.right_stack, 1, 1)
+        self.coverage_note = QLabel(COVERAGE_NOTE, objectName="Readout")
+        self.coverage_note.setTextFormat(Qt.TextFormat.PlainText)
+        self.coverage_note.setWordWrap(True)
+        lower.addWidget(self.coverage_note, 2, 1, Qt.AlignmentFlag.AlignTop)
         self.right_tabs.currentChanged.connect(self._show_tab)
-        lower.addLayout(coverage, 1)
+        lower.setRowStretch(1, 1)
+        lower.setColumnStretch(0, 1)
+        lower.setColumnStretch(1, 1)
         self.body.addLayout(lower, 3)
 
     def _show_tab(self, at: int) -> None:
         self.right_stack.setCurrentIndex(at)
         self.exports.setCurrentIndex(at)
         self.right_title.setText(WOULD_TITLE if at else COVERAGE_TITLE)
+        self.coverage_note.setText(" " if at else COVERAGE_NOTE)
 
     def _if_committed(self) -> QWidget:
         """The "If you committed" tab: the user's discount rate, each family's steady
@@ -266,13 +282,18 @@ class CommitmentsPage(Page):
         committed = result.total("committed", cur) or 0.0
         unused = result.total("unused", cur) or 0.0
         saving = result.total("saving", cur)
-        utilisation = None if committed == 0 else (committed - unused) / committed
+        used = result.total("used", cur) or 0.0
+        # Of what the bills say was used or not (a provisioned throughput's may be unsaid).
+        utilisation = None if used + unused == 0 else used / (used + unused)
+        unsaid = (result.total("unstated", cur) or 0.0) >= 0.005
         self.committed_card.show_figure(
             money(committed, cur) if found else "–",
             f"{len(found)} commitment{'s' if len(found) != 1 else ''}{more}")
         self.unused_card.show_figure(
             money(unused, cur) if found else "–",
-            f"{percent(utilisation, digits=0)} utilised" if utilisation is not None else " ",
+            f"{percent(utilisation, digits=0)} utilised"
+            + (" where the bill says" if unsaid else "") if utilisation is not None
+            else "use not stated by the bill" if unsaid else " ",
             "bad" if unused >= 0.005 else None)
         self.saving_card.show_figure(
             "–" if not found else "not known" if saving is None else money(saving, cur),
@@ -282,6 +303,12 @@ class CommitmentsPage(Page):
             else "good" if saving > 0 else "bad")
         soon = result.ending_within(90)
         first = soon[0] if soon else None
+        # Ends are facts of the calendar: counted from today, whatever period is on show.
+        self.table_title.setText(f"{TABLE_TITLE} (days to end counted "
+                                 f"{counted_from(result)})")
+        self.ending_card.setToolTip("Commitments whose end date is within 90 days of today "
+                                    f"({result.as_of.isoformat()}): renew or replace them "
+                                    "before their usage falls back to on-demand prices.")
         self.ending_card.show_figure(
             str(len(soon)) if found else "–",
             f"next: {label(first)} ends {ends(first)}" if first is not None else " ",
@@ -293,10 +320,28 @@ class CommitmentsPage(Page):
                                                          "coverage": c.coverage}
                                          for c in result.coverage])
         self._show_would_save(result.would_save)
-        if self._records:
-            self.table.selectRow(0)
-        else:
+        if not self._records:
             self._show_days(None)
+        elif not self._select(self.selected):
+            self.table.selectRow(0)
+
+    def choose(self, commitment_id: str) -> None:
+        """Select the commitment ``commitment_id`` (an alert's focus) and show its days;
+        one not in the period leaves the selection as it is."""
+        self.selected = commitment_id
+        self._select(commitment_id)
+
+    def _select(self, commitment_id: str | None) -> bool:
+        """Select the row of ``commitment_id`` in the table as sorted; False when none."""
+        at = next((n for n, r in enumerate(self._records)
+                   if r["commitment"].commitment_id == commitment_id), None)
+        if commitment_id is None or at is None:
+            return False
+        proxy = self.table.model()
+        row = proxy.mapFromSource(self.model.index(at, 0)).row()  # type: ignore[attr-defined]
+        self.table.selectRow(row)
+        self.table.scrollTo(proxy.index(row, 0))
+        return True
 
     def _record(self, c: Commitment) -> dict[str, Any]:
         tip = [c.commitment_id, f"{c.kind}; {c.currency}",
@@ -318,7 +363,9 @@ class CommitmentsPage(Page):
             self._show_days(None)
             return
         source = self.table.model().mapToSource(current)  # type: ignore[attr-defined]
-        self._show_days(self.model.record(source.row())["commitment"])
+        chosen: Commitment = self.model.record(source.row())["commitment"]
+        self.selected = chosen.commitment_id
+        self._show_days(chosen)
 
     def _show_days(self, c: Commitment | None) -> None:
         note = empty_note(self.days)
