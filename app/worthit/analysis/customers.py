@@ -22,7 +22,7 @@ gathers them from a cache; :func:`run_costs` and :meth:`CustomerCosts.by` read t
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Final, cast
 
@@ -73,6 +73,8 @@ class CustomerCosts:
     #: Traced models the bill never names in the period (their cost is unknown).
     unbilled: list[tuple[str, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: The trace rows' key columns (:data:`TRACE_KEYS` unless :func:`tie` was given others).
+    keys: tuple[str, ...] = TRACE_KEYS
 
     @property
     def billed(self) -> float:
@@ -84,9 +86,9 @@ class CustomerCosts:
 
     def by(self, column: str = "customer") -> pd.DataFrame:
         """Allocated cost, list-price estimate, requests and tokens per ``column`` (one
-        of :data:`BY`; '' is "(none)"), costliest first, then the Not traced row: the
-        cost column adds up to the bill."""
-        if column not in BY:
+        of :data:`BY`, or of the keys :func:`tie` was given; '' is "(none)"), costliest
+        first, then the Not traced row: the cost column adds up to the bill."""
+        if column not in (*self.keys, "model", "provider"):
             raise ValueError(f"cannot group by {column!r}")
         figures = ["cost", "estimate", "requests", *TOKEN_KINDS]
         grouped = (self.rows.groupby(column, as_index=False)[figures].sum(min_count=1)
@@ -127,14 +129,18 @@ def estimate(rows: pd.DataFrame, price_of: PriceOf) -> np.ndarray:
 
 
 def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Period, *,
-        currency: str = "USD", usd: Callable[[dt.date], float] = lambda _day: 1.0
-        ) -> CustomerCosts:
-    """Allocate the bill to the trace rows. ``bill``: day (date), provider, model, billed
-    and the bill's token counts (:data:`~worthit.pricing.catalog.TOKEN_KINDS`), one row per
-    day and model; ``traces``: day (date), provider, model, :data:`TRACE_KEYS`, the token
-    counts and requests. ``usd(day)`` is one USD in ``currency``."""
-    bill = _summed(_typed(bill, GROUP, ["billed", *TOKEN_KINDS]), ["billed", *TOKEN_KINDS])
-    traces = _typed(traces, [*GROUP, *TRACE_KEYS], [*TOKEN_KINDS, "requests"])
+        currency: str = "USD", usd: Callable[[dt.date], float] = lambda _day: 1.0,
+        keys: Sequence[str] = TRACE_KEYS, group: Sequence[str] = GROUP) -> CustomerCosts:
+    """Allocate the bill to the trace rows. ``bill``: the ``group`` columns (day (date),
+    provider, model, and any finer scope the bill has), billed and the bill's token counts
+    (:data:`~worthit.pricing.catalog.TOKEN_KINDS`); ``traces``: the ``group`` columns,
+    ``keys`` (what the rows are costed by, :data:`TRACE_KEYS` for request traces), the
+    token counts and requests. Each group's bill is spread over its trace rows. ``usd(day)``
+    is one USD in ``currency``."""
+    group = list(group)
+    bill = _summed(_typed(bill, group, ["billed", *TOKEN_KINDS]), ["billed", *TOKEN_KINDS],
+                   group)
+    traces = _typed(traces, [*group, *keys], [*TOKEN_KINDS, "requests"])
     names = _matched(traces, bill)
     traces["model"] = pd.Series([names.get((p, m), m) for p, m in zip(
         traces["provider"], traces["model"], strict=True)], index=traces.index, dtype=object)
@@ -145,8 +151,8 @@ def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Per
     has_tokens = bill[list(TOKEN_KINDS)].sum(axis=1) > 0
     bill.loc[~has_tokens, "bill_estimate"] = np.nan
     priced = traces["estimate"].notna()
-    traced = _sum_by(traces[priced], "estimate", "traced_estimate")
-    models = bill.merge(traced, on=GROUP, how="left")
+    traced = _sum_by(traces[priced], "estimate", "traced_estimate", group)
+    models = bill.merge(traced, on=group, how="left")
     models["traced_estimate"] = models["traced_estimate"].fillna(0.0)
     bill_priced = (~(has_tokens & models["bill_estimate"].isna())).to_numpy(bool)
     traced_value = models["traced_estimate"].to_numpy(float)
@@ -156,13 +162,13 @@ def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Per
     safe = np.where(spread, denominator, 1.0)
     models["coverage"] = np.where(spread, traced_value / safe, 0.0)
     per_estimate = pd.Series(np.where(spread, models["billed"].to_numpy(float) / safe, np.nan),
-                             index=pd.MultiIndex.from_frame(models[GROUP]),
+                             index=pd.MultiIndex.from_frame(models[group]),
                              name="per_estimate")
-    rate = traces[GROUP].merge(per_estimate.reset_index(), on=GROUP, how="left")
+    rate = traces[group].merge(per_estimate.reset_index(), on=group, how="left")
     traces["cost"] = np.nan_to_num(traces["estimate"].to_numpy(float)
                                    * rate["per_estimate"].to_numpy(float))
-    allocated = _sum_by(traces, "cost", "allocated")
-    models = models.merge(allocated, on=GROUP, how="left")
+    allocated = _sum_by(traces, "cost", "allocated", group)
+    models = models.merge(allocated, on=group, how="left")
     models["allocated"] = models["allocated"].fillna(0.0)
     models["not_traced"] = models["billed"] - models["allocated"]
     unpriced = sorted({(str(p), str(m)) for p, m in zip(
@@ -175,7 +181,7 @@ def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Per
     unbilled = sorted({(str(p), str(m)) for p, m in zip(traces["provider"], traces["model"],
                                                          strict=True)} - billed_models)
     costs = CustomerCosts(period, currency, traces.reset_index(drop=True),
-                          models.reset_index(drop=True), unpriced, unbilled)
+                          models.reset_index(drop=True), unpriced, unbilled, keys=tuple(keys))
     costs.warnings.extend(_warnings(costs))
     return costs
 
@@ -189,18 +195,18 @@ def _typed(frame: pd.DataFrame, keys: list[str], figures: list[str]) -> pd.DataF
     return out.reset_index(drop=True)
 
 
-def _sum_by(frame: pd.DataFrame, column: str, name: str) -> pd.DataFrame:
-    """``column`` summed per day and model, as ``name``."""
+def _sum_by(frame: pd.DataFrame, column: str, name: str, group: list[str]) -> pd.DataFrame:
+    """``column`` summed per group (day and model, or finer), as ``name``."""
     if frame.empty:
-        return _typed(pd.DataFrame(columns=[*GROUP, name]), GROUP, [name])
-    summed: pd.DataFrame = frame.groupby(GROUP, as_index=False)[[column]].sum()
+        return _typed(pd.DataFrame(columns=[*group, name]), group, [name])
+    summed: pd.DataFrame = frame.groupby(group, as_index=False)[[column]].sum()
     return summed.rename(columns={column: name})
 
 
-def _summed(bill: pd.DataFrame, figures: list[str]) -> pd.DataFrame:
+def _summed(bill: pd.DataFrame, figures: list[str], group: list[str]) -> pd.DataFrame:
     if bill.empty:
-        return pd.DataFrame(columns=[*GROUP, *figures])
-    return bill.groupby(GROUP, as_index=False)[figures].sum()
+        return pd.DataFrame(columns=[*group, *figures])
+    return bill.groupby(group, as_index=False)[figures].sum()
 
 
 def _matched(traces: pd.DataFrame, bill: pd.DataFrame) -> dict[tuple[str, str], str]:
@@ -229,7 +235,7 @@ def _warnings(costs: CustomerCosts) -> list[str]:
         worst = rows.iloc[int(np.argmax(rows["traced_estimate"] / rows["bill_estimate"]))]
         out.append(
             f"{provider} {model}: the traces are worth more than the bill's own tokens on "
-            f"{len(rows)} day(s), up to {worst['traced_estimate']:,.2f} against "
+            f"{rows['day'].nunique()} day(s), up to {worst['traced_estimate']:,.2f} against "
             f"{worst['bill_estimate']:,.2f} {costs.currency} at list price on {worst['day']} "
             f"({worst['traced_estimate'] / worst['bill_estimate'] - 1:+.1%}): traces counted "
             "twice, or the bill is incomplete. Their bill is spread by the traces' shares.")
@@ -304,23 +310,39 @@ def customer_costs(cache: Cache, period: Period, *, currency: str | None = None
 
 
 def _compute(cache: Cache, period: Period, index: ChargeIndex) -> CustomerCosts:
-    raw = model_usage(cache, period.start, period.end)
-    if raw.empty:
-        bill = pd.DataFrame(columns=[*GROUP, "billed", *TOKEN_KINDS])
-    else:
-        raw["billed"] = index.cost_of(raw["day_number"].to_numpy(np.int64),
-                                      raw["key_id"].to_numpy(np.int64))
-        meta = index.keys.set_index("key_id")[["provider_name", "x_model"]]
-        raw = raw.join(meta, on="key_id").rename(
-            columns={"provider_name": "provider", "x_model": "model"})
-        raw["day"] = raw["day_number"].map(lambda n: date_of(int(n)))
-        raw["provider"] = raw["provider"].fillna("")
-        bill = raw[[*GROUP, "billed", *TOKEN_KINDS]]
+    raw = billed_usage(cache, period, index)
+    bill = raw[[*GROUP, "billed", *TOKEN_KINDS]]
     traces = trace_usage(cache, period.start, period.end)
     traces["day"] = traces["day"].map(lambda n: date_of(int(n)))
-    shown_in = index.currency or "USD"
     days = sorted(set(bill["day"]) | set(traces["day"]))
+    shown_in, usd = usd_in(cache, index, days)
+    return tie(bill, traces, catalog_of(cache).price, period, currency=shown_in, usd=usd)
+
+
+def billed_usage(cache: Cache, period: Period, index: ChargeIndex) -> pd.DataFrame:
+    """The period's model usage charges (one row per day and charge key): day (date),
+    provider, model, key_id, batched, billed (the index's cost, in its currency),
+    requests and token counts."""
+    columns = ["day", "provider", "model", "key_id", "batched", "billed", "requests",
+               *TOKEN_KINDS]
+    raw = model_usage(cache, period.start, period.end)
+    if raw.empty:
+        return pd.DataFrame(columns=columns)
+    raw["billed"] = index.cost_of(raw["day_number"].to_numpy(np.int64),
+                                  raw["key_id"].to_numpy(np.int64))
+    meta = index.keys.set_index("key_id")[["provider_name", "x_model"]]
+    raw = raw.join(meta, on="key_id").rename(
+        columns={"provider_name": "provider", "x_model": "model"})
+    raw["day"] = raw["day_number"].map(lambda n: date_of(int(n)))
+    raw["provider"] = raw["provider"].fillna("")
+    return raw[columns]
+
+
+def usd_in(cache: Cache, index: ChargeIndex, days: Sequence[dt.date]
+           ) -> tuple[str, Callable[[dt.date], float]]:
+    """The index's currency and, per day of ``days``, one USD in it (list prices are in
+    USD)."""
+    shown_in = index.currency or "USD"
     rates = None if shown_in == "USD" else rates_for(index, cache)
-    per_day = usd_rates(rates, shown_in, days)
-    return tie(bill, traces, catalog_of(cache).price, period, currency=shown_in,
-               usd=lambda d: per_day.get(d, 1.0))
+    per_day = usd_rates(rates, shown_in, list(days))
+    return shown_in, lambda d: per_day.get(d, 1.0)
