@@ -129,4 +129,4 @@ def test_a_page_is_one_page_module_and_one_view(demo_workspace: Workspace,
     assert "Provider,Cost" in (tmp_path / "providers.csv").read_text(encoding="utf-8")
     pages = worthit_copy("-c", CHECK, folder).strip().splitlines()[-1].split(",")
     assert pages == ["overview", "allocation", "units", "swap", "providers", "leaks",
-                     "commitments", "sources", "alerts"]
+                     "commitments", "customers", "runs", "keys", "sources", "alerts"]

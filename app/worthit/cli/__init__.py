@@ -16,6 +16,7 @@ from worthit import __version__
 from worthit.cli import (
     alerts,
     commitments,
+    customers,
     demo,
     export,
     imports,
@@ -38,7 +39,7 @@ __all__ = ["CONNECTOR_KINDS", "SCREENSHOT_PAGES", "main", "parser"]
 
 #: The verbs' modules, in the order --help lists them.
 _MODULES: Final = (demo, report, units, rates, imports, sync, sources, rules, screenshot,
-                   export, alerts, mcp, commitments)
+                   export, alerts, mcp, commitments, customers)
 _RUNS: Final[dict[str, Callable[[Workspace, argparse.Namespace], int]]] = {
     verb: module.run for module in _MODULES for verb in module.VERBS}
 
@@ -51,7 +52,7 @@ _STARTING: Final = {"demo", "import", "mcp"}
 #: (The window, too, opens a new folder as an empty workspace: worthit.ui.app.run.)
 _ADDING: Final = {("sources", "add"), ("sources", "key"), ("budgets", "set"),
                   ("webhook", "set"), ("units", "add"), ("units", "import"),
-                  ("rates", "import"), ("rules", "import")}
+                  ("rates", "import"), ("rules", "import"), ("customers", "import")}
 
 
 def parser() -> argparse.ArgumentParser:
