@@ -262,7 +262,8 @@ def test_a_unit_defined_on_your_own_workspace_prices_its_features_per_count(
                "--features", "triage")[2].strip().endswith("There is already a unit 'ticket'.")
     listed = json.loads(run(capsys, workspace, "units", "list", "--output", "json")[1])
     assert listed == [{"id": "ticket", "name": "Cost per triaged ticket",
-                       "counts": "tickets triaged", "features": ["triage"], "target": 0.05,
+                       "counts": "tickets triaged", "derived": None,
+                       "features": ["triage"], "target": 0.05,
                        "revenue": None, "currency": "USD"}]
     counts = tmp_path / "counts.csv"
     counts.write_text("date,unit,count\n2026-11-01,ticket,250\n2026-11-02,ticket,600\n"

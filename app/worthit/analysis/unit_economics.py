@@ -13,6 +13,10 @@ service, or provider and model):
 
     u1 - u0 = sum_c (C1_c - C0_c) / N1   +   C0 * (1/N1 - 1/N0)
               cost effects                   volume effect
+
+A unit counted from the traces (active customers, agent runs: :mod:`.trace_units`) counts
+the distinct customers (runs) of each span: N of a week, a month or the period is its
+distinct customers, not the sum of its days' (the split above holds for any N).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from worthit.analysis.charge_index import (
     convert_amount,
     rates_for,
 )
+from worthit.analysis.trace_units import DistinctCounts, distinct_counts
 from worthit.core.money import percent, unit_money
 from worthit.core.periods import GRANULARITIES, Period
 from worthit.core.plural import plural
@@ -114,11 +119,14 @@ class UnitEconomics:
     given: Unit | None = None
     #: How the unit's amounts were converted ('' when they were not).
     conversion: str = ""
+    #: A unit counted from the traces: its distinct customers (runs) per day, which count
+    #: any span; None for entered counts.
+    distinct: DistinctCounts | None = None
 
     def at(self, granularity: str) -> UnitEconomics:
         """The same figures with the series regrouped (no recomputation)."""
         return dataclasses.replace(self, granularity=granularity,
-                                   buckets=regroup(self.daily, granularity))
+                                   buckets=regroup(self.daily, granularity, self.distinct))
 
     @property
     def unit_cost(self) -> float | None:
@@ -166,6 +174,7 @@ class UnitEconomics:
         u = self.unit
         return {
             "unit": u.unit_id, "name": u.name, "counts": u.counts_what,
+            "derived": u.derived,
             "features": list(u.features), "shared_pools": u.shared_pools,
             "currency": u.currency,
             "target_cost": u.target_cost, "revenue_per_unit": u.revenue_per_unit,
@@ -213,11 +222,22 @@ def unit_economics(cache: Cache, period: Period, granularity: str = "day",
     chosen = load_units(cache) if units is None else list(units)
     previous = allocation.previous
     found = []
+    traced: dict[str, DistinctCounts] = {}
     for unit in chosen:
         shown, note = unit_in(unit, allocation.currency, period.end, index, cache)
-        result = economics(shown, allocation, index, granularity,
-                           daily_counts(cache, unit.unit_id, period.start, period.end),
-                           daily_counts(cache, unit.unit_id, previous.start, previous.end))
+        if unit.derived:
+            if unit.derived not in traced:
+                traced[unit.derived] = distinct_counts(cache, unit.derived, previous.start,
+                                                       period.end)
+            seen = traced[unit.derived]
+            result = economics(shown, allocation, index, granularity,
+                               seen.per_day(period.start, period.end),
+                               seen.per_day(previous.start, previous.end), distinct=seen)
+        else:
+            result = economics(shown, allocation, index, granularity,
+                               daily_counts(cache, unit.unit_id, period.start, period.end),
+                               daily_counts(cache, unit.unit_id, previous.start,
+                                            previous.end))
         found.append(result if shown is unit else
                      dataclasses.replace(result, given=unit, conversion=note))
     return found
@@ -260,8 +280,11 @@ def unit_pieces(unit: Unit, allocation: Allocation) -> pd.DataFrame:
 
 
 def economics(unit: Unit, allocation: Allocation, index: ChargeIndex, granularity: str,
-              counts: dict[dt.date, float], previous_counts: dict[dt.date, float]
-              ) -> UnitEconomics:
+              counts: dict[dt.date, float], previous_counts: dict[dt.date, float], *,
+              distinct: DistinctCounts | None = None) -> UnitEconomics:
+    """A unit's figures from its daily ``counts`` (and the previous period's); with
+    ``distinct``, a span's count is its distinct customers (runs), not the sum of its
+    days'."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}")
     period, previous = allocation.period, allocation.previous
@@ -284,8 +307,10 @@ def economics(unit: Unit, allocation: Allocation, index: ChargeIndex, granularit
     comp_index = np.array([comp_of[c] for c in pieces["service"]], dtype=np.int64)
     now_c = _by_group(now[counted], comp_index, len(components))
     before_c = _by_group(before[before_counted], comp_index, len(components))
-    n1 = float(count_values[counted].sum())
-    n0 = float(sum(previous_counts.values()))
+    n1 = float(count_values[counted].sum()) if distinct is None else \
+        distinct.over(period.start, period.end)
+    n0 = float(sum(previous_counts.values())) if distinct is None else \
+        distinct.over(previous.start, previous.end)
     c0_total = float(before_c.sum())
     drivers = []
     for c, name in enumerate(components):
@@ -311,12 +336,12 @@ def economics(unit: Unit, allocation: Allocation, index: ChargeIndex, granularit
         unit=unit, period=period, previous=previous, granularity=granularity,
         cost=float(cost_by_day[counted].sum()), count=n1,
         previous_cost=c0_total, previous_count=n0,
-        buckets=regroup(daily, granularity), daily=daily,
+        buckets=regroup(daily, granularity, distinct), daily=daily,
         gaps=[d for d, g in zip(days, gap, strict=True) if g],
         gap_cost=float(cost_by_day[gap].sum()), previous_gaps=int(before_gap.sum()),
         drivers=drivers, features=[], verdict="", tone=None,
         previous_complete=first is not None and previous.start >= first,
-        components=components,
+        components=components, distinct=distinct,
     )
     features = [
         FeatureLine(name, float(now_l[i]), float(before_l[i]),
@@ -365,9 +390,11 @@ def _bucket_start(day: dt.date, granularity: str) -> dt.date:
     return day
 
 
-def regroup(daily: Sequence[Bucket], granularity: str) -> list[Bucket]:
+def regroup(daily: Sequence[Bucket], granularity: str,
+            distinct: DistinctCounts | None = None) -> list[Bucket]:
     """Days merged into weeks (Monday first) or calendar months, clipped to the period;
-    each keeps the ratio of its sums."""
+    each keeps the ratio of its sums. With ``distinct``, a merged bucket's count is the
+    distinct customers (runs) of its days, not the sum of theirs."""
     if granularity not in GRANULARITIES:
         raise ValueError(f"granularity must be one of {GRANULARITIES}")
     out: list[Bucket] = []
@@ -379,6 +406,9 @@ def regroup(daily: Sequence[Bucket], granularity: str) -> list[Bucket]:
                              last.gap_days + day.gap_days, last.gap_cost + day.gap_cost)
         else:
             out.append(day)
+    if distinct is not None and granularity != "day":
+        out = [dataclasses.replace(b, count=distinct.over(b.start, b.end)) if b.count else b
+               for b in out]
     return out
 
 
@@ -390,6 +420,9 @@ def _verdict(e: UnitEconomics) -> tuple[str, str | None]:
     cost = e.unit_cost
     what = u.name.lower()
     if cost is None:
+        if u.derived:
+            return (f"No {u.counts_what} in this period: import request traces to see the "
+                    f"cost per {what}.", None)
         return (f"No {u.counts_what} counted in this period: import counts to see the cost "
                 f"per {what}.", None)
     verb = "is" if len(e.gaps) == 1 else "are"

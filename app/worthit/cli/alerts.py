@@ -14,7 +14,7 @@ from worthit.core.plural import plural
 from worthit.workspace import Workspace
 
 VERBS: Final = ("alerts", "watch", "budgets", "webhook")
-SCOPE_OPTIONS: Final = ("team", "feature", "provider")
+SCOPE_OPTIONS: Final = ("team", "feature", "provider", "customer")
 
 def _exit_help() -> str:
     """The exit codes, from :data:`worthit.alerts.EXIT_CODES` (one source for both)."""
@@ -52,9 +52,10 @@ def add_parsers(verbs: Any, common: argparse.ArgumentParser) -> None:
     listing.add_argument("--output", choices=("table", "json"), default="table")
     setting = actions.add_parser(
         "set", parents=[common], help="add a monthly budget, or change one",
-        description="A budget for a team, a feature, a provider or the whole workspace, "
-                    "per calendar month. Alerts at each threshold (per cent of the budget; "
-                    "from 100 a breach) and when the month-end forecast exceeds it.")
+        description="A budget for a team, a feature, a provider, a customer (its AI cost, "
+                    "allocated from the bill by its traces) or the whole workspace, per "
+                    "calendar month. Alerts at each threshold (per cent of the budget; from "
+                    "100 a breach) and when the month-end forecast exceeds it.")
     _scope_options(setting)
     setting.add_argument("--amount", type=float, required=True, help="per month, in dollars")
     setting.add_argument("--thresholds", default="50,80,100", metavar="P,P,...",
@@ -76,7 +77,8 @@ def add_parsers(verbs: Any, common: argparse.ArgumentParser) -> None:
 def _scope_options(parser: argparse.ArgumentParser) -> None:
     scope = parser.add_mutually_exclusive_group(required=True)
     for name in SCOPE_OPTIONS:
-        scope.add_argument(f"--{name}", metavar="NAME", help=f"a {name}'s budget")
+        scope.add_argument(f"--{name}", metavar="NAME", help=f"a {name}'s budget" + (
+            " (as the traces name it)" if name == "customer" else ""))
     scope.add_argument("--total", action="store_true", help="the whole workspace's budget")
 
 

@@ -1,5 +1,10 @@
 """Business units (a resolved ticket, 1,000 inferences, an active user) and their daily
-counts, as the unit-cost pages and the counts file know them. Pure data: no SQL, no Qt."""
+counts, as the unit-cost pages and the counts file know them. Pure data: no SQL, no Qt.
+
+A unit's counts are entered (a counts file, the Counts dialog), or derived from the request
+traces (:data:`DERIVED`): active customers, or agent runs, with traced usage. A derived
+unit's count over a span is the distinct customers (runs) in it, not the sum of its days:
+one customer active every day of a month is one active customer that month."""
 
 from __future__ import annotations
 
@@ -17,6 +22,23 @@ COUNT_COLUMNS: Final = ("date", "unit", "count")
 
 
 @dataclass(frozen=True, slots=True)
+class Derived:
+    """A count the traces give: distinct values of a trace column per day and per span."""
+
+    column: str  # of the traces (worthit.store.traces)
+    counts_what: str
+    name: str
+
+
+#: Unit kinds counted from the traces, by the name a unit is defined with.
+DERIVED: Final = {
+    "customers": Derived("customer", "active customers with traced usage",
+                         "Cost per active customer"),
+    "runs": Derived("run_id", "agent runs in the traces", "Cost per agent run"),
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Unit:
     unit_id: str
     name: str
@@ -29,6 +51,8 @@ class Unit:
     target_cost: float | None = None
     revenue_per_unit: float | None = None
     currency: str = "USD"
+    #: A key of :data:`DERIVED` when the traces give the counts; None when entered.
+    derived: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,9 +66,11 @@ def read_counts_file(path: Path, units: list[Unit]) -> list[Count]:
     """Counts from a CSV file with the columns ``date, unit, count`` (any order, any case;
     ``day`` is accepted for ``date``). ``unit`` is a unit's id or its name.
 
-    The whole file is checked before anything is returned: an unknown unit, a date that is
-    not YYYY-MM-DD, a count that is negative or not a number, or a unit counted twice on
-    the same day is refused with its line and column."""
+    The whole file is checked before anything is returned: an unknown unit, a unit whose
+    counts come from the traces, a date that is not YYYY-MM-DD, a count that is negative or
+    not a number, or a unit counted twice on the same day is refused with its line and
+    column."""
+    derived = {u.unit_id for u in units if u.derived}
     by_key = {u.unit_id.casefold(): u.unit_id for u in units}
     by_key.update({u.name.casefold(): u.unit_id for u in units})
     file = str(path)
@@ -79,6 +105,9 @@ def read_counts_file(path: Path, units: list[Unit]) -> list[Count]:
             known = ", ".join(u.unit_id for u in units) or "none defined"
             raise BadInput(f"unknown unit {cells['unit']!r} (units: {known})", file=file,
                            line=line, column="unit")
+        if unit_id in derived:
+            raise BadInput(f"{unit_id} is counted from the traces; its counts cannot be "
+                           "imported", file=file, line=line, column="unit")
         try:
             day = parse_date(cells["date"])
         except UserError as error:

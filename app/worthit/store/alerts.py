@@ -20,9 +20,9 @@ from typing import Any, Final
 from worthit.core.errors import UserError
 from worthit.store.cache import Cache
 
-SCOPES: Final = ("team", "feature", "provider", "total")
+SCOPES: Final = ("team", "feature", "provider", "customer", "total")
 SCOPE_TITLES: Final = {"team": "Team", "feature": "Feature", "provider": "Provider",
-                       "total": "Whole workspace"}
+                       "customer": "Customer", "total": "Whole workspace"}
 DEFAULT_THRESHOLDS: Final = (50.0, 80.0, 100.0)
 KINDS: Final = ("budget", "forecast", "unit_cost", "spike", "sync", "commitment_utilisation",
                 "commitment_ending")
@@ -104,7 +104,8 @@ def last_check(cache: Cache) -> dt.datetime | None:
 
 @dataclass(frozen=True, slots=True)
 class Budget:
-    """A monthly budget for a team, a feature, a provider or the whole workspace."""
+    """A monthly budget for a team, a feature, a provider, a customer (its AI cost,
+    allocated from the bill by its traces) or the whole workspace."""
 
     scope: str
     name: str
@@ -125,8 +126,8 @@ class Budget:
     def checked(self) -> Budget:
         """This budget, or a UserError saying what is wrong with it."""
         if self.scope not in SCOPES:
-            raise UserError(f"A budget is for a {', '.join(SCOPES[:-1])} or the total, not "
-                            f"{self.scope!r}.")
+            raise UserError(f"A budget is for a {', a '.join(SCOPES[:-1])} or the total, "
+                            f"not {self.scope!r}.")
         name = "" if self.scope == "total" else self.name.strip()
         if not name and self.scope != "total":
             raise UserError(f"A {self.scope} budget needs the {self.scope}'s name.")

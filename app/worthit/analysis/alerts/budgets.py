@@ -8,6 +8,10 @@ range from how much the days varied. Team and feature spend is the allocation's 
 splits and all), so a budget agrees with the Allocation page; a budget's daily history is
 its share of each key's daily cost under the allocation of those four weeks.
 
+A customer's spend is its AI cost allocated from the bill by its traces
+(:func:`worthit.analysis.customers.customer_costs`, the Customers page's figure): the month
+to date, and each day of the same four weeks for its forecast.
+
 A budget has a currency: its spend is the allocation in that currency (each charge at the
 rate of its day, as every page converts), whatever the pages show."""
 
@@ -130,6 +134,12 @@ def _statuses(cache: Cache, budgets: Sequence[Budget], as_of: dt.date,
                                           currency) \
         if first is not None and first <= as_of else ({}, {})
     length = len(history["total"][""]) if history else 0
+    lengths = {"customer": 0}
+    if any(b.scope == "customer" for b in budgets):
+        traced = _traced_history(cache, as_of, length)
+        lengths["customer"] = 0 if traced is None else traced.days
+        month["customer"], history["customer"] = _customer_spend(cache, as_of, currency,
+                                                                 traced)
     teams = history_teams | month["feature_team"]
     found = []
     for budget in budgets:
@@ -144,20 +154,57 @@ def _statuses(cache: Cache, budgets: Sequence[Budget], as_of: dt.date,
         month_spend = cast("dict[str, float]", month.get(budget.scope, {}))
         series = history.get(budget.scope, {}).get(budget.name)
         # No spend in the history: each of its days was free (not unknown).
-        days = [0.0] * length if series is None else [float(v) for v in series]
+        days = [0.0] * lengths.get(budget.scope, length) if series is None else \
+            [float(v) for v in series]
         outlook = month_end_forecast(month_spend.get(budget.name, 0.0), days, as_of)
         found.append(BudgetStatus(budget, outlook, team, path))
     return found
 
 
-class _Spend(TypedDict):
-    """What :func:`_spend` returns: spend by scope (name -> cost), and each feature's team."""
+class _Spend(TypedDict, total=False):
+    """What :func:`_spend` returns: spend by scope (name -> cost), and each feature's team
+    (customers' only when a budget asks)."""
 
     team: dict[str, float]
     feature: dict[str, float]
     provider: dict[str, float]
+    customer: dict[str, float]
     total: dict[str, float]
     feature_team: dict[str, str]
+
+
+def _traced_history(cache: Cache, as_of: dt.date, length: int) -> Period | None:
+    """The forecast history's days (the last ``length`` to ``as_of``) from the first day
+    with traces: before it a customer's cost is unknown, not nothing."""
+    from worthit.store.traces import trace_days
+
+    traced = trace_days(cache)
+    if traced is None or not length:
+        return None
+    start = max(as_of - dt.timedelta(days=length - 1), traced[0])
+    return Period(start, as_of) if start <= as_of else None
+
+
+def _customer_spend(cache: Cache, as_of: dt.date, currency: str, history: Period | None
+                    ) -> tuple[dict[str, float], dict[str, np.ndarray]]:
+    """Each customer's AI cost allocated from the bill in ``as_of``'s month to date, and on
+    each day of ``history`` (None: no history)."""
+    import numpy as np
+
+    from worthit.analysis.customers import customer_costs
+
+    month = customer_costs(cache, Period(as_of.replace(day=1), as_of), currency=currency)
+    rows = month.rows
+    spent = {str(k): float(v) for k, v in rows.groupby("customer")["cost"].sum().items()} \
+        if len(rows) else {}
+    daily: dict[str, np.ndarray] = {}
+    if history is not None:
+        past = customer_costs(cache, history, currency=currency).rows
+        for customer, day, cost in zip(past["customer"], past["day"], past["cost"],
+                                       strict=True):
+            series = daily.setdefault(str(customer), np.zeros(history.days))
+            series[(day - history.start).days] += float(cost)
+    return spent, daily
 
 
 def _spend(cache: Cache, period: Period, currency: str) -> _Spend:
@@ -257,9 +304,11 @@ def budget_alerts(statuses: Sequence[BudgetStatus]) -> list[Alert]:
 def _alert(s: BudgetStatus, suffix: str, kind: str, severity: str, title: str, headline: str,
            amount: float, share: float) -> Alert:
     b = s.budget
-    page, focus = ("allocation", json.dumps(list(s.path))) if s.path else ("overview", None)
-    allocated = " (allocated)" if b.scope in ("team", "feature") else ""
-    # A provider's or the whole workspace's spend is everyone's.
+    page, focus = ("allocation", json.dumps(list(s.path))) if s.path else \
+        ("customers", b.name) if b.scope == "customer" else ("overview", None)
+    allocated = " (allocated)" if b.scope in ("team", "feature") else \
+        " (allocated from the bill)" if b.scope == "customer" else ""
+    # A provider's, a customer's or the whole workspace's spend is everyone's.
     team = s.team if b.scope in ("team", "feature") else "all teams"
     return Alert(f"{b.subject}:{suffix}", b.subject, kind, severity, title, headline, team=team,
                  feature=b.name if b.scope == "feature" else None, amount=amount,

@@ -616,11 +616,13 @@ class AlertsPage(Page):
 
 
 def _names(cache: Cache, as_of: dt.date) -> dict[str, list[str]]:
-    """Teams, features and providers with spend in the last 90 days, for the editor."""
+    """Teams, features and providers with spend in the last 90 days, and customers with
+    traces in them, for the editor."""
     from worthit.analysis.allocation import allocate
     from worthit.analysis.charge_index import loaded_index
     from worthit.core.rules import UNALLOCATED
     from worthit.store.rules import load_rules
+    from worthit.store.traces import trace_customers
 
     # Names only, no amount shown: the index as billed, which needs no rate.
     index = loaded_index(cache)
@@ -629,7 +631,8 @@ def _names(cache: Cache, as_of: dt.date) -> dict[str, list[str]]:
     providers = index.keys["provider_name"].dropna()
     return {"team": sorted(set(map(str, owned["team"]))),
             "feature": sorted(set(map(str, owned["feature"]))),
-            "provider": sorted(set(map(str, providers)))}
+            "provider": sorted(set(map(str, providers))),
+            "customer": trace_customers(cache, as_of - dt.timedelta(days=89), as_of)}
 
 
 class BudgetDialog(QDialog):
@@ -697,6 +700,8 @@ class BudgetDialog(QDialog):
         self.name.addItems(self.names.get(scope, []))
         self.name.setCurrentText("")
         self.name.setEnabled(scope != "total")
+        self.name.setToolTip("A customer's budget is for its AI cost, allocated from the bill "
+                             "by its traces" if scope == "customer" else "")
 
     def budget(self) -> Budget:
         from worthit.store.alerts import parse_thresholds

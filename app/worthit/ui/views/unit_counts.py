@@ -1,7 +1,8 @@
 """A unit's daily counts for the period: see them beside the cost, edit one, import a CSV.
 
 Days with cost but no count are highlighted: they are the gaps the Units page leaves out.
-Every edit is saved at once (a count is one row); an import is all or nothing."""
+Every edit is saved at once (a count is one row); an import is all or nothing. A unit
+counted from the traces (active customers, agent runs) shows its counts, read-only."""
 
 from __future__ import annotations
 
@@ -54,8 +55,11 @@ class CountsDialog(QDialog):
         self.setWindowTitle(f"Counts: {unit.name}")
         self.resize(620, 640)
         layout = QVBoxLayout(self)
+        how = ("Counted from the request traces: each day's distinct ones (a week's or "
+               "the period's count is its distinct ones, not the sum of its days')."
+               if unit.derived else "Edit a count to save it; clear it to remove it.")
         intro = QLabel(f"Daily counts of {unit.counts_what}, {economics.period.label()}. "
-                       "Edit a count to save it; clear it to remove it.", objectName="Readout")
+                       f"{how}", objectName="Readout")
         intro.setWordWrap(True)
         layout.addWidget(intro)
         self.status = QLabel(objectName="Bad")
@@ -71,6 +75,7 @@ class CountsDialog(QDialog):
         self.import_button = QPushButton("Import CSV…")
         self.import_button.setToolTip("A CSV with the columns date, unit, count")
         self.import_button.clicked.connect(self._import_clicked)
+        self.import_button.setVisible(not unit.derived)
         buttons.addWidget(self.import_button)
         buttons.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -82,8 +87,12 @@ class CountsDialog(QDialog):
 
     def refresh(self) -> None:
         e = self.economics
-        with self.workspace.open() as cache:
-            self.counts = daily_counts(cache, e.unit.unit_id, e.period.start, e.period.end)
+        if e.unit.derived:  # counted from the traces when the figures were computed
+            self.counts = {b.start: b.count for b in e.daily if b.count}
+        else:
+            with self.workspace.open() as cache:
+                self.counts = daily_counts(cache, e.unit.unit_id, e.period.start,
+                                           e.period.end)
         self.table.blockSignals(True)
         try:
             self.table.setRowCount(len(e.daily))
@@ -100,7 +109,7 @@ class CountsDialog(QDialog):
                 for column, text in enumerate(cells):
                     item = QTableWidgetItem(text)
                     item.setData(Qt.ItemDataRole.UserRole, day.start)
-                    if column != COUNT:
+                    if column != COUNT or e.unit.derived:
                         item.setFlags(item.flags() & ~Qt.ItemFlag.ItemIsEditable)
                     if column != DAY:
                         item.setTextAlignment(Qt.AlignmentFlag.AlignRight
@@ -132,7 +141,7 @@ class CountsDialog(QDialog):
         super().changeEvent(event)
 
     def _edited(self, item: QTableWidgetItem) -> None:
-        if item.column() != COUNT:
+        if item.column() != COUNT or self.economics.unit.derived:
             return
         day: dt.date = item.data(Qt.ItemDataRole.UserRole)
         text = item.text().strip().replace(",", "")

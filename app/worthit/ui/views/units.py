@@ -288,13 +288,17 @@ class UnitsPage(Page):
         self.count_card.show_figure(f"{e.count:,.0f}", u.counts_what)
         self.volume_card.show_figure(_signed_unit(e.volume_effect, cur),
                                      "from the change in count alone")
+        self.counts_button.setToolTip(
+            "See the unit's daily counts, from the request traces" if u.derived else
+            "See, edit or import the unit's daily counts")
         if e.gaps:
             days = ", ".join(d.isoformat() for d in e.gaps[:6])
             more = f" and {len(e.gaps) - 6} more" if len(e.gaps) > 6 else ""
             self.gaps.setText(
                 f"{plural(len(e.gaps), 'day')} with cost but no count ({days}{more}): "
                 f"{money(e.gap_cost, cur)} of cost is left out rather than divided by "
-                "nothing. Add the counts with Counts….")
+                "nothing. " + ("Those days have no request traces: import them."
+                               if u.derived else "Add the counts with Counts…."))
             self.gaps.show()
         else:
             self.gaps.hide()
