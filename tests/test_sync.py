@@ -219,15 +219,17 @@ def test_the_demo_source_is_skipped_with_a_reason(writable: Workspace,
         import_file(cache, bill, source="mine")
         before = snapshot(cache)
         outcomes = {o.source: o for o in sync(cache, force=False)}
-        assert set(outcomes) == {"Demo workspace", "mine"}
-        demo = outcomes["Demo workspace"]
-        assert demo.result == "skipped"
-        assert "demo" in demo.message and "generated" in demo.message
+        generated = {"Demo workspace", "Demo traces (OpenTelemetry GenAI)"}
+        assert set(outcomes) == {*generated, "mine"}
+        for name in generated:
+            assert outcomes[name].result == "skipped"
+            assert "demo" in outcomes[name].message
+            assert "generated" in outcomes[name].message
         assert outcomes["mine"].result == "unchanged"
         assert snapshot(cache) == before
-        # Even forced, the demo's charges are left alone.
+        # Even forced, the demo's charges and traces are left alone.
         forced = {o.source: o.result for o in sync(cache, force=True)}
-        assert forced == {"Demo workspace": "skipped", "mine": "ok"}
+        assert forced == {**dict.fromkeys(generated, "skipped"), "mine": "ok"}
         assert snapshot(cache)[0] == before[0]
 
 

@@ -68,7 +68,7 @@ def test_report_json_has_the_tree_and_adds_up(
     assert data["previous_period_complete"] is True
     assert data["currency"] == "USD"
     assert data["total"] == round(sql_total(demo_workspace), 2)
-    assert data["rules"] == 4
+    assert data["rules"] == 5
 
     tree = data["tree"]
     unallocated = tree[0]
@@ -255,7 +255,7 @@ def test_exporting_rules_into_a_missing_folder_is_not_a_crash(
     except OSError as error:
         pytest.fail(f"`worthit rules export` crashed: {error!r}")
     if code == 0:
-        assert stdout.strip() == f"Wrote 4 rules to {out}"
+        assert stdout.strip() == f"Wrote 5 rules to {out}"
         assert yaml.safe_load(out.read_text(encoding="utf-8"))["rules"]
     else:
         assert code == 2

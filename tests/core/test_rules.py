@@ -120,7 +120,8 @@ def test_the_demo_rules_file_reads_back_unchanged(tmp_path: Path) -> None:
     demo = Path(__file__).parents[2] / "resources" / "demo" / "allocation-rules.yaml"
     rules = read_rules_file(demo)
     assert [r.name for r in rules] == ["Team and feature tags", "NAT gateway",
-                                       "AWS Support plan", "Shared observability"]
+                                       "AWS Support plan", "Shared observability",
+                                       "Code-review agent runs"]
     for suffix in (".yaml", ".json"):
         write_rules_file(tmp_path / f"copy{suffix}", rules)
         assert read_rules_file(tmp_path / f"copy{suffix}") == rules

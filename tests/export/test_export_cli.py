@@ -57,8 +57,10 @@ def test_export_table_writes_the_page_for_the_period(capsys: pytest.CaptureFixtu
     else:
         sheet = load_workbook(out).active
         assert sheet["A2"].value == "Period: 2026-11-01 to 2026-11-26"
-        column = next(c for c in sheet[9] if c.value == "Effective cost").column
-        costs = [sheet.cell(r, column).value for r in range(10, sheet.max_row + 1)]
+        # The header block's lines come first (as many as the table states), then the header.
+        head = next(c for row in sheet.iter_rows() for c in row if c.value == "Effective cost")
+        costs = [sheet.cell(r, head.column).value
+                 for r in range(head.row + 1, sheet.max_row + 1)]
     assert round(sum(costs), 2) == shown["total"]
 
 

@@ -174,8 +174,10 @@ def test_an_empty_workspace_says_how_to_begin_and_the_demo_lists_its_source(
     win.close()
 
     win, page = open_window(qtbot, writable)
-    (demo,) = rows(page.sources)
-    assert demo["Source"] == "Demo workspace"
+    listed = {row["Source"]: row for row in rows(page.sources)}
+    assert set(listed) == {"Demo workspace", "Demo traces (OpenTelemetry GenAI)"}
+    assert listed["Demo traces (OpenTelemetry GenAI)"]["Kind"] == "Demo (generated)"
+    demo = listed["Demo workspace"]
     assert demo["Kind"] == "Demo (generated)"
     assert demo["Scope"] == "generated on this machine"
     with writable.open() as cache:

@@ -143,3 +143,19 @@ def hourly_profile(stream: Stream) -> np.ndarray:
     else:
         shape = 0.25 + np.exp(-0.5 * ((hours - 15.0) / 3.5) ** 2)
     return shape / shape.sum()
+
+
+def vendor_names(streams: dict[str, Stream]) -> dict[str, list[tuple[str, str, str]]]:
+    """What the vendors' admin APIs would name the streams' keys and projects, by
+    provider: (kind, id, name), the key named after its stream (``code-review``), the
+    project by its name on the bill. AWS names no API keys (inference profiles are ARNs)."""
+    found: dict[str, set[tuple[str, str, str]]] = {}
+    for key, stream in streams.items():
+        provider = MODEL_PRICES[stream.model].provider
+        if provider == "AWS":
+            continue
+        project = "workspace" if provider == "Anthropic" else "project"
+        found.setdefault(provider, set()).update({
+            ("api_key", stream.api_key, key),
+            (project, stream.sub_account_id, stream.sub_account_name)})
+    return {provider: sorted(names) for provider, names in found.items()}

@@ -18,16 +18,19 @@ import pandas as pd
 
 from worthit.core.periods import add_months
 from worthit.core.rules import read_rules_file
-from worthit.demo import commitments, company, truth
-from worthit.demo.ai_usage import hourly_profile
+from worthit.demo import commitments, company, customers, truth
+from worthit.demo.ai_usage import hourly_profile, vendor_names
 from worthit.demo.catalog import PRICES_AS_OF, SOURCE_ID
 from worthit.demo.company import Bill
 from worthit.demo.ledger import Calendar, Ledger
-from worthit.demo.planted import PlantedCommitment, PlantedLeak
+from worthit.demo.planted import PlantedCommitment, PlantedCustomers, PlantedLeak
 from worthit.paths import resource
 from worthit.store.cache import CACHE_FILE, Cache
 from worthit.store.demo import UnitRows, bulk_writing, fold_wal, write_demo
+from worthit.store.names import save_names
+from worthit.store.revenue import replace_revenue
 from worthit.store.rules import save_rules
+from worthit.store.traces import replace_trace_usage
 from worthit.workspace import Workspace
 
 DEFAULT_SEED = 7
@@ -44,6 +47,7 @@ class DemoResult:
     seconds: float
     planted: list[PlantedLeak]
     commitments: list[PlantedCommitment]
+    customers: PlantedCustomers
 
 
 def default_end() -> dt.date:
@@ -73,6 +77,7 @@ def generate_demo(
     planted = truth.planted_leaks(bill) if leaks else []
     # The control has no commitments: an unused one is a leak of its own.
     stated, committed = commitments.plant(cal, ledger) if leaks else ([], [])
+    traced = customers.plant(cal, bill, seed, leaks)
 
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / CACHE_FILE
@@ -92,6 +97,11 @@ def generate_demo(
             _metrics(cal, bill, rng), _resources(bill, end), _units(cal, bill, rng),
             stated)
         save_rules(cache, read_rules_file(DEMO_RULES))
+        for provider, names in vendor_names(company.streams(leaks)).items():
+            save_names(cache, provider, names)
+        replace_trace_usage(cache, customers.SOURCE_ID, customers.SOURCE_NAME, "demo",
+                            {"seed": seed, "format": "otlp-traces"}, traced.rows, traced.days)
+        replace_revenue(cache, traced.revenue)
         cache.set_meta({
             "workspace.name": "Demo workspace" if leaks else "Demo workspace (control)",
             "demo.seed": str(seed),
@@ -101,6 +111,7 @@ def generate_demo(
             "demo.prices_as_of": PRICES_AS_OF,
             "demo.planted": json.dumps([leak.to_json() for leak in planted]),
             "demo.commitments": json.dumps([c.to_json() for c in committed]),
+            "demo.customers": json.dumps(traced.truth.to_json()),
             "data.synced_at": dt.datetime.combine(
                 end + dt.timedelta(days=1), dt.time(6, 0), dt.UTC).isoformat(),
         })
@@ -110,7 +121,8 @@ def generate_demo(
     for suffix in ("-wal", "-shm"):
         Path(f"{target}{suffix}").unlink(missing_ok=True)
     os.replace(temporary, target)
-    return DemoResult(start, end, rows, time.perf_counter() - began, planted, committed)
+    return DemoResult(start, end, rows, time.perf_counter() - began, planted, committed,
+                      traced.truth)
 
 
 def read_planted(cache: Cache) -> list[PlantedLeak]:
@@ -123,6 +135,12 @@ def read_planted_commitments(cache: Cache) -> list[PlantedCommitment]:
     """The planted commitments recorded in a demo cache (empty for any other workspace)."""
     raw = cache.get_meta("demo.commitments")
     return [PlantedCommitment.from_json(item) for item in json.loads(raw)] if raw else []
+
+
+def read_planted_customers(cache: Cache) -> PlantedCustomers | None:
+    """The planted customers recorded in a demo cache (None for any other workspace)."""
+    raw = cache.get_meta("demo.customers")
+    return PlantedCustomers.from_json(json.loads(raw)) if raw else None
 
 
 def _metrics(cal: Calendar, bill: Bill, rng: np.random.Generator) -> list[tuple[object, ...]]:

@@ -63,6 +63,36 @@ Reserved Instances (RI)    2 × m6i.2xlarge, 1 year all upfront at 62 % of on-de
                            (ml-platform / model-training), fully used (100 %); ends 20 days
                            after the demo's last day: the first "ending soon".
 =========================  ==============================================================
+
+Planted customers (:class:`PlantedCustomers`, under ``demo.customers`` in ``meta``; made by
+:mod:`worthit.demo.customers`, request traces in the trace source ``demo-traces`` and
+revenue per customer and month). Sixty customers with a power-law spread of usage (the top
+six carry most of the traced cost) use the support assistant (Claude Sonnet 4.5 and Haiku
+4.5) and the code-review agent (Sonnet 4.5, agent ``pr-reviewer``, owned by devex by an
+allocation rule on the agent). Traces start on the first day of the month three months
+before the last day; each day every traced stream covers 78-88 % of its billed tokens, in
+the bill's mix, so Not traced is the rest and no day's traces exceed its bill. Revenue is a
+flat monthly contract per customer, every traced month (the last, partial one invoiced
+whole); over the whole traced months AI cost averages 3-15 % of it for most customers and
+20-35 % for five, so only the enterprise customer passes the default 50 % threshold:
+
+=========================  ==============================================================
+planted                    case
+=========================  ==============================================================
+Unprofitable customer      ``woodgrove-bank`` (enterprise, heavy agent use): AI cost
+                           125 % of its contract in the first whole traced month, more as
+                           its use grows (``share_low``-``share_high`` over the whole
+                           months, at list price, which the demo bills at).
+Looping run                One ``pr-reviewer`` run for ``fabrikam`` two days before the
+                           last day, 18 × a median run's requests: about 16 × the agent's
+                           median run cost and 7 × its p95 over the last 30 days (the loop
+                           flag is 3 × p95). It is part of its day's traced share, and the
+                           retry storm of ``runaway_agent`` shows as six times the runs,
+                           each of ordinary size: no other run loops.
+=========================  ==============================================================
+
+The control (``--no-leaks``) has the customers and traces without the loop, and prices
+the enterprise customer's contract like the others'.
 """
 
 from __future__ import annotations
@@ -125,3 +155,55 @@ class PlantedCommitment:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> PlantedCommitment:
         return cls(**data)
+
+
+@dataclass(frozen=True, slots=True)
+class PlantedMargin:
+    """The customer planted to cost more in AI than it pays."""
+
+    customer: str  # as traces and the revenue name it
+    title: str
+    monthly_revenue: float  # USD, every traced month
+    share_low: float  # AI cost (list price) ÷ revenue, lowest and highest whole month
+    share_high: float
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlantedLoop:
+    """The agent run planted to loop."""
+
+    run_id: str  # TRACE/SPAN of its invoke_agent span, in hex
+    agent: str
+    team: str  # its owner, by the demo's allocation rule on the agent
+    feature: str
+    customer: str
+    day: str  # ISO date
+    cost: float  # USD at list price (the demo bills at list price)
+    median_multiple: float  # its cost ÷ the median run's, last 30 days
+    p95_multiple: float  # its cost ÷ the agent's p95 run cost, last 30 days
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class PlantedCustomers:
+    """The demo's customers and traces, with what the Customers and Agent runs pages
+    must find (None in the control)."""
+
+    customers: int
+    traced_from: str  # ISO date of the first traced day
+    traced_share: tuple[float, float]  # of each stream's billed tokens, per day
+    agent: str
+    unprofitable: PlantedMargin | None
+    loop: PlantedLoop | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlantedCustomers:
+        margin, loop = data.get("unprofitable"), data.get("loop")
+        return cls(int(data["customers"]), str(data["traced_from"]),
+                   (float(data["traced_share"][0]), float(data["traced_share"][1])),
+                   str(data["agent"]), None if margin is None else PlantedMargin(**margin),
+                   None if loop is None else PlantedLoop(**loop))

@@ -105,7 +105,7 @@ def _one(cache: Cache, name: str, kind: str, settings: dict[str, Any], force: bo
     if connector is not None:
         return _pull(cache, name, connector, settings, window, cancelled, progress, began)
     if not files:
-        what = "the demo's charges are generated, not synced" if kind == "demo" else \
+        what = "the demo's data is generated, not synced" if kind == "demo" else \
             f"a {kind} source has no connector in this version"
         return Outcome(name, "skipped", what)
     paths = [Path(f["path"]) for f in files]
