@@ -191,6 +191,36 @@ def test_the_sql_runs_unchanged_in_duckdb_and_equals_the_importer(tmp_path: Path
          "Amazon Web Services, Inc.")}
 
 
+def test_a_bedrock_caller_and_its_tags_come_down_as_the_importer_reads_them(
+        tmp_path: Path) -> None:
+    path = cur2(tmp_path / "cur2.parquet", count=400)
+    table = pq.read_table(path)
+    callers = [(f"arn:aws:iam::999999999999:user/{who}", {"iamPrincipal/team": team})
+               for who, team in (("alice", "ds"), ("bob", "search"))]
+    bedrock = [code == "AmazonBedrock" for code in table.column("line_item_product_code")
+               .to_pylist()]
+    principals = [callers[i % 2][0] if b else None for i, b in enumerate(bedrock)]
+    # The tags map holds the resource tags too; only the caller's are the caller's.
+    tags = [[*callers[i % 2][1].items(), ("user_team", "search")] if b else None
+            for i, b in enumerate(bedrock)]
+    table = table.append_column("line_item_iam_principal", pa.array(principals, pa.string()))
+    pq.write_table(table.append_column("tags", pa.array(tags, MAPS)), path)
+    _sql, header, rows = in_duckdb(path)
+
+    pushed = list(aws_athena.charges("cur2", header, iter(enumerate(rows, 2)),
+                                     BillFile(Path("athena")), "athena", START, END))
+
+    day = CHARGE_COLUMN_NAMES.index("charge_period_start")
+    window = [c for c in read_cur(path, BillFile(path))
+              if START.isoformat() <= c[day] <= END.isoformat()]
+    assert by_key(pushed) == by_key(window)
+    at = CHARGE_COLUMN_NAMES.index("tags")
+    said = [json.loads(c[at]) for c in pushed if c[at] and "iam_principal" in c[at]]
+    assert {(t["iam_principal"], t["iamPrincipal/team"]) for t in said} == {
+        (callers[0][0], "ds"), (callers[1][0], "search")}
+    assert not any("user_team" in t for t in said)  # a resource tag stays "team"
+
+
 def focus_table(path: Path, count: int = 600) -> Path:
     """A FOCUS table with the columns a commitment needs: usage a savings plan covers, its
     recurring fee, and on-demand usage, hourly from 28 February to 5 March."""

@@ -17,6 +17,9 @@ import pytest
 from tests.conftest import run_cli
 from tests.sources import aws_server
 from tests.sources.aws_server import Moto, add_source, last_run, snapshot, sync_one
+from tests.sources.test_cur_commitments import RI, SP, SP_HOURLY, write_cur
+from tests.sources.test_cur_commitments import lines as commitment_lines
+from tests.sources.test_live_commitment_terms import figures
 
 from worthit.cli import CONNECTOR_KINDS
 from worthit.core.errors import UserError
@@ -24,6 +27,7 @@ from worthit.sources import aws_s3
 from worthit.sources.connectors import connectors
 from worthit.store.cache import Cache
 from worthit.sync import test_source as probe
+from worthit.sync.importer import import_file
 from worthit.workspace import Workspace
 
 moto = aws_server.moto
@@ -173,6 +177,37 @@ def test_an_export_syncs_to_the_cent_part_files_together(cache: Cache, moto: Mot
     assert json.loads(cache._scalar("SELECT tags FROM charges WHERE x_usage_type = "
                                    "'BoxUsage:t3.micro'")) == {"team": "ads"}
     assert list(workspace.folder.glob(".worthit-s3-*")) == []  # the downloads are gone
+
+
+def test_every_part_s_commitment_terms_are_kept(cache: Cache, moto: Moto,
+                                               tmp_path: Path) -> None:
+    """A month of a savings plan and a reservation in two parts: the reservation's lines in
+    the second only, the savings plan's hourly fees split between both."""
+    rows = commitment_lines()
+    parts: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+    for i, row in enumerate(rows):
+        parts[1 if row.get("ri_arn") else i % 2].append(row)
+    moto.client("s3").create_bucket(Bucket=BUCKET)
+    put(moto, {f"{MAR}acme-0000{n}.csv.gz": gzip.compress(
+        write_cur(tmp_path / f"part{n}", "legacy", part).read_bytes())
+        for n, part in enumerate(parts, 1)})
+    add(cache, moto)
+
+    outcome = sync_one(cache)
+
+    assert outcome.result == "ok", outcome
+    assert len(downloads(moto)) == 2
+    with Cache.open(tmp_path / "imported" / "worthit.sqlite") as imported:
+        import_file(imported, write_cur(tmp_path / "whole", "legacy", rows), source="cur")
+        expected = figures(imported)
+    synced = figures(cache)
+    assert synced == expected
+    plan, reservation = synced["terms"][SP], synced["terms"][RI]
+    # The plan's commitment an hour is each day's fees over both parts, over 24 hours.
+    assert (plan["term"], plan["offering"], plan["hourly_commitment"]) == (
+        "1yr", "ComputeSavingsPlans", SP_HOURLY)
+    assert (reservation["term"], reservation["offering"], reservation["payment_option"]) == (
+        "1yr", "standard", "Partial Upfront")
 
 
 def test_a_second_sync_with_nothing_changed_downloads_nothing(cache: Cache,

@@ -20,6 +20,7 @@ import json
 from pathlib import Path
 
 import pytest
+from tests.sources.test_fast_path import FAST, LINE, spy_on_daily
 
 from worthit.store.cache import Cache
 from worthit.sync.importer import import_file
@@ -52,10 +53,15 @@ def write(tmp_path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def charges(cache: Cache) -> list[dict[str, object]]:
+def charges(cache: Cache, over_days: str = "") -> list[dict[str, object]]:
+    """The charges, or with ``over_days`` (``SUM``) their sums over the days."""
+    if not over_days:
+        return [dict(r) for r in cache._rows(
+            "SELECT resource_id, tags, x_model, x_input_tokens, x_output_tokens, billed_cost "
+            "FROM charges ORDER BY resource_id, x_usage_type, tags")]
     return [dict(r) for r in cache._rows(
-        "SELECT resource_id, tags, x_model, x_input_tokens, x_output_tokens, billed_cost "
-        "FROM charges ORDER BY resource_id, x_usage_type, tags")]
+        "SELECT resource_id, tags, SUM(x_input_tokens) AS x_input_tokens, "
+        "SUM(billed_cost) AS billed_cost FROM charges GROUP BY resource_id, tags")]
 
 
 def test_an_inference_profile_line_keeps_its_arn_and_cost_allocation_tags(
@@ -89,28 +95,67 @@ def test_an_inference_profile_line_keeps_its_arn_and_cost_allocation_tags(
         pytest.approx(done.file_billed)
 
 
-@pytest.mark.xfail(strict=True, reason="sources/aws_cur.py reads neither "
-                   "line_item_iam_principal nor the tags column yet (see the issue 21 "
-                   "report: the change is written there)")
+def parquet(tmp_path: Path, rows: list[list[str]]) -> Path:
+    """``rows`` as a CUR 2.0 Parquet export writes them: typed stamps and numbers, and
+    ``resource_tags`` and ``tags`` as MAP columns."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    maps = pa.map_(pa.string(), pa.string())
+    columns: dict[str, object] = {}
+    for at, name in enumerate(HEADER):
+        cells = [r[at] for r in rows]
+        if name == "line_item_usage_start_date":
+            columns[name] = pa.array([dt.datetime.fromisoformat(c.removesuffix("Z"))
+                                      for c in cells], pa.timestamp("ms"))
+        elif name in ("line_item_usage_amount", "line_item_unblended_cost"):
+            columns[name] = pa.array([float(c) for c in cells], pa.float64())
+        elif name in ("resource_tags", "tags"):
+            columns[name] = pa.array([list(json.loads(c).items()) if c else None
+                                      for c in cells], maps)
+        else:
+            columns[name] = pa.array([c or None for c in cells], pa.string())
+    path = tmp_path / "cur2.parquet"
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+@pytest.mark.parametrize("path_kind", [LINE, FAST])
+@pytest.mark.parametrize("spelling", ["csv", "parquet"])
 def test_each_callers_line_keeps_its_principal_and_principal_tags(
-        cache: Cache, tmp_path: Path) -> None:
+        cache: Cache, tmp_path: Path, spelling: str, path_kind: str) -> None:
     rows = [
         line("USE1-Claude4.6Sonnet-input-tokens", "23", "0.069", principal=ALICE,
              tags={"iamPrincipal/team": "ds"}),
+        # The tags map repeats the resource tags (user_ keys): kept once, without prefix.
         line("USE1-Claude4.6Sonnet-input-tokens", "11", "0.033", principal=APP,
-             tags={"iamPrincipal/project": "chatbot"}),
+             resource=SUPPORT, resource_tags={"user_team": "support"},
+             tags={"iamPrincipal/project": "chatbot", "user_team": "support"}),
         line("USE1-Claude4.6Sonnet-input-tokens", "5", "0.015"),  # no caller recorded
+        line("USE1-Claude4.6Sonnet-input-tokens", "7", "0.021", principal=ALICE,
+             tags={"iamPrincipal/team": "ds"}, day="2026-04-21"),
     ]
+    path = (write if spelling == "csv" else parquet)(tmp_path, rows)
 
-    done = import_file(cache, write(tmp_path, rows))
+    with pytest.MonkeyPatch.context() as patch:
+        answers = spy_on_daily(patch, small=0 if path_kind == FAST else 10**18)
+        done = import_file(cache, path)
+    assert answers == [path_kind == FAST]
 
-    by_tags = {c["tags"]: (c["x_input_tokens"], c["billed_cost"]) for c in charges(cache)}
+    by_tags = {(c["resource_id"], c["tags"]): (c["x_input_tokens"], c["billed_cost"])
+               for c in charges(cache, "SUM")}
     # Two callers of the same model on the same day stay two charges, each with its
     # caller and the caller's tags; the line without one keeps no tag.
     assert by_tags == {
-        json.dumps({"iamPrincipal/team": "ds", "iam_principal": ALICE}, sort_keys=True):
-            (23_000, pytest.approx(0.069)),
-        json.dumps({"iamPrincipal/project": "chatbot", "iam_principal": APP},
-                   sort_keys=True): (11_000, pytest.approx(0.033)),
-        None: (5_000, pytest.approx(0.015))}
-    assert done.file_billed == pytest.approx(0.069 + 0.033 + 0.015)
+        (None, json.dumps({"iamPrincipal/team": "ds", "iam_principal": ALICE},
+                          sort_keys=True)): (30_000, pytest.approx(0.069 + 0.021)),
+        (SUPPORT, json.dumps({"iamPrincipal/project": "chatbot", "iam_principal": APP,
+                              "team": "support"}, sort_keys=True)):
+            (11_000, pytest.approx(0.033)),
+        (None, None): (5_000, pytest.approx(0.015))}
+    # The caller splits charges; it never changes what they add up to.
+    assert done.file_billed == pytest.approx(0.069 + 0.033 + 0.015 + 0.021)
+    assert cache._scalar("SELECT TOTAL(billed_cost) FROM charges") == \
+        pytest.approx(done.file_billed)

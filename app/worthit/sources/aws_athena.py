@@ -45,7 +45,16 @@ TEXT: Final = {
              # The FOCUS columns the CUR mapper reads (aws_cur.TEXT).
              "bill_payer_account_name", "bill_invoicing_entity", "bill_bill_type",
              "pricing_term", "product_purchase_option", "savings_plan_savings_plan_a_r_n",
-             "reservation_reservation_a_r_n"),
+             "reservation_reservation_a_r_n",
+             # A commitment's terms (aws_cur._terms): constant over the commitment.
+             "savings_plan_start_time", "savings_plan_end_time", "savings_plan_offering_type",
+             "savings_plan_payment_option", "savings_plan_purchase_term",
+             "savings_plan_region", "savings_plan_instance_type_family",
+             "reservation_start_time", "reservation_end_time",
+             "reservation_number_of_reservations", "pricing_lease_contract_length",
+             "pricing_purchase_option", "pricing_offering_class",
+             # Who made the call, with IAM principal data (its tags are in the tags map).
+             "line_item_iam_principal"),
     "focus": ("serviceprovidername", "providername", "hostprovidername", "publishername",
               "billingaccountid", "subaccountid", "subaccountname", "servicecategory",
               "servicename", "regionid", "availabilityzone", "resourceid", "resourcetype",
@@ -56,12 +65,18 @@ TEXT: Final = {
               "commitmentdiscountstatus", "commitmentdiscountunit"),
 }
 #: Map columns, returned as JSON objects.
-MAPS: Final = {"cur2": ("resource_tags", "cost_category"), "focus": ("tags",)}
+MAPS: Final = {"cur2": ("resource_tags", "cost_category", "tags"), "focus": ("tags",)}
 #: The cost and usage columns the mapper sums.
 SUMS: Final = {
     "cur2": ("line_item_net_unblended_cost", "line_item_unblended_cost",
              "savings_plan_savings_plan_effective_cost", "reservation_effective_cost",
-             "pricing_public_on_demand_cost", "line_item_usage_amount"),
+             "pricing_public_on_demand_cost", "line_item_usage_amount",
+             # What a commitment's fee lines say of its use: without them a fee's amortised
+             # cost would be its billed cost, the used commitment counted twice.
+             "savings_plan_total_commitment_to_date", "savings_plan_used_commitment",
+             "reservation_unused_amortized_upfront_fee_for_billing_period",
+             "reservation_unused_recurring_fee",
+             "reservation_amortized_upfront_fee_for_billing_period"),
     "focus": ("billedcost", "effectivecost", "listcost", "consumedquantity", "contractedcost",
               "pricingquantity", "commitmentdiscountquantity"),
 }

@@ -15,7 +15,9 @@ the billed cost. (A file without those unused columns keeps the fee's billed cos
 item types map to FOCUS charge categories. Bedrock usage types
 (``USE1-NovaMicro-input-tokens``, ``...-output-tokens``, ``...-cache-read-input-token-count``,
 ``...-cache-write-input-token-count``, a ``-batch`` suffix) give the model and the token
-columns. A line's bill is the payer account's for ``bill/BillingPeriodStartDate`` to
+columns; with IAM principal data (CUR 2.0) a line's caller (``line_item_iam_principal``)
+and the caller's tags (``iamPrincipal/`` keys of the ``tags`` map) join its tags. A line's
+bill is the payer account's for ``bill/BillingPeriodStartDate`` to
 ``bill/BillingPeriodEndDate`` (either spelling; the calendar month of the line's day
 without them).
 
@@ -107,6 +109,9 @@ TEXT: Final = ("lineitemlineitemtype", "lineitemproductcode", "lineitemusagetype
                "lineitemavailabilityzone", "lineitemresourceid", "productsku",
                "lineitemcurrencycode", "pricingunit", "product", "resourcetags",
                "costcategory",
+               # Who made the call (CUR 2.0 with IAM principal data) and that caller's tags
+               # (the ``tags`` map, ``iamPrincipal/`` keys): absent, no grouping column.
+               "lineitemiamprincipal", "tags",
                # FOCUS columns (:func:`_focus`): each is constant over a bill, or over a
                # commitment, so none splits a day's charges much further.
                "billpayeraccountname", "billinvoicingentity", "billbilltype", "pricingterm",
@@ -209,12 +214,18 @@ def read_cur(path: Path, found: BillFile, *, cancelled: Callable[[], bool] = nev
 
 @functools.lru_cache(maxsize=65_536)
 def _tags(columns: tuple[tuple[str, str], ...], resource_tags: str | None,
-          cost_categories: str | None) -> str | None:
-    """The charge's tags as JSON (cached: a bill repeats the same few thousand sets)."""
+          cost_categories: str | None, principal: str | None = None,
+          caller_tags: str | None = None) -> str | None:
+    """The charge's tags as JSON (cached: a bill repeats the same few thousand sets). The
+    caller's (IAM principal's) tags keep their ``iamPrincipal/`` prefix and the caller is
+    ``iam_principal``; the rest of the CUR 2.0 ``tags`` map repeats ``resource_tags``."""
     found = {key: value for key, value in columns if value not in NULLS}
     found.update({k[len("user_"):]: v for k, v in _map(resource_tags).items()
                   if k.startswith("user_")})
     found.update({f"cost_category:{k}": v for k, v in _map(cost_categories).items()})
+    found.update({k: v for k, v in _map(caller_tags).items() if k.startswith("iamPrincipal/")})
+    if principal:
+        found["iam_principal"] = principal
     return json.dumps(found, sort_keys=True) if found else None
 
 
@@ -277,7 +288,8 @@ class _Described:
             "x_usage_type": usage_type, "charge_category": CATEGORIES.get(self.kind, "Usage"),
             "billing_currency": self.currency, "consumed_unit": cell("pricingunit"),
             "tags": _tags(tuple((key, cells[i].strip()) for i, key in tags),
-                          cell("resourcetags"), cell("costcategory")),
+                          cell("resourcetags"), cell("costcategory"),
+                          cell("lineitemiamprincipal"), cell("tags")),
         }
         self.tokens: tuple[str, float] | None = None
         match = _token_usage(usage_type or "") if code == "AmazonBedrock" else None

@@ -298,13 +298,19 @@ def pull(settings: dict[str, Any], secret: str | None, start: dt.date, end: dt.d
 def _read(read_cur: Callable[..., Iterator[list[Any]]], path: Path, url: str,
           period: Period, start: dt.date, end: dt.date, found: BillFile,
           cancelled: Callable[[], bool]) -> Iterator[list[Any]]:
-    """One part's charges, named by its object in any message; only the window's days."""
+    """One part's charges, named by its object in any message; only the window's days.
+    What its lines state about their commitments (terms, each day's commitment) goes to
+    the sync's own record, added to the other parts'."""
     from worthit.core.focus import CHARGE_COLUMN_NAMES
+    from worthit.sources.commitment_terms import stated
 
     day_at = CHARGE_COLUMN_NAMES.index("charge_period_start")
     billed_at = CHARGE_COLUMN_NAMES.index("billed_cost")
     effective_at = CHARGE_COLUMN_NAMES.index("effective_cost")
     part = BillFile(path)
+    # The part's figures are its own (checked against its rows below), its commitments the
+    # sync's: the reader notes them straight there, as it would over one file of all parts.
+    part.commitment_terms = stated(found)
     whole = start <= period.start and period.end <= end
     try:
         rows = list(read_cur(path, part, cancelled=cancelled))
