@@ -354,3 +354,35 @@ def test_a_bad_otlp_line_is_refused_whole_naming_the_line(
     with pytest.raises(BadInput, match=f"line {lines + 1}"):
         import_file(cache, bad)
     assert held(cache) == []
+
+
+# -- bounded memory ---------------------------------------------------------------------------
+
+
+def test_sums_spilled_to_disk_import_the_same_rows(tmp_path: Path,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past SPILL_AT keys a reader hands its sums to a stage on disk that adds them up
+    (a file of millions of runs is read in bounded memory): the cache holds what it holds
+    without spilling, and a bad file spilled part-way leaves nothing."""
+    import worthit.sources.traces as traces
+
+    lines = [HEADER] + [f"2026-09-{1 + n % 5:02d},c{n % 7},gpt-4.1,{n},{n % 3},0,{n % 11},1,"
+                        f"r{n % 13},chat" for n in range(400)]
+    path = tmp_path / "usage.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kept = []
+    for limit in (10**6, 4):
+        monkeypatch.setattr(traces, "SPILL_AT", limit)
+        with Cache.open(tmp_path / f"at-{limit}" / "cache.sqlite") as cache:
+            result = import_file(cache, path, source="usage")
+            kept.append((held(cache), result.rows_written, str(result)))
+    assert kept[0] == kept[1]
+    # (n mod 5, n mod 7, n mod 13) differ for every n under 455: 400 keys, 100 spills.
+    assert kept[0][1] == 400 == len(kept[0][0])
+    monkeypatch.setattr(traces, "SPILL_AT", 4)
+    path.write_text("\n".join([*lines, "2026-09-01,c1,gpt-4.1,x,0,0,0,1,,"]) + "\n",
+                    encoding="utf-8")
+    with Cache.open(tmp_path / "bad" / "cache.sqlite") as cache:
+        with pytest.raises(BadInput, match="line 402"):
+            import_file(cache, path, source="usage")
+        assert held(cache) == []

@@ -44,6 +44,13 @@ PLAIN_HEADER: Final = ("date", "customer", "model", "input_tokens", "cached_inpu
 _PLAIN_OPTIONAL: Final = ("run_id", "feature", "provider")
 
 Key = tuple[int, str, str, str, str, str, str, str]
+Row = tuple[int | str, ...]
+#: Where a reader hands its sums when they pass :data:`SPILL_AT` keys (the store stages
+#: them on disk and adds them up there), so a file of millions of runs is read in bounded
+#: memory.
+Spill = Callable[[list[Row]], None]
+#: Distinct keys held in memory before they are spilled (about 300 bytes each).
+SPILL_AT: Final = 200_000
 
 
 def provider_of(name: str | None) -> str:
@@ -67,18 +74,38 @@ def model_provider(model: str) -> str:
 
 class Usage:
     """Token usage summed by key: the only thing a reader keeps, whatever the file's
-    size (memory grows with distinct days × models × customers × runs, not requests)."""
+    size. Memory grows with distinct days × models × customers × runs, not requests, and
+    with ``spill`` it stops at ``limit`` keys: the sums so far go to ``spill`` (which adds
+    them up with any spilled before) and counting starts again."""
 
-    def __init__(self) -> None:
+    def __init__(self, spill: Spill | None = None, limit: int | None = None) -> None:
         self.sums: dict[Key, list[int]] = {}
         self.lines = 0  # lines (or records) read
         self.requests = 0  # requests counted
+        self.tokens = [0, 0, 0, 0]  # uncached input, cache reads, cache writes, output
+        self.spilled = 0  # rows handed to spill (a key may be handed more than once)
+        self._spill = spill
+        self._limit = SPILL_AT if limit is None else limit
+        self._first: int | None = None
+        self._last: int | None = None
 
     def add(self, key: Key, uncached: int, cached: int, write: int, output: int,
             requests: int = 1) -> None:
+        tokens = self.tokens
+        tokens[0] += uncached
+        tokens[1] += cached
+        tokens[2] += write
+        tokens[3] += output
         found = self.sums.get(key)
         if found is None:
+            if self._spill is not None and len(self.sums) >= self._limit:
+                self.spill()
             self.sums[key] = [uncached, cached, write, output, requests]
+            day = key[0]
+            if self._first is None or day < self._first:
+                self._first = day
+            if self._last is None or day > self._last:
+                self._last = day
         else:
             found[0] += uncached
             found[1] += cached
@@ -87,18 +114,26 @@ class Usage:
             found[4] += requests
         self.requests += requests
 
-    def rows(self) -> Iterator[tuple[int | str, ...]]:
+    def spill(self) -> None:
+        """Hand the sums held to ``spill`` and forget them."""
+        if self._spill is None:
+            raise ValueError("this usage has nowhere to spill")
+        rows = list(self.rows())
+        self.sums.clear()
+        self._spill(rows)
+        self.spilled += len(rows)
+
+    def rows(self) -> Iterator[Row]:
         """(day, provider, model, customer, run_id, agent, api_key, feature, input,
-        cached_input, cache_write, output, requests), sorted."""
+        cached_input, cache_write, output, requests) of the sums held, sorted."""
         for key in sorted(self.sums):
             yield (*key, *self.sums[key])
 
     def days(self) -> tuple[int, int] | None:
-        """The first and last day numbers covered, None for no usage."""
-        if not self.sums:
+        """The first and last day numbers covered (spilled or held), None for no usage."""
+        if self._first is None or self._last is None:
             return None
-        days = [key[0] for key in self.sums]
-        return min(days), max(days)
+        return self._first, self._last
 
 
 def split_input(total: int, cached: int, write: int) -> int:
@@ -132,29 +167,32 @@ def trace_kind(path: Path, first: str) -> str | None:
 
 def read_traces(path: Path, kind: str, *,
                 customer_attributes: tuple[str, ...] = CUSTOMER_ATTRIBUTES,
-                cancelled: Callable[[], bool] = lambda: False) -> Usage:
+                cancelled: Callable[[], bool] = lambda: False,
+                spill: Spill | None = None) -> Usage:
     """The file's usage summed by key (all or nothing: a bad record raises
-    :class:`BadInput`)."""
+    :class:`BadInput`; what was spilled is then the caller's to drop)."""
     check_file(path)
     if kind == "otlp-traces":
         from worthit.sources.traces_otlp import read_otlp
 
-        return read_otlp(path, customer_attributes=customer_attributes, cancelled=cancelled)
+        return read_otlp(path, customer_attributes=customer_attributes, cancelled=cancelled,
+                         usage=Usage(spill))
     if kind == "litellm-spend":
         from worthit.sources.traces_litellm import read_litellm
 
-        return read_litellm(path, cancelled=cancelled)
+        return read_litellm(path, cancelled=cancelled, usage=Usage(spill))
     if kind == "usage-csv":
-        return read_plain(path, cancelled=cancelled)
+        return read_plain(path, cancelled=cancelled, usage=Usage(spill))
     raise ValueError(f"unknown trace kind {kind!r}")
 
 
-def read_plain(path: Path, *, cancelled: Callable[[], bool] = lambda: False) -> Usage:
+def read_plain(path: Path, *, cancelled: Callable[[], bool] = lambda: False,
+               usage: Usage | None = None) -> Usage:
     """The plain CSV: ``date,customer,model,input_tokens,cached_input_tokens,
     cache_write_tokens,output_tokens,requests[,run_id][,feature][,provider]``, where
     ``input_tokens`` is uncached input (the cached columns are apart)."""
     file = str(path)
-    usage = Usage()
+    usage = Usage() if usage is None else usage
     reader = csv.reader(TextFile(path).lines())
     try:
         header = [h.strip() for h in next(reader)]

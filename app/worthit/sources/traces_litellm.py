@@ -36,10 +36,11 @@ def looks_like_spend_json(first: str, path: Path) -> bool:
     return all(f'"{name}"' in head for name in ("request_id", "prompt_tokens"))
 
 
-def read_litellm(path: Path, *, cancelled: Callable[[], bool] = lambda: False) -> Usage:
+def read_litellm(path: Path, *, cancelled: Callable[[], bool] = lambda: False,
+                 usage: Usage | None = None) -> Usage:
     """The spend log's usage by day, provider, model, customer (end user), run (session),
-    API key and feature."""
-    out = Usage()
+    API key and feature (into ``usage``, if given)."""
+    out = Usage() if usage is None else usage
     for line, column_of, row in _records(path):
         if cancelled():
             raise Cancelled

@@ -20,6 +20,7 @@ import base64
 import binascii
 import datetime as dt
 import json
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -40,6 +41,10 @@ _WRITE: Final = ("gen_ai.usage.cache_write.input_tokens",
                  "gen_ai.usage.cache_creation_input_tokens")
 _FEATURE: Final = ("feature", "app.feature", "service.name")
 _API_KEY: Final = ("api_key.id", "gen_ai.api_key.id", "openai.api_key.id")
+#: What the first pass reads of a span: whether it has usage, is an agent, and its run.
+_LINKING: Final = frozenset({_INPUT, _OUTPUT, "gen_ai.operation.name", "gen_ai.agent.name",
+                             "gen_ai.agent.id", "gen_ai.response.id", "gen_ai.provider.name",
+                             "gen_ai.system"})
 #: How deep a parent chain is followed (a cycle in a broken file stops here).
 _MAX_DEPTH: Final = 256
 
@@ -47,40 +52,42 @@ Span = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]  # span, its attrs,
 
 
 def read_otlp(path: Path, *, customer_attributes: tuple[str, ...] = CUSTOMER_ATTRIBUTES,
-              cancelled: Callable[[], bool] = lambda: False) -> Usage:
+              cancelled: Callable[[], bool] = lambda: False,
+              usage: Usage | None = None) -> Usage:
     """The usage of every GenAI span of the file, by day, provider, model, customer, run,
-    agent, API key and feature (see the module's docstring)."""
+    agent, API key and feature (into ``usage``, if given; see the module's docstring)."""
     file = str(path)
+    out = Usage() if usage is None else usage
     # Spans are named by the hash of their (trace, span) ids: 8 bytes in the arrays.
     links: dict[int, int] = {}  # a span without usage, or an agent's -> its parent
-    child: list[int] = []  # a request's span with a parent, and that parent (arrays: a
-    parent_of: list[int] = []  # file of millions of requests keeps 16 bytes each)
+    child = array("q")  # a request's span with a parent, and that parent (typed arrays:
+    parent_of = array("q")  # a file of millions of requests keeps 16 bytes each)
     agents: dict[int, tuple[str, str]] = {}  # agent span -> (agent's name, run id)
-    hashes: list[int] = []
-    for _line, span, attrs, _resource in _spans(path, cancelled):
+    hashes = array("q")
+    for _line, span, attrs, _resource in _spans(path, cancelled, _LINKING):
         trace, me, parent = _ids(span, file, _line)
-        usage = _has_usage(attrs)
+        counted = _has_usage(attrs)
         agent = attrs.get("gen_ai.operation.name") in AGENT_OPERATIONS
         if agent:
             name = _text(attrs.get("gen_ai.agent.name")) or _text(attrs.get("gen_ai.agent.id"))
             agents[hash(trace + me)] = (name, f"{trace.hex()}/{me.hex()}")
-        if parent and (agent or not usage):
+        if parent and (agent or not counted):
             links[hash(trace + me)] = hash(trace + parent)
         elif parent:
             child.append(hash(trace + me))
             parent_of.append(hash(trace + parent))
-        if usage and (rid := _text(attrs.get("gen_ai.response.id"))):
+        if counted and (rid := _text(attrs.get("gen_ai.response.id"))):
             hashes.append(hash((rid, _provider(attrs))))
-    order = np.argsort(np.array(child, np.int64), kind="stable")
-    tree = (np.array(child, np.int64)[order], np.array(parent_of, np.int64)[order])
-    del child, parent_of
-    counts = np.unique(np.array(hashes, np.int64), return_counts=True)
+    children = np.frombuffer(child, np.int64)
+    order = np.argsort(children, kind="stable")
+    tree = (children[order], np.frombuffer(parent_of, np.int64)[order])
+    del children, child, parent_of
+    counts = np.unique(np.frombuffer(hashes, np.int64), return_counts=True)
     twice = set(counts[0][counts[1] > 1].tolist())
     del hashes, counts
     seen: set[int] = set()
     below: set[int] = set()  # agent spans that have a request with usage beneath them
     deferred: list[tuple[list[int], Key, tuple[int, int, int, int]]] = []
-    out = Usage()
     for line, span, attrs, resource in _spans(path, cancelled):
         out.lines = max(out.lines, line)
         if not _has_usage(attrs):
@@ -113,9 +120,10 @@ def read_otlp(path: Path, *, customer_attributes: tuple[str, ...] = CUSTOMER_ATT
     return out
 
 
-def _spans(path: Path, cancelled: Callable[[], bool]
+def _spans(path: Path, cancelled: Callable[[], bool], only: frozenset[str] | None = None
            ) -> Iterator[tuple[int, dict[str, Any], dict[str, Any], dict[str, Any]]]:
-    """(line, span, its attributes, its resource's attributes) for every span."""
+    """(line, span, its attributes, its resource's attributes) for every span; with
+    ``only``, just those attributes of a span (the linking pass needs few of them)."""
     file = str(path)
     for line, text in enumerate(TextFile(path).lines(), start=1):
         if cancelled():
@@ -136,16 +144,21 @@ def _spans(path: Path, cancelled: Callable[[], bool]
                 for span in ss.get("spans") or []:
                     if not isinstance(span, dict):
                         raise BadInput("a span is not an object", file=file, line=line)
-                    yield line, span, _attributes(span.get("attributes"), file, line), resource
+                    yield line, span, _attributes(span.get("attributes"), file, line,
+                                                  only), resource
 
 
-def _attributes(items: Any, file: str, line: int) -> dict[str, Any]:
-    """OTLP key-value attributes as a dict of plain values."""
+def _attributes(items: Any, file: str, line: int, only: frozenset[str] | None = None
+                ) -> dict[str, Any]:
+    """OTLP key-value attributes as a dict of plain values (those in ``only``, if
+    given)."""
     out: dict[str, Any] = {}
     for item in items or []:
         if not isinstance(item, dict) or "key" not in item:
             raise BadInput("an attribute without a key", file=file, line=line)
-        out[str(item["key"])] = _value(item.get("value") or {})
+        key = item["key"]
+        if only is None or key in only:
+            out[str(key)] = _value(item.get("value") or {})
     return out
 
 

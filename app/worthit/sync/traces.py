@@ -16,7 +16,7 @@ from worthit.core.errors import Cancelled, UserError
 from worthit.sources.traces import CUSTOMER_ATTRIBUTES, read_traces
 from worthit.store.cache import Cache
 from worthit.store.sources import record_run
-from worthit.store.traces import replace_trace_usage
+from worthit.store.traces import TraceStage, replace_trace_usage
 
 #: How each trace kind is named in what an import says.
 TRACE_KIND_NAMES: Final = {"otlp-traces": "OpenTelemetry GenAI traces (OTLP/JSON)",
@@ -71,24 +71,35 @@ def import_traces(cache: Cache, path: Path, kind: str, *, source: str | None = N
     started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
     name = source or f"traces:{path.name}"
     sid = source_id or name
+    # Sums past SPILL_AT keys go to a stage on disk (created on the first spill).
+    stage: list[TraceStage] = []
+
+    def spill(rows: list[tuple[int | str, ...]]) -> None:
+        if not stage:
+            stage.append(TraceStage(cache))
+        stage[0].add(rows)
+
     try:
         usage = read_traces(path, kind, customer_attributes=customer_attributes,
-                            cancelled=cancelled)
+                            cancelled=cancelled, spill=spill)
         days = usage.days()
         stat = path.stat()
         fingerprint = {"path": str(path.resolve()), "size": stat.st_size,
                        "mtime_ns": stat.st_mtime_ns}
         written = replace_trace_usage(cache, sid, name, f"{kind}-file",
-                                      {"files": [fingerprint]}, usage.rows(), days)
+                                      {"files": [fingerprint]}, usage.rows(), days,
+                                      stage[0] if stage else None)
     except (UserError, Cancelled) as error:
         outcome = "cancelled" if isinstance(error, Cancelled) else "failed"
         record_run(cache, sid, started, None, None, 0, 0, None, None, outcome,
                    str(error) or "cancelled by the user")
         raise
+    finally:
+        if stage:
+            stage[0].drop()
     first, last = (None, None) if days is None else (date_of(days[0]), date_of(days[1]))
     record_run(cache, sid, started, first, last, usage.lines, written, None, None, "ok",
                None, requests=usage.requests)
-    uncached, cached, write, output = (sum(v[i] for v in usage.sums.values())
-                                       for i in range(4))
+    uncached, cached, write, output = usage.tokens
     return TraceImport(path, kind, name, first, last, usage.lines, usage.requests, written,
                        uncached, cached, write, output, time.perf_counter() - began)
