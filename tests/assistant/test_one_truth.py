@@ -16,7 +16,7 @@ from tests.conftest import run_cli
 from worthit.workspace import Workspace
 
 TOOLS = {"overview", "allocation", "unit_costs", "leaks", "model_swap", "alerts", "budgets",
-         "sources", "charges"}
+         "sources", "charges", "customers"}
 START, END = "2026-10-01", "2026-10-31"
 
 
@@ -62,6 +62,8 @@ def test_every_tool_answers_with_the_reports_figures(
         answers["alerts"] = await result(session, "alerts")
         answers["budgets"] = await result(session, "budgets")
         answers["sources"] = await result(session, "sources")
+        for view in ("customers", "runs", "keys"):
+            answers[view] = await result(session, "customers", view=view, **period)
         answers["swaps"] = [await result(session, "model_swap", feature=s["feature"],
                                          levers=s["levers"]) for s in suggestions]
         return answers
@@ -126,6 +128,10 @@ def test_every_tool_answers_with_the_reports_figures(
     same(answers["budgets"], report(capsys, demo_workspace, "budgets", "list", "--output",
                                     "json"))
     assert answers["alerts"]["alerts"] == []  # the demo records none; see test_read_only
+    for view in ("customers", "runs", "keys"):
+        same(answers[view], report(capsys, demo_workspace, "report", view, "--format",
+                                   "json", *period))
+    assert answers["customers"]["customers"]  # the demo's traces reach October
 
 
 def test_bad_input_is_refused_in_words_that_say_what_to_change(

@@ -79,7 +79,7 @@ def test_export_table_masked_holds_no_id(capsys: pytest.CaptureFixture[str],
     (("deck", "--out", "deck.pdf"), "must end in .pptx"),
     (("deck", "--out", "deck.pptx", "--slides", "title,finale"),
      "There is no slide 'finale'. Slides: title, overview, allocation, units, leaks, swap, "
-     "commitments."),
+     "commitments, customers."),
 ])
 def test_export_refuses_what_it_cannot_write(capsys: pytest.CaptureFixture[str],
                                              demo_workspace: Workspace, tmp_path: Path,

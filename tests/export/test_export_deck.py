@@ -23,6 +23,7 @@ from worthit.core.errors import UserError
 from worthit.core.money import money
 from worthit.core.periods import Period, Preset, preset_period
 from worthit.export.deck import SLIDES, build_deck
+from worthit.pages.figures import Figures
 from worthit.workspace import Workspace
 
 PERIOD = preset_period(Preset.LAST_30, DEMO_END)
@@ -88,12 +89,13 @@ def test_charts_are_native_charts_never_pictures(deck_path: Path, slides: list[A
     kinds = [[c.chart_type for c in charts(slide)] for slide in slides]
     assert kinds == [[], [XL_CHART_TYPE.COLUMN_STACKED],
                      [XL_CHART_TYPE.BAR_CLUSTERED] * 2, [XL_CHART_TYPE.BAR_CLUSTERED],
-                     [XL_CHART_TYPE.BAR_CLUSTERED], [XL_CHART_TYPE.BAR_CLUSTERED], []]
+                     [XL_CHART_TYPE.BAR_CLUSTERED], [XL_CHART_TYPE.BAR_CLUSTERED], [],
+                     [XL_CHART_TYPE.BAR_CLUSTERED]]
     assert not [s for slide in slides for s in slide.shapes
                 if s.shape_type == MSO_SHAPE_TYPE.PICTURE]
     names = zipfile.ZipFile(deck_path).namelist()
     assert not [n for n in names if n.startswith("ppt/media/")]
-    assert len([n for n in names if n.startswith("ppt/embeddings/")]) == 6  # chart data
+    assert len([n for n in names if n.startswith("ppt/embeddings/")]) == 7  # chart data
 
 
 def test_every_slide_names_its_sources_and_the_date_of_the_data(slides: list[Any]) -> None:
@@ -396,3 +398,22 @@ def test_the_commitments_slide_tables_those_ending_soonest_with_unused_cost_and_
     # Most unused first (none ends soon): the idle one, then the 75 % one.
     assert cells[1][0] == "cd-idle" and cells[1][3] == "0.0 %"
     assert "utilisation is used ÷ committed" in " ".join(texts(slide))
+
+
+def test_the_customers_slide_shows_the_customers_page_figures(slides: list[Any],
+                                                              demo_workspace: Workspace) -> None:
+    """The costliest customers and Not traced, as the Customers page has them (one
+    truth), and the planted unprofitable customer in the table of those over the
+    threshold."""
+    from worthit.pages.customers import result
+
+    slide = slides[SLIDES.index("customers")]
+    (chart,) = charts(slide)
+    categories = list(chart.plots[0].categories)
+    values = list(chart.plots[0].series[0].values)
+    with demo_workspace.open() as cache:
+        found = result(Figures(cache, PERIOD))
+    ranked = sorted(found.customers, key=lambda r: -r.cost)[:len(categories) - 1]
+    assert categories == [r.customer for r in ranked] + ["Not traced"]
+    assert values == [round(r.cost, 2) for r in ranked] + [round(found.not_traced, 2)]
+    assert "woodgrove-bank" in "\n".join(texts(slide))

@@ -161,6 +161,17 @@ def build(workspace: Workspace) -> MCPServer:
     def budgets() -> dict[str, Any]:
         return tools.budgets(reader)
 
+    @tool("AI cost per customer, agent run or API key, allocated from the bill: each day "
+          "and model's billed AI cost is shared by the list-price value of the traced (or, "
+          "for keys, the vendor-reported) tokens; what no trace covers is Not traced. "
+          "view=customers: cost, revenue, share of revenue and margin per customer, those "
+          "over the threshold first; view=runs: cost per agent run, p50/p95/max per agent, "
+          "loops flagged; view=keys: cost per API key, project and user.")
+    def customers(view: Annotated[str, Field(
+                      description="customers, runs or keys")] = "customers",
+                  start: START = None, end: END = None) -> dict[str, Any]:
+        return tools.customers(reader, view, start, end)
+
     @tool("Where the data comes from: each source's name, kind (a bill file, a vendor "
           "API), days covered, number of charges, billed and effective totals and its last "
           "sync or import (when, result). Settings and keys are never shown.")

@@ -162,6 +162,20 @@ def leaks(reader: Reader, end: str | None = None, kind: str | None = None,
                 "shown_one_off": round(sum(f.one_off for f in open_shown), 2)}
 
 
+#: The customers tool's views: each the JSON of the page of that name.
+CUSTOMER_VIEWS: Final = ("customers", "runs", "keys")
+
+
+def customers(reader: Reader, view: str = "customers", start: str | None = None,
+              end: str | None = None) -> dict[str, Any]:
+    """The Customers, Agent runs or Keys & users page's JSON for the period: cost per
+    customer, run or API key, allocated from the bill."""
+    if view not in CUSTOMER_VIEWS:
+        raise UserError(f"view {view!r}: use one of {', '.join(CUSTOMER_VIEWS)}")
+    with reader.figures(start, end) as figures:
+        return {**_about(figures, figures.period), **PAGES[view].json(figures, Options())}
+
+
 def model_swap(reader: Reader, feature: str | None, levers: Sequence[Mapping[str, Any]],
                start: str | None = None, end: str | None = None) -> dict[str, Any]:
     """A what-if on the scenario engine (the Model swap page's): ``levers`` applied to the

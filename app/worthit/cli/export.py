@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Final
 
 from worthit.cli.common import Bar, Subparsers, add_period, covered, period, size_arg
+from worthit.export.deck import SLIDES
 from worthit.export.focus_spec import FOCUS_VERSIONS
 from worthit.pages import PAGES
 from worthit.workspace import Workspace
@@ -25,13 +26,12 @@ def add_parsers(verbs: Subparsers, common: argparse.ArgumentParser) -> None:
                                parents=[common])
     export_verbs = exports.add_subparsers(dest="export_verb", metavar="WHAT", required=True)
     deck = export_verbs.add_parser(
-        "deck", parents=[common], help="a .pptx with native (editable) charts: title, "
-        "overview, allocation, units, leaks, swap")
+        "deck", parents=[common], help="a .pptx with native (editable) charts: "
+        + ", ".join(SLIDES))
     deck.add_argument("--out", type=Path, required=True, metavar="FILE.pptx")
     add_period(deck)
     deck.add_argument("--slides", metavar="a,b,c",
-                      help="the slides, in order (default all: title, overview, allocation, "
-                           "units, leaks, swap)")
+                      help=f"the slides, in order (default all: {', '.join(SLIDES)})")
     deck.add_argument("--mask", action="store_true", help=_MASK_HELP)
     sheet = export_verbs.add_parser("table", parents=[common],
                                     help="a page's figures as .csv or .xlsx, with the period "

@@ -6,7 +6,9 @@ figures), ``overview`` (spend per day by provider, stacked), ``allocation`` (by 
 by feature, Unallocated in grey), ``units`` (cost per unit against target, verdicts),
 ``leaks`` (monthly savings of open findings, owners and first fixes), ``swap`` (what
 model changes would save) and ``commitments`` (those ending soonest or wasting most: their
-utilisation, unused cost and owner). Each slide's title states its finding; its footnote names the
+utilisation, unused cost and owner) and ``customers`` (AI cost per customer allocated from
+the bill, Not traced in grey, and the customers whose AI cost passes the threshold share of
+their revenue). Each slide's title states its finding; its footnote names the
 sources and the date of the data. Every piece of text from the bill passes through
 :meth:`Deck.m`, which masks it on request and replaces a control character XML cannot hold
 (:func:`~worthit.export.cells.printable`).
@@ -36,7 +38,11 @@ from worthit.workspace import Workspace
 if TYPE_CHECKING:
     from worthit.analysis.leaks import Finding
 
-SLIDES: Final = ("title", "overview", "allocation", "units", "leaks", "swap", "commitments")
+SLIDES: Final = ("title", "overview", "allocation", "units", "leaks", "swap", "commitments",
+                  "customers")
+#: Bars on the customers chart and rows of its table (those over the threshold).
+TOP_CUSTOMERS: Final = 10
+CUSTOMER_ROWS: Final = 6
 #: Rows of the commitments table (ending soonest, then most unused cost, first).
 COMMITMENT_ROWS: Final = 8
 #: Bars on the allocation, leaks and swap charts.
@@ -544,6 +550,63 @@ def commitments_slide(deck: Deck) -> None:
                          "covers most.")
 
 
+def customers_slide(deck: Deck) -> None:
+    """AI cost per customer, allocated from the bill (the Customers page's figures), the
+    costliest as bars with Not traced in grey, and those whose AI cost passes the
+    threshold share of their revenue, with their margin."""
+    from pptx.util import Inches
+
+    from worthit.export import layout as lay
+    from worthit.pages.customers import result as customers_of
+    from worthit.pages.customers import share_text
+
+    f = deck.figures
+    found = customers_of(f)
+    cur = found.currency
+    slide = deck.new_slide("customers")
+    lay.headed(slide, deck.m(headlines.customers(found)),
+               f"AI cost per customer, {_days(f.period)}: allocated from the bill by traced "
+               "tokens at list price")
+    if not len(found.costs.rows):
+        _nothing(slide, lay.MARGIN, lay.CONTENT_TOP, lay.CONTENT_WIDTH,
+                 "No request traces in this period: import OpenTelemetry GenAI spans, a "
+                 "LiteLLM spend log or a usage CSV to see cost per customer.")
+        deck.footnote(slide, "Cost per customer needs request traces.")
+        return
+    ranked = sorted(found.customers, key=lambda r: -r.cost)[:TOP_CUSTOMERS]
+    rows = [(deck.m(r.customer), r.cost, palette.SERIES_COLOURS[0]) for r in ranked]
+    rows.append(("Not traced", found.not_traced, palette.UNALLOCATED_COLOUR))
+    over = found.over[:CUSTOMER_ROWS]
+    left_w = Inches(6.0) if over else lay.CONTENT_WIDTH
+    top = lay.CONTENT_TOP + Inches(0.4)
+    lay.text_box(slide, lay.MARGIN, lay.CONTENT_TOP, left_w, Inches(0.35),
+                 f"The {len(ranked)} costliest customers", size=lay.BODY_PT, bold=True)
+    data = lay.chart_data([lay.shorten(name, 40) for name, _, _ in rows],
+                          {"AI cost": [round(c, 2) for _, c, _ in rows]},
+                          amount_format(cur, 2))
+    chart = lay.add_chart(slide, lay.BAR, lay.MARGIN, top, left_w, lay.CONTENT_BOTTOM - top,
+                          data, colours=[palette.SERIES_COLOURS[0]],
+                          axis_format=amount_format(cur), legend=False,
+                          labels=amount_format(cur), top_down=True)
+    lay.colour_points(chart, [colour for _, _, colour in rows])
+    if over:
+        x = lay.MARGIN + left_w + Inches(0.4)
+        w = lay.WIDTH - lay.MARGIN - x
+        lay.text_box(slide, x, lay.CONTENT_TOP, w, Inches(0.35),
+                     f"AI cost over {percent(found.threshold, digits=0)} of revenue",
+                     size=lay.BODY_PT, bold=True)
+        widths = [int(w * share) for share in (0.4, 0.2, 0.2)]
+        widths.append(w - sum(widths))
+        lay.add_table(slide, x, top, widths, ["Customer", "AI cost", "Share", "Margin"],
+                      [(deck.m(r.customer), money(r.cost, cur), share_text(r),
+                        "–" if r.margin is None else money(r.margin, cur)) for r in over],
+                      numeric=[False, True, True, True])
+    deck.footnote(slide, "Each day and model's billed AI cost is shared among customers by "
+                         "the list-price value of their traced tokens; Not traced is what "
+                         "no trace covers. Revenue as imported (worthit customers import), "
+                         "a month's counted for the period's days in it.")
+
+
 def _nothing(slide: Any, x: int, y: int, w: int, text: str) -> None:
     from pptx.util import Inches
 
@@ -560,6 +623,7 @@ BUILDERS: Final[dict[str, Callable[[Deck], None]]] = {
     "leaks": leaks_slide,
     "swap": swap_slide,
     "commitments": commitments_slide,
+    "customers": customers_slide,
 }
 
 

@@ -11,6 +11,7 @@ from worthit.core.money import money, percent
 if TYPE_CHECKING:
     from worthit.analysis.allocation import Allocation
     from worthit.analysis.commitments import Commitments
+    from worthit.analysis.customer_margin import CustomerMargins
     from worthit.analysis.leaks import Finding
     from worthit.analysis.model_swap import Suggestion
     from worthit.analysis.overview import Overview
@@ -126,7 +127,10 @@ def commitments(found: Commitments, currency: str) -> str:
         return "The bills name no savings plan or reservation in this period"
     committed = found.total("committed", currency) or 0.0
     unused = found.total("unused", currency) or 0.0
-    used = None if committed == 0 else (committed - unused) / committed
+    stated = (found.total("used", currency) or 0.0) + unused
+    # Utilisation over what the bills state as used or unused: a commitment whose use the
+    # bill does not state (Bedrock provisioned throughput) is counted as neither.
+    used = None if stated == 0 else 1 - unused / stated
     lead = (f"Commitments ran at {percent(used)} utilisation: {money(unused, currency)} of "
             f"{money(committed, currency)} went unused" if used is not None
             else "Commitments committed nothing in this period")
@@ -135,4 +139,27 @@ def commitments(found: Commitments, currency: str) -> str:
         days = soon[0].days_to_end
         lead += (f"; {len(soon)} end{'s' if len(soon) == 1 else ''} within 90 days, the "
                  f"first in {days} day{'s' if days != 1 else ''}")
+    return lead
+
+
+def customers(found: CustomerMargins) -> str:
+    """The customers' finding: the AI cost they carry and the customer spending the
+    largest share of its revenue on AI when that passes the threshold, else the costliest
+    customer's share."""
+    cur = found.currency
+    if not len(found.costs.rows):
+        return "No request traces in this period: cost per customer is not known"
+    ranked = sorted(found.customers, key=lambda r: -r.cost)
+    traced = found.billed - found.not_traced
+    lead = f"{len(ranked)} customers carry {money(traced, cur)} of AI cost"
+    over = found.over
+    if over:
+        worst = over[0]
+        more = len(over) - 1
+        return lead + (f"; {worst.customer} spends {percent(worst.share)} of its revenue on AI"
+                       if worst.share is not None else f"; {worst.customer} pays no revenue"
+                       ) + (f" ({more} more over {percent(found.threshold, digits=0)})"
+                            if more else "")
+    if ranked and traced > 0:
+        lead += f"; the largest, {ranked[0].customer}, carries {percent(ranked[0].cost / traced)}"
     return lead
