@@ -364,7 +364,7 @@ def test_sums_spilled_to_disk_import_the_same_rows(tmp_path: Path,
     """Past SPILL_AT keys a reader hands its sums to a stage on disk that adds them up
     (a file of millions of runs is read in bounded memory): the cache holds what it holds
     without spilling, and a bad file spilled part-way leaves nothing."""
-    import worthit.sources.traces as traces
+    from worthit.sources import traces
 
     lines = [HEADER] + [f"2026-09-{1 + n % 5:02d},c{n % 7},gpt-4.1,{n},{n % 3},0,{n % 11},1,"
                         f"r{n % 13},chat" for n in range(400)]

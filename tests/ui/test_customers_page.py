@@ -156,3 +156,17 @@ def test_without_traces_the_page_says_where_they_come_from(
     assert cells(page) == [[NOT_TRACED, "$50.00", "–", "", "", "–", "–", "–"]]
     assert EMPTY in page.notes.text() and "worthit customers import" in page.notes.text()
     assert page.traced_card.value.text() == "–" and page.over_card.value.text() == "–"
+
+
+def test_an_alerts_focus_chooses_its_customer(qtbot: QtBot,
+                                              traced_workspace: Workspace) -> None:
+    """A customer budget alert opens this page on its customer (alert_schedule._focus
+    calls choose); a customer not in the period changes nothing."""
+    from worthit.ui.alert_schedule import _focus
+
+    _, page = open_page(qtbot, traced_workspace, "customers", CustomersPage)
+    assert page.drill_title.text() != "acme"
+    _focus(page, "acme")
+    assert page.drill_title.text() == "acme"
+    _focus(page, "nobody")
+    assert page.drill_title.text() == "acme"

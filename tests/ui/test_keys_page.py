@@ -86,3 +86,16 @@ def test_without_keys_the_page_says_where_they_come_from(
     note = empty_note(page.tables["api_key"])
     assert note is not None and note.isVisible() and note.text() == EMPTY
     assert page.billed_card.value.text() == "–"
+
+
+def test_an_alerts_focus_chooses_its_key(qtbot: QtBot, keys_workspace: Workspace) -> None:
+    """A spike alert naming a key opens this page on the Keys tab with the key selected
+    (alert_schedule._focus calls choose)."""
+    from worthit.ui.alert_schedule import _focus
+
+    _, page = open_page(qtbot, keys_workspace, "keys", KeysPage)
+    page.show_tab("project")
+    _focus(page, "key_3")
+    assert page.stack.currentIndex() == 0
+    view = page.tables["api_key"]
+    assert view.model().index(view.currentIndex().row(), 1).data() == "key_3"

@@ -338,6 +338,14 @@ class CustomersPage(Page):
         if self.model.rowCount() == 0:
             self._show_drill()
 
+    def choose(self, customer: str) -> None:
+        """Select ``customer`` (a budget alert's focus) and show its drill-down; a
+        customer not in the period leaves the selection as it is."""
+        row = self._row_of(customer)
+        if row is not None:
+            self._chosen_customer = customer
+            self.table.selectRow(row)
+
     def _row_of(self, customer: str) -> int | None:
         proxy = self.table.model()
         for row in range(proxy.rowCount()):

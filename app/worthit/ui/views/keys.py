@@ -143,6 +143,18 @@ class KeysPage(Page):
         """Show the table of ``column`` (api_key, project or user)."""
         self.tabs.setCurrentIndex([c for c, _t, _s in TABS].index(column))
 
+    def choose(self, key: str) -> None:
+        """Show the Keys tab with the API key ``key`` selected (a spike alert's focus); a
+        key not in the period leaves the selection as it is."""
+        self.show_tab("api_key")
+        view, model = self.tables["api_key"], self.models["api_key"]
+        proxy = view.model()
+        for row in range(model.rowCount()):
+            if model.record(row).get("id") == key:
+                view.selectRow(proxy.mapFromSource(  # type: ignore[attr-defined]
+                    model.index(row, 0)).row())
+                return
+
     @staticmethod
     def compute(cache: Cache, period: Period) -> KeysResult:
         from worthit.pages.figures import Figures
