@@ -23,6 +23,7 @@ from worthit.analysis.customer_margin import (
     customer_margins,
     margins,
     months_of,
+    prorated,
     set_threshold,
     threshold,
 )
@@ -100,7 +101,7 @@ def test_revenue_is_prorated_converted_and_set_against_the_cost() -> None:
     assert rows[NOT_TRACED].cost == pytest.approx(30.0)
     assert math.fsum(r.cost for r in found.rows) == pytest.approx(300.0, abs=1e-9)
     assert found.traced_share == pytest.approx(0.9)
-    assert PRORATED in found.revenue_notes()
+    assert prorated(found.period) in found.revenue_notes()
     assert found.revenue_days == 20 and found.missing_months == ()
 
 
@@ -264,3 +265,10 @@ def test_the_demos_planted_unprofitable_customer_comes_first(demo_workspace: Wor
         <= planted.unprofitable.share_high + 0.01
     assert len(found.customers) >= planted.customers
     assert math.fsum(r.cost for r in found.rows) == pytest.approx(found.billed, abs=1e-6)
+
+
+def test_the_prorating_note_names_the_periods_own_months() -> None:
+    assert prorated(Period(dt.date(2026, 11, 5), dt.date(2026, 12, 4))) == (
+        f"{PRORATED}: 26 of November's 30 days, 4 of December's 31.")
+    assert prorated(Period(dt.date(2026, 11, 1), dt.date(2026, 11, 30))).endswith(
+        "the period's months are whole, and count whole.")

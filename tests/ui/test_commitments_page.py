@@ -14,7 +14,7 @@ from pytestqt.qtbot import QtBot
 from tests.sources.test_cur_commitments import RI, SP, lines, write_cur
 from tests.ui.support import open_page
 
-from worthit.analysis.commitments import DERIVED, commitments
+from worthit.analysis.commitments import DERIVED, Commitment, commitments
 from worthit.core.money import money, percent
 from worthit.pages.commitments import EMPTY, ends, label
 from worthit.sync.importer import import_file
@@ -38,6 +38,11 @@ def _cells(page: CommitmentsPage, view_name: str = "table") -> list[list[str]]:
             for r in range(model.rowCount())]
 
 
+def days_title(c: Commitment) -> str:
+    """The per-day panel's heading: the commitment and what it covers."""
+    return f"Per day: {label(c)} ({c.covers})" if c.covers else f"Per day: {label(c)}"
+
+
 def test_the_page_shows_each_commitment_as_the_analysis_computes_it(
         qtbot: QtBot, cur_workspace: Workspace) -> None:
     _, page = open_page(qtbot, cur_workspace, "commitments", CommitmentsPage)
@@ -47,7 +52,7 @@ def test_the_page_shows_each_commitment_as_the_analysis_computes_it(
     rows = _cells(page)
     assert len(rows) == 2
     for row, c in zip(rows, expected.commitments, strict=True):
-        assert row == [label(c), c.kind, c.covers, c.term, ends(c),
+        assert row == [label(c), c.kind, c.term, ends(c),
                        percent(c.utilisation, digits=0), money(c.unused, "USD"),
                        money(c.saving, "USD") if c.saving is not None else "not known",
                        c.owner]
@@ -66,7 +71,7 @@ def test_the_page_shows_each_commitment_as_the_analysis_computes_it(
                             money(plan.days[0].used, "USD"), money(plan.days[0].unused, "USD")]
     # The reservation's days are derived from its monthly fee, and the page says so.
     page.table.selectRow(1)
-    assert page.days_title.text().endswith(label(expected.commitments[1]))
+    assert page.days_title.text() == days_title(expected.commitments[1])
     assert DERIVED in page.days_note.text()
     tip = page.table.model().index(1, 0).data(Qt.ItemDataRole.ToolTipRole)
     assert RI in tip
@@ -99,18 +104,18 @@ def test_an_alerts_focus_chooses_its_commitment_and_a_reload_keeps_it(
     _, page = open_page(qtbot, cur_workspace, "commitments", CommitmentsPage)
     assert page.result is not None
     first, reservation = page.result.commitments
-    assert page.days_title.text().endswith(label(first))  # the first, until one is chosen
+    assert page.days_title.text() == days_title(first)  # the first, until one is chosen
     _focus(page, RI)  # as an alert's "Open" does, with the alert's focus
     assert page.selected == RI
-    assert page.days_title.text().endswith(label(reservation))
+    assert page.days_title.text() == days_title(reservation)
     chosen = page.table.model().mapToSource(page.table.currentIndex())
     assert page.model.record(chosen.row())["commitment"].commitment_id == RI
     with qtbot.waitSignal(page.loaded, timeout=TIMEOUT):
         page.reload()
-    assert page.days_title.text().endswith(label(reservation))
+    assert page.days_title.text() == days_title(reservation)
     # An id the period does not hold leaves the selection be.
     page.choose("arn:aws:savingsplans::000000000000:savingsplan/gone")
-    assert page.days_title.text().endswith(label(reservation))
+    assert page.days_title.text() == days_title(reservation)
 
 
 @pytest.mark.parametrize("size", [(1280, 800), (1440, 900)])

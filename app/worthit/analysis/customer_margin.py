@@ -41,10 +41,21 @@ if TYPE_CHECKING:
 
 THRESHOLD_KEY: Final = "customers.threshold"
 DEFAULT_THRESHOLD: Final = 0.5
-#: How a month's revenue meets a period, in words (the page says it).
-PRORATED: Final = ("A month's revenue counts for the period's days in that month over the "
-                   "month's days (10 of September's 30 days: a third of September's "
-                   "revenue).")
+#: How a month's revenue meets a period, in words (the page says it, with the period's
+#: own months: :func:`prorated`).
+PRORATED: Final = "A month's revenue counts for the period's days in that month over the " \
+                  "month's days"
+
+
+def prorated(period: Period) -> str:
+    """:data:`PRORATED`, said of the period's months: ``...: 26 of November's 30 days, 4
+    of December's 31``; a whole month counts whole."""
+    parts = [f"{days} of {dt.date.fromisoformat(f'{month}-01'):%B}'s {length}"
+             + (" days" if n == 0 else "")
+             for n, (month, days, length, _last) in enumerate(months_of(period))
+             if days < length]
+    return PRORATED + (f": {', '.join(parts)}." if parts else
+                       "; the period's months are whole, and count whole.")
 #: The drill-down's groupings.
 DRILL: Final = ("feature", "model", "day")
 #: What each money column of the Customers page is.
@@ -202,7 +213,7 @@ class CustomerMargins:
             return ["No revenue kept for " + ", ".join(self.months) + ": import it with "
                     "`worthit customers import FILE` (month,customer,revenue[,currency]) to "
                     "see each customer's AI cost as a share of revenue, and its margin."]
-        notes = [PRORATED]
+        notes = [prorated(self.period)]
         if self.missing_months:
             notes.append(
                 f"No revenue kept for {', '.join(self.missing_months)}: revenue covers "

@@ -91,7 +91,6 @@ class CommitmentsPage(Page):
         self.model = RecordsModel([
             Column("Commitment", "label"),
             Column("Kind", "kind"),
-            Column("Covers", "covers"),
             Column("Term", "term", missing="not stated"),
             Column("Ends", "ends_text", tone=_ending_tone),
             Column("Utilisation", "utilisation", _percent, numeric=True,
@@ -102,7 +101,10 @@ class CommitmentsPage(Page):
             Column("Owner", "owner"),
         ], self)
         self._records: list[dict[str, Any]] = []
-        self.table = sortable_table(self.model, 2, title="Commitments", empty=EMPTY)
+        # What each covers is long ("Azure OpenAI Provisioned Managed Global Unit × 15,
+        # eastus2"): it heads the per-day panel and every cell's tooltip, so the table
+        # fits a 1280-wide window without a scroll bar.
+        self.table = sortable_table(self.model, 0, title="Commitments", empty=EMPTY)
         self.table.setMinimumHeight(160)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)
         self.table_title = QLabel(TABLE_TITLE, objectName="SectionTitle")
@@ -344,7 +346,7 @@ class CommitmentsPage(Page):
         return True
 
     def _record(self, c: Commitment) -> dict[str, Any]:
-        tip = [c.commitment_id, f"{c.kind}; {c.currency}",
+        tip = [c.commitment_id, f"{c.kind}; {c.currency}", f"Covers {c.covers}",
                f"Committed {money(c.committed, c.currency)}, used "
                f"{money(c.used, c.currency)}"]
         if c.payment_option:
@@ -377,7 +379,8 @@ class CommitmentsPage(Page):
             self.days_model.set_records([])
             self.days_note.setText(" ")
             return
-        self.days_title.setText(f"Per day: {label(c)}")
+        self.days_title.setText(f"Per day: {label(c)} ({c.covers})" if c.covers
+                                else f"Per day: {label(c)}")
         self.days_model.set_records([
             {"day": d.day, "committed": d.committed, "used": d.used, "unused": d.unused,
              "utilisation": d.utilisation} for d in c.days])
