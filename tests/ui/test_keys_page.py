@@ -99,3 +99,14 @@ def test_an_alerts_focus_chooses_its_key(qtbot: QtBot, keys_workspace: Workspace
     assert page.stack.currentIndex() == 0
     view = page.tables["api_key"]
     assert view.model().index(view.currentIndex().row(), 1).data() == "key_3"
+
+
+def test_not_attributed_stays_last_in_either_sort_order(qtbot: QtBot,
+                                                        keys_workspace: Workspace) -> None:
+    from PySide6.QtCore import Qt
+
+    _, page = open_page(qtbot, keys_workspace, "keys", KeysPage)
+    view = page.tables["api_key"]
+    for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+        view.sortByColumn(4, order)  # Cost
+        assert _cells(page, "api_key")[-1][1] == NOT_ATTRIBUTED

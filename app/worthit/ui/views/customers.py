@@ -11,12 +11,11 @@ import datetime as dt
 import math
 from typing import TYPE_CHECKING, Any, Final
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QGridLayout,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
@@ -29,12 +28,12 @@ from worthit.core.money import count_short, money, percent
 from worthit.core.periods import Period
 from worthit.pages.customers import EMPTY, share_text
 from worthit.store.cache import Cache
-from worthit.ui import table_export, theme
+from worthit.ui import theme
 from worthit.ui.models.records import Column, RecordsModel
 from worthit.ui.table_export import export_button, section
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.card import Card
-from worthit.ui.widgets.tables import EmptyNote, empty_note, sortable_table
+from worthit.ui.widgets.tables import empty_note, sortable_table
 
 if TYPE_CHECKING:
     from worthit.analysis.customer_margin import CustomerMargin, CustomerMargins
@@ -84,50 +83,6 @@ class BasisModel(RecordsModel):
             return next((tip for name, tip in BASIS_TIPS.items()
                          if header.startswith(name)), None)
         return super().headerData(section, orientation, role)
-
-
-class PinnedLast(QSortFilterProxyModel):
-    """Sorts by raw values, but a record marked ``pinned`` (Not traced) stays last in
-    either order, as the Allocation page keeps Unallocated in sight."""
-
-    def lessThan(self, left: Index, right: Index) -> bool:
-        model = self.sourceModel()
-        assert isinstance(model, RecordsModel)
-        ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
-        if model.record(left.row()).get("pinned"):
-            return not ascending
-        if model.record(right.row()).get("pinned"):
-            return ascending
-        a, b = left.data(Qt.ItemDataRole.UserRole), right.data(Qt.ItemDataRole.UserRole)
-        if a is None or b is None:  # no figure sorts below any figure
-            return a is None and b is not None
-        try:
-            return bool(a < b)
-        except TypeError:
-            return str(a) < str(b)
-
-
-def pinned_table(model: RecordsModel, stretch: int, *, title: str, empty: str) -> QTableView:
-    """:func:`~worthit.ui.widgets.tables.sortable_table`, its proxy keeping the pinned
-    row last."""
-    proxy = PinnedLast(model)
-    proxy.setSourceModel(model)
-    proxy.setSortRole(Qt.ItemDataRole.UserRole)
-    view = QTableView()
-    view.setModel(proxy)
-    view.setSortingEnabled(True)
-    view.sortByColumn(-1, Qt.SortOrder.AscendingOrder)
-    view.verticalHeader().hide()
-    view.setShowGrid(False)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-    header.setSectionResizeMode(stretch, QHeaderView.ResizeMode.Stretch)
-    table_export.install(view, title)
-    EmptyNote(view, empty)
-    return view
 
 
 def _over_tone(record: dict[str, Any]) -> str | None:
@@ -189,7 +144,8 @@ class CustomersPage(Page):
             Column("Margin", "margin", self._money_of, numeric=True, missing="–",
                    tone=_margin_tone),
         ], self)
-        self.table = pinned_table(self.model, 0, title="Customers", empty=EMPTY)
+        self.table = sortable_table(self.model, 0, title="Customers", empty=EMPTY, pinned=True)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setMinimumHeight(150)
         _one_line(self.table)
         self.table.selectionModel().currentRowChanged.connect(self._chosen)

@@ -96,7 +96,7 @@ class KeysPage(Page):
         for column, _tab, title in TABS:
             model = RecordsModel(self._columns(column), self)
             empty = NO_USERS if column == "user" else EMPTY
-            view = sortable_table(model, 1, title=title, empty=empty)
+            view = sortable_table(model, 1, title=title, empty=empty, pinned=True)
             view.setMinimumHeight(160)
             self.models[column], self.tables[column] = model, view
             self.stack.addWidget(view)
@@ -223,5 +223,5 @@ class KeysPage(Page):
         return {"provider": "", "label": NOT_ATTRIBUTED, "name": "", "project_label": "",
                 "cost": result.not_attributed,
                 "share": result.not_attributed / result.billed if result.billed else None,
-                "estimate": None, "requests": None, "rest": True,
+                "estimate": None, "requests": None, "rest": True, "pinned": True,
                 "tooltip": result.attributed_note or NOT_ATTRIBUTED}

@@ -4,24 +4,57 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTableView
 
 from worthit.ui import table_export
 from worthit.ui.models.records import RecordsModel
 
+Index = QModelIndex | QPersistentModelIndex
+
+
+class PinnedLast(QSortFilterProxyModel):
+    """Sorts by raw values, but a record marked ``pinned`` (Not traced) stays last in
+    either order, as the Allocation page keeps Unallocated in sight."""
+
+    def lessThan(self, left: Index, right: Index) -> bool:
+        model = self.sourceModel()
+        assert isinstance(model, RecordsModel)
+        ascending = self.sortOrder() == Qt.SortOrder.AscendingOrder
+        if model.record(left.row()).get("pinned"):
+            return not ascending
+        if model.record(right.row()).get("pinned"):
+            return ascending
+        a, b = left.data(Qt.ItemDataRole.UserRole), right.data(Qt.ItemDataRole.UserRole)
+        if a is None or b is None:  # no figure sorts below any figure
+            return a is None and b is not None
+        try:
+            return bool(a < b)
+        except TypeError:
+            return str(a) < str(b)
+
 
 def sortable_table(model: RecordsModel, stretch: int, *, title: str = "", empty: str = "",
-                   **export: Any) -> QTableView:
+                   pinned: bool = False, **export: Any) -> QTableView:
     """A table over ``model`` sorted by raw values when a header is clicked (the model's
     own order until then), rows selected whole, column ``stretch`` taking the slack.
     While it has no rows it shows ``empty`` (what would be listed and how to get it)
     under its headers, when given.
 
+    With ``pinned``, a record marked ``pinned`` (a Not traced or Not attributed row) stays
+    last in either order (:class:`PinnedLast`).
+
     Right-click exports it as shown to CSV or Excel: ``title`` names it within its page,
     ``export`` takes :class:`~worthit.ui.table_export.TableExport`'s options (``filters``,
     ``formats``, ``currency``)."""
-    proxy = QSortFilterProxyModel(model)
+    proxy = PinnedLast(model) if pinned else QSortFilterProxyModel(model)
     proxy.setSourceModel(model)
     proxy.setSortRole(Qt.ItemDataRole.UserRole)
     view = QTableView()
