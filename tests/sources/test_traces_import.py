@@ -246,6 +246,42 @@ def test_agent_aggregates_count_only_without_requests_below(tmp_path: Path,
     ]
 
 
+
+def test_a_nested_chain_read_children_first_counts_each_request_once_under_its_run(
+        tmp_path: Path, cache: Cache) -> None:
+    """agent > tool > chat > nested chat and agent > inner agent, every child on a line
+    before its parent's, one chat exported twice: each request counts once under the
+    outermost agent; the inner agent's aggregate counts (nothing below it has usage), the
+    outer's does not."""
+    def span(span_id: str, parent: str, model: str = "", **attrs: Any) -> dict[str, Any]:
+        if model:
+            attrs |= {"gen_ai.usage.input_tokens": 100, "gen_ai.usage.output_tokens": 10,
+                      "gen_ai.provider.name": "openai", "gen_ai.request.model": model}
+        values = [{"key": k, "value": {"intValue": str(v)} if isinstance(v, int) else
+                   {"stringValue": v}} for k, v in attrs.items()]
+        return {"traceId": "cd" * 16, "spanId": span_id * 16, "parentSpanId": parent * 16,
+                "name": "x", "kind": 1, "startTimeUnixNano": "1764950400000000000",
+                "attributes": values}
+
+    def agent(name: str) -> dict[str, str]:
+        return {"gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": name}
+
+    chat = span("c", "b", "chat-model", **{"gen_ai.response.id": "r-1"})
+    lines = [[span("d", "c", "nested-model")],  # the nested chat, below the chat
+             [chat, span("f", "a", "inner-model", **agent("helper"))],
+             [span("b", "a", **{"gen_ai.operation.name": "execute_tool"}), chat],
+             [span("a", "", "outer-model", **agent("planner"))]]
+    path = tmp_path / "chain.jsonl"
+    path.write_text("".join(json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": spans}]}]})
+                            + "\n" for spans in lines), encoding="utf-8")
+    result = import_file(cache, path)
+    run = "cd" * 16 + "/" + "a" * 16
+    assert result.requests == 3
+    assert sorted(held(cache), key=lambda r: r[4]) == [
+        ("", run, "planner", "OpenAI", model, 100, 0, 0, 10, 1)
+        for model in ("chat-model", "inner-model", "nested-model")]
+
+
 # -- LiteLLM ----------------------------------------------------------------------------------
 
 # Two LiteLLM_SpendLogs rows as LiteLLM 1.110.2 built them (get_logging_payload, in a

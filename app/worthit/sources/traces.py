@@ -49,8 +49,12 @@ Row = tuple[int | str, ...]
 #: them on disk and adds them up there), so a file of millions of runs is read in bounded
 #: memory.
 Spill = Callable[[list[Row]], None]
-#: Distinct keys held in memory before they are spilled (about 300 bytes each).
-SPILL_AT: Final = 200_000
+#: Distinct keys held in memory before they are spilled (700-900 bytes each, measured: the
+#: key's tuple and strings, the sums' list and the dict's slot).
+SPILL_AT: Final = 100_000
+#: Rows handed to the spill at a time (popped from the sums as they go, so a spill never
+#: holds the sums twice).
+_SPILL_CHUNK: Final = 10_000
 
 
 def provider_of(name: str | None) -> str:
@@ -115,13 +119,15 @@ class Usage:
         self.requests += requests
 
     def spill(self) -> None:
-        """Hand the sums held to ``spill`` and forget them."""
+        """Hand the sums held to ``spill`` and forget them, a chunk at a time."""
         if self._spill is None:
             raise ValueError("this usage has nowhere to spill")
-        rows = list(self.rows())
-        self.sums.clear()
-        self._spill(rows)
-        self.spilled += len(rows)
+        sums = self.sums
+        while sums:
+            rows: list[Row] = [(*key, *figures) for key, figures in
+                               (sums.popitem() for _ in range(min(_SPILL_CHUNK, len(sums))))]
+            self._spill(rows)
+            self.spilled += len(rows)
 
     def rows(self) -> Iterator[Row]:
         """(day, provider, model, customer, run_id, agent, api_key, feature, input,

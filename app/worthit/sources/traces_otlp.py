@@ -7,12 +7,14 @@ writes are read under both names (``cache_write``, older ``cache_creation``). Th
 is ``gen_ai.provider.name`` (older ``gen_ai.system``), the model the response's (else the
 request's). A request belongs to a run: the outermost ``invoke_agent`` span above it.
 Spans may come before their parents and a trace may span lines, so the file is read
-twice: first only the links between spans without usage (and the agent spans), then the
-usage, its run looked up in those links. An agent span's own usage (an aggregate of its
-children) counts only when no request below it has usage. The same response reported
-twice (the Anthropic SDK's own span beside the instrumentation's) counts once, by
-(response id, provider): duplicates are found from 64-bit hashes kept in an array, so
-memory stays small for millions of spans."""
+twice: first only the links between spans (and the agent spans), then the usage, each
+request's run decided in between for all requests at once. An agent span's own usage (an
+aggregate of its children) counts only when no request below it has usage, innermost
+agents first. The same response reported twice (the Anthropic SDK's own span beside the
+instrumentation's) counts once, by (response id, provider). The first pass keeps 64-bit
+hashes and flags in typed arrays (about 17 bytes a span) and the runs are found with numpy
+over them, so memory stays small for millions of spans: the second pass reads the spans
+in the same order and finds each request's fate by its number."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ import json
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from sys import intern
 from typing import Any, Final
 
 import numpy as np
@@ -45,8 +48,16 @@ _API_KEY: Final = ("api_key.id", "gen_ai.api_key.id", "openai.api_key.id")
 _LINKING: Final = frozenset({_INPUT, _OUTPUT, "gen_ai.operation.name", "gen_ai.agent.name",
                              "gen_ai.agent.id", "gen_ai.response.id", "gen_ai.provider.name",
                              "gen_ai.system"})
-#: How deep a parent chain is followed (a cycle in a broken file stops here).
+#: How deep a parent chain is followed (a cycle in a broken file stops here); a power of 2.
 _MAX_DEPTH: Final = 256
+#: A request's fate besides its run (an agent span's number, -1 for none): a response
+#: reported before (skipped), an agent's aggregate with requests below it (only checked).
+_TWICE: Final = -3
+_COVERED: Final = -2
+#: Bits of a span's kind in the first pass.
+_USAGE: Final = 1
+_AGENT: Final = 2
+_CHILD: Final = 4
 
 Span = tuple[dict[str, Any], dict[str, Any], dict[str, Any]]  # span, its attrs, resource's
 
@@ -58,66 +69,256 @@ def read_otlp(path: Path, *, customer_attributes: tuple[str, ...] = CUSTOMER_ATT
     agent, API key and feature (into ``usage``, if given; see the module's docstring)."""
     file = str(path)
     out = Usage() if usage is None else usage
-    # Spans are named by the hash of their (trace, span) ids: 8 bytes in the arrays.
-    links: dict[int, int] = {}  # a span without usage, or an agent's -> its parent
-    child = array("q")  # a request's span with a parent, and that parent (typed arrays:
-    parent_of = array("q")  # a file of millions of requests keeps 16 bytes each)
-    agents: dict[int, tuple[str, str]] = {}  # agent span -> (agent's name, run id)
-    hashes = array("q")
-    for _line, span, attrs, _resource in _spans(path, cancelled, _LINKING):
-        trace, me, parent = _ids(span, file, _line)
-        counted = _has_usage(attrs)
-        agent = attrs.get("gen_ai.operation.name") in AGENT_OPERATIONS
-        if agent:
-            name = _text(attrs.get("gen_ai.agent.name")) or _text(attrs.get("gen_ai.agent.id"))
-            agents[hash(trace + me)] = (name, f"{trace.hex()}/{me.hex()}")
-        if parent and (agent or not counted):
-            links[hash(trace + me)] = hash(trace + parent)
-        elif parent:
-            child.append(hash(trace + me))
-            parent_of.append(hash(trace + parent))
-        if counted and (rid := _text(attrs.get("gen_ai.response.id"))):
-            hashes.append(hash((rid, _provider(attrs))))
-    children = np.frombuffer(child, np.int64)
-    order = np.argsort(children, kind="stable")
-    tree = (children[order], np.frombuffer(parent_of, np.int64)[order])
-    del children, child, parent_of
-    counts = np.unique(np.frombuffer(hashes, np.int64), return_counts=True)
-    twice = set(counts[0][counts[1] > 1].tolist())
-    del hashes, counts
-    seen: set[int] = set()
-    below: set[int] = set()  # agent spans that have a request with usage beneath them
-    deferred: list[tuple[list[int], Key, tuple[int, int, int, int]]] = []
+    links = _Links()
+    for line, span, attrs, _resource in _spans(path, cancelled, _LINKING):
+        links.add(*_ids(span, file, line), attrs)
+    what = links.resolve(cancelled).data  # a memoryview: its items are plain ints
+    run_of = links.runs()
+    request, last, run = -1, -1, None
     for line, span, attrs, resource in _spans(path, cancelled):
         out.lines = max(out.lines, line)
         if not _has_usage(attrs):
             continue
-        rid = _text(attrs.get("gen_ai.response.id"))
-        if rid:
-            tag = hash((rid, _provider(attrs)))
-            if tag in twice:
-                if tag in seen:
-                    continue
-                seen.add(tag)
-        trace, me, parent = _ids(span, file, line)
-        itself = hash(trace + me)
-        chain = _ancestors(hash(trace + parent) if parent else None, links, tree, agents)
-        if itself in agents:
-            chain.insert(0, itself)
-        run = agents[chain[-1]] if chain else None
+        request += 1
+        if request >= len(what):
+            raise BadInput("the file changed while it was read", file=file, line=line)
+        action = what[request]
+        if action == _TWICE:
+            continue
+        if action != last:  # a run's requests share its strings, as its keys do
+            last, run = action, run_of(action) if action >= 0 else None
         key = _key(span, attrs, resource, run, customer_attributes, file, line)
         tokens = _tokens(attrs, file, line)
-        if itself in agents:  # an agent's aggregate: only if nothing below it counts
-            deferred.append((chain, key, tokens))
-            continue
-        below.update(chain)
-        out.add(key, *tokens)
-    # Innermost agents first: an agent's aggregate that counts covers its ancestors'.
-    for chain, key, tokens in sorted(deferred, key=lambda d: -len(d[0])):
-        if chain[0] not in below:
+        if action != _COVERED:
             out.add(key, *tokens)
-        below.update(chain[1:])
     return out
+
+
+class _Links:
+    """What the first pass keeps, in typed arrays (about 17 bytes a span, 12 a request):
+    each span's hashed (trace, span) and (trace, parent) ids and whether it has usage, is
+    an agent's or has a parent; each request's hashed (response id, provider); each agent
+    span's name (interned) and ids. :meth:`resolve` then decides every request at once."""
+
+    def __init__(self) -> None:
+        self.ids = array("q")
+        self.parents = array("q")  # 0 for a span without a parent (see kinds)
+        self.kinds = bytearray()
+        self.requests = 0
+        self.tags = array("q")  # (response id, provider) of the requests that have one
+        self.tagged = array("i")  # ... and which request each is (its number in the file)
+        self.names: dict[str, int] = {}
+        self.agent_names = array("i")
+        self.agent_ids = bytearray()  # 24 bytes an agent span: its trace and span ids
+
+    def add(self, trace: bytes, me: bytes, parent: bytes, attrs: dict[str, Any]) -> None:
+        """Keep one span (in file order)."""
+        counted = _has_usage(attrs)
+        agent = attrs.get("gen_ai.operation.name") in AGENT_OPERATIONS
+        self.ids.append(hash(trace + me))
+        self.parents.append(hash(trace + parent) if parent else 0)
+        self.kinds.append(_USAGE * counted | _AGENT * agent | _CHILD * bool(parent))
+        if agent:
+            name = _text(attrs.get("gen_ai.agent.name")) or _text(attrs.get("gen_ai.agent.id"))
+            self.agent_names.append(self.names.setdefault(name, len(self.names)))
+            self.agent_ids += trace + me
+        if counted:
+            if rid := _text(attrs.get("gen_ai.response.id")):
+                self.tags.append(hash((rid, _provider(attrs))))
+                self.tagged.append(self.requests)
+            self.requests += 1
+
+    def runs(self) -> Callable[[int], tuple[str, str]]:
+        """An agent span's (name, run id) by its number."""
+        names, agent_names, ids = list(self.names), self.agent_names, self.agent_ids
+
+        def run(agent: int) -> tuple[str, str]:
+            at = 24 * agent
+            return (names[agent_names[agent]],
+                    f"{ids[at:at + 16].hex()}/{ids[at + 16:at + 24].hex()}")
+        return run
+
+    def resolve(self, cancelled: Callable[[], bool]) -> np.ndarray:
+        """Each request's fate (int32, in file order): its run's agent span's number,
+        -1 for no run, :data:`_TWICE` or :data:`_COVERED`. The spans' arrays are freed.
+
+        Spans are walked up as nodes: the distinct parent hashes (only a parent is ever
+        above a request). A node's parent is its span's (the last one without usage or an
+        agent's of that hash, else the first other: as the dicts and sorted arrays read
+        it before); windows of :data:`_MAX_DEPTH` nodes are summed by pointer jumping."""
+        what = np.full(self.requests, -1, np.int32)
+        tags = np.frombuffer(self.tags, np.int64)
+        order = np.argsort(tags, kind="stable")
+        tags.sort()  # a response's first report in the file is kept, the others skipped
+        what[np.frombuffer(self.tagged, np.int32)[order[1:][tags[1:] == tags[:-1]]]] = _TWICE
+        del tags, order
+        self.tags, self.tagged = array("q"), array("i")
+        _check(cancelled)
+        kinds = np.frombuffer(self.kinds, np.uint8)
+        child, usage = (kinds & _CHILD) != 0, (kinds & _USAGE) != 0
+        agent = (kinds & _AGENT) != 0
+        del kinds
+        self.kinds = bytearray()
+        parents = np.frombuffer(self.parents, np.int64)
+        nodes = parents[child]
+        nodes.sort()
+        nodes = nodes[_starts(nodes)]
+        up = _find(nodes, parents)
+        up[~child] = -1
+        del parents
+        self.parents = array("q")
+        ids = np.frombuffer(self.ids, np.int64)
+        at = _find(nodes, ids)
+        # Agent spans by hash, the last of a hash winning (as in a dict).
+        hashes = ids[agent]
+        order = np.argsort(hashes, kind="stable")
+        hashes = hashes[order]
+        last = np.ones(len(hashes), bool)
+        last[:-1] = hashes[1:] != hashes[:-1]
+        hashes, number = hashes[last], order[last].astype(np.int32)
+        del order, last
+        node_agent = _pick(number, _find(hashes, nodes))
+        own = _pick(number, _find(hashes, ids, usage))  # a request that is an agent's
+        del ids, hashes, number
+        self.ids = array("q")
+        _check(cancelled)
+        nxt = np.full(len(nodes), -1, np.int32)
+        del nodes
+        tree = np.flatnonzero((at >= 0) & child & usage & ~agent)
+        tree = tree[_firsts(at[tree])]
+        nxt[at[tree]] = up[tree]
+        linked = np.flatnonzero((at >= 0) & child & (agent | ~usage))[::-1]
+        linked = linked[_firsts(at[linked])]
+        nxt[at[linked]] = up[linked]
+        del tree, linked
+        start, mine = up[usage], at[usage]  # each request's parent node, and its own
+        del up, at, child, usage, agent
+        is_agent = node_agent >= 0
+        top, count = _windows(nxt, is_agent)
+        _check(cancelled)
+        kept = what != _TWICE
+        # The outermost agent node above each request, else its own agent span.
+        run = _pick(node_agent, _pick(top, start))
+        del top
+        np.copyto(run, own, where=run < 0)
+        np.copyto(what, run, where=kept)
+        del run
+        # An agent's aggregate counts only if no request below it does, innermost first.
+        below = _reach(nxt, start, kept & (own < 0)) & is_agent
+        deferred = np.flatnonzero(kept & (own >= 0))
+        size = 1 + np.maximum(_pick(count, start[deferred]), 0)
+        for n in np.unique(size)[::-1]:
+            _check(cancelled)
+            group = deferred[size == n]
+            marks = _reach(nxt, start[group]) & is_agent
+            inside = group[mine[group] >= 0]
+            if marks[mine[inside]].any():  # one above another at the same depth
+                _one_by_one(group, start, mine, nxt, is_agent, below, what)
+                continue
+            what[inside[below[mine[inside]]]] = _COVERED
+            below |= marks
+        return what
+
+
+def _check(cancelled: Callable[[], bool]) -> None:
+    if cancelled():
+        raise Cancelled
+
+
+def _starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of a sorted array starts (a mask)."""
+    mask = np.ones(len(ordered), bool)
+    mask[1:] = ordered[1:] != ordered[:-1]
+    return mask
+
+
+def _firsts(values: np.ndarray) -> np.ndarray:
+    """The positions of each distinct value's first occurrence."""
+    order = np.argsort(values, kind="stable")
+    firsts: np.ndarray = order[_starts(values[order])]
+    return firsts
+
+
+def _find(table: np.ndarray, keys: np.ndarray, only: np.ndarray | None = None,
+          chunk: int = 1 << 20) -> np.ndarray:
+    """Each key's position in the sorted distinct ``table``, -1 if absent (int32; of the
+    keys where ``only``, if given), a chunk at a time to keep temporaries small."""
+    found = np.full(len(keys) if only is None else int(np.count_nonzero(only)), -1, np.int32)
+    if not len(table):
+        return found
+    done = 0
+    for at in range(0, len(keys), chunk):
+        part = keys[at:at + chunk]
+        if only is not None:
+            part = part[only[at:at + chunk]]
+        i = np.minimum(np.searchsorted(table, part), len(table) - 1)
+        found[done:done + len(part)] = np.where(table[i] == part, i, -1)
+        done += len(part)
+    return found
+
+
+def _pick(values: np.ndarray, index: np.ndarray) -> np.ndarray:
+    """``values[index]``, -1 where the index is -1."""
+    picked = np.full(len(index), -1, values.dtype)
+    hit = index >= 0
+    picked[hit] = values[index[hit]]
+    return picked
+
+
+def _windows(nxt: np.ndarray, agent: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each node, the last agent node among it and the :data:`_MAX_DEPTH` - 1 above
+    it (-1 for none) and how many agent nodes those are: windows of 1, 2, 4 ... nodes
+    doubled by pointer jumping."""
+    jump = nxt.copy()
+    top = np.where(agent, np.arange(len(nxt), dtype=np.int32), np.int32(-1))
+    count = agent.astype(np.int16)
+    for _ in range(_MAX_DEPTH.bit_length() - 1):
+        ok = jump >= 0
+        if not ok.any():
+            break
+        to = np.where(ok, jump, 0)
+        further = np.where(ok, top[to], -1)
+        top = np.where(further >= 0, further, top)
+        count = count + np.where(ok, count[to], 0).astype(np.int16)
+        jump = np.where(ok, jump[to], -1).astype(np.int32)
+    return top, count
+
+
+def _reach(nxt: np.ndarray, starts: np.ndarray, only: np.ndarray | None = None,
+           chunk: int = 1 << 20) -> np.ndarray:
+    """The nodes among the first :data:`_MAX_DEPTH` up from any of ``starts`` (where
+    ``only``, if given; a mask)."""
+    seen = np.zeros(len(nxt), bool)
+    for at in range(0, len(starts), chunk):
+        part = starts[at:at + chunk]
+        part = part[(part >= 0) if only is None else (part >= 0) & only[at:at + chunk]]
+        seen[part] = True
+    front = np.flatnonzero(seen)
+    seen[:] = False
+    for _ in range(_MAX_DEPTH):
+        front = front[~seen[front]]
+        if not len(front):
+            break
+        seen[front] = True
+        front = nxt[front]
+        front = front[front >= 0]
+    return seen
+
+
+def _one_by_one(group: np.ndarray, start: np.ndarray, mine: np.ndarray, nxt: np.ndarray,
+                is_agent: np.ndarray, below: np.ndarray, what: np.ndarray) -> None:
+    """Agent aggregates of one depth in file order, when one is above another (a cycle
+    or a chain deeper than :data:`_MAX_DEPTH` in a broken file)."""
+    for request in group.tolist():
+        if mine[request] >= 0 and below[mine[request]]:
+            what[request] = _COVERED
+        node = int(start[request])
+        for _ in range(_MAX_DEPTH):
+            if node < 0:
+                break
+            if is_agent[node]:
+                below[node] = True
+            node = int(nxt[node])
 
 
 def _spans(path: Path, cancelled: Callable[[], bool], only: frozenset[str] | None = None
@@ -209,24 +410,6 @@ def _text(value: Any) -> str:
     return "" if value is None else str(value).strip()
 
 
-def _ancestors(at: int | None, links: dict[int, int], tree: tuple[np.ndarray, np.ndarray],
-               agents: dict[int, tuple[str, str]]) -> list[int]:
-    """The agent spans from ``at`` up, nearest first."""
-    found = []
-    children, parents = tree
-    for _ in range(_MAX_DEPTH):
-        if at is None:
-            break
-        if at in agents:
-            found.append(at)
-        nxt = links.get(at)
-        if nxt is None and len(children):
-            i = int(np.searchsorted(children, at))
-            nxt = int(parents[i]) if i < len(children) and children[i] == at else None
-        at = nxt
-    return found
-
-
 def _key(span: dict[str, Any], attrs: dict[str, Any], resource: dict[str, Any],
          run: tuple[str, str] | None, customer_attributes: tuple[str, ...], file: str,
          line: int) -> Key:
@@ -238,20 +421,22 @@ def _key(span: dict[str, Any], attrs: dict[str, Any], resource: dict[str, Any],
     if nanos <= 0:
         raise BadInput("a span with usage but no start time", file=file, line=line)
     day = day_number(dt.datetime.fromtimestamp(nanos / 1e9, dt.UTC).date())
-    model = _text(attrs.get("gen_ai.response.model")) or _text(attrs.get("gen_ai.request.model"))
+    # Interned: the sums hold thousands of keys made of a few distinct names.
+    model = intern(_text(attrs.get("gen_ai.response.model"))
+                   or _text(attrs.get("gen_ai.request.model")))
     provider = _provider(attrs)
     if not model or not provider:
         raise BadInput(f"span {span.get('name')!r} has usage but no "
                        + ("model" if not model else "gen_ai.provider.name or gen_ai.system"),
                        file=file, line=line)
-    customer = _first(customer_attributes, attrs, resource)
+    customer = intern(_first(customer_attributes, attrs, resource))
     run_id, agent = "", ""
     if run is not None:
         agent, run_id = run
     elif (name := _text(attrs.get("gen_ai.agent.name")) or _text(attrs.get("gen_ai.agent.id"))):
         agent = name
-    return (day, provider, model, customer, run_id, agent, _first(_API_KEY, attrs, resource),
-            _first(_FEATURE, attrs, resource))
+    return (day, provider, model, customer, run_id, agent,
+            intern(_first(_API_KEY, attrs, resource)), intern(_first(_FEATURE, attrs, resource)))
 
 
 def _first(names: tuple[str, ...], attrs: dict[str, Any], resource: dict[str, Any]) -> str:
