@@ -77,7 +77,7 @@ RUN_MEDIAN: Final = 150.0
 RUN_SIGMA: Final = 0.5
 RUN_CLIP: Final = (0.25, 4.0)
 #: The looping run: this many median runs' requests, this many days before the last day.
-LOOP_SIZE: Final = 18.0
+LOOP_SIZE: Final = 40.0
 LOOP_DAYS_AGO: Final = 2
 #: AI cost ÷ revenue: most customers, a few thin ones, and the enterprise customer in its
 #: first full traced month (its agent use grows; its contract does not).

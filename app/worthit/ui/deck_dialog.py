@@ -47,6 +47,8 @@ SLIDE_LABELS: Final = {
     "units": ("Unit costs", "cost per unit against target, with verdicts"),
     "leaks": ("Leaks", "monthly savings of open findings, owners and first fixes"),
     "swap": ("Model swap", "what cheaper models, routing, caching or batch would save"),
+    "commitments": ("Commitments", "those ending soonest or wasting most, and their owners"),
+    "customers": ("Customers", "AI cost per customer, Not traced, those over the threshold"),
 }
 SHORTCUT: Final = "Ctrl+E"
 
@@ -172,7 +174,7 @@ class DeckDialog(ExportForm):
         slides.setVerticalSpacing(4)
         self.slides: dict[str, QCheckBox] = {}
         for row, name in enumerate(SLIDES):
-            label, about = SLIDE_LABELS.get(name, (name.capitalize(), ""))
+            label, about = SLIDE_LABELS[name]
             box = QCheckBox(label)
             box.setChecked(True)
             box.setObjectName(f"slide_{name}")

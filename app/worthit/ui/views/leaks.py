@@ -74,9 +74,11 @@ def _owner_short(finding: Finding) -> str:
 
 
 def _owner(finding: Finding) -> str:
-    if finding.team and finding.feature:
-        return f"{finding.team} / {finding.feature}"
-    return finding.owner[:1].upper() + finding.owner[1:]  # "Shared by …", "No owner"
+    """``team / feature``, the team alone (as it is named), or the owner in words with a
+    capital ("Shared by …", "No owner")."""
+    if finding.team:
+        return f"{finding.team} / {finding.feature}" if finding.feature else finding.team
+    return finding.owner[:1].upper() + finding.owner[1:]
 
 
 class LeaksPage(Page):
