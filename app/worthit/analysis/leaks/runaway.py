@@ -149,7 +149,16 @@ def runs_behind(ctx: Context, resource_id: str, spikes: list[dt.date]) -> dict[s
         agent=("agent", "first"), cost=("cost", "sum"), requests=("requests", "sum"))
     runs = runs.sort_values(["cost", "run_id"], ascending=[False, True])
     top = cast("list[dict[str, Any]]", runs.head(RUNS_NAMED).to_dict("records"))
-    named = [f"{r['run_id']} ({r['agent'] or NO_AGENT}, {ctx.money(float(r['cost']))}, "
-             f"{float(r['requests']):,.0f} requests)" for r in top]
+    named = [f"{_short(str(r['run_id']))} ({r['agent'] or NO_AGENT}, "
+             f"{ctx.money(float(r['cost']))}, {float(r['requests']):,.0f} requests)"
+             for r in top]
     more = f"; {len(runs) - RUNS_NAMED:,} more" if len(runs) > RUNS_NAMED else ""
+    if any(_short(str(r["run_id"])) != r["run_id"] for r in top):
+        more += " (whole ids on the Agent runs page)"
     return {f"Costliest runs on the spike days ({where})": "; ".join(named) + more}
+
+
+def _short(run_id: str) -> str:
+    """A run id short enough to read in a line of evidence: an OpenTelemetry
+    ``TRACE/SPAN`` id (49 characters) as its first 12 and last 6."""
+    return run_id if len(run_id) <= 24 else f"{run_id[:12]}…{run_id[-6:]}"

@@ -9,17 +9,19 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QDate, QEvent, Qt
+from PySide6.QtCore import QDate, QEvent, QSize, Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDateEdit,
     QDialog,
+    QFrame,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QScrollArea,
     QSplitter,
     QStackedLayout,
     QTreeWidgetItem,
@@ -79,6 +81,32 @@ def _owner(finding: Finding) -> str:
     if finding.team:
         return f"{finding.team} / {finding.feature}" if finding.feature else finding.team
     return finding.owner[:1].upper() + finding.owner[1:]
+
+
+class FittedScroll(QScrollArea):
+    """Labels one under the other, as tall as their wrapped text when the room allows and
+    scrolled when it does not (a long finding's numbers and fix steps on a small window
+    were squeezed under the chart and cut)."""
+
+    def __init__(self, *labels: QLabel) -> None:
+        super().__init__()
+        inner = QWidget()
+        column = QVBoxLayout(inner)
+        column.setContentsMargins(0, 0, 0, 0)
+        for label in labels:
+            column.addWidget(label)
+        column.addStretch(1)
+        self.setWidget(inner)
+        self.setWidgetResizable(True)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+
+    def sizeHint(self) -> QSize:
+        """The labels' height at this width: the chart above takes only what is left."""
+        hint = super().sizeHint()
+        inner = self.widget()
+        height = inner.heightForWidth(max(self.viewport().width(), 200)) if inner else -1
+        return QSize(hint.width(), height) if height > 0 else hint
 
 
 class LeaksPage(Page):
@@ -145,15 +173,16 @@ class LeaksPage(Page):
         holder = QWidget()
         holder.setLayout(self.chart_holder)
         holder.setMinimumHeight(200)
-        side.addWidget(holder, 2)
+        side.addWidget(holder, 1)
         self.numbers = QLabel(" ")
         self.numbers.setTextFormat(Qt.TextFormat.PlainText)
         self.numbers.setWordWrap(True)
-        side.addWidget(self.numbers)
         self.fix = QLabel(" ")
         self.fix.setTextFormat(Qt.TextFormat.PlainText)
         self.fix.setWordWrap(True)
-        side.addWidget(self.fix)
+        text = FittedScroll(self.numbers, self.fix)
+        text.setMinimumHeight(200)  # about 12 lines, whatever the chart wants
+        side.addWidget(text, 1)
         actions = QHBoxLayout()
         self.dismiss_reason = QLineEdit(placeholderText="Why dismiss?")
         self.dismiss_reason.setToolTip("The reason is kept with the finding")
