@@ -41,14 +41,16 @@ def test_the_runaway_finding_and_the_spike_alert_show_one_excess(
     # The headline is recurring savings only: the one-off excess is a total of its own.
     assert data["monthly_saving"] == pytest.approx(
         sum(f.monthly_saving for f in found), abs=0.01)
-    assert data["one_off"] == round(spike.amount, 2)
+    # One-offs add up on their own: the runaway's excess and the demo's looping agent run.
+    assert data["one_off"] == pytest.approx(sum(f.one_off for f in found), abs=0.01)
+    assert {f.kind for f in found if f.one_off} == {"runaway_agent", "agent_loop"}
     assert data["monthly_saving"] + data["one_off"] == pytest.approx(
         sum(max(f.monthly_saving, f.one_off) for f in found), abs=0.02)
 
     _, text, _ = run_cli(capsys, demo_workspace, "report", "leaks")
     headline = text.splitlines()[0]
     assert f"save {money(data['monthly_saving'])} per month (recurring); one-off excess " \
-           f"{money(spike.amount)}" in headline
+           f"{money(data['one_off'])}" in headline
     assert f"{money(spike.amount)} one-off  Runaway agents and retries" in text
     assert f"{money(spike.amount)}/month" not in text
 
