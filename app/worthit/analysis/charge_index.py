@@ -206,14 +206,29 @@ class ChargeIndex:
 
     def per_key_days(self, start: dt.date, end: dt.date) -> tuple[np.ndarray, np.ndarray]:
         """Keys × days: each key's cost on each day, and how many charges made it."""
+        return self.per_group_days(start, end, np.arange(len(self.keys)), len(self.keys))
+
+    def per_group_days(self, start: dt.date, end: dt.date, group: np.ndarray,
+                       groups: int) -> tuple[np.ndarray, np.ndarray]:
+        """Groups × days: each group's cost on each day of ``start``..``end``, and how
+        many charges made it, where ``group`` gives each key's group (0 .. ``groups`` - 1;
+        negative: in none). Summed from the charges straight into the groups, so its
+        memory follows groups × days, not keys × days (22 million cells for three years
+        of 16,000 resources)."""
         rows = self._rows(start, end)
         days = (end - start).days + 1
         offset = (start - self.first_day).days if self.first_day else 0
-        flat = self.key[rows].astype(np.int64) * days + (self.day[rows] - offset)
-        size = len(self.keys) * days
-        cost = np.bincount(flat, weights=self.cost[rows], minlength=size)
+        code = np.asarray(group, np.int64)[self.key[rows]]
+        day = self.day[rows]
+        weights = self.cost[rows]
+        if code.min(initial=0) < 0:
+            kept = code >= 0
+            code, day, weights = code[kept], day[kept], weights[kept]
+        flat = code * days + (day - offset)
+        size = groups * days
+        cost = np.bincount(flat, weights=weights, minlength=size)
         count = np.bincount(flat, minlength=size)
-        return cost.reshape(len(self.keys), days), count.reshape(len(self.keys), days)
+        return cost.reshape(groups, days), count.reshape(groups, days)
 
     def present(self, start: dt.date, end: dt.date) -> np.ndarray:
         """Which keys have any charge in the days ``start``..``end``."""

@@ -232,16 +232,12 @@ def daily_by(index: ChargeIndex, period: Period, dimension: str) -> pd.DataFrame
     import numpy as np
     import pandas as pd
 
-    cost, count = index.per_key_days(period.start, period.end)
     codes, names = pd.factorize(pd.Series(labels(index, dimension), dtype=object))
-    by_name = np.zeros((len(names), cost.shape[1]))
-    seen = np.zeros((len(names), cost.shape[1]), dtype=np.int64)
-    np.add.at(by_name, codes, cost)  # every key has a label for these dimensions
-    np.add.at(seen, codes, count)
+    by_name, seen = index.per_group_days(period.start, period.end, codes, len(names))
     rows, days = np.nonzero(seen)
     order = np.lexsort((rows, days))  # by day, then name
     day_text = [(period.start + dt.timedelta(days=int(d))).isoformat()
-                for d in range(cost.shape[1])]
+                for d in range(by_name.shape[1])]
     return pd.DataFrame({"day": [day_text[d] for d in days[order]],
                          "key": np.asarray(names, dtype=object)[rows[order]],
                          "cost": by_name[rows[order], days[order]].astype(float)})

@@ -156,12 +156,9 @@ def spike_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
     if index.first_day is None:
         return []
     start = max(start, index.first_day)
-    per_key, _ = index.per_key_days(start, as_of)
     ids = index.keys["resource_id"].astype(object)
     codes, names = pd.factorize(ids.where(ids.notna() & (ids != ""), None))
-    daily = np.zeros((len(names), per_key.shape[1]))
-    known = codes >= 0
-    np.add.at(daily, codes[known], per_key[known])
+    daily, _ = index.per_group_days(start, as_of, codes, len(names))
     days = [start + dt.timedelta(days=i) for i in range(daily.shape[1])]
     weekday = np.array([d.weekday() for d in days])
     in_window = np.array([d >= window_start for d in days])

@@ -123,11 +123,13 @@ def _vendor_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
                & (resource.isna() | (resource == ""))).to_numpy(bool)
     if not keyless.any():
         return []
-    cost, _ = index.per_key_days(start, as_of)
-    daily: dict[tuple[str, str], np.ndarray] = {}
+    group_of: dict[tuple[str, str], int] = {}
+    codes = np.full(len(keys), -1, np.int64)
     for n in np.flatnonzero(keyless).tolist():
         group = (str(keys["provider_name"].iat[n]), str(keys["x_model"].iat[n]))
-        daily[group] = daily.get(group, 0.0) + cost[n]
+        codes[n] = group_of.setdefault(group, len(group_of))
+    cost, _ = index.per_group_days(start, as_of, codes, len(group_of))
+    daily = {group: cost[n] for group, n in group_of.items()}
     days = [start + dt.timedelta(days=i) for i in range(cost.shape[1])]
     weekday = np.array([d.weekday() for d in days])
     in_window = np.array([d >= window_start for d in days])
