@@ -5,10 +5,10 @@ webhook``. Heavy modules are imported inside, as for every verb."""
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any, Final
 
+from worthit.cli.common import print_json
 from worthit.core.errors import UserError
 from worthit.core.plural import plural
 from worthit.workspace import Workspace
@@ -107,7 +107,7 @@ def _check(workspace: Workspace, args: argparse.Namespace) -> int:
         done = run_check(cache, sync_first=args.sync)
         name = cache.get_meta("workspace.name") or workspace.name
     if args.output == "json":
-        json.dump({
+        print_json({
             "workspace": name, "checked_at": done.checked_at.isoformat(timespec="seconds"),
             "data_through": done.as_of.isoformat() if done.as_of else None,
             "sync": [o.to_json() for o in done.outcomes],
@@ -118,8 +118,7 @@ def _check(workspace: Workspace, args: argparse.Namespace) -> int:
             "webhook": [{"key": d.key, "sent": d.sent, "attempts": d.attempts,
                          "error": d.error} for d in done.deliveries],
             "exit_code": done.exit_code,
-        }, sys.stdout, indent=2)
-        print()
+        })
     else:
         _print_pass(done, name)
     for failed in done.failed_deliveries:
@@ -200,10 +199,8 @@ def _list_budgets(cache: Any, output: str) -> int:
     data = cache.data_range()
     statuses = budget_statuses(cache, budgets, data[1]) if data else []
     if output == "json":
-        json.dump({"budgets": [s.to_json() for s in statuses] if statuses else [
-            {"scope": b.scope, "name": b.name, "amount": b.amount} for b in budgets]},
-            sys.stdout, indent=2)
-        print()
+        print_json({"budgets": [s.to_json() for s in statuses] if statuses else [
+            {"scope": b.scope, "name": b.name, "amount": b.amount} for b in budgets]})
         return 0
     if not budgets:
         print("No budgets. Add one: worthit budgets set --team NAME --amount 10000")

@@ -103,9 +103,13 @@ class Bar:
 
 
 def print_json(data: Any) -> None:
-    """``data`` as indented JSON on stdout, the way every verb's ``json`` output ends."""
-    json.dump(data, sys.stdout, indent=2)
-    print()
+    """``data`` as JSON on stdout, the way every verb's ``json`` output ends: indented for
+    a person at a terminal, one line for a program reading a pipe or a file (the json
+    module encodes in C only without an indent: a whole-range allocation of 18,860 nodes
+    took 0.9 s to indent, 0.1 s not to)."""
+    indent = 2 if sys.stdout.isatty() else None
+    sys.stdout.write(json.dumps(data, indent=indent))
+    sys.stdout.write("\n")
 
 
 def complain(error: object) -> None:
