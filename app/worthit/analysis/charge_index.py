@@ -30,8 +30,8 @@ from worthit.core.focus import KEY_COLUMNS
 from worthit.core.money import is_currency
 from worthit.core.rates import MissingRate, MissingRates, RateTable
 from worthit.store import rates as stored_rates
-from worthit.store import reads
 from worthit.store.cache import Cache
+from worthit.store.charge_file import read_charges
 from worthit.store.days import date_of, day_number
 from worthit.store.display import chosen_currency, default_currency
 
@@ -288,7 +288,7 @@ def loaded_index(cache: Cache) -> ChargeIndex:
         found = _INDEXES.get(path)
     if found is not None and found.revision == revision:
         return found
-    index = build_index(cache, path, revision)
+    index = build_index(cache, path)
     with _INDEX_LOCK:
         _INDEXES.clear()  # one workspace at a time; the memory goes with it
         _INDEXES[path] = index
@@ -385,11 +385,12 @@ def _view(raw: ChargeIndex, to: str, rates: RateTable | None) -> ChargeIndex:
                                money=Money(to, names, codes, rates, lacking, sources))
 
 
-def build_index(cache: Cache, path: str = "", revision: int = 0) -> ChargeIndex:
-    keys = reads.charge_keys(cache)
+def build_index(cache: Cache, path: str = "") -> ChargeIndex:
+    charges = read_charges(cache)
+    keys, revision = charges.keys, charges.revision
     position = np.full(int(keys["key_id"].max()) + 1 if len(keys) else 1, -1, np.int32)
     position[keys["key_id"].to_numpy(np.int64)] = np.arange(len(keys), dtype=np.int32)
-    day, key_id, cost, billed = reads.charge_arrays(cache)  # in (day, key) order
+    day, key_id, cost, billed = charges.day, charges.key_id, charges.cost, charges.billed
     first = date_of(int(day[0])) if len(day) else None
     codes: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for column in KEY_COLUMNS:

@@ -43,6 +43,9 @@ _REFUSALS = re.compile(r"locked|busy|readonly|read-only|disk is full|disk i/o", 
 ID_KEY = "cache.id"
 #: Bumped by every write to ``charges``, so readers can tell a cached result is stale.
 REVISION_KEY = "charges.revision"
+#: A random stamp each write to ``charges`` leaves: a cache restored from a copy and
+#: written again can reach a revision it had before, never a stamp.
+STAMP_KEY = "charges.stamp"
 
 
 def _private(path: Path) -> None:
@@ -73,14 +76,20 @@ def bump_revision(conn: sqlite3.Connection) -> None:
     they are stale (and the next load is this revision)."""
     conn.execute("INSERT INTO meta (key, value) VALUES (?, 1) "
                  "ON CONFLICT (key) DO UPDATE SET value = value + 1", (REVISION_KEY,))
+    conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
+                 "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                 (STAMP_KEY, uuid.uuid4().hex))
 
 
 class Cache:
     """A handle on one workspace's SQLite cache."""
 
-    def __init__(self, path: Path, conn: sqlite3.Connection) -> None:
+    def __init__(self, path: Path, conn: sqlite3.Connection, *, read_only: bool = False
+                 ) -> None:
         self.path = path
         self._conn = conn
+        #: Opened by :meth:`open_read_only`: nothing may write the cache or beside it.
+        self.read_only = read_only
 
     @classmethod
     def open(cls, path: Path | str, *, upgrade: bool = True) -> Cache:
@@ -120,7 +129,7 @@ class Cache:
         if not path.is_file():
             raise UserError(f"{path} does not exist: there is no workspace cache to read")
         conn = sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True, isolation_level=None)
-        cache = cls(path, conn)
+        cache = cls(path, conn, read_only=True)
         try:
             conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")

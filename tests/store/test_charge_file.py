@@ -1,0 +1,154 @@
+"""The file beside the cache that holds every charge as arrays (worthit.store.charge_file):
+it reads back exactly what the cache holds, is used only for the state of the charges it
+was written from (a write, a restored copy, a migrated or regenerated cache all read the
+cache again), survives damage by reading the cache, is private, and is never written
+beside a read-only cache. Every expected value comes from the cache's own reads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import stat
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from worthit.core.focus import CHARGE_COLUMN_NAMES
+from worthit.store import charge_file
+from worthit.store.cache import Cache
+from worthit.store.charge_file import file_of, read_charges
+from worthit.store.reads import charge_arrays, charge_keys
+
+JAN_1 = dt.date(2024, 1, 1)
+
+
+def charge(day: int, cost: float, resource: str, **extra: Any) -> tuple[Any, ...]:
+    values: dict[str, Any] = {
+        "source_id": "bill", "charge_period_start": (JAN_1 + dt.timedelta(days=day)).isoformat(),
+        "provider_name": "AWS", "service_category": "Compute", "service_name": "EC2",
+        "resource_id": resource, "charge_category": "Usage", "billed_cost": cost,
+        "effective_cost": cost * 0.9 if day % 2 else cost, "billing_currency": "USD",
+        "tags": '{"team": "search"}' if day % 3 else None,
+    }
+    values.update(extra)
+    return tuple(values.get(name) for name in CHARGE_COLUMN_NAMES)
+
+
+def fill(cache: Cache, scale: float = 1.0, resources: int = 5) -> None:
+    rows = [charge(day, scale * (day + r + 1), f"i-{r}") for day in range(20)
+            for r in range(resources)]
+    cache.replace_charges("bill", JAN_1, JAN_1 + dt.timedelta(days=19), rows)
+
+
+def from_cache(cache: Cache) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
+    return charge_keys(cache), charge_arrays(cache)
+
+
+def assert_same(found: charge_file.Charges, cache: Cache) -> None:
+    keys, arrays = from_cache(cache)
+    pd.testing.assert_frame_equal(found.keys, keys)
+    for got, want in zip((found.day, found.key_id, found.cost, found.billed), arrays,
+                         strict=True):
+        np.testing.assert_array_equal(got, want)
+        assert got.dtype == want.dtype
+
+
+def test_the_file_reads_back_what_the_cache_holds(cache: Cache) -> None:
+    fill(cache)
+    first = read_charges(cache, min_charges=1)
+    assert file_of(cache).is_file()
+    assert_same(first, cache)
+    again = read_charges(cache, min_charges=1)
+    assert_same(again, cache)
+    assert again.revision == cache.revision
+
+
+def test_a_second_read_comes_from_the_file(cache: Cache, monkeypatch: pytest.MonkeyPatch
+                                           ) -> None:
+    fill(cache)
+    read_charges(cache, min_charges=1)
+
+    def refused(*_: Any, **__: Any) -> Any:
+        raise AssertionError("read the cache")
+
+    monkeypatch.setattr(charge_file, "charge_arrays", refused)
+    monkeypatch.setattr(charge_file, "charge_keys", refused)
+    found = read_charges(cache, min_charges=1)
+    monkeypatch.undo()
+    assert_same(found, cache)
+
+
+def test_a_write_to_the_charges_makes_the_file_stale(cache: Cache) -> None:
+    fill(cache)
+    read_charges(cache, min_charges=1)
+    fill(cache, scale=3.0, resources=7)
+    assert_same(read_charges(cache, min_charges=1), cache)
+    assert float(np.nansum(read_charges(cache, min_charges=1).billed)) == pytest.approx(
+        sum(3.0 * (d + r + 1) for d in range(20) for r in range(7)))
+
+
+def test_a_restored_copy_written_to_the_same_revision_is_not_taken_for_it(
+        tmp_path: Path) -> None:
+    path = tmp_path / "worthit.sqlite"
+    with Cache.open(path) as cache:
+        fill(cache)
+    shutil.copy(path, tmp_path / "copy.sqlite")
+    with Cache.open(path) as cache:
+        fill(cache, scale=2.0)
+        read_charges(cache, min_charges=1)  # the file: this state, revision 2
+        revision = cache.revision
+    shutil.copy(tmp_path / "copy.sqlite", path)  # the manager restores the copy …
+    with Cache.open(path) as cache:
+        fill(cache, scale=5.0, resources=2)  # … and syncs again: revision 2 again
+        assert cache.revision == revision
+        assert_same(read_charges(cache, min_charges=1), cache)
+
+
+def test_a_damaged_file_reads_the_cache_and_is_written_again(cache: Cache) -> None:
+    fill(cache)
+    read_charges(cache, min_charges=1)
+    file_of(cache).write_bytes(file_of(cache).read_bytes()[:300])
+    assert_same(read_charges(cache, min_charges=1), cache)
+    assert_same(read_charges(cache, min_charges=1), cache)
+    file_of(cache).write_bytes(b"not a file of charges")
+    assert_same(read_charges(cache, min_charges=1), cache)
+
+
+def test_the_file_is_private_and_small_caches_write_none(cache: Cache) -> None:
+    fill(cache)
+    read_charges(cache)  # 100 charges: under the default minimum
+    assert not file_of(cache).exists()
+    read_charges(cache, min_charges=100)
+    assert stat.S_IMODE(file_of(cache).stat().st_mode) == 0o600
+    assert [p.name for p in file_of(cache).parent.iterdir()
+            if p.name.startswith(file_of(cache).name)] == [file_of(cache).name]
+
+
+def test_a_read_only_cache_writes_no_file_but_reads_one(tmp_path: Path) -> None:
+    path = tmp_path / "worthit.sqlite"
+    with Cache.open(path) as cache:
+        fill(cache)
+    with Cache.open_read_only(path) as cache:
+        assert_same(read_charges(cache, min_charges=1), cache)
+        assert not file_of(cache).exists()
+    with Cache.open(path) as cache:
+        read_charges(cache, min_charges=1)
+    with Cache.open_read_only(path) as cache:
+        assert_same(read_charges(cache, min_charges=1), cache)
+
+
+def test_keys_of_mixed_types_write_no_file_and_still_read(cache: Cache) -> None:
+    fill(cache)
+    # A column of numbers keeps text SQLite cannot read as one: an older or hand-edited
+    # cache may hold a batch flag as text beside others as numbers.
+    cache._conn.execute("UPDATE charge_keys SET x_batch = 'yes' "
+                        "WHERE key_id = (SELECT MIN(key_id) FROM charge_keys)")
+    cache._conn.execute("UPDATE charge_keys SET x_batch = 1 "
+                        "WHERE key_id = (SELECT MAX(key_id) FROM charge_keys)")
+    keys, _ = from_cache(cache)
+    assert {type(v) for v in keys["x_batch"]} >= {int, str}
+    assert_same(read_charges(cache, min_charges=1), cache)
+    assert not file_of(cache).exists()
