@@ -60,6 +60,12 @@ def stated_commitments(cache: Cache) -> list[dict[str, Any]]:
         "WHERE source_id IN (SELECT source_id FROM sources) ORDER BY commitment_id, source_id")]
 
 
+# The reads below go from the few keys a commitment names to their charges (CROSS JOIN
+# fixes that order; charge_facts_key finds a key's days): joining every charge of the
+# period to its key first read all 442,547 charges of three years to find 3,976.
+# Each group still sums its charges in the same order (by key), so to the same bits.
+
+
 def commitment_days(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """The charges run under a commitment from ``start`` to ``end``, summed by commitment,
     day, status (Used, Unused or None), charge category and frequency, provider, type and
@@ -75,7 +81,7 @@ def commitment_days(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str
         f"TOTAL({_EFFECTIVE}) AS effective, TOTAL(f.billed) AS billed, "
         f"IIF(COUNT({_LIST}) = COUNT(*), TOTAL({_LIST}), NULL) AS listed, "
         "COUNT(*) AS charges "
-        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "FROM charge_keys AS k CROSS JOIN charge_facts AS f ON f.key_id = k.key_id "
         "WHERE k.commitment_discount_id IS NOT NULL AND f.day BETWEEN ? AND ? "
         "GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9, 10 ORDER BY 1, 2",
         (day_number(start), day_number(end)))
@@ -99,7 +105,7 @@ def provisioned_days(cache: Cache, start: dt.date, end: dt.date) -> list[dict[st
         f"TOTAL({_EFFECTIVE}) AS effective, TOTAL(f.billed) AS billed, "
         f"IIF(COUNT({_LIST}) = COUNT(*), TOTAL({_LIST}), NULL) AS listed, "
         "COUNT(*) AS charges "
-        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "FROM charge_keys AS k CROSS JOIN charge_facts AS f ON f.key_id = k.key_id "
         "WHERE k.charge_category = 'Usage' AND k.commitment_discount_id IS NULL "
         "AND k.x_usage_type LIKE ? AND k.x_usage_type LIKE ? AND f.day BETWEEN ? AND ? "
         "GROUP BY 1, 8 ORDER BY 1, 8",
@@ -129,7 +135,7 @@ def covered_keys(cache: Cache, start: dt.date, end: dt.date,
     covered from ``start`` to ``end``: whose team owns it, and what it covers."""
     rows = cache._rows(
         f"SELECT k.commitment_discount_id, k.key_id, k.service_name, TOTAL({_EFFECTIVE}) "
-        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
+        "FROM charge_keys AS k CROSS JOIN charge_facts AS f ON f.key_id = k.key_id "
         "WHERE k.commitment_discount_id IS NOT NULL AND k.commitment_discount_status = 'Used' "
         "AND f.day BETWEEN ? AND ? GROUP BY 1, 2, 3", (day_number(start), day_number(end)))
     return [(str(r[0]), int(r[1]), r[2], float(r[3])) for r in rows]
@@ -152,8 +158,8 @@ def eligible_usage(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str,
         "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
         "WHERE k.charge_category = 'Usage' AND f.day BETWEEN ? AND ? "
         "AND k.service_name IN (SELECT DISTINCT k2.service_name FROM charge_keys AS k2 "
-        "  WHERE k2.commitment_discount_status = 'Used' AND k2.key_id IN "
-        "  (SELECT key_id FROM charge_facts WHERE day BETWEEN ? AND ?)) "
+        "  WHERE k2.commitment_discount_status = 'Used' AND EXISTS (SELECT 1 FROM "
+        "  charge_facts AS f2 WHERE f2.key_id = k2.key_id AND f2.day BETWEEN ? AND ?)) "
         "GROUP BY 1, 2, 3, 4, 5, 6", (first, last, first, last))
     return [dict(row) for row in rows]
 
