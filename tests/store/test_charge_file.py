@@ -50,7 +50,8 @@ def from_cache(cache: Cache) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
 def assert_same(found: charge_file.Charges, cache: Cache) -> None:
     keys, arrays = from_cache(cache)
     pd.testing.assert_frame_equal(found.keys, keys)
-    for got, want in zip((found.day, found.key_id, found.cost, found.billed), arrays,
+    for got, want in zip((found.day, found.key_id, found.cost, found.billed, found.listed),
+                         arrays,
                          strict=True):
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype

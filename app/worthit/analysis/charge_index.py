@@ -83,6 +83,10 @@ class ChargeIndex:
     key: np.ndarray  # int32 position in ``keys``
     cost: np.ndarray  # float64 effective (amortised) cost
     billed: np.ndarray  # float64 billed (unamortised) cost, converted as ``cost`` is
+    #: float64 list cost as billed, in each key's own currency, NaN where the charge states
+    #: none: never converted (a view in another currency keeps it as it is), for sums
+    #: per billing currency only (commitment coverage).
+    listed: np.ndarray
     keys: pd.DataFrame  # key_id + KEY_COLUMNS, position = row number
     codes: dict[str, tuple[np.ndarray, list[Any]]] = field(repr=False)
     tag_dicts: list[dict[str, str]] = field(repr=False)  # per unique tags text
@@ -405,7 +409,8 @@ def build_index(cache: Cache, path: str = "") -> ChargeIndex:
         currency=named.pop() if len(named) == 1 else None,
         day_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         day=day, key=position[key_id],
-        cost=np.nan_to_num(cost), billed=np.nan_to_num(billed), keys=keys,
+        cost=np.nan_to_num(cost), billed=np.nan_to_num(billed), listed=charges.listed,
+        keys=keys,
         codes=codes, tag_dicts=tag_dicts,
         service=_service_labels(keys), resource=_resource_labels(keys),
     )

@@ -47,9 +47,7 @@ from worthit.store.commitments import (
     commitment_discount,
     commitment_discount_source,
     covered_keys,
-    eligible_usage,
     hourly_invocations,
-    on_demand_compute,
     provisioned_days,
     stated_commitments,
 )
@@ -280,12 +278,12 @@ def commitments(cache: Cache, period: Period, *, allocation: Allocation | None =
     covered += [(r["commitment_id"], r["key_id"], r["service"], r["effective"])
                 for r in provisioned]
     ids = sorted({r["commitment_id"] for r in provisioned})
-    found = build(period, stated_commitments(cache), rows, covered,
-                  eligible_usage(cache, period.start, period.end), key_teams(allocation),
-                  as_of or terms_of.today(),
-                  used_hours(hourly_invocations(cache, ids, period.start, period.end)))
-    from worthit.analysis.charge_index import charge_index, rates_for
+    from worthit.analysis.charge_index import charge_index, loaded_index, rates_for
 
+    found = build(period, stated_commitments(cache), rows, covered,
+                  eligible_usage(loaded_index(cache), period.start, period.end),
+                  key_teams(allocation), as_of or terms_of.today(),
+                  used_hours(hourly_invocations(cache, ids, period.start, period.end)))
     index = charge_index(cache)
     to = display_currency(cache)
     shown = in_currency(found, to, RateTable(()) if all(c.currency == to for c in
@@ -302,8 +300,8 @@ def _would_save(cache: Cache, index: ChargeIndex, period: Period) -> WouldSave |
         return None
     end = min(period.end, held[1])
     start = max(held[0], end - dt.timedelta(days=STEADY_DAYS - 1))
-    return would_save(index, on_demand_compute(cache, start, end), start, end,
-                      commitment_discount(cache), source=commitment_discount_source(cache))
+    return would_save(index, start, end, commitment_discount(cache),
+                      source=commitment_discount_source(cache))
 
 
 def provisioned_rows(charges: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -700,31 +698,99 @@ class WouldSave:
                              for u in self.families]}
 
 
-def would_save(index: ChargeIndex, charges: Sequence[tuple[int, int, str | None, str]],
-               start: dt.date, end: dt.date, discount: float | None, *,
-               source: str | None = None) -> WouldSave:
-    """What committing to each family's steady on-demand usage would save: ``charges``
-    are :func:`~worthit.store.commitments.on_demand_compute`'s for ``start``..``end``,
-    costed by the index (in its currency, as every page is); a day without a charge of a
-    family counts as spending nothing on it."""
-    width = (end - start).days + 1
-    cost = index.cost_of([c[0] for c in charges], [c[1] for c in charges])
-    daily: dict[tuple[str | None, str], np.ndarray] = {}
-    first = day_number(start)
-    for (day, _key, provider, usage_type), amount in zip(charges, cost.tolist(), strict=True):
-        family = instance_family(usage_type)
-        if family is None or not any(m in usage_type for m in COMPUTE_USAGE):
-            continue
-        held = daily.setdefault((provider, family), np.zeros(width))
-        held[day - first] += amount
+def would_save(index: ChargeIndex, start: dt.date, end: dt.date, discount: float | None,
+               *, source: str | None = None) -> WouldSave:
+    """What committing to each family's steady on-demand usage would save: the usage of
+    :func:`on_demand_families`' keys from ``start`` to ``end``, each family's cost per day
+    from the index (in its currency, as every page is); a day without a charge of a family
+    counts as spending nothing on it."""
+    group, names = on_demand_families(index)
+    daily, _ = index.per_group_days(start, end, group, len(names))
     families = [SteadyUsage(provider, family,
                             float(np.percentile(days, STEADY_PERCENTILE)) / 24,
                             float(days.mean()) / 24)
-                for (provider, family), days in daily.items()]
+                for (provider, family), days in zip(names, daily, strict=True)]
     families = [f for f in families if f.steady_hourly >= 0.00005]
     families.sort(key=lambda f: (-f.steady_hourly, f.provider or "", f.family))
     return WouldSave(index.currency or "USD", start, end, discount, tuple(families),
                      source if discount is not None else None)
+
+
+def on_demand_families(index: ChargeIndex
+                       ) -> tuple[np.ndarray, list[tuple[str | None, str]]]:
+    """The (provider, instance family) groups of the usage a commitment could take over,
+    and each key's group (-1: none): usage priced on demand (PricingCategory Standard, or
+    none stated and no commitment named) of an instance a compute usage type names
+    (BoxUsage and the like; not spot, storage or transfer)."""
+    keys = index.keys
+    pricing = keys["pricing_category"]
+    usage_type = keys["x_usage_type"]
+    eligible = ((keys["charge_category"] == "Usage") & usage_type.notna()
+                & ((pricing == "Standard")
+                   | (pricing.isna() & keys["commitment_discount_id"].isna()))).to_numpy(bool)
+    family_of: dict[str, str | None] = {}  # per distinct usage type: a few hundred
+    group_of: dict[tuple[str | None, str], int] = {}
+    group = np.full(len(keys), -1, np.int64)
+    for n, provider, text in zip(np.flatnonzero(eligible).tolist(),
+                                 keys["provider_name"].to_numpy(object)[eligible],
+                                 usage_type.to_numpy(object)[eligible], strict=True):
+        if text not in family_of:
+            family = instance_family(text)
+            family_of[text] = family if family is not None and any(
+                m in text for m in COMPUTE_USAGE) else None
+        family = family_of[text]
+        if family is not None:
+            name = (provider if isinstance(provider, str) else None, family)
+            group[n] = group_of.setdefault(name, len(group_of))
+    return group, list(group_of)
+
+
+def eligible_usage(raw: ChargeIndex, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
+    """Usage from ``start`` to ``end`` of the services some commitment covered then, by
+    provider, service, usage type, currency, pricing category and whether a commitment
+    covered it (``covered``), as billed (``raw`` is the index as loaded, each charge in
+    its own currency): ``billed``, ``effective``, ``listed`` (None where a charge summed
+    states no list cost) and ``charges``. Summed per key from the index (a bincount over
+    the period's charges), then per group of keys."""
+    import pandas as pd
+
+    keys = raw.keys
+    rows = raw._rows(start, end)  # noqa: SLF001 - the index's own slice
+    key = raw.key[rows]
+    size = len(keys)
+    listed = raw.listed[rows]
+    stated = ~np.isnan(listed)
+    frame = pd.DataFrame({
+        "provider": keys["provider_name"].astype(object),
+        "service": keys["service_name"].astype(object),
+        "usage_type": keys["x_usage_type"].astype(object),
+        "currency": keys["billing_currency"].astype(object),
+        "pricing": keys["pricing_category"].astype(object),
+        "covered": (keys["commitment_discount_status"] == "Used").to_numpy(bool),
+        "billed": np.bincount(key, weights=raw.billed[rows], minlength=size),
+        "effective": np.bincount(key, weights=raw.cost[rows], minlength=size),
+        "listed": np.bincount(key[stated], weights=listed[stated], minlength=size),
+        "stated": np.bincount(key[stated], minlength=size),
+        "charges": np.bincount(key, minlength=size),
+    })
+    held = frame["charges"] > 0
+    services = set(frame.loc[held & frame["covered"], "service"].dropna())
+    frame = frame[held & (keys["charge_category"] == "Usage").to_numpy(bool)
+                  & frame["service"].isin(services)]
+    groups = frame.groupby(["provider", "service", "usage_type", "currency", "pricing",
+                            "covered"], dropna=False, sort=False)[
+        ["billed", "effective", "listed", "stated", "charges"]].sum().reset_index()
+    out = []
+    for row in groups.to_dict("records"):
+        complete = row.pop("stated") == row["charges"]
+        row["listed"] = float(row["listed"]) if complete else None
+        row["charges"] = int(row["charges"])
+        out.append({str(k): None if k in _TEXT and pd.isna(v) else v for k, v in row.items()})
+    return out
+
+
+#: The text columns of :func:`eligible_usage`'s rows (a group's missing text is None).
+_TEXT: Final = ("provider", "service", "usage_type", "currency", "pricing")
 
 
 # -- coverage -------------------------------------------------------------------------------

@@ -4,9 +4,9 @@ it (``worthit.sqlite.charges``) at the disk's speed.
 SQLite hands a charge to Python as a tuple: the charge index of 442,547 daily charges and
 25,640 keys took 1.2 s to read, every time a process started (``worthit report``, the
 app's first Overview), and ten million charges about 20 s. The file holds what that read
-returns (each charge's day number, key id, effective and billed cost, and the keys'
-columns) as NumPy arrays and an Arrow table, in one ``.npz`` (24 bytes a charge, the keys
-compressed); reading it back takes milliseconds.
+returns (each charge's day number, key id, effective, billed and list cost, and the keys'
+columns) as plain NumPy arrays in one ``.npz`` (32 bytes a charge, the keys' text once per
+distinct value); reading it back takes milliseconds.
 
 The cache stays the store of truth; the file is only ever a copy of one state of it:
 - it is used only when it was written from the cache with this file's identity, schema
@@ -44,8 +44,8 @@ SUFFIX: Final = ".charges"
 #: Below this many charges the cache is read directly: the file would not pay its write.
 MIN_CHARGES: Final = 50_000
 #: What the file's layout is; a file of another layout is read as stale.
-LAYOUT: Final = 1
-_ARRAYS: Final = ("day", "key_id", "cost", "billed")
+LAYOUT: Final = 2
+_ARRAYS: Final = ("day", "key_id", "cost", "billed", "listed")
 
 
 @dataclass(frozen=True)
@@ -58,6 +58,7 @@ class Charges:
     key_id: np.ndarray  # int64
     cost: np.ndarray  # float64 effective (amortised); NaN: none stated
     billed: np.ndarray  # float64 as invoiced; NaN: none stated
+    listed: np.ndarray  # float64 list cost; NaN: none stated
 
 
 def file_of(cache: Cache) -> Path:
@@ -73,8 +74,8 @@ def read_charges(cache: Cache, *, min_charges: int = MIN_CHARGES) -> Charges:
         if found is not None:
             return found
         keys = charge_keys(cache)
-        day, key_id, cost, billed = charge_arrays(cache)
-    charges = Charges(int(state["revision"]), keys, day, key_id, cost, billed)
+        day, key_id, cost, billed, listed = charge_arrays(cache)
+    charges = Charges(int(state["revision"]), keys, day, key_id, cost, billed, listed)
     if len(day) >= min_charges and not cache.read_only:
         with contextlib.suppress(OSError, ValueError, TypeError, ImportError):
             _save(file_of(cache), state, charges)  # a copy: without it, reads are slower
@@ -117,8 +118,8 @@ def _load(path: Path, state: dict[str, Any]) -> Charges | None:
         return None
     if len({len(a) for a in arrays}) != 1:
         return None
-    day, key_id, cost, billed = arrays
-    return Charges(int(state["revision"]), keys, day, key_id, cost, billed)
+    day, key_id, cost, billed, listed = arrays
+    return Charges(int(state["revision"]), keys, day, key_id, cost, billed, listed)
 
 
 def _save(path: Path, state: dict[str, Any], charges: Charges) -> None:

@@ -141,45 +141,6 @@ def covered_keys(cache: Cache, start: dt.date, end: dt.date,
     return [(str(r[0]), int(r[1]), r[2], float(r[3])) for r in rows]
 
 
-def eligible_usage(cache: Cache, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
-    """Usage from ``start`` to ``end`` of the services some commitment covered then, by
-    provider, service, usage type, currency, pricing category and whether a commitment
-    covered it (``covered``): ``billed``, ``effective``, ``listed`` (None where a charge
-    summed states no list cost) and ``charges``."""
-    first, last = day_number(start), day_number(end)
-    rows = cache._rows(
-        "SELECT k.provider_name AS provider, k.service_name AS service, "
-        "k.x_usage_type AS usage_type, k.billing_currency AS currency, "
-        "k.pricing_category AS pricing, "
-        "k.commitment_discount_status = 'Used' AS covered, "
-        f"TOTAL(f.billed) AS billed, TOTAL({_EFFECTIVE}) AS effective, "
-        f"IIF(COUNT({_LIST}) = COUNT(*), TOTAL({_LIST}), NULL) AS listed, "
-        "COUNT(*) AS charges "
-        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
-        "WHERE k.charge_category = 'Usage' AND f.day BETWEEN ? AND ? "
-        "AND k.service_name IN (SELECT DISTINCT k2.service_name FROM charge_keys AS k2 "
-        "  WHERE k2.commitment_discount_status = 'Used' AND EXISTS (SELECT 1 FROM "
-        "  charge_facts AS f2 WHERE f2.key_id = k2.key_id AND f2.day BETWEEN ? AND ?)) "
-        "GROUP BY 1, 2, 3, 4, 5, 6", (first, last, first, last))
-    return [dict(row) for row in rows]
-
-
-def on_demand_compute(cache: Cache, start: dt.date, end: dt.date,
-                      ) -> list[tuple[int, int, str | None, str]]:
-    """(day number, key id, provider, usage type) of every usage charge from ``start`` to
-    ``end`` priced on demand (PricingCategory Standard, or none stated and no commitment
-    named) whose usage type names one: the usage a commitment could take over. Costs come
-    from the charge index (``cost_of``), converted as every page's are."""
-    rows = cache._rows(
-        "SELECT f.day, f.key_id, k.provider_name, k.x_usage_type "
-        "FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id "
-        "WHERE k.charge_category = 'Usage' AND k.x_usage_type IS NOT NULL "
-        "AND (k.pricing_category = 'Standard' OR (k.pricing_category IS NULL "
-        "AND k.commitment_discount_id IS NULL)) AND f.day BETWEEN ? AND ? ORDER BY 1, 2",
-        (day_number(start), day_number(end)))
-    return [(int(r[0]), int(r[1]), r[2], str(r[3])) for r in rows]
-
-
 def commitment_discount(cache: Cache) -> float | None:
     """The discount the user entered (:data:`DISCOUNT_KEY`), None when they entered none
     (or it is not a fraction between 0 and 1)."""

@@ -60,27 +60,30 @@ def key_resources(cache: Cache) -> list[tuple[str, bool]]:
 
 
 def charge_arrays(cache: Cache, *, chunk: int = 262_144) -> tuple[
-        np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every charge's day number, key id, effective (amortised) cost and billed
-    (unamortised) cost (NaN where it has none), in (day, key) order: the table's own order,
+        np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every charge's day number, key id, effective (amortised) cost, billed (unamortised)
+    cost and list cost (NaN where it has none), in (day, key) order: the table's own order,
     read without sorting and without a Python object per charge kept."""
     import numpy as np
 
     cursor = cache._conn.cursor()
     cursor.row_factory = None
-    cursor.execute(f"SELECT day, key_id, {figure('effective')}, billed FROM charge_facts")
-    days, keys, costs, billed = [], [], [], []
+    cursor.execute(f"SELECT day, key_id, {figure('effective')}, billed, {figure('list')} "
+                   "FROM charge_facts")
+    days, keys, costs, billed, listed = [], [], [], [], []
     while rows := cursor.fetchmany(chunk):
-        day, key, cost, bill = zip(*rows, strict=True)
+        day, key, cost, bill, price = zip(*rows, strict=True)
         days.append(np.fromiter(day, np.int32, len(rows)))
         keys.append(np.fromiter(key, np.int64, len(rows)))
         costs.append(np.array(cost, np.float64))  # None becomes NaN
         billed.append(np.array(bill, np.float64))
+        listed.append(np.array(price, np.float64))
     if not days:
         empty = np.zeros(0, np.float64)
-        return np.zeros(0, np.int32), np.zeros(0, np.int64), empty, empty.copy()
+        return (np.zeros(0, np.int32), np.zeros(0, np.int64), empty, empty.copy(),
+                empty.copy())
     return (np.concatenate(days), np.concatenate(keys), np.concatenate(costs),
-            np.concatenate(billed))
+            np.concatenate(billed), np.concatenate(listed))
 
 
 #: A charge's cost in the page's currency: as billed times the rate ``r`` of its currency
