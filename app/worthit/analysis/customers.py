@@ -271,10 +271,14 @@ def run_costs(costs: CustomerCosts, factor: float = LOOP_FACTOR) -> RunCosts:
         return RunCosts(pd.DataFrame(columns=["run_id", "agent", "first_day", "last_day",
                                               "requests", "cost", "estimate", "loop"]),
                         pd.DataFrame(columns=["agent", "runs", "p50", "p95", "max"]), factor)
-    runs = rows.groupby("run_id", as_index=False).agg(
-        agent=("agent", "first"), first_day=("day", "min"), last_day=("day", "max"),
-        requests=("requests", "sum"), cost=("cost", "sum"),
-        estimate=("estimate", lambda s: s.sum(min_count=1)))
+    # Each column's own reduction: agg() with a lambda (and min or max over text, there)
+    # called Python once per run, 0.9 s for a month of 7,563 runs.
+    grouped = rows.groupby("run_id", sort=True)
+    runs = pd.DataFrame({
+        "agent": grouped["agent"].first(), "first_day": grouped["day"].min(),
+        "last_day": grouped["day"].max(), "requests": grouped["requests"].sum(),
+        "cost": grouped["cost"].sum(), "estimate": grouped["estimate"].sum(min_count=1),
+    }).reset_index()
     stats = runs.groupby("agent")["cost"].agg(
         runs="count", p50=lambda s: float(np.percentile(s, 50)),
         p95=lambda s: float(np.percentile(s, 95)), max="max").reset_index()
