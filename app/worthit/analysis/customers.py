@@ -274,9 +274,12 @@ def run_costs(costs: CustomerCosts, factor: float = LOOP_FACTOR) -> RunCosts:
     # Each column's own reduction: agg() with a lambda (and min or max over text, there)
     # called Python once per run, 0.9 s for a month of 7,563 runs.
     grouped = rows.groupby("run_id", sort=True)
+    day, days = pd.factorize(rows["day"], sort=True)  # days as numbers: min and max in C
+    by_day = pd.Series(day, index=rows.index).groupby(rows["run_id"], sort=True)
     runs = pd.DataFrame({
-        "agent": grouped["agent"].first(), "first_day": grouped["day"].min(),
-        "last_day": grouped["day"].max(), "requests": grouped["requests"].sum(),
+        "agent": grouped["agent"].first(),
+        "first_day": days.take(by_day.min().to_numpy()),
+        "last_day": days.take(by_day.max().to_numpy()), "requests": grouped["requests"].sum(),
         "cost": grouped["cost"].sum(), "estimate": grouped["estimate"].sum(min_count=1),
     }).reset_index()
     stats = runs.groupby("agent")["cost"].agg(
