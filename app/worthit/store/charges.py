@@ -84,7 +84,10 @@ def model_usage(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
         " TOTAL(f.requests) AS requests, TOTAL(f.input) AS input,"
         " TOTAL(f.cached_input) AS cached_input,"
         " TOTAL(f.cache_write) AS cache_write, TOTAL(f.output) AS output"
-        " FROM charge_facts AS f JOIN charge_keys AS k ON k.key_id = f.key_id"
-        " WHERE f.day BETWEEN ? AND ? AND k.x_model IS NOT NULL"
-        " GROUP BY f.day, f.key_id",
+        # From the model keys to their days (CROSS JOIN fixes the order; the (key, day)
+        # index finds them): joining every charge of the period to its key first read all
+        # of a quarter's 2.2 M charges at 10 M to keep 147,026 (0.71 -> 0.40 s).
+        " FROM charge_keys AS k CROSS JOIN charge_facts AS f ON f.key_id = k.key_id"
+        " WHERE k.x_model IS NOT NULL AND f.day BETWEEN ? AND ?"
+        " GROUP BY f.day, f.key_id ORDER BY f.day, f.key_id",
         (day_number(start), day_number(end)))
