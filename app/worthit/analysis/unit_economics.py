@@ -367,8 +367,13 @@ def _daily(pieces: pd.DataFrame, index: ChargeIndex, period: Period,
     share, not the piece over the key's total, which a refund can net to zero)."""
     if not len(pieces):
         return np.zeros((period.days, 0))
-    per_day = index.per_key_buckets(period.start, period.end, period.days)  # keys × days
-    rows = per_day[pieces["position"].to_numpy()]
+    # Only the pieces' keys: keys × days of every key (36,010 × 90 at 10 M charges) took
+    # 50 ms, six times a page.
+    keys, piece_key = np.unique(pieces["position"].to_numpy(), return_inverse=True)
+    group = np.full(len(index.keys), -1, np.int64)
+    group[keys] = np.arange(len(keys))
+    per_day, _ = index.per_group_days(period.start, period.end, group, len(keys))
+    rows = per_day[piece_key]  # pieces × days
     share = "share" if column == "current" else "previous_share"
     fraction = pieces[share].to_numpy(dtype=float) * pieces["carried"].to_numpy(dtype=float)
     daily: np.ndarray = (rows * fraction[:, None]).T
