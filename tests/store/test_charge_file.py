@@ -20,7 +20,7 @@ from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.store import charge_file
 from worthit.store.cache import Cache
 from worthit.store.charge_file import file_of, read_charges
-from worthit.store.reads import charge_arrays, charge_keys
+from worthit.store.reads import charge_arrays, charge_keys, usage_arrays
 
 JAN_1 = dt.date(2024, 1, 1)
 
@@ -32,6 +32,9 @@ def charge(day: int, cost: float, resource: str, **extra: Any) -> tuple[Any, ...
         "resource_id": resource, "charge_category": "Usage", "billed_cost": cost,
         "effective_cost": cost * 0.9 if day % 2 else cost, "billing_currency": "USD",
         "tags": '{"team": "search"}' if day % 3 else None,
+        "x_model": "claude-haiku" if resource == "i-1" else None,
+        "x_input_tokens": 1000 * day if resource == "i-1" else None,
+        "x_requests": day if resource == "i-1" else None,
     }
     values.update(extra)
     return tuple(values.get(name) for name in CHARGE_COLUMN_NAMES)
@@ -44,14 +47,14 @@ def fill(cache: Cache, scale: float = 1.0, resources: int = 5) -> None:
 
 
 def from_cache(cache: Cache) -> tuple[pd.DataFrame, tuple[np.ndarray, ...]]:
-    return charge_keys(cache), charge_arrays(cache)
+    return charge_keys(cache), (*charge_arrays(cache), *usage_arrays(cache))
 
 
 def assert_same(found: charge_file.Charges, cache: Cache) -> None:
     keys, arrays = from_cache(cache)
     pd.testing.assert_frame_equal(found.keys, keys)
-    for got, want in zip((found.day, found.key_id, found.cost, found.billed, found.listed),
-                         arrays,
+    for got, want in zip((found.day, found.key_id, found.cost, found.billed, found.listed,
+                          found.usage_day, found.usage_key_id, found.usage_counts), arrays,
                          strict=True):
         np.testing.assert_array_equal(got, want)
         assert got.dtype == want.dtype
@@ -77,6 +80,7 @@ def test_a_second_read_comes_from_the_file(cache: Cache, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(charge_file, "charge_arrays", refused)
     monkeypatch.setattr(charge_file, "charge_keys", refused)
+    monkeypatch.setattr(charge_file, "usage_arrays", refused)
     found = read_charges(cache, min_charges=1)
     monkeypatch.undo()
     assert_same(found, cache)

@@ -72,6 +72,23 @@ class Money:
 
 
 @dataclass(frozen=True, eq=False)
+class TokenUsage:
+    """The charges of model keys (``x_model`` set) with their token counts, in (day, key)
+    order: day numbers, key ids, and counts (one column per
+    :data:`~worthit.store.reads.USAGE_COUNTS`). Token counts are not money: an index in
+    another currency shares them."""
+
+    day: np.ndarray  # int32 day numbers (days since 1970), ascending
+    key_id: np.ndarray  # int64
+    counts: np.ndarray  # float64, charges × counts
+
+    def rows(self, start: dt.date, end: dt.date) -> slice:
+        """The charges of the days ``start``..``end``."""
+        return slice(int(np.searchsorted(self.day, day_number(start), "left")),
+                     int(np.searchsorted(self.day, day_number(end), "right")))
+
+
+@dataclass(frozen=True, eq=False)
 class ChargeIndex:
     """Every charge as (day, key position, cost), sorted by day, plus the keys' columns
     factorised for matching. Built once per revision of the cache's charges."""
@@ -87,6 +104,7 @@ class ChargeIndex:
     #: none: never converted (a view in another currency keeps it as it is), for sums
     #: per billing currency only (commitment coverage).
     listed: np.ndarray
+    usage: TokenUsage = field(repr=False)
     keys: pd.DataFrame  # key_id + KEY_COLUMNS, position = row number
     codes: dict[str, tuple[np.ndarray, list[Any]]] = field(repr=False)
     tag_dicts: list[dict[str, str]] = field(repr=False)  # per unique tags text
@@ -410,6 +428,7 @@ def build_index(cache: Cache, path: str = "") -> ChargeIndex:
         day_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         day=day, key=position[key_id],
         cost=np.nan_to_num(cost), billed=np.nan_to_num(billed), listed=charges.listed,
+        usage=TokenUsage(charges.usage_day, charges.usage_key_id, charges.usage_counts),
         keys=keys,
         codes=codes, tag_dicts=tag_dicts,
         service=_service_labels(keys), resource=_resource_labels(keys),

@@ -31,11 +31,11 @@ import pandas as pd
 
 from worthit.analysis.charge_index import ChargeIndex, charge_index, rates_for
 from worthit.analysis.model_swap import usd_rates
+from worthit.analysis.model_usage import model_charges
 from worthit.core.days import date_of
 from worthit.core.periods import Period
 from worthit.pricing.catalog import MILLION, TOKEN_KINDS, Catalog, Override, Price
 from worthit.store.cache import Cache
-from worthit.store.charges import model_usage
 from worthit.store.swap import load_overrides
 from worthit.store.traces import trace_revision, trace_usage
 
@@ -333,7 +333,7 @@ def billed_usage(cache: Cache, period: Period, index: ChargeIndex) -> pd.DataFra
     requests and token counts."""
     columns = ["day", "provider", "model", "key_id", "batched", "billed", "requests",
                *TOKEN_KINDS]
-    raw = model_usage(cache, period.start, period.end)
+    raw = model_charges(index, period.start, period.end)
     if raw.empty:
         return pd.DataFrame(columns=columns)
     raw["billed"] = index.cost_of(raw["day_number"].to_numpy(np.int64),

@@ -26,6 +26,7 @@ import pandas as pd
 
 from worthit.analysis.allocation import allocate
 from worthit.analysis.charge_index import ChargeIndex, charge_index, rates_for
+from worthit.analysis.model_usage import model_charges
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
@@ -33,7 +34,6 @@ from worthit.core.rates import MissingRate, MissingRates, RateTable
 from worthit.core.scenarios import LEVER_KINDS, Lever, ModelRef, Scenario
 from worthit.pricing.catalog import MILLION, Catalog, Override, Price
 from worthit.store.cache import Cache
-from worthit.store.charges import model_usage
 from worthit.store.days import day_number
 from worthit.store.metrics import requests_by_hour
 from worthit.store.rules import load_rules
@@ -184,7 +184,7 @@ def usd_rates(rates: RateTable | None, currency: str,
 
 def _usage(cache: Cache, period: Period, pieces: pd.DataFrame, index: ChargeIndex
            ) -> pd.DataFrame:
-    raw = model_usage(cache, period.start, period.end)
+    raw = model_charges(index, period.start, period.end)
     columns = ["day", "feature", "provider", "model", "batched", "requests", *TOKENS, "billed"]
     if raw.empty:
         return pd.DataFrame(columns=columns)

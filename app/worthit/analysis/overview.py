@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Final, cast
 from worthit.analysis.forecast import Forecast, history_start, month_end_forecast
 from worthit.core.focus import AI_CATEGORY
 from worthit.core.periods import Period
-from worthit.store import reads
 from worthit.store.cache import Cache
 
 if TYPE_CHECKING:
@@ -281,6 +280,7 @@ def overview(cache: Cache, period: Period, *, currency: str | None = None) -> Ov
     index (sums per key, then per dimension) and, for tokens, from the cache."""
     from worthit.analysis.charge_index import charge_index, currencies_of
     from worthit.analysis.commitments import amortisation_of
+    from worthit.analysis.model_usage import daily_tokens
 
     index = charge_index(cache, currency)
     ai_keys = (index.keys["service_category"] == AI_CATEGORY).to_numpy()
@@ -303,7 +303,7 @@ def overview(cache: Cache, period: Period, *, currency: str | None = None) -> Ov
         forecast=month_forecast(index, as_of) if as_of else None,
         data_through=data_through,
         by_provider_daily=daily_by(index, period, "provider"),
-        tokens_daily=reads.daily_tokens(cache, period.start, period.end),
+        tokens_daily=daily_tokens(index, period.start, period.end),
         movers=movers(index, period, previous, previous_complete=complete),
         currencies=list(currencies),
         previous_complete=complete,

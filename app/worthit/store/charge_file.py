@@ -4,9 +4,10 @@ it (``worthit.sqlite.charges``) at the disk's speed.
 SQLite hands a charge to Python as a tuple: the charge index of 442,547 daily charges and
 25,640 keys took 1.2 s to read, every time a process started (``worthit report``, the
 app's first Overview), and ten million charges about 20 s. The file holds what that read
-returns (each charge's day number, key id, effective, billed and list cost, and the keys'
-columns) as plain NumPy arrays in one ``.npz`` (32 bytes a charge, the keys' text once per
-distinct value); reading it back takes milliseconds.
+returns (each charge's day number, key id, effective, billed and list cost, model usage's
+token counts, and the keys' columns) as plain NumPy arrays in one ``.npz`` (32 bytes a
+charge, 52 more a model's, the keys' text once per distinct value); reading it back takes
+milliseconds.
 
 The cache stays the store of truth; the file is only ever a copy of one state of it:
 - it is used only when it was written from the cache with this file's identity, schema
@@ -34,7 +35,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from worthit import __version__
 from worthit.store.cache import REVISION_KEY, STAMP_KEY, Cache
-from worthit.store.reads import charge_arrays, charge_keys
+from worthit.store.reads import charge_arrays, charge_keys, usage_arrays
 
 if TYPE_CHECKING:
     import numpy as np
@@ -44,8 +45,9 @@ SUFFIX: Final = ".charges"
 #: Below this many charges the cache is read directly: the file would not pay its write.
 MIN_CHARGES: Final = 50_000
 #: What the file's layout is; a file of another layout is read as stale.
-LAYOUT: Final = 2
+LAYOUT: Final = 3
 _ARRAYS: Final = ("day", "key_id", "cost", "billed", "listed")
+_USAGE: Final = ("usage_day", "usage_key_id", "usage_counts")
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,11 @@ class Charges:
     cost: np.ndarray  # float64 effective (amortised); NaN: none stated
     billed: np.ndarray  # float64 as invoiced; NaN: none stated
     listed: np.ndarray  # float64 list cost; NaN: none stated
+    #: The charges of model keys, in (day, key) order: day numbers, key ids, and their
+    #: token counts (:data:`~worthit.store.reads.USAGE_COUNTS`, one column each).
+    usage_day: np.ndarray
+    usage_key_id: np.ndarray
+    usage_counts: np.ndarray
 
 
 def file_of(cache: Cache) -> Path:
@@ -75,7 +82,8 @@ def read_charges(cache: Cache, *, min_charges: int = MIN_CHARGES) -> Charges:
             return found
         keys = charge_keys(cache)
         day, key_id, cost, billed, listed = charge_arrays(cache)
-    charges = Charges(int(state["revision"]), keys, day, key_id, cost, billed, listed)
+        usage = usage_arrays(cache)
+    charges = Charges(int(state["revision"]), keys, day, key_id, cost, billed, listed, *usage)
     if len(day) >= min_charges and not cache.read_only:
         with contextlib.suppress(OSError, ValueError, TypeError, ImportError):
             _save(file_of(cache), state, charges)  # a copy: without it, reads are slower
@@ -113,13 +121,13 @@ def _load(path: Path, state: dict[str, Any]) -> Charges | None:
             if found.pop("columns", None) is None or found != state:
                 return None
             arrays = [stored[name] for name in _ARRAYS]
+            usage = [stored[name] for name in _USAGE]
             keys = _keys_from(stored, json.loads(stored["state"].tobytes())["columns"])
     except Exception:  # missing, damaged or foreign: the cache is read instead
         return None
-    if len({len(a) for a in arrays}) != 1:
+    if len({len(a) for a in arrays}) != 1 or len({len(a) for a in usage}) != 1:
         return None
-    day, key_id, cost, billed, listed = arrays
-    return Charges(int(state["revision"]), keys, day, key_id, cost, billed, listed)
+    return Charges(int(state["revision"]), keys, *arrays, *usage)
 
 
 def _save(path: Path, state: dict[str, Any], charges: Charges) -> None:
@@ -139,7 +147,7 @@ def _save(path: Path, state: dict[str, Any], charges: Charges) -> None:
         with os.fdopen(handle, "wb") as out:  # mkstemp's file: 0600, like the cache
             members: dict[str, Any] = {
                 "state": np.frombuffer(json.dumps(state).encode(), np.uint8), **arrays,
-                **{name: getattr(charges, name) for name in _ARRAYS}}
+                **{name: getattr(charges, name) for name in (*_ARRAYS, *_USAGE)}}
             np.savez(out, **members)
         os.replace(temporary, path)
     except BaseException:

@@ -1,7 +1,7 @@
 """Reads over the charges that the analysis and the sync need: one resource's charges,
-the charges of a kind of usage by resource, model usage by day and key, a source's totals
-and newest day. Values are bound parameters; usage types are matched with ``LIKE``
-patterns the callers give (``%BoxUsage%``), never with SQL of theirs.
+the charges of a kind of usage by resource, a source's totals and newest day. Values are
+bound parameters; usage types are matched with ``LIKE`` patterns the callers give
+(``%BoxUsage%``), never with SQL of theirs.
 
 The analysis's reads give charges (a day number and a key id: one charge of the cache),
 not money: amounts may be in several currencies, so the analysis takes each charge's cost
@@ -12,14 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from worthit.store.cache import Cache
-from worthit.store.days import date_of, day_number, day_number_of, iso_sql
+from worthit.store.days import date_of, day_number, day_number_of
 from worthit.store.figures import figure
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 EFFECTIVE = figure("effective")
 
@@ -72,22 +68,3 @@ def usage_charges(cache: Cache, usage_like: str, start: dt.date,
         "WHERE f.key_id IN (SELECT key_id FROM charge_keys WHERE x_usage_type LIKE ?) "
         "AND f.day BETWEEN ? AND ? ORDER BY k.resource_id, f.day",
         (usage_like, day_number(start), day_number(end)))]
-
-
-def model_usage(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Model usage within the days by day and allocation key (one charge each) and whether
-    it was batched: columns day (ISO), day_number, key_id, batched (0 or 1), requests,
-    input, cached_input, cache_write and output. Its cost is the charge index's."""
-    return cache._frame(
-        f"SELECT {iso_sql('f.day')} AS day, f.day AS day_number, f.key_id AS key_id,"
-        " COALESCE(k.x_batch, 0) AS batched,"
-        " TOTAL(f.requests) AS requests, TOTAL(f.input) AS input,"
-        " TOTAL(f.cached_input) AS cached_input,"
-        " TOTAL(f.cache_write) AS cache_write, TOTAL(f.output) AS output"
-        # From the model keys to their days (CROSS JOIN fixes the order; the (key, day)
-        # index finds them): joining every charge of the period to its key first read all
-        # of a quarter's 2.2 M charges at 10 M to keep 147,026 (0.71 -> 0.40 s).
-        " FROM charge_keys AS k CROSS JOIN charge_facts AS f ON f.key_id = k.key_id"
-        " WHERE k.x_model IS NOT NULL AND f.day BETWEEN ? AND ?"
-        " GROUP BY f.day, f.key_id ORDER BY f.day, f.key_id",
-        (day_number(start), day_number(end)))

@@ -1,6 +1,7 @@
-"""Reads over ``charges`` that the pages need beyond the charge index's sums: token
-counts, the allocation keys (and the ids in them, for masking), each day's (key, cost)
-pairs and the charges behind a node.
+"""Reads over ``charges`` that the pages need beyond the charge index's sums: the charge
+index's own arrays (every charge's costs; model usage's token counts), the allocation
+keys (and the ids in them, for masking), each day's (key, cost) pairs and the charges
+behind a node.
 No bill content or user text ever becomes SQL: values are bound parameters, and the
 drill's columns come from a fixed list."""
 
@@ -18,19 +19,6 @@ from worthit.store.figures import figure
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
-
-
-def daily_tokens(cache: Cache, start: dt.date, end: dt.date) -> pd.DataFrame:
-    """Columns: day, input, cached_input, cache_write, output, requests."""
-    return cache._frame(
-        f"SELECT {iso_sql()} AS day, TOTAL(input) AS input, "
-        "TOTAL(cached_input) AS cached_input, TOTAL(cache_write) AS cache_write, "
-        "TOTAL(output) AS output, TOTAL(requests) AS requests FROM charge_facts "
-        # Through the keys of model usage: the (key, day) index reads only their rows.
-        "WHERE key_id IN (SELECT key_id FROM charge_keys WHERE x_model IS NOT NULL) "
-        "AND day BETWEEN ? AND ? GROUP BY day ORDER BY day",
-        (day_number(start), day_number(end)),
-    )
 
 
 # -- allocation -----------------------------------------------------------------------------
@@ -84,6 +72,34 @@ def charge_arrays(cache: Cache, *, chunk: int = 262_144) -> tuple[
                 empty.copy())
     return (np.concatenate(days), np.concatenate(keys), np.concatenate(costs),
             np.concatenate(billed), np.concatenate(listed))
+
+
+#: The token counts of model usage, as :func:`usage_arrays` reads them.
+USAGE_COUNTS: Final = ("requests", "input", "cached_input", "cache_write", "output")
+
+
+def usage_arrays(cache: Cache) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every charge of a model's key (``x_model`` set): its day number, key id, and its
+    :data:`USAGE_COUNTS` (columns of one float64 array; 0 where the charge states none), in
+    (day, key) order. Read from the model keys to their days (CROSS JOIN fixes that order;
+    the (key, day) index finds them), not by joining every charge to its key."""
+    import numpy as np
+
+    cursor = cache._conn.cursor()
+    cursor.row_factory = None
+    cursor.execute(f"SELECT f.day, f.key_id, {', '.join(f'f.{c}' for c in USAGE_COUNTS)} "
+                   "FROM charge_keys AS k CROSS JOIN charge_facts AS f "
+                   "ON f.key_id = k.key_id WHERE k.x_model IS NOT NULL "
+                   "ORDER BY f.day, f.key_id")
+    days, keys, counts = [], [], []
+    while rows := cursor.fetchmany(262_144):
+        day, key, *numbers = zip(*rows, strict=True)
+        days.append(np.fromiter(day, np.int32, len(rows)))
+        keys.append(np.fromiter(key, np.int64, len(rows)))
+        counts.append(np.nan_to_num(np.array(numbers, np.float64).T))  # None: 0
+    if not days:
+        return np.zeros(0, np.int32), np.zeros(0, np.int64), np.zeros((0, len(USAGE_COUNTS)))
+    return np.concatenate(days), np.concatenate(keys), np.concatenate(counts)
 
 
 #: A charge's cost in the page's currency: as billed times the rate ``r`` of its currency
