@@ -245,20 +245,29 @@ class ChargeIndex:
         negative: in none). Summed from the charges straight into the groups, so its
         memory follows groups × days, not keys × days (22 million cells for three years
         of 16,000 resources)."""
-        rows = self._rows(start, end)
+        self._rows(start, end)  # a charge without a rate in these days raises
         days = (end - start).days + 1
-        offset = (start - self.first_day).days if self.first_day else 0
-        code = np.asarray(group, np.int64)[self.key[rows]]
-        day = self.day[rows]
-        weights = self.cost[rows]
-        if code.min(initial=0) < 0:
-            kept = code >= 0
-            code, day, weights = code[kept], day[kept], weights[kept]
-        flat = code * days + (day - offset)
-        size = groups * days
-        cost = np.bincount(flat, weights=weights, minlength=size)
-        count = np.bincount(flat, minlength=size)
-        return cost.reshape(groups, days), count.reshape(groups, days)
+        cost = np.zeros((groups, days))
+        count = np.zeros((groups, days), np.int64)
+        if self.first_day is None or not groups:
+            return cost, count
+        group = np.asarray(group, np.int64)
+        some = bool((group < 0).any())
+        offset = (start - self.first_day).days
+        # Day by day (the charges are in day order): a day's charges are a slice, and its
+        # sums a bincount of a few thousand codes. Over the whole range at once, the
+        # temporaries of ten million codes cost more than the sums (0.5 s against 0.1 s).
+        last = len(self.day_starts) - 2
+        for held in range(max(offset, 0), min(offset + days - 1, last) + 1):
+            rows = slice(int(self.day_starts[held]), int(self.day_starts[held + 1]))
+            code = group[self.key[rows]]
+            weights = self.cost[rows]
+            if some:
+                kept = code >= 0
+                code, weights = code[kept], weights[kept]
+            cost[:, held - offset] = np.bincount(code, weights=weights, minlength=groups)
+            count[:, held - offset] = np.bincount(code, minlength=groups)
+        return cost, count
 
     def present(self, start: dt.date, end: dt.date) -> np.ndarray:
         """Which keys have any charge in the days ``start``..``end``."""
