@@ -28,7 +28,8 @@ process, ``--repeat`` times (medians; peaks are the largest):
   computed once over the whole range first, untimed; a new ``Figures`` for each timing) on
   a workspace of ``--view-charges`` daily charges (default 10 million; built by
   ``bench/views_workspace.py``: the large demo plus a daily CUR Parquet imported into it):
-  goal <= 150 ms each.
+  goal <= 150 ms each, on the first run of each period (later runs of a period find the
+  sums the charge index remembered; their median is printed beside it).
 
 Files and workspaces are generated once into ``--data-dir`` and kept between runs (a
 workspace the app's schema has moved on from is migrated when first opened). The
@@ -376,18 +377,23 @@ class Run:
         views = _json(child)
         rows = []
         for page, periods in views["runs"].items():
+            # The goal is the first run of each period: what a manager waits for on
+            # choosing it. Later runs find the index's remembered sums (a period chosen
+            # again); their median is shown beside it.
+            firsts = {p: periods[p][0] * 1000 for p in PERIODS}
             medians = {p: statistics.median(periods[p]) * 1000 for p in PERIODS}
             rows.append((page, f"{views['warm_s'][page] * 1000:,.0f}",
-                         *(f"{medians[p]:,.0f}" for p in PERIODS),
+                         *(f"{firsts[p]:,.0f} ({medians[p]:,.0f})" for p in PERIODS),
                          " / ".join(", ".join(f"{s * 1000:,.0f}" for s in periods[p])
                                     for p in PERIODS)))
-            slowest = max(medians, key=medians.__getitem__)
+            slowest = max(firsts, key=firsts.__getitem__)
             self.goal(f"view {page}, {self.args.view_charges:,} charges, each period",
-                      f"{medians[slowest]:,.0f} ms ({slowest}; "
-                      + ", ".join(f"{p} {medians[p]:,.0f}" for p in PERIODS if p != slowest)
+                      f"{firsts[slowest]:,.0f} ms ({slowest}; "
+                      + ", ".join(f"{p} {firsts[p]:,.0f}" for p in PERIODS if p != slowest)
                       + ")", f"<= {GOAL_VIEW_MS:.0f} ms",
-                      medians[slowest] <= GOAL_VIEW_MS)
-        print(table(("page", "first ms", *(f"{p} ms" for p in PERIODS), "runs ms"), rows))
+                      firsts[slowest] <= GOAL_VIEW_MS)
+        print(table(("page", "whole range, first ms",
+                     *(f"{p}: first (median) ms" for p in PERIODS), "runs ms"), rows))
         print(f"(cache opened in {views['open_s']:.2f} s; peak {child.max_rss_mb:.0f} MB; "
               f"{views['first']} to {views['last']})")
 
