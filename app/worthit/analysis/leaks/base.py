@@ -7,19 +7,21 @@ import datetime as dt
 import functools
 import json
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Final, cast
 
+import numpy as np
 import pandas as pd
 
 from worthit.analysis.allocation import Allocation, allocate
 from worthit.analysis.charge_index import ChargeIndex, charge_index
 from worthit.core import money as amounts
+from worthit.core.days import day_number
 from worthit.core.periods import Period
 from worthit.paths import resource
 from worthit.store.cache import Cache
-from worthit.store.charges import resource_charges, usage_charges
 from worthit.store.days import iso_of
 from worthit.store.rules import load_rules
 
@@ -277,8 +279,13 @@ class Context:
         """day (ISO), cost (effective, in the context's currency) for one resource's
         charges (days without charges absent), only those of a usage type like one of
         ``usage_like`` (``LIKE`` patterns) if any."""
-        days, keys = resource_charges(self.cache, resource_id, start, end, usage_like)
-        frame = pd.DataFrame({"day": days, "cost": self.index.cost_of(days, keys)})
+        index = self.index
+        wanted = self._resource_keys(resource_id)
+        if usage_like and len(wanted):
+            wanted = wanted[_like_any(index.keys["x_usage_type"].to_numpy(object)[wanted],
+                                      usage_like)]
+        day, cost = self._charges_of(wanted, start, end)
+        frame = pd.DataFrame({"day": day, "cost": cost})
         # With as_index=False a column's sum is a frame (day, cost); the stubs say a Series.
         daily = cast("pd.DataFrame", frame.groupby("day", as_index=False, sort=True)["cost"].sum())
         return daily.assign(day=[iso_of(int(d)) for d in daily["day"]])
@@ -286,15 +293,73 @@ class Context:
     def cost_by_resource(self, usage_like: str, start: dt.date,
                          end: dt.date) -> list[tuple[str | None, float]]:
         """(resource id, effective cost in the context's currency) of the charges whose
-        usage type is like ``usage_like`` within the days, one per resource."""
-        rows = usage_charges(self.cache, usage_like, start, end)
-        if not rows:
+        usage type is like ``usage_like`` within the days, one per resource, by resource
+        id (none first)."""
+        index = self.index
+        usage = index.keys["x_usage_type"].to_numpy(object)
+        wanted = np.flatnonzero(_like_any(usage, (usage_like,)))
+        rows = index._rows(start, end)  # noqa: SLF001 - the index's own slice
+        key = index.key[rows]
+        held = np.isin(key, wanted)
+        if not held.any():
             return []
-        resources, days, keys = zip(*rows, strict=True)
-        frame = pd.DataFrame({"resource": pd.Series(resources, dtype=object),
-                              "cost": self.index.cost_of(days, keys)})
+        resource = index.keys["resource_id"].to_numpy(object)[key[held]]
+        frame = pd.DataFrame({"resource": pd.Series(resource, dtype=object),
+                              "named": [isinstance(r, str) for r in resource],
+                              "cost": index.cost[rows][held]})
+        frame = frame.sort_values(["named", "resource"], kind="stable", na_position="first")
         sums = frame.groupby("resource", sort=False, dropna=False)["cost"].sum()
         return [(r if isinstance(r, str) else None, float(c)) for r, c in sums.items()]
+
+    def _resource_keys(self, resource_id: str | None) -> np.ndarray:
+        """The positions in the index of the keys of one resource (none for None)."""
+        if resource_id is None:
+            return np.zeros(0, np.int64)
+        by_resource: dict[str, np.ndarray] = self.index.remember(
+            ("keys by resource",), lambda: _keys_by(self.index, "resource_id"))
+        return by_resource.get(resource_id, np.zeros(0, np.int64))
+
+    def _charges_of(self, keys: np.ndarray, start: dt.date, end: dt.date
+                    ) -> tuple[np.ndarray, np.ndarray]:
+        """Day numbers and costs of the charges of ``keys`` within the days, in (day, key)
+        order: a pass over the days' charges in memory, where SQL read each resource's
+        keys from the key table (87 calls a Leaks page)."""
+        index = self.index
+        rows = index._rows(start, end)  # noqa: SLF001 - the index's own slice
+        if not len(keys) or index.first_day is None:
+            return np.zeros(0, np.int64), np.zeros(0)
+        held = np.isin(index.key[rows], keys)
+        first = day_number(index.first_day)
+        return index.day[rows][held].astype(np.int64) + first, index.cost[rows][held]
+
+
+def _keys_by(index: ChargeIndex, column: str) -> dict[str, np.ndarray]:
+    """Each value of a key column -> the positions of the keys that hold it."""
+    codes, values = index.codes[column]
+    order = np.argsort(codes, kind="stable")
+    bounds = np.searchsorted(codes[order], np.arange(len(values) + 1))
+    return {str(value): order[bounds[n]:bounds[n + 1]] for n, value in enumerate(values)
+            if isinstance(value, str)}
+
+
+def _like(pattern: str) -> re.Pattern[str]:
+    """SQLite's ``LIKE``: ``%`` any text, ``_`` one character, ASCII letters in either
+    case."""
+    return re.compile("".join(".*" if c == "%" else "." if c == "_" else re.escape(c)
+                              for c in pattern), re.IGNORECASE | re.ASCII | re.DOTALL)
+
+
+def _like_any(values: np.ndarray, patterns: tuple[str, ...]) -> np.ndarray:
+    """Which of ``values`` (text or missing) are like one of ``patterns``."""
+    compiled = [_like(p) for p in patterns]
+    seen: dict[str, bool] = {}
+    out = np.zeros(len(values), bool)
+    for n, value in enumerate(values):
+        if isinstance(value, str):
+            if value not in seen:
+                seen[value] = any(c.fullmatch(value) for c in compiled)
+            out[n] = seen[value]
+    return out
 
 
 @functools.cache
