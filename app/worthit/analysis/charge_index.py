@@ -452,12 +452,19 @@ def build_index(cache: Cache, path: str = "") -> ChargeIndex:
         currency=named.pop() if len(named) == 1 else None,
         day_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
         day=day, key=position[key_id],
-        cost=np.nan_to_num(cost), billed=np.nan_to_num(billed), listed=charges.listed,
+        cost=_unstated_as_zero(cost), billed=_unstated_as_zero(billed), listed=charges.listed,
         usage=TokenUsage(charges.usage_day, charges.usage_key_id, charges.usage_counts),
         keys=keys,
         codes=codes, tag_dicts=tag_dicts,
         service=_service_labels(keys), resource=_resource_labels(keys),
     )
+
+
+def _unstated_as_zero(figures: np.ndarray) -> np.ndarray:
+    """``figures`` (an array just read, owned here) with NaN (unstated) as 0, in place:
+    ``nan_to_num`` copied ten million figures and looked for infinities too (0.1 s each)."""
+    figures[np.isnan(figures)] = 0.0
+    return figures
 
 
 def _parse_tags(text: object) -> dict[str, str]:
