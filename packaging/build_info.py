@@ -2,7 +2,8 @@
 version and description, and the names of the files each installer produces.
 
 The PyInstaller spec, ``freeze.py``, the shell recipes and the CI workflow all ask here, so
-the version is written in one place (``[project] version``). From a shell:
+the version is written in one place (``__version__`` in ``app/worthit/__init__.py``, the
+file ``[tool.hatch.version]`` names). From a shell:
 
     python packaging/build_info.py version        # 0.1.0
     python packaging/build_info.py linux-archive  # Worthit-0.1.0-linux-x86_64.tar.gz
@@ -65,12 +66,24 @@ class Project:
 
 
 def project(pyproject: Path = PYPROJECT) -> Project:
-    """The ``[project]`` table of ``pyproject``."""
-    table = tomllib.loads(pyproject.read_text(encoding="utf-8"))["project"]
+    """The ``[project]`` table of ``pyproject``, its version read where hatch reads it."""
+    document = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    table = document["project"]
     licence = table.get("license", "")
     if isinstance(licence, dict):  # the older form, license = {text = "..."}
         licence = licence.get("text", "")
-    return Project(table["name"], table["version"], table.get("description", ""), licence)
+    version = table.get("version") or _version_in(
+        pyproject.parent / document["tool"]["hatch"]["version"]["path"])
+    return Project(table["name"], version, table.get("description", ""), licence)
+
+
+def _version_in(source: Path) -> str:
+    """The ``__version__ = "..."`` line of ``source``, as hatch's version source reads it."""
+    found = re.search(r"""^__version__\s*=\s*["']([^"']+)["']""",
+                      source.read_text(encoding="utf-8"), re.MULTILINE)
+    if found is None:
+        raise ValueError(f"{source} has no __version__ = \"...\" line")
+    return found.group(1)
 
 
 def main(argv: list[str]) -> int:

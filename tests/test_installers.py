@@ -38,6 +38,14 @@ def pyproject() -> dict[str, Any]:
     return tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
 
 
+def source_version() -> str:
+    """The version as written in the package (hatch builds from it), read by Python itself."""
+    tree = ast.parse((REPO / "app" / "worthit" / "__init__.py").read_text(encoding="utf-8"))
+    return next(node.value.value for node in tree.body if isinstance(node, ast.Assign)
+                and any(getattr(t, "id", None) == "__version__" for t in node.targets)
+                and isinstance(node.value, ast.Constant))
+
+
 # -- icons -------------------------------------------------------------------------------
 
 
@@ -470,7 +478,7 @@ def test_a_packed_library_is_loaded_before_the_module_that_needs_it(tmp_path: Pa
 
 
 def test_on_macos_the_spec_makes_an_app_with_the_version(monkeypatch: pytest.MonkeyPatch) -> None:
-    version = pyproject()["version"]
+    version = source_version()
     spec = run_spec(monkeypatch, "darwin")
     (_, bundle), = spec.named("BUNDLE")
     assert bundle["name"] == "Worthit.app"
@@ -483,7 +491,7 @@ def test_on_macos_the_spec_makes_an_app_with_the_version(monkeypatch: pytest.Mon
 
 def test_on_windows_the_spec_makes_a_windowed_and_a_console_exe(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    version = pyproject()["version"]
+    version = source_version()
     spec = run_spec(monkeypatch, "win32")
     exes = {kwargs["name"]: kwargs for _, kwargs in spec.named("EXE")}
     assert exes["Worthit"]["console"] is False
@@ -499,7 +507,7 @@ def test_on_windows_the_spec_makes_a_windowed_and_a_console_exe(
 def test_build_info_names_the_installers_after_the_version() -> None:
     info = runpy.run_path(str(PACKAGING / "build_info.py"))
     project = info["project"]()
-    version = pyproject()["version"]
+    version = source_version()
     assert (project.name, project.version) == (pyproject()["name"], version)
     assert project.windows_setup() == f"Worthit-Setup-{version}.exe"
     assert project.linux_archive("x86_64") == f"Worthit-{version}-linux-x86_64.tar.gz"
@@ -513,7 +521,7 @@ def test_build_info_names_the_installers_after_the_version() -> None:
 def test_the_inno_setup_script_takes_the_version_from_outside() -> None:
     iss = (PACKAGING / "windows" / "worthit.iss").read_text(encoding="utf-8")
     assert "OutputBaseFilename=Worthit-Setup-{#AppVersion}" in iss
-    assert pyproject()["version"] not in iss  # passed as /DAppVersion=..., never written here
+    assert source_version() not in iss  # passed as /DAppVersion=..., never written here
     icon = next(line.split("=", 1)[1] for line in iss.splitlines()
                 if line.startswith("SetupIconFile="))
     assert (PACKAGING / "windows" / icon.replace("\\", "/")).resolve() == ICONS / "worthit.ico"
@@ -583,7 +591,7 @@ def test_open_log_folder_makes_and_opens_it(qtbot: QtBot, tmp_path: Path,
     assert (tmp_path / "logs").is_dir() and dialog.opened_log_folder is True
     about.AboutDialog.copy_details(dialog)
     copied = QGuiApplication.clipboard().text()
-    assert copied.startswith(f"Worthit {pyproject()['version']} ")
+    assert copied.startswith(f"Worthit {source_version()} ")
     assert f"Log file: {tmp_path / 'logs' / 'worthit.log'}" in copied
 
 

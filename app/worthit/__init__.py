@@ -1,10 +1,7 @@
 """Worthit: a desktop cost explorer that answers "was our AI spend worth it?"."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("worthit")
-except PackageNotFoundError:  # running from a source checkout that was never installed
-    __version__ = "0.0.0+source"
+#: The one place the version is written: the build reads it from here (pyproject.toml's
+#: [tool.hatch.version]), and the app imports it as a constant at start.
+__version__ = "0.1.0"
 
 APP_NAME = "Worthit"
