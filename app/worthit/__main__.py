@@ -10,10 +10,15 @@ BROKEN_PIPE = 141
 
 
 def main(argv: list[str] | None = None) -> int:
-    from worthit.cli import main as cli_main
-
+    args = sys.argv[1:] if argv is None else argv
     try:
-        return cli_main(sys.argv[1:] if argv is None else argv)
+        if not args:  # the window: no verb's parser is built first (their imports cost
+            from worthit.ui.app import start  # 0.2 s before the first paint)
+
+            return start(None)
+        from worthit.cli import main as cli_main
+
+        return cli_main(args)
     except BrokenPipeError:
         # The reader stopped reading: nothing to say. Point stdout at nothing, so the flush
         # at exit does not fail a second time with a traceback.

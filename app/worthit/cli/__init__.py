@@ -32,7 +32,7 @@ from worthit.cli import (
 from worthit.cli.common import complain
 from worthit.cli.screenshot import SCREENSHOT_PAGES
 from worthit.cli.sources import CONNECTOR_KINDS
-from worthit.core.errors import CacheBusy, UserError
+from worthit.core.errors import UserError
 from worthit.workspace import Workspace, ensure, resolve
 
 __all__ = ["CONNECTOR_KINDS", "SCREENSHOT_PAGES", "main", "parser"]
@@ -79,7 +79,8 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str]) -> int:
     """Run the command ``worthit ARGV``; its exit status: 2 for an error the user can fix
-    (said on stderr), :attr:`CacheBusy.EXIT` when another process holds the cache."""
+    (said on stderr), :attr:`~worthit.core.errors.CacheBusy.EXIT` when another process
+    holds the cache."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = parser().parse_args(argv)
     if args.self_test:  # never touches the user's workspace
@@ -87,17 +88,17 @@ def main(argv: list[str]) -> int:
 
         return self_test()
     try:
-        workspace = resolve(args.workspace)
-        if args.verb is None:  # the window makes the demo behind a splash, if it must
-            from worthit.ui.app import run
+        if args.verb is None:  # worthit --workspace DIR: the window
+            from worthit.ui.app import start
 
-            return run(workspace)
+            return start(args.workspace)
+        workspace = resolve(args.workspace)
         if args.verb not in _STARTING:
             ensure(workspace, create=_adds(args))
         return _RUNS[args.verb](workspace, args)
     except UserError as error:
         complain(error)
-        return CacheBusy.EXIT if isinstance(error, CacheBusy) else 2
+        return error.EXIT
 
 
 def _adds(args: argparse.Namespace) -> bool:

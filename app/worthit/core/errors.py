@@ -5,7 +5,10 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    """Something the user can fix: a bad file, a bad date, a missing workspace."""
+    """Something the user can fix: a bad file, a bad date, a missing workspace. The command
+    line says it on stderr and exits with :attr:`EXIT`."""
+
+    EXIT = 2
 
 
 class BadInput(UserError):

@@ -9,9 +9,10 @@ from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from worthit import APP_NAME, __version__, logs
+from worthit.core.errors import UserError
 from worthit.ui import theme, workers, writes
 from worthit.ui.about import app_icon
-from worthit.workspace import Workspace, ensure, is_default_demo, remember
+from worthit.workspace import Workspace, ensure, is_default_demo, remember, resolve
 
 
 def application() -> QApplication:
@@ -62,6 +63,17 @@ def build_demo(workspace: Workspace) -> None:
     splash.deleteLater()
     if "error" in outcome:
         raise outcome["error"]
+
+
+def start(folder: str | None) -> int:
+    """``worthit`` with no command: the window on the workspace in ``folder`` (default:
+    $WORTHIT_HOME, else the demo's, made behind a splash on first use). Its exit status:
+    an error the user can fix is said on stderr, as the command line says it."""
+    try:
+        return run(resolve(folder))
+    except UserError as error:
+        print(f"worthit: {error}", file=sys.stderr)
+        return error.EXIT
 
 
 def run(workspace: Workspace) -> int:
