@@ -19,7 +19,7 @@ import pytest
 
 from worthit import selftest
 from worthit.paths import resources_dir
-from worthit.ui.pages import PAGES
+from worthit.ui.pages import NAMES
 
 PLAINTEXT = "keyrings.alt.file.PlaintextKeyring"
 FAIL_BACKEND = "keyring.backends.fail.Keyring"
@@ -74,7 +74,7 @@ def test_the_self_test_passes_and_reports_each_check(tmp_path: Path) -> None:
     assert done.stderr == ""
     report = lines(done)
     assert all(line.startswith("ok") for line in report.values()), done.stdout
-    for name in (*(f"page {page}" for page in PAGES), "app", "resources", "icons",
+    for name in (*(f"page {page}" for page in NAMES), "app", "resources", "icons",
                  "demo workspace", "about box", "import parquet", "aws clients", "export",
                  "keyring", "log contents", "qt messages", "errors", "python warnings"):
         assert name in report, f"no {name!r} line in:\n{done.stdout}"

@@ -140,9 +140,9 @@ class SelfTest:
         self.check("resources", self.resources)
         self.check("icons", self.icons)
         self.check("demo workspace", self.demo)
-        from worthit.ui.pages import PAGES
+        from worthit.ui.pages import NAMES
 
-        for name in PAGES:
+        for name in NAMES:
             self.check(f"page {name}", lambda name=name: self.draw_page(name))
         self.check("about box", self.about)
         self.check("import parquet", self.import_parquet)

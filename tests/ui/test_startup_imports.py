@@ -29,7 +29,7 @@ def test_building_the_window_imports_no_heavy_module(tmp_path: Path) -> None:
         "sys.meta_path.insert(0, watch)\n"
         "from worthit.ui.app import application\n"
         "from worthit.ui.main_window import MainWindow\n"
-        "from worthit.ui.pages import PAGES\n"
+        "from worthit.ui.pages import NAMES\n"
         "from worthit.workspace import Workspace\n"
         "application()\n"
         f"window = MainWindow(Workspace(__import__('pathlib').Path({str(tmp_path)!r})))\n"

@@ -35,9 +35,11 @@ def empty_workspace(folder: Path) -> Workspace:
 
 
 def settle(qtbot: QtBot, window: MainWindow) -> MainWindow:
-    """The window, registered for closing, once its first page's work is done."""
+    """The window, registered for closing, once its first page is built (when the event
+    loop first runs) and its work is done."""
     qtbot.addWidget(window)
-    qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: window.pages.get_built("overview") is not None
+                    and workers.running() == 0, timeout=TIMEOUT)
     return window
 
 

@@ -21,6 +21,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from worthit.core.errors import Cancelled, UserError
+from worthit.pages import TITLES
 from worthit.store.alerts import AlertSettings, attention_count, last_check, load_settings
 from worthit.ui import workers
 
@@ -56,7 +57,6 @@ class AlertSchedule(QObject):
         self.window = window
         self.workspace = window.workspace
         self.clock = clock
-        self.page = window.pages.get("alerts")
         self.settings = AlertSettings()
         self.next_due = clock()
         count = self.restart()
@@ -64,21 +64,32 @@ class AlertSchedule(QObject):
         self.last_pass: Pass | None = None
         self.tray: QSystemTrayIcon | None = None
         self._worker: workers.Worker | None = None
+        self._doing = ""  # what a pass under way is doing, for the Alerts page when built
         self._stop = threading.Event()
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self.poll)
         self.timer.start()
-        if self.page is not None:
-            self.page.check_requested.connect(self.run)  # type: ignore[attr-defined]
-            self.page.settings_changed.connect(self.reschedule)  # type: ignore[attr-defined]
-            self.page.alerts_changed.connect(self.update_badge)  # type: ignore[attr-defined]
-            self.page.open_requested.connect(self.open_page)  # type: ignore[attr-defined]
+        window.page_built.connect(self._attach)  # the Alerts page is built when first shown
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.stop)
         self.update_badge(count)
         self._say()
+
+    @property
+    def page(self) -> Any:
+        """The window's Alerts page, or None until it is built."""
+        return self.window.pages.get_built("alerts")
+
+    def _attach(self, name: str) -> None:
+        if name != "alerts":
+            return
+        self.page.check_requested.connect(self.run)
+        self.page.settings_changed.connect(self.reschedule)
+        self.page.alerts_changed.connect(self.update_badge)
+        self.page.open_requested.connect(self.open_page)
+        self._say(self._doing if self.running else None)
 
     @property
     def interval(self) -> dt.timedelta:
@@ -138,7 +149,8 @@ class AlertSchedule(QObject):
 
         self._worker = workers.start(work, returned=self._done, errored=self._errored,
                                      finished=self._finished)
-        self._say("Syncing and checking…" if sync else "Checking…")
+        self._doing = "Syncing and checking…" if sync else "Checking…"
+        self._say(self._doing)
         return True
 
     def stop(self) -> None:
@@ -148,15 +160,16 @@ class AlertSchedule(QObject):
 
     def _done(self, result: Pass) -> None:
         self.last_pass = result
-        if self.page is not None:
+        page = self.page
+        if result.charges_changed:
+            self.window.charges_changed()  # the window marks the other pages stale
+        if page is not None and self.window.current_page is page:
+            page.reload()
+        else:
+            if page is not None:
+                page.period = None  # recomputed when next shown
             if result.charges_changed:
-                self.page.data_changed.emit()  # the window marks the other pages stale
-            if self.window.current_page is self.page:
-                self.page.reload()
-            else:
-                self.page.period = None  # recomputed when next shown
-                if result.charges_changed:
-                    self.window.current_page.reload()  # the page on show has new figures
+                self.window.current_page.reload()  # the page on show has new figures
         self.update_badge()
         self.notify(result)
         self.checked.emit(result)
@@ -180,7 +193,7 @@ class AlertSchedule(QObject):
         if doing is None:
             doing = (f"Next check at {self.next_due.astimezone(dt.UTC).strftime('%H:%M')} UTC"
                      if self.settings.schedule_enabled else "Scheduled checks are off")
-        self.page.show_schedule_state(doing)  # type: ignore[attr-defined]
+        self.page.show_schedule_state(doing)
 
     # -- telling the user ---------------------------------------------------------------
 
@@ -193,7 +206,7 @@ class AlertSchedule(QObject):
         if "alerts" not in names:
             return
         item = self.window.navigation.item(names.index("alerts"))
-        title = self.window.pages["alerts"].title
+        title = TITLES["alerts"]
         item.setText(f"{title} ({count})" if count else title)
 
     @property

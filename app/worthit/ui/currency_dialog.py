@@ -133,7 +133,7 @@ def open_currency_dialog(window: Any) -> CurrencyDialog:
 
 def _shown_in(window: Any, code: str) -> None:
     """Every page's figures are in another currency now: recompute."""
-    for page in window.pages.values():
+    for page in window.pages.built():
         if page is not window.current_page:
             page.period = None
     window.reload()

@@ -1,14 +1,19 @@
 """The main window: navigation on the left, the period bar on top, pages in a stack and
-the workspace with its data freshness in the status bar."""
+the workspace with its data freshness in the status bar.
+
+The window paints its frame first: each page is built when first shown or asked for
+(:class:`Pages`), and the first page once the event loop runs, so the window appears
+before any page's module is imported."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPaintEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -25,13 +30,14 @@ from PySide6.QtWidgets import (
 from worthit import APP_NAME, __version__
 from worthit.core.periods import Period
 from worthit.pages import PAGES as FIGURES
+from worthit.pages import TITLES
 from worthit.ui import theme, workers
 from worthit.ui.about import add_help_menu
 from worthit.ui.alert_schedule import AlertSchedule
 from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
 from worthit.ui.focus_dialog import add_focus_action
-from worthit.ui.pages import PAGES
+from worthit.ui.pages import NAMES, view
 from worthit.ui.views.page import Page
 from worthit.ui.widgets.empty_state import EmptyState
 from worthit.ui.widgets.period_bar import PeriodBar
@@ -40,13 +46,50 @@ from worthit.workspace import Workspace, is_demo
 
 #: The pages that draw figures: an empty workspace shows how to begin over them instead.
 FIGURE_PAGES = tuple(FIGURES)
+#: How long a window on show waits for its first paint before it builds its first page.
+FIRST_PAINT_WAIT_MS = 250
+
+
+class Pages(Mapping[str, Page]):
+    """The window's pages by name, in the navigation's order; each is built the first time
+    it is asked for (``build(name)``, then ``built(name)``). Iterating gives names and
+    builds nothing; values() and items() build every page: :meth:`built` gives those that
+    exist."""
+
+    def __init__(self, build: Callable[[str], Page], built: Callable[[str], None]) -> None:
+        self._build, self._built = build, built
+        self._pages: dict[str, Page] = {}
+
+    def __getitem__(self, name: str) -> Page:
+        page = self._pages.get(name)
+        if page is None:
+            if name not in NAMES:
+                raise KeyError(name)
+            page = self._pages[name] = self._build(name)
+            self._built(name)
+        return page
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(NAMES)
+
+    def __len__(self) -> int:
+        return len(NAMES)
+
+    def built(self) -> list[Page]:
+        return list(self._pages.values())
+
+    def get_built(self, name: str) -> Page | None:
+        """Page ``name`` if it has been built, without building it."""
+        return self._pages.get(name)
 
 
 class MainWindow(QMainWindow):
     """Signals: ``page_changed(str)`` with the page's name when another page is shown,
-    ``closed()`` once the window has closed."""
+    ``page_built(str)`` with a page's name once it exists (pages are built when first
+    needed), ``closed()`` once the window has closed."""
 
     page_changed = Signal(str)
+    page_built = Signal(str)
     closed = Signal()
 
     def __init__(self, workspace: Workspace) -> None:
@@ -54,9 +97,11 @@ class MainWindow(QMainWindow):
         self.workspace = workspace
         facts = _workspace_facts(workspace)
         self.demo = facts.demo
+        self._empty = facts.data_through is None
         self.setWindowTitle(DEMO_TITLE if facts.demo else f"{APP_NAME} — {workspace.name}")
         self.resize(1360, 860)
-        self.pages: dict[str, Page] = {}
+        self.empty_states: dict[str, EmptyState] = {}
+        self.pages = Pages(self._build_page, self.page_built.emit)
 
         self.navigation = QListWidget(objectName="Navigation")
         self.navigation.setFrameShape(QFrame.Shape.NoFrame)
@@ -69,15 +114,15 @@ class MainWindow(QMainWindow):
         side_layout.setSpacing(10)
         side_layout.addWidget(brand)
         side_layout.addWidget(self.navigation, 1)
-        self.stack = QStackedWidget()
-        for index, (name, page_class) in enumerate(PAGES.items(), start=1):
-            page = page_class(workspace)
-            self.pages[name] = page
-            self.stack.addWidget(page)
-            item = QListWidgetItem(page_class.title)
+        for index, name in enumerate(NAMES, start=1):
+            item = QListWidgetItem(TITLES[name])
             item.setData(Qt.ItemDataRole.UserRole, name)
-            item.setToolTip(f"{page_class.title} (Ctrl+{index})")
+            item.setToolTip(f"{TITLES[name]} (Ctrl+{index})")
             self.navigation.addItem(item)
+        # Until the first page is built: its title where the page will be, no blank frame.
+        self.stack = QStackedWidget()
+        self._placeholder: QWidget | None = _heading_only(TITLES[NAMES[0]])
+        self.stack.addWidget(self._placeholder)
 
         self.period_bar = PeriodBar(facts.data_through or dt.date.today())
         top = QHBoxLayout()
@@ -105,10 +150,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.freshness, 1)
         self.tasks = TaskBar()
         self.statusBar().addPermanentWidget(self.tasks)
-        for page in self.pages.values():
-            if hasattr(page, "tasks"):
-                page.tasks = self.tasks
-            page.data_changed.connect(self._data_changed)
         self.statusBar().addPermanentWidget(QLabel(f"{APP_NAME} {__version__}"))
 
         self._add_shortcuts()
@@ -117,25 +158,65 @@ class MainWindow(QMainWindow):
         from worthit.ui.workspace_menu import add_workspace_actions
 
         self.recent_menu = add_workspace_actions(self)  # New, Open, Recent workspaces
-        self.empty_states: dict[str, EmptyState] = {}
-        self._show_empty(facts.data_through is None)
         self.appearance_actions = self._add_view_menu()  # View › Appearance
         from worthit.ui.currency_dialog import add_currency_action
 
         add_currency_action(self)  # View › Display currency…
         self.help_menu_about = add_help_menu(self, workspace)  # Help › About Worthit
+        self.navigation.setCurrentRow(0)
         self.navigation.currentRowChanged.connect(self._show_row)
         self.period_bar.changed.connect(self._period_changed)
-        self.navigation.setCurrentRow(0)
         # Scheduled sync and check, notifications and the Alerts badge.
         self.alert_schedule = AlertSchedule(self)
+        # The first page once the event loop runs; in a window on show, after the frame's
+        # first paint (not at all if the window is closed first).
+        self._painted = False
+        self._first_page = QTimer(self, singleShot=True, interval=0)
+        self._first_page.timeout.connect(self._open_first_page)
+        self._first_page.start()
+
+    def _build_page(self, name: str) -> Page:
+        page = view(name)(self.workspace)
+        self.stack.addWidget(page)
+        if hasattr(page, "tasks"):
+            page.tasks = self.tasks
+        page.data_changed.connect(self.charges_changed)
+        self._cover_if_empty(name, page)
+        return page
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        super().paintEvent(event)
+        if not self._painted:
+            self._painted = True
+            if self._first_page.isActive():  # waiting for this paint
+                self._first_page.start(0)
+
+    def _open_first_page(self) -> None:
+        """The window opens on its first page (the Overview), which computes at once: if
+        another was chosen meanwhile, that one is on show and the first computes too. A
+        window on show waits for its first paint (or a quarter of a second, if none came),
+        so the frame appears before any page's module is imported."""
+        if self.isVisible() and not self._painted and self._first_page.interval() == 0:
+            self._first_page.start(FIRST_PAINT_WAIT_MS)
+            return
+        first = self.pages[NAMES[0]]
+        if self.navigation.currentRow() == 0:
+            self._show_row(0)
+        elif first.period is None:
+            first.load(self.period_bar.period())
+        if self._placeholder is not None:
+            self.stack.removeWidget(self._placeholder)
+            self._placeholder.deleteLater()
+            self._placeholder = None
 
     @property
     def current_page(self) -> Page:
-        return self.stack.currentWidget()  # type: ignore[return-value]
+        """The page the navigation has chosen (built now if it was not yet)."""
+        row = max(self.navigation.currentRow(), 0)
+        return self.pages[self.navigation.item(row).data(Qt.ItemDataRole.UserRole)]
 
     def show_page(self, name: str) -> Page:
-        self.navigation.setCurrentRow(list(self.pages).index(name))
+        self.navigation.setCurrentRow(NAMES.index(name))
         return self.pages[name]
 
     def reload(self) -> None:
@@ -153,17 +234,21 @@ class MainWindow(QMainWindow):
 
     def _show_empty(self, empty: bool) -> None:
         """Over each figure page, how to begin while the workspace holds no charges."""
-        for name in FIGURE_PAGES if empty else ():
-            if name in self.pages and name not in self.empty_states:
-                page = self.pages[name]
-                state = EmptyState(page, page.body.itemAt(0).widget())
-                state.sources_requested.connect(lambda: self.show_page("sources"))
-                state.import_requested.connect(self._import_files)
-                state.add_source_requested.connect(self._add_source)
-                state.files_dropped.connect(self._import_dropped)
-                self.empty_states[name] = state
+        self._empty = empty
+        for page in self.pages.built():
+            self._cover_if_empty(page.name, page)
         for state in self.empty_states.values():
             state.setVisible(empty)
+
+    def _cover_if_empty(self, name: str, page: Page) -> None:
+        if not self._empty or name not in FIGURE_PAGES or name in self.empty_states:
+            return
+        state = EmptyState(page, page.body.itemAt(0).widget())
+        state.sources_requested.connect(lambda: self.show_page("sources"))
+        state.import_requested.connect(self._import_files)
+        state.add_source_requested.connect(self._add_source)
+        state.files_dropped.connect(self._import_dropped)
+        self.empty_states[name] = state
 
     def _sources(self) -> Any:
         return self.show_page("sources")
@@ -177,12 +262,12 @@ class MainWindow(QMainWindow):
     def _import_dropped(self, paths: list[Path]) -> None:
         self._sources().preview(paths)
 
-    def _data_changed(self) -> None:
+    def charges_changed(self) -> None:
         """Charges changed under the pages: the others recompute when next shown."""
         facts = _workspace_facts(self.workspace)
         self.freshness.setText(facts.status_text())
         self._show_empty(facts.data_through is None)
-        for page in self.pages.values():
+        for page in self.pages.built():
             if page is not self.current_page:
                 page.period = None
 
@@ -194,6 +279,7 @@ class MainWindow(QMainWindow):
         task, so nothing reports to a window that is gone (:func:`workers.shutdown`
         waits for them when the app ends)."""
         self.alert_schedule.stop()
+        self._first_page.stop()
         if self.tasks.busy:
             self.tasks.cancel()
         workers.cancel_all()
@@ -236,6 +322,16 @@ class MainWindow(QMainWindow):
             action.setShortcut(QKeySequence(keys))
             action.triggered.connect(slot)
             self.addAction(action)
+
+
+def _heading_only(title: str) -> QWidget:
+    """A page's heading alone, where the page will be (as :class:`Page` places it)."""
+    placeholder = QWidget()
+    layout = QVBoxLayout(placeholder)
+    layout.setContentsMargins(20, 16, 20, 12)
+    layout.addWidget(QLabel(title, objectName="PageTitle"))
+    layout.addStretch(1)
+    return placeholder
 
 
 class _Facts:

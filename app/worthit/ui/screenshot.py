@@ -25,10 +25,10 @@ def _loaded(workspace: Workspace, page_name: str, size: tuple[int, int],
             appearance: theme.Appearance | str | None = None) -> Iterator[tuple[Any, Any]]:
     """A window showing ``page_name``, loaded, offscreen, in ``appearance`` ("light",
     "dark", "system"; None: the user's choice); closed afterwards."""
-    from worthit.ui.pages import PAGES
+    from worthit.ui.pages import NAMES
 
-    if page_name not in PAGES:
-        raise UserError(f"There is no page {page_name!r}; pages: {', '.join(PAGES)}.")
+    if page_name not in NAMES:
+        raise UserError(f"There is no page {page_name!r}; pages: {', '.join(NAMES)}.")
     try:
         look = None if appearance is None else theme.Appearance(appearance)
     except ValueError:
