@@ -100,7 +100,8 @@ class OverviewPage(Page):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: Overview | None = None
-        self._shown: tuple[Overview, list[UnitEconomics], list[Finding]] | None = None
+        self._shown: tuple[Overview, list[UnitEconomics]] | None = None
+        self._leaks: list[Finding] | None = None
         # Tighter than other pages: at 1280×800 every row keeps room for its labels.
         self.body.setSpacing(6)
         cards = QGridLayout()
@@ -215,20 +216,28 @@ class OverviewPage(Page):
         self.requests_chart: Any = None
 
     @staticmethod
-    def compute(cache: Cache, period: Period) -> tuple[Overview, list[UnitEconomics],
-                                                       list[Finding]]:
-        from worthit.analysis.leaks import find_leaks
+    def _figures(cache: Cache, period: Period) -> tuple[Overview, list[UnitEconomics]]:
+        """The first step: every figure but the leaks' (they take longer)."""
         from worthit.analysis.unit_economics import unit_economics  # numpy, off start-up
+        from worthit.store.display import display_currency
+
+        cur = display_currency(cache)
+        return (overview(cache, period, currency=cur),
+                unit_economics(cache, period, "day", currency=cur))
+
+    compute_first = _figures
+
+    @staticmethod
+    def compute(cache: Cache, period: Period) -> list[Finding]:
+        """The open leak findings of the 30 days to the period's end."""
+        from worthit.analysis.leaks import find_leaks
         from worthit.store.display import display_currency
         from worthit.store.findings import load_states
 
         states = load_states(cache)
         today = dt.datetime.now(dt.UTC).date()
-        cur = display_currency(cache)  # once: every figure of the page in the same one
-        leaks = [f for f in find_leaks(cache, period.end, currency=cur)
-                 if not (f.key in states and states[f.key].hidden(today))]
-        return (overview(cache, period, currency=cur),
-                unit_economics(cache, period, "day", currency=cur), leaks)
+        return [f for f in find_leaks(cache, period.end, currency=display_currency(cache))
+                if not (f.key in states and states[f.key].hidden(today))]
 
     def _money(self, value: float) -> str:
         """``value`` in the currency of the figures on show."""
@@ -259,22 +268,30 @@ class OverviewPage(Page):
             for tabs in self.findChildren(QTabBar):  # none yet while constructed
                 _style_tabs(tabs)
             if self._shown is not None:
-                self.show_result(self._shown)
+                self.show_first(self._shown)
+            if self._leaks is not None:
+                self.show_result(self._leaks)
         super().changeEvent(event)
 
-    def show_result(self, computed: tuple[Overview, list[UnitEconomics], list[Finding]]
-                    ) -> None:
-        self._shown = computed
-        result, units, leaks = computed
+    def show_result(self, leaks: list[Finding]) -> None:
+        """The second step: what the open leak findings could save."""
+        self._leaks = leaks
         saving = sum(f.monthly_saving for f in leaks)
         top = [f for f in leaks if f.monthly_saving > 0][:3]
-        cur = result.currency
+        cur = self.result.currency if self.result else "USD"
         self.leaks.setText(
             f"Leaks: {money(saving, cur)} per month could be saved ({len(leaks)} open "
             "findings). Largest: "
             + "; ".join(f"{f.title} ({money(f.monthly_saving, cur)})" for f in top)
             if top else "Leaks: no open finding saves money in the last 30 days.")
+
+    def show_first(self, computed: tuple[Overview, list[UnitEconomics]]) -> None:
+        self._shown = computed
+        result, units = computed
+        if self._leaks is None or self.result is None or self.result.period != result.period:
+            self.leaks.setText("Leaks: looking for leaks…")  # the second step says
         self.result = result
+        cur = result.currency
         self.units.set_units(units)
         self.units.setVisible(bool(units))
         self._ensure_charts()

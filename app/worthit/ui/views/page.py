@@ -3,13 +3,18 @@
 A page subclass names itself, implements :meth:`Page.compute` (runs on a pool thread
 with its own cache connection; it must not touch widgets, so it is a static method) and
 :meth:`Page.show_result` (runs on the UI thread). Results of superseded requests are
-dropped, so switching periods quickly never shows a stale page."""
+dropped, so switching periods quickly never shows a stale page.
+
+A page whose figures come in two steps also sets :attr:`Page.compute_first`: its result
+is drawn by :meth:`Page.show_first` (and ``first_shown`` emitted) while :meth:`compute`
+goes on, on the same worker."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Generator
 from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from PySide6.QtCore import Qt, Signal
@@ -24,17 +29,30 @@ from worthit.workspace import Workspace
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class _First:
+    """What a staged page's worker yields between its two steps."""
+
+    generation: int
+    result: Any
+
+
 class Page(QWidget):
-    """Signals: ``loaded()`` once a result is drawn, ``failed(str)`` with a message,
+    """Signals: ``loaded()`` once a result is drawn, ``first_shown()`` once a staged page's
+    first step is drawn (before ``loaded``), ``failed(str)`` with a message,
     ``data_changed()`` after the page changed the workspace's charges (other pages are
     then stale)."""
 
     loaded = Signal()
+    first_shown = Signal()
     failed = Signal(str)
     data_changed = Signal()
 
     name: ClassVar[str]
     title: ClassVar[str]
+    #: A staged page's first step: ``compute_first(cache, period)`` on the worker, its
+    #: result drawn by :meth:`show_first` before :meth:`compute` runs. None: one step.
+    compute_first: ClassVar[Callable[[Cache, Period], Any] | None] = None
 
     def __init__(self, workspace: Workspace, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -98,6 +116,8 @@ class Page(QWidget):
     def show_result(self, result: Any) -> None:
         raise NotImplementedError  # each page draws its result
 
+    def show_first(self, result: Any) -> None:
+        raise NotImplementedError  # a staged page draws its first step
     def load(self, period: Period) -> None:
         """Recompute for ``period`` on a worker; the newest request wins."""
         self.period = period
@@ -105,30 +125,46 @@ class Page(QWidget):
         if self._worker is not None:
             self._worker.cancel()
         generation, workspace, compute = self._generation, self.workspace, self.compute
+        first = type(self).compute_first
 
-        def work() -> Generator[str, None, tuple[int, Any]]:
+        def work() -> Generator[str | _First, None, tuple[int, Any]]:
             yield "opening the cache"
             cache = workspace.open()
             try:
+                if first is not None:
+                    yield "computing the first figures"
+                    yield _First(generation, first(cache, period))
                 yield "computing"
                 return generation, compute(cache, period)
             finally:
                 cache.close()
 
-        self._worker = workers.start(work, returned=self._returned, errored=self._errored)
+        self._worker = workers.start(work, yielded=self._yielded, returned=self._returned,
+                                     errored=self._errored)
+
+    def _yielded(self, progress: object) -> None:
+        if not isinstance(progress, _First) or progress.generation != self._generation:
+            return
+        drawn = self._draw_step(self.show_first, progress.result, self.first_shown)
+        if not drawn and self._worker is not None:  # failed is said: no second step over it
+            self._worker.cancel()
 
     def _returned(self, payload: tuple[int, Any]) -> None:
         generation, result = payload
         if generation != self._generation:
             return
+        self._draw_step(self.show_result, result, self.loaded)
+
+    def _draw_step(self, show: Callable[[Any], None], result: Any, drawn: Any) -> bool:
         self.error.hide()
         try:
-            self.show_result(result)
+            show(result)
         except Exception as error:  # a drawing bug: said on the page, and failed emitted
             log.exception("Drawing the %s page failed", self.name)
             self._errored(error)
-            return
-        self.loaded.emit()
+            return False
+        drawn.emit()
+        return True
 
     def _errored(self, error: Exception) -> None:
         message = str(error) if isinstance(error, UserError) else (
