@@ -154,3 +154,62 @@ def test_a_page_that_fails_to_draw_says_so_and_signals_it(
         window.reload()
     assert "ValueError: a drawing bug" in failed.args[0]
     assert page.error.text() == failed.args[0]
+
+
+def test_the_frame_comes_first_and_each_page_when_first_shown(
+        qtbot: QtBot, demo_workspace: Workspace) -> None:
+    """The window lists every page but builds none until the event loop runs: then the
+    first (after its first paint when on show); another page is built when chosen."""
+    from worthit.pages import TITLES
+    from worthit.ui.views.units import UnitsPage
+
+    application()
+    window = MainWindow(demo_workspace)
+    qtbot.addWidget(window)
+    assert window.pages.built() == []
+    titles = [window.navigation.item(i).text() for i in range(window.navigation.count())]
+    assert titles[:-1] == list(TITLES.values())[:-1]  # the badge may follow Alerts' title
+    assert titles[-1].startswith(TITLES["alerts"])
+    built: list[str] = []
+    window.page_built.connect(built.append)
+    with qtbot.waitSignal(window.page_built, timeout=30_000):
+        window.show()
+    overview = window.pages.get_built("overview")
+    assert isinstance(overview, OverviewPage)
+    assert built == ["overview"] and window.current_page is overview
+    qtbot.waitUntil(lambda: overview.result is not None, timeout=30_000)
+    units = window.show_page("units")
+    assert isinstance(units, UnitsPage) and built == ["overview", "units"]
+    assert [p.name for p in window.pages.built()] == ["overview", "units"]
+    with qtbot.waitSignal(units.loaded, timeout=30_000):
+        pass
+
+
+def test_the_overview_draws_its_figures_before_the_leak_summary(
+        qtbot: QtBot, demo_workspace: Workspace) -> None:
+    """Two steps on one worker: the figures (first_shown), then the leak findings
+    (loaded), each the same as computed apart from the window."""
+    from worthit.analysis.leaks import find_leaks
+    from worthit.store.findings import load_states
+
+    application()
+    window = MainWindow(demo_workspace)
+    qtbot.addWidget(window)
+    page = window.pages["overview"]
+    assert isinstance(page, OverviewPage)
+    seen: list[tuple[str, str, str]] = []
+    page.first_shown.connect(lambda: seen.append(
+        ("first", page.total.value.text(), page.leaks.text())))
+    page.loaded.connect(lambda: seen.append(
+        ("loaded", page.total.value.text(), page.leaks.text())))
+    with qtbot.waitSignal(page.loaded, timeout=60_000):
+        window.show()
+    period = window.period_bar.period()
+    total = money(_expected(demo_workspace, period))
+    assert [s[:2] for s in seen] == [("first", total), ("loaded", total)]
+    assert seen[0][2] == "Leaks: looking for leaks…"
+    with demo_workspace.open() as cache:
+        states, today = load_states(cache), dt.datetime.now(dt.UTC).date()
+        saving = sum(f.monthly_saving for f in find_leaks(cache, period.end)
+                     if not (f.key in states and states[f.key].hidden(today)))
+    assert seen[1][2].startswith(f"Leaks: {money(saving)} per month could be saved")

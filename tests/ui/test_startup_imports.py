@@ -34,6 +34,7 @@ def test_building_the_window_imports_no_heavy_module(tmp_path: Path) -> None:
         "application()\n"
         f"window = MainWindow(Workspace(__import__('pathlib').Path({str(tmp_path)!r})))\n"
         f"print(','.join(m for m in {HEAVY!r} if m in watch.seen))\n"
+        "print(','.join(m for m in sys.modules if m.startswith('worthit.ui.views.')))\n"
     )
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
     # An empty workspace: the window is built, no page has computed yet.
@@ -41,4 +42,25 @@ def test_building_the_window_imports_no_heavy_module(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "", f"imported on the UI thread: {done.stdout}"
+    heavy, views = done.stdout.splitlines()
+    assert heavy == "", f"imported on the UI thread: {heavy}"
+    # No page's view either: each is imported when its page is first shown.
+    assert views == "worthit.ui.views.page", views
+
+
+def test_worthit_alone_builds_no_verb_parser() -> None:
+    """``worthit`` with no command goes straight to the window: the command line's verbs
+    (their modules import exports, alerts, the deck) are not imported first."""
+    code = (
+        "import sys\n"
+        "import worthit.ui.app as app\n"
+        "app.run = lambda workspace: print(workspace.folder.name) or 0\n"
+        "from worthit.__main__ import main\n"
+        "status = main([])\n"
+        "print(status, 'worthit.cli' in sys.modules)\n"
+    )
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": "/nowhere/ws"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["ws", "0 False"]
