@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import stat
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -119,6 +120,22 @@ def test_a_damaged_file_reads_the_cache_and_is_written_again(cache: Cache) -> No
     assert_same(read_charges(cache, min_charges=1), cache)
     assert_same(read_charges(cache, min_charges=1), cache)
     file_of(cache).write_bytes(b"not a file of charges")
+    assert_same(read_charges(cache, min_charges=1), cache)
+
+
+def test_a_changed_byte_in_an_array_reads_the_cache(cache: Cache) -> None:
+    """The arrays are read straight from their offsets in the file: a byte changed in one
+    (its header intact) fails the zip's CRC, and the cache is read instead."""
+    fill(cache)
+    read_charges(cache, min_charges=1)
+    path = file_of(cache)
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo("cost.npy")
+        data_end = info.header_offset + 30 + len(info.filename) + len(info.extra) \
+            + info.file_size  # the local header's extra field is empty as NumPy writes it
+    content = bytearray(path.read_bytes())
+    content[data_end - 3] ^= 0xFF  # inside the last cost
+    path.write_bytes(bytes(content))
     assert_same(read_charges(cache, min_charges=1), cache)
 
 
