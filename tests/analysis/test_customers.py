@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -206,3 +207,38 @@ def test_the_figures_say_what_they_are() -> None:
     assert BASIS["cost"] == "allocated from the bill"
     assert BASIS["estimate"] == "estimated (list price)"
     json.dumps(BASIS)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["OpenAI", "Anthropic", None]),
+                          st.sampled_from(["gpt-4.1", "claude-x", "unknown"]),
+                          st.sampled_from(DAYS),
+                          *(st.integers(0, 10**9) for _ in range(4))), max_size=40))
+def test_each_rows_estimate_is_its_tokens_at_its_days_price(rows: list[tuple[Any, ...]]
+                                                            ) -> None:
+    """estimate() prices each distinct (provider, model, day) once and sums in arrays: the
+    same floats as a row's tokens at its price, summed kind by kind; NaN without one."""
+    from worthit.analysis.customers import MILLION, estimate
+    from worthit.pricing.catalog import TOKEN_KINDS
+
+    claude = Price("Anthropic", "claude-x", input=3.0, output=15.0, cached_input=0.3,
+                   cache_write=3.75)
+
+    def price_of(provider: str | None, model: str, day: dt.date) -> Price | None:
+        if day == DAYS[2] and model == "claude-x":
+            return None  # unpriced on one day only
+        return {("OpenAI", "gpt-4.1"): GPT41, ("Anthropic", "claude-x"): claude}.get(
+            (provider, model))  # type: ignore[arg-type]
+
+    frame = pd.DataFrame(rows, columns=["provider", "model", "day", *TOKEN_KINDS])
+    found = estimate(frame, price_of)
+    assert len(found) == len(rows)
+    for value, (provider, model, day, *counts) in zip(found, rows, strict=True):
+        price = price_of(provider, model, day)
+        if price is None:
+            assert math.isnan(value)
+        else:
+            expected = 0.0
+            for count, kind in zip(counts, TOKEN_KINDS, strict=True):
+                expected += float(count) * price.rate(kind)
+            assert value == expected / MILLION

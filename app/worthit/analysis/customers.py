@@ -32,7 +32,7 @@ import pandas as pd
 from worthit.analysis.charge_index import ChargeIndex, charge_index, rates_for
 from worthit.analysis.model_swap import usd_rates
 from worthit.analysis.model_usage import model_charges
-from worthit.core.days import date_of
+from worthit.core.days import dates_of
 from worthit.core.periods import Period
 from worthit.pricing.catalog import MILLION, TOKEN_KINDS, Catalog, Override, Price
 from worthit.store.cache import Cache
@@ -112,20 +112,26 @@ class CustomerCosts:
 
 
 def estimate(rows: pd.DataFrame, price_of: PriceOf) -> np.ndarray:
-    """Each row's tokens at its model's list price on its day, in USD (NaN: no price)."""
-    out = np.full(len(rows), np.nan)
-    cache: dict[tuple[str, str, dt.date], Price | None] = {}
-    for n, (day, provider, model, *counts) in enumerate(zip(
-            rows["day"], rows["provider"], rows["model"],
-            *(rows[k] for k in TOKEN_KINDS), strict=True)):
-        key = (provider, model, day)
-        if key not in cache:
-            cache[key] = price_of(provider, model, day)
-        price = cache[key]
-        if price is not None:
-            out[n] = sum(float(c) * price.rate(k)
-                         for c, k in zip(counts, TOKEN_KINDS, strict=True)) / MILLION
-    return out
+    """Each row's tokens at its model's list price on its day, in USD (NaN: no price).
+    Each (provider, model, day) is priced once; the rows' sums run over the token kinds in
+    their order, as a row's sum would."""
+    if rows.empty:
+        return np.zeros(0)
+    combined = np.zeros(len(rows), dtype=np.int64)
+    for column in ("provider", "model", "day"):
+        codes, values = pd.factorize(rows[column], use_na_sentinel=False)
+        combined = combined * len(values) + codes
+    _, first, at = np.unique(combined, return_index=True, return_inverse=True)
+    at = at.reshape(-1)
+    provider, model, day = (rows[c].to_numpy(object) for c in ("provider", "model", "day"))
+    prices: list[Price | None] = [price_of(provider[n], model[n], day[n])
+                                  for n in first.tolist()]
+    rates = np.array([[price.rate(k) if price is not None else np.nan for k in TOKEN_KINDS]
+                      for price in prices], dtype=float).reshape(len(prices), len(TOKEN_KINDS))
+    out = np.zeros(len(rows))
+    for n, kind in enumerate(TOKEN_KINDS):
+        out = out + rows[kind].to_numpy(float) * rates[at, n]
+    return out / MILLION
 
 
 def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Period, *,
@@ -144,10 +150,8 @@ def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Per
     names = _matched(traces, bill)
     traces["model"] = pd.Series([names.get((p, m), m) for p, m in zip(
         traces["provider"], traces["model"], strict=True)], index=traces.index, dtype=object)
-    factor = np.array([usd(d) for d in traces["day"]]) if len(traces) else np.zeros(0)
-    traces["estimate"] = estimate(traces, price_of) * factor
-    bill_factor = np.array([usd(d) for d in bill["day"]]) if len(bill) else np.zeros(0)
-    bill["bill_estimate"] = estimate(bill, price_of) * bill_factor
+    traces["estimate"] = estimate(traces, price_of) * _per_day(usd, traces["day"])
+    bill["bill_estimate"] = estimate(bill, price_of) * _per_day(usd, bill["day"])
     has_tokens = bill[list(TOKEN_KINDS)].sum(axis=1) > 0
     bill.loc[~has_tokens, "bill_estimate"] = np.nan
     priced = traces["estimate"].notna()
@@ -185,6 +189,14 @@ def tie(bill: pd.DataFrame, traces: pd.DataFrame, price_of: PriceOf, period: Per
                           models.reset_index(drop=True), unpriced, unbilled, keys=tuple(keys))
     costs.warnings.extend(_warnings(costs))
     return costs
+
+
+def _per_day(usd: Callable[[dt.date], float], days: pd.Series) -> np.ndarray:
+    """``usd(day)`` for each of ``days``, asked once per distinct day."""
+    if days.empty:
+        return np.zeros(0)
+    at, distinct = pd.factorize(days)
+    return np.array([usd(d) for d in distinct], dtype=float)[at]
 
 
 def _typed(frame: pd.DataFrame, keys: list[str], figures: list[str]) -> pd.DataFrame:
@@ -321,7 +333,7 @@ def _compute(cache: Cache, period: Period, index: ChargeIndex) -> CustomerCosts:
     raw = billed_usage(cache, period, index)
     bill = raw[[*GROUP, "billed", *TOKEN_KINDS]]
     traces = trace_usage(cache, period.start, period.end)
-    traces["day"] = traces["day"].map(lambda n: date_of(int(n)))
+    traces["day"] = dates_of(traces["day"].to_numpy())
     days = sorted(set(bill["day"]) | set(traces["day"]))
     shown_in, usd = usd_in(cache, index, days)
     return tie(bill, traces, catalog_of(cache).price, period, currency=shown_in, usd=usd)
@@ -341,7 +353,7 @@ def billed_usage(cache: Cache, period: Period, index: ChargeIndex) -> pd.DataFra
     meta = index.keys.set_index("key_id")[["provider_name", "x_model"]]
     raw = raw.join(meta, on="key_id").rename(
         columns={"provider_name": "provider", "x_model": "model"})
-    raw["day"] = raw["day_number"].map(lambda n: date_of(int(n)))
+    raw["day"] = dates_of(raw["day_number"].to_numpy())
     raw["provider"] = raw["provider"].fillna("")
     return raw[columns]
 
