@@ -242,3 +242,32 @@ def test_each_rows_estimate_is_its_tokens_at_its_days_price(rows: list[tuple[Any
             for count, kind in zip(counts, TOKEN_KINDS, strict=True):
                 expected += float(count) * price.rate(kind)
             assert value == expected / MILLION
+
+
+def test_a_periods_traces_are_a_slice_of_all_of_them_read_once_per_write(
+        cache: Cache, tmp_path: Path) -> None:
+    """period_traces slices the traces read once per revision: the same rows as the
+    period's own grouped query for every period in and around the data, and a new import
+    of traces is seen at once."""
+    from worthit.analysis.charge_index import charge_index
+    from worthit.analysis.customers import period_traces
+    from worthit.store.traces import trace_usage
+
+    cache.replace_charges("bill", DAYS[0], DAYS[-1], [
+        charge(d, b, 1_000_000, 400_000, 200_000) for d, b in zip(DAYS, BILLED, strict=True)])
+    rows = [(d.isoformat(), c, "gpt-4.1", 1000 * n, 10, 0, 20, 2, f"run-{n}", "review")
+            for n, d in enumerate(DAYS) for c in ("acme", "globex")]
+    import_file(cache, usage_csv(tmp_path / "usage.csv", rows))
+    around = [DAYS[0] - dt.timedelta(days=2), *DAYS, DAYS[-1] + dt.timedelta(days=2)]
+    for start in around:
+        for end in (d for d in around if d >= start):
+            expected = trace_usage(cache, start, end)
+            found = period_traces(cache, charge_index(cache, "USD"), Period(start, end))
+            if expected.empty:
+                assert found.empty
+            else:
+                pd.testing.assert_frame_equal(found, expected, check_exact=True)
+    more = [(DAYS[1].isoformat(), "initech", "gpt-4.1", 5, 0, 0, 5, 1, "run-x", "review")]
+    import_file(cache, usage_csv(tmp_path / "more.csv", more))
+    found = period_traces(cache, charge_index(cache, "USD"), Period(DAYS[1], DAYS[1]))
+    assert "initech" in set(found["customer"])

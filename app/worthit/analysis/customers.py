@@ -32,7 +32,7 @@ import pandas as pd
 from worthit.analysis.charge_index import ChargeIndex, charge_index, rates_for
 from worthit.analysis.model_swap import usd_rates
 from worthit.analysis.model_usage import model_charges
-from worthit.core.days import dates_of
+from worthit.core.days import dates_of, day_number
 from worthit.core.periods import Period
 from worthit.pricing.catalog import MILLION, TOKEN_KINDS, Catalog, Override, Price
 from worthit.store.cache import Cache
@@ -332,11 +332,24 @@ def customer_costs(cache: Cache, period: Period, *, currency: str | None = None
 def _compute(cache: Cache, period: Period, index: ChargeIndex) -> CustomerCosts:
     raw = billed_usage(cache, period, index)
     bill = raw[[*GROUP, "billed", *TOKEN_KINDS]]
-    traces = trace_usage(cache, period.start, period.end)
+    traces = period_traces(cache, index, period)
     traces["day"] = dates_of(traces["day"].to_numpy())
     days = sorted(set(bill["day"]) | set(traces["day"]))
     shown_in, usd = usd_in(cache, index, days)
     return tie(bill, traces, catalog_of(cache).price, period, currency=shown_in, usd=usd)
+
+
+def period_traces(cache: Cache, index: ChargeIndex, period: Period) -> pd.DataFrame:
+    """The period's trace usage (:func:`~worthit.store.traces.trace_usage`, a new frame),
+    sliced from all of it: that is read once per revision of the traces and of the
+    charges (removing a source changes the charges), not by a grouped query per period
+    (0.2-0.9 s at any length, for 35,000 rows)."""
+    whole = index.remember(("trace usage", trace_revision(cache)),
+                           lambda: trace_usage(cache, dt.date.min, dt.date.max))
+    days = whole["day"].to_numpy(np.int64)  # ordered by day first
+    start = int(np.searchsorted(days, day_number(period.start), side="left"))
+    end = int(np.searchsorted(days, day_number(period.end), side="right"))
+    return whole.iloc[start:end].reset_index(drop=True).copy()
 
 
 def billed_usage(cache: Cache, period: Period, index: ChargeIndex) -> pd.DataFrame:
