@@ -21,7 +21,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Final
 
@@ -282,7 +282,8 @@ def commitments(cache: Cache, period: Period, *, allocation: Allocation | None =
 
     found = build(period, stated_commitments(cache), rows, covered,
                   eligible_usage(loaded_index(cache), period.start, period.end),
-                  key_teams(allocation), as_of or terms_of.today(),
+                  key_teams(allocation, {key for _, key, _, _ in covered}),
+                  as_of or terms_of.today(),
                   used_hours(hourly_invocations(cache, ids, period.start, period.end)))
     index = charge_index(cache)
     to = display_currency(cache)
@@ -365,10 +366,12 @@ def in_currency(found: Commitments, to: str, rates: RateTable) -> Commitments:
     return dataclasses.replace(found, commitments=tuple(out), currencies=(to,) if out else ())
 
 
-def key_teams(allocation: Allocation) -> dict[int, dict[str, float]]:
-    """Key id -> team -> the part of the key's period cost allocated to it."""
+def key_teams(allocation: Allocation, keys: Collection[int]) -> dict[int, dict[str, float]]:
+    """Key id -> team -> the part of the key's period cost allocated to it, for ``keys``
+    (those a commitment covered: a few of the period's tens of thousands)."""
     out: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     pieces = allocation.pieces
+    pieces = pieces[pieces["key_id"].isin(list(keys))]
     for key, team, cost in zip(pieces["key_id"].tolist(), pieces["team"].tolist(),
                                pieces["current"].tolist(), strict=True):
         out[int(key)][str(team)] += abs(float(cost))
@@ -759,7 +762,12 @@ def eligible_usage(raw: ChargeIndex, start: dt.date, end: dt.date) -> list[dict[
     key = raw.key[rows]
     size = len(keys)
     listed = raw.listed[rows]
-    stated = ~np.isnan(listed)
+    unstated = np.isnan(listed)
+    # Sums over the whole slice (no masked copies of ten million keys): an unstated list
+    # cost adds 0, and is counted apart.
+    listed = np.where(unstated, 0.0, listed)
+    charges = raw.remember(("charges per key", rows.start, rows.stop),
+                           lambda: np.bincount(key, minlength=size))
     frame = pd.DataFrame({
         "provider": keys["provider_name"].astype(object),
         "service": keys["service_name"].astype(object),
@@ -767,11 +775,11 @@ def eligible_usage(raw: ChargeIndex, start: dt.date, end: dt.date) -> list[dict[
         "currency": keys["billing_currency"].astype(object),
         "pricing": keys["pricing_category"].astype(object),
         "covered": (keys["commitment_discount_status"] == "Used").to_numpy(bool),
-        "billed": np.bincount(key, weights=raw.billed[rows], minlength=size),
-        "effective": np.bincount(key, weights=raw.cost[rows], minlength=size),
-        "listed": np.bincount(key[stated], weights=listed[stated], minlength=size),
-        "stated": np.bincount(key[stated], minlength=size),
-        "charges": np.bincount(key, minlength=size),
+        "billed": raw.per_key(start, end, billed=True),
+        "effective": raw.per_key(start, end),
+        "listed": np.bincount(key, weights=listed, minlength=size),
+        "stated": charges - np.bincount(key, weights=unstated, minlength=size).astype(np.int64),
+        "charges": charges,
     })
     held = frame["charges"] > 0
     services = set(frame.loc[held & frame["covered"], "service"].dropna())
