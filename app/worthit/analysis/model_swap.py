@@ -126,9 +126,7 @@ def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> S
     index = charge_index(cache, currency)
     rules = tuple(load_rules(cache))
     allocation = allocate(index, rules, period)
-    # Model usage reads the cache's token counts: once per index, rules and period.
-    usage = index.remember(("model usage", rules, period),
-                           lambda: _usage(cache, period, allocation.pieces, index))
+    usage = swap_usage(cache, period, currency=currency)
     overrides = {
         (str(o["provider_name"]), str(o["model"])): Override(
             str(o["provider_name"]), str(o["model"]),
@@ -169,6 +167,18 @@ def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> S
         f"List prices are in USD, converted to {shown_in} at the rate of each usage day "
         "(or the latest before it).",
     )
+
+
+def swap_usage(cache: Cache, period: Period, *, currency: str | None = None) -> pd.DataFrame:
+    """The period's AI usage (:attr:`SwapData.usage`) in ``currency`` (default: the display
+    currency), without the prices: it reads the cache's token counts, so it is computed
+    once per index, rules and period and shared (read-only)."""
+    index = charge_index(cache, currency)
+    rules = tuple(load_rules(cache))
+    allocation = allocate(index, rules, period)
+    found: pd.DataFrame = index.remember(("model usage", rules, period), lambda: _usage(
+        cache, period, allocation.pieces, index))
+    return found
 
 
 def usd_rates(rates: RateTable | None, currency: str,
