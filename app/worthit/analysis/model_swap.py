@@ -148,7 +148,11 @@ def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> S
     saved = {m for s in load_scenarios(cache) for lever in s.levers
              for m in (lever.model, lever.to) if m is not None}
     wanted = set(used) | {t for tiers in smaller.values() for t in tiers} | saved
-    prices = {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}
+    # The catalog's answers depend on the overrides only: kept per index (a whole range of
+    # days is thousands of look-ups, 70 ms at ten million charges).
+    prices = dict(index.remember(
+        ("list prices", tuple(sorted(overrides.items())), tuple(sorted(wanted)), tuple(days)),
+        lambda: {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}))
     shown_in = index.currency or "USD"
     rates = None if shown_in == "USD" else rates_for(index, cache)
     units_refused = None
@@ -236,7 +240,9 @@ def _night_share(cache: Cache, pieces: pd.DataFrame) -> dict[str, float]:
         night, total = by_resource.setdefault(resource, [0.0, 0.0])
         by_resource[resource] = [night + (requests if hour in NIGHT_HOURS else 0.0),
                                  total + requests]
-    # The same feature names as the usage: unallocated traffic is "(unallocated)".
+    # Only the pieces of resources with hourly requests (others add nothing), named as the
+    # usage names features: unallocated traffic is "(unallocated)".
+    pieces = pieces[pieces["resource"].isin(list(by_resource))]
     named = pieces.assign(feature=pieces["feature"].where(pieces["team"] != "Unallocated",
                                                           "(unallocated)"))
     features = named.drop_duplicates(["resource", "feature"])
