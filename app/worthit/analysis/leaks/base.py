@@ -237,11 +237,14 @@ class Context:
         pieces = self.allocation.pieces
         if pieces.empty:
             return {}
-        teams = pieces.groupby("resource")["team"].nunique().to_dict()
+        teams = pieces.groupby("resource")["team"].nunique()
         best = pieces.sort_values("current", ascending=False).drop_duplicates("resource")
-        return {str(r): (None, None) if t == "Unallocated" or teams[r] > 1 else (str(t), str(f))
-                for r, t, f in zip(best["resource"], best["team"], best["feature"],
-                                   strict=True)}
+        # Columns as lists: walking 30,000 resources' text columns element by element took
+        # 0.1 s at ten million charges.
+        shared = (best["resource"].map(teams) > 1).tolist()
+        return {str(r): (None, None) if t == "Unallocated" or many else (str(t), str(f))
+                for r, t, f, many in zip(best["resource"].tolist(), best["team"].tolist(),
+                                         best["feature"].tolist(), shared, strict=True)}
 
     def owner(self, resource_id: str | None) -> tuple[str | None, str | None]:
         return self.owners.get(resource_id or "", (None, None))
