@@ -68,7 +68,8 @@ class SwapData:
     #: (provider, model) -> cheaper tiers of the family that have a price
     smaller: dict[ModelRef, list[ModelRef]]
     night_share: dict[str, float]  # feature -> share of its requests in NIGHT_HOURS (UTC)
-    units: list[UnitEconomics] = field(default_factory=list)
+    #: Every unit's daily figures, for a scenario's effect per unit (None: not asked for).
+    units: list[UnitEconomics] | None = None
     days: int = 0  # days of the period with AI usage
     #: For a model a scenario names that was not priced up front (looked up once, kept).
     catalog: Catalog | None = field(default=None, repr=False)
@@ -120,9 +121,12 @@ class SwapData:
         return sorted(found)
 
 
-def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> SwapData:
+def swap_data(cache: Cache, period: Period, *, currency: str | None = None,
+              units: bool = True) -> SwapData:
     """The period's AI usage and the prices of every model involved, in ``currency``
-    (default: the display currency)."""
+    (default: the display currency); with ``units``, every unit's figures too (the Swap
+    window's effect per unit: the pages, the report and the leaks need none, and a unit's
+    figures cost more than the swap at ten million charges)."""
     index = charge_index(cache, currency)
     rules = tuple(load_rules(cache))
     allocation = allocate(index, rules, period)
@@ -155,16 +159,17 @@ def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> S
         lambda: {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}))
     shown_in = index.currency or "USD"
     rates = None if shown_in == "USD" else rates_for(index, cache)
-    units_refused = None
+    unit_figures, units_refused = None, None
     try:
-        units = unit_economics(cache, period, "day", currency=shown_in)
+        if units:
+            unit_figures = unit_economics(cache, period, "day", currency=shown_in)
     except MissingRates as error:  # the units' effects go unsaid; the swap holds
-        units, units_refused = [], error
+        unit_figures, units_refused = [], error
     return SwapData(
         period=period, usage=usage, prices=prices,
         features=sorted(set(usage["feature"])), smaller=smaller,
         night_share=_night_share(cache, allocation.pieces),
-        units=units, units_refused=units_refused,
+        units=unit_figures, units_refused=units_refused,
         days=len(set(usage["day"])), catalog=catalog, currency=shown_in,
         usd_rates=usd_rates(rates, shown_in, sorted(set(usage["day"]))), rates=rates,
         price_note="" if rates is None else
@@ -357,7 +362,7 @@ def simulate(data: SwapData, scenario: Scenario) -> Outcome:
 def unit_effects(data: SwapData, outcome: Outcome) -> list[tuple[UnitEconomics, float]]:
     """Units whose features the scenario touches: (unit, new cost per unit)."""
     out = []
-    for e in data.units:
+    for e in data.units or []:
         saving = sum(outcome.by_feature.get(f, 0.0) for f in e.unit.features)
         if saving and e.unit_cost is not None and e.count > 0:
             out.append((e, (e.cost - saving) / e.count))

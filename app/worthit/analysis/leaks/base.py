@@ -269,7 +269,7 @@ class Context:
     def swap(self) -> SwapData:
         from worthit.analysis.model_swap import swap_data
 
-        return swap_data(self.cache, self.window, currency=self.currency)
+        return swap_data(self.cache, self.window, currency=self.currency, units=False)
 
     @functools.cached_property
     def suggestions(self) -> list[Suggestion]:
