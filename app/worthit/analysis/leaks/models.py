@@ -33,10 +33,15 @@ FIX = {
 
 def _series(ctx: Context, feature: str, model: tuple[str, str]) -> tuple[list[dt.date],
                                                                          list[float]]:
-    rows = ctx.swap.rows(feature)
-    mine = rows[(rows["provider"] == model[0]) & (rows["model"] == model[1])]
-    daily = mine.groupby("day")[["input", "cached_input", "requests"]].sum()
-    return list(daily.index), [float(v) for v in daily["requests"]]
+    """The days the feature used the model, and its requests on each (from the swap's
+    arrays: filtering and grouping the usage frame took 25 ms a finding)."""
+    from worthit.analysis.swap_rows import group_sums
+
+    table = ctx.swap.table
+    rows = table.of_feature(feature)
+    mine = rows.take(rows.model == table.code(model))
+    daily = group_sums(mine.day, mine.figure("requests"))
+    return [table.days[d] for d in daily], list(daily.values())
 
 
 def from_suggestions(ctx: Context) -> list[Finding]:
