@@ -159,3 +159,18 @@ def test_the_bloated_prompt_finding_leads_with_its_own_lever_and_names_caching_s
                   if s.kind == "cache" and s.scenario.feature == bloat.feature]
     assert bloat.evidence.numbers["caching the prefix instead (Model swap)"] == \
         f"{money(caching.monthly_saving)} per month"
+
+
+def test_the_bloated_prompt_s_early_level_is_the_early_weeks_own_usage(
+        demo_cache: Cache, found: list[Finding]) -> None:
+    """The early level (remembered per charge index) is the uncached input per request of
+    the first 60 days' usage of that feature and model, summed from the rows as they are."""
+    from worthit.analysis.model_swap import swap_data
+    from worthit.core.periods import Period
+
+    bloat = next(f for f in found if f.kind == "prompt_bloat")
+    first = demo_cache.data_range()[0]
+    usage = swap_data(demo_cache, Period(first, first + dt.timedelta(days=59))).usage
+    mine = usage[(usage["feature"] == bloat.feature) & (usage["model"] == bloat.resource)]
+    assert bloat.evidence.threshold == float(mine["input"].sum()) / float(
+        mine["requests"].sum())

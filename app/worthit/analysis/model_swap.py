@@ -17,6 +17,7 @@ before it), and every suggestion's assumption says so.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, cast
@@ -27,20 +28,20 @@ import pandas as pd
 from worthit.analysis.allocation import allocate
 from worthit.analysis.charge_index import ChargeIndex, charge_index, rates_for
 from worthit.analysis.model_usage import model_charges
+from worthit.analysis.swap_rows import TOKENS, Rows, UsageTable, group_sums
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
 from worthit.core.rates import MissingRate, MissingRates, RateTable
 from worthit.core.scenarios import LEVER_KINDS, Lever, ModelRef, Scenario
-from worthit.pricing.catalog import MILLION, Catalog, Override, Price
+from worthit.pricing.catalog import Catalog, Override, Price
 from worthit.store.cache import Cache
-from worthit.store.days import day_number
+from worthit.store.days import date_of, day_number
 from worthit.store.metrics import requests_by_hour
 from worthit.store.rules import load_rules
 from worthit.store.swap import load_overrides
 
 MONTH_DAYS: Final = 30
-TOKENS: Final = ("input", "cached_input", "cache_write", "cache_write_1h", "output")
 #: Requests this short are ones a small model handles: swap all of them.
 SHORT_INPUT: Final = 1_500  # input tokens (uncached + cached) per request
 SHORT_OUTPUT: Final = 400
@@ -67,7 +68,8 @@ class SwapData:
     #: (provider, model) -> cheaper tiers of the family that have a price
     smaller: dict[ModelRef, list[ModelRef]]
     night_share: dict[str, float]  # feature -> share of its requests in NIGHT_HOURS (UTC)
-    units: list[UnitEconomics] = field(default_factory=list)
+    #: Every unit's daily figures, for a scenario's effect per unit (None: not asked for).
+    units: list[UnitEconomics] | None = None
     days: int = 0  # days of the period with AI usage
     #: For a model a scenario names that was not priced up front (looked up once, kept).
     catalog: Catalog | None = field(default=None, repr=False)
@@ -92,9 +94,13 @@ class SwapData:
             self.usd_rates.update(usd_rates(self.rates, self.currency, [day]))
         return self.usd_rates[day]
 
+    @functools.cached_property
+    def table(self) -> UsageTable:
+        """The usage as arrays, for simulations (built on first use, then kept)."""
+        return UsageTable(self.usage, self.price, self.usd)
+
     def models(self, feature: str | None = None) -> list[ModelRef]:
-        rows = self.rows(feature)
-        return sorted(set(zip(rows["provider"], rows["model"], strict=True)))
+        return self.table.named(self.table.of_feature(feature))
 
     def rows(self, feature: str | None) -> pd.DataFrame:
         return self.usage if feature is None else self.usage[self.usage["feature"] == feature]
@@ -115,15 +121,16 @@ class SwapData:
         return sorted(found)
 
 
-def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> SwapData:
+def swap_data(cache: Cache, period: Period, *, currency: str | None = None,
+              units: bool = True) -> SwapData:
     """The period's AI usage and the prices of every model involved, in ``currency``
-    (default: the display currency)."""
+    (default: the display currency); with ``units``, every unit's figures too (the Swap
+    window's effect per unit: the pages, the report and the leaks need none, and a unit's
+    figures cost more than the swap at ten million charges)."""
     index = charge_index(cache, currency)
     rules = tuple(load_rules(cache))
     allocation = allocate(index, rules, period)
-    # Model usage reads the cache's token counts: once per index, rules and period.
-    usage = index.remember(("model usage", rules, period),
-                           lambda: _usage(cache, period, allocation.pieces, index))
+    usage = swap_usage(cache, period, currency=currency)
     overrides = {
         (str(o["provider_name"]), str(o["model"])): Override(
             str(o["provider_name"]), str(o["model"]),
@@ -145,25 +152,42 @@ def swap_data(cache: Cache, period: Period, *, currency: str | None = None) -> S
     saved = {m for s in load_scenarios(cache) for lever in s.levers
              for m in (lever.model, lever.to) if m is not None}
     wanted = set(used) | {t for tiers in smaller.values() for t in tiers} | saved
-    prices = {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}
+    # The catalog's answers depend on the overrides only: kept per index (a whole range of
+    # days is thousands of look-ups, 70 ms at ten million charges).
+    prices = dict(index.remember(
+        ("list prices", tuple(sorted(overrides.items())), tuple(sorted(wanted)), tuple(days)),
+        lambda: {(p, m, day): catalog.price(p, m, day) for p, m in wanted for day in days}))
     shown_in = index.currency or "USD"
     rates = None if shown_in == "USD" else rates_for(index, cache)
-    units_refused = None
+    unit_figures, units_refused = None, None
     try:
-        units = unit_economics(cache, period, "day", currency=shown_in)
+        if units:
+            unit_figures = unit_economics(cache, period, "day", currency=shown_in)
     except MissingRates as error:  # the units' effects go unsaid; the swap holds
-        units, units_refused = [], error
+        unit_figures, units_refused = [], error
     return SwapData(
         period=period, usage=usage, prices=prices,
         features=sorted(set(usage["feature"])), smaller=smaller,
         night_share=_night_share(cache, allocation.pieces),
-        units=units, units_refused=units_refused,
+        units=unit_figures, units_refused=units_refused,
         days=len(set(usage["day"])), catalog=catalog, currency=shown_in,
         usd_rates=usd_rates(rates, shown_in, sorted(set(usage["day"]))), rates=rates,
         price_note="" if rates is None else
         f"List prices are in USD, converted to {shown_in} at the rate of each usage day "
         "(or the latest before it).",
     )
+
+
+def swap_usage(cache: Cache, period: Period, *, currency: str | None = None) -> pd.DataFrame:
+    """The period's AI usage (:attr:`SwapData.usage`) in ``currency`` (default: the display
+    currency), without the prices: it reads the cache's token counts, so it is computed
+    once per index, rules and period and shared (read-only)."""
+    index = charge_index(cache, currency)
+    rules = tuple(load_rules(cache))
+    allocation = allocate(index, rules, period)
+    found: pd.DataFrame = index.remember(("model usage", rules, period), lambda: _usage(
+        cache, period, allocation.pieces, index))
+    return found
 
 
 def usd_rates(rates: RateTable | None, currency: str,
@@ -189,21 +213,25 @@ def _usage(cache: Cache, period: Period, pieces: pd.DataFrame, index: ChargeInde
     if raw.empty:
         return pd.DataFrame(columns=columns)
     # Each row is one charge: its cost as the index converted it (one conversion point).
-    raw["billed"] = index.cost_of(raw["day_number"].to_numpy(np.int64),
-                                  raw["key_id"].to_numpy(np.int64))
+    day_numbers = raw["day_number"].to_numpy(np.int64)
+    raw["billed"] = index.cost_of(day_numbers, raw["key_id"].to_numpy(np.int64))
+    # Each day made a date once, not once per charge (147,000 in 90 days of 10 M charges).
+    days, at = np.unique(day_numbers, return_inverse=True)
+    raw["day"] = np.array([date_of(int(d)) for d in days], dtype=object)[at.reshape(-1)]
     raw = raw.drop(columns="day_number")
     meta = index.keys.set_index("key_id")[["provider_name", "x_model"]]
     raw = raw.join(meta, on="key_id")
-    # Features from the allocation: a key's share of each destination (1 unless split).
+    # Features from the allocation: a key's share of each destination (1 unless split),
+    # unallocated traffic named "(unallocated)" (as are keys the allocation does not hold).
     owners = pieces[["key_id", "feature", "team", "share"]]
+    owners = owners.assign(feature=np.where(owners["team"] == "Unallocated", "(unallocated)",
+                                            owners["feature"].fillna("(unallocated)")))
     raw = raw.merge(owners, on="key_id", how="left")
     raw["share"] = raw["share"].fillna(1.0)
-    raw["feature"] = np.where(raw["team"] == "Unallocated", "(unallocated)",
-                              raw["feature"].fillna("(unallocated)"))
+    raw["feature"] = raw["feature"].fillna("(unallocated)")
     for column in ("requests", "input", "cached_input", "cache_write", "output", "billed"):
         raw[column] = raw[column].astype(float) * raw["share"]
     raw["cache_write_1h"] = 0.0
-    raw["day"] = raw["day"].map(dt.date.fromisoformat)
     raw["batched"] = raw["batched"].astype(bool)
     raw = raw.rename(columns={"provider_name": "provider", "x_model": "model"})
     grouped = raw.groupby(["day", "feature", "provider", "model", "batched"], as_index=False)[
@@ -221,7 +249,9 @@ def _night_share(cache: Cache, pieces: pd.DataFrame) -> dict[str, float]:
         night, total = by_resource.setdefault(resource, [0.0, 0.0])
         by_resource[resource] = [night + (requests if hour in NIGHT_HOURS else 0.0),
                                  total + requests]
-    # The same feature names as the usage: unallocated traffic is "(unallocated)".
+    # Only the pieces of resources with hourly requests (others add nothing), named as the
+    # usage names features: unallocated traffic is "(unallocated)".
+    pieces = pieces[pieces["resource"].isin(list(by_resource))]
     named = pieces.assign(feature=pieces["feature"].where(pieces["team"] != "Unallocated",
                                                           "(unallocated)"))
     features = named.drop_duplicates(["resource", "feature"])
@@ -239,17 +269,56 @@ def _night_share(cache: Cache, pieces: pd.DataFrame) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Outcome:
+    """A scenario's figures: totals at once; the breakdowns (:attr:`daily`,
+    :attr:`by_model`, :attr:`by_feature`) grouped from the priced rows when first asked
+    for (a suggestion only needs the totals)."""
+
     scenario: Scenario
     before: float  # priced, over the period
     after: float
     billed: float  # what the bill says for the same (priced) usage
-    daily: pd.DataFrame  # day, before, after
-    by_model: pd.DataFrame  # provider, model, before, after (models after routing included)
-    by_feature: dict[str, float]  # saving per feature over the period
     unpriced: list[ModelRef]  # used models without a price, left out of every figure
     warnings: list[str]
     days: int
+    table: UsageTable = field(repr=False)
+    #: The priced rows before and after the levers, and each row's cost.
+    rows: tuple[Rows, np.ndarray, Rows, np.ndarray] = field(repr=False)
     currency: str = "USD"
+
+    @functools.cached_property
+    def daily(self) -> pd.DataFrame:
+        """day, before, after: every day of the usage before."""
+        before, before_cost, after, after_cost = self.rows
+        days = np.unique(before.day)
+        b, a = group_sums(before.day, before_cost), group_sums(after.day, after_cost)
+        return pd.DataFrame({
+            "day": pd.Series([self.table.days[d] for d in days], dtype=object),
+            "before": np.array([b.get(d, 0.0) for d in days.tolist()], np.float64),
+            "after": np.array([a.get(d, 0.0) for d in days.tolist()], np.float64)})
+
+    @functools.cached_property
+    def by_model(self) -> pd.DataFrame:
+        """provider, model, before, after (models after routing included), by name."""
+        before, before_cost, after, after_cost = self.rows
+        ranks = self.table.model_ranks()
+        b = group_sums(ranks[before.model], before_cost)
+        a = group_sums(ranks[after.model], after_cost)
+        named = dict(zip(ranks.tolist(), self.table.models, strict=True))
+        models = sorted(b.keys() | a.keys())
+        return pd.DataFrame({
+            "provider": pd.Series([named[m][0] for m in models], dtype=str),
+            "model": pd.Series([named[m][1] for m in models], dtype=str),
+            "before": np.array([b.get(m, 0.0) for m in models], np.float64),
+            "after": np.array([a.get(m, 0.0) for m in models], np.float64)})
+
+    @functools.cached_property
+    def by_feature(self) -> dict[str, float]:
+        """The saving per feature over the period."""
+        before, before_cost, after, after_cost = self.rows
+        b = group_sums(before.feature, before_cost)
+        a = group_sums(after.feature, after_cost)
+        features = sorted(b.keys() | a.keys(), key=lambda f: self.table.features[f])
+        return {str(self.table.features[f]): b.get(f, 0.0) - a.get(f, 0.0) for f in features}
 
     @property
     def saving(self) -> float:
@@ -264,118 +333,36 @@ class Outcome:
         return None if self.before == 0 else self.saving / self.before
 
 
-def _split(rows: pd.DataFrame, mask: pd.Series, share: float) -> tuple[pd.DataFrame,
-                                                                         pd.DataFrame]:
-    """The masked rows scaled by ``share`` (the part that changes) and the frame with those
-    rows scaled by ``1 - share`` (what stays)."""
-    numeric = ["requests", *TOKENS, "billed"]
-    moved = rows[mask].copy()
-    moved[numeric] = moved[numeric] * share
-    kept = rows.copy()
-    kept.loc[mask, numeric] = kept.loc[mask, numeric] * (1.0 - share)
-    return moved, kept
-
-
-def apply(data: SwapData, rows: pd.DataFrame, lever: Lever, warnings: list[str]
-          ) -> pd.DataFrame:
-    """One lever on usage rows (a new frame; the input is not changed)."""
-    mask = (rows["provider"] == lever.model[0]) & (rows["model"] == lever.model[1])
-    if not mask.any() or lever.share <= 0:
-        return rows
-    if lever.kind == "route":
-        assert lever.to is not None
-        if not data.price(lever.to, rows.loc[mask, "day"].iloc[0]):
-            warnings.append(f"{lever.to[1]} has no price: the route to it is left out.")
-            return rows
-        moved, kept = _split(rows, mask, lever.share)
-        moved["provider"], moved["model"] = lever.to
-        return pd.concat([kept, moved], ignore_index=True)
-    if lever.kind == "cache":
-        price = data.price(lever.model, rows.loc[mask, "day"].iloc[0])
-        if price is not None and price.cached_input is None:
-            warnings.append(f"{lever.model[1]} has no prompt caching: caching it saves "
-                            "nothing.")
-        out = rows.copy()
-        read = out.loc[mask, "input"] * lever.share
-        out.loc[mask, "input"] -= read
-        out.loc[mask, "cached_input"] += read
-        column = "cache_write_1h" if lever.ttl == "1h" else "cache_write"
-        out.loc[mask, column] += read / lever.reads_per_write
-        return out
-    # batch: a share of what is not batched yet
-    mask &= ~rows["batched"]
-    if not mask.any():
-        return rows
-    moved, kept = _split(rows, mask, lever.share)
-    moved["batched"] = True
-    return pd.concat([kept, moved], ignore_index=True)
-
-
-def price_rows(data: SwapData, rows: pd.DataFrame) -> np.ndarray:
-    """Each row's cost at its model's rates on its day (NaN where unpriced), in the data's
-    currency (the USD price at the USD rate of the day)."""
-    out = np.full(len(rows), np.nan)
-    for n, (day, provider, model, batched, inp, cached, write, write_1h, output) in enumerate(
-            zip(rows["day"], rows["provider"], rows["model"], rows["batched"], rows["input"],
-                rows["cached_input"], rows["cache_write"], rows["cache_write_1h"],
-                rows["output"], strict=True)):
-        price = data.price((provider, model), day)
-        if price is None:
-            continue
-        cost = (inp * price.rate("input") + cached * price.rate("cached_input")
-                + write * price.rate("cache_write") + write_1h * price.rate("cache_write",
-                                                                             ttl="1h")
-                + output * price.rate("output")) / MILLION
-        if batched and price.batch is not None:
-            cost *= price.batch
-        out[n] = cost * data.usd(day)
-    return out
-
-
 def simulate(data: SwapData, scenario: Scenario) -> Outcome:
-    before_rows = data.rows(scenario.feature)
-    models = sorted(set(zip(before_rows["provider"], before_rows["model"], strict=True)))
-    unpriced = [m for m in models if not any(
-        data.price(m, d) for d in set(before_rows["day"]))]
+    table = data.table
+    before = table.of_feature(scenario.feature)
+    days = np.unique(before.day)
+    unpriced = [m for m in table.named(before)
+                if not table.rates(table.code(m)).priced[days].any()]
     warnings: list[str] = []
     if unpriced:
         warnings.append("No price for " + ", ".join(f"{p} {m}" for p, m in unpriced)
                         + ": left out of before and after (never counted as $0). Add your "
                         "rate in the price catalog.")
-        keep = ~before_rows.apply(lambda r: (r["provider"], r["model"]) in unpriced, axis=1)
-        before_rows = before_rows[keep] if len(before_rows) else before_rows
-    after_rows = before_rows
+        before = before.take(~np.isin(before.model, [table.code(m) for m in unpriced]))
+    after = before
     # Routes, then caching, then batch, whatever order they were listed in (documented in
     # worthit.core.scenarios); within a kind, in the order given.
     for lever in sorted(scenario.levers, key=lambda x: LEVER_KINDS.index(x.kind)):
-        after_rows = apply(data, after_rows, lever, warnings)
-    before_cost = price_rows(data, before_rows) if len(before_rows) else np.zeros(0)
-    after_cost = price_rows(data, after_rows) if len(after_rows) else np.zeros(0)
-    b = before_rows.assign(cost=before_cost)
-    a = after_rows.assign(cost=after_cost)
-    days = pd.DataFrame({"day": pd.Series(sorted(set(before_rows["day"])), dtype=object)})
-    # With as_index=False a column's sum is a frame (day, cost); the stubs say a Series.
-    daily = days.merge(cast(pd.DataFrame, b.groupby("day", as_index=False)["cost"].sum()).rename(
-        columns={"cost": "before"}), on="day", how="left").merge(
-        cast(pd.DataFrame, a.groupby("day", as_index=False)["cost"].sum()).rename(
-            columns={"cost": "after"}), on="day", how="left").fillna(0.0)
-    by_model = b.groupby(["provider", "model"])["cost"].sum().rename("before").to_frame().join(
-        a.groupby(["provider", "model"])["cost"].sum().rename("after"), how="outer").fillna(
-        0.0).reset_index()
-    feature_saving = (b.groupby("feature")["cost"].sum()
-                      .sub(a.groupby("feature")["cost"].sum(), fill_value=0.0))
+        after = table.apply(after, lever, warnings)
+    before_cost = table.cost(before)
+    after_cost = table.cost(after)
     return Outcome(
         scenario=scenario, before=float(np.nansum(before_cost)),
-        after=float(np.nansum(after_cost)), billed=float(before_rows["billed"].sum()),
-        daily=daily, by_model=by_model,
-        by_feature={str(k): float(v) for k, v in feature_saving.items()},
-        unpriced=unpriced, warnings=warnings, days=data.days, currency=data.currency)
+        after=float(np.nansum(after_cost)), billed=float(before.figure("billed").sum()),
+        unpriced=unpriced, warnings=warnings, days=data.days, table=table,
+        rows=(before, before_cost, after, after_cost), currency=data.currency)
 
 
 def unit_effects(data: SwapData, outcome: Outcome) -> list[tuple[UnitEconomics, float]]:
     """Units whose features the scenario touches: (unit, new cost per unit)."""
     out = []
-    for e in data.units:
+    for e in data.units or []:
         saving = sum(outcome.by_feature.get(f, 0.0) for f in e.unit.features)
         if saving and e.unit_cost is not None and e.count > 0:
             out.append((e, (e.cost - saving) / e.count))
@@ -420,14 +407,15 @@ def suggestions(data: SwapData, limit: int = 12) -> list[Suggestion]:
     window's, the report's, the deck's), and each says whether the usage backs it or it
     is worth testing (:attr:`Suggestion.evidence`)."""
     found: list[Suggestion] = []
-    last_day = max(data.usage["day"]) if len(data.usage) else data.period.end
+    table = data.table
+    last_day = table.days[-1] if table.days else data.period.end
     for feature in data.features:
-        rows = data.rows(feature)
-        for model in data.models(feature):
+        rows = table.of_feature(feature)
+        for model in table.named(rows):
             price = data.price(model, last_day)
             if price is None:
                 continue
-            mine = rows[(rows["provider"] == model[0]) & (rows["model"] == model[1])]
+            mine = rows.take(rows.model == table.code(model))
             found += _smaller(data, feature, model, mine)
             found += _cache(data, feature, model, mine, price)
             found += _batch(data, feature, model, mine, price)
@@ -446,16 +434,15 @@ def _suggest(data: SwapData, kind: str, title: str, assumption: str, feature: st
                       outcome.saving_pct, data.currency)
 
 
-def _per_request(rows: pd.DataFrame) -> tuple[float, float]:
-    requests = float(rows["requests"].sum())
+def _per_request(rows: Rows) -> tuple[float, float]:
+    requests = float(rows.figure("requests").sum())
     if requests <= 0:
         return float("inf"), float("inf")
-    return (float((rows["input"] + rows["cached_input"]).sum()) / requests,
-            float(rows["output"].sum()) / requests)
+    return (float((rows.figure("input") + rows.figure("cached_input")).sum()) / requests,
+            float(rows.figure("output").sum()) / requests)
 
 
-def _smaller(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame
-             ) -> list[Suggestion]:
+def _smaller(data: SwapData, feature: str, model: ModelRef, rows: Rows) -> list[Suggestion]:
     tiers = data.smaller.get(model, [])
     if not tiers:
         return []
@@ -482,13 +469,13 @@ def _smaller(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame
     return [best] if best else []
 
 
-def _cache(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame,
+def _cache(data: SwapData, feature: str, model: ModelRef, rows: Rows,
            price: Price) -> list[Suggestion]:
     if price.cached_input is None:
         return []
-    requests = float(rows["requests"].sum())
-    uncached = float(rows["input"].sum())
-    cached = float(rows["cached_input"].sum())
+    requests = float(rows.figure("requests").sum())
+    uncached = float(rows.figure("input").sum())
+    cached = float(rows.figure("cached_input").sum())
     if requests <= 0 or uncached / requests < CACHE_MIN_INPUT or cached > uncached:
         return []
     share = 1.0 - UNIQUE_TAIL / (uncached / requests)
@@ -500,9 +487,9 @@ def _cache(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame,
         "(5-minute cache).", feature, lever)]
 
 
-def _batch(data: SwapData, feature: str, model: ModelRef, rows: pd.DataFrame,
+def _batch(data: SwapData, feature: str, model: ModelRef, rows: Rows,
            price: Price) -> list[Suggestion]:
-    if price.batch is None or rows.empty or rows["batched"].all():
+    if price.batch is None or not len(rows) or rows.batched.all():
         return []
     night = data.night_share.get(feature, 0.0)
     if night < NIGHT_SHARE:

@@ -166,14 +166,16 @@ def spike_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
     # An excess of the minimum needs a cost of at least the minimum (a 24th of it in an
     # hour): the others cannot spike, and are not looked at.
     peak = daily[:, in_window].max(axis=1, initial=0.0)
-    candidates = [row for row in range(len(names)) if peak[row] >= s.spike_min_dollars or (
-        str(names[row]) in hourly and peak[row] >= s.spike_min_dollars / HOURS)]
+    named = [str(n) for n in names.tolist()]  # one conversion, not an Index look-up a row
+    lowest = min(s.spike_min_dollars, s.spike_min_dollars / HOURS)
+    candidates = [row for row in np.flatnonzero(peak >= lowest).tolist()
+                  if peak[row] >= s.spike_min_dollars or named[row] in hourly]
     if resources is not None:
         wanted = set(resources)
-        candidates = [row for row in candidates if str(names[row]) in wanted]
+        candidates = [row for row in candidates if named[row] in wanted]
     found = []
     for row in candidates:
-        resource = str(names[row])
+        resource = named[row]
         series = None
         if resource in hourly:
             series = _hourly_series(resource, days, daily[row], hourly[resource], settings)

@@ -372,12 +372,21 @@ def _daily(pieces: pd.DataFrame, index: ChargeIndex, period: Period,
     keys, piece_key = np.unique(pieces["position"].to_numpy(), return_inverse=True)
     group = np.full(len(index.keys), -1, np.int64)
     group[keys] = np.arange(len(keys))
-    per_day, _ = index.per_group_days(period.start, period.end, group, len(keys))
+    per_day = index.remember(("unit keys' days", period.start, period.end, keys.tobytes()),
+                             lambda: _read_only(index.per_group_days(
+                                 period.start, period.end, group, len(keys))[0]))
     rows = per_day[piece_key]  # pieces × days
     share = "share" if column == "current" else "previous_share"
     fraction = pieces[share].to_numpy(dtype=float) * pieces["carried"].to_numpy(dtype=float)
     daily: np.ndarray = (rows * fraction[:, None]).T
     return daily
+
+
+def _read_only(days: np.ndarray) -> np.ndarray:
+    """The keys' days, remembered per index: the Units page and the model swap's units
+    (Swap, Leaks) ask for the same keys' (10 M charges, 90 days: 25 ms a unit and period)."""
+    days.flags.writeable = False
+    return days
 
 
 def _by_group(daily: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:

@@ -119,9 +119,6 @@ class Figures:
 
     @functools.cached_property
     def units(self) -> list[UnitEconomics]:
-        swap = self._swap_if_computed()
-        if swap is not None and swap.units_refused is None:
-            return [e.at(self.granularity) for e in swap.units]  # computed with it, daily
         from worthit.analysis.unit_economics import unit_economics
 
         return unit_economics(self.cache, self.period, self.granularity,
@@ -162,23 +159,13 @@ class Figures:
         state = self.leak_states.get(finding.key)
         return "open" if state is None else state.state
 
-    def _swap_if_computed(self) -> SwapData | None:
-        """The period's swap data if the swap slide or the leak detectors made it."""
-        made: SwapData | None = self.__dict__.get("swap")
-        if made is not None:
-            return made
-        ctx: Context | None = self.__dict__.get("_leak_context")
-        if self.period == self.leak_window and ctx is not None and "swap" in ctx.__dict__:
-            return ctx.swap
-        return None
-
     @functools.cached_property
     def swap(self) -> SwapData:
         if self.period == self.leak_window:
             return self._leak_context.swap
         from worthit.analysis.model_swap import swap_data
 
-        return swap_data(self.cache, self.period, currency=self.currency)
+        return swap_data(self.cache, self.period, currency=self.currency, units=False)
 
     @functools.cached_property
     def suggestions(self) -> list[Suggestion]:

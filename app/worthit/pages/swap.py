@@ -23,15 +23,16 @@ def usage(figures: Figures) -> list[dict[str, Any]]:
     priced = {(str(p), str(m)): float(c) for p, m, c in zip(
         by_model["provider"], by_model["model"], by_model["before"], strict=True)}
     out: list[dict[str, Any]] = []
-    for key, group in data.usage.groupby(["provider", "model"]):
-        provider, model = (str(part) for part in key)
+    table = data.table
+    for provider, model in table.named(table.rows):
+        group = table.rows.take(table.rows.model == table.code((provider, model)))
         cost = None if (provider, model) in base.unpriced else priced.get((provider, model))
         out.append({
             "provider": provider, "model": model,
-            "requests": round(float(group["requests"].sum())),
-            **{k: round(float(group[k].sum()))
+            "requests": round(float(group.figure("requests").sum())),
+            **{k: round(float(group.figure(k).sum()))
                for k in ("input", "cached_input", "cache_write", "output")},
-            "billed": round(float(group["billed"].sum()), 2),
+            "billed": round(float(group.figure("billed").sum()), 2),
             "list_cost": None if cost is None else round(cost, 2),
             "unpriced": cost is None,
         })

@@ -237,11 +237,14 @@ class Context:
         pieces = self.allocation.pieces
         if pieces.empty:
             return {}
-        teams = pieces.groupby("resource")["team"].nunique().to_dict()
+        teams = pieces.groupby("resource")["team"].nunique()
         best = pieces.sort_values("current", ascending=False).drop_duplicates("resource")
-        return {str(r): (None, None) if t == "Unallocated" or teams[r] > 1 else (str(t), str(f))
-                for r, t, f in zip(best["resource"], best["team"], best["feature"],
-                                   strict=True)}
+        # Columns as lists: walking 30,000 resources' text columns element by element took
+        # 0.1 s at ten million charges.
+        shared = (best["resource"].map(teams) > 1).tolist()
+        return {str(r): (None, None) if t == "Unallocated" or many else (str(t), str(f))
+                for r, t, f, many in zip(best["resource"].tolist(), best["team"].tolist(),
+                                         best["feature"].tolist(), shared, strict=True)}
 
     def owner(self, resource_id: str | None) -> tuple[str | None, str | None]:
         return self.owners.get(resource_id or "", (None, None))
@@ -266,7 +269,7 @@ class Context:
     def swap(self) -> SwapData:
         from worthit.analysis.model_swap import swap_data
 
-        return swap_data(self.cache, self.window, currency=self.currency)
+        return swap_data(self.cache, self.window, currency=self.currency, units=False)
 
     @functools.cached_property
     def suggestions(self) -> list[Suggestion]:
@@ -282,8 +285,7 @@ class Context:
         index = self.index
         wanted = self._resource_keys(resource_id)
         if usage_like and len(wanted):
-            wanted = wanted[_like_any(index.keys["x_usage_type"].to_numpy(object)[wanted],
-                                      usage_like)]
+            wanted = wanted[_usage_like(index, usage_like)[wanted]]
         day, cost = self._charges_of(wanted, start, end)
         frame = pd.DataFrame({"day": day, "cost": cost})
         # With as_index=False a column's sum is a frame (day, cost); the stubs say a Series.
@@ -296,11 +298,9 @@ class Context:
         usage type is like ``usage_like`` within the days, one per resource, by resource
         id (none first)."""
         index = self.index
-        usage = index.keys["x_usage_type"].to_numpy(object)
-        wanted = np.flatnonzero(_like_any(usage, (usage_like,)))
         rows = index._rows(start, end)  # noqa: SLF001 - the index's own slice
         key = index.key[rows]
-        held = np.isin(key, wanted)
+        held = _usage_like(index, (usage_like,))[key]
         if not held.any():
             return []
         resource = index.keys["resource_id"].to_numpy(object)[key[held]]
@@ -328,7 +328,9 @@ class Context:
         rows = index._rows(start, end)  # noqa: SLF001 - the index's own slice
         if not len(keys) or index.first_day is None:
             return np.zeros(0, np.int64), np.zeros(0)
-        held = np.isin(index.key[rows], keys)
+        chosen = np.zeros(len(index.keys), bool)
+        chosen[keys] = True
+        held = chosen[index.key[rows]]  # a look-up per charge, where isin sorted them
         first = day_number(index.first_day)
         return index.day[rows][held].astype(np.int64) + first, index.cost[rows][held]
 
@@ -349,17 +351,15 @@ def _like(pattern: str) -> re.Pattern[str]:
                               for c in pattern), re.IGNORECASE | re.ASCII | re.DOTALL)
 
 
-def _like_any(values: np.ndarray, patterns: tuple[str, ...]) -> np.ndarray:
-    """Which of ``values`` (text or missing) are like one of ``patterns``."""
+def _usage_like(index: ChargeIndex, patterns: tuple[str, ...]) -> np.ndarray:
+    """Which keys' usage type (text or missing) is like one of ``patterns``: each distinct
+    usage type matched once (the index factorised them), not each of 36,000 keys."""
     compiled = [_like(p) for p in patterns]
-    seen: dict[str, bool] = {}
-    out = np.zeros(len(values), bool)
-    for n, value in enumerate(values):
-        if isinstance(value, str):
-            if value not in seen:
-                seen[value] = any(c.fullmatch(value) for c in compiled)
-            out[n] = seen[value]
-    return out
+    codes, values = index.codes["x_usage_type"]
+    like = np.array([isinstance(v, str) and any(c.fullmatch(v) for c in compiled)
+                     for v in values] + [False])  # the last: a missing type (code -1)
+    found: np.ndarray = like[codes]
+    return found
 
 
 @functools.cache
