@@ -9,8 +9,10 @@ text, summing the rest.
 Python then sees each distinct combination of text cells once (a bill repeats a few
 thousand over millions of lines) and works out what it means, through the format's
 :attr:`Layout.group` or, for a format without one, its line mapper; the rows of sums
-arrive as numbers keyed by the combination. So there is one definition of what a column
-means, and the per-row work in Python is a template copied and a few numbers set.
+arrive as numbers keyed by the combination. With a ``group``, they come as numpy columns
+a span of days at a time and go on to the cache as columns too
+(:mod:`worthit.sources.columnar`): no Python work per row. Without one, each row is a
+template copied and a few numbers set.
 
 Grouping on map cells (CUR 2.0's ``product``, ``resource_tags`` and ``cost_category``)
 directly takes twice as long as the rest of the pass, so maps are grouped by three
@@ -43,10 +45,11 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from worthit.core.daily import DailyCharges
 from worthit.core.errors import Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.core.money import is_currency
@@ -55,6 +58,7 @@ from worthit.sources.bill import (
     NULLS,
     BillFile,
     Charge,
+    Combination,
     Layout,
     Progress,
     duckdb_path,
@@ -139,10 +143,14 @@ class _Grouped:
     combinations of text cells and for the daily sums."""
 
     def __init__(self, rows: int, billed: float, currency: str, first: Any, last: Any,
-                 count: int, combinations: str, sums: str, bills: str | None) -> None:
+                 count: int, combinations: str, sums: str, numbered: str,
+                 bills: str | None) -> None:
         self.rows, self.billed, self.currency, self.count = rows, billed, currency, count
         self.first, self.last = _date(first), _date(last)
-        self.combinations, self.sums, self.bills = combinations, sums, bills
+        self.combinations, self.bills = combinations, bills
+        #: The rows of sums (the combination's number, the day, the sums) of the days
+        #: from $first to $last, with the day as ISO text, and as its number.
+        self.sums, self.numbered = sums, numbered
 
 
 def _date(value: Any) -> dt.date:
@@ -259,14 +267,16 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     # sums then add up those groups again.
     summed = "".join(f", {'sum(' if extra else ''}s{i}{')' if extra else ''}"
                      for i in layout.sums)
+    sums = (f"SELECT h, {{day}}{summed} FROM g WHERE d BETWEEN $first AND $last "
+            f"{'GROUP BY d, h ' if extra else ''}ORDER BY d, h")
     return _Grouped(
         int(rows), float(billed or 0.0), currency, first, last, int(hashes),
         combinations=combinations,
         # In day order, and the same combinations in the same order each day: the
         # cache's indexes (by day, and by key) then grow at their ends, which SQLite
         # writes several times faster than scattered inserts.
-        sums=(f"SELECT h, {cells.day_text('d')}{summed} FROM g "
-              f"{'GROUP BY d, h ' if extra else ''}ORDER BY d, h"),
+        sums=sums.format(day=cells.day_text("d")), numbered=sums.format(
+            day=f"{cells.day_number('d')} AS day"),
         bills=None if layout.bill is None else (
             f"SELECT DISTINCT {''.join(f'{cells.text(i)}, ' for i in layout.bill_cells)}"
             f"substr({cells.day_text('d')}, 1, 7) FROM g"))
@@ -304,33 +314,92 @@ def _run(con: Any, sql: str, start: float, end: float, cancelled: Callable[[], b
 
 def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[str],
              layout: Layout, found: BillFile, cancelled: Callable[[], bool],
-             ) -> Iterator[list[Any]]:
-    """Each combination worked out once, then each day's sums made into its charge."""
+             ) -> Iterator[list[Any] | DailyCharges]:
+    """Each combination worked out once, then each day's sums made into its charge: by
+    column where the format says what a combination means (:attr:`Layout.group`)."""
     try:
         text = [i for i in layout.text if i != layout.day]
         found.check_currency(grouped.currency, str(path), None, header[layout.currency])
-        group = layout.group or _through_map(header, layout, text)
-        charge_of = {h: group(tuple("" if v is None else v for v in values[:len(text)]))
-                     for h, *values in con.execute(grouped.combinations).fetchall()}
-        if len(charge_of) != grouped.count:
-            raise RuntimeError(f"{len(charge_of)} of {grouped.count} combinations read back")
-        cursor = con.execute(grouped.sums)
-        effective, at = 0.0, _EFFECTIVE
-        while chunk := cursor.fetchmany(BATCH):
-            if cancelled():
-                raise Cancelled
-            for row in chunk:
-                charge = charge_of[row[0]](row[1], row[2:])
-                effective += charge[at] or 0.0
-                yield charge
+        combinations = {h: tuple("" if v is None else v for v in values[:len(text)])
+                        for h, *values in con.execute(grouped.combinations).fetchall()}
+        if len(combinations) != grouped.count:
+            raise RuntimeError(f"{len(combinations)} of {grouped.count} combinations read "
+                               "back")
+        if layout.group is None:
+            found.effective = yield from _by_row(
+                con, grouped, _through_map(header, layout, text), combinations, cancelled)
+        else:
+            found.effective = yield from _by_column(
+                con, grouped, layout.group, combinations, len(layout.sums), cancelled)
         if grouped.bills is not None and layout.bill is not None:
             bills = Bills(layout.bill, found.bills)
             for *values, month in con.execute(grouped.bills).fetchall():
                 bills.add(tuple("" if v is None else str(v) for v in values), month)
-        found.rows_read, found.billed, found.effective = grouped.rows, grouped.billed, effective
+        found.rows_read, found.billed = grouped.rows, grouped.billed
         found.first, found.last = grouped.first, grouped.last
     finally:
         _close(con, spill)
+
+
+def _by_row(con: Any, grouped: _Grouped, group: Callable[[tuple[str, ...]], Charge],
+            combinations: dict[int, tuple[str, ...]], cancelled: Callable[[], bool],
+            ) -> Generator[list[Any], None, float]:
+    """Each row of sums mapped to its charge; returns the effective cost of them all."""
+    charge_of = {h: group(cells) for h, cells in combinations.items()}
+    first, last = con.execute("SELECT min(d), max(d) FROM g").fetchone()
+    cursor = con.execute(grouped.sums, {"first": first, "last": last})
+    effective, at = 0.0, _EFFECTIVE
+    while chunk := cursor.fetchmany(BATCH):
+        if cancelled():
+            raise Cancelled
+        for row in chunk:
+            charge = charge_of[row[0]](row[1], row[2:])
+            effective += charge[at] or 0.0
+            yield charge
+    return effective
+
+
+def _by_column(con: Any, grouped: _Grouped, group: Callable[[tuple[str, ...]], Combination],
+               combinations: dict[int, tuple[str, ...]], width: int,
+               cancelled: Callable[[], bool]) -> Generator[DailyCharges, None, float]:
+    """The rows of sums a span of days at a time, made into charges by column
+    (:mod:`worthit.sources.columnar`); returns the effective cost of them all, added up
+    in the order :func:`_by_row` adds it."""
+    import numpy as np
+
+    from worthit.sources.columnar import ByColumn
+
+    numbers = np.array(sorted(combinations), dtype=np.uint64)
+    by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
+    for first, last in _spans(con):
+        if cancelled():
+            raise Cancelled
+        found = con.execute(grouped.numbered, {"first": first, "last": last}).fetchnumpy()
+        hashes = np.asarray(found["h"], dtype=np.uint64)
+        combination = np.searchsorted(numbers, hashes)
+        if not np.array_equal(numbers[combination], hashes):
+            raise RuntimeError("a row of sums of a combination not read back")
+        yield by_column.charges(
+            combination, np.asarray(found["day"], dtype=np.int64),
+            [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
+             for name in list(found)[2:2 + width]])
+    return by_column.effective
+
+
+def _spans(con: Any) -> Iterator[tuple[Any, Any]]:
+    """Spans of days (first, last, as grouped) of about :data:`BATCH` rows of sums each,
+    in order (a day of more rows is a span of its own)."""
+    first = last = None
+    held = 0
+    for day, count in con.execute("SELECT d, count(*) FROM g GROUP BY d ORDER BY d"
+                                  ).fetchall():
+        if first is not None and held + count > BATCH:
+            yield first, last
+            first, held = None, 0
+        first = day if first is None else first
+        last, held = day, held + count
+    if first is not None:
+        yield first, last
 
 
 def _through_map(header: list[str], layout: Layout, text: list[int],
@@ -418,6 +487,10 @@ class _Cells:
     def day_text(self, column: str) -> str:
         """A grouped day as ISO text (after grouping: once per group)."""
         return f"CAST({column} AS VARCHAR)"
+
+    def day_number(self, column: str) -> str:
+        """A grouped day as its number (:mod:`worthit.core.days`): days since 1970."""
+        return f"CAST({column} AS DATE) - DATE '1970-01-01'"
 
     def bad_day(self, day: str, i: int, latest: dt.date) -> str:
         """Whether ``day``, cell ``c{i}``'s grouped day (:meth:`day`), is refused: not a

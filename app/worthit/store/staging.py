@@ -8,10 +8,12 @@ dismissal) waits for the swap, never for the read."""
 
 from __future__ import annotations
 
+import itertools
 import operator
 import sqlite3
 from typing import Any
 
+from worthit.core.daily import DailyCharges
 from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS, KEY_COLUMNS
 from worthit.store.figures import stored_sums
 
@@ -105,6 +107,17 @@ class Stage:
             raise
         self.conn.execute("COMMIT")
         return count
+
+    def write_daily(self, charges: DailyCharges) -> int:
+        """Stage charges handed over by column: each key minted once, in the order its
+        first charge comes (as :meth:`write` would have met them); returns how many."""
+        ids = [0] * len(charges.keys)
+        for index in dict.fromkeys(charges.key):
+            key = KEY_OF(charges.keys[index])
+            ids[index] = self.ids.get(key) or self.mint(key)
+        return self.write(list(itertools.chain.from_iterable(zip(
+            charges.days, [ids[index] for index in charges.key], *charges.figures,
+            strict=True))))
 
     def keys_in(self, conn: sqlite3.Connection) -> None:
         """Copy the staged keys into the cache; call it inside the write transaction (on
