@@ -17,9 +17,10 @@ from worthit.core.days import day_number_of
 from worthit.core.errors import BadInput
 from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS
 from worthit.store.cache import Cache
+from worthit.store.staging import Stage
 
 DAYS = ("2025-03-01", "2025-03-02", "2025-03-31")
-FIGURE = st.one_of(st.none(), st.sampled_from([0.0, 1.5, -2.25]),
+FIGURE = st.one_of(st.none(), st.sampled_from([0.0, -0.0, 1.5, -2.25]),
                    st.floats(-1e9, 1e9, allow_nan=False))
 TOKENS = st.one_of(st.none(), st.integers(0, 10**12))
 INTEGER = {c for c, _ in FACT_COLUMNS if c.startswith("x_")}
@@ -36,18 +37,20 @@ KEYS = [key("s", service, model) for service in ("EC2", "Bedrock", "S3")
 
 
 @st.composite
-def blocks(draw: st.DrawFn) -> list[DailyCharges]:
-    """Blocks of charges by column, a key and day possibly more than once."""
+def blocks(draw: st.DrawFn, distinct: bool) -> list[DailyCharges]:
+    """Blocks of charges by column: a key and day possibly more than once, or (``distinct``)
+    each once, the blocks a span of days each, in order (as an import hands them over)."""
     out = []
-    for _ in range(draw(st.integers(1, 3))):
-        count = draw(st.integers(0, 12))
+    spans = [DAYS[:1], DAYS[1:2], DAYS[2:]] if distinct else [DAYS] * draw(st.integers(1, 3))
+    for days in spans:
         used = draw(st.lists(st.sampled_from(range(len(KEYS))), min_size=1, max_size=4,
                              unique=True))
+        pairs = st.tuples(st.integers(0, len(used) - 1), st.sampled_from(days))
+        charges = draw(st.lists(pairs, max_size=12, unique=distinct))
+        count = len(charges)
         out.append(DailyCharges(
-            [list(KEYS[k]) for k in used],
-            draw(st.lists(st.integers(0, len(used) - 1), min_size=count, max_size=count)),
-            [day_number_of(d) for d in draw(st.lists(st.sampled_from(DAYS), min_size=count,
-                                                     max_size=count))],
+            [list(KEYS[k]) for k in used], [k for k, _ in charges],
+            [day_number_of(d) for _, d in charges],
             tuple(draw(st.lists(TOKENS if column in INTEGER else FIGURE, min_size=count,
                                 max_size=count)) for column, _ in FACT_COLUMNS)))
     return out
@@ -61,16 +64,29 @@ def contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 
 @settings(max_examples=60, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(given_blocks=blocks())
+@given(distinct=st.booleans(), data=st.data())
 def test_charges_by_column_store_as_their_rows_do(tmp_path_factory: pytest.TempPathFactory,
-                                                  given_blocks: list[DailyCharges]) -> None:
+                                                  distinct: bool, data: st.DataObject) -> None:
+    """Charges of one day and key each are copied rather than added up (Stage.unique):
+    stored all the same."""
+    given_blocks = data.draw(blocks(distinct))
     folder = tmp_path_factory.mktemp("caches")
     with Cache.open(folder / "rows.sqlite") as cache:
         by_row = cache.replace_charges("s", None, None, list(rows_of(given_blocks)))
-    with Cache.open(folder / "columns.sqlite") as cache:
+    copied: list[bool] = []
+    charges_in = Stage.charges_in
+
+    def spy(stage: Stage, *args: Any) -> None:
+        copied.append(stage.unique)
+        charges_in(stage, *args)
+
+    with pytest.MonkeyPatch.context() as patch, \
+            Cache.open(folder / "columns.sqlite") as cache:
+        patch.setattr(Stage, "charges_in", spy)
         by_column = cache.replace_charges("s", None, None, given_blocks)
     assert by_row == by_column == sum(map(len, given_blocks))
     assert contents(folder / "columns.sqlite") == contents(folder / "rows.sqlite")
+    assert copied == [distinct or copied[0]]  # distinct charges are always known to be
 
 
 def test_charges_by_column_of_another_source_or_day_are_refused(tmp_path: Path) -> None:
