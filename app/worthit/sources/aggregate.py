@@ -68,9 +68,13 @@ from worthit.sources.cells import FIRST_DAY, LARGEST_COST, LARGEST_QUANTITY, STA
 
 #: Files smaller than this are read line by line: faster to start, and the same result.
 SMALL: Final = 4_000_000
-#: DuckDB's own memory (it spills past it). With the charges batch and SQLite's 64 MiB page
-#: cache this keeps an import under 600 MB; at 256 MB the 5M-line bench spilled, 0.3 s slower.
+#: DuckDB's own memory while it groups the lines (it spills past it): at 256 MB the 5M-line
+#: bench spilled, 0.3 s slower.
 MEMORY: Final = "384MB"
+#: DuckDB's memory once the lines are grouped, while the cache stages the charges (with
+#: SQLite's 64 MiB page cache): at 384 MB still, the 5M-line bench's peak came then, 519 MB;
+#: at this, its peak is the grouping's, about 460 MB.
+MEMORY_GROUPED: Final = "160MB"
 _NULLS_SQL: Final = ", ".join(f"'{n}'" for n in NULLS)
 _NESTED: Final = ("MAP", "STRUCT", "[]", "UNION")
 _EFFECTIVE: Final = CHARGE_COLUMN_NAMES.index("effective_cost")
@@ -239,6 +243,9 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         group(True, 0.85, 0.85)
     if progress is not None:
         progress(0.85)
+    # The grouping done, DuckDB keeps its groups in far less (spilling the rest): its
+    # memory is then the cache's to stage the charges in.
+    con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
     rows, refused, billed, currencies, currency, first, last, hashes = con.execute(
         f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
         f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
