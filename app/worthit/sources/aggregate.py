@@ -255,18 +255,17 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     ).fetchone()
     if not rows or refused or currencies != 1 or not is_currency(currency or ""):
         return None
-    # Two combinations with one number: a collision.
-    distinct = ", ".join(["0", *plain, *hashed])
-    (combinations,) = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {distinct} FROM g)").fetchone()
+    # Each combination once (with one of its lines' numbers, for its maps): two of one
+    # number would be a collision.
+    keys = ", ".join(["h", *plain, *hashed])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE o AS SELECT {keys}"
+                f"{', any_value(r) AS r' if maps else ''} FROM g GROUP BY {keys}")
+    (combinations,) = con.execute("SELECT count(*) FROM o").fetchone()
     if combinations != hashes:
         return None
     # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
     # from one of its lines).
-    first_of = "".join(f", any_value({c}) AS {c}" for c in plain)
-    combinations = (f"WITH o AS (SELECT h{', any_value(r) AS r' if maps else ''}{first_of} "
-                    f"FROM g GROUP BY h) "
-                    f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o")
+    combinations = f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o"
     if maps:
         combinations += (f" JOIN (SELECT r, {', '.join(f'c{i}' for i in maps)} FROM bill "
                          f"WHERE r IN (SELECT r FROM o)) AS m USING (r)")
