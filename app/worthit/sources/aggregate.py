@@ -58,7 +58,6 @@ from worthit.sources.bill import (
     NULLS,
     BillFile,
     Charge,
-    Combination,
     Layout,
     Progress,
     duckdb_path,
@@ -335,8 +334,11 @@ def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[s
             found.effective = yield from _by_row(
                 con, grouped, _through_map(header, layout, text), combinations, cancelled)
         else:
-            found.effective = yield from _by_column(
-                con, grouped, layout.group, combinations, len(layout.sums), cancelled)
+            from worthit.sources.columnar import read_by_column
+
+            found.effective = yield from read_by_column(
+                con, grouped.numbered, layout.group, combinations, len(layout.sums),
+                cancelled)
         if grouped.bills is not None and layout.bill is not None:
             bills = Bills(layout.bill, found.bills)
             for *values, month in con.execute(grouped.bills).fetchall():
@@ -363,49 +365,6 @@ def _by_row(con: Any, grouped: _Grouped, group: Callable[[tuple[str, ...]], Char
             effective += charge[at] or 0.0
             yield charge
     return effective
-
-
-def _by_column(con: Any, grouped: _Grouped, group: Callable[[tuple[str, ...]], Combination],
-               combinations: dict[int, tuple[str, ...]], width: int,
-               cancelled: Callable[[], bool]) -> Generator[DailyCharges, None, float]:
-    """The rows of sums a span of days at a time, made into charges by column
-    (:mod:`worthit.sources.columnar`); returns the effective cost of them all, added up
-    in the order :func:`_by_row` adds it."""
-    import numpy as np
-
-    from worthit.sources.columnar import ByColumn
-
-    numbers = np.array(sorted(combinations), dtype=np.uint64)
-    by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
-    for first, last in _spans(con):
-        if cancelled():
-            raise Cancelled
-        found = con.execute(grouped.numbered, {"first": first, "last": last}).fetchnumpy()
-        hashes = np.asarray(found["h"], dtype=np.uint64)
-        combination = np.searchsorted(numbers, hashes)
-        if not np.array_equal(numbers[combination], hashes):
-            raise RuntimeError("a row of sums of a combination not read back")
-        yield by_column.charges(
-            combination, np.asarray(found["day"], dtype=np.int64),
-            [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
-             for name in list(found)[2:2 + width]])
-    return by_column.effective
-
-
-def _spans(con: Any) -> Iterator[tuple[Any, Any]]:
-    """Spans of days (first, last, as grouped) of about :data:`BATCH` rows of sums each,
-    in order (a day of more rows is a span of its own)."""
-    first = last = None
-    held = 0
-    for day, count in con.execute("SELECT d, count(*) FROM g GROUP BY d ORDER BY d"
-                                  ).fetchall():
-        if first is not None and held + count > BATCH:
-            yield first, last
-            first, held = None, 0
-        first = day if first is None else first
-        last, held = day, held + count
-    if first is not None:
-        yield first, last
 
 
 def _through_map(header: list[str], layout: Layout, text: list[int],

@@ -1,17 +1,19 @@
 """Rows of sums made into daily charges by column: what each combination of a file's text
-cells means is worked out once (:class:`~worthit.sources.bill.Combination`), and the
-figures of all the rows of the combinations that compute them alike come from numpy at
-once, each value the one the format's mapper gives a single row."""
+cells means is worked out once (:class:`~worthit.sources.bill.Combination`), the rows of
+sums come from DuckDB as numpy columns a span of days at a time, and the figures of all
+the rows of the combinations that compute them alike come from numpy at once, each value
+the one the format's mapper gives a single row."""
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.daily import DailyCharges
 from worthit.core.days import iso_of
+from worthit.core.errors import Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES, CHARGE_COLUMNS, FACT_COLUMNS
-from worthit.sources.bill import Combination
+from worthit.sources.bill import BATCH, Combination
 
 if TYPE_CHECKING:
     import numpy as np
@@ -23,6 +25,49 @@ if TYPE_CHECKING:
 _FACT_AT: Final = {CHARGE_COLUMN_NAMES.index(c): i for i, (c, _) in enumerate(FACT_COLUMNS)}
 _INTEGERS: Final = tuple(dict(CHARGE_COLUMNS)[c] == "INTEGER" for c, _ in FACT_COLUMNS)
 _EFFECTIVE: Final = _FACT_AT[CHARGE_COLUMN_NAMES.index("effective_cost")]
+
+
+def read_by_column(con: Any, sums: str, group: Callable[[tuple[str, ...]], Combination],
+                   combinations: dict[int, tuple[str, ...]], width: int,
+                   cancelled: Callable[[], bool]) -> Generator[DailyCharges, None, float]:
+    """The charges of the rows of sums of DuckDB's grouped table ``g`` on ``con``, read by
+    ``sums`` (SQL giving each row's combination number ``h``, its day's number ``day``,
+    then its ``width`` sums, for the days from $first to $last) a span of days at a
+    time, the combinations by number (their text cells); returns their effective cost,
+    added up in their order."""
+    import numpy as np
+
+    numbers = np.array(sorted(combinations), dtype=np.uint64)
+    by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
+    for first, last in _spans(con):
+        if cancelled():
+            raise Cancelled
+        found = con.execute(sums, {"first": first, "last": last}).fetchnumpy()
+        hashes = np.asarray(found["h"], dtype=np.uint64)
+        combination = np.searchsorted(numbers, hashes)
+        if not np.array_equal(numbers[combination], hashes):
+            raise RuntimeError("a row of sums of a combination not read back")
+        yield by_column.charges(
+            combination, np.asarray(found["day"], dtype=np.int64),
+            [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
+             for name in list(found)[2:2 + width]])
+    return by_column.effective
+
+
+def _spans(con: Any) -> Iterator[tuple[Any, Any]]:
+    """Spans of days (first, last, as grouped) of about :data:`BATCH` rows of sums each,
+    in order (a day of more rows is a span of its own)."""
+    first = last = None
+    held = 0
+    for day, count in con.execute("SELECT d, count(*) FROM g GROUP BY d ORDER BY d"
+                                  ).fetchall():
+        if first is not None and held + count > BATCH:
+            yield first, last
+            first, held = None, 0
+        first = day if first is None else first
+        last, held = day, held + count
+    if first is not None:
+        yield first, last
 
 
 class ByColumn:
