@@ -9,8 +9,10 @@ text, summing the rest.
 Python then sees each distinct combination of text cells once (a bill repeats a few
 thousand over millions of lines) and works out what it means, through the format's
 :attr:`Layout.group` or, for a format without one, its line mapper; the rows of sums
-arrive as numbers keyed by the combination. So there is one definition of what a column
-means, and the per-row work in Python is a template copied and a few numbers set.
+arrive as numbers keyed by the combination. With a ``group``, they come as numpy columns
+a span of days at a time and go on to the cache as columns too
+(:mod:`worthit.sources.columnar`): no Python work per row. Without one, each row is a
+template copied and a few numbers set.
 
 Grouping on map cells (CUR 2.0's ``product``, ``resource_tags`` and ``cost_category``)
 directly takes twice as long as the rest of the pass, so maps are grouped by three
@@ -43,10 +45,11 @@ import os
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from worthit.core.daily import DailyCharges
 from worthit.core.errors import Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.core.money import is_currency
@@ -64,9 +67,13 @@ from worthit.sources.cells import FIRST_DAY, LARGEST_COST, LARGEST_QUANTITY, STA
 
 #: Files smaller than this are read line by line: faster to start, and the same result.
 SMALL: Final = 4_000_000
-#: DuckDB's own memory (it spills past it). With the charges batch and SQLite's 64 MiB page
-#: cache this keeps an import under 600 MB; at 256 MB the 5M-line bench spilled, 0.3 s slower.
+#: DuckDB's own memory while it groups the lines (it spills past it): at 256 MB the 5M-line
+#: bench spilled, 0.3 s slower.
 MEMORY: Final = "384MB"
+#: DuckDB's memory once the lines are grouped, while the cache stages the charges (with
+#: SQLite's 64 MiB page cache): at 384 MB still, the 5M-line bench's peak came then, 519 MB;
+#: at this, its peak is the grouping's, about 460 MB.
+MEMORY_GROUPED: Final = "160MB"
 _NULLS_SQL: Final = ", ".join(f"'{n}'" for n in NULLS)
 _NESTED: Final = ("MAP", "STRUCT", "[]", "UNION")
 _EFFECTIVE: Final = CHARGE_COLUMN_NAMES.index("effective_cost")
@@ -139,10 +146,14 @@ class _Grouped:
     combinations of text cells and for the daily sums."""
 
     def __init__(self, rows: int, billed: float, currency: str, first: Any, last: Any,
-                 count: int, combinations: str, sums: str, bills: str | None) -> None:
+                 count: int, combinations: str, sums: str, numbered: str,
+                 bills: str | None) -> None:
         self.rows, self.billed, self.currency, self.count = rows, billed, currency, count
         self.first, self.last = _date(first), _date(last)
-        self.combinations, self.sums, self.bills = combinations, sums, bills
+        self.combinations, self.bills = combinations, bills
+        #: The rows of sums (the combination's number, the day, the sums) of the days
+        #: from $first to $last, with the day as ISO text, and as its number.
+        self.sums, self.numbered = sums, numbered
 
 
 def _date(value: Any) -> dt.date:
@@ -231,6 +242,9 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         group(True, 0.85, 0.85)
     if progress is not None:
         progress(0.85)
+    # The grouping done, DuckDB keeps its groups in far less (spilling the rest): its
+    # memory is then the cache's to stage the charges in.
+    con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
     rows, refused, billed, currencies, currency, first, last, hashes = con.execute(
         f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
         f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
@@ -240,18 +254,17 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     ).fetchone()
     if not rows or refused or currencies != 1 or not is_currency(currency or ""):
         return None
-    # Two combinations with one number: a collision.
-    distinct = ", ".join(["0", *plain, *hashed])
-    (combinations,) = con.execute(
-        f"SELECT count(*) FROM (SELECT DISTINCT {distinct} FROM g)").fetchone()
+    # Each combination once (with one of its lines' numbers, for its maps): two of one
+    # number would be a collision.
+    keys = ", ".join(["h", *plain, *hashed])
+    con.execute(f"CREATE OR REPLACE TEMP TABLE o AS SELECT {keys}"
+                f"{', any_value(r) AS r' if maps else ''} FROM g GROUP BY {keys}")
+    (combinations,) = con.execute("SELECT count(*) FROM o").fetchone()
     if combinations != hashes:
         return None
     # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
     # from one of its lines).
-    first_of = "".join(f", any_value({c}) AS {c}" for c in plain)
-    combinations = (f"WITH o AS (SELECT h{', any_value(r) AS r' if maps else ''}{first_of} "
-                    f"FROM g GROUP BY h) "
-                    f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o")
+    combinations = f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o"
     if maps:
         combinations += (f" JOIN (SELECT r, {', '.join(f'c{i}' for i in maps)} FROM bill "
                          f"WHERE r IN (SELECT r FROM o)) AS m USING (r)")
@@ -259,14 +272,16 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     # sums then add up those groups again.
     summed = "".join(f", {'sum(' if extra else ''}s{i}{')' if extra else ''}"
                      for i in layout.sums)
+    sums = (f"SELECT h, {{day}}{summed} FROM g WHERE d BETWEEN $first AND $last "
+            f"{'GROUP BY d, h ' if extra else ''}ORDER BY d, h")
     return _Grouped(
         int(rows), float(billed or 0.0), currency, first, last, int(hashes),
         combinations=combinations,
         # In day order, and the same combinations in the same order each day: the
         # cache's indexes (by day, and by key) then grow at their ends, which SQLite
         # writes several times faster than scattered inserts.
-        sums=(f"SELECT h, {cells.day_text('d')}{summed} FROM g "
-              f"{'GROUP BY d, h ' if extra else ''}ORDER BY d, h"),
+        sums=sums.format(day=cells.day_text("d")), numbered=sums.format(
+            day=f"{cells.day_number('d')} AS day"),
         bills=None if layout.bill is None else (
             f"SELECT DISTINCT {''.join(f'{cells.text(i)}, ' for i in layout.bill_cells)}"
             f"substr({cells.day_text('d')}, 1, 7) FROM g"))
@@ -304,33 +319,52 @@ def _run(con: Any, sql: str, start: float, end: float, cancelled: Callable[[], b
 
 def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[str],
              layout: Layout, found: BillFile, cancelled: Callable[[], bool],
-             ) -> Iterator[list[Any]]:
-    """Each combination worked out once, then each day's sums made into its charge."""
+             ) -> Iterator[list[Any] | DailyCharges]:
+    """Each combination worked out once, then each day's sums made into its charge: by
+    column where the format says what a combination means (:attr:`Layout.group`)."""
     try:
         text = [i for i in layout.text if i != layout.day]
         found.check_currency(grouped.currency, str(path), None, header[layout.currency])
-        group = layout.group or _through_map(header, layout, text)
-        charge_of = {h: group(tuple("" if v is None else v for v in values[:len(text)]))
-                     for h, *values in con.execute(grouped.combinations).fetchall()}
-        if len(charge_of) != grouped.count:
-            raise RuntimeError(f"{len(charge_of)} of {grouped.count} combinations read back")
-        cursor = con.execute(grouped.sums)
-        effective, at = 0.0, _EFFECTIVE
-        while chunk := cursor.fetchmany(BATCH):
-            if cancelled():
-                raise Cancelled
-            for row in chunk:
-                charge = charge_of[row[0]](row[1], row[2:])
-                effective += charge[at] or 0.0
-                yield charge
+        combinations = {h: tuple("" if v is None else v for v in values[:len(text)])
+                        for h, *values in con.execute(grouped.combinations).fetchall()}
+        if len(combinations) != grouped.count:
+            raise RuntimeError(f"{len(combinations)} of {grouped.count} combinations read "
+                               "back")
+        if layout.group is None:
+            found.effective = yield from _by_row(
+                con, grouped, _through_map(header, layout, text), combinations, cancelled)
+        else:
+            from worthit.sources.columnar import read_by_column
+
+            found.effective = yield from read_by_column(
+                con, grouped.numbered, layout.group, combinations, len(layout.sums),
+                cancelled)
         if grouped.bills is not None and layout.bill is not None:
             bills = Bills(layout.bill, found.bills)
             for *values, month in con.execute(grouped.bills).fetchall():
                 bills.add(tuple("" if v is None else str(v) for v in values), month)
-        found.rows_read, found.billed, found.effective = grouped.rows, grouped.billed, effective
+        found.rows_read, found.billed = grouped.rows, grouped.billed
         found.first, found.last = grouped.first, grouped.last
     finally:
         _close(con, spill)
+
+
+def _by_row(con: Any, grouped: _Grouped, group: Callable[[tuple[str, ...]], Charge],
+            combinations: dict[int, tuple[str, ...]], cancelled: Callable[[], bool],
+            ) -> Generator[list[Any], None, float]:
+    """Each row of sums mapped to its charge; returns the effective cost of them all."""
+    charge_of = {h: group(cells) for h, cells in combinations.items()}
+    first, last = con.execute("SELECT min(d), max(d) FROM g").fetchone()
+    cursor = con.execute(grouped.sums, {"first": first, "last": last})
+    effective, at = 0.0, _EFFECTIVE
+    while chunk := cursor.fetchmany(BATCH):
+        if cancelled():
+            raise Cancelled
+        for row in chunk:
+            charge = charge_of[row[0]](row[1], row[2:])
+            effective += charge[at] or 0.0
+            yield charge
+    return effective
 
 
 def _through_map(header: list[str], layout: Layout, text: list[int],
@@ -418,6 +452,10 @@ class _Cells:
     def day_text(self, column: str) -> str:
         """A grouped day as ISO text (after grouping: once per group)."""
         return f"CAST({column} AS VARCHAR)"
+
+    def day_number(self, column: str) -> str:
+        """A grouped day as its number (:mod:`worthit.core.days`): days since 1970."""
+        return f"CAST({column} AS DATE) - DATE '1970-01-01'"
 
     def bad_day(self, day: str, i: int, latest: dt.date) -> str:
         """Whether ``day``, cell ``c{i}``'s grouped day (:meth:`day`), is refused: not a

@@ -32,11 +32,11 @@ from __future__ import annotations
 import functools
 import json
 import math
-import operator
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.commitments import (
     PROVISIONED_THROUGHPUT,
@@ -50,7 +50,6 @@ from worthit.core.focus import AI_CATEGORY, CHARGE_COLUMN_NAMES
 from worthit.sources.bill import (
     NULLS,
     BillFile,
-    Charge,
     Layout,
     Progress,
     check_unique,
@@ -60,6 +59,12 @@ from worthit.sources.bill import (
 from worthit.sources.bills import of_cells
 from worthit.sources.cells import LARGEST_COST, LARGEST_QUANTITY, amount, check_day, utc_day
 from worthit.sources.commitment_terms import Stated, stated
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Column = npt.NDArray[np.float64]
 
 CATEGORIES: Final = {
     "usage": "Usage", "discountedusage": "Usage", "savingsplancoveredusage": "Usage",
@@ -180,16 +185,9 @@ def layout(header: list[str], file: str, notes: Stated | None = None) -> Layout:
     # The amounts' places among the sums; one the file lacks reads the None put after them.
     places = (summed.index(billed_key),
               *(summed.index(k) if k in summed else len(summed) for k in _AMOUNTS[1:]))
-    amounts = operator.itemgetter(*places)
-    complete = len(summed) not in places  # the usual case: no None to put after them
 
-    def group(cells: tuple[str, ...]) -> Charge:
-        described = describe(cells)
-
-        def charge(day: str, sums: tuple[float | None, ...]) -> list[Any]:
-            return described.charge(day, *amounts(sums if complete else (*sums, None)))
-
-        return charge
+    def group(cells: tuple[str, ...]) -> _Combination:
+        return _Combination(describe(cells), places)
 
     bill_cells, bill = of_cells("AWS", at.get("billpayeraccountid"),
                                 at.get("billbillingperiodstartdate"),
@@ -310,6 +308,15 @@ class _Described:
             values["commitment_discount_status"] = "Unused"
         self.upfront = self.kind == "savingsplanupfrontfee" or (
             self.kind == "fee" and cell("reservationreservationarn") is not None)
+        #: The effective cost: these amounts (places in _AMOUNTS, each None or -0.0 read
+        #: as 0.0) added up, or taken away where signed -1; none at all: 0.0.
+        self.effective: tuple[tuple[int, int], ...] = (
+            ((_PLAN, 1),) if self.kind == "savingsplancoveredusage" else
+            ((_RESERVED, 1),) if self.kind == "discountedusage" else
+            () if self.kind == "savingsplannegation" or self.upfront else
+            ((_TOTAL, 1), (_USED, -1)) if self.unused == "plan" else
+            ((_UNUSED_UPFRONT, 1), (_UNUSED_RECURRING, 1)) if self.unused == "reservation"
+            else ((0, 1),))
         self.template = [values.get(name) for name in CHARGE_COLUMN_NAMES]
         self.commitment: str | None = values.get("commitment_discount_id")
         # A Bedrock provisioned throughput's hourly model-unit charge: capacity paid for by
@@ -340,25 +347,12 @@ class _Described:
         ``unused_recurring`` a reservation's unused fees for the month (each linear in
         the lines summed, so a row of sums gives the sum of its lines' charges)."""
         billed = billed or 0.0  # a day's sum is never None: every line has a cost
-        effective = billed
-        if self.kind == "savingsplancoveredusage":
-            effective = plan or 0.0
-        elif self.kind == "discountedusage":
-            effective = reserved or 0.0
-        elif self.kind == "savingsplannegation" or self.upfront:
-            effective = 0.0
-        elif self.unused == "plan":
-            effective = (total or 0.0) - (used or 0.0)
-        elif self.unused == "reservation":
-            effective = (unused_upfront or 0.0) + (unused_recurring or 0.0)
-        if self.notes is not None and self.commitment is not None:
-            if self.kind == "savingsplanrecurringfee" and total is not None:
-                self.notes.committed(self.commitment, day, total)
-            elif self.provisioned:
-                self.notes.committed(self.commitment, day, billed)
-            elif self.kind == "rifee":
-                self.notes.note(self.commitment,
-                                monthly_commitment=billed + (amortised_upfront or 0.0))
+        amounts = (billed, plan, reserved, listed, amount, total, used, unused_upfront,
+                   unused_recurring, amortised_upfront)
+        effective = 0.0
+        for place, sign in self.effective:
+            effective += sign * (amounts[place] or 0.0)
+        self.noted(day, billed, total, amortised_upfront)
         out = list(self.template)
         out[_DAY], out[_BILLED], out[_EFFECTIVE] = day, billed, effective
         out[_LIST], out[_QUANTITY], out[_PRICING_QUANTITY] = listed, amount, amount
@@ -367,10 +361,98 @@ class _Described:
             out[_AT[column]] = round((amount or 0.0) * scale)
         return out
 
+    @property
+    def noting(self) -> bool:
+        """Whether each charge tells the file's commitments something (:meth:`noted`)."""
+        return self.notes is not None and self.commitment is not None
+
+    def noted(self, day: str, billed: float, total: float | None,
+              amortised_upfront: float | None) -> None:
+        """What a charge (its day, billed cost, and the amounts of :meth:`charge` so
+        named) tells of its commitment: a day's commitment, or a month's."""
+        if self.notes is None or self.commitment is None:
+            return
+        if self.kind == "savingsplanrecurringfee" and total is not None:
+            self.notes.committed(self.commitment, day, total)
+        elif self.provisioned:
+            self.notes.committed(self.commitment, day, billed)
+        elif self.kind == "rifee":
+            self.notes.note(self.commitment,
+                            monthly_commitment=billed + (amortised_upfront or 0.0))
+
+    @property
+    def recipe(self) -> tuple[Any, ...]:
+        """What :meth:`figures` depends on: combinations with one recipe share it."""
+        return self.effective, self.tokens
+
+    def figures(self, amounts: Sequence[Column | None]) -> dict[int, Column]:
+        """:meth:`charge`'s figures for many rows of sums at once: ``amounts`` holds the
+        arguments of :meth:`charge` after the day, each a column of them (NaN: None) or
+        None for all None. Returns each figure's column by its charge column (NaN: None),
+        each value as :meth:`charge` computes it."""
+        import numpy as np
+
+        count = len(next(a for a in amounts if a is not None))
+        absent = np.full(count, np.nan)
+        given = [absent if a is None else a for a in amounts]
+        billed = _or_zero(given[0])
+        given[0] = billed
+        effective = np.zeros(count)
+        for place, sign in self.effective:
+            effective = effective + _or_zero(given[place]) if sign > 0 else \
+                effective - _or_zero(given[place])
+        amount = given[_AMOUNT]
+        out = {_BILLED: billed, _EFFECTIVE: effective, _LIST: given[_LISTED],
+               _QUANTITY: amount, _PRICING_QUANTITY: amount}
+        if self.tokens is not None:
+            column, scale = self.tokens
+            out[_AT[column]] = np.rint(_or_zero(amount) * scale)  # round(): half to even
+        return out
+
+
+def _or_zero(values: Column) -> Column:
+    """``value or 0.0`` of each value (NaN standing for None): -0.0 and NaN become 0.0."""
+    import numpy as np
+
+    return np.where(np.isnan(values) | (values == 0.0), 0.0, values)
+
+
+@dataclass(frozen=True)
+class _Combination:
+    """A combination of text cells with the places of :meth:`_Described.charge`'s amounts
+    among a layout's sums (one past them: the file lacks it), as
+    :class:`~worthit.sources.bill.Combination` asks."""
+
+    described: _Described
+    places: tuple[int, ...]
+
+    @property
+    def template(self) -> list[Any]:
+        return self.described.template
+
+    @property
+    def recipe(self) -> tuple[Any, ...]:
+        return self.described.recipe, self.places
+
+    @property
+    def noting(self) -> bool:
+        return self.described.noting
+
+    def figures(self, sums: Sequence[Column]) -> dict[int, Column]:
+        return self.described.figures([sums[p] if p < len(sums) else None
+                                       for p in self.places])
+
+    def noted(self, day: str, sums: Sequence[float | None]) -> None:
+        amounts = [sums[p] if p < len(sums) else None for p in self.places]
+        self.described.noted(day, amounts[0] or 0.0, amounts[_TOTAL], amounts[_AMORTISED])
+
 
 _DAY, _BILLED, _EFFECTIVE, _LIST, _QUANTITY, _PRICING_QUANTITY = (_AT[name] for name in (
     "charge_period_start", "billed_cost", "effective_cost", "list_cost", "consumed_quantity",
     "pricing_quantity"))
+#: Places in _AMOUNTS.
+_PLAN, _RESERVED, _LISTED, _AMOUNT, _TOTAL, _USED, _UNUSED_UPFRONT, _UNUSED_RECURRING, \
+    _AMORTISED = range(1, len(_AMOUNTS))
 
 #: Line item types of usage a commitment covers.
 COVERED: Final = frozenset({"savingsplancoveredusage", "discountedusage"})

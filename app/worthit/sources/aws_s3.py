@@ -30,6 +30,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
+from worthit.core.daily import DailyCharges, rows_of
 from worthit.core.errors import BadInput, Cancelled, UserError
 from worthit.core.plural import plural
 from worthit.sources.aws import SECRET, SETTINGS, Api, needs_keys
@@ -295,7 +296,7 @@ def pull(settings: dict[str, Any], secret: str | None, start: dt.date, end: dt.d
                 progress(number / len(parts))
 
 
-def _read(read_cur: Callable[..., Iterator[list[Any]]], path: Path, url: str,
+def _read(read_cur: Callable[..., Iterator[list[Any] | DailyCharges]], path: Path, url: str,
           period: Period, start: dt.date, end: dt.date, found: BillFile,
           cancelled: Callable[[], bool]) -> Iterator[list[Any]]:
     """One part's charges, named by its object in any message; only the window's days.
@@ -313,7 +314,7 @@ def _read(read_cur: Callable[..., Iterator[list[Any]]], path: Path, url: str,
     part.commitment_terms = stated(found)
     whole = start <= period.start and period.end <= end
     try:
-        rows = list(read_cur(path, part, cancelled=cancelled))
+        rows = list(rows_of(read_cur(path, part, cancelled=cancelled)))
         found.check_currency(part.currency, url, None, "lineItem/CurrencyCode")
     except BadInput as error:
         moved = BadInput(str(error).replace(str(path), url))

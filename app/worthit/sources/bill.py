@@ -24,16 +24,20 @@ import json
 import math
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final, Protocol
 
 from worthit.core.errors import BadInput, Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS
 from worthit.core.money import is_currency
 from worthit.sources.bills import Bill, BillOf, Bills
 from worthit.sources.cells import last_day
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 NULLS: Final = ("", "NULL", "null")
 #: Charge columns that add up when charges of the same day and key are combined.
@@ -372,6 +376,34 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+class Combination(Protocol):
+    """What one distinct combination of a file's text cells means for the rows of sums
+    of its days (:attr:`Layout.group`), which come by column: one column of values per
+    sum (NaN: None), in :attr:`Layout.sums` order."""
+
+    @property
+    def template(self) -> list[Any]:
+        """Its charge in :data:`CHARGE_COLUMN_NAMES` order; only the key columns count."""
+
+    @property
+    def recipe(self) -> Hashable:
+        """What :meth:`figures` depends on: for combinations of one recipe, any of them
+        gives the figures of all."""
+
+    @property
+    def noting(self) -> bool:
+        """Whether :meth:`noted` must see each of its rows of sums."""
+
+    def figures(self, sums: Sequence[npt.NDArray[np.float64]],
+                ) -> dict[int, npt.NDArray[np.float64]]:
+        """The figures of rows of sums, by charge column (NaN: None); a figure not given is
+        None. Each value is the one the line mapper gives a row of sums."""
+
+    def noted(self, day: str, sums: Sequence[float | None]) -> None:
+        """Tell the file what one row of sums, of ``day`` (ISO), states besides its charge
+        (the commitments it runs under), in the order the rows come."""
+
+
 @dataclass(frozen=True)
 class Layout:
     """How a format reads one file, given its header."""
@@ -395,9 +427,10 @@ class Layout:
     #: :data:`~worthit.sources.cells.LARGEST_QUANTITY`, a cost's by ``LARGEST_COST``.
     quantities: tuple[int, ...] = ()
     #: For a combination of the ``text`` cells (the day left out; trimmed, a nested one as
-    #: JSON), its :data:`Charge`: what the cells mean worked out once, for rows of sums
-    #: the file was checked for in bulk. Without it, rows of sums go through ``map``.
-    group: Callable[[tuple[str, ...]], Charge] | None = None
+    #: JSON), its :class:`Combination`: what the cells mean worked out once, for rows of
+    #: sums the file was checked for in bulk, taken by column. Without it, rows of sums go
+    #: through ``map`` one by one.
+    group: Callable[[tuple[str, ...]], Combination] | None = None
     #: The cells naming a line's bill (provider, account, billing period), and the bill
     #: they name with the month of the line's day (:class:`~worthit.sources.bills.Bills`).
     bill_cells: tuple[int, ...] = ()

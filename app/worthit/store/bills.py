@@ -35,6 +35,11 @@ def remove_bill(conn: sqlite3.Connection, provider: str | None, account: str | N
                 source_id: str) -> list[Removed]:
     """Delete the charges (written by loads up to ``before``) of the bill, in file sources
     and the importing source ``source_id``; say what went, by source (ordered by its id)."""
+    # Asked first by the day alone (the table's key): with no charges in the bill's days
+    # (a first import), the query below would still read every key of the sources.
+    if conn.execute("SELECT 1 FROM charge_facts WHERE day >= ? AND day < ? LIMIT 1",
+                    (day_number(start), day_number(end))).fetchone() is None:
+        return []
     keys = ("SELECT key_id FROM charge_keys WHERE (source_id = ? OR source_id IN ("
             + _FILE_SOURCES + ")) AND provider_name IS ? AND billing_account_id IS ?"
             + (" AND sub_account_id IS ?" if subscription is not None else ""))

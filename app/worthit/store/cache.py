@@ -18,8 +18,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from worthit.core.daily import DailyCharges
 from worthit.core.errors import BadInput, CacheBusy, UserError
-from worthit.store.days import date_of, day_number_of
+from worthit.store.days import date_of, day_number_of, iso_of
 from worthit.store.schema import MIGRATIONS
 from worthit.store.staging import COLUMNS, FACTS_OF, KEY_OF, WIDTH, Stage
 
@@ -64,6 +65,20 @@ def _day_number(day: str, number: int) -> int:
         return day_number_of(day)
     except ValueError:
         raise BadInput(f"charge {number} is on {day!r}, not a day (YYYY-MM-DD)") from None
+
+
+def _daily_days(charges: DailyCharges, number: int, source_id: str,
+                given: tuple[str, str] | None) -> tuple[str, str] | None:
+    """The first and last day (ISO) of charges handed over by column, checked to be the
+    source's and within the days ``given``; None when there are no charges."""
+    days = (iso_of(min(charges.days)), iso_of(max(charges.days))) if charges.days else None
+    held = {key[0] for key in charges.keys}
+    if held - {source_id} or (given is not None and days is not None and not (
+            given[0] <= days[0] and days[1] <= given[1])):
+        raise BadInput(f"charges {number} are for sources {sorted(map(repr, held))} on "
+                       f"{days}, outside source {source_id!r} "
+                       + (f"from {given[0]} to {given[1]}" if given else ""))
+    return days
 
 
 def _revision(conn: sqlite3.Connection) -> int:
@@ -232,7 +247,7 @@ class Cache:
         source_id: str,
         start: dt.date | None,
         end: dt.date | None,
-        rows: Iterable[Sequence[Any]],
+        rows: Iterable[Sequence[Any] | DailyCharges],
         *,
         batch_size: int = 50_000,
         check: Callable[[sqlite3.Connection, tuple[str, str] | None], None] | None = None,
@@ -242,7 +257,8 @@ class Cache:
         with no days given, for the days the rows cover (known once they are read, so a
         file can stream through in batches).
 
-        Rows are tuples in :data:`CHARGE_COLUMN_NAMES` order. They are staged first,
+        Rows are tuples in :data:`CHARGE_COLUMN_NAMES` order, or many at once as
+        :class:`~worthit.core.daily.DailyCharges`. They are staged first,
         outside the write lock, then swapped in by one short transaction: a re-import
         never double counts, and an exception raised while ``rows`` is consumed (or by
         ``check``, given the connection and the days replaced) leaves the previous rows
@@ -261,6 +277,15 @@ class Cache:
             batch: list[Any] = []  # the charges' values one after another
             append, extend = batch.append, batch.extend
             for number, row in enumerate(rows, start=1):
+                if isinstance(row, DailyCharges):  # many charges, by column
+                    if batch:  # staged in the order given
+                        written += stage.write(batch)
+                        batch.clear()
+                    days = _daily_days(row, number, source_id, given)
+                    if given is None and days is not None:
+                        first, last = min(first, days[0]), max(last, days[1])
+                    written += stage.write_daily(row)
+                    continue
                 if len(row) != COLUMNS:  # the values follow one another: one short shifts all
                     raise ValueError(f"charge {number} has {len(row)} values, not {COLUMNS}")
                 day = row[1]

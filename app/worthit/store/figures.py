@@ -41,3 +41,12 @@ def stored_sums() -> str:
         out.append(f"SUM({name})" if base is None
                    else f"IIF(SUM({name}) IS SUM({base}), '', SUM({name}))")
     return ", ".join(out)
+
+
+def stored_values() -> str:
+    """SQL for the stored figures of one charge (a row of a table with a plain column per
+    figure): what :func:`stored_sums` gives a group of that charge alone, as the SUM of
+    one value is that value. (-0.0, which SQLite's SUM would make 0.0, never reaches
+    it: a REAL column stores a whole number as an integer.)"""
+    return ", ".join(name if base is None else f"IIF({name} IS {base}, '', {name})"
+                     for name in FIGURES for base in (SAME_AS.get(name),))

@@ -8,12 +8,14 @@ dismissal) waits for the swap, never for the read."""
 
 from __future__ import annotations
 
+import itertools
 import operator
 import sqlite3
 from typing import Any
 
+from worthit.core.daily import DailyCharges
 from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS, KEY_COLUMNS
-from worthit.store.figures import stored_sums
+from worthit.store.figures import stored_sums, stored_values
 
 COLUMNS = len(CHARGE_COLUMN_NAMES)
 #: A staged charge: day, key id, then the figures.
@@ -39,7 +41,12 @@ _BATCH_AT = KEY_COLUMNS.index("x_batch")
 _KEYS_STATE = "SELECT COALESCE(MAX(key_id), 0), COUNT(*) FROM main.charge_keys"
 # Charges of one key and day are one charge: their figures add up (SUM keeps a figure no
 # charge had, such as tokens of a bill, NULL), then are stored as worthit.store.figures says.
-_SUMS = stored_sums()
+_ADDED = (f"SELECT day, key_id, ?, {stored_sums()} FROM temp.staged_charges "
+          "GROUP BY day, key_id ORDER BY day, key_id")
+# Where no two share a day and key, each is stored as that sum of it alone would be: the
+# sort that gathered the groups, and their sums, saved.
+_ALONE = (f"SELECT day, key_id, ?, {stored_values()} FROM temp.staged_charges "
+          "ORDER BY day, key_id")
 
 
 class Stage:
@@ -64,6 +71,11 @@ class Stage:
         }
         self.next_id = self.seen[0] + 1
         self.new: list[tuple[Any, ...]] = []
+        #: Whether no two staged charges share a day and key, known where charges come
+        #: by column (then the swap copies them without adding up: a sort saved), and the
+        #: largest (day, key id) staged so far, as day << 32 | key id.
+        self.unique = True
+        self._last = -1
 
     def mint(self, key: tuple[Any, ...]) -> int:
         """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
@@ -86,6 +98,11 @@ class Stage:
     def write(self, values: list[Any]) -> int:
         """Stage the keys minted so far, then the charges whose values (each charge's day
         number, key id and figures) follow one another in ``values``; returns how many."""
+        if values:
+            self.unique = False  # not known: the swap adds up any of one day and key
+        return self._insert(values)
+
+    def _insert(self, values: list[Any]) -> int:
         if self.new:
             self.conn.executemany(_INSERT_KEY, self.new)
             self.new = []
@@ -106,6 +123,29 @@ class Stage:
         self.conn.execute("COMMIT")
         return count
 
+    def write_daily(self, charges: DailyCharges) -> int:
+        """Stage charges handed over by column: each key minted once, in the order its
+        first charge comes (as :meth:`write` would have met them); returns how many."""
+        ids = [0] * len(charges.keys)
+        for index in dict.fromkeys(charges.key):
+            key = KEY_OF(charges.keys[index])
+            ids[index] = self.ids.get(key) or self.mint(key)
+        key_ids = [ids[index] for index in charges.key]
+        if self.unique and key_ids:
+            self._still_unique(charges.days, key_ids)
+        return self._insert(list(itertools.chain.from_iterable(zip(
+            charges.days, key_ids, *charges.figures, strict=True))))
+
+    def _still_unique(self, days: list[int], key_ids: list[int]) -> None:
+        """Whether charges of these days and keys, staged after those so far, leave no
+        two of one day and key: each day and key once, all after the last staged (charges
+        by column come a span of days at a time, in order)."""
+        import numpy as np
+
+        staged = np.asarray(days, dtype=np.int64) << 32 | np.asarray(key_ids, dtype=np.int64)
+        self.unique = bool(staged.min() > self._last) and len(np.unique(staged)) == len(staged)
+        self._last = max(self._last, int(staged.max()))
+
     def keys_in(self, conn: sqlite3.Connection) -> None:
         """Copy the staged keys into the cache; call it inside the write transaction (on
         this stage's connection), before :meth:`charges_in`."""
@@ -123,8 +163,7 @@ class Stage:
         if bulk:
             conn.execute("DROP INDEX main.charge_facts_key")
         conn.execute(f"INSERT INTO main.charge_facts (day, key_id, load, {FACTS}) "
-                     f"SELECT day, key_id, ?, {_SUMS} FROM temp.staged_charges "
-                     "GROUP BY day, key_id ORDER BY day, key_id", (load,))
+                     f"{_ALONE if self.unique else _ADDED}", (load,))
         if bulk:
             conn.execute("CREATE INDEX main.charge_facts_key ON charge_facts (key_id, day)")
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from worthit.core.daily import DailyCharges
 from worthit.core.errors import BadInput, Cancelled, UserError
 from worthit.sources.bill import (
     TOLERANCE,
@@ -255,7 +256,7 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
             write_commitments(conn, source_id,
                               [row for f in files for row in stated(f).rows()])
 
-        def rows() -> Iterator[list[Any]]:
+        def rows() -> Iterator[list[Any] | DailyCharges]:
             for number, (path, found, read) in enumerate(
                     zip(paths, files, map(_reader, kinds), strict=True)):
                 def step(share: float, number: int = number) -> None:
@@ -264,8 +265,9 @@ def import_files(cache: Cache, paths: Sequence[Path], *, kind: str = "auto",
 
                 notes = stated(found)
                 for row in read(path, found, cancelled=cancelled, progress=step):
-                    row[0] = source_id
-                    notes.charge(row)
+                    for charge in row.keys if isinstance(row, DailyCharges) else (row,):
+                        charge[0] = source_id
+                        notes.charge(charge)
                     yield row
 
         replaced: list[list[Replaced]] = [[] for _ in files]

@@ -1,0 +1,135 @@
+"""Rows of sums made into daily charges by column: what each combination of a file's text
+cells means is worked out once (:class:`~worthit.sources.bill.Combination`), the rows of
+sums come from DuckDB as numpy columns a span of days at a time, and the figures of all
+the rows of the combinations that compute them alike come from numpy at once, each value
+the one the format's mapper gives a single row."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Final
+
+from worthit.core.daily import DailyCharges
+from worthit.core.days import iso_of
+from worthit.core.errors import Cancelled
+from worthit.core.focus import CHARGE_COLUMN_NAMES, CHARGE_COLUMNS, FACT_COLUMNS
+from worthit.sources.bill import BATCH, Combination
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    Column = npt.NDArray[np.float64]
+
+#: A charge column's place among the figures, and which figures are integers.
+_FACT_AT: Final = {CHARGE_COLUMN_NAMES.index(c): i for i, (c, _) in enumerate(FACT_COLUMNS)}
+_INTEGERS: Final = tuple(dict(CHARGE_COLUMNS)[c] == "INTEGER" for c, _ in FACT_COLUMNS)
+_EFFECTIVE: Final = _FACT_AT[CHARGE_COLUMN_NAMES.index("effective_cost")]
+
+
+def read_by_column(con: Any, sums: str, group: Callable[[tuple[str, ...]], Combination],
+                   combinations: dict[int, tuple[str, ...]], width: int,
+                   cancelled: Callable[[], bool]) -> Generator[DailyCharges, None, float]:
+    """The charges of the rows of sums of DuckDB's grouped table ``g`` on ``con``, read by
+    ``sums`` (SQL giving each row's combination number ``h``, its day's number ``day``,
+    then its ``width`` sums, for the days from $first to $last) a span of days at a
+    time, the combinations by number (their text cells); returns their effective cost,
+    added up in their order."""
+    import numpy as np
+
+    numbers = np.array(sorted(combinations), dtype=np.uint64)
+    by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
+    for first, last in _spans(con):
+        if cancelled():
+            raise Cancelled
+        found = con.execute(sums, {"first": first, "last": last}).fetchnumpy()
+        hashes = np.asarray(found["h"], dtype=np.uint64)
+        combination = np.searchsorted(numbers, hashes)
+        if not np.array_equal(numbers[combination], hashes):
+            raise RuntimeError("a row of sums of a combination not read back")
+        yield by_column.charges(
+            combination, np.asarray(found["day"], dtype=np.int64),
+            [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
+             for name in list(found)[2:2 + width]])
+    return by_column.effective
+
+
+def _spans(con: Any) -> Iterator[tuple[Any, Any]]:
+    """Spans of days (first, last, as grouped) of about :data:`BATCH` rows of sums each,
+    in order (a day of more rows is a span of its own)."""
+    first = last = None
+    held = 0
+    for day, count in con.execute("SELECT d, count(*) FROM g GROUP BY d ORDER BY d"
+                                  ).fetchall():
+        if first is not None and held + count > BATCH:
+            yield first, last
+            first, held = None, 0
+        first = day if first is None else first
+        last, held = day, held + count
+    if first is not None:
+        yield first, last
+
+
+class ByColumn:
+    """The daily charges of one file's rows of sums, given by column a batch at a time,
+    for its ``combinations`` (each row names one by its place)."""
+
+    def __init__(self, combinations: Sequence[Combination]) -> None:
+        import numpy as np
+
+        self.combinations = combinations
+        self.templates = [list(c.template) for c in combinations]
+        recipes: dict[Hashable, int] = {}
+        self.recipe_of = np.array([recipes.setdefault(c.recipe, len(recipes))
+                                   for c in combinations], dtype=np.intp)
+        #: One combination of each recipe, which computes the figures of all.
+        self.computes = {r: combinations[int(np.argmax(self.recipe_of == r))]
+                         for r in recipes.values()}
+        self.noting = np.array([c.noting for c in combinations], dtype=bool)
+        #: The effective cost of the charges so far, added up in their order.
+        self.effective = 0.0
+
+    def charges(self, combination: npt.NDArray[np.intp], days: npt.NDArray[np.int64],
+                sums: Sequence[Column]) -> DailyCharges:
+        """The charges of rows of sums: each row's combination (its place), its day's
+        number and its sums (a column per sum, NaN: None). Tells the combinations that
+        note what their rows state, in the rows' order."""
+        import numpy as np
+
+        figures = [np.full(len(days), np.nan) for _ in FACT_COLUMNS]
+        recipe = self.recipe_of[combination]
+        for r, computes in self.computes.items():
+            rows = recipe == r
+            if rows.any():
+                for column, values in computes.figures([s[rows] for s in sums]).items():
+                    figures[_FACT_AT[column]][rows] = values
+        for row in np.flatnonzero(self.noting[combination]).tolist():
+            self.combinations[combination[row]].noted(
+                iso_of(int(days[row])),
+                [None if np.isnan(s[row]) else float(s[row]) for s in sums])
+        # As a loop adding each charge's would: np.cumsum adds one after another.
+        self.effective = float(np.cumsum(np.concatenate(([self.effective],
+                                                         figures[_EFFECTIVE])))[-1])
+        used, key = np.unique(combination, return_inverse=True)
+        return DailyCharges([self.templates[c] for c in used.tolist()], key.tolist(),
+                            days.tolist(), tuple(listed(f, integer) for f, integer in
+                                                 zip(figures, _INTEGERS, strict=True)))
+
+
+def listed(column: Column, integer: bool) -> list[Any]:
+    """A figure's values as the line mapper gives them: None for NaN, an int for an
+    integer figure (tokens), else a float."""
+    import numpy as np
+
+    missing = np.isnan(column)
+    if missing.all():
+        return [None] * len(column)
+    out = np.empty(len(column), dtype=object)
+    present = ~missing
+    if integer:
+        if not np.all(np.abs(column[present]) < 2.0 ** 63):
+            raise OverflowError("a token count beyond SQLite's integers")
+        out[present] = column[present].astype(np.int64)
+    else:
+        out[present] = column[present]
+    return list(out.tolist())
