@@ -60,6 +60,7 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
         names = sorted({str(p) for p in providers if p != outside})
         group = [names.index(str(p)) if p != outside else -1 for p in providers]
         cost, count = index.per_group_days(start, end, group, len(names))
+        alone = index.group_cost_days(start, end, group, len(names))
 
     expected_cost: dict[tuple[str, int], float] = defaultdict(float)
     expected_count: dict[tuple[str, int], set[Any]] = defaultdict(set)
@@ -70,6 +71,7 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
         expected_cost[str(provider), offset] += quarters / 4
         expected_count[str(provider), offset].add(resource)  # one charge per key and day
     assert cost.shape == count.shape == (len(names), length)
+    assert alone.tobytes() == cost.tobytes()  # the costs alone: the same, bit for bit
     for n, name in enumerate(names):
         for offset in range(length):
             assert cost[n, offset] == expected_cost.get((name, offset), 0.0)

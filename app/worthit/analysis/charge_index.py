@@ -245,29 +245,45 @@ class ChargeIndex:
         negative: in none). Summed from the charges straight into the groups, so its
         memory follows groups × days, not keys × days (22 million cells for three years
         of 16,000 resources)."""
+        cost, count = self._group_days(start, end, group, groups, counted=True)
+        assert count is not None
+        return cost, count
+
+    def group_cost_days(self, start: dt.date, end: dt.date, group: np.ndarray,
+                        groups: int) -> np.ndarray:
+        """:meth:`per_group_days`' costs alone (half the work: no counts)."""
+        return self._group_days(start, end, group, groups, counted=False)[0]
+
+    def _group_days(self, start: dt.date, end: dt.date, group: np.ndarray, groups: int, *,
+                    counted: bool) -> tuple[np.ndarray, np.ndarray | None]:
         self._rows(start, end)  # a charge without a rate in these days raises
         days = (end - start).days + 1
-        cost = np.zeros((groups, days))
-        count = np.zeros((groups, days), np.int64)
-        if self.first_day is None or not groups:
-            return cost, count
-        group = np.asarray(group, np.int64)
-        some = bool((group < 0).any())
-        offset = (start - self.first_day).days
-        # Day by day (the charges are in day order): a day's charges are a slice, and its
-        # sums a bincount of a few thousand codes. Over the whole range at once, the
-        # temporaries of ten million codes cost more than the sums (0.5 s against 0.1 s).
-        last = len(self.day_starts) - 2
-        for held in range(max(offset, 0), min(offset + days - 1, last) + 1):
-            rows = slice(int(self.day_starts[held]), int(self.day_starts[held + 1]))
-            code = group[self.key[rows]]
-            weights = self.cost[rows]
-            if some:
-                kept = code >= 0
-                code, weights = code[kept], weights[kept]
-            cost[:, held - offset] = np.bincount(code, weights=weights, minlength=groups)
-            count[:, held - offset] = np.bincount(code, minlength=groups)
-        return cost, count
+        # Days × groups while summing: each day's sums are one contiguous row. Written as
+        # a column of groups × days, every cell of it fell in another cache line (36,000
+        # resources over 114 days: 114 ms against 51 ms with the transposes below).
+        cost = np.zeros((days, groups))
+        count = np.zeros((days, groups), np.int64) if counted else None
+        if self.first_day is not None and groups:
+            group = np.asarray(group, np.int64)
+            some = bool((group < 0).any())
+            offset = (start - self.first_day).days
+            # Day by day (the charges are in day order): a day's charges are a slice, and
+            # its sums a bincount of a few thousand codes. Over the whole range at once,
+            # the temporaries of ten million codes cost more than the sums (0.5 s against
+            # 0.1 s).
+            last = len(self.day_starts) - 2
+            for held in range(max(offset, 0), min(offset + days - 1, last) + 1):
+                rows = slice(int(self.day_starts[held]), int(self.day_starts[held + 1]))
+                code = group[self.key[rows]]
+                weights = self.cost[rows]
+                if some:
+                    kept = code >= 0
+                    code, weights = code[kept], weights[kept]
+                cost[held - offset] = np.bincount(code, weights=weights, minlength=groups)
+                if count is not None:
+                    count[held - offset] = np.bincount(code, minlength=groups)
+        return (np.ascontiguousarray(cost.T),
+                None if count is None else np.ascontiguousarray(count.T))
 
     def present(self, start: dt.date, end: dt.date) -> np.ndarray:
         """Which keys have any charge in the days ``start``..``end``."""

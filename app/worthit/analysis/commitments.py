@@ -708,7 +708,7 @@ def would_save(index: ChargeIndex, start: dt.date, end: dt.date, discount: float
     from the index (in its currency, as every page is); a day without a charge of a family
     counts as spending nothing on it."""
     group, names = on_demand_families(index)
-    daily, _ = index.per_group_days(start, end, group, len(names))
+    daily = index.group_cost_days(start, end, group, len(names))
     families = [SteadyUsage(provider, family,
                             float(np.percentile(days, STEADY_PERCENTILE)) / 24,
                             float(days.mean()) / 24)

@@ -373,8 +373,8 @@ def _daily(pieces: pd.DataFrame, index: ChargeIndex, period: Period,
     group = np.full(len(index.keys), -1, np.int64)
     group[keys] = np.arange(len(keys))
     per_day = index.remember(("unit keys' days", period.start, period.end, keys.tobytes()),
-                             lambda: _read_only(index.per_group_days(
-                                 period.start, period.end, group, len(keys))[0]))
+                             lambda: _read_only(index.group_cost_days(
+                                 period.start, period.end, group, len(keys))))
     rows = per_day[piece_key]  # pieces × days
     share = "share" if column == "current" else "previous_share"
     fraction = pieces[share].to_numpy(dtype=float) * pieces["carried"].to_numpy(dtype=float)

@@ -128,7 +128,7 @@ def _vendor_series(cache: Cache, as_of: dt.date, settings: AlertSettings,
     for n in np.flatnonzero(keyless).tolist():
         group = (str(keys["provider_name"].iat[n]), str(keys["x_model"].iat[n]))
         codes[n] = group_of.setdefault(group, len(group_of))
-    cost, _ = index.per_group_days(start, as_of, codes, len(group_of))
+    cost = index.group_cost_days(start, as_of, codes, len(group_of))
     daily = {group: cost[n] for group, n in group_of.items()}
     days = [start + dt.timedelta(days=i) for i in range(cost.shape[1])]
     weekday = np.array([d.weekday() for d in days])
