@@ -106,3 +106,19 @@ def test_a_finding_in_another_currency_converts_each_day(workspace: Cache,
                   if f.kind == "unused_commitment"]
     assert finding.currency == "EUR"
     assert finding.monthly_saving == pytest.approx((1440.0 - 27.0) * 3 * 0.5)
+
+
+def test_the_window_reads_the_commitments_the_page_shows_without_their_coverage(
+        workspace: Cache) -> None:
+    """The leak finding and the alerts skip the coverage and "If you committed"; the
+    commitments themselves are the Commitments page's, figure for figure."""
+    from worthit.analysis.commitments import commitments
+    from worthit.core.periods import Period
+
+    period = Period(DAYS[0], END)
+    page, alone = commitments(workspace, period), commitments(workspace, period,
+                                                              coverage=False)
+    assert page.coverage and page.would_save is not None  # the page's parts, there
+    assert alone.coverage == () and alone.would_save is None
+    assert alone.commitments == page.commitments
+    assert [c.to_json() for c in alone.commitments] == [c.to_json() for c in page.commitments]

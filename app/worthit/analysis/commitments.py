@@ -262,10 +262,13 @@ class Commitments:
 
 
 def commitments(cache: Cache, period: Period, *, allocation: Allocation | None = None,
-                as_of: dt.date | None = None) -> Commitments:
+                as_of: dt.date | None = None, coverage: bool = True) -> Commitments:
     """The period's commitments from ``cache``: owners from ``allocation`` (by default the
     Allocation page's for the period), days to end counted from ``as_of`` (default: today,
-    UTC, whatever the period: a past period's end would count them wrong)."""
+    UTC, whatever the period: a past period's end would count them wrong). Without
+    ``coverage``, the commitments alone: no coverage and no "If you committed" (for the
+    leak finding and the alerts, which read nothing else; the coverage's sums over every
+    key of the period were half of the leak check's time)."""
     if allocation is None:
         from worthit.analysis.allocation import allocation as allocate
 
@@ -281,7 +284,8 @@ def commitments(cache: Cache, period: Period, *, allocation: Allocation | None =
     from worthit.analysis.charge_index import charge_index, loaded_index, rates_for
 
     found = build(period, stated_commitments(cache), rows, covered,
-                  eligible_usage(loaded_index(cache), period.start, period.end),
+                  eligible_usage(loaded_index(cache), period.start, period.end)
+                  if coverage else (),
                   key_teams(allocation, {key for _, key, _, _ in covered}),
                   as_of or terms_of.today(),
                   used_hours(hourly_invocations(cache, ids, period.start, period.end)))
@@ -290,7 +294,8 @@ def commitments(cache: Cache, period: Period, *, allocation: Allocation | None =
     shown = in_currency(found, to, RateTable(()) if all(c.currency == to for c in
                                                          found.commitments)
                         else rates_for(index, cache))
-    return dataclasses.replace(shown, would_save=_would_save(cache, index, period))
+    return dataclasses.replace(shown, would_save=_would_save(cache, index, period)
+                               if coverage else None)
 
 
 def _would_save(cache: Cache, index: ChargeIndex, period: Period) -> WouldSave | None:

@@ -89,7 +89,8 @@ def _finding(ctx: Context, c: Commitment, utilisation: float) -> Finding:
 def window_commitments(ctx: Context) -> Commitments:
     """The commitments of the leak window in the context's currency, owned as the
     window's allocation owns the usage they cover (computed once per context); their days
-    to end count from today, not from the window's end."""
+    to end count from today, not from the window's end. Commitments alone: no coverage,
+    no "If you committed"."""
     found: Commitments = ctx.once("commitments", lambda: _in_context_currency(ctx))
     return found
 
@@ -97,7 +98,7 @@ def window_commitments(ctx: Context) -> Commitments:
 def _in_context_currency(ctx: Context) -> Commitments:
     from worthit.analysis.commitments import commitments
 
-    found = commitments(ctx.cache, ctx.window, allocation=ctx.allocation)
+    found = commitments(ctx.cache, ctx.window, allocation=ctx.allocation, coverage=False)
     to = ctx.currency
     if all(c.currency == to for c in found.commitments):
         return found
