@@ -404,10 +404,41 @@ CREATE TABLE vendor_names (
 ) WITHOUT ROWID;
 """
 
+# 12: a write stamp (worthit.store.meta.write_stamp): every row any connection inserts,
+# updates or deletes, in any table but the charges' own, leaves a new random stamp in meta,
+# so a result computed from the whole cache (the leak findings) is reused exactly while
+# nothing it could have read changed, whoever wrote. Writes to the charges end with a new
+# charges revision and stamp (worthit.store.cache.bump_revision), which are writes to meta.
+# A trigger per row, not per statement (SQLite has none): about a microsecond each.
+WRITE_STAMP_KEY = "cache.write_stamp"
+#: The tables whose writes leave a new write stamp: all but ``charge_keys`` and
+#: ``charge_facts`` (a test holds this to the schema).
+STAMPED_TABLES = ("alerts", "allocation_rules", "budgets", "commitments", "customer_revenue",
+                  "exchange_rates", "finding_state", "meta", "metrics", "price_overrides",
+                  "resources", "scenarios", "sources", "sync_runs", "trace_usage",
+                  "unit_counts", "units", "vendor_names")
+
+
+def _stamp_triggers(tables: tuple[str, ...]) -> str:
+    stamp = (f"UPDATE meta SET value = lower(hex(randomblob(8))) "
+             f"WHERE key = '{WRITE_STAMP_KEY}'")
+    script = [f"INSERT INTO meta (key, value) VALUES ('{WRITE_STAMP_KEY}', "
+              "lower(hex(randomblob(8)))) ON CONFLICT (key) DO NOTHING;"]
+    for table in tables:
+        for event, row in (("INSERT", "NEW"), ("UPDATE", "NEW"), ("DELETE", "OLD")):
+            # meta's own stamp is left out, or the stamp would stamp itself.
+            when = f" WHEN {row}.key <> '{WRITE_STAMP_KEY}'" if table == "meta" else ""
+            script.append(f"CREATE TRIGGER stamp_{table}_{event.lower()} AFTER {event} ON "
+                          f"{table}{when} BEGIN {stamp}; END;")
+    return "\n".join(script)
+
+
+_M12_WRITE_STAMP = _stamp_triggers(STAMPED_TABLES)
+
 #: SQL scripts in order; migration N is ``MIGRATIONS[N - 1]``.
 MIGRATIONS: tuple[str, ...] = (_M1_TABLES, _M2_META_AND_INDEXES, _M3_CHARGE_KEYS,
                                _M4_PRICES_AND_SCENARIOS, _M5_BUDGETS_AND_ALERTS,
                                _M6_NARROW_CHARGES, _M7_FOCUS_COLUMNS, _M8_EXCHANGE_RATES,
                                _M9_COMMITMENTS, _M10_TRACE_USAGE,
-                               _M11_REVENUE_AND_NAMES)
+                               _M11_REVENUE_AND_NAMES, _M12_WRITE_STAMP)
 SCHEMA_VERSION = len(MIGRATIONS)
