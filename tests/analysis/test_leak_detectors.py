@@ -362,6 +362,28 @@ def test_find_leaks_drops_findings_under_the_saved_floor(cache: Cache) -> None:
     assert 50.0 <= f.monthly_saving < 100.0
 
 
+def test_findings_are_remembered_until_anything_is_written_or_the_day_changes(
+        cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """find_leaks remembers its findings per window, settings, day and write stamp: asked
+    again it returns the same findings; a write that is no charge (the endpoint's
+    utilisation arriving) or a new day computes them again."""
+    fill(cache, [charge(day, cost, GPU) for day, cost in GPU_COST.items()])
+    add_resource(cache, GPU, "Endpoint", instance_type="ml.g5.2xlarge", env="staging")
+    first = find_leaks(cache, END)
+    assert [f.kind for f in first] == []  # no utilisation yet: nothing says it is idle
+    assert find_leaks(cache, END) == first
+    add_p95(cache, GPU, dict.fromkeys(LAST_14, 3.0))  # another table than the charges
+    idle = find_leaks(cache, END)
+    assert [(f.kind, f.resource) for f in idle] == [("idle_capacity", GPU)]
+    again = find_leaks(cache, END)
+    assert again == idle and again[0] is idle[0]  # remembered: the same finding
+    import worthit.core.commitments as terms
+
+    monkeypatch.setattr(terms, "today", lambda: dt.date(2031, 1, 1))
+    tomorrow = find_leaks(cache, END)
+    assert tomorrow == idle and tomorrow[0] is not idle[0]  # computed again, the same
+
+
 # -- always-on capacity -----------------------------------------------------------------------
 
 WEB = "i-0web000000000001"

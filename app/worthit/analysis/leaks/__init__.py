@@ -24,7 +24,9 @@ from worthit.analysis.leaks.models import from_suggestions, prompt_bloat
 from worthit.analysis.leaks.network import hidden_network
 from worthit.analysis.leaks.runaway import runaway_agent
 from worthit.analysis.leaks.storage import storage_graveyard
+from worthit.core import commitments as commitment_terms
 from worthit.store.cache import Cache
+from worthit.store.meta import write_stamp
 
 Detector = Callable[[Context], list[Finding]]
 DETECTORS: Final[tuple[Detector, ...]] = (
@@ -49,7 +51,23 @@ def find_leaks(cache: Cache, end: dt.date, settings: Settings | None = None, *,
 def detect(ctx: Context) -> list[Finding]:
     """Every detector run over ``ctx``: the findings that reach the floor, largest figure
     (monthly saving, or one-off excess) first (:func:`find_leaks`, over a context a caller
-    keeps to reuse its data)."""
+    keeps to reuse its data).
+
+    Remembered on the charge index per window, settings, day (commitments count their days
+    to end from today) and write stamp (any row written anywhere in the cache changes it):
+    the Overview's leak summary and the Leaks page look at the same window, as does every
+    period ending on the same day, and the detectors read much of the cache (metrics,
+    inventory, traces, commitments, rules) besides the charges."""
+    stamp = write_stamp(ctx.cache)
+    if stamp is None:  # an older cache, opened read-only: no stamp to trust
+        return _detect(ctx)
+    found: list[Finding] = ctx.index.remember(
+        ("leaks", ctx.window, ctx.settings, commitment_terms.today(), stamp),
+        lambda: _detect(ctx))
+    return list(found)
+
+
+def _detect(ctx: Context) -> list[Finding]:
     floor = ctx.settings.floor
     found = [f for detector in DETECTORS for f in detector(ctx)]
     kept = [f for f in found if f.figure >= floor
