@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.store.cache import Cache
+from worthit.store.display import billing_currencies, display_currency
 from worthit.store.meta import write_stamp
 from worthit.store.rules import load_rules, save_rules
 from worthit.store.schema import STAMPED_TABLES
@@ -59,3 +61,24 @@ def test_another_connections_write_is_seen(tmp_path: Path) -> None:
         assert write_stamp(reader) not in (before, None)
         assert write_stamp(reader) == write_stamp(writer)
 
+
+
+def _charge(source: str, currency: str) -> tuple[object, ...]:
+    values = {"source_id": source, "charge_period_start": "2026-01-01",
+              "provider_name": "AWS", "service_name": "EC2", "charge_category": "Usage",
+              "billed_cost": 1.0, "effective_cost": 1.0, "billing_currency": currency}
+    return tuple(values.get(name) for name in CHARGE_COLUMN_NAMES)
+
+
+def test_the_remembered_billing_currencies_follow_the_charges(tmp_path: Path) -> None:
+    """The default display currency (billing currencies remembered by write stamp) changes
+    with charges written by another connection."""
+    day = dt.date(2026, 1, 1)
+    path = tmp_path / "worthit.sqlite"
+    with Cache.open(path) as reader, Cache.open(path) as writer:
+        writer.replace_charges("eu", day, day, [_charge("eu", "EUR")])
+        assert (billing_currencies(reader), display_currency(reader)) == (["EUR"], "EUR")
+        assert display_currency(reader) == "EUR"  # asked again: remembered
+        writer.replace_charges("us", day, day, [_charge("us", "USD")])
+        assert (billing_currencies(reader), display_currency(reader)) == (
+            ["EUR", "USD"], "USD")  # two: the fallback

@@ -4,13 +4,14 @@ when they have several or none (:func:`default_currency`)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from typing import Final
 
 from worthit.core.errors import UserError
 from worthit.core.money import is_currency
 from worthit.store.cache import Cache
-from worthit.store.meta import delete_meta
+from worthit.store.meta import delete_meta, write_stamp
 
 CURRENCY_KEY: Final = "display.currency"
 #: The display currency of a workspace whose charges name several currencies, or none.
@@ -24,10 +25,28 @@ def default_currency(billing: Iterable[str | None]) -> str:
 
 
 def billing_currencies(cache: Cache) -> list[str]:
-    """Every currency the charges are billed in, sorted."""
-    return [str(row[0]) for row in cache._conn.execute(
-        "SELECT DISTINCT billing_currency FROM charge_keys WHERE billing_currency IS NOT NULL "
-        "AND billing_currency != '' ORDER BY 1")]
+    """Every currency the charges are billed in, sorted. Remembered by the cache's write
+    stamp (a write of charges changes it): the query reads every charge key (19 ms at
+    36,000 keys), and every page asks for the display currency."""
+    stamp = write_stamp(cache)
+    with _LOCK:
+        found = _CURRENCIES.get(stamp) if stamp is not None else None
+    if found is None:
+        found = tuple(str(row[0]) for row in cache._conn.execute(
+            "SELECT DISTINCT billing_currency FROM charge_keys WHERE billing_currency IS NOT "
+            "NULL AND billing_currency != '' ORDER BY 1"))
+        if stamp is not None:
+            with _LOCK:
+                while len(_CURRENCIES) >= 16:  # caches opened, writes since: the latest
+                    del _CURRENCIES[next(iter(_CURRENCIES))]
+                _CURRENCIES[stamp] = found
+    return list(found)
+
+
+#: Write stamp -> the billing currencies of that state of a cache (any thread; a stamp is
+#: random, so two caches never share one).
+_CURRENCIES: dict[str, tuple[str, ...]] = {}
+_LOCK = threading.Lock()
 
 
 def chosen_currency(cache: Cache) -> str | None:
