@@ -128,8 +128,9 @@ def _compute(cache: Cache, period: Period, index: ChargeIndex) -> KeyCosts:
                                            "sub_account_id", "tags"]]
     raw = raw.join(meta, on="key_id")
     marked = raw["resource_type"].astype(object) == API_KEY
-    providers = tuple(sorted(set(raw.loc[marked, "provider"])))
-    without = tuple(sorted(set(raw["provider"]) - set(providers) - {""}))
+    # The distinct providers, not a set of every row's (arrow strings one by one).
+    providers = tuple(sorted(set(raw.loc[marked, "provider"].unique().tolist())))
+    without = tuple(sorted(set(raw["provider"].unique().tolist()) - set(providers) - {""}))
     raw = raw[raw["provider"].isin(providers)].reset_index(drop=True)
     raw["api_key"] = _text(raw["resource_id"])
     raw["project"] = _text(raw["sub_account_id"])
