@@ -12,10 +12,12 @@ hold one raises :class:`~worthit.core.rates.MissingRates`, naming the pairs and 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +116,7 @@ class ChargeIndex:
     day_starts: np.ndarray = field(repr=False, default_factory=lambda: np.zeros(1, np.int64))
     #: Results computed from this index (an allocation per period and rules, …): they
     #: hold while it does, and go with it when the charges change.
-    memo: dict[Any, Any] = field(repr=False, default_factory=dict)
+    memo: OrderedDict[Any, Any] = field(repr=False, default_factory=OrderedDict)
     #: The currency of ``cost``: None in the index as loaded when the keys name several
     #: (or none); the display currency in the index :func:`charge_index` returns.
     currency: str | None = None
@@ -128,8 +130,15 @@ class ChargeIndex:
             found: T = self.memo[key]
         except KeyError:
             found = self.memo[key] = compute()
-            if len(self.memo) > _MEMO_SIZE:  # periods browsed: keep the latest
-                del self.memo[next(iter(self.memo))]
+            while len(self.memo) > _MEMO_SIZE:
+                with contextlib.suppress(KeyError):  # another thread forgot it first
+                    self.memo.popitem(last=False)
+        else:
+            # Last in the order when asked for again: what is forgotten is what went
+            # unasked for longest (the whole range's sums, asked for by every page, stay;
+            # first in, first out dropped them after a few periods of a few pages).
+            with contextlib.suppress(KeyError):
+                self.memo.move_to_end(key)
         return found
 
     @property
@@ -429,7 +438,7 @@ def _view(raw: ChargeIndex, to: str, rates: RateTable | None) -> ChargeIndex:
         names = (*named, None)
         codes = np.where(codes < 0, len(named), codes)
     if rates is None:
-        return dataclasses.replace(raw, memo={}, currency=to,
+        return dataclasses.replace(raw, memo=OrderedDict(), currency=to,
                                    money=Money(to, names, codes))
     first = day_number(raw.first_day) if raw.first_day is not None else 0
     # Billed cost converts exactly as effective cost does (one rate per currency and day).
@@ -443,7 +452,7 @@ def _view(raw: ChargeIndex, to: str, rates: RateTable | None) -> ChargeIndex:
         lacking = np.concatenate([[0], np.cumsum(per_day)]).astype(np.int64)
     sources = tuple(sorted({s for q in converted.used().values() if q.how != "same"
                             for s in q.sources}))
-    return dataclasses.replace(raw, memo={}, currency=to, cost=converted.values,
+    return dataclasses.replace(raw, memo=OrderedDict(), currency=to, cost=converted.values,
                                billed=billed.values,
                                money=Money(to, names, codes, rates, lacking, sources))
 
