@@ -766,30 +766,46 @@ def eligible_usage(raw: ChargeIndex, start: dt.date, end: dt.date) -> list[dict[
     rows = raw._rows(start, end)  # noqa: SLF001 - the index's own slice
     key = raw.key[rows]
     size = len(keys)
-    listed = raw.listed[rows]
-    unstated = np.isnan(listed)
-    # Sums over the whole slice (no masked copies of ten million keys): an unstated list
-    # cost adds 0, and is counted apart.
-    listed = np.where(unstated, 0.0, listed)
     charges = raw.remember(("charges per key", rows.start, rows.stop),
                            lambda: np.bincount(key, minlength=size))
+    service = keys["service_name"].astype(object)
+    covered = (keys["commitment_discount_status"] == "Used").to_numpy(bool)
+    held = charges > 0
+    services = set(service[held & covered].dropna())
+    # Only the keys of those services' usage: their list costs summed from their own
+    # charges (over the whole range at 10 M charges, five passes over every charge took
+    # 0.7 s). Each key's charges are summed in the order they are held, as before.
+    wanted = held & (keys["charge_category"] == "Usage").to_numpy(bool) & service.isin(
+        services).to_numpy(bool)
+    chosen = np.flatnonzero(wanted)
+
+    def listed_sums() -> tuple[np.ndarray, np.ndarray]:
+        position = np.full(size, -1, np.int64)
+        position[chosen] = np.arange(len(chosen))
+        at = position[key]
+        picked = at >= 0
+        at, listed = at[picked], raw.listed[rows][picked]
+        unstated = np.isnan(listed)
+        # An unstated list cost adds 0, and is counted apart.
+        return (np.bincount(at, weights=np.where(unstated, 0.0, listed),
+                            minlength=len(chosen)),
+                np.bincount(at, weights=unstated, minlength=len(chosen)).astype(np.int64))
+
+    listed, unstated = raw.remember(("eligible list costs", rows.start, rows.stop),
+                                    listed_sums)
     frame = pd.DataFrame({
-        "provider": keys["provider_name"].astype(object),
-        "service": keys["service_name"].astype(object),
-        "usage_type": keys["x_usage_type"].astype(object),
-        "currency": keys["billing_currency"].astype(object),
-        "pricing": keys["pricing_category"].astype(object),
-        "covered": (keys["commitment_discount_status"] == "Used").to_numpy(bool),
-        "billed": raw.per_key(start, end, billed=True),
-        "effective": raw.per_key(start, end),
-        "listed": np.bincount(key, weights=listed, minlength=size),
-        "stated": charges - np.bincount(key, weights=unstated, minlength=size).astype(np.int64),
-        "charges": charges,
+        "provider": keys["provider_name"].astype(object).to_numpy()[chosen],
+        "service": service.to_numpy()[chosen],
+        "usage_type": keys["x_usage_type"].astype(object).to_numpy()[chosen],
+        "currency": keys["billing_currency"].astype(object).to_numpy()[chosen],
+        "pricing": keys["pricing_category"].astype(object).to_numpy()[chosen],
+        "covered": covered[chosen],
+        "billed": raw.per_key(start, end, billed=True)[chosen],
+        "effective": raw.per_key(start, end)[chosen],
+        "listed": listed,
+        "stated": charges[chosen] - unstated,
+        "charges": charges[chosen],
     })
-    held = frame["charges"] > 0
-    services = set(frame.loc[held & frame["covered"], "service"].dropna())
-    frame = frame[held & (keys["charge_category"] == "Usage").to_numpy(bool)
-                  & frame["service"].isin(services)]
     groups = frame.groupby(["provider", "service", "usage_type", "currency", "pricing",
                             "covered"], dropna=False, sort=False)[
         ["billed", "effective", "listed", "stated", "charges"]].sum().reset_index()
