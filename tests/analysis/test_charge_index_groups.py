@@ -1,7 +1,8 @@
-"""The charge index's sums of groups of keys per day (``per_group_days``), the sum the
-Overview's daily chart and the spike detectors read, against the charges summed here in
-plain Python from the rows written: every group and day, keys in no group left out, and
-periods that reach before and after the data.
+"""The charge index's sums of groups of keys per day (``per_group_days``, and sliced from
+the whole range's, ``named_group_days``), the sums the Overview's daily chart and the
+spike detectors read, against the charges summed here in plain Python from the rows
+written: every group and day, keys in no group left out, and periods that reach before
+and after the data.
 
 Costs are whole quarters of a dollar, so every sum is exact."""
 
@@ -61,6 +62,10 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
         group = [names.index(str(p)) if p != outside else -1 for p in providers]
         cost, count = index.per_group_days(start, end, group, len(names))
         alone = index.group_cost_days(start, end, group, len(names))
+        # Sliced from the whole range's, remembered: asked for once over another period
+        # first, then over this one.
+        index.named_group_days("providers", FIRST_DAY, FIRST_DAY, group, len(names))
+        named = index.named_group_days("providers", start, end, group, len(names))
 
     expected_cost: dict[tuple[str, int], float] = defaultdict(float)
     expected_count: dict[tuple[str, int], set[Any]] = defaultdict(set)
@@ -72,6 +77,7 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
         expected_count[str(provider), offset].add(resource)  # one charge per key and day
     assert cost.shape == count.shape == (len(names), length)
     assert alone.tobytes() == cost.tobytes()  # the costs alone: the same, bit for bit
+    assert named[0].tobytes() == cost.tobytes() and named[1].tobytes() == count.tobytes()
     for n, name in enumerate(names):
         for offset in range(length):
             assert cost[n, offset] == expected_cost.get((name, offset), 0.0)

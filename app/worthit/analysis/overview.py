@@ -231,8 +231,10 @@ def daily_by(index: ChargeIndex, period: Period, dimension: str) -> pd.DataFrame
     import numpy as np
     import pandas as pd
 
-    codes, names = pd.factorize(pd.Series(labels(index, dimension), dtype=object))
-    by_name, seen = index.per_group_days(period.start, period.end, codes, len(names))
+    codes, names = index.remember(("labels factorised", dimension), lambda: pd.factorize(
+        pd.Series(labels(index, dimension), dtype=object)))
+    by_name, seen = index.named_group_days(("dimension", dimension), period.start, period.end,
+                                           codes, len(names))
     rows, days = np.nonzero(seen)
     order = np.lexsort((rows, days))  # by day, then name
     day_text = [(period.start + dt.timedelta(days=int(d))).isoformat()
