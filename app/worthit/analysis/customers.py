@@ -355,7 +355,14 @@ def period_traces(cache: Cache, index: ChargeIndex, period: Period) -> pd.DataFr
 def billed_usage(cache: Cache, period: Period, index: ChargeIndex) -> pd.DataFrame:
     """The period's model usage charges (one row per day and charge key): day (date),
     provider, model, key_id, batched, billed (the index's cost, in its currency),
-    requests and token counts."""
+    requests and token counts. A copy of the frame remembered per period: Customers and
+    Keys both start from it (a quarter at 10 M charges: 150,000 rows, 50-70 ms)."""
+    found: pd.DataFrame = index.remember(("billed usage", period.start, period.end),
+                                         lambda: _billed_usage(period, index))
+    return found.copy()
+
+
+def _billed_usage(period: Period, index: ChargeIndex) -> pd.DataFrame:
     columns = ["day", "provider", "model", "key_id", "batched", "billed", "requests",
                *TOKEN_KINDS]
     raw = model_charges(index, period.start, period.end)
