@@ -122,7 +122,10 @@ def json(figures: Figures, _options: Options) -> dict[str, Any]:
                   "requests": float(r["requests"]), "cost": round(float(r["cost"]), 2),
                   "estimate": None if (e := estimate_of(r)) is None else round(e, 2),
                   "loop": bool(r["loop"])} for r in records(found.runs.head(TOP))],
-        "loops": [str(r["run_id"]) for r in records(found.runs) if r["loop"]],
+        # The flagged runs' ids alone: every run as a dict first took 0.1 s at 20,000 runs.
+        "loops": [str(run) for run in found.runs.loc[found.runs["loop"].astype(bool),
+                                                     "run_id"].tolist()]
+        if len(found.runs) else [],
         "warnings": list(figures.customers.warnings)}
 
 
