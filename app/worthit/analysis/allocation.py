@@ -483,11 +483,9 @@ def _nodes(index: ChargeIndex, pieces: _Pieces, trend: np.ndarray,
         sums = groups[["current", "previous"]].sum()  # group n is row n (sort=False)
         trends = np.zeros((groups.ngroups, points))
         np.add.at(trends, groups.ngroup().to_numpy(), piece_trend)
-        for number, (path, cost, before) in enumerate(zip(
-                sums.index, sums["current"].to_numpy(), sums["previous"].to_numpy(),
-                strict=True)):
-            key = tuple(str(part) for part in (path if isinstance(path, tuple) else (path,)))
-            nodes[key] = Node(key, float(cost), float(before), trends[number])
+        for key, cost, before, line in zip(_paths(sums.index), sums["current"].tolist(),
+                                           sums["previous"].tolist(), trends, strict=True):
+            nodes[key] = Node(key, float(cost), float(before), line)
     for path in nodes:
         if path:
             nodes[path[:-1]].children.append(path)
@@ -498,6 +496,19 @@ def _nodes(index: ChargeIndex, pieces: _Pieces, trend: np.ndarray,
     root.remove((UNALLOCATED,))
     root.insert(0, (UNALLOCATED,))
     return nodes
+
+
+def _paths(index: pd.Index) -> list[tuple[str, ...]]:
+    """Each group's names as text, from the groups' index: level by level from its codes,
+    each distinct name made text once (iterating a MultiIndex built a tuple of objects per
+    group first). A missing name reads ``nan``, as ``str`` of the missing value did."""
+    if not isinstance(index, pd.MultiIndex):
+        return [(str(name),) for name in index.tolist()]
+    levels = []
+    for level, codes in zip(index.levels, index.codes, strict=True):
+        names = np.array([str(name) for name in level.tolist()] + ["nan"], dtype=object)
+        levels.append(names[np.asarray(codes)].tolist())  # code -1 (missing): the last
+    return list(zip(*levels, strict=True))
 
 
 # -- preview ----------------------------------------------------------------------------------
