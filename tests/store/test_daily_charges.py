@@ -37,9 +37,11 @@ KEYS = [key("s", service, model) for service in ("EC2", "Bedrock", "S3")
 
 
 @st.composite
-def blocks(draw: st.DrawFn, distinct: bool) -> list[DailyCharges]:
+def blocks(draw: st.DrawFn, distinct: bool,
+           absent: frozenset[str] = frozenset()) -> list[DailyCharges]:
     """Blocks of charges by column: a key and day possibly more than once, or (``distinct``)
-    each once, the blocks a span of days each, in order (as an import hands them over)."""
+    each once, the blocks a span of days each, in order (as an import hands them over);
+    the figures of the ``absent`` columns all None."""
     out = []
     spans = [DAYS[:1], DAYS[1:2], DAYS[2:]] if distinct else [DAYS] * draw(st.integers(1, 3))
     for days in spans:
@@ -51,7 +53,8 @@ def blocks(draw: st.DrawFn, distinct: bool) -> list[DailyCharges]:
         out.append(DailyCharges(
             [list(KEYS[k]) for k in used], [k for k, _ in charges],
             [day_number_of(d) for _, d in charges],
-            tuple(draw(st.lists(TOKENS if column in INTEGER else FIGURE, min_size=count,
+            tuple([None] * count if column in absent else
+                  draw(st.lists(TOKENS if column in INTEGER else FIGURE, min_size=count,
                                 max_size=count)) for column, _ in FACT_COLUMNS)))
     return out
 
@@ -87,6 +90,36 @@ def test_charges_by_column_store_as_their_rows_do(tmp_path_factory: pytest.TempP
     assert by_row == by_column == sum(map(len, given_blocks))
     assert contents(folder / "columns.sqlite") == contents(folder / "rows.sqlite")
     assert copied == [distinct or copied[0]]  # distinct charges are always known to be
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(distinct=st.booleans(), data=st.data())
+def test_figures_no_charge_has_are_staged_as_null_and_stored_as_by_row(
+        tmp_path_factory: pytest.TempPathFactory, distinct: bool, data: st.DataObject) -> None:
+    """A figure none of a block's charges has (a bill without tokens) is not bound value by
+    value: the charges are staged without it, and stored as the same charges given one row
+    at a time are."""
+    absent = data.draw(st.frozensets(st.sampled_from([c for c, _ in FACT_COLUMNS])))
+    given_blocks = data.draw(blocks(distinct, absent))
+    folder = tmp_path_factory.mktemp("caches")
+    with Cache.open(folder / "rows.sqlite") as cache:
+        cache.replace_charges("s", None, None, list(rows_of(given_blocks)))
+    staged: list[tuple[str, ...]] = []
+    insert = Stage._insert
+
+    def spy(stage: Stage, values: list[Any], *facts: tuple[str, ...]) -> int:
+        staged.extend(facts)
+        return insert(stage, values, *facts)
+
+    with pytest.MonkeyPatch.context() as patch, \
+            Cache.open(folder / "columns.sqlite") as cache:
+        patch.setattr(Stage, "_insert", spy)
+        cache.replace_charges("s", None, None, given_blocks)
+    assert contents(folder / "columns.sqlite") == contents(folder / "rows.sqlite")
+    names = dict(FACT_COLUMNS)
+    for facts, block in zip(staged, given_blocks, strict=True):
+        assert not {names[c] for c in absent} & set(facts), len(block)
 
 
 def test_charges_by_column_of_another_source_or_day_are_refused(tmp_path: Path) -> None:

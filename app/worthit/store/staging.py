@@ -8,6 +8,7 @@ dismissal) waits for the swap, never for the read."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import operator
 import sqlite3
@@ -25,13 +26,22 @@ FACTS_OF = operator.itemgetter(*(CHARGE_COLUMN_NAMES.index(c) for c, _ in FACT_C
 FACTS = ", ".join(f for _, f in FACT_COLUMNS)
 _STAGED = f"day, key_id, {FACTS}"
 _KEY_COLUMNS = f"key_id, {', '.join(KEY_COLUMNS)}"
-_INSERT_CHARGE = (f"INSERT INTO temp.staged_charges ({_STAGED}) "
-                  f"VALUES ({', '.join('?' * WIDTH)})")
+_FACT_NAMES = tuple(f for _, f in FACT_COLUMNS)
 # Charges go in _PER_INSERT to a statement: one statement per charge spent a sixth of the
 # writing time starting and resetting statements.
 _PER_INSERT = 50
-_INSERT_MANY = _INSERT_CHARGE + "".join(
-    f", ({', '.join('?' * WIDTH)})" for _ in range(_PER_INSERT - 1))
+
+
+@functools.lru_cache(maxsize=64)
+def _inserts(facts: tuple[str, ...]) -> tuple[str, str]:
+    """The statements staging one charge, and _PER_INSERT charges, of these figures (the
+    others left NULL)."""
+    one = f"({', '.join('?' * (2 + len(facts)))})"
+    insert = f"INSERT INTO temp.staged_charges ({', '.join(('day', 'key_id', *facts))}) " \
+             f"VALUES {one}"
+    return insert, insert + f", {one}" * (_PER_INSERT - 1)
+
+
 _INSERT_KEY = (f"INSERT INTO temp.staged_keys ({_KEY_COLUMNS}) "
                f"VALUES ({', '.join('?' * (len(KEY_COLUMNS) + 1))})")
 # A key's values as SQLite stores them: its columns are TEXT but for x_batch (INTEGER).
@@ -102,21 +112,25 @@ class Stage:
             self.unique = False  # not known: the swap adds up any of one day and key
         return self._insert(values)
 
-    def _insert(self, values: list[Any]) -> int:
+    def _insert(self, values: list[Any], facts: tuple[str, ...] = _FACT_NAMES) -> int:
+        """Stage the keys minted so far, then the charges whose values (each charge's day
+        number, key id and ``facts``, the others NULL) follow one another in ``values``."""
         if self.new:
             self.conn.executemany(_INSERT_KEY, self.new)
             self.new = []
-        count = len(values) // WIDTH
+        width = 2 + len(facts)
+        insert_one, insert_many = _inserts(facts)
+        count = len(values) // width
         whole = count - count % _PER_INSERT
-        step = WIDTH * _PER_INSERT
+        step = width * _PER_INSERT
         # One transaction of the temp schema per batch, not one per statement. It writes
         # no table of the cache, so it takes no lock on it.
         self.conn.execute("BEGIN")
         try:
-            self.conn.executemany(_INSERT_MANY, (values[i:i + step]
-                                                 for i in range(0, whole * WIDTH, step)))
-            self.conn.executemany(_INSERT_CHARGE, (values[i:i + WIDTH] for i in range(
-                whole * WIDTH, count * WIDTH, WIDTH)))
+            self.conn.executemany(insert_many, (values[i:i + step]
+                                                for i in range(0, whole * width, step)))
+            self.conn.executemany(insert_one, (values[i:i + width] for i in range(
+                whole * width, count * width, width)))
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
@@ -133,8 +147,13 @@ class Stage:
         key_ids = [ids[index] for index in charges.key]
         if self.unique and key_ids:
             self._still_unique(charges.days, key_ids)
+        # A figure no charge has (a bill without tokens) is left NULL rather than bound
+        # value by value: 4 of the real-shaped CUR's 12 figures.
+        given = [i for i, column in enumerate(charges.figures)
+                 if column.count(None) != len(column)]
         return self._insert(list(itertools.chain.from_iterable(zip(
-            charges.days, key_ids, *charges.figures, strict=True))))
+            charges.days, key_ids, *(charges.figures[i] for i in given), strict=True))),
+            tuple(_FACT_NAMES[i] for i in given))
 
     def _still_unique(self, days: list[int], key_ids: list[int]) -> None:
         """Whether charges of these days and keys, staged after those so far, leave no
