@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, Q
 from worthit import APP_NAME, __version__, logs
 from worthit.core.errors import UserError
 from worthit.ui import theme, workers, writes
-from worthit.ui.about import app_icon
+from worthit.ui.icon import app_icon
 from worthit.workspace import Workspace, ensure, is_default_demo, remember, resolve
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPaintEvent
@@ -32,17 +32,17 @@ from worthit.core.periods import Period
 from worthit.pages import PAGES as FIGURES
 from worthit.pages import TITLES
 from worthit.ui import theme, workers
-from worthit.ui.about import add_help_menu
 from worthit.ui.alert_schedule import AlertSchedule
-from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
-from worthit.ui.focus_dialog import add_focus_action
+from worthit.ui.menus import add_currency_action, add_file_menu, add_focus_action, add_help_menu
 from worthit.ui.pages import NAMES, view
 from worthit.ui.views.page import Page
-from worthit.ui.widgets.empty_state import EmptyState
 from worthit.ui.widgets.period_bar import PeriodBar
 from worthit.ui.widgets.task_bar import TaskBar
 from worthit.workspace import Workspace, is_demo
+
+if TYPE_CHECKING:
+    from worthit.ui.widgets.empty_state import EmptyState
 
 #: The pages that draw figures: an empty workspace shows how to begin over them instead.
 FIGURE_PAGES = tuple(FIGURES)
@@ -159,8 +159,6 @@ class MainWindow(QMainWindow):
 
         self.recent_menu = add_workspace_actions(self)  # New, Open, Recent workspaces
         self.appearance_actions = self._add_view_menu()  # View › Appearance
-        from worthit.ui.currency_dialog import add_currency_action
-
         add_currency_action(self)  # View › Display currency…
         self.help_menu_about = add_help_menu(self, workspace)  # Help › About Worthit
         self.navigation.setCurrentRow(0)
@@ -243,6 +241,8 @@ class MainWindow(QMainWindow):
     def _cover_if_empty(self, name: str, page: Page) -> None:
         if not self._empty or name not in FIGURE_PAGES or name in self.empty_states:
             return
+        from worthit.ui.widgets.empty_state import EmptyState
+
         state = EmptyState(page, page.body.itemAt(0).widget())
         state.sources_requested.connect(lambda: self.show_page("sources"))
         state.import_requested.connect(self._import_files)
