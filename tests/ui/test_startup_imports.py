@@ -64,3 +64,14 @@ def test_worthit_alone_builds_no_verb_parser() -> None:
                           env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["ws", "0 False"]
+
+
+def test_the_first_figures_imports_are_work_for_a_worker() -> None:
+    """``worthit`` starts importing pandas on a worker as the window first paints (the
+    Overview's worker then finds it imported); the work yields each module's name."""
+    from worthit.ui.app import FIRST_IMPORTS, importing
+
+    assert FIRST_IMPORTS == ("pandas",)
+    sys.modules.pop("colorsys", None)
+    assert list(importing(("colorsys",))()) == ["colorsys"]
+    assert "colorsys" in sys.modules
