@@ -32,16 +32,16 @@ from worthit.core.periods import Period
 from worthit.pages import PAGES as FIGURES
 from worthit.pages import TITLES
 from worthit.ui import theme, workers
-from worthit.ui.alert_schedule import AlertSchedule
 from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
 from worthit.ui.menus import add_currency_action, add_file_menu, add_focus_action, add_help_menu
 from worthit.ui.pages import NAMES, view
-from worthit.ui.views.page import Page
 from worthit.ui.widgets.period_bar import PeriodBar
 from worthit.ui.widgets.task_bar import TaskBar
 from worthit.workspace import Workspace, is_demo
 
 if TYPE_CHECKING:
+    from worthit.ui.alert_schedule import AlertSchedule
+    from worthit.ui.views.page import Page
     from worthit.ui.widgets.empty_state import EmptyState
 
 #: The pages that draw figures: an empty workspace shows how to begin over them instead.
@@ -50,7 +50,7 @@ FIGURE_PAGES = tuple(FIGURES)
 FIRST_PAINT_WAIT_MS = 250
 
 
-class Pages(Mapping[str, Page]):
+class Pages(Mapping[str, "Page"]):
     """The window's pages by name, in the navigation's order; each is built the first time
     it is asked for (``build(name)``, then ``built(name)``). Iterating gives names and
     builds nothing; values() and items() build every page: :meth:`built` gives those that
@@ -164,8 +164,9 @@ class MainWindow(QMainWindow):
         self.navigation.setCurrentRow(0)
         self.navigation.currentRowChanged.connect(self._show_row)
         self.period_bar.changed.connect(self._period_changed)
-        # Scheduled sync and check, notifications and the Alerts badge.
-        self.alert_schedule = AlertSchedule(self)
+        # Scheduled sync and check, notifications and the Alerts badge: made once the first
+        # page is open (see alert_schedule).
+        self._alert_schedule: AlertSchedule | None = None
         # The first page once the event loop runs; in a window on show, after the frame's
         # first paint (not at all if the window is closed first).
         self._painted = False
@@ -206,6 +207,18 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self._placeholder)
             self._placeholder.deleteLater()
             self._placeholder = None
+        _ = self.alert_schedule  # made now, after the first page has started computing
+
+    @property
+    def alert_schedule(self) -> AlertSchedule:
+        """Scheduled sync and check, notifications and the Alerts badge: made once the
+        first page is open, or when first asked for (its module and its reads of the
+        workspace cost ~8 ms, which the frame's first paint does not wait for)."""
+        if self._alert_schedule is None:
+            from worthit.ui.alert_schedule import AlertSchedule
+
+            self._alert_schedule = AlertSchedule(self)
+        return self._alert_schedule
 
     @property
     def current_page(self) -> Page:
@@ -278,7 +291,8 @@ class MainWindow(QMainWindow):
         """Stop what runs in the background: pages' computations, a scheduled pass and a
         task, so nothing reports to a window that is gone (:func:`workers.shutdown`
         waits for them when the app ends)."""
-        self.alert_schedule.stop()
+        if self._alert_schedule is not None:
+            self._alert_schedule.stop()
         self._first_page.stop()
         if self.tasks.busy:
             self.tasks.cancel()
