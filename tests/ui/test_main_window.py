@@ -239,3 +239,27 @@ def test_the_alert_schedule_starts_once_the_first_page_is_open(
     assert schedule.settings is chosen
     with qtbot.waitSignal(alerts.loaded, timeout=30_000):
         alerts.load(early.period_bar.period())
+
+
+def test_painted_says_once_that_the_frame_has_painted(
+        qtbot: QtBot, demo_workspace: Workspace) -> None:
+    """``painted`` comes once, after the frame's first paint and before the first page is
+    built (``worthit`` then starts importing pandas); a window never shown never says it."""
+    application()
+    window = MainWindow(demo_workspace)
+    qtbot.addWidget(window)
+    seen: list[str] = []
+    window.painted.connect(lambda: seen.append("painted"))
+    window.page_built.connect(seen.append)
+    with qtbot.waitSignal(window.page_built, timeout=30_000):
+        window.show()
+    window.repaint()
+    assert seen == ["painted", "overview"]
+    hidden = MainWindow(demo_workspace)
+    qtbot.addWidget(hidden)
+    hidden.painted.connect(lambda: seen.append("hidden painted"))
+    with qtbot.waitSignal(hidden.page_built, timeout=30_000):
+        pass
+    assert "hidden painted" not in seen
+    for page in (window.pages["overview"], hidden.pages["overview"]):
+        qtbot.waitUntil(lambda p=page: p.result is not None, timeout=30_000)

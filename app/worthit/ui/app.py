@@ -17,8 +17,9 @@ from worthit.ui.icon import app_icon
 from worthit.workspace import Workspace, ensure, is_default_demo, remember, resolve
 
 #: What the Overview's first figures need that takes longest to import (pandas brings
-#: numpy and pyarrow: 0.35 s). A worker imports it as the window first paints: Qt paints
-#: without holding the GIL, and the Overview's own worker then finds it imported.
+#: numpy and pyarrow: 0.35 s). A worker imports it once the frame is painted, while the
+#: UI thread builds the Overview (mostly in Qt, without the GIL), and the Overview's own
+#: worker then finds it imported.
 FIRST_IMPORTS: Final = ("pandas",)
 
 
@@ -105,8 +106,11 @@ def run(workspace: Workspace) -> int:
         build_demo(workspace)
     ensure(workspace, create=True)  # a new folder opens as an empty workspace
     remember(workspace)
-    open_window(workspace)
-    workers.start(importing(FIRST_IMPORTS))
+    window = open_window(workspace)
+    # Not before the frame is painted: Fusion's drawing calls back into Python (our style),
+    # and a worker importing then held the GIL it waited for (the frame took 30 ms more).
+    window.painted.connect(lambda: workers.start(importing(FIRST_IMPORTS)),
+                           Qt.ConnectionType.SingleShotConnection)
     code = app.exec()
     workers.shutdown()  # before Python tears down the Qt objects the work would emit into
     writes.close()  # the changes saved last are written before the process ends

@@ -86,10 +86,12 @@ class Pages(Mapping[str, "Page"]):
 class MainWindow(QMainWindow):
     """Signals: ``page_changed(str)`` with the page's name when another page is shown,
     ``page_built(str)`` with a page's name once it exists (pages are built when first
-    needed), ``closed()`` once the window has closed."""
+    needed), ``painted()`` once the frame's first paint is done (just before the first
+    page is built), ``closed()`` once the window has closed."""
 
     page_changed = Signal(str)
     page_built = Signal(str)
+    painted = Signal()
     closed = Signal()
 
     def __init__(self, workspace: Workspace) -> None:
@@ -198,6 +200,8 @@ class MainWindow(QMainWindow):
         if self.isVisible() and not self._painted and self._first_page.interval() == 0:
             self._first_page.start(FIRST_PAINT_WAIT_MS)
             return
+        if self._painted:
+            self.painted.emit()
         first = self.pages[NAMES[0]]
         if self.navigation.currentRow() == 0:
             self._show_row(0)
