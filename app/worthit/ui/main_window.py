@@ -3,7 +3,9 @@ the workspace with its data freshness in the status bar.
 
 The window paints its frame first: each page is built when first shown or asked for
 (:class:`Pages`), and the first page once the event loop runs, so the window appears
-before any page's module is imported."""
+before any page's module is imported. Nor does the frame wait for the menus' dialogs
+(:mod:`worthit.ui.menus` imports each when its entry is first used) or the alert schedule
+(made once the first page computes); ``tests/ui/test_startup_imports.py`` lists them."""
 
 from __future__ import annotations
 
