@@ -120,8 +120,8 @@ def _far(a: QColor, b: QColor) -> bool:
 
 
 def test_the_window_uses_the_icon_at_every_size(qtbot: QtBot) -> None:
-    from worthit.ui.about import app_icon
     from worthit.ui.app import application
+    from worthit.ui.icon import app_icon
 
     sizes = {s.width() for s in app_icon().availableSizes()}
     assert sizes == set(PNG_SIZES)

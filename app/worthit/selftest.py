@@ -234,7 +234,7 @@ class SelfTest:
         from PySide6.QtSvg import QSvgRenderer
 
         from worthit.paths import icons_dir
-        from worthit.ui.about import ICON_SIZES, app_icon
+        from worthit.ui.icon import ICON_SIZES, app_icon
 
         folder = icons_dir()
         for size in ICON_SIZES:

@@ -11,7 +11,8 @@ from PySide6.QtWidgets import QMainWindow
 from pytestqt.qtbot import QtBot
 
 from worthit.assistant.config import client_config
-from worthit.ui.about import AssistantDialog, add_help_menu
+from worthit.ui.about import AssistantDialog
+from worthit.ui.menus import add_help_menu
 from worthit.workspace import Workspace
 
 

@@ -22,8 +22,9 @@ from tests.export.support import ids_found
 import worthit.export.deck
 from worthit.core.periods import Period, Preset, preset_period
 from worthit.export.deck import SLIDES
-from worthit.ui.deck_dialog import SHORTCUT, DeckDialog, DeckRequest, export_deck
+from worthit.ui.deck_dialog import DeckDialog, DeckRequest, export_deck
 from worthit.ui.main_window import MainWindow
+from worthit.ui.menus import DECK_SHORTCUT as SHORTCUT
 from worthit.workspace import Workspace
 
 TIMEOUT = 120_000

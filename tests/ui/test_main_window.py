@@ -213,3 +213,53 @@ def test_the_overview_draws_its_figures_before_the_leak_summary(
         saving = sum(f.monthly_saving for f in find_leaks(cache, period.end)
                      if not (f.key in states and states[f.key].hidden(today)))
     assert seen[1][2].startswith(f"Leaks: {money(saving)} per month could be saved")
+
+
+def test_the_alert_schedule_starts_once_the_first_page_is_open(
+        qtbot: QtBot, demo_workspace: Workspace) -> None:
+    """The schedule (with the Alerts badge) is made after the frame's first paint, once
+    the first page computes; an Alerts page built before it is still attached to it."""
+    from worthit.store.alerts import AlertSettings
+    from worthit.ui.alert_schedule import AlertSchedule
+
+    application()
+    window = MainWindow(demo_workspace)
+    qtbot.addWidget(window)
+    assert window.findChildren(AlertSchedule) == []
+    with qtbot.waitSignal(window.page_built, timeout=30_000):
+        window.show()
+    qtbot.waitUntil(lambda: len(window.findChildren(AlertSchedule)) == 1, timeout=30_000)
+    assert window.findChildren(AlertSchedule) == [window.alert_schedule]
+    early = MainWindow(demo_workspace)
+    qtbot.addWidget(early)
+    alerts = early.pages["alerts"]  # built before the schedule
+    schedule = early.alert_schedule
+    chosen = AlertSettings(interval_minutes=37)
+    alerts.settings_changed.emit(chosen)  # what the page says reaches the schedule
+    assert schedule.settings is chosen
+    with qtbot.waitSignal(alerts.loaded, timeout=30_000):
+        alerts.load(early.period_bar.period())
+
+
+def test_painted_says_once_that_the_frame_has_painted(
+        qtbot: QtBot, demo_workspace: Workspace) -> None:
+    """``painted`` comes once, after the frame's first paint and before the first page is
+    built (``worthit`` then starts importing pandas); a window never shown never says it."""
+    application()
+    window = MainWindow(demo_workspace)
+    qtbot.addWidget(window)
+    seen: list[str] = []
+    window.painted.connect(lambda: seen.append("painted"))
+    window.page_built.connect(seen.append)
+    with qtbot.waitSignal(window.page_built, timeout=30_000):
+        window.show()
+    window.repaint()
+    assert seen == ["painted", "overview"]
+    hidden = MainWindow(demo_workspace)
+    qtbot.addWidget(hidden)
+    hidden.painted.connect(lambda: seen.append("hidden painted"))
+    with qtbot.waitSignal(hidden.page_built, timeout=30_000):
+        pass
+    assert "hidden painted" not in seen
+    for page in (window.pages["overview"], hidden.pages["overview"]):
+        qtbot.waitUntil(lambda p=page: p.result is not None, timeout=30_000)

@@ -43,7 +43,9 @@ if TYPE_CHECKING:
 
 SUFFIX: Final = ".charges"
 #: Below this many charges the cache is read directly: the file would not pay its write.
-MIN_CHARGES: Final = 50_000
+#: The demo's 33,742 charges read in 0.09-0.12 s from the cache, 0.02 s from the file
+#: (its write adds nothing measurable to the read that precedes it).
+MIN_CHARGES: Final = 10_000
 #: What the file's layout is; a file of another layout is read as stale.
 LAYOUT: Final = 3
 _ARRAYS: Final = ("day", "key_id", "cost", "billed", "listed")

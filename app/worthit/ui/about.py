@@ -12,14 +12,13 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSize, Qt, QUrl, qVersion
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QIcon
+from PySide6.QtGui import QDesktopServices, QGuiApplication
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
     QHBoxLayout,
     QLabel,
-    QMainWindow,
     QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
@@ -27,23 +26,10 @@ from PySide6.QtWidgets import (
 )
 
 from worthit import APP_NAME, __version__, logs
-from worthit.paths import icons_dir
+from worthit.ui.icon import app_icon
 from worthit.workspace import Workspace, default_root
 
 TAGLINE = "Was our AI spend worth it?"
-ICON_SIZES = (16, 32, 48, 64, 128, 256, 512, 1024)
-
-
-def app_icon() -> QIcon:
-    """Worthit's icon at every size it is drawn in (window, taskbar, dock, About box)."""
-    icon = QIcon()
-    for size in ICON_SIZES:
-        path = icons_dir() / f"worthit-{size}.png"
-        if path.is_file():
-            icon.addFile(str(path), QSize(size, size))
-    if icon.isNull():  # the PNGs are generated (packaging/make_icons.py); the SVG is the master
-        icon = QIcon(str(icons_dir() / "worthit.svg"))
-    return icon
 
 
 def licence() -> str:
@@ -213,16 +199,3 @@ def show_assistant(window: QWidget, workspace: Workspace | None = None) -> Assis
     dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     dialog.open()
     return dialog
-
-
-def add_help_menu(window: QMainWindow, workspace: Workspace | None = None) -> QAction:
-    """Add Help ▸ Use with an AI assistant… and Help ▸ About Worthit to ``window``'s menu
-    bar (on macOS About moves to the application menu, as the About item does there).
-    Returns the About action."""
-    menu = window.menuBar().addMenu("&Help")
-    assistant = menu.addAction("Use with an &AI assistant…")
-    assistant.triggered.connect(lambda: show_assistant(window, workspace))
-    action = menu.addAction(f"&About {APP_NAME}")
-    action.setMenuRole(QAction.MenuRole.AboutRole)
-    action.triggered.connect(lambda: show_about(window, workspace))
-    return action

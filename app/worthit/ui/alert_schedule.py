@@ -71,6 +71,8 @@ class AlertSchedule(QObject):
         self.timer.timeout.connect(self.poll)
         self.timer.start()
         window.page_built.connect(self._attach)  # the Alerts page is built when first shown
+        if self.page is not None:  # built before this schedule was made
+            self._attach("alerts")
         app = QCoreApplication.instance()
         if app is not None:
             app.aboutToQuit.connect(self.stop)

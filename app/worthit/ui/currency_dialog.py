@@ -7,14 +7,11 @@ from __future__ import annotations
 from typing import Any, Final
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QDialogButtonBox,
     QLabel,
-    QMainWindow,
-    QMenu,
     QVBoxLayout,
     QWidget,
 )
@@ -105,21 +102,6 @@ class CurrencyDialog(QDialog):
         self.error.setText(message)
         self.error.show()
         self.failed.emit(message)
-
-
-def add_currency_action(window: QMainWindow) -> QAction:
-    """View › Display currency… on ``window`` (a main window with ``workspace``, ``pages``,
-    ``current_page`` and ``reload``): once a currency is chosen, every page recomputes in
-    it (the one on show at once, the others when next shown)."""
-    bar = window.menuBar()
-    view = next((a.menu() for a in bar.actions()
-                 if a.text().replace("&", "") == "View" and isinstance(a.menu(), QMenu)), None)
-    menu: QMenu = view if isinstance(view, QMenu) else bar.addMenu("&View")
-    action = menu.addAction("Display currency…")
-    action.setObjectName("display_currency")
-    action.setStatusTip("The currency every page shows its money in")
-    action.triggered.connect(lambda: open_currency_dialog(window))
-    return action
 
 
 def open_currency_dialog(window: Any) -> CurrencyDialog:

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialogButtonBox,
@@ -26,8 +25,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMainWindow,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -50,7 +47,6 @@ SLIDE_LABELS: Final = {
     "commitments": ("Commitments", "those ending soonest or wasting most, and their owners"),
     "customers": ("Customers", "AI cost per customer, Not traced, those over the threshold"),
 }
-SHORTCUT: Final = "Ctrl+E"
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,21 +333,3 @@ def _data_through(workspace: Workspace) -> dt.date | None:
     with workspace.open() as cache:
         data = cache.data_range()
     return data[1] if data else None
-
-
-def add_file_menu(window: QMainWindow) -> QMenu:
-    """A "File" menu, first in the menu bar, with "Export deck…" (Ctrl+E)."""
-    bar = window.menuBar()
-    menu = QMenu("&File", bar)
-    menu.setObjectName("FileMenu")
-    action = menu.addAction("Export deck…")
-    action.setObjectName("export_deck")
-    action.setShortcut(QKeySequence(SHORTCUT))
-    action.setStatusTip("Save the period's story as a PowerPoint deck with native charts")
-    action.triggered.connect(lambda: open_deck_dialog(window))
-    first = next(iter(bar.actions()), None)
-    if first is None:
-        bar.addMenu(menu)
-    else:
-        bar.insertMenu(first, menu)
-    return menu

@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QMenu,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -257,12 +256,3 @@ def open_focus_dialog(window: Any) -> FocusDialog | None:
     dialog.accepted.connect(lambda: export_focus(window, dialog.request()))
     dialog.open()
     return dialog
-
-
-def add_focus_action(window: Any, menu: QMenu) -> None:
-    """"Export FOCUS…" in the File menu, after "Export deck…"."""
-    action = menu.addAction("Export FOCUS…")
-    action.setObjectName("export_focus")
-    action.setStatusTip("Save every daily charge as a FOCUS dataset (CSV or Parquet) for "
-                        "FinOps tools")
-    action.triggered.connect(lambda: open_focus_dialog(window))

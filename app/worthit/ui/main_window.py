@@ -3,14 +3,16 @@ the workspace with its data freshness in the status bar.
 
 The window paints its frame first: each page is built when first shown or asked for
 (:class:`Pages`), and the first page once the event loop runs, so the window appears
-before any page's module is imported."""
+before any page's module is imported. Nor does the frame wait for the menus' dialogs
+(:mod:`worthit.ui.menus` imports each when its entry is first used) or the alert schedule
+(made once the first page computes); ``tests/ui/test_startup_imports.py`` lists them."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence, QPaintEvent
@@ -32,17 +34,17 @@ from worthit.core.periods import Period
 from worthit.pages import PAGES as FIGURES
 from worthit.pages import TITLES
 from worthit.ui import theme, workers
-from worthit.ui.about import add_help_menu
-from worthit.ui.alert_schedule import AlertSchedule
-from worthit.ui.deck_dialog import add_file_menu
 from worthit.ui.demo_notice import DEMO_TITLE, demo_badge
-from worthit.ui.focus_dialog import add_focus_action
+from worthit.ui.menus import add_currency_action, add_file_menu, add_focus_action, add_help_menu
 from worthit.ui.pages import NAMES, view
-from worthit.ui.views.page import Page
-from worthit.ui.widgets.empty_state import EmptyState
 from worthit.ui.widgets.period_bar import PeriodBar
 from worthit.ui.widgets.task_bar import TaskBar
 from worthit.workspace import Workspace, is_demo
+
+if TYPE_CHECKING:
+    from worthit.ui.alert_schedule import AlertSchedule
+    from worthit.ui.views.page import Page
+    from worthit.ui.widgets.empty_state import EmptyState
 
 #: The pages that draw figures: an empty workspace shows how to begin over them instead.
 FIGURE_PAGES = tuple(FIGURES)
@@ -50,7 +52,7 @@ FIGURE_PAGES = tuple(FIGURES)
 FIRST_PAINT_WAIT_MS = 250
 
 
-class Pages(Mapping[str, Page]):
+class Pages(Mapping[str, "Page"]):
     """The window's pages by name, in the navigation's order; each is built the first time
     it is asked for (``build(name)``, then ``built(name)``). Iterating gives names and
     builds nothing; values() and items() build every page: :meth:`built` gives those that
@@ -86,10 +88,12 @@ class Pages(Mapping[str, Page]):
 class MainWindow(QMainWindow):
     """Signals: ``page_changed(str)`` with the page's name when another page is shown,
     ``page_built(str)`` with a page's name once it exists (pages are built when first
-    needed), ``closed()`` once the window has closed."""
+    needed), ``painted()`` once the frame's first paint is done (just before the first
+    page is built), ``closed()`` once the window has closed."""
 
     page_changed = Signal(str)
     page_built = Signal(str)
+    painted = Signal()
     closed = Signal()
 
     def __init__(self, workspace: Workspace) -> None:
@@ -159,15 +163,14 @@ class MainWindow(QMainWindow):
 
         self.recent_menu = add_workspace_actions(self)  # New, Open, Recent workspaces
         self.appearance_actions = self._add_view_menu()  # View › Appearance
-        from worthit.ui.currency_dialog import add_currency_action
-
         add_currency_action(self)  # View › Display currency…
         self.help_menu_about = add_help_menu(self, workspace)  # Help › About Worthit
         self.navigation.setCurrentRow(0)
         self.navigation.currentRowChanged.connect(self._show_row)
         self.period_bar.changed.connect(self._period_changed)
-        # Scheduled sync and check, notifications and the Alerts badge.
-        self.alert_schedule = AlertSchedule(self)
+        # Scheduled sync and check, notifications and the Alerts badge: made once the first
+        # page is open (see alert_schedule).
+        self._alert_schedule: AlertSchedule | None = None
         # The first page once the event loop runs; in a window on show, after the frame's
         # first paint (not at all if the window is closed first).
         self._painted = False
@@ -199,6 +202,8 @@ class MainWindow(QMainWindow):
         if self.isVisible() and not self._painted and self._first_page.interval() == 0:
             self._first_page.start(FIRST_PAINT_WAIT_MS)
             return
+        if self._painted:
+            self.painted.emit()
         first = self.pages[NAMES[0]]
         if self.navigation.currentRow() == 0:
             self._show_row(0)
@@ -208,6 +213,18 @@ class MainWindow(QMainWindow):
             self.stack.removeWidget(self._placeholder)
             self._placeholder.deleteLater()
             self._placeholder = None
+        _ = self.alert_schedule  # made now, after the first page has started computing
+
+    @property
+    def alert_schedule(self) -> AlertSchedule:
+        """Scheduled sync and check, notifications and the Alerts badge: made once the
+        first page is open, or when first asked for (its module and its reads of the
+        workspace cost ~8 ms, which the frame's first paint does not wait for)."""
+        if self._alert_schedule is None:
+            from worthit.ui.alert_schedule import AlertSchedule
+
+            self._alert_schedule = AlertSchedule(self)
+        return self._alert_schedule
 
     @property
     def current_page(self) -> Page:
@@ -243,6 +260,8 @@ class MainWindow(QMainWindow):
     def _cover_if_empty(self, name: str, page: Page) -> None:
         if not self._empty or name not in FIGURE_PAGES or name in self.empty_states:
             return
+        from worthit.ui.widgets.empty_state import EmptyState
+
         state = EmptyState(page, page.body.itemAt(0).widget())
         state.sources_requested.connect(lambda: self.show_page("sources"))
         state.import_requested.connect(self._import_files)
@@ -278,7 +297,8 @@ class MainWindow(QMainWindow):
         """Stop what runs in the background: pages' computations, a scheduled pass and a
         task, so nothing reports to a window that is gone (:func:`workers.shutdown`
         waits for them when the app ends)."""
-        self.alert_schedule.stop()
+        if self._alert_schedule is not None:
+            self._alert_schedule.stop()
         self._first_page.stop()
         if self.tasks.busy:
             self.tasks.cancel()

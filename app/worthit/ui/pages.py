@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import functools
 import importlib
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from worthit.pages import TITLES
-from worthit.ui.views.page import Page
+
+if TYPE_CHECKING:
+    from worthit.ui.views.page import Page
 
 #: The window's pages, in order.
 NAMES: Final = tuple(TITLES)
@@ -23,6 +25,8 @@ def view(name: str) -> type[Page]:
     """The page class of ``worthit.ui.views.NAME``: the one it defines named ``name``."""
     if name not in TITLES:
         raise LookupError(f"There is no page {name!r}; pages: {', '.join(NAMES)}.")
+    from worthit.ui.views.page import Page
+
     module = importlib.import_module(f"worthit.ui.views.{name}")
     views = [v for v in vars(module).values()
              if isinstance(v, type) and issubclass(v, Page) and v.__module__ == module.__name__

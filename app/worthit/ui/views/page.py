@@ -6,12 +6,15 @@ with its own cache connection; it must not touch widgets, so it is a static meth
 dropped, so switching periods quickly never shows a stale page.
 
 A page whose figures come in two steps also sets :attr:`Page.compute_first`: its result
-is drawn by :meth:`Page.show_first` (and ``first_shown`` emitted) while :meth:`compute`
-goes on, on the same worker."""
+is drawn by :meth:`Page.show_first` (and ``first_shown`` emitted), then :meth:`compute`
+goes on, on the same worker. It waits for that drawing: run beside it, it took the GIL
+from the UI thread while the first figures were drawn (at start-up, pyqtgraph imported
+and the charts built), which then came later."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Generator
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -28,6 +31,10 @@ from worthit.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
+#: How often a staged page's worker, waiting for its first step to be drawn, looks
+#: whether it was cancelled (it yields, and the worker stops at a yield).
+DRAW_WAIT_S = 0.05
+
 
 @dataclass(frozen=True, slots=True)
 class _First:
@@ -35,6 +42,8 @@ class _First:
 
     generation: int
     result: Any
+    #: Set once the UI thread has drawn ``result`` (or will not): the second step waits.
+    drawn: threading.Event
 
 
 class Page(QWidget):
@@ -133,7 +142,10 @@ class Page(QWidget):
             try:
                 if first is not None:
                     yield "computing the first figures"
-                    yield _First(generation, first(cache, period))
+                    drawn = threading.Event()
+                    yield _First(generation, first(cache, period), drawn)
+                    while not drawn.wait(DRAW_WAIT_S):
+                        yield "waiting for the first figures to be drawn"
                 yield "computing"
                 return generation, compute(cache, period)
             finally:
@@ -143,11 +155,16 @@ class Page(QWidget):
                                      errored=self._errored)
 
     def _yielded(self, progress: object) -> None:
-        if not isinstance(progress, _First) or progress.generation != self._generation:
+        if not isinstance(progress, _First):
             return
-        drawn = self._draw_step(self.show_first, progress.result, self.first_shown)
-        if not drawn and self._worker is not None:  # failed is said: no second step over it
-            self._worker.cancel()
+        try:
+            if progress.generation != self._generation:
+                return
+            drawn = self._draw_step(self.show_first, progress.result, self.first_shown)
+            if not drawn and self._worker is not None:  # failed is said: no second step
+                self._worker.cancel()
+        finally:
+            progress.drawn.set()
 
     def _returned(self, payload: tuple[int, Any]) -> None:
         generation, result = payload
