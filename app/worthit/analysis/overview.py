@@ -214,16 +214,36 @@ def month_forecast(index: ChargeIndex, as_of: dt.date) -> Forecast:
 def compare_by(index: ChargeIndex, period: Period, previous: Period,
                dimension: str) -> pd.DataFrame:
     """Columns: key, previous, current — each dimension value's cost in both periods
-    (values with charges in either period)."""
+    (values with charges in either period), by value. Summed per value code from the keys'
+    sums (a frame of every key and a group-by took 14 ms a dimension on the demo)."""
+    import numpy as np
     import pandas as pd
 
     seen: np.ndarray = index.present(period.start, period.end) | index.present(
         previous.start, previous.end)
-    frame = pd.DataFrame({"key": labels(index, dimension),
-                          "previous": index.per_key(previous.start, previous.end),
-                          "current": index.per_key(period.start, period.end)})[seen]
-    frame = frame[frame["key"].notna()]
-    return frame.groupby("key", as_index=False)[["previous", "current"]].sum()
+    codes, names = factorised(index, dimension)
+    chosen = seen & (codes >= 0)  # a key with no value (no model) is in no group
+    code = codes[chosen]
+
+    def sums(values: np.ndarray) -> np.ndarray:
+        return np.bincount(code, weights=values[chosen], minlength=len(names))
+
+    held = np.bincount(code, minlength=len(names)) > 0
+    frame = pd.DataFrame({"key": np.asarray(names, dtype=object)[held],
+                          "previous": sums(index.per_key(previous.start, previous.end))[held],
+                          "current": sums(index.per_key(period.start, period.end))[held]})
+    return frame.sort_values("key", kind="stable").reset_index(drop=True)
+
+
+def factorised(index: ChargeIndex, dimension: str) -> tuple[np.ndarray, pd.Index]:
+    """Each key's code of its value of ``dimension`` (-1: none) and the values, made once
+    per index."""
+    import pandas as pd
+
+    found: tuple[np.ndarray, pd.Index] = index.remember(
+        ("labels factorised", dimension),
+        lambda: pd.factorize(pd.Series(labels(index, dimension), dtype=object)))
+    return found
 
 
 def daily_by(index: ChargeIndex, period: Period, dimension: str) -> pd.DataFrame:
@@ -231,8 +251,7 @@ def daily_by(index: ChargeIndex, period: Period, dimension: str) -> pd.DataFrame
     import numpy as np
     import pandas as pd
 
-    codes, names = index.remember(("labels factorised", dimension), lambda: pd.factorize(
-        pd.Series(labels(index, dimension), dtype=object)))
+    codes, names = factorised(index, dimension)
     by_name, seen = index.named_group_days(("dimension", dimension), period.start, period.end,
                                            codes, len(names))
     rows, days = np.nonzero(seen)
