@@ -26,8 +26,6 @@ start, about 50 ms before the first paint that no user pays.
 
 from __future__ import annotations
 
-import compileall
-import importlib.util
 import json
 import os
 import statistics
@@ -36,7 +34,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from _common import generate_demo, parser, run_python, summary, table
+from _common import compile_worthit, generate_demo, parser, run_python, summary, table
 
 HEAVY = ("pandas", "pyqtgraph", "boto3", "numpy")
 TIMEOUT_S = 60
@@ -167,14 +165,6 @@ print(painted["paint"])
 #: The floors: a bare window, and a bare window after importing what the figures need.
 FLOORS: dict[str, str] = {"bare window": "",
                           "bare window + pandas, pyqtgraph": "import pandas, pyqtgraph"}
-
-
-def compile_worthit() -> None:
-    """Byte-compile the worthit package in place (written even under
-    PYTHONDONTWRITEBYTECODE), so a start reads .pyc files as an installed one does."""
-    spec = importlib.util.find_spec("worthit")
-    for folder in (spec.submodule_search_locations or []) if spec else []:
-        compileall.compile_dir(folder, quiet=1)
 
 
 def floor_run(imports: str) -> float:
