@@ -87,6 +87,21 @@ def test_a_second_read_comes_from_the_file(cache: Cache, monkeypatch: pytest.Mon
     assert_same(found, cache)
 
 
+@pytest.mark.parametrize("arrow", [True, False], ids=["text by arrow", "text by python"])
+def test_keys_read_back_equal_with_or_without_arrow_text(
+        cache: Cache, monkeypatch: pytest.MonkeyPatch, arrow: bool) -> None:
+    """Text columns are made by Arrow from their distinct values where pandas keeps text
+    in Arrow, else one value at a time (the packaged app has no pyarrow): the same keys,
+    missing values and empty text included."""
+    rows = [charge(day, day + 1.0, f"i-{day % 3}", sub_account_id=None if day % 2 else "",
+                   tags=None) for day in range(8)]
+    cache.replace_charges("bill", JAN_1, JAN_1 + dt.timedelta(days=7), rows)
+    if not arrow:
+        monkeypatch.setattr(charge_file, "_arrow_text", lambda *_: None)
+    read_charges(cache, min_charges=1)  # writes the file
+    assert_same(read_charges(cache, min_charges=1), cache)
+
+
 def test_a_write_to_the_charges_makes_the_file_stale(cache: Cache) -> None:
     fill(cache)
     read_charges(cache, min_charges=1)

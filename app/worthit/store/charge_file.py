@@ -196,7 +196,31 @@ def _keys_from(arrays: Any, columns: list[list[str]]) -> pd.DataFrame:
             continue
         text = arrays[f"k{n}t"].tobytes()
         ends = np.cumsum(arrays[f"k{n}n"]).tolist()
-        values = np.array([text[a:b].decode() for a, b in zip([0, *ends], ends, strict=False)]
-                          + [None], dtype=object)
-        frame[name] = pd.Series(values[arrays[f"k{n}"]], dtype=dtype)
+        distinct = [text[a:b].decode() for a, b in zip([0, *ends], ends, strict=False)]
+        codes = arrays[f"k{n}"]
+        column = _arrow_text(distinct, codes) if dtype == "str" else None
+        if column is None:
+            values = np.array([*distinct, None], dtype=object)
+            column = pd.Series(values[codes], dtype=dtype)
+        frame[name] = column
     return pd.DataFrame(frame)
+
+
+def _arrow_text(distinct: list[str], codes: np.ndarray) -> pd.Series | None:
+    """A text column (pandas' ``str``) made by Arrow from its distinct values and each
+    row's code (-1: missing), where pandas keeps text in Arrow: each row's value turned
+    into an Arrow string one by one took 0.04-0.1 s of reading a workspace's keys. None
+    where pandas keeps text in Python (no pyarrow, as in the packaged app)."""
+    import pandas as pd
+
+    if pd.StringDtype(na_value=float("nan")).storage != "pyarrow":
+        return None
+    import numpy as np
+    import pyarrow as pa
+
+    missing = codes < 0
+    at = pa.array(np.where(missing, 0, codes).astype(np.int32), mask=missing)
+    if not distinct:
+        return pd.Series(pd.array(pa.nulls(len(codes), pa.large_string()), dtype="str"))
+    values = pa.DictionaryArray.from_arrays(at, pa.array(distinct, pa.large_string()))
+    return pd.Series(pd.array(values.dictionary_decode(), dtype="str"))
