@@ -104,6 +104,26 @@ def assert_consistent(result: Allocation) -> None:
         assert float(node.trend.sum()) == pytest.approx(node.cost, abs=1e-9), path
 
 
+def test_the_tree_is_built_when_first_asked_for_and_only_once(
+        cache: Cache, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Unit costs, model swap, commitments and the alerts read the pieces only: the tree is
+    not built for them; asked for, it is built once and is what it always was."""
+    import worthit.analysis.allocation as module
+
+    cache.replace_charges("test", JAN_1, JAN_31, [
+        charge(JAN_1, 10.0, tags={"team": "ads", "feature": "bidder"}),
+        charge(JAN_31, 5.0, tags={"team": "search"})])
+    built: list[int] = []
+    nodes = module._nodes
+    monkeypatch.setattr(module, "_nodes", lambda *a: built.append(1) or nodes(*a))
+    result = allocate_jan(cache, rules_from_json([TAGS_RULE], "t"))
+    assert len(result.pieces) == 2 and built == []
+    assert result.total == 15.0 and built == [1]
+    assert costs(result, 1) == {("ads",): 10.0, ("search",): 5.0}
+    assert_consistent(result)
+    assert built == [1]
+
+
 # -- which rule claims a charge --------------------------------------------------------------
 
 

@@ -132,6 +132,14 @@ def test_unallocated_comes_first_with_its_reasons_and_teams_are_open(
     assert tiles_drawn(page, top)
 
 
+def test_the_tree_is_built_on_the_worker_not_on_the_ui_thread(workspace: Workspace) -> None:
+    """The allocation builds its tree when first asked for: the page's compute (a worker)
+    asks, so the UI thread's model only reads it."""
+    with workspace.open() as cache:
+        result = AllocationPage.compute(cache, preset_period(Preset.LAST_30, DEMO_END))
+    assert "nodes" in vars(result) and len(result.nodes) > 1
+
+
 def test_clicking_a_team_tile_opens_it_in_the_tree_and_the_root_crumb_goes_back(
     qtbot: QtBot, window: tuple[MainWindow, AllocationPage]
 ) -> None:

@@ -149,7 +149,9 @@ class AllocationPage(Page):
     def compute(cache: Cache, period: Period) -> Allocation:
         from worthit.analysis.allocation import allocation  # numpy and pandas, off start-up
 
-        return allocation(cache, period)
+        found = allocation(cache, period)
+        _ = found.nodes  # the tree is built when first asked for: here, on the worker
+        return found
 
     def show_result(self, result: Allocation) -> None:
         self.result = result
