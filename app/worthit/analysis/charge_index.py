@@ -494,13 +494,18 @@ def build_index(cache: Cache, path: str = "") -> ChargeIndex:
         values, uniques = pd.factorize(keys[column].astype(object), use_na_sentinel=True)
         codes[column] = (values, list(uniques))
     tag_dicts = [_parse_tags(text) for text in codes["tags"][1]]
-    day = (day - day[0]) if len(day) else day
-    counts = np.bincount(day, minlength=1) if len(day) else np.zeros(0, np.int64)
+    if len(day):
+        day -= day[0]  # in place: the array was just read, and is owned here
+    # Where each day's charges start: the days are in order, so a search per day, not a
+    # count over every charge (a bincount of ten million days took 0.25 s).
+    held = int(day[-1]) + 1 if len(day) else 0
+    starts = np.searchsorted(day, np.arange(held + 1), side="left") if len(day) else \
+        np.zeros(1, np.int64)
     named = set(keys["billing_currency"].dropna().astype(str).str.strip()) - {""}
     return ChargeIndex(
         path=path, revision=revision, first_day=first,
         currency=named.pop() if len(named) == 1 else None,
-        day_starts=np.concatenate([[0], np.cumsum(counts)]).astype(np.int64),
+        day_starts=starts.astype(np.int64),
         day=day, key=position[key_id],
         cost=_unstated_as_zero(cost), billed=_unstated_as_zero(billed), listed=charges.listed,
         usage=TokenUsage(charges.usage_day, charges.usage_key_id, charges.usage_counts),
