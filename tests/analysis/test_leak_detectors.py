@@ -460,6 +460,24 @@ def test_a_measured_nat_share_is_one_figure_and_a_reversed_range_is_read_right(
     assert load_settings(cache) == Settings(nat_share_low=0.1, nat_share_high=0.3)
 
 
+def test_network_costs_under_the_floor_are_no_finding_and_a_lower_floor_shows_them(
+        cache: Cache) -> None:
+    """A finding's saving is at most its cost, so network costs under the floor are left
+    out by the detector itself (find_leaks dropped them before); lowering the floor in the
+    settings shows them."""
+    from worthit.analysis.leaks.network import hidden_network
+
+    fill(cache, [charge(day, 2.0, "cdn-1", team="web", feature="api",
+                        x_usage_type="USE1-DataTransfer-Out-Bytes") for day in WINDOW])
+    assert hidden_network(context(cache)) == []  # $60 in the window, under $100
+    assert find_leaks(cache, END) == []
+    (found,) = hidden_network(context(cache, floor=50.0))
+    assert (found.key, found.monthly_cost) == ("hidden_network:egress:cdn-1",
+                                               pytest.approx(60.0))
+    save_settings(cache, Settings(floor=50.0))
+    assert [f.key for f in find_leaks(cache, END)] == ["hidden_network:egress:cdn-1"]
+
+
 def test_nat_and_cross_az_are_savings_egress_and_inter_region_only_shares(
         cache: Cache) -> None:
     from worthit.analysis.leaks.network import hidden_network

@@ -76,6 +76,11 @@ def hidden_network(ctx: Context) -> list[Finding]:
     for pattern, (what, fix, avoidable) in PATTERNS.items():
         for resource_id, monthly in ctx.cost_by_resource(pattern, ctx.window.start,
                                                          ctx.window.end):
+            if monthly < ctx.settings.floor:
+                # Its saving is at most its cost, and an informational finding is kept by
+                # its cost: under the floor it is dropped whatever it says, so its daily
+                # evidence is not worked out (87 resources of the real-shaped CUR, 0.2 s).
+                continue
             daily = ctx.resource_daily(resource_id, ctx.window.start, ctx.window.end,
                                        (pattern,))
             team, feature = ctx.owner(resource_id)
