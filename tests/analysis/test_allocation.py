@@ -114,8 +114,8 @@ def test_the_tree_is_built_when_first_asked_for_and_only_once(
         charge(JAN_1, 10.0, tags={"team": "ads", "feature": "bidder"}),
         charge(JAN_31, 5.0, tags={"team": "search"})])
     built: list[int] = []
-    nodes = module._nodes
-    monkeypatch.setattr(module, "_nodes", lambda *a: built.append(1) or nodes(*a))
+    tree = module._tree
+    monkeypatch.setattr(module, "_tree", lambda *a: built.append(1) or tree(*a))
     result = allocate_jan(cache, rules_from_json([TAGS_RULE], "t"))
     assert len(result.pieces) == 2 and built == []
     assert result.total == 15.0 and built == [1]

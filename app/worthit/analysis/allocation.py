@@ -15,9 +15,10 @@ none; the pieces of a split charge sum to the charge.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from typing import Any, Final, SupportsInt, cast
@@ -28,6 +29,7 @@ import pandas as pd
 from worthit.analysis.charge_index import ChargeIndex, charge_index, currencies_of
 from worthit.analysis.commitments import amortisation_of
 from worthit.core.periods import Period
+from worthit.core.rounding import rounded
 from worthit.core.rules import (  # ROOT and ROOT_NAME are part of this module's vocabulary
     NO_FEATURE,
     ROOT,
@@ -159,8 +161,17 @@ class Node:
     path: tuple[str, ...]
     cost: float
     previous: float
-    trend: np.ndarray
+    tree: Tree = field(repr=False, compare=False)
+    position: int = 0  # among its level's nodes, in tree order
     children: list[tuple[str, ...]] = field(default_factory=list)
+
+    @property
+    def trend(self) -> np.ndarray:
+        """Its cost per trend bucket (see :attr:`Allocation.trend_edges`)."""
+        if not self.path:
+            return self.tree.trend
+        line: np.ndarray = self.tree.trends(len(self.path) - 1)[self.position]
+        return line
 
     @property
     def name(self) -> str:
@@ -180,10 +191,127 @@ class Node:
         if not self.unallocated:
             return None
         if len(self.path) == 1:
-            return "Spend no rule assigns to a team: " + "; ".join(
-                REASONS[REASON_OF_NAME[p[1]]][0].lower() for p in self.children
-            ) if self.children else "Nothing is unallocated in this period."
+            return _unallocated_reason([p[1] for p in self.children])
         return REASONS[REASON_OF_NAME[self.path[1]]][1]
+
+
+def _unallocated_reason(reasons: Sequence[str]) -> str:
+    """What Unallocated's node says, from the names of its reason nodes."""
+    if not reasons:
+        return "Nothing is unallocated in this period."
+    return "Spend no rule assigns to a team: " + "; ".join(
+        REASONS[REASON_OF_NAME[name]][0].lower() for name in reasons)
+
+
+@dataclass(frozen=True, eq=False, slots=True)
+class Level:
+    """One level of the tree as arrays, its nodes in tree order: under each node of the
+    level above in turn, largest cost first (then previous cost, then name)."""
+
+    names: list[str]
+    parent: np.ndarray  # each node's parent: its position in the level above (0: the root)
+    cost: np.ndarray
+    previous: np.ndarray
+    #: Where each node's children start in the level below (one more entry: the end).
+    first_child: np.ndarray
+    #: Each piece's node in this level (its position).
+    of_piece: np.ndarray = field(repr=False)
+
+
+@dataclass(eq=False)
+class Tree:
+    """The allocation tree as arrays, a level per entry of :data:`LEVELS`: what the report
+    is written from, and what :meth:`nodes` makes the node objects from. Unallocated is the
+    first node of the first level, whatever its size: nobody owns it, so it must be seen.
+
+    The trends are summed when first asked for, a level at a time: the tree's view draws
+    them for the rows it shows, the report has none, and a quarter's at 10 M charges took
+    60 ms for the four levels."""
+
+    cost: float
+    previous: float
+    levels: tuple[Level, ...]
+    #: Each piece's cost per trend bucket (pieces × buckets), made when first asked for.
+    piece_trends: Callable[[], np.ndarray] = field(repr=False)
+    _trends: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+
+    @functools.cached_property
+    def trend(self) -> np.ndarray:
+        """The root's cost per trend bucket."""
+        total: np.ndarray = self._piece_trends.sum(axis=0)
+        return total
+
+    @functools.cached_property
+    def _piece_trends(self) -> np.ndarray:
+        return self.piece_trends()
+
+    def trends(self, number: int) -> np.ndarray:
+        """Level ``number``'s trends (nodes × buckets), as its nodes come."""
+        if number not in self._trends:
+            level, lines = self.levels[number], self._piece_trends
+            points = lines.shape[1]
+            cells = (level.of_piece[:, None] * points + np.arange(points)).ravel()
+            self._trends[number] = np.bincount(
+                cells, weights=lines.ravel(), minlength=len(level.names) * points
+            ).reshape(len(level.names), points)
+        return self._trends[number]
+
+    def nodes(self) -> Nodes:
+        """Every node by path, the root's ``()``."""
+        return Nodes(self)
+
+    def unallocated_nodes(self) -> list[int]:
+        """How many nodes of each level lie under Unallocated: a prefix of each, as it comes
+        first and each level is in tree order."""
+        counts, under = [], 1
+        for level in self.levels:
+            counts.append(under)
+            under = int(level.first_child[under])
+        return counts
+
+
+class Nodes(Mapping[tuple[str, ...], Node]):
+    """The tree's nodes by path, each made when first asked for: the tree's view asks for
+    the rows it shows, and a quarter at 10 M charges has 32,725 (making them all took 30 ms
+    more than the paths)."""
+
+    def __init__(self, tree: Tree) -> None:
+        self._tree = tree
+        self._paths: list[list[tuple[str, ...]]] = [[ROOT]]
+        for level in tree.levels:
+            above = self._paths[-1]
+            self._paths.append([above[p] + (name,) for p, name in zip(
+                level.parent.tolist(), level.names, strict=True)])
+        self._where = {path: (number, position) for number, paths in enumerate(self._paths)
+                       for position, path in enumerate(paths)}
+        self._made: dict[tuple[str, ...], Node] = {}
+
+    def __getitem__(self, path: tuple[str, ...]) -> Node:
+        node = self._made.get(path)
+        if node is None:
+            number, position = self._where[path]
+            tree = self._tree
+            if number == 0:
+                node = Node(ROOT, tree.cost, tree.previous, tree, 0, list(self._paths[1]))
+            else:
+                level = tree.levels[number - 1]
+                children: list[tuple[str, ...]] = []
+                if number < len(tree.levels):
+                    begin, end = level.first_child[position:position + 2].tolist()
+                    children = self._paths[number + 1][begin:end]
+                node = Node(path, float(level.cost[position]), float(level.previous[position]),
+                            tree, position, children)
+            node = self._made.setdefault(path, node)  # one node a path, whichever thread
+        return node
+
+    def __contains__(self, path: object) -> bool:
+        return path in self._where
+
+    def __iter__(self) -> Iterator[tuple[str, ...]]:
+        return iter(self._where)
+
+    def __len__(self) -> int:
+        return len(self._where)
 
 
 @dataclass(frozen=True, eq=False)
@@ -192,10 +320,10 @@ class Allocation:
     previous: Period
     previous_complete: bool
     currency: str
-    #: Builds :attr:`nodes`, the tree, when first asked for: unit costs, model swap,
-    #: commitments, budgets and alerts read :attr:`pieces` only, and a quarter's tree at
-    #: 10 M charges (32,725 nodes) took 0.15-0.2 s to build.
-    tree: Callable[[], dict[tuple[str, ...], Node]] = field(repr=False)
+    #: Builds :attr:`arrays`, the tree, when first asked for: unit costs, model swap,
+    #: commitments, budgets and alerts read :attr:`pieces` only (a quarter's tree at 10 M
+    #: charges has 32,725 nodes).
+    tree: Callable[[], Tree] = field(repr=False)
     #: One row per (key, destination): key_id, position (in the index), rule (the name of
     #: the rule that claims the key, or None), team, feature, service, resource, current,
     #: previous, share and previous_share (the part of the key's cost in each period that
@@ -213,17 +341,22 @@ class Allocation:
     unamortised: float = 0.0
 
     @functools.cached_property
-    def nodes(self) -> dict[tuple[str, ...], Node]:
-        """Every node of the tree by path, the root's ``()``."""
+    def arrays(self) -> Tree:
+        """The tree as arrays, level by level."""
         return self.tree()
+
+    @functools.cached_property
+    def nodes(self) -> Nodes:
+        """Every node of the tree by path, the root's ``()``."""
+        return self.arrays.nodes()
 
     @property
     def total(self) -> float:
-        return self.nodes[ROOT].cost
+        return self.arrays.cost
 
     @property
     def previous_total(self) -> float:
-        return self.nodes[ROOT].previous
+        return self.arrays.previous
 
     @property
     def unallocated(self) -> Node:
@@ -269,27 +402,7 @@ class Allocation:
 
     def to_json(self, depth: int = len(LEVELS)) -> dict[str, Any]:
         """The stable shape of ``worthit report allocation --format json``."""
-        nodes, total, complete = self.nodes, self.total, self.previous_complete
-
-        # share() and change_pct() written out: 32,725 nodes over a quarter at 10 M
-        # charges, where each method and property call cost more than the arithmetic.
-        def shape(node: Node) -> dict[str, Any]:
-            path, cost, previous = node.path, node.cost, node.previous
-            item: dict[str, Any] = {
-                "name": path[-1],
-                "level": LEVELS[len(path) - 1],
-                "cost": round(cost, 2),
-                "share": None if total == 0 else round(cost / total, 4),
-                "previous": round(previous, 2),
-                "change_pct": None if previous == 0 or not complete
-                else round((cost - previous) / previous, 4),
-            }
-            if path[0] == UNALLOCATED:
-                item["reason"] = node.reason
-            if len(path) < depth and node.children:
-                item["children"] = [shape(nodes[c]) for c in node.children]
-            return item
-
+        tree = self.arrays
         return {
             "period": {"from": self.period.start.isoformat(), "to": self.period.end.isoformat()},
             "previous_period": {"from": self.previous.start.isoformat(),
@@ -298,14 +411,56 @@ class Allocation:
             "currency": self.currency,
             "currencies": list(self.currencies),
             "conversion": self.conversion or None,
-            "total": round(self.total, 2),
-            "previous_total": round(self.previous_total, 2),
-            "unallocated": round(self.unallocated.cost, 2),
+            "total": round(tree.cost, 2),
+            "previous_total": round(tree.previous, 2),
+            "unallocated": round(float(tree.levels[0].cost[0]), 2),
             "unamortised": round(self.unamortised, 2),
             "commitment_amortisation": round(self.total - self.unamortised, 2),
             "rules": len(self.rules),
-            "tree": [shape(self.nodes[c]) for c in self.nodes[ROOT].children],
+            "tree": _json_levels(tree, max(1, min(depth, len(LEVELS))), self.previous_complete),
         }
+
+
+def _json_levels(tree: Tree, depth: int, complete: bool) -> list[dict[str, Any]]:
+    """The first ``depth`` levels as nested items, written level by level from the deepest
+    up (32,725 nodes over a quarter at 10 M charges: a call per node and figure cost more
+    than the arithmetic), each figure rounded as ``round`` does."""
+    total = tree.cost
+    under = tree.unallocated_nodes()
+    # Why each node under Unallocated is there: its reason node's text, level by level.
+    reasons: list[list[str]] = [[], [REASONS[REASON_OF_NAME[name]][1]
+                                     for name in tree.levels[1].names[:under[1]]]]
+    for number in range(2, len(tree.levels)):
+        reasons.append([reasons[-1][p] for p in tree.levels[number].parent[:under[number]]
+                        .tolist()])
+    reasons[0] = [_unallocated_reason(tree.levels[1].names[:under[1]])]
+    below: list[dict[str, Any]] = []
+    for number in reversed(range(depth)):
+        level, name = tree.levels[number], LEVELS[number]
+        count = len(level.names)
+        share: Sequence[float | None] = [None] * count
+        if total != 0:
+            with np.errstate(over="ignore"):
+                share = rounded(level.cost / total, 4)
+        change: list[float | None] = [None] * count
+        if complete:
+            with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                change = cast(list[float | None], rounded(
+                    (level.cost - level.previous) / level.previous, 4))
+            for i in np.flatnonzero(level.previous == 0).tolist():
+                change[i] = None
+        items: list[dict[str, Any]] = [
+            {"name": n, "level": name, "cost": c, "share": s, "previous": p, "change_pct": ch}
+            for n, c, s, p, ch in zip(level.names, rounded(level.cost, 2), share,
+                                      rounded(level.previous, 2), change, strict=True)]
+        for item, reason in zip(items, reasons[number], strict=False):
+            item["reason"] = reason
+        if number + 1 < depth:
+            starts = level.first_child.tolist()
+            for i in np.flatnonzero(np.diff(level.first_child)).tolist():
+                items[i]["children"] = below[starts[i]:starts[i + 1]]
+        below = items
+    return below
 
 
 def allocate(index: ChargeIndex, rules: Sequence[Rule], period: Period) -> Allocation:
@@ -322,7 +477,6 @@ def _allocate(index: ChargeIndex, rules: tuple[Rule, ...], period: Period) -> Al
     points = max(1, min(TREND_POINTS, period.days))
     current = index.per_key(period.start, period.end)
     before = index.per_key(previous.start, previous.end)
-    trend = index.per_key_buckets(period.start, period.end, points)
     claims = index.remember(("claim", rules), lambda: claim(index, rules))
     # A key with charges in either period takes part, even if they net to zero (a refund):
     # its days still carry cost in the daily series.
@@ -348,7 +502,7 @@ def _allocate(index: ChargeIndex, rules: tuple[Rule, ...], period: Period) -> Al
     return Allocation(
         period=period, previous=previous,
         previous_complete=first is not None and previous.start >= first,
-        currency=currency, tree=functools.partial(_nodes, index, pieces, trend, points),
+        currency=currency, tree=functools.partial(_tree, index, pieces, period, points),
         pieces=frame, trend_edges=edges, rules=tuple(rules),
         currencies=currencies, conversion=conversion, unamortised=billed,
     )
@@ -474,54 +628,74 @@ def _split_weights(rule: Rule, targets: list[tuple[str, str | None]], direct: pd
     return [s / total for s in spend]
 
 
-def _nodes(index: ChargeIndex, pieces: _Pieces, trend: np.ndarray,
-           points: int) -> dict[tuple[str, ...], Node]:
-    frame = pd.DataFrame({
-        "team": pieces.team, "feature": pieces.feature,
-        "service": index.service[pieces.key], "resource": index.resource[pieces.key],
-        "current": pieces.current, "previous": pieces.previous,
-    })
-    piece_trend = trend[pieces.key] * pieces.share[:, None] if len(pieces.key) else np.zeros(
-        (0, points))
-    nodes: dict[tuple[str, ...], Node] = {
-        ROOT: Node(ROOT, float(pieces.current.sum()), float(pieces.previous.sum()),
-                   piece_trend.sum(axis=0) if len(piece_trend) else np.zeros(points)),
-        (UNALLOCATED,): Node((UNALLOCATED,), 0.0, 0.0, np.zeros(points)),
-    }
-    for depth in range(1, len(LEVELS) + 1):
-        columns = list(LEVELS[:depth])
-        if not len(frame):
-            break
-        groups = frame.groupby(columns, sort=False, dropna=False)
-        sums = groups[["current", "previous"]].sum()  # group n is row n (sort=False)
-        trends = np.zeros((groups.ngroups, points))
-        np.add.at(trends, groups.ngroup().to_numpy(), piece_trend)
-        for key, cost, before, line in zip(_paths(sums.index), sums["current"].tolist(),
-                                           sums["previous"].tolist(), trends, strict=True):
-            nodes[key] = Node(key, float(cost), float(before), line)
-    for path in nodes:
-        if path:
-            nodes[path[:-1]].children.append(path)
-    for node in nodes.values():
-        node.children.sort(key=lambda p: (-nodes[p].cost, -nodes[p].previous, p[-1]))
-    # Unallocated is pinned first, whatever its size: nobody owns it, so it must be seen.
-    root = nodes[ROOT].children
-    root.remove((UNALLOCATED,))
-    root.insert(0, (UNALLOCATED,))
-    return nodes
+def _tree(index: ChargeIndex, pieces: _Pieces, period: Period, points: int) -> Tree:
+    """The tree from the pieces, level by level: each level's nodes are the distinct
+    (node above, name) pairs of the pieces, summed as pandas sums groups (compensated, each
+    group's pieces in order), then put in tree order."""
+    count = len(pieces.key)
+    sums = pd.DataFrame({"current": pieces.current, "previous": pieces.previous})
+    group = np.zeros(count, dtype=np.int64)  # each piece's node in the level above
+    rank = np.zeros(1, dtype=np.int64)  # each node's position in tree order, level above
+    levels: list[Level] = []
+    for number, values in enumerate((pieces.team, pieces.feature, index.service[pieces.key],
+                                     index.resource[pieces.key])):
+        texts, text_code = _texts(values)
+        width = max(1, len(texts))
+        node, pairs = pd.factorize(group * width + text_code)
+        parent = rank[pairs // width]
+        names = texts[pairs % width]
+        grouped = sums.groupby(node).sum()  # node n is row n
+        cost, previous = grouped["current"].to_numpy(), grouped["previous"].to_numpy()
+        first = np.zeros(len(pairs), dtype=bool)
+        if number == 0:
+            first = names == UNALLOCATED
+            if not first.any():  # always shown, if only to say nothing is unallocated
+                names, parent = np.append(names, UNALLOCATED), np.append(parent, 0)
+                cost, previous = np.append(cost, 0.0), np.append(previous, 0.0)
+                first = np.append(first, True)
+        order = np.lexsort((_text_ranks(names), -previous, -cost, ~first, parent))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        if levels:
+            levels[-1] = _with_children(levels[-1], parent[order])
+        levels.append(Level(names[order].tolist(), parent[order], cost[order], previous[order],
+                            np.zeros(len(order) + 1, np.int64), rank[node]))
+        group = node
+    return Tree(float(pieces.current.sum()), float(pieces.previous.sum()), tuple(levels),
+                functools.partial(_piece_trends, index, pieces, period, points))
 
 
-def _paths(index: pd.Index) -> list[tuple[str, ...]]:
-    """Each group's names as text, from the groups' index: level by level from its codes,
-    each distinct name made text once (iterating a MultiIndex built a tuple of objects per
-    group first). A missing name reads ``nan``, as ``str`` of the missing value did."""
-    if not isinstance(index, pd.MultiIndex):
-        return [(str(name),) for name in index.tolist()]
-    levels = []
-    for level, codes in zip(index.levels, index.codes, strict=True):
-        names = np.array([str(name) for name in level.tolist()] + ["nan"], dtype=object)
-        levels.append(names[np.asarray(codes)].tolist())  # code -1 (missing): the last
-    return list(zip(*levels, strict=True))
+def _piece_trends(index: ChargeIndex, pieces: _Pieces, period: Period,
+                  points: int) -> np.ndarray:
+    """Each piece's cost per trend bucket: its key's, times its share."""
+    trend = index.per_key_buckets(period.start, period.end, points)
+    lines: np.ndarray = trend[pieces.key] * pieces.share[:, None]
+    return lines
+
+
+def _with_children(level: Level, parents: np.ndarray) -> Level:
+    """``level`` knowing where each node's children start among ``parents`` (the level
+    below's parents, in its tree order, so ascending)."""
+    starts = np.searchsorted(parents, np.arange(len(level.names) + 1))
+    return dataclasses.replace(level, first_child=starts)
+
+
+def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct names of ``values`` as text (a missing one reads ``nan``, as ``str``
+    of pandas' missing value does) and each value's position among them."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    texts = np.array(uniques, dtype=object)
+    texts[pd.isna(texts)] = "nan"
+    distinct, merged = pd.factorize(np.array([str(t) for t in texts.tolist()], dtype=object))
+    return np.asarray(merged, dtype=object), distinct[codes]
+
+
+def _text_ranks(names: np.ndarray) -> np.ndarray:
+    """Each name's rank in Python's order of text."""
+    order = sorted(range(len(names)), key=names.__getitem__)
+    ranks = np.empty(len(names), dtype=np.int64)
+    ranks[order] = np.arange(len(names))
+    return ranks
 
 
 # -- preview ----------------------------------------------------------------------------------
@@ -554,7 +728,8 @@ class Preview:
 
 def preview(before: Allocation, after: Allocation) -> Preview:
     def features(allocation: Allocation) -> dict[tuple[str, str], float]:
-        return {(p[0], p[1]): n.cost for p, n in allocation.nodes.items() if len(p) == 2}
+        nodes = allocation.nodes
+        return {(p[0], p[1]): nodes[p].cost for p in nodes if len(p) == 2}
 
     old, new = features(before), features(after)
     moves = [Move(team, feature, old.get((team, feature), 0.0), new.get((team, feature), 0.0))
