@@ -191,21 +191,32 @@ class ChargeIndex:
         figure read by SQL is converted here as the index converted it.
         :class:`MissingRates` when one of those days has a charge without a rate."""
         days = np.asarray(days, np.int64)
+        out = np.zeros(len(days))
         if not len(days) or self.first_day is None:
-            return np.zeros(len(days))
+            return out
         position = np.full(int(self.keys["key_id"].max()) + 1, -1, np.int64)
         position[self.keys["key_id"].to_numpy(np.int64)] = np.arange(len(self.keys))
         offset = days - day_number(self.first_day)
-        rows = self._rows(self.first_day + dt.timedelta(days=int(offset.min())),
-                          self.first_day + dt.timedelta(days=int(offset.max())))
-        width = len(self.keys)
-        # The index is in (day, key) order, so (day, key) as one number is sorted.
-        held = self.day[rows].astype(np.int64) * width + self.key[rows]
-        wanted = offset * width + position[np.asarray(key_ids, np.int64)]
-        if not len(held):
-            return np.zeros(len(days))
-        at = np.minimum(np.searchsorted(held, wanted), len(held) - 1)
-        return np.where(held[at] == wanted, self.cost[rows][at], 0.0)
+        self._rows(self.first_day + dt.timedelta(days=int(offset.min())),
+                   self.first_day + dt.timedelta(days=int(offset.max())))  # rates there?
+        wanted = position[np.asarray(key_ids, np.int64)]
+        # Each day's charges are in key order: each key is looked up among its day's only
+        # (a day at a time; one search over a quarter's 2.3 M charges took 40 ms).
+        order = np.argsort(offset, kind="stable")
+        distinct, first = np.unique(offset[order], return_index=True)
+        bounds = [*first.tolist(), len(order)]
+        starts = self.day_starts
+        for n, day in enumerate(distinct.tolist()):
+            if not 0 <= day < len(starts) - 1:
+                continue  # no charge that day
+            which = order[bounds[n]:bounds[n + 1]]
+            low, high = int(starts[day]), int(starts[day + 1])
+            held = self.key[low:high]
+            if not len(held):
+                continue
+            at = np.minimum(np.searchsorted(held, wanted[which]), len(held) - 1)
+            out[which] = np.where(held[at] == wanted[which], self.cost[low + at], 0.0)
+        return out
 
     def rates_by_day(self, start: dt.date, end: dt.date
                      ) -> tuple[list[tuple[str, int, float]], str | None]:
