@@ -192,6 +192,32 @@ class Finding:
         }
 
 
+def owners_of(pieces: pd.DataFrame) -> dict[str, tuple[str | None, str | None]]:
+    """Resource -> (team, feature) of its costliest piece of ``pieces`` (an allocation's),
+    or (None, None) when that is Unallocated or the resource's pieces are under more than
+    one team. Ties go as a descending sort of the costs puts them (pandas' order).
+
+    Integer codes, not text: grouping, sorting and deduplicating 30,000 resources' text
+    took 50 ms at ten million charges."""
+    if pieces.empty:
+        return {}
+    of_resource, resources = pd.factorize(pieces["resource"])
+    of_team, teams = pd.factorize(pieces["team"])  # a missing team: -1, no team
+    width = max(1, len(teams))
+    pairs = np.unique((of_resource * width + of_team)[of_team >= 0])
+    shared = np.bincount(pairs // width, minlength=len(resources)) > 1
+    order = pieces["current"].reset_index(drop=True).sort_values(ascending=False).index
+    ordered = order.to_numpy()
+    best = ordered[np.unique(of_resource[ordered], return_index=True)[1]]
+    names = [str(r) for r in resources]
+    team_names = [*(str(t) for t in teams), "nan"]  # -1: the missing team, as str() read it
+    features = pieces["feature"].to_numpy(object)
+    return {names[r]: (None, None) if team_names[t] == "Unallocated" or shared[r]
+            else (team_names[t], str(features[row]))
+            for r, t, row in zip(of_resource[best].tolist(), of_team[best].tolist(),
+                                 best.tolist(), strict=True)}
+
+
 class Context:
     """What detectors look at; expensive parts are computed once, on first use. Every
     amount is in ``currency`` (default: the display currency), as the charge index
@@ -234,17 +260,7 @@ class Context:
     def owners(self) -> dict[str, tuple[str | None, str | None]]:
         """Resource id -> (team, feature) that carries its cost in the window; (None, None)
         when nobody does: Unallocated, or a shared cost split across several teams."""
-        pieces = self.allocation.pieces
-        if pieces.empty:
-            return {}
-        teams = pieces.groupby("resource")["team"].nunique()
-        best = pieces.sort_values("current", ascending=False).drop_duplicates("resource")
-        # Columns as lists: walking 30,000 resources' text columns element by element took
-        # 0.1 s at ten million charges.
-        shared = (best["resource"].map(teams) > 1).tolist()
-        return {str(r): (None, None) if t == "Unallocated" or many else (str(t), str(f))
-                for r, t, f, many in zip(best["resource"].tolist(), best["team"].tolist(),
-                                         best["feature"].tolist(), shared, strict=True)}
+        return owners_of(self.allocation.pieces)
 
     def owner(self, resource_id: str | None) -> tuple[str | None, str | None]:
         return self.owners.get(resource_id or "", (None, None))
