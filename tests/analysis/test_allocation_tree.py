@@ -112,14 +112,17 @@ def test_the_tree_is_the_pieces_grouped_and_ordered_by_cost(
 
 
 def test_a_node_is_made_with_its_levels_paths_only_when_asked_for() -> None:
-    """Unallocated and its reasons (what the leak findings read) need the paths of the
-    first two levels, not the resources'."""
+    """Unallocated and its reasons (what the leak findings read) need the first levels,
+    not the resources'."""
     rows = [(UNALLOCATED, "Untagged", "AWS · EC2", f"i-{n}", 1.0, 1.0) for n in range(5)]
     rows += [("ads", "bidder", "AWS · S3", f"b-{n}", 2.0, 1.0) for n in range(5)]
     index, pieces, _ = build(rows)
-    nodes = _tree(index, pieces, PERIOD, POINTS).nodes()  # type: ignore[arg-type]
+    tree = _tree(index, pieces, PERIOD, POINTS)  # type: ignore[arg-type]
+    assert (tree.cost, tree._levels) == (15.0, [])  # the total builds no level
+    nodes = tree.nodes()
     reasons = nodes[(UNALLOCATED,)].children
     assert reasons == [(UNALLOCATED, "Untagged")] and nodes[reasons[0]].cost == 5.0
     assert sorted(nodes._levels) == [0, 1, 2, 3]  # the reasons' children's paths
+    assert len(tree._levels) == 3  # teams, features, services: not the resources
     assert len(nodes) == 1 + 2 + 2 + 2 + 10 and sorted(nodes._levels) == [0, 1, 2, 3]
     assert sum(1 for _ in nodes) == len(nodes) and sorted(nodes._levels) == [0, 1, 2, 3, 4]

@@ -15,9 +15,9 @@ none; the pieces of a split charge sum to the charge.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import functools
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -214,61 +214,114 @@ class Level:
     parent: np.ndarray  # each node's parent: its position in the level above (0: the root)
     cost: np.ndarray
     previous: np.ndarray
-    #: Where each node's children start in the level below (one more entry: the end).
-    first_child: np.ndarray
     #: Each piece's node in this level (its position).
     of_piece: np.ndarray = field(repr=False)
 
 
-@dataclass(eq=False)
 class Tree:
     """The allocation tree as arrays, a level per entry of :data:`LEVELS`: what the report
     is written from, and what :meth:`nodes` makes the node objects from. Unallocated is the
     first node of the first level, whatever its size: nobody owns it, so it must be seen.
 
-    The trends are summed when first asked for, a level at a time: the tree's view draws
-    them for the rows it shows, the report has none, and a quarter's at 10 M charges took
-    60 ms for the four levels."""
+    Each level is built when first asked for (its nodes are the distinct (node above,
+    name) pairs of the pieces), and its trends when they are: the totals and the leak
+    findings read the first levels only, the tree's view draws the trends of the rows it
+    shows, the report has none. A quarter's four levels at 10 M charges: 32,725 nodes,
+    most of them resources; their trends took 60 ms."""
 
-    cost: float
-    previous: float
-    levels: tuple[Level, ...]
-    #: Each piece's cost per trend bucket (pieces × buckets), made when first asked for.
-    piece_trends: Callable[[], np.ndarray] = field(repr=False)
-    _trends: dict[int, np.ndarray] = field(default_factory=dict, repr=False)
+    def __init__(self, names: Sequence[Callable[[], np.ndarray]], pieces: _Pieces,
+                 piece_trends: Callable[[], np.ndarray]) -> None:
+        #: The pieces' names at each level, made when the level is built.
+        self._names = tuple(names)
+        self.cost = float(pieces.current.sum())
+        self.previous = float(pieces.previous.sum())
+        self._sums = pd.DataFrame({"current": pieces.current, "previous": pieces.previous})
+        self._group = np.zeros(len(pieces.current), dtype=np.int64)  # node above, per piece
+        self._rank = np.zeros(1, dtype=np.int64)  # tree order of the level above's nodes
+        self._levels: list[Level] = []
+        self._first_child: dict[int, np.ndarray] = {}
+        self._trends: dict[int, np.ndarray] = {}
+        self._piece_trends = piece_trends
+        self._lock = threading.RLock()  # an allocation is shared by the pages' workers
+
+    @property
+    def depth(self) -> int:
+        return len(self._names)
+
+    def level(self, number: int) -> Level:
+        """Level ``number`` (0: the teams), and every level above it, built if need be."""
+        with self._lock:
+            while len(self._levels) <= number:
+                self._levels.append(self._build(len(self._levels)))
+            return self._levels[number]
+
+    def _build(self, number: int) -> Level:
+        texts, text_code = _texts(self._names[number]())
+        width = max(1, len(texts))
+        node, pairs = pd.factorize(self._group * width + text_code)
+        parent = self._rank[pairs // width]
+        names = texts[pairs % width]
+        grouped = self._sums.groupby(node).sum()  # node n is row n
+        cost, previous = grouped["current"].to_numpy(), grouped["previous"].to_numpy()
+        first = np.zeros(len(pairs), dtype=bool)
+        if number == 0:
+            first = names == UNALLOCATED
+            if not first.any():  # always shown, if only to say nothing is unallocated
+                names, parent = np.append(names, UNALLOCATED), np.append(parent, 0)
+                cost, previous = np.append(cost, 0.0), np.append(previous, 0.0)
+                first = np.append(first, True)
+        order = np.lexsort((_text_ranks(names), -previous, -cost, ~first, parent))
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        self._group, self._rank = node, rank
+        return Level(names[order].tolist(), parent[order], cost[order], previous[order],
+                     rank[node])
+
+    def first_child(self, number: int) -> np.ndarray:
+        """Where each node of level ``number``'s children start in the level below, in its
+        tree order (one more entry: the end); none below the last level."""
+        with self._lock:
+            if number not in self._first_child:
+                count = len(self.level(number).names)
+                self._first_child[number] = np.zeros(count + 1, np.int64) \
+                    if number + 1 >= self.depth else np.searchsorted(
+                        self.level(number + 1).parent, np.arange(count + 1))
+            return self._first_child[number]
 
     @functools.cached_property
     def trend(self) -> np.ndarray:
         """The root's cost per trend bucket."""
-        total: np.ndarray = self._piece_trends.sum(axis=0)
+        total: np.ndarray = self.piece_trends.sum(axis=0)
         return total
 
     @functools.cached_property
-    def _piece_trends(self) -> np.ndarray:
-        return self.piece_trends()
+    def piece_trends(self) -> np.ndarray:
+        """Each piece's cost per trend bucket (pieces × buckets)."""
+        return self._piece_trends()
 
     def trends(self, number: int) -> np.ndarray:
         """Level ``number``'s trends (nodes × buckets), as its nodes come."""
-        if number not in self._trends:
-            level, lines = self.levels[number], self._piece_trends
-            points = lines.shape[1]
-            cells = (level.of_piece[:, None] * points + np.arange(points)).ravel()
-            self._trends[number] = np.bincount(
-                cells, weights=lines.ravel(), minlength=len(level.names) * points
-            ).reshape(len(level.names), points)
-        return self._trends[number]
+        with self._lock:
+            if number not in self._trends:
+                level, lines = self.level(number), self.piece_trends
+                points = lines.shape[1]
+                cells = (level.of_piece[:, None] * points + np.arange(points)).ravel()
+                self._trends[number] = np.bincount(
+                    cells, weights=lines.ravel(), minlength=len(level.names) * points
+                ).reshape(len(level.names), points)
+            return self._trends[number]
 
     def nodes(self) -> Nodes:
         """Every node by path, the root's ``()``."""
         return Nodes(self)
 
-    def unallocated_nodes(self) -> list[int]:
-        """How many nodes of each level lie under Unallocated: a prefix of each, as it comes
-        first and each level is in tree order."""
+    def unallocated_nodes(self, depth: int) -> list[int]:
+        """How many nodes of each of the first ``depth`` levels lie under Unallocated: a
+        prefix of each, as it comes first and each level is in tree order."""
         counts, under = [], 1
-        for level in self.levels:
+        for number in range(depth):
             counts.append(under)
-            under = int(level.first_child[under])
+            under = int(self.first_child(number)[under]) if number + 1 < depth else 0
         return counts
 
 
@@ -288,7 +341,7 @@ class Nodes(Mapping[tuple[str, ...], Node]):
         found = self._levels.get(number)
         if found is None:
             above = self._level(number - 1)[0]
-            level = self._tree.levels[number - 1]
+            level = self._tree.level(number - 1)
             paths = [above[p] + (name,) for p, name in zip(level.parent.tolist(), level.names,
                                                             strict=True)]
             found = self._levels.setdefault(number, (paths, {p: n for n, p in enumerate(paths)}))
@@ -304,10 +357,10 @@ class Nodes(Mapping[tuple[str, ...], Node]):
                 node = Node(ROOT, tree.cost, tree.previous, tree, 0, list(self._level(1)[0]))
             else:
                 position = self._level(number)[1][path]
-                level = tree.levels[number - 1]
+                level = tree.level(number - 1)
                 children: list[Path] = []
-                if number < len(tree.levels):
-                    begin, end = level.first_child[position:position + 2].tolist()
+                if number < tree.depth:
+                    begin, end = tree.first_child(number - 1)[position:position + 2].tolist()
                     children = self._level(number + 1)[0][begin:end]
                 node = Node(path, float(level.cost[position]), float(level.previous[position]),
                             tree, position, children)
@@ -315,15 +368,15 @@ class Nodes(Mapping[tuple[str, ...], Node]):
         return node
 
     def __contains__(self, path: object) -> bool:
-        return (isinstance(path, tuple) and len(path) <= len(self._tree.levels)
+        return (isinstance(path, tuple) and len(path) <= self._tree.depth
                 and path in self._level(len(path))[1])
 
     def __iter__(self) -> Iterator[Path]:
-        for number in range(len(self._tree.levels) + 1):
+        for number in range(self._tree.depth + 1):
             yield from self._level(number)[0]
 
     def __len__(self) -> int:
-        return 1 + sum(len(level.names) for level in self._tree.levels)
+        return 1 + sum(len(self._tree.level(n).names) for n in range(self._tree.depth))
 
 
 @dataclass(frozen=True, eq=False)
@@ -425,7 +478,7 @@ class Allocation:
             "conversion": self.conversion or None,
             "total": round(tree.cost, 2),
             "previous_total": round(tree.previous, 2),
-            "unallocated": round(float(tree.levels[0].cost[0]), 2),
+            "unallocated": round(float(tree.level(0).cost[0]), 2),
             "unamortised": round(self.unamortised, 2),
             "commitment_amortisation": round(self.total - self.unamortised, 2),
             "rules": len(self.rules),
@@ -438,17 +491,17 @@ def _json_levels(tree: Tree, depth: int, complete: bool) -> list[dict[str, Any]]
     up (32,725 nodes over a quarter at 10 M charges: a call per node and figure cost more
     than the arithmetic), each figure rounded as ``round`` does."""
     total = tree.cost
-    under = tree.unallocated_nodes()
+    under = tree.unallocated_nodes(max(depth, 2))
     # Why each node under Unallocated is there: its reason node's text, level by level.
-    reasons: list[list[str]] = [[], [REASONS[REASON_OF_NAME[name]][1]
-                                     for name in tree.levels[1].names[:under[1]]]]
-    for number in range(2, len(tree.levels)):
-        reasons.append([reasons[-1][p] for p in tree.levels[number].parent[:under[number]]
+    reasons: list[list[str]] = [
+        [_unallocated_reason(tree.level(1).names[:under[1]])],
+        [REASONS[REASON_OF_NAME[name]][1] for name in tree.level(1).names[:under[1]]]]
+    for number in range(2, depth):
+        reasons.append([reasons[-1][p] for p in tree.level(number).parent[:under[number]]
                         .tolist()])
-    reasons[0] = [_unallocated_reason(tree.levels[1].names[:under[1]])]
     below: list[dict[str, Any]] = []
     for number in reversed(range(depth)):
-        level, name = tree.levels[number], LEVELS[number]
+        level, name = tree.level(number), LEVELS[number]
         count = len(level.names)
         share: Sequence[float | None] = [None] * count
         if total != 0:
@@ -468,8 +521,9 @@ def _json_levels(tree: Tree, depth: int, complete: bool) -> list[dict[str, Any]]
         for item, reason in zip(items, reasons[number], strict=False):
             item["reason"] = reason
         if number + 1 < depth:
-            starts = level.first_child.tolist()
-            for i in np.flatnonzero(np.diff(level.first_child)).tolist():
+            first_child = tree.first_child(number)
+            starts = first_child.tolist()
+            for i in np.flatnonzero(np.diff(first_child)).tolist():
                 items[i]["children"] = below[starts[i]:starts[i + 1]]
         below = items
     return below
@@ -641,40 +695,10 @@ def _split_weights(rule: Rule, targets: list[tuple[str, str | None]], direct: pd
 
 
 def _tree(index: ChargeIndex, pieces: _Pieces, period: Period, points: int) -> Tree:
-    """The tree from the pieces, level by level: each level's nodes are the distinct
-    (node above, name) pairs of the pieces, summed as pandas sums groups (compensated, each
-    group's pieces in order), then put in tree order."""
-    count = len(pieces.key)
-    sums = pd.DataFrame({"current": pieces.current, "previous": pieces.previous})
-    group = np.zeros(count, dtype=np.int64)  # each piece's node in the level above
-    rank = np.zeros(1, dtype=np.int64)  # each node's position in tree order, level above
-    levels: list[Level] = []
-    for number, values in enumerate((pieces.team, pieces.feature, index.service[pieces.key],
-                                     index.resource[pieces.key])):
-        texts, text_code = _texts(values)
-        width = max(1, len(texts))
-        node, pairs = pd.factorize(group * width + text_code)
-        parent = rank[pairs // width]
-        names = texts[pairs % width]
-        grouped = sums.groupby(node).sum()  # node n is row n
-        cost, previous = grouped["current"].to_numpy(), grouped["previous"].to_numpy()
-        first = np.zeros(len(pairs), dtype=bool)
-        if number == 0:
-            first = names == UNALLOCATED
-            if not first.any():  # always shown, if only to say nothing is unallocated
-                names, parent = np.append(names, UNALLOCATED), np.append(parent, 0)
-                cost, previous = np.append(cost, 0.0), np.append(previous, 0.0)
-                first = np.append(first, True)
-        order = np.lexsort((_text_ranks(names), -previous, -cost, ~first, parent))
-        rank = np.empty(len(order), dtype=np.int64)
-        rank[order] = np.arange(len(order))
-        if levels:
-            levels[-1] = _with_children(levels[-1], parent[order])
-        levels.append(Level(names[order].tolist(), parent[order], cost[order], previous[order],
-                            np.zeros(len(order) + 1, np.int64), rank[node]))
-        group = node
-    return Tree(float(pieces.current.sum()), float(pieces.previous.sum()), tuple(levels),
-                functools.partial(_piece_trends, index, pieces, period, points))
+    """The tree of the pieces, built a level at a time when asked for."""
+    return Tree((lambda: pieces.team, lambda: pieces.feature,
+                 lambda: index.service[pieces.key], lambda: index.resource[pieces.key]),
+                pieces, functools.partial(_piece_trends, index, pieces, period, points))
 
 
 def _piece_trends(index: ChargeIndex, pieces: _Pieces, period: Period,
@@ -683,13 +707,6 @@ def _piece_trends(index: ChargeIndex, pieces: _Pieces, period: Period,
     trend = index.per_key_buckets(period.start, period.end, points)
     lines: np.ndarray = trend[pieces.key] * pieces.share[:, None]
     return lines
-
-
-def _with_children(level: Level, parents: np.ndarray) -> Level:
-    """``level`` knowing where each node's children start among ``parents`` (the level
-    below's parents, in its tree order, so ascending)."""
-    starts = np.searchsorted(parents, np.arange(len(level.names) + 1))
-    return dataclasses.replace(level, first_child=starts)
 
 
 def _texts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -205,17 +205,20 @@ def owners_of(pieces: pd.DataFrame) -> dict[str, tuple[str | None, str | None]]:
     of_team, teams = pd.factorize(pieces["team"])  # a missing team: -1, no team
     width = max(1, len(teams))
     pairs = np.unique((of_resource * width + of_team)[of_team >= 0])
-    shared = np.bincount(pairs // width, minlength=len(resources)) > 1
+    shared = (np.bincount(pairs // width, minlength=len(resources)) > 1).tolist()
     order = pieces["current"].reset_index(drop=True).sort_values(ascending=False).index
     ordered = order.to_numpy()
     best = ordered[np.unique(of_resource[ordered], return_index=True)[1]]
-    names = [str(r) for r in resources]
-    team_names = [*(str(t) for t in teams), "nan"]  # -1: the missing team, as str() read it
-    features = pieces["feature"].to_numpy(object)
-    return {names[r]: (None, None) if team_names[t] == "Unallocated" or shared[r]
-            else (team_names[t], str(features[row]))
-            for r, t, row in zip(of_resource[best].tolist(), of_team[best].tolist(),
-                                 best.tolist(), strict=True)}
+    # Text as lists made at once: iterating an arrow array makes a scalar per element.
+    names = np.array([str(r) for r in resources.to_numpy(dtype=object).tolist()],
+                     dtype=object)[of_resource[best]].tolist()
+    team_names = [*(str(t) for t in teams.to_numpy(dtype=object).tolist()), "nan"]  # -1: none
+    features = pieces["feature"].to_numpy(dtype=object)[best].tolist()
+    nobody = (None, None)
+    return dict(zip(names, [
+        nobody if shared[r] or team_names[t] == "Unallocated" else (team_names[t], str(f))
+        for r, t, f in zip(of_resource[best].tolist(), of_team[best].tolist(), features,
+                           strict=True)], strict=True))
 
 
 class Context:
