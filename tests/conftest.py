@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from worthit.workspace import Workspace
 
 # Before any test creates a QApplication.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The user's cache folder (genai-prices' answers, worthit.pricing.remembered): the session's
+# own, so a test neither reads nor leaves the developer's.
+os.environ["XDG_CACHE_HOME"] = tempfile.mkdtemp(prefix="worthit-tests-cache-")
 
 # Hypothesis checks properties, not speed: its default 200 ms per example fails a property
 # on a busy 2-core CI machine (a test may still set its own limits).

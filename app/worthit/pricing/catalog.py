@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Final
 
 from worthit.paths import resource
+from worthit.pricing.remembered import UNKNOWN, Answer, remembered
 
 TOKEN_KINDS: Final = ("input", "cached_input", "cache_write", "output")
 MILLION: Final = 1_000_000.0
@@ -152,6 +153,10 @@ class Catalog:
 
 @functools.cache
 def _genai_version() -> str:
+    """genai-prices' version: as remembered with its answers, else as installed."""
+    known = remembered().version
+    if known is not None:
+        return known
     from importlib.metadata import version
 
     return version("genai-prices")
@@ -175,12 +180,26 @@ def _genai_model(provider_id: str | None, model: str) -> Any | None:
 
 
 @functools.lru_cache(maxsize=4096)
-def _genai_price(provider_id: str | None, model: str, day: dt.date
-                 ) -> tuple[dict[str, float | None], str] | None:
-    """The rates genai-prices has for the model on ``day`` (its price history)."""
+def _genai_price(provider_id: str | None, model: str, day: dt.date) -> Answer:
+    """The rates genai-prices has for the model on ``day`` (its price history), as
+    remembered on disk (:mod:`worthit.pricing.remembered`) or asked of it."""
+    if provider_id is None:
+        return None
+    memory = remembered()
+    found = memory.get(provider_id, model, day)
+    if found is not UNKNOWN:
+        return found  # type: ignore[return-value]  # an Answer: UNKNOWN is the only other
     info = _genai_model(provider_id, model)
     if info is None:
+        memory.put(provider_id, model, None, None, _genai_version())
         return None
+    answer = _rates(info, day)
+    memory.put(provider_id, model, day, answer, _genai_version())
+    return answer
+
+
+def _rates(info: Any, day: dt.date) -> Answer:
+    """genai-prices' rates of a model (``info``) on ``day``."""
     at = dt.datetime.combine(day, dt.time(12), dt.UTC)
     prices = info.get_prices(at)
     rates = {
