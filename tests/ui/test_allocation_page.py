@@ -137,7 +137,10 @@ def test_the_tree_is_built_on_the_worker_not_on_the_ui_thread(workspace: Workspa
     asks, so the UI thread's model only reads it."""
     with workspace.open() as cache:
         result = AllocationPage.compute(cache, preset_period(Preset.LAST_30, DEMO_END))
-    assert "nodes" in vars(result) and len(result.nodes) > 1
+    tree, nodes = vars(result).get("arrays"), vars(result).get("nodes")
+    assert tree is not None and nodes is not None
+    assert len(tree._levels) == len(tree._first_child) == tree.depth
+    assert "piece_trends" in vars(tree) and sorted(nodes._levels) == [0, 1, 2, 3, 4]
 
 
 def test_clicking_a_team_tile_opens_it_in_the_tree_and_the_root_crumb_goes_back(

@@ -150,7 +150,10 @@ class AllocationPage(Page):
         from worthit.analysis.allocation import allocation  # numpy and pandas, off start-up
 
         found = allocation(cache, period)
-        _ = found.nodes  # the tree is built when first asked for: here, on the worker
+        # The tree is built when first asked for: here, on the worker, with every node's
+        # path; the model makes a row's node (and its trend) when the view asks for it.
+        found.arrays.build()
+        found.nodes.build()
         return found
 
     def show_result(self, result: Allocation) -> None:
