@@ -322,13 +322,14 @@ class Context:
         held = _usage_like(index, (usage_like,))[key]
         if not held.any():
             return []
-        resource = index.keys["resource_id"].to_numpy(object)[key[held]]
-        frame = pd.DataFrame({"resource": pd.Series(resource, dtype=object),
-                              "named": [isinstance(r, str) for r in resource],
-                              "cost": index.cost[rows][held]})
-        frame = frame.sort_values(["named", "resource"], kind="stable", na_position="first")
-        sums = frame.groupby("resource", sort=False, dropna=False)["cost"].sum()
-        return [(r if isinstance(r, str) else None, float(c)) for r, c in sums.items()]
+        # Summed per resource code (the index's, -1: none), each resource's charges in
+        # order as pandas sums groups; then by id. Text per charge took 10 ms a call.
+        codes, values = index.codes["resource_id"]
+        sums = pd.Series(index.cost[rows][held]).groupby(codes[key[held]], sort=False).sum()
+        names = [*(str(v) for v in values), None]  # code -1: no resource id
+        found = [(names[c], float(v)) for c, v in zip(sums.index.tolist(), sums.tolist(),
+                                                      strict=True)]
+        return sorted(found, key=lambda item: (item[0] is not None, item[0] or ""))
 
     def _resource_keys(self, resource_id: str | None) -> np.ndarray:
         """The positions in the index of the keys of one resource (none for None)."""
