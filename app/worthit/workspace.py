@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from worthit.core.errors import UserError
-from worthit.store.cache import CACHE_FILE, Cache
+from worthit.store.cache import CACHE_FILE, Cache, new_id
 from worthit.store.meta import claim_meta
 from worthit.store.sources import all_sources, holds_demo
 
@@ -146,7 +145,7 @@ def identity(cache: Cache) -> str:
     from worthit import secrets
     from worthit.store.alerts import WEBHOOK_KEY, WEBHOOK_KEYRING_NAME
 
-    made = uuid.uuid4().hex
+    made = new_id()
     names = [str(row["name"]) for row in all_sources(cache)]
     if cache.get_meta(WEBHOOK_KEY) == "1":
         names.append(WEBHOOK_KEYRING_NAME)

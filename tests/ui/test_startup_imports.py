@@ -84,3 +84,47 @@ def test_the_first_figures_imports_are_work_for_a_worker() -> None:
     sys.modules.pop("colorsys", None)
     assert list(importing(("colorsys",))()) == ["colorsys"]
     assert "colorsys" in sys.modules
+
+
+#: Modules ``worthit`` needs only once its window is painted: the log file's handler and
+#: the platform's description (``uname -p``, run by ``platform``) for the log's first line.
+AFTER_PAINT_STDLIB = ("logging.handlers", "platform")
+
+
+def test_worthit_paints_before_opening_its_log_file(tmp_path: Path) -> None:
+    """``worthit`` paints its window before the log file's modules are imported or the
+    file opened; once painted, the file holds the start line and what was held."""
+    code = (
+        "import sys\n"
+        "import worthit.ui.main_window as main_window\n"
+        "from PySide6.QtCore import QEvent, QObject, QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "seen = {}\n"
+        "class FirstPaint(QObject):\n"
+        "    def eventFilter(self, watched, event):\n"
+        "        if event.type() == QEvent.Type.Paint and not seen:\n"
+        f"            seen.update((m, m in sys.modules) for m in {AFTER_PAINT_STDLIB!r})\n"
+        "            QTimer.singleShot(200, QApplication.instance().quit)\n"
+        "        return False\n"
+        "class Watched(main_window.MainWindow):\n"
+        "    def __init__(self, workspace):\n"
+        "        super().__init__(workspace)\n"
+        "        self.spy = FirstPaint()\n"
+        "        self.installEventFilter(self.spy)\n"
+        "main_window.MainWindow = Watched\n"
+        "from worthit.__main__ import main\n"
+        "status = main([])\n"
+        "print(status, ','.join(m for m, imported in seen.items() if imported))\n"
+    )
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    Cache.open(workspace / "worthit.sqlite").close()
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("XDG_")},
+           "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": str(workspace),
+           "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[0] == "0 ", f"imported before the first paint: {done.stdout}"
+    log = (tmp_path / "state" / "Worthit" / "log" / "worthit.log").read_text(encoding="utf-8")
+    assert " started: Python " in log.splitlines()[0]

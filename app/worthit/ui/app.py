@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Generator
 from typing import Final
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from worthit import APP_NAME, __version__, logs
@@ -99,19 +99,27 @@ def start(folder: str | None) -> int:
 def run(workspace: Workspace) -> int:
     from worthit.ui.workspace_menu import open_window
 
-    logs.setup()
+    logs.begin()  # the file is opened once the frame is painted (an error opens it first)
     logs.log_uncaught()
-    app = application()
-    if is_default_demo(workspace) and not workspace.exists():
-        build_demo(workspace)
-    ensure(workspace, create=True)  # a new folder opens as an empty workspace
-    remember(workspace)
-    window = open_window(workspace)
-    # Not before the frame is painted: Fusion's drawing calls back into Python (our style),
-    # and a worker importing then held the GIL it waited for (the frame took 30 ms more).
-    window.painted.connect(lambda: workers.start(importing(FIRST_IMPORTS)),
-                           Qt.ConnectionType.SingleShotConnection)
-    code = app.exec()
-    workers.shutdown()  # before Python tears down the Qt objects the work would emit into
-    writes.close()  # the changes saved last are written before the process ends
-    return code
+    try:
+        app = application()
+        if is_default_demo(workspace) and not workspace.exists():
+            build_demo(workspace)
+        ensure(workspace, create=True)  # a new folder opens as an empty workspace
+        remember(workspace)
+        window = open_window(workspace)
+        # Not before the frame is painted: Fusion's drawing calls back into Python (our
+        # style), and a worker importing then held the GIL it waited for (the frame took
+        # 30 ms more). The log file once the first page is under way.
+        window.painted.connect(_after_paint, Qt.ConnectionType.SingleShotConnection)
+        code = app.exec()
+        workers.shutdown()  # before Python tears down the Qt objects the work would emit into
+        writes.close()  # the changes saved last are written before the process ends
+        return code
+    finally:
+        logs.setup()  # what was held, written even when no frame was painted
+
+
+def _after_paint() -> None:
+    workers.start(importing(FIRST_IMPORTS))
+    QTimer.singleShot(0, logs.setup)

@@ -1,0 +1,62 @@
+"""The log file opened after the window's first paint: what is logged before is held and
+written first, in order and scrubbed; an error opens the file at once."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from worthit import logs
+
+KEY = "sk-ant-" + "x" * 24
+
+
+@pytest.fixture
+def log_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setattr(logs, "log_dir", lambda: tmp_path / "logs")
+    try:
+        yield tmp_path / "logs"
+    finally:
+        logs.shutdown()
+
+
+def lines(folder: Path) -> list[str]:
+    logs.flush()
+    return (folder / logs.FILE_NAME).read_text(encoding="utf-8").splitlines()
+
+
+def test_records_before_setup_are_held_then_written_first(log_dir: Path) -> None:
+    logs.begin()
+    logging.getLogger("worthit.test").info("before the paint, key %s", KEY)
+    assert not log_dir.exists()  # nothing opened yet
+    path = logs.setup()
+    logging.getLogger("worthit.test").info("after the paint")
+    found = lines(log_dir)
+    assert path == log_dir / logs.FILE_NAME
+    assert " started: Python " in found[0]
+    assert found[1].endswith(f"before the paint, key {logs.MASK}")
+    assert found[2].endswith("after the paint")
+    assert len(found) == 3  # each once: the held handler is gone
+
+
+def test_an_error_before_setup_opens_the_file_at_once(log_dir: Path) -> None:
+    logs.begin()
+    logging.getLogger("worthit.test").info("held")
+    logging.getLogger("worthit.test").error("went wrong")
+    assert [line.rsplit(": ", 1)[-1] for line in lines(log_dir)[1:]] == ["held", "went wrong"]
+    logging.getLogger("worthit.test").info("then")
+    logs.setup()
+    logging.getLogger("worthit.test").info("after the paint")
+    assert [line.rsplit(": ", 1)[-1] for line in lines(log_dir)[1:]] == [
+        "held", "went wrong", "then", "after the paint"]
+
+
+def test_info_from_other_libraries_stays_out(log_dir: Path) -> None:
+    logs.begin()
+    logging.getLogger("somelibrary").info("chatter")
+    logging.getLogger("somelibrary").warning("a warning")
+    logs.setup()
+    assert [line.rsplit(": ", 1)[-1] for line in lines(log_dir)[1:]] == ["a warning"]
