@@ -93,7 +93,8 @@ AFTER_PAINT_STDLIB = ("logging.handlers", "platform")
 
 def test_worthit_paints_before_opening_its_log_file(tmp_path: Path) -> None:
     """``worthit`` paints its window before the log file's modules are imported or the
-    file opened; once painted, the file holds the start line and what was held."""
+    file opened; once painted, the file holds the start line and what was held. In light,
+    the window is drawn by Qt's own Fusion, with no style written in Python to call."""
     code = (
         "import sys\n"
         "import worthit.ui.main_window as main_window\n"
@@ -104,6 +105,12 @@ def test_worthit_paints_before_opening_its_log_file(tmp_path: Path) -> None:
         "    def eventFilter(self, watched, event):\n"
         "        if event.type() == QEvent.Type.Paint and not seen:\n"
         f"            seen.update((m, m in sys.modules) for m in {AFTER_PAINT_STDLIB!r})\n"
+        "            from PySide6.QtWidgets import QStyle, QStyleFactory\n"
+        "            from worthit.ui import theme\n"
+        "            extent = QStyle.PixelMetric.PM_ScrollBarExtent\n"
+        "            fusion = QStyleFactory.create('Fusion').pixelMetric(extent)\n"
+        "            seen['style'] = (QApplication.style().pixelMetric(extent) == fusion,\n"
+        "                             theme._style)\n"
         "            QTimer.singleShot(200, QApplication.instance().quit)\n"
         "        return False\n"
         "class Watched(main_window.MainWindow):\n"
@@ -114,17 +121,21 @@ def test_worthit_paints_before_opening_its_log_file(tmp_path: Path) -> None:
         "main_window.MainWindow = Watched\n"
         "from worthit.__main__ import main\n"
         "status = main([])\n"
-        "print(status, ','.join(m for m, imported in seen.items() if imported))\n"
+        f"print(status, ','.join(m for m in {AFTER_PAINT_STDLIB!r} if seen[m]))\n"
+        "print(*seen['style'])\n"
     )
     workspace = tmp_path / "ws"
     workspace.mkdir()
     Cache.open(workspace / "worthit.sqlite").close()
     env = {**{k: v for k, v in os.environ.items() if not k.startswith("XDG_")},
            "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": str(workspace),
-           "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state")}
+           "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "QT_STYLE_OVERRIDE": "Windows"}  # a default other than Fusion, which would fail
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           env=env, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split("\n")[0] == "0 ", f"imported before the first paint: {done.stdout}"
+    status, style = done.stdout.splitlines()
+    assert status == "0 ", f"imported before the first paint: {status}"
+    assert style == "True None"  # Fusion (drawn by Qt alone), not the Windows style asked
     log = (tmp_path / "state" / "Worthit" / "log" / "worthit.log").read_text(encoding="utf-8")
     assert " started: Python " in log.splitlines()[0]

@@ -25,7 +25,10 @@ FIRST_IMPORTS: Final = ("pandas",)
 
 def application() -> QApplication:
     """The QApplication, created once, themed for the OS's colour scheme."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([*sys.argv[:1], *theme.FUSION_ARGUMENTS])
+        app.setProperty(theme.STYLE_PROPERTY, "fusion")  # as those arguments made it
     if not app.property("worthit.configured"):  # also an instance made elsewhere (tests)
         app.setProperty("worthit.configured", True)
         app.setApplicationName(APP_NAME)

@@ -10,21 +10,18 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
-from PySide6.QtWidgets import (
-    QApplication,
-    QProxyStyle,
-    QStyle,
-    QStyleOption,
-    QStyleOptionComplex,
-    QWidget,
-)
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QProxyStyle, QStyleOption
 
 from worthit import APP_NAME
 
@@ -146,13 +143,7 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
              Appearance.DARK: Qt.ColorScheme.Dark}.get(chosen())
     _scheme = fixed or (scheme if scheme is not None
                         else QGuiApplication.styleHints().colorScheme())
-    global _style  # noqa: PLW0603 - one style per process, owned by the application
-    # Set once: with a style sheet, Qt wraps the style in a QStyleSheetStyle that becomes
-    # its parent, and setting the same style again deletes that wrapper and the style with
-    # it (a crash at the next paint). Set anew only when another setStyle deleted it.
-    if _style is None or not shiboken6.isValid(_style):
-        _style = _Style()
-        app.setStyle(_style)
+    _set_style(app, dark=colours().dark)
     c = colours()
     palette = QPalette()
     roles = {
@@ -177,41 +168,81 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
     app.setStyleSheet(STYLE_SHEET.format(c=c))
 
 
-class _Style(QProxyStyle):
+#: The application's property naming the style :func:`apply` set: "fusion" or "dark".
+STYLE_PROPERTY: Final = "worthit.style"
+#: The command-line arguments that make a new application's style Fusion (as light wants
+#: it) without Python ever holding the style: a QStyle handed to Python makes PySide6
+#: create its class's enums (5 ms), and a style written in Python has Qt call back into
+#: Python for every control it draws (creating the style options' enums too, 7 ms): light
+#: needs neither before the window's first paint. An application made with them has
+#: :data:`STYLE_PROPERTY` "fusion".
+FUSION_ARGUMENTS: Final = ("-style", "Fusion")
+
+
+def _set_style(app: QApplication, *, dark: bool) -> None:
+    """Fusion in light; Fusion with :func:`_dark_style`'s outlines in dark. Set only when
+    it changes: with a style sheet, Qt wraps the style in a QStyleSheetStyle that becomes
+    its parent, and setting the same style again deletes that wrapper and the style with it
+    (a crash at the next paint). Set anew when another setStyle deleted the dark one."""
+    global _style  # noqa: PLW0603 - one style per process, owned by the application
+    kind = "dark" if dark else "fusion"
+    if app.property(STYLE_PROPERTY) == kind and (
+            not dark or (_style is not None and shiboken6.isValid(_style))):
+        return
+    if dark:
+        _style = _dark_style()
+        app.setStyle(_style)
+    else:
+        _style = None
+        app.setStyle("Fusion")
+    app.setProperty(STYLE_PROPERTY, kind)
+
+
+def _dark_style() -> QProxyStyle:
     """Fusion, with frames that show on a dark window. Fusion outlines check boxes, radio
     buttons, fields and buttons in the window colour darkened (``outline()`` in
     qfusionstyle.cpp): on a dark window they vanish, and an unchecked box is invisible.
     In dark, those controls are drawn with the muted text colour as their window."""
+    style: QProxyStyle = _dark_style_class()("Fusion")
+    return style
 
-    _PRIMITIVES = frozenset((
+
+@functools.cache
+def _dark_style_class() -> type[QProxyStyle]:
+    from PySide6.QtWidgets import QProxyStyle, QStyle
+
+    primitives = frozenset((
         QStyle.PrimitiveElement.PE_IndicatorCheckBox,
         QStyle.PrimitiveElement.PE_IndicatorRadioButton,
         QStyle.PrimitiveElement.PE_FrameLineEdit,
         QStyle.PrimitiveElement.PE_PanelButtonCommand,
     ))
-    _CONTROLS = frozenset((
+    controls = frozenset((
         QStyle.ComplexControl.CC_SpinBox,
         QStyle.ComplexControl.CC_ComboBox,
     ))
 
-    def __init__(self) -> None:
-        super().__init__("Fusion")
+    class DarkStyle(QProxyStyle):
+        def drawPrimitive(self, element: Any, option: Any, painter: Any,
+                          widget: Any = None) -> None:
+            _drawn(super().drawPrimitive, element in primitives, element, option, painter,
+                   widget)
 
-    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,
-                      painter: QPainter, widget: QWidget | None = None) -> None:
-        if element in self._PRIMITIVES and colours().dark:
-            with _outlined(option):
-                super().drawPrimitive(element, option, painter, widget)
-        else:
-            super().drawPrimitive(element, option, painter, widget)
+        def drawComplexControl(self, control: Any, option: Any, painter: Any,
+                               widget: Any = None) -> None:
+            _drawn(super().drawComplexControl, control in controls, control, option, painter,
+                   widget)
 
-    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOptionComplex,
-                           painter: QPainter, widget: QWidget | None = None) -> None:
-        if control in self._CONTROLS and colours().dark:
-            with _outlined(option):
-                super().drawComplexControl(control, option, painter, widget)
-        else:
-            super().drawComplexControl(control, option, painter, widget)
+    return DarkStyle
+
+
+def _drawn(draw: Any, outlined: bool, what: Any, option: Any, *rest: Any) -> None:
+    """``draw(what, option, *rest)``, outlined in dark when ``outlined``."""
+    if outlined and colours().dark:
+        with _outlined(option):
+            draw(what, option, *rest)
+    else:
+        draw(what, option, *rest)
 
 
 @contextlib.contextmanager
@@ -227,7 +258,7 @@ def _outlined(option: QStyleOption) -> Iterator[None]:
         option.palette = before
 
 
-_style: _Style | None = None
+_style: QProxyStyle | None = None  # the dark style, while set
 
 
 STYLE_SHEET = """
