@@ -98,8 +98,9 @@ def resolve(folder: str | os.PathLike[str] | None = None) -> Workspace:
 
 def is_default_demo(workspace: Workspace) -> bool:
     """The demo's own folder (under the user data folder): the one place Worthit makes the
-    demo on first use."""
-    return workspace.folder == default_root() / DEMO_FOLDER
+    demo on first use. (A folder of another name is not: the user data folder is not
+    looked up, nor platformdirs imported, for it.)"""
+    return workspace.folder.name == DEMO_FOLDER and workspace.folder == default_root() / DEMO_FOLDER
 
 
 def is_demo(cache: Cache) -> bool:

@@ -109,12 +109,12 @@ def run(workspace: Workspace) -> int:
         if is_default_demo(workspace) and not workspace.exists():
             build_demo(workspace)
         ensure(workspace, create=True)  # a new folder opens as an empty workspace
-        remember(workspace)
         window = open_window(workspace)
         # Not before the frame is painted: Fusion's drawing calls back into Python (our
         # style), and a worker importing then held the GIL it waited for (the frame took
         # 30 ms more). The log file once the first page is under way.
-        window.painted.connect(_after_paint, Qt.ConnectionType.SingleShotConnection)
+        window.painted.connect(lambda: _after_paint(workspace),
+                               Qt.ConnectionType.SingleShotConnection)
         code = app.exec()
         workers.shutdown()  # before Python tears down the Qt objects the work would emit into
         writes.close()  # the changes saved last are written before the process ends
@@ -123,6 +123,8 @@ def run(workspace: Workspace) -> int:
         logs.setup()  # what was held, written even when no frame was painted
 
 
-def _after_paint() -> None:
+def _after_paint(workspace: Workspace) -> None:
+    """What the frame's first paint does not wait for: the first figures' imports (on a
+    worker), then the log file and the recent workspaces' list (platformdirs' module)."""
     workers.start(importing(FIRST_IMPORTS))
-    QTimer.singleShot(0, logs.setup)
+    QTimer.singleShot(0, lambda: (logs.setup(), remember(workspace)))
