@@ -65,6 +65,9 @@ KINDS: Final = frozenset("iuf")
 #: charges then take 0.03-0.04 s from a file in the page cache, not 0.14-1.0 s (the reads
 #: and the kernel's zeroing of fresh pages). Not on Windows, where a mapped file cannot be
 #: replaced: the file written anew after a sync would fail while an index held the old.
+#: Worthit only ever replaces the file (a new one renamed over it), which leaves a mapping
+#: of the old one intact; a file cut short in place by another program while mapped would
+#: end the process (SIGBUS), as a cache overwritten under SQLite would corrupt its reads.
 MAPPED: Final = os.name == "posix"
 _ARRAYS: Final = ("day", "key_id", "cost", "billed", "listed")
 _USAGE: Final = ("usage_day", "usage_key_id", "usage_counts")
