@@ -124,18 +124,52 @@ def test_worthit_paints_before_opening_its_log_file(tmp_path: Path) -> None:
         f"print(status, ','.join(m for m in {AFTER_PAINT_STDLIB!r} if seen[m]))\n"
         "print(*seen['style'])\n"
     )
-    workspace = tmp_path / "ws"
-    workspace.mkdir()
-    Cache.open(workspace / "worthit.sqlite").close()
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("XDG_")},
-           "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": str(workspace),
-           "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
-           "QT_STYLE_OVERRIDE": "Windows"}  # a default other than Fusion, which would fail
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          env=env, timeout=120, check=False)
-    assert done.returncode == 0, done.stderr
+    # A default other than Fusion, which would fail:
+    done = worthit_on_an_empty_workspace(tmp_path, code, QT_STYLE_OVERRIDE="Windows")
     status, style = done.stdout.splitlines()
     assert status == "0 ", f"imported before the first paint: {status}"
     assert style == "True None"  # Fusion (drawn by Qt alone), not the Windows style asked
     log = (tmp_path / "state" / "Worthit" / "log" / "worthit.log").read_text(encoding="utf-8")
     assert " started: Python " in log.splitlines()[0]
+
+
+def test_a_window_that_never_paints_still_opens_its_log_file(tmp_path: Path) -> None:
+    """Minimised at start, the window may not paint for a long time: the log file is
+    opened (and the workspace put first in the recent list) all the same, soon after the
+    start, while the app runs."""
+    code = (
+        "import worthit.ui.main_window as main_window\n"
+        "import worthit.ui.app as app_module\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from worthit import logs\n"
+        "from worthit.workspace import recent\n"
+        "class Hidden(main_window.MainWindow):\n"
+        "    def show(self):\n"
+        "        QTimer.singleShot(app_module.SETTLE_MS + 500, self.check)\n"
+        "    def check(self):\n"
+        "        print(logs.active_file() is not None, [w.name for w in recent()])\n"
+        "        QApplication.instance().quit()\n"
+        "main_window.MainWindow = Hidden\n"
+        "from worthit.__main__ import main\n"
+        "print(main([]))\n"
+    )
+    done = worthit_on_an_empty_workspace(tmp_path, code)
+    assert done.stdout.splitlines() == ["True ['ws']", "0"]
+
+
+def worthit_on_an_empty_workspace(tmp_path: Path, code: str, **env: str
+                                  ) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a fresh Python on an empty workspace ``ws``, with its home, log and
+    config folders under ``tmp_path`` (the log in ``state/Worthit/log``); it must succeed."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    Cache.open(workspace / "worthit.sqlite").close()
+    environment = {**{k: v for k, v in os.environ.items() if not k.startswith("XDG_")},
+                   "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": str(workspace),
+                   "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
+                   "XDG_CONFIG_HOME": str(tmp_path / "config"), **env}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=environment, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done

@@ -110,11 +110,14 @@ def run(workspace: Workspace) -> int:
             build_demo(workspace)
         ensure(workspace, create=True)  # a new folder opens as an empty workspace
         window = open_window(workspace)
+        settle = _settling(workspace)
         # Not before the frame is painted: Fusion's drawing calls back into Python (our
         # style), and a worker importing then held the GIL it waited for (the frame took
         # 30 ms more). The log file once the first page is under way.
-        window.painted.connect(lambda: _after_paint(workspace),
+        window.painted.connect(lambda: (workers.start(importing(FIRST_IMPORTS)),
+                                        QTimer.singleShot(0, settle)),
                                Qt.ConnectionType.SingleShotConnection)
+        QTimer.singleShot(SETTLE_MS, settle)  # a window that never paints (minimised)
         code = app.exec()
         workers.shutdown()  # before Python tears down the Qt objects the work would emit into
         writes.close()  # the changes saved last are written before the process ends
@@ -123,8 +126,20 @@ def run(workspace: Workspace) -> int:
         logs.setup()  # what was held, written even when no frame was painted
 
 
-def _after_paint(workspace: Workspace) -> None:
-    """What the frame's first paint does not wait for: the first figures' imports (on a
-    worker), then the log file and the recent workspaces' list (platformdirs' module)."""
-    workers.start(importing(FIRST_IMPORTS))
-    QTimer.singleShot(0, lambda: (logs.setup(), remember(workspace)))
+#: How long after the start the log file is opened and the workspace put first in the
+#: recent list, if the window has not painted by then.
+SETTLE_MS: Final = 2000
+
+
+def _settling(workspace: Workspace) -> Callable[[], None]:
+    """What the frame's first paint does not wait for, done once: the log file (what was
+    logged before is written first) and the recent workspaces' list (platformdirs)."""
+    done: list[bool] = []
+
+    def settle() -> None:
+        if not done:
+            done.append(True)
+            logs.setup()
+            remember(workspace)
+
+    return settle
