@@ -4,6 +4,7 @@ written first, in order and scrubbed; an error opens the file at once."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -60,3 +61,28 @@ def test_info_from_other_libraries_stays_out(log_dir: Path) -> None:
     logging.getLogger("somelibrary").warning("a warning")
     logs.setup()
     assert [line.rsplit(": ", 1)[-1] for line in lines(log_dir)[1:]] == ["a warning"]
+
+
+def test_records_logged_while_the_file_opens_are_written_once_each(log_dir: Path) -> None:
+    """Threads log while the file is opened and the held handler gives way to the file's:
+    every record is in the file exactly once."""
+    logs.begin()
+    stop = threading.Event()
+    said: list[int] = []
+
+    def chatter() -> None:
+        n = 0
+        while not stop.is_set() or n < 50:
+            logging.getLogger("worthit.test").info("line %d", n)
+            said.append(n)
+            n += 1
+
+    thread = threading.Thread(target=chatter)
+    thread.start()
+    while len(said) < 20:  # some held, the rest logged while the file opens
+        stop.wait(0.001)
+    logs.setup()
+    stop.set()
+    thread.join()
+    written = [line.rsplit(" ", 1)[-1] for line in lines(log_dir)[1:]]
+    assert written == [str(n) for n in said]

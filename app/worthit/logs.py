@@ -4,11 +4,13 @@ and scrubbed of secrets.
 ``worthit --self-test`` calls :func:`setup`. The GUI calls :func:`begin` before its window
 and :func:`setup` once the window is painted: what is logged before is held in memory and
 written first (an error opens the file at once), so the first paint waits neither for the
-rotating handler's modules nor for the file (together about 12 ms, the platform's
-description alone 5 ms: ``platform.platform()`` runs ``uname -p``). The file is ``worthit.log`` in
-``platformdirs.user_log_path("Worthit", appauthor=False)`` (``~/.local/state/Worthit/log``
-on Linux, ``~/Library/Logs/Worthit`` on macOS, ``%LOCALAPPDATA%\\Worthit\\Logs`` on
-Windows), at most 1 MB, with three older files beside it.
+rotating handler's modules nor for the file (together about 12 ms; the platform's
+description alone 5 ms, ``platform.platform()`` running ``uname -p``).
+
+The file is ``worthit.log`` in ``platformdirs.user_log_path("Worthit", appauthor=False)``
+(``~/.local/state/Worthit/log`` on Linux, ``~/Library/Logs/Worthit`` on macOS,
+``%LOCALAPPDATA%\\Worthit\\Logs`` on Windows), at most 1 MB, with three older files
+beside it.
 
 No secret reaches it. Its handler carries a :class:`Scrubbed` filter: a
 :class:`worthit.secrets.Redacted` that also masks anything shaped like an API key or a
@@ -187,32 +189,36 @@ def _private_file_handler(path: Path) -> logging.FileHandler:
 
 class _Held(logging.Handler):
     """What is logged between :func:`begin` and :func:`setup`, kept in order for the
-    file; from an error on (or once the file is open) passed on to the file."""
+    file; from an error on (or once the file is open) passed on to the file. Its lock is
+    taken before ``_lock``, never after."""
 
     def __init__(self, level: int) -> None:
         super().__init__(level)
         self.records: list[logging.LogRecord] = []
         self.target: logging.Handler | None = None
 
-    def emit(self, record: logging.LogRecord) -> None:
-        if self.target is None:
-            self.records.append(record)
-            if record.levelno < logging.ERROR:
-                return
-            with _lock:  # what went wrong before the first paint is on disk at once
-                self._open()
-        elif self.target is not None:
+    def emit(self, record: logging.LogRecord) -> None:  # with this handler's lock held
+        if self.target is not None:
             self.target.handle(record)
+            return
+        self.records.append(record)
+        if record.levelno >= logging.ERROR:  # what went wrong is on disk at once
+            self.open()
 
-    def _open(self) -> None:
-        """Open the file (with ``_lock`` held) and write the records kept so far."""
-        if self.target is None and _state.handler is None:
-            _state.handler = _open_file(self.level)
-        if self.target is None and _state.handler is not None:
-            self.target = _state.handler
-            for record in self.records:
-                self.target.handle(record)
-            self.records.clear()
+    def open(self) -> None:
+        """Open the file (unless open) and write the records kept so far to it; later
+        records go straight to it."""
+        with self.lock or contextlib.nullcontext():
+            if self.target is not None:
+                return
+            with _lock:
+                if _state.handler is None:
+                    _state.handler = _open_file(self.level)
+                self.target = _state.handler
+            if self.target is not None:
+                for record in self.records:
+                    self.target.handle(record)
+                self.records.clear()
 
 
 class _Platform:
@@ -262,12 +268,18 @@ def setup(level: int = logging.INFO) -> Path:
     root = logging.getLogger()
     with _lock:
         held, _state.held = _state.held, None
-        if held is not None:  # begun: levels set and the start logged then
-            held._open()  # noqa: SLF001 - the file (unless an error opened it), then the records
-            root.removeHandler(held)
-            if _state.handler is not None:
-                root.addHandler(_state.handler)
-            return path
+    if held is not None:  # begun: the levels were set and the start logged then
+        held.open()
+        with _lock:
+            # The file's handler in the held one's place: a record being handled meets
+            # one of them (the held one passes it on), never both.
+            at = root.handlers.index(held) if held in root.handlers else None
+            if at is not None and _state.handler is not None:
+                root.handlers[at] = _state.handler
+            elif at is not None:
+                root.removeHandler(held)
+        return path
+    with _lock:
         if _state.handler is not None:
             return path
         _state.handler = _open_file(level)
