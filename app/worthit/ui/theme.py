@@ -20,10 +20,10 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
+from worthit import APP_NAME
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QProxyStyle, QStyleOption
-
-from worthit import APP_NAME
 
 PROVIDER_COLOURS: Final[dict[str, str]] = {
     "AWS": "#F28E2B",
