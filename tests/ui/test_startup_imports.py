@@ -173,3 +173,37 @@ def worthit_on_an_empty_workspace(tmp_path: Path, code: str, **env: str
                           env=environment, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     return done
+
+
+def test_the_outlined_style_comes_with_dark_and_stays(tmp_path: Path) -> None:
+    """``worthit`` starts light on Qt's own Fusion; the first time dark is chosen, the
+    style that outlines controls on a dark window is set, and kept when light comes back
+    (it draws light as Fusion does): the style changes once at most while windows are
+    open."""
+    code = (
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "import worthit.ui.main_window as main_window\n"
+        "from worthit.ui import theme\n"
+        "seen = []\n"
+        "def note():\n"
+        "    app = QApplication.instance()\n"
+        "    seen.append(f'{app.property(theme.STYLE_PROPERTY)}:{theme.colours().dark}')\n"
+        "class Switching(main_window.MainWindow):\n"
+        "    def __init__(self, workspace):\n"
+        "        super().__init__(workspace)\n"
+        "        self.painted.connect(self.switch)\n"
+        "    def switch(self):\n"
+        "        note()\n"
+        "        for appearance in ('DARK', 'LIGHT', 'DARK', 'SYSTEM'):\n"
+        "            self.choose_appearance(theme.Appearance[appearance])\n"
+        "            QApplication.processEvents()\n"
+        "            note()\n"
+        "        QTimer.singleShot(0, QApplication.instance().quit)\n"
+        "main_window.MainWindow = Switching\n"
+        "from worthit.__main__ import main\n"
+        "print(main([]), *seen)\n"
+    )
+    done = worthit_on_an_empty_workspace(tmp_path, code)
+    assert done.stdout.split() == ["0", "fusion:False", "outlined:True", "outlined:False",
+                                   "outlined:True", "outlined:False"]

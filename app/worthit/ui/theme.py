@@ -168,47 +168,49 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
     app.setStyleSheet(STYLE_SHEET.format(c=c))
 
 
-#: The application's property naming the style :func:`apply` set: "fusion" or "dark".
+#: The application's property naming its style: "fusion" (Qt's own, as made with
+#: :data:`FUSION_ARGUMENTS`) or "outlined" (:func:`_outlined_style`, set by :func:`apply`).
 STYLE_PROPERTY: Final = "worthit.style"
-#: The command-line arguments that make a new application's style Fusion (as light wants
-#: it) without Python ever holding the style: a QStyle handed to Python makes PySide6
-#: create its class's enums (5 ms), and a style written in Python has Qt call back into
-#: Python for every control it draws (creating the style options' enums too, 7 ms): light
-#: needs neither before the window's first paint. An application made with them has
+#: The command-line arguments that make a new application's style Fusion without Python
+#: ever holding the style: a QStyle handed to Python makes PySide6 create its class's
+#: enums (5 ms), and a style written in Python has Qt call back into Python for every
+#: control it draws (creating the style options' enums too, 7 ms). Light needs neither
+#: before the window's first paint. An application made with them has
 #: :data:`STYLE_PROPERTY` "fusion".
 FUSION_ARGUMENTS: Final = ("-style", "Fusion")
 
 
 def _set_style(app: QApplication, *, dark: bool) -> None:
-    """Fusion in light; Fusion with :func:`_dark_style`'s outlines in dark. Set only when
-    it changes: with a style sheet, Qt wraps the style in a QStyleSheetStyle that becomes
-    its parent, and setting the same style again deletes that wrapper and the style with it
-    (a crash at the next paint). Set anew when another setStyle deleted the dark one."""
+    """Fusion as the application was made with it, while it has only been light; the
+    outlined style from the first time dark is applied (or any time on an application
+    made otherwise), and from then on for good: it draws light as Fusion does.
+
+    Set once: with a style sheet, Qt wraps the style in a QStyleSheetStyle that becomes
+    its parent, and setting the same style again deletes that wrapper and the style with
+    it (a crash at the next paint); switching back and forth between two styles while
+    windows were open crashed too (a test of light and dark in turn, with charts made
+    before). Set anew only when another setStyle deleted it."""
     global _style  # noqa: PLW0603 - one style per process, owned by the application
-    kind = "dark" if dark else "fusion"
-    if app.property(STYLE_PROPERTY) == kind and (
-            not dark or (_style is not None and shiboken6.isValid(_style))):
+    if _style is not None and shiboken6.isValid(_style):
         return
-    if dark:
-        _style = _dark_style()
-        app.setStyle(_style)
-    else:
-        _style = None
-        app.setStyle("Fusion")
-    app.setProperty(STYLE_PROPERTY, kind)
+    if not dark and _style is None and app.property(STYLE_PROPERTY) == "fusion":
+        return
+    _style = _outlined_style()
+    app.setStyle(_style)
+    app.setProperty(STYLE_PROPERTY, "outlined")
 
 
-def _dark_style() -> QProxyStyle:
+def _outlined_style() -> QProxyStyle:
     """Fusion, with frames that show on a dark window. Fusion outlines check boxes, radio
     buttons, fields and buttons in the window colour darkened (``outline()`` in
     qfusionstyle.cpp): on a dark window they vanish, and an unchecked box is invisible.
     In dark, those controls are drawn with the muted text colour as their window."""
-    style: QProxyStyle = _dark_style_class()("Fusion")
+    style: QProxyStyle = _outlined_style_class()("Fusion")
     return style
 
 
 @functools.cache
-def _dark_style_class() -> type[QProxyStyle]:
+def _outlined_style_class() -> type[QProxyStyle]:
     from PySide6.QtWidgets import QProxyStyle, QStyle
 
     primitives = frozenset((
@@ -222,7 +224,7 @@ def _dark_style_class() -> type[QProxyStyle]:
         QStyle.ComplexControl.CC_ComboBox,
     ))
 
-    class DarkStyle(QProxyStyle):
+    class OutlinedStyle(QProxyStyle):
         def drawPrimitive(self, element: Any, option: Any, painter: Any,
                           widget: Any = None) -> None:
             _drawn(super().drawPrimitive, element in primitives, element, option, painter,
@@ -233,7 +235,7 @@ def _dark_style_class() -> type[QProxyStyle]:
             _drawn(super().drawComplexControl, control in controls, control, option, painter,
                    widget)
 
-    return DarkStyle
+    return OutlinedStyle
 
 
 def _drawn(draw: Any, outlined: bool, what: Any, option: Any, *rest: Any) -> None:
@@ -258,7 +260,7 @@ def _outlined(option: QStyleOption) -> Iterator[None]:
         option.palette = before
 
 
-_style: QProxyStyle | None = None  # the dark style, while set
+_style: QProxyStyle | None = None  # the outlined style, once set
 
 
 STYLE_SHEET = """
