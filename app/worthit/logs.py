@@ -2,10 +2,11 @@
 and scrubbed of secrets.
 
 ``worthit --self-test`` calls :func:`setup`. The GUI calls :func:`begin` before its window
-and :func:`setup` once the window is painted: what is logged before is held in memory and
-written first (an error opens the file at once), so the first paint waits neither for the
-rotating handler's modules nor for the file (together about 12 ms; the platform's
-description alone 5 ms, ``platform.platform()`` running ``uname -p``).
+and :func:`setup` a moment later (:data:`worthit.ui.app.SETTLE_MS`): what is logged before
+is held in memory and written first (an error opens the file at once), so neither the
+first paint nor the first figures wait for the rotating handler's modules or the file
+(together about 12 ms; the platform's description alone 5 ms, ``platform.platform()``
+running ``uname -p``).
 
 The file is ``worthit.log`` in ``platformdirs.user_log_path("Worthit", appauthor=False)``
 (``~/.local/state/Worthit/log`` on Linux, ``~/Library/Logs/Worthit`` on macOS,

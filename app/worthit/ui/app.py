@@ -102,7 +102,7 @@ def start(folder: str | None) -> int:
 def run(workspace: Workspace) -> int:
     from worthit.ui.workspace_menu import open_window
 
-    logs.begin()  # the file is opened once the frame is painted (an error opens it first)
+    logs.begin()  # the file is opened a moment after the start (an error opens it first)
     logs.log_uncaught()
     try:
         app = application()
@@ -110,14 +110,12 @@ def run(workspace: Workspace) -> int:
             build_demo(workspace)
         ensure(workspace, create=True)  # a new folder opens as an empty workspace
         window = open_window(workspace)
-        settle = _settling(workspace)
         # Not before the frame is painted: Fusion's drawing calls back into Python (our
         # style), and a worker importing then held the GIL it waited for (the frame took
-        # 30 ms more). The log file once the first page is under way.
-        window.painted.connect(lambda: (workers.start(importing(FIRST_IMPORTS)),
-                                        QTimer.singleShot(0, settle)),
+        # 30 ms more).
+        window.painted.connect(lambda: workers.start(importing(FIRST_IMPORTS)),
                                Qt.ConnectionType.SingleShotConnection)
-        QTimer.singleShot(SETTLE_MS, settle)  # a window that never paints (minimised)
+        QTimer.singleShot(SETTLE_MS, _settling(workspace))
         code = app.exec()
         workers.shutdown()  # before Python tears down the Qt objects the work would emit into
         writes.close()  # the changes saved last are written before the process ends
@@ -127,19 +125,18 @@ def run(workspace: Workspace) -> int:
 
 
 #: How long after the start the log file is opened and the workspace put first in the
-#: recent list, if the window has not painted by then.
+#: recent list: after the first paint and, mostly, the Overview's first figures, which
+#: would otherwise wait for it (about 12 ms of imports, the file and ``uname -p``);
+#: whether the window painted or not (minimised at start). An error opens the file at once.
 SETTLE_MS: Final = 2000
 
 
 def _settling(workspace: Workspace) -> Callable[[], None]:
-    """What the frame's first paint does not wait for, done once: the log file (what was
-    logged before is written first) and the recent workspaces' list (platformdirs)."""
-    done: list[bool] = []
+    """What neither the first paint nor the first figures wait for: the log file (what
+    was logged before is written first) and the recent workspaces' list (platformdirs)."""
 
     def settle() -> None:
-        if not done:
-            done.append(True)
-            logs.setup()
-            remember(workspace)
+        logs.setup()
+        remember(workspace)
 
     return settle
