@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from worthit.core.errors import UserError
-from worthit.store.cache import CACHE_FILE, Cache
+from worthit.store.cache import CACHE_FILE, Cache, new_id
 from worthit.store.meta import claim_meta
 from worthit.store.sources import all_sources, holds_demo
 
@@ -99,8 +98,9 @@ def resolve(folder: str | os.PathLike[str] | None = None) -> Workspace:
 
 def is_default_demo(workspace: Workspace) -> bool:
     """The demo's own folder (under the user data folder): the one place Worthit makes the
-    demo on first use."""
-    return workspace.folder == default_root() / DEMO_FOLDER
+    demo on first use. (A folder of another name is not: the user data folder is not
+    looked up, nor platformdirs imported, for it.)"""
+    return workspace.folder.name == DEMO_FOLDER and workspace.folder == default_root() / DEMO_FOLDER
 
 
 def is_demo(cache: Cache) -> bool:
@@ -146,7 +146,7 @@ def identity(cache: Cache) -> str:
     from worthit import secrets
     from worthit.store.alerts import WEBHOOK_KEY, WEBHOOK_KEYRING_NAME
 
-    made = uuid.uuid4().hex
+    made = new_id()
     names = [str(row["name"]) for row in all_sources(cache)]
     if cache.get_meta(WEBHOOK_KEY) == "1":
         names.append(WEBHOOK_KEYRING_NAME)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 
 import pytest
@@ -13,6 +14,7 @@ from worthit.core.periods import (
     Period,
     Preset,
     add_months,
+    days_in_month,
     month_end,
     parse_date,
     preset_period,
@@ -231,3 +233,8 @@ def test_parse_date_rejects_with_a_user_error_naming_the_input(text: str) -> Non
     assert "start date" in message
     assert repr(text) in message
     assert "YYYY-MM-DD" in message
+
+
+@given(st.integers(min_value=1, max_value=9998), st.integers(min_value=1, max_value=12))
+def test_days_in_month_is_the_calendars(year: int, month: int) -> None:
+    assert days_in_month(year, month) == calendar.monthrange(year, month)[1]

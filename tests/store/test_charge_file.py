@@ -7,6 +7,7 @@ beside a read-only cache. Every expected value comes from the cache's own reads.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import shutil
 import stat
 import zipfile
@@ -71,6 +72,17 @@ def test_the_file_reads_back_what_the_cache_holds(cache: Cache) -> None:
     assert again.revision == cache.revision
 
 
+def test_arrays_changed_in_place_leave_the_file_as_it_was(cache: Cache) -> None:
+    """The charge index shifts the days and zeroes unstated costs in the arrays it was
+    given: mapped from the file, the change stays the reader's own."""
+    fill(cache)
+    read_charges(cache, min_charges=1)
+    found = read_charges(cache, min_charges=1)
+    found.day[:] -= found.day[0]
+    found.cost[:] = -1.0
+    assert_same(read_charges(cache, min_charges=1), cache)
+
+
 def test_a_second_read_comes_from_the_file(cache: Cache, monkeypatch: pytest.MonkeyPatch
                                            ) -> None:
     fill(cache)
@@ -85,6 +97,14 @@ def test_a_second_read_comes_from_the_file(cache: Cache, monkeypatch: pytest.Mon
     found = read_charges(cache, min_charges=1)
     monkeypatch.undo()
     assert_same(found, cache)
+
+
+@pytest.fixture(params=[True, False], ids=["mapped", "read"], autouse=True)
+def mapped(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> bool:
+    """Every test with the arrays mapped from the file (POSIX) and read into memory
+    (Windows)."""
+    monkeypatch.setattr(charge_file, "MAPPED", request.param)
+    return bool(request.param)
 
 
 @pytest.mark.parametrize("arrow", [True, False], ids=["text by arrow", "text by python"])
@@ -140,18 +160,31 @@ def test_a_damaged_file_reads_the_cache_and_is_written_again(cache: Cache) -> No
 
 def test_a_changed_byte_in_an_array_reads_the_cache(cache: Cache) -> None:
     """The arrays are read straight from their offsets in the file: a byte changed in one
-    (its header intact) fails the zip's CRC, and the cache is read instead."""
+    (its header intact) fails its checksum, and the cache is read instead."""
     fill(cache)
     read_charges(cache, min_charges=1)
     path = file_of(cache)
-    with zipfile.ZipFile(path) as archive:
-        info = archive.getinfo("cost.npy")
-        data_end = info.header_offset + 30 + len(info.filename) + len(info.extra) \
-            + info.file_size  # the local header's extra field is empty as NumPy writes it
     content = bytearray(path.read_bytes())
-    content[data_end - 3] ^= 0xFF  # inside the last cost
+    size = int.from_bytes(content[len(charge_file.MAGIC):len(charge_file.MAGIC) + 8], "little")
+    start = len(charge_file.MAGIC) + 8
+    header = json.loads(bytes(content[start:start + size]))
+    offset = next(at for name, _, _, at, _ in header["arrays"] if name == "cost")
+    content[offset + 8 * 99 + 2] ^= 0xFF  # inside the last cost
     path.write_bytes(bytes(content))
     assert_same(read_charges(cache, min_charges=1), cache)
+
+
+def test_a_file_of_the_layout_before_is_read_as_stale_and_written_anew(cache: Cache) -> None:
+    """Layout 3 was an ``.npz``: one left from an older Worthit reads the cache, and the
+    file is then written in this layout."""
+    fill(cache)
+    _, arrays = from_cache(cache)
+    with file_of(cache).open("wb") as old:
+        np.savez(old, day=arrays[0], cost=arrays[2])
+    assert zipfile.is_zipfile(file_of(cache))
+    assert_same(read_charges(cache, min_charges=1), cache)
+    assert file_of(cache).read_bytes().startswith(charge_file.MAGIC)
+    assert not zipfile.is_zipfile(file_of(cache))
 
 
 def test_the_file_is_private_and_small_caches_write_none(cache: Cache) -> None:

@@ -142,3 +142,23 @@ def test_the_chosen_usage_tab_titles_its_chart(shown: tuple[MainWindow, Overview
     page.usage_tabs.setCurrentIndex(0)
     assert page.usage_title.text().startswith("Tokens per day")
     assert page.tokens_chart.isVisible() and not page.requests_chart.isVisible()
+
+
+def test_the_requests_chart_is_made_when_its_tab_is_first_chosen(
+        qtbot: QtBot, shown: tuple[MainWindow, OverviewPage]) -> None:
+    """Behind the tokens tab, the requests chart is no part of the first figures: made
+    and drawn when its tab is chosen, with each day's requests of the period; a reload
+    draws it again at once while it is on show."""
+    _, page = shown
+    assert page.requests_chart is None
+    result = page.result
+    assert result is not None
+    page.usage_tabs.setCurrentIndex(1)
+    chart = page.requests_chart
+    assert chart is not None and chart.isVisible()
+    drawn = chart._series["Requests"]  # what the chart was given to draw
+    assert drawn.sum() == pytest.approx(result.tokens_daily["requests"].sum())
+    with qtbot.waitSignal(page.first_shown, timeout=TIMEOUT):
+        page.reload()
+    assert page.requests_chart is chart and page._requests_drawn
+    qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)

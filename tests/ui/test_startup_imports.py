@@ -84,3 +84,126 @@ def test_the_first_figures_imports_are_work_for_a_worker() -> None:
     sys.modules.pop("colorsys", None)
     assert list(importing(("colorsys",))()) == ["colorsys"]
     assert "colorsys" in sys.modules
+
+
+#: Modules ``worthit`` needs only once its window is painted: the log file's handler and
+#: the platform's description (``uname -p``, run by ``platform``) for the log's first line.
+AFTER_PAINT_STDLIB = ("logging.handlers", "platform")
+
+
+def test_worthit_paints_before_opening_its_log_file(tmp_path: Path) -> None:
+    """``worthit`` paints its window before the log file's modules are imported or the
+    file opened; once painted, the file holds the start line and what was held. In light,
+    the window is drawn by Qt's own Fusion, with no style written in Python to call."""
+    code = (
+        "import sys\n"
+        "import worthit.ui.main_window as main_window\n"
+        "from PySide6.QtCore import QEvent, QObject, QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "seen = {}\n"
+        "class FirstPaint(QObject):\n"
+        "    def eventFilter(self, watched, event):\n"
+        "        if event.type() == QEvent.Type.Paint and not seen:\n"
+        f"            seen.update((m, m in sys.modules) for m in {AFTER_PAINT_STDLIB!r})\n"
+        "            from PySide6.QtWidgets import QStyle, QStyleFactory\n"
+        "            from worthit.ui import theme\n"
+        "            extent = QStyle.PixelMetric.PM_ScrollBarExtent\n"
+        "            fusion = QStyleFactory.create('Fusion').pixelMetric(extent)\n"
+        "            seen['style'] = (QApplication.style().pixelMetric(extent) == fusion,\n"
+        "                             theme._style)\n"
+        "            QTimer.singleShot(200, QApplication.instance().quit)\n"
+        "        return False\n"
+        "class Watched(main_window.MainWindow):\n"
+        "    def __init__(self, workspace):\n"
+        "        super().__init__(workspace)\n"
+        "        self.spy = FirstPaint()\n"
+        "        self.installEventFilter(self.spy)\n"
+        "main_window.MainWindow = Watched\n"
+        "from worthit.__main__ import main\n"
+        "status = main([])\n"
+        f"print(status, ','.join(m for m in {AFTER_PAINT_STDLIB!r} if seen[m]))\n"
+        "print(*seen['style'])\n"
+    )
+    # A default other than Fusion, which would fail:
+    done = worthit_on_an_empty_workspace(tmp_path, code, QT_STYLE_OVERRIDE="Windows")
+    status, style = done.stdout.splitlines()
+    assert status == "0 ", f"imported before the first paint: {status}"
+    assert style == "True None"  # Fusion (drawn by Qt alone), not the Windows style asked
+    log = (tmp_path / "state" / "Worthit" / "log" / "worthit.log").read_text(encoding="utf-8")
+    assert " started: Python " in log.splitlines()[0]
+
+
+def test_a_window_that_never_paints_still_opens_its_log_file(tmp_path: Path) -> None:
+    """Minimised at start, the window may not paint for a long time: the log file is
+    opened (and the workspace put first in the recent list) all the same, soon after the
+    start, while the app runs."""
+    code = (
+        "import worthit.ui.main_window as main_window\n"
+        "import worthit.ui.app as app_module\n"
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "from worthit import logs\n"
+        "from worthit.workspace import recent\n"
+        "class Hidden(main_window.MainWindow):\n"
+        "    def show(self):\n"
+        "        QTimer.singleShot(app_module.SETTLE_MS + 500, self.check)\n"
+        "    def check(self):\n"
+        "        print(logs.active_file() is not None, [w.name for w in recent()])\n"
+        "        QApplication.instance().quit()\n"
+        "main_window.MainWindow = Hidden\n"
+        "from worthit.__main__ import main\n"
+        "print(main([]))\n"
+    )
+    done = worthit_on_an_empty_workspace(tmp_path, code)
+    assert done.stdout.splitlines() == ["True ['ws']", "0"]
+
+
+def worthit_on_an_empty_workspace(tmp_path: Path, code: str, **env: str
+                                  ) -> subprocess.CompletedProcess[str]:
+    """``code`` run by a fresh Python on an empty workspace ``ws``, with its home, log and
+    config folders under ``tmp_path`` (the log in ``state/Worthit/log``); it must succeed."""
+    workspace = tmp_path / "ws"
+    workspace.mkdir()
+    Cache.open(workspace / "worthit.sqlite").close()
+    environment = {**{k: v for k, v in os.environ.items() if not k.startswith("XDG_")},
+                   "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": str(workspace),
+                   "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
+                   "XDG_CONFIG_HOME": str(tmp_path / "config"), **env}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=environment, timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+def test_the_outlined_style_comes_with_dark_and_stays(tmp_path: Path) -> None:
+    """``worthit`` starts light on Qt's own Fusion; the first time dark is chosen, the
+    style that outlines controls on a dark window is set, and kept when light comes back
+    (it draws light as Fusion does): the style changes once at most while windows are
+    open."""
+    code = (
+        "from PySide6.QtCore import QTimer\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "import worthit.ui.main_window as main_window\n"
+        "from worthit.ui import theme\n"
+        "seen = []\n"
+        "def note():\n"
+        "    app = QApplication.instance()\n"
+        "    seen.append(f'{app.property(theme.STYLE_PROPERTY)}:{theme.colours().dark}')\n"
+        "class Switching(main_window.MainWindow):\n"
+        "    def __init__(self, workspace):\n"
+        "        super().__init__(workspace)\n"
+        "        self.painted.connect(self.switch)\n"
+        "    def switch(self):\n"
+        "        note()\n"
+        "        for appearance in ('DARK', 'LIGHT', 'DARK', 'SYSTEM'):\n"
+        "            self.choose_appearance(theme.Appearance[appearance])\n"
+        "            QApplication.processEvents()\n"
+        "            note()\n"
+        "        QTimer.singleShot(0, QApplication.instance().quit)\n"
+        "main_window.MainWindow = Switching\n"
+        "from worthit.__main__ import main\n"
+        "print(main([]), *seen)\n"
+    )
+    done = worthit_on_an_empty_workspace(tmp_path, code)
+    assert done.stdout.split() == ["0", "fusion:False", "outlined:True", "outlined:False",
+                                   "outlined:True", "outlined:False"]

@@ -3,7 +3,6 @@ that came before (for change figures)."""
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
@@ -49,7 +48,7 @@ class Period:
             self.start.year, self.start.month)
 
     def is_whole_month(self) -> bool:
-        last = calendar.monthrange(self.start.year, self.start.month)[1]
+        last = days_in_month(self.start.year, self.start.month)
         return self.start.day == 1 and self.end == self.start.replace(day=last)
 
     def label(self) -> str:
@@ -89,16 +88,24 @@ def preset_period(preset: Preset, today: dt.date) -> Period:
     raise ValueError("A custom period has no preset range; build a Period instead.")
 
 
+def days_in_month(year: int, month: int) -> int:
+    """How many days ``month`` (1-12) of ``year`` has (``calendar.monthrange``'s, without
+    importing calendar and locale before the window's first paint)."""
+    first = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (following - first).days
+
+
 def add_months(day: dt.date, months: int) -> dt.date:
     """``day`` moved by whole months, clamped to the end of shorter months."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
+    last = days_in_month(year, month + 1)
     return dt.date(year, month + 1, min(day.day, last))
 
 
 def month_end(day: dt.date) -> dt.date:
-    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    return day.replace(day=days_in_month(day.year, day.month))
 
 
 def parse_date(text: str, *, what: str = "date") -> dt.date:

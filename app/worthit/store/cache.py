@@ -13,7 +13,6 @@ import functools
 import os
 import re
 import sqlite3
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -86,6 +85,13 @@ def _revision(conn: sqlite3.Connection) -> int:
     return int(row[0]) if row and row[0] is not None else 0
 
 
+def new_id() -> str:
+    """A random id (a UUID4's hex)."""
+    import uuid  # here: it imports platform, off the window's path to its first paint
+
+    return uuid.uuid4().hex
+
+
 def bump_revision(conn: sqlite3.Connection) -> None:
     """One more write to the charges: readers holding results of the last revision see
     they are stale (and the next load is this revision)."""
@@ -93,7 +99,7 @@ def bump_revision(conn: sqlite3.Connection) -> None:
                  "ON CONFLICT (key) DO UPDATE SET value = value + 1", (REVISION_KEY,))
     conn.execute("INSERT INTO meta (key, value) VALUES (?, ?) "
                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                 (STAMP_KEY, uuid.uuid4().hex))
+                 (STAMP_KEY, new_id()))
 
 
 class Cache:
@@ -127,7 +133,7 @@ class Cache:
             if upgrade:
                 cache.migrate()
                 if cache.get_meta(ID_KEY) is None:
-                    cache.set_meta({ID_KEY: uuid.uuid4().hex})
+                    cache.set_meta({ID_KEY: new_id()})
         except BaseException:
             conn.close()
             raise

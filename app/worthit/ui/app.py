@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable, Generator
 from typing import Final
 
-from PySide6.QtCore import QCoreApplication, QEventLoop, Qt
+from PySide6.QtCore import QCoreApplication, QEventLoop, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from worthit import APP_NAME, __version__, logs
@@ -25,7 +25,10 @@ FIRST_IMPORTS: Final = ("pandas",)
 
 def application() -> QApplication:
     """The QApplication, created once, themed for the OS's colour scheme."""
-    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication([*sys.argv[:1], *theme.FUSION_ARGUMENTS])
+        app.setProperty(theme.STYLE_PROPERTY, "fusion")  # as those arguments made it
     if not app.property("worthit.configured"):  # also an instance made elsewhere (tests)
         app.setProperty("worthit.configured", True)
         app.setApplicationName(APP_NAME)
@@ -99,19 +102,41 @@ def start(folder: str | None) -> int:
 def run(workspace: Workspace) -> int:
     from worthit.ui.workspace_menu import open_window
 
-    logs.setup()
+    logs.begin()  # the file is opened a moment after the start (an error opens it first)
     logs.log_uncaught()
-    app = application()
-    if is_default_demo(workspace) and not workspace.exists():
-        build_demo(workspace)
-    ensure(workspace, create=True)  # a new folder opens as an empty workspace
-    remember(workspace)
-    window = open_window(workspace)
-    # Not before the frame is painted: Fusion's drawing calls back into Python (our style),
-    # and a worker importing then held the GIL it waited for (the frame took 30 ms more).
-    window.painted.connect(lambda: workers.start(importing(FIRST_IMPORTS)),
-                           Qt.ConnectionType.SingleShotConnection)
-    code = app.exec()
-    workers.shutdown()  # before Python tears down the Qt objects the work would emit into
-    writes.close()  # the changes saved last are written before the process ends
-    return code
+    try:
+        app = application()
+        if is_default_demo(workspace) and not workspace.exists():
+            build_demo(workspace)
+        ensure(workspace, create=True)  # a new folder opens as an empty workspace
+        window = open_window(workspace)
+        # Not before the frame is painted: Fusion's drawing calls back into Python (our
+        # style), and a worker importing then held the GIL it waited for (the frame took
+        # 30 ms more).
+        window.painted.connect(lambda: workers.start(importing(FIRST_IMPORTS)),
+                               Qt.ConnectionType.SingleShotConnection)
+        QTimer.singleShot(SETTLE_MS, _settling(workspace))
+        code = app.exec()
+        workers.shutdown()  # before Python tears down the Qt objects the work would emit into
+        writes.close()  # the changes saved last are written before the process ends
+        return code
+    finally:
+        logs.setup()  # what was held, written even when no frame was painted
+
+
+#: How long after the start the log file is opened and the workspace put first in the
+#: recent list: after the first paint and, mostly, the Overview's first figures, which
+#: would otherwise wait for it (about 12 ms of imports, the file and ``uname -p``);
+#: whether the window painted or not (minimised at start). An error opens the file at once.
+SETTLE_MS: Final = 2000
+
+
+def _settling(workspace: Workspace) -> Callable[[], None]:
+    """What neither the first paint nor the first figures wait for: the log file (what
+    was logged before is written first) and the recent workspaces' list (platformdirs)."""
+
+    def settle() -> None:
+        logs.setup()
+        remember(workspace)
+
+    return settle

@@ -3,7 +3,7 @@ a "DEMO" badge in the status bar, and a question before a bill is imported into 
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QLabel, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QWidget
 
 from worthit import APP_NAME
 from worthit.workspace import Workspace, is_demo
@@ -27,6 +27,8 @@ def demo_badge() -> QLabel:
 
 def confirm_demo_import(parent: QWidget) -> bool:
     """Ask before a bill goes into the demo workspace; Cancel is the default."""
+    from PySide6.QtWidgets import QMessageBox  # its enums made when asked, not at the start
+
     box = QMessageBox(QMessageBox.Icon.Warning, "Import into the demo workspace?",
                       "This is the demo workspace: its charges are invented.", parent=parent)
     box.setInformativeText(

@@ -10,23 +10,20 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Any, Final
 
 import shiboken6
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QPainter, QPalette
-from PySide6.QtWidgets import (
-    QApplication,
-    QProxyStyle,
-    QStyle,
-    QStyleOption,
-    QStyleOptionComplex,
-    QWidget,
-)
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
 
 from worthit import APP_NAME
+
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QProxyStyle, QStyleOption
 
 PROVIDER_COLOURS: Final[dict[str, str]] = {
     "AWS": "#F28E2B",
@@ -146,13 +143,7 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
              Appearance.DARK: Qt.ColorScheme.Dark}.get(chosen())
     _scheme = fixed or (scheme if scheme is not None
                         else QGuiApplication.styleHints().colorScheme())
-    global _style  # noqa: PLW0603 - one style per process, owned by the application
-    # Set once: with a style sheet, Qt wraps the style in a QStyleSheetStyle that becomes
-    # its parent, and setting the same style again deletes that wrapper and the style with
-    # it (a crash at the next paint). Set anew only when another setStyle deleted it.
-    if _style is None or not shiboken6.isValid(_style):
-        _style = _Style()
-        app.setStyle(_style)
+    _set_style(app, dark=colours().dark)
     c = colours()
     palette = QPalette()
     roles = {
@@ -177,41 +168,83 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
     app.setStyleSheet(STYLE_SHEET.format(c=c))
 
 
-class _Style(QProxyStyle):
+#: The application's property naming its style: "fusion" (Qt's own, as made with
+#: :data:`FUSION_ARGUMENTS`) or "outlined" (:func:`_outlined_style`, set by :func:`apply`).
+STYLE_PROPERTY: Final = "worthit.style"
+#: The command-line arguments that make a new application's style Fusion without Python
+#: ever holding the style: a QStyle handed to Python makes PySide6 create its class's
+#: enums (5 ms), and a style written in Python has Qt call back into Python for every
+#: control it draws (creating the style options' enums too, 7 ms). Light needs neither
+#: before the window's first paint. An application made with them has
+#: :data:`STYLE_PROPERTY` "fusion".
+FUSION_ARGUMENTS: Final = ("-style", "Fusion")
+
+
+def _set_style(app: QApplication, *, dark: bool) -> None:
+    """Fusion as the application was made with it, while it has only been light; the
+    outlined style from the first time dark is applied (or any time on an application
+    made otherwise), and from then on for good: it draws light as Fusion does.
+
+    Set once: with a style sheet, Qt wraps the style in a QStyleSheetStyle that becomes
+    its parent, and setting the same style again deletes that wrapper and the style with
+    it (a crash at the next paint); switching back and forth between two styles while
+    windows were open crashed too (a test of light and dark in turn, with charts made
+    before). Set anew only when another setStyle deleted it."""
+    global _style  # noqa: PLW0603 - one style per process, owned by the application
+    if _style is not None and shiboken6.isValid(_style):
+        return
+    if not dark and _style is None and app.property(STYLE_PROPERTY) == "fusion":
+        return
+    _style = _outlined_style()
+    app.setStyle(_style)
+    app.setProperty(STYLE_PROPERTY, "outlined")
+
+
+def _outlined_style() -> QProxyStyle:
     """Fusion, with frames that show on a dark window. Fusion outlines check boxes, radio
     buttons, fields and buttons in the window colour darkened (``outline()`` in
     qfusionstyle.cpp): on a dark window they vanish, and an unchecked box is invisible.
     In dark, those controls are drawn with the muted text colour as their window."""
+    style: QProxyStyle = _outlined_style_class()("Fusion")
+    return style
 
-    _PRIMITIVES = frozenset((
+
+@functools.cache
+def _outlined_style_class() -> type[QProxyStyle]:
+    from PySide6.QtWidgets import QProxyStyle, QStyle
+
+    primitives = frozenset((
         QStyle.PrimitiveElement.PE_IndicatorCheckBox,
         QStyle.PrimitiveElement.PE_IndicatorRadioButton,
         QStyle.PrimitiveElement.PE_FrameLineEdit,
         QStyle.PrimitiveElement.PE_PanelButtonCommand,
     ))
-    _CONTROLS = frozenset((
+    controls = frozenset((
         QStyle.ComplexControl.CC_SpinBox,
         QStyle.ComplexControl.CC_ComboBox,
     ))
 
-    def __init__(self) -> None:
-        super().__init__("Fusion")
+    class OutlinedStyle(QProxyStyle):
+        def drawPrimitive(self, element: Any, option: Any, painter: Any,
+                          widget: Any = None) -> None:
+            _drawn(super().drawPrimitive, element in primitives, element, option, painter,
+                   widget)
 
-    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,
-                      painter: QPainter, widget: QWidget | None = None) -> None:
-        if element in self._PRIMITIVES and colours().dark:
-            with _outlined(option):
-                super().drawPrimitive(element, option, painter, widget)
-        else:
-            super().drawPrimitive(element, option, painter, widget)
+        def drawComplexControl(self, control: Any, option: Any, painter: Any,
+                               widget: Any = None) -> None:
+            _drawn(super().drawComplexControl, control in controls, control, option, painter,
+                   widget)
 
-    def drawComplexControl(self, control: QStyle.ComplexControl, option: QStyleOptionComplex,
-                           painter: QPainter, widget: QWidget | None = None) -> None:
-        if control in self._CONTROLS and colours().dark:
-            with _outlined(option):
-                super().drawComplexControl(control, option, painter, widget)
-        else:
-            super().drawComplexControl(control, option, painter, widget)
+    return OutlinedStyle
+
+
+def _drawn(draw: Any, outlined: bool, what: Any, option: Any, *rest: Any) -> None:
+    """``draw(what, option, *rest)``, outlined in dark when ``outlined``."""
+    if outlined and colours().dark:
+        with _outlined(option):
+            draw(what, option, *rest)
+    else:
+        draw(what, option, *rest)
 
 
 @contextlib.contextmanager
@@ -227,7 +260,7 @@ def _outlined(option: QStyleOption) -> Iterator[None]:
         option.palette = before
 
 
-_style: _Style | None = None
+_style: QProxyStyle | None = None  # the outlined style, once set
 
 
 STYLE_SHEET = """

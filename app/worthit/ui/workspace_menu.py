@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QKeySequence
-from PySide6.QtWidgets import QApplication, QFileDialog, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QMenu, QWidget
 
 from worthit.core.errors import UserError
 from worthit.store.cache import CACHE_FILE
@@ -55,6 +55,8 @@ def switch(window: MainWindow, workspace: Workspace) -> MainWindow:
 
 
 def _choose_folder(window: QWidget, title: str) -> Path | None:
+    from PySide6.QtWidgets import QFileDialog  # the dialogs' enums made when first used
+
     chosen = QFileDialog.getExistingDirectory(window, title, str(Path.home()))
     return Path(chosen) if chosen else None
 
@@ -67,6 +69,8 @@ def new_workspace(window: MainWindow, folder: Path | None = None) -> MainWindow 
         return None
     workspace = Workspace(folder.expanduser().resolve())
     if not workspace.exists():
+        from PySide6.QtWidgets import QMessageBox
+
         try:
             ensure(workspace, create=True)
         except (UserError, OSError) as error:
@@ -85,6 +89,8 @@ def open_workspace(window: MainWindow, folder: Path | None = None) -> MainWindow
         return None
     workspace = Workspace(folder.expanduser().resolve())
     if not workspace.exists():
+        from PySide6.QtWidgets import QMessageBox
+
         answer = QMessageBox.question(
             window, "Open workspace",
             f"{workspace.folder} holds no workspace (no {CACHE_FILE}).\n\n"

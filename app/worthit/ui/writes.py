@@ -7,17 +7,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from PySide6.QtCore import QObject, Signal
 from shiboken6 import isValid
 
 from worthit.core.errors import UserError
-from worthit.store.cache import Cache
-from worthit.store.writer import Writer
 from worthit.workspace import Workspace
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
+
+    from worthit.store.cache import Cache
+    from worthit.store.writer import Writer
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -60,6 +63,8 @@ _relay: _Relay | None = None
 
 def writer_for(workspace: Workspace) -> Writer:
     """The workspace's writer in this process, started on first use."""
+    from worthit.store.writer import Writer  # its thread's modules: after the first paint
+
     path = workspace.cache_path.resolve()
     writer = _writers.get(path)
     if writer is None or writer.closed:

@@ -211,6 +211,8 @@ class OverviewPage(Page):
         self.body.addWidget(lower_row, 1)
         self.movers_dimension: str = MOVER_DIMENSIONS[0]
         self._weekly = False  # the usage charts show weekly averages
+        self._granularity = "day"  # the charts' buckets for the result on show
+        self._requests_drawn = False  # the requests chart shows the result on show
         self.spend_chart: Any = None
         self.tokens_chart: Any = None
         self.requests_chart: Any = None
@@ -257,10 +259,6 @@ class OverviewPage(Page):
         self.tokens_chart.title = "Tokens over time"
         self.tokens_holder.addWidget(self.tokens_chart)
         self.tokens_holder.setCurrentWidget(self.tokens_chart)
-        self.requests_chart = TimeChart(count_short)
-        self.requests_chart.title = "Requests over time"
-        self.requests_holder.addWidget(self.requests_chart)
-        self.requests_holder.setCurrentWidget(self.requests_chart)
 
     def changeEvent(self, event: QEvent) -> None:
         # Chart colours (the accent of the requests line) come from the theme when drawn.
@@ -363,23 +361,40 @@ class OverviewPage(Page):
         named = {TOKEN_SERIES[k]: v for k, v in tokens.values.items()}
         colours = dict(zip(named, theme.SERIES_COLOURS, strict=False))
         self._weekly = tokens.granularity == "week"
-        self._show_usage()
+        self._granularity, self._requests_drawn = spend.granularity, False
+        self._show_usage()  # draws the requests chart too, if its tab is chosen
         self.tokens_chart.show_series(tokens.starts, named, colours, stacked=False,
                                       granularity=tokens.granularity)
-        requests = pivot(result.tokens_daily, p.start, p.end, value="requests", key=None,
-                         granularity=spend.granularity, per_day=True)
-        self.requests_chart.show_series(
-            requests.starts, {"Requests": requests.values["requests"]},
-            {"Requests": theme.colours().accent}, stacked=False,
-            granularity=requests.granularity)
         self._show_movers()
 
     def _show_usage(self, *_: object) -> None:
         """The tokens or the requests chart, as its tab is chosen, under its title."""
         at = max(self.usage_tabs.currentIndex(), 0)
+        if at == 1 and not self._requests_drawn and self.result is not None:
+            self._draw_requests(self.result)
         self.usage_stack.setCurrentIndex(at)
         self.usage_title.setText(("Tokens per day", "AI requests per day")[at]
                                  + (", weekly average" if self._weekly else ""))
+
+    def _draw_requests(self, result: Overview) -> None:
+        """The requests chart, made and drawn when its tab is first chosen for a result:
+        behind the tokens tab, it is no part of the first figures (made with them, it
+        cost about 35 ms of the UI thread before they showed)."""
+        from worthit.ui.widgets.time_chart import TimeChart
+
+        if self.requests_chart is None:
+            self.requests_chart = TimeChart(count_short)
+            self.requests_chart.title = "Requests over time"
+            self.requests_holder.addWidget(self.requests_chart)
+            self.requests_holder.setCurrentWidget(self.requests_chart)
+        p = result.period
+        requests = pivot(result.tokens_daily, p.start, p.end, value="requests", key=None,
+                         granularity=self._granularity, per_day=True)
+        self.requests_chart.show_series(
+            requests.starts, {"Requests": requests.values["requests"]},
+            {"Requests": theme.colours().accent}, stacked=False,
+            granularity=requests.granularity)
+        self._requests_drawn = True
 
     def _show_movers(self, *_: object) -> None:
         """The movers of the dimension whose tab is chosen (each tab counts every charge
