@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
@@ -143,7 +144,6 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
              Appearance.DARK: Qt.ColorScheme.Dark}.get(chosen())
     _scheme = fixed or (scheme if scheme is not None
                         else QGuiApplication.styleHints().colorScheme())
-    _set_style(app, dark=colours().dark)
     c = colours()
     palette = QPalette()
     roles = {
@@ -164,8 +164,25 @@ def apply(app: QApplication, scheme: Qt.ColorScheme | None = None) -> None:
     for role, colour in roles.items():
         palette.setColor(role, QColor(colour))
     palette.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Text, QColor(c.muted))
-    app.setPalette(palette)
-    app.setStyleSheet(STYLE_SHEET.format(c=c))
+    with _collector_paused():  # the style, palette and style sheet each repolish all
+        _set_style(app, dark=c.dark)
+        app.setPalette(palette)
+        app.setStyleSheet(STYLE_SHEET.format(c=c))
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Python's garbage collector paused while Qt repolishes every widget: Qt walks a list
+    of them it took first, widgets run Python as their style changes, and a collection
+    there freed the widgets of a closed window that only a reference cycle kept, which Qt
+    then reached (a segmentation fault in ``QWidget::style()``)."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
 
 
 #: The application's property naming its style: "fusion" (Qt's own, as made with
