@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from worthit.core.daily import DailyCharges
+from worthit.core.daily import INTEGERS, DailyCharges
 from worthit.core.days import iso_of
 from worthit.core.errors import Cancelled
-from worthit.core.focus import CHARGE_COLUMN_NAMES, CHARGE_COLUMNS, FACT_COLUMNS
+from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS
 from worthit.sources.bill import BATCH, Combination
 
 if TYPE_CHECKING:
@@ -21,9 +21,8 @@ if TYPE_CHECKING:
 
     Column = npt.NDArray[np.float64]
 
-#: A charge column's place among the figures, and which figures are integers.
+#: A charge column's place among the figures.
 _FACT_AT: Final = {CHARGE_COLUMN_NAMES.index(c): i for i, (c, _) in enumerate(FACT_COLUMNS)}
-_INTEGERS: Final = tuple(dict(CHARGE_COLUMNS)[c] == "INTEGER" for c, _ in FACT_COLUMNS)
 _EFFECTIVE: Final = _FACT_AT[CHARGE_COLUMN_NAMES.index("effective_cost")]
 
 
@@ -110,26 +109,9 @@ class ByColumn:
         # As a loop adding each charge's would: np.cumsum adds one after another.
         self.effective = float(np.cumsum(np.concatenate(([self.effective],
                                                          figures[_EFFECTIVE])))[-1])
+        for column, integer in zip(figures, INTEGERS, strict=True):
+            if integer and not np.all(np.abs(column[~np.isnan(column)]) < 2.0 ** 63):
+                raise OverflowError("a token count beyond SQLite's integers")
         used, key = np.unique(combination, return_inverse=True)
-        return DailyCharges([self.templates[c] for c in used.tolist()], key.tolist(),
-                            days.tolist(), tuple(listed(f, integer) for f, integer in
-                                                 zip(figures, _INTEGERS, strict=True)))
-
-
-def listed(column: Column, integer: bool) -> list[Any]:
-    """A figure's values as the line mapper gives them: None for NaN, an int for an
-    integer figure (tokens), else a float."""
-    import numpy as np
-
-    missing = np.isnan(column)
-    if missing.all():
-        return [None] * len(column)
-    out = np.empty(len(column), dtype=object)
-    present = ~missing
-    if integer:
-        if not np.all(np.abs(column[present]) < 2.0 ** 63):
-            raise OverflowError("a token count beyond SQLite's integers")
-        out[present] = column[present].astype(np.int64)
-    else:
-        out[present] = column[present]
-    return list(out.tolist())
+        return DailyCharges([self.templates[c] for c in used.tolist()], key, days,
+                            tuple(figures))

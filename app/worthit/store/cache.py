@@ -72,7 +72,8 @@ def _daily_days(charges: DailyCharges, number: int, source_id: str,
                 given: tuple[str, str] | None) -> tuple[str, str] | None:
     """The first and last day (ISO) of charges handed over by column, checked to be the
     source's and within the days ``given``; None when there are no charges."""
-    days = (iso_of(min(charges.days)), iso_of(max(charges.days))) if charges.days else None
+    span = charges.span()
+    days = None if span is None else (iso_of(span[0]), iso_of(span[1]))
     held = {key[0] for key in charges.keys}
     if held - {source_id} or (given is not None and days is not None and not (
             given[0] <= days[0] and days[1] <= given[1])):
@@ -317,7 +318,8 @@ class Cache:
         (:meth:`last_load`), deletes the old rows the new ones supersede beyond those (a
         restated bill's, from any source). Returns the rows given."""
         given = (start.isoformat(), end.isoformat()) if start and end else None
-        stage = Stage(self._conn)  # read outside the write lock, into this connection's temp
+        # Read outside the write lock, into this connection's temp schema.
+        stage = Stage(self._conn, load=_revision(self._conn) + 1)
         try:
             with paused():  # millions of objects made, no cycles among them
                 written, days = _staged(stage, rows, source_id, given, batch_size)

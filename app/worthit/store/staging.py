@@ -4,7 +4,15 @@ An import reads its whole file into the connection's ``temp`` schema, which is p
 the connection, so filling it takes no lock on the cache. Only the swap (keys and charges
 copied in, the rows they replace deleted) runs in a write transaction, and copying inside
 SQLite is many times faster than reading a bill: another writer (the window saving a
-dismissal) waits for the swap, never for the read."""
+dismissal) waits for the swap, never for the read.
+
+Charges handed over as numpy columns (a large bill grouped in bulk), no two of one day and
+key, are staged as the cache stores them, in a table of ``charge_facts``'s own shape: each
+batch's charges grouped by which figures are NULL or stored as ``''``
+(:mod:`worthit.store.figures`), those written into the statement, so that only the rest
+are bound, from numpy in one call per batch. The swap then copies them with one
+``INSERT INTO ... SELECT *``, which SQLite does record by record without decoding them
+(its transfer optimisation) when the cache holds no charges yet."""
 
 from __future__ import annotations
 
@@ -12,11 +20,15 @@ import functools
 import itertools
 import operator
 import sqlite3
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worthit.core.daily import DailyCharges
 from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS, KEY_COLUMNS
-from worthit.store.figures import stored_sums, stored_values
+from worthit.store.figures import SAME_AS, figure, stored_sums, stored_values
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 COLUMNS = len(CHARGE_COLUMN_NAMES)
 #: A staged charge: day, key id, then the figures.
@@ -57,6 +69,11 @@ _ADDED = (f"SELECT day, key_id, ?, {stored_sums()} FROM temp.staged_charges "
 # sort that gathered the groups, and their sums, saved.
 _ALONE = (f"SELECT day, key_id, ?, {stored_values()} FROM temp.staged_charges "
           "ORDER BY day, key_id")
+#: Each figure's place among the figures, and its twin's (SAME_AS), or None.
+_TWIN = tuple(None if SAME_AS.get(f) is None else _FACT_NAMES.index(SAME_AS[f])
+              for f in _FACT_NAMES)
+#: How a staged figure is given: NULL, '' (equal to its twin) or bound.
+_NULL, _TWINNED, _BOUND = 0, 1, 2
 
 
 class Stage:
@@ -67,11 +84,18 @@ class Stage:
     Keys are never deleted, so those ids hold at the swap unless another writer minted
     keys meanwhile: :meth:`swap_in` then numbers the staged keys again."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, load: int = 0) -> None:
         self.conn = conn
         self.drop()
         conn.execute(f"CREATE TEMP TABLE staged_charges AS SELECT {_STAGED} "
                      "FROM main.charge_facts WHERE 0")
+        conn.execute(_facts_table(conn, "staged_facts"))
+        #: The load the staged facts carry (the swap corrects it if another writer
+        #: wrote charges meanwhile), how many there are, and whether charges by column
+        #: still go there: until charges come as rows, or two may share a day and key.
+        self.load = int(load)
+        self.facts = 0
+        self.by_facts = True
         conn.execute(f"CREATE TEMP TABLE staged_keys AS SELECT {_KEY_COLUMNS} "
                      "FROM main.charge_keys WHERE 0")
         self.seen = tuple(conn.execute(_KEYS_STATE).fetchone())
@@ -109,6 +133,7 @@ class Stage:
         """Stage the keys minted so far, then the charges whose values (each charge's day
         number, key id and figures) follow one another in ``values``; returns how many."""
         if values:
+            self._leave_facts()
             self.unique = False  # not known: the swap adds up any of one day and key
         return self._insert(values)
 
@@ -140,22 +165,107 @@ class Stage:
     def write_daily(self, charges: DailyCharges) -> int:
         """Stage charges handed over by column: each key minted once, in the order its
         first charge comes (as :meth:`write` would have met them); returns how many."""
-        ids = [0] * len(charges.keys)
-        for index in dict.fromkeys(charges.key):
-            key = KEY_OF(charges.keys[index])
-            ids[index] = self.ids.get(key) or self.mint(key)
-        key_ids = [ids[index] for index in charges.key]
-        if self.unique and key_ids:
+        import numpy as np
+
+        key_ids = self._key_ids(charges)[np.asarray(charges.key, dtype=np.intp)]
+        if self.unique and len(key_ids):
             self._still_unique(charges.days, key_ids)
+        if self.by_facts and self.unique and charges.by_array:
+            return self._insert_facts(charges, key_ids)
+        self._leave_facts()
         # A figure no charge has (a bill without tokens) is left NULL rather than bound
         # value by value: 4 of the real-shaped CUR's 12 figures.
-        given = [i for i, column in enumerate(charges.figures)
-                 if column.count(None) != len(column)]
+        figures = [charges.values(i) for i in range(len(FACT_COLUMNS))]
+        given = [i for i, column in enumerate(figures) if column.count(None) != len(column)]
+        days = charges.days if isinstance(charges.days, list) else \
+            [int(d) for d in charges.days]
         return self._insert(list(itertools.chain.from_iterable(zip(
-            charges.days, key_ids, *(charges.figures[i] for i in given), strict=True))),
+            days, key_ids.tolist(), *(figures[i] for i in given), strict=True))),
             tuple(_FACT_NAMES[i] for i in given))
 
-    def _still_unique(self, days: list[int], key_ids: list[int]) -> None:
+    def _key_ids(self, charges: DailyCharges) -> npt.NDArray[np.int64]:
+        """Each of the charges' keys' id (0 for a key no charge has), minted in the order
+        of the first charge of each."""
+        import numpy as np
+
+        ids = np.zeros(len(charges.keys), dtype=np.int64)
+        if len(charges.key):
+            used, first = np.unique(np.asarray(charges.key, dtype=np.intp), return_index=True)
+            for index in used[np.argsort(first, kind="stable")].tolist():
+                key = KEY_OF(charges.keys[index])
+                ids[index] = self.ids.get(key) or self.mint(key)
+        return ids
+
+    def _insert_facts(self, charges: DailyCharges, key_ids: npt.NDArray[np.int64]) -> int:
+        """Stage charges by column into ``staged_facts`` as the cache stores them: the
+        charges of each way of giving the figures (NULL, '' or bound) together, each
+        group's bound values made Python numbers by numpy in one call."""
+        import numpy as np
+
+        count = len(key_ids)
+        if not count:
+            return 0
+        figures = [np.asarray(c, dtype=np.float64) for c in charges.figures]
+        given = [np.where(np.isnan(c), _NULL, _BOUND) for c in figures]
+        for at, twin in enumerate(_TWIN):
+            if twin is not None:  # as IIF(figure IS twin, '', figure) would store it
+                mine, theirs = figures[at], figures[twin]
+                same = (mine == theirs) | (np.isnan(mine) & np.isnan(theirs))
+                given[at] = np.where(same, _TWINNED, given[at])
+        ways = np.zeros(count, dtype=np.int64)
+        for column in given:
+            ways = ways * 3 + column
+        # Day and key id as floats (exact below 2**53) bind as the integers they are: an
+        # INTEGER column stores a whole REAL as an integer, as a token count's.
+        values = np.column_stack([np.asarray(charges.days, dtype=np.float64),
+                                  key_ids.astype(np.float64), *figures])
+        order = np.argsort(ways, kind="stable")
+        starts = np.flatnonzero(np.diff(ways[order], prepend=-1))
+        self.conn.execute("BEGIN")
+        try:
+            for start, end in zip(starts.tolist(), [*starts[1:].tolist(), count],
+                                  strict=True):
+                rows = order[start:end]
+                way = tuple(int(g[rows[0]]) for g in given)
+                bound = [0, 1, *(2 + i for i, g in enumerate(way) if g == _BOUND)]
+                self._bind(_facts_inserts(way, self.load), values[rows][:, bound])
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        self.facts += count
+        return count
+
+    def _bind(self, inserts: tuple[str, str], values: npt.NDArray[np.float64]) -> None:
+        """Run ``inserts`` (of one row, of _PER_INSERT rows) over the rows of ``values``."""
+        insert_one, insert_many = inserts
+        count, width = values.shape
+        whole = count - count % _PER_INSERT
+        self.conn.executemany(insert_many,
+                              values[:whole].reshape(-1, width * _PER_INSERT).tolist())
+        self.conn.executemany(insert_one, values[whole:].tolist())
+
+    def _leave_facts(self) -> None:
+        """Stage charges by column as values from now on, the charges staged as the cache
+        stores them moved there first (in (day, key) order: no two of one day and key,
+        and each before any staged from now on)."""
+        self.by_facts = False
+        if not self.facts:
+            return
+        self.conn.execute("BEGIN")
+        try:
+            self.conn.execute(
+                f"INSERT INTO temp.staged_charges ({_STAGED}) SELECT day, key_id, "
+                f"{', '.join(figure(f) for f in _FACT_NAMES)} FROM temp.staged_facts "
+                "ORDER BY day, key_id")
+            self.conn.execute("DELETE FROM temp.staged_facts")
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+        self.facts = 0
+
+    def _still_unique(self, days: Any, key_ids: Any) -> None:
         """Whether charges of these days and keys, staged after those so far, leave no
         two of one day and key: each day and key once, all after the last staged (charges
         by column come a span of days at a time, in order)."""
@@ -181,8 +291,15 @@ class Stage:
         bulk = conn.execute("SELECT 1 FROM main.charge_facts LIMIT 1").fetchone() is None
         if bulk:
             conn.execute("DROP INDEX main.charge_facts_key")
-        conn.execute(f"INSERT INTO main.charge_facts (day, key_id, load, {FACTS}) "
-                     f"{_ALONE if self.unique else _ADDED}", (load,))
+        if self.facts:
+            if load != self.load:  # another writer wrote charges since staging began
+                conn.execute("UPDATE temp.staged_facts SET load = ?", (load,))
+            # Into an empty table, copied record by record (SQLite's transfer
+            # optimisation): the staged records are the cache's already.
+            conn.execute("INSERT INTO main.charge_facts SELECT * FROM temp.staged_facts")
+        else:
+            conn.execute(f"INSERT INTO main.charge_facts (day, key_id, load, {FACTS}) "
+                         f"{_ALONE if self.unique else _ADDED}", (load,))
         if bulk:
             conn.execute("CREATE INDEX main.charge_facts_key ON charge_facts (key_id, day)")
 
@@ -205,10 +322,42 @@ class Stage:
         conn.execute("UPDATE temp.staged_charges SET key_id = (SELECT new FROM "
                      "temp.staged_moves WHERE old = key_id) WHERE key_id IN "
                      "(SELECT old FROM temp.staged_moves)")
+        if self.facts:  # into a copy: updated in place, a key id could meet another's
+            columns = [row[0] for row in conn.execute(
+                "SELECT name FROM pragma_table_info('staged_facts', 'temp')")]
+            moved = ", ".join("coalesce((SELECT new FROM temp.staged_moves WHERE old = "
+                              "key_id), key_id)" if c == "key_id" else c for c in columns)
+            conn.execute(_facts_table(conn, "staged_renumbered"))
+            conn.execute(f"INSERT INTO temp.staged_renumbered SELECT {moved} "
+                         "FROM temp.staged_facts")
+            conn.execute("DROP TABLE temp.staged_facts")
+            conn.execute("ALTER TABLE temp.staged_renumbered RENAME TO staged_facts")
         conn.execute("DELETE FROM temp.staged_keys")
         conn.executemany(_INSERT_KEY, fresh)
 
     def drop(self) -> None:
         """Remove the staged tables (a staged import that failed leaves nothing)."""
-        for table in ("staged_charges", "staged_keys", "staged_moves"):
+        for table in ("staged_charges", "staged_keys", "staged_moves", "staged_facts",
+                      "staged_renumbered"):
             self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
+
+
+def _facts_table(conn: sqlite3.Connection, name: str) -> str:
+    """SQL making temp table ``name`` (a constant) of ``main.charge_facts``'s columns, in
+    its order, types and NOT NULLs, and its primary key: what SQLite's transfer
+    optimisation asks of a table it copies from record by record."""
+    columns = ", ".join(
+        f"{column} {kind}{' NOT NULL' if not_null else ''}" for column, kind, not_null in
+        conn.execute("SELECT name, type, \"notnull\" FROM pragma_table_info('charge_facts', "
+                     "'main') ORDER BY cid"))
+    return f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY (day, key_id)) WITHOUT ROWID"
+
+
+@functools.lru_cache(maxsize=256)
+def _facts_inserts(way: tuple[int, ...], load: int) -> tuple[str, str]:
+    """The statements staging one charge, and _PER_INSERT charges, into ``staged_facts``
+    whose figures are given ``way`` (each NULL, '' or bound), of load ``load``."""
+    shown = {_NULL: "NULL", _TWINNED: "''", _BOUND: "?"}
+    one = f"(?, ?, {int(load)}, {', '.join(shown[g] for g in way)})"
+    insert = f"INSERT INTO temp.staged_facts (day, key_id, load, {FACTS}) VALUES {one}"
+    return insert, insert + f", {one}" * (_PER_INSERT - 1)
