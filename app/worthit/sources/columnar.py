@@ -13,7 +13,7 @@ from worthit.core.daily import INTEGERS, DailyCharges
 from worthit.core.days import iso_of
 from worthit.core.errors import Cancelled
 from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS
-from worthit.sources.bill import BATCH, Combination
+from worthit.sources.bill import Combination
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,6 +21,11 @@ if TYPE_CHECKING:
 
     Column = npt.NDArray[np.float64]
 
+#: About how many rows of sums are made into charges at a time. Each span's charges
+#: name most of the file's keys again (a bill repeats its combinations every day), and
+#: each key costs the cache a lookup per span: at 50,000 rows, a fifth of the 5 M-line
+#: real-shaped CUR's staging. A span's columns take about 300 bytes a row at their most.
+SPAN: Final = 100_000
 #: A charge column's place among the figures.
 _FACT_AT: Final = {CHARGE_COLUMN_NAMES.index(c): i for i, (c, _) in enumerate(FACT_COLUMNS)}
 _EFFECTIVE: Final = _FACT_AT[CHARGE_COLUMN_NAMES.index("effective_cost")]
@@ -54,13 +59,13 @@ def read_by_column(con: Any, sums: str, group: Callable[[tuple[str, ...]], Combi
 
 
 def _spans(con: Any) -> Iterator[tuple[Any, Any]]:
-    """Spans of days (first, last, as grouped) of about :data:`BATCH` rows of sums each,
+    """Spans of days (first, last, as grouped) of about :data:`SPAN` rows of sums each,
     in order (a day of more rows is a span of its own)."""
     first = last = None
     held = 0
     for day, count in con.execute("SELECT d, count(*) FROM g GROUP BY d ORDER BY d"
                                   ).fetchall():
-        if first is not None and held + count > BATCH:
+        if first is not None and held + count > SPAN:
             yield first, last
             first, held = None, 0
         first = day if first is None else first

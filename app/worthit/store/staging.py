@@ -42,6 +42,8 @@ _FACT_NAMES = tuple(f for _, f in FACT_COLUMNS)
 # Charges go in _PER_INSERT to a statement: one statement per charge spent a sixth of the
 # writing time starting and resetting statements.
 _PER_INSERT = 50
+#: Charges by column made Python numbers (to be bound) at a time.
+_PER_SLICE = 500 * _PER_INSERT
 
 
 @functools.lru_cache(maxsize=64)
@@ -206,19 +208,18 @@ class Stage:
         if not count:
             return 0
         figures = [np.asarray(c, dtype=np.float64) for c in charges.figures]
-        given = [np.where(np.isnan(c), _NULL, _BOUND) for c in figures]
+        given = [np.where(np.isnan(c), np.int8(_NULL), np.int8(_BOUND)) for c in figures]
         for at, twin in enumerate(_TWIN):
             if twin is not None:  # as IIF(figure IS twin, '', figure) would store it
                 mine, theirs = figures[at], figures[twin]
                 same = (mine == theirs) | (np.isnan(mine) & np.isnan(theirs))
-                given[at] = np.where(same, _TWINNED, given[at])
-        ways = np.zeros(count, dtype=np.int64)
+                given[at][same] = _TWINNED
+        ways = np.zeros(count, dtype=np.int32)  # 3 ** 12 ways at most
         for column in given:
             ways = ways * 3 + column
         # Day and key id as floats (exact below 2**53) bind as the integers they are: an
         # INTEGER column stores a whole REAL as an integer, as a token count's.
-        values = np.column_stack([np.asarray(charges.days, dtype=np.float64),
-                                  key_ids.astype(np.float64), *figures])
+        days, keys = np.asarray(charges.days, dtype=np.float64), key_ids.astype(np.float64)
         order = np.argsort(ways, kind="stable")
         starts = np.flatnonzero(np.diff(ways[order], prepend=-1))
         self.conn.execute("BEGIN")
@@ -227,8 +228,9 @@ class Stage:
                                   strict=True):
                 rows = order[start:end]
                 way = tuple(int(g[rows[0]]) for g in given)
-                bound = [0, 1, *(2 + i for i, g in enumerate(way) if g == _BOUND)]
-                self._bind(_facts_inserts(way, self.load), values[rows][:, bound])
+                self._bind(_facts_inserts(way, self.load), np.column_stack(
+                    [days[rows], keys[rows],
+                     *(f[rows] for f, g in zip(figures, way, strict=True) if g == _BOUND)]))
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
@@ -241,8 +243,10 @@ class Stage:
         insert_one, insert_many = inserts
         count, width = values.shape
         whole = count - count % _PER_INSERT
-        self.conn.executemany(insert_many,
-                              values[:whole].reshape(-1, width * _PER_INSERT).tolist())
+        # A slice at a time: Python's numbers take four times numpy's bytes.
+        for start in range(0, whole, _PER_SLICE):
+            self.conn.executemany(insert_many, values[start:min(start + _PER_SLICE, whole)]
+                                  .reshape(-1, width * _PER_INSERT).tolist())
         self.conn.executemany(insert_one, values[whole:].tolist())
 
     def _leave_facts(self) -> None:
