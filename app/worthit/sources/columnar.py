@@ -107,10 +107,13 @@ class ByColumn:
             if rows.any():
                 for column, values in computes.figures([s[rows] for s in sums]).items():
                     figures[_FACT_AT[column]][rows] = values
-        for row in np.flatnonzero(self.noting[combination]).tolist():
-            self.combinations[combination[row]].noted(
-                iso_of(int(days[row])),
-                [None if np.isnan(s[row]) else float(s[row]) for s in sums])
+        noting = np.flatnonzero(self.noting[combination])
+        if len(noting):
+            stated = zip(combination[noting].tolist(), days[noting].tolist(),
+                         *(np.where(np.isnan(s[noting]), None, s[noting]).tolist()
+                           for s in sums), strict=True)
+            for number, day, *amounts in stated:
+                self.combinations[number].noted(iso_of(day), amounts)
         # As a loop adding each charge's would: np.cumsum adds one after another.
         self.effective = float(np.cumsum(np.concatenate(([self.effective],
                                                          figures[_EFFECTIVE])))[-1])
