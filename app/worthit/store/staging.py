@@ -69,6 +69,8 @@ _ADDED = (f"SELECT day, key_id, ?, {stored_sums()} FROM temp.staged_charges "
           "GROUP BY day, key_id ORDER BY day, key_id")
 # Where no two share a day and key, each is stored as that sum of it alone would be: the
 # sort that gathered the groups, and their sums, saved.
+#: The primary key of charge_facts (and of the charges staged as it stores them).
+_FACTS_KEY = ("day", "key_id")
 _ALONE = (f"SELECT day, key_id, ?, {stored_values()} FROM temp.staged_charges "
           "ORDER BY day, key_id")
 #: Each figure's place among the figures, and its twin's (SAME_AS), or None.
@@ -91,15 +93,14 @@ class Stage:
         self.drop()
         conn.execute(f"CREATE TEMP TABLE staged_charges AS SELECT {_STAGED} "
                      "FROM main.charge_facts WHERE 0")
-        conn.execute(_facts_table(conn, "staged_facts"))
+        conn.execute(_shaped_like(conn, "charge_facts", "staged_facts", _FACTS_KEY))
         #: The load the staged facts carry (the swap corrects it if another writer
         #: wrote charges meanwhile), how many there are, and whether charges by column
         #: still go there: until charges come as rows, or two may share a day and key.
         self.load = int(load)
         self.facts = 0
         self.by_facts = True
-        conn.execute(f"CREATE TEMP TABLE staged_keys AS SELECT {_KEY_COLUMNS} "
-                     "FROM main.charge_keys WHERE 0")
+        conn.execute(_shaped_like(conn, "charge_keys", "staged_keys", ("key_id",)))
         self.seen = tuple(conn.execute(_KEYS_STATE).fetchone())
         self.ids: dict[tuple[Any, ...], int] = {
             tuple(row[1:]): row[0]
@@ -275,17 +276,19 @@ class Stage:
         by column come a span of days at a time, in order)."""
         import numpy as np
 
-        staged = np.asarray(days, dtype=np.int64) << 32 | np.asarray(key_ids, dtype=np.int64)
-        self.unique = bool(staged.min() > self._last) and len(np.unique(staged)) == len(staged)
-        self._last = max(self._last, int(staged.max()))
+        staged = np.sort(np.asarray(days, dtype=np.int64) << 32
+                         | np.asarray(key_ids, dtype=np.int64))
+        self.unique = bool(staged[0] > self._last) and bool(np.all(staged[1:] > staged[:-1]))
+        self._last = max(self._last, int(staged[-1]))
 
     def keys_in(self, conn: sqlite3.Connection) -> None:
         """Copy the staged keys into the cache; call it inside the write transaction (on
         this stage's connection), before :meth:`charges_in`."""
         if tuple(conn.execute(_KEYS_STATE).fetchone()) != self.seen:
             self._renumber(conn)
-        conn.execute(f"INSERT INTO main.charge_keys ({_KEY_COLUMNS}) "
-                     f"SELECT {_KEY_COLUMNS} FROM temp.staged_keys ORDER BY key_id")
+        # In key order, record by record (SQLite's transfer optimisation): the staged
+        # table is the cache's own shape.
+        conn.execute("INSERT INTO main.charge_keys SELECT * FROM temp.staged_keys")
 
     def charges_in(self, conn: sqlite3.Connection, load: int) -> None:
         """Copy the staged charges into the cache as written by ``load``, once the charges
@@ -331,7 +334,7 @@ class Stage:
                 "SELECT name FROM pragma_table_info('staged_facts', 'temp')")]
             moved = ", ".join("coalesce((SELECT new FROM temp.staged_moves WHERE old = "
                               "key_id), key_id)" if c == "key_id" else c for c in columns)
-            conn.execute(_facts_table(conn, "staged_renumbered"))
+            conn.execute(_shaped_like(conn, "charge_facts", "staged_renumbered", _FACTS_KEY))
             conn.execute(f"INSERT INTO temp.staged_renumbered SELECT {moved} "
                          "FROM temp.staged_facts")
             conn.execute("DROP TABLE temp.staged_facts")
@@ -346,15 +349,20 @@ class Stage:
             self.conn.execute(f"DROP TABLE IF EXISTS temp.{table}")
 
 
-def _facts_table(conn: sqlite3.Connection, name: str) -> str:
-    """SQL making temp table ``name`` (a constant) of ``main.charge_facts``'s columns, in
-    its order, types and NOT NULLs, and its primary key: what SQLite's transfer
+def _shaped_like(conn: sqlite3.Connection, table: str, name: str,
+                 key: tuple[str, ...]) -> str:
+    """SQL making temp table ``name`` of the columns of the cache's ``table`` (both
+    constants), in its order, types and NOT NULLs, with its primary key ``key``: one
+    column, the rowid; else several, without a rowid. What SQLite's transfer
     optimisation asks of a table it copies from record by record."""
     columns = ", ".join(
-        f"{column} {kind}{' NOT NULL' if not_null else ''}" for column, kind, not_null in
-        conn.execute("SELECT name, type, \"notnull\" FROM pragma_table_info('charge_facts', "
-                     "'main') ORDER BY cid"))
-    return f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY (day, key_id)) WITHOUT ROWID"
+        f"{column} {kind}{' PRIMARY KEY' if (column,) == key else ''}"
+        f"{' NOT NULL' if not_null else ''}" for column, kind, not_null in conn.execute(
+            "SELECT name, type, \"notnull\" FROM pragma_table_info(?, 'main') ORDER BY cid",
+            (table,)))
+    if len(key) == 1:
+        return f"CREATE TEMP TABLE {name} ({columns})"
+    return f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY ({', '.join(key)})) WITHOUT ROWID"
 
 
 @functools.lru_cache(maxsize=256)
