@@ -42,20 +42,57 @@ def read_by_column(con: Any, sums: str, group: Callable[[tuple[str, ...]], Combi
     import numpy as np
 
     numbers = np.array(sorted(combinations), dtype=np.uint64)
-    by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
-    for first, last in _spans(con):
-        if cancelled():
-            raise Cancelled
-        found = con.execute(sums, {"first": first, "last": last}).fetchnumpy()
-        hashes = np.asarray(found["h"], dtype=np.uint64)
-        combination = np.searchsorted(numbers, hashes)
-        if not np.array_equal(numbers[combination], hashes):
-            raise RuntimeError("a row of sums of a combination not read back")
-        yield by_column.charges(
-            combination, np.asarray(found["day"], dtype=np.int64),
-            [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
-             for name in list(found)[2:2 + width]])
+    with _Reader(con, sums) as reader:
+        by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
+        for found in reader.read(cancelled):
+            hashes = np.asarray(found["h"], dtype=np.uint64)
+            combination = np.searchsorted(numbers, hashes)
+            if not np.array_equal(numbers[combination], hashes):
+                raise RuntimeError("a row of sums of a combination not read back")
+            yield by_column.charges(
+                combination, np.asarray(found["day"], dtype=np.int64),
+                [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
+                 for name in list(found)[2:2 + width]])
     return by_column.effective
+
+
+class _Reader:
+    """The rows of sums of each span (:func:`_spans`) as numpy columns, each span read
+    by DuckDB on a thread of its own ahead of the caller: the first as soon as the reader
+    is made (while the caller works out what the combinations mean), the next while the
+    caller stages this one's charges. DuckDB lets go of Python's lock as it reads, and
+    the machine's other core was idle meanwhile. Only that thread uses ``con`` until the
+    reader is closed, which waits for a read under way."""
+
+    def __init__(self, con: Any, sums: str) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.con, self.sums = con, sums
+        self.spans = list(_spans(con))
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="worthit-sums")
+        self.ahead: Future[dict[str, Any]] | None = self._read(0)
+
+    def _read(self, at: int) -> Any:
+        if at >= len(self.spans):
+            return None
+        first, last = self.spans[at]
+        return self.pool.submit(lambda: dict(self.con.execute(
+            self.sums, {"first": first, "last": last}).fetchnumpy()))
+
+    def read(self, cancelled: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+        for at in range(len(self.spans)):
+            if cancelled():
+                raise Cancelled
+            assert self.ahead is not None
+            found = self.ahead.result()
+            self.ahead = self._read(at + 1)
+            yield found
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True)
 
 
 def _spans(con: Any) -> Iterator[tuple[Any, Any]]:
