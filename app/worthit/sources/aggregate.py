@@ -251,12 +251,12 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     # The grouping done, DuckDB keeps its groups in far less (spilling the rest): its
     # memory is then the cache's to stage the charges in.
     con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
-    rows, refused, billed, currencies, currency, first, last, hashes = con.execute(
+    rows, refused, billed, currencies, currency, first, last = con.execute(
         f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
         f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
         f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}), "
         # As text: a day DuckDB holds may be past Python's year 9999 (then refused).
-        f"CAST(min(d) AS VARCHAR), CAST(max(d) AS VARCHAR), count(DISTINCT h) FROM g"
+        f"CAST(min(d) AS VARCHAR), CAST(max(d) AS VARCHAR) FROM g"
     ).fetchone()
     if not rows or refused or currencies != 1 or not is_currency(currency or ""):
         return None
@@ -265,7 +265,8 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     keys = ", ".join(["h", *plain, *hashed])
     con.execute(f"CREATE OR REPLACE TEMP TABLE o AS SELECT {keys}"
                 f"{', any_value(r) AS r' if maps else ''} FROM g GROUP BY {keys}")
-    (combinations,) = con.execute("SELECT count(*) FROM o").fetchone()
+    # The numbers counted over the combinations, not over every day's groups again.
+    combinations, hashes = con.execute("SELECT count(*), count(DISTINCT h) FROM o").fetchone()
     if combinations != hashes:
         return None
     # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
