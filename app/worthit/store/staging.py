@@ -221,7 +221,9 @@ class Stage:
         # Day and key id as floats (exact below 2**53) bind as the integers they are: an
         # INTEGER column stores a whole REAL as an integer, as a token count's.
         days, keys = np.asarray(charges.days, dtype=np.float64), key_ids.astype(np.float64)
-        order = np.argsort(ways, kind="stable")
+        # Each way's charges in (day, key id) order: the primary key's, so each goes in at
+        # the end of the table rather than amid a day's (a third faster, measured).
+        order = np.lexsort((keys, days, ways))
         starts = np.flatnonzero(np.diff(ways[order], prepend=-1))
         self.conn.execute("BEGIN")
         try:
