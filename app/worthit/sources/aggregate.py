@@ -248,9 +248,6 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         group(True, 0.85, 0.85)
     if progress is not None:
         progress(0.85)
-    # The grouping done, DuckDB keeps its groups in far less (spilling the rest): its
-    # memory is then the cache's to stage the charges in.
-    con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
     rows, refused, billed, currencies, currency, first, last = con.execute(
         f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
         f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
@@ -269,6 +266,10 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     combinations, hashes = con.execute("SELECT count(*), count(DISTINCT h) FROM o").fetchone()
     if combinations != hashes:
         return None
+    # The groups and the combinations made, DuckDB keeps them in far less (spilling the
+    # rest): its memory is then the cache's to stage the charges in. (Set before the
+    # combinations were made, it spilled the groups first and then read them back.)
+    con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
     # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
     # from one of its lines).
     combinations = f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o"
