@@ -9,6 +9,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,3 +126,44 @@ def test_the_effective_cost_is_added_up_in_the_order_of_the_charges() -> None:
     by_column.charges(np.zeros(1, dtype=np.intp), np.zeros(1, dtype=np.int64),
                       [np.array([1.0])])
     assert by_column.effective == 1e16 + 1.0 + 1.0 + 1.0
+
+
+
+class _Watched:
+    """A DuckDB connection that notes which thread runs each query."""
+
+    def __init__(self, con: Any) -> None:
+        self.con, self.threads = con, list[str]()
+
+    def execute(self, *args: Any) -> Any:
+        import threading
+
+        self.threads.append(threading.current_thread().name)
+        return self.con.execute(*args)
+
+
+def test_spans_are_read_ahead_in_order_and_no_read_outlives_the_reader(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows of sums come span by span in order, each span read by DuckDB on the
+    reader's own thread; a caller that stops early leaves no read running."""
+    import duckdb
+
+    from worthit.core.errors import Cancelled
+    from worthit.sources import columnar
+
+    con = duckdb.connect()
+    con.execute("CREATE TEMP TABLE g AS SELECT DATE '2025-03-01' + (i % 9)::INTEGER AS d, "
+                "i::UBIGINT AS h FROM range(40) AS t(i)")
+    sums = "SELECT h, d FROM g WHERE d BETWEEN $first AND $last ORDER BY d, h"
+    monkeypatch.setattr(columnar, "SPAN", 10)
+    watched = _Watched(con)
+    with columnar._Reader(watched, sums) as reader:
+        assert len(reader.spans) > 2
+        got = [h for found in reader.read(lambda: False) for h in found["h"].tolist()]
+    assert got == sorted(range(40), key=lambda i: (i % 9, i))
+    assert set(watched.threads[1:]) and all(  # the spans' query itself: on the main thread
+        name.startswith("worthit-sums") for name in watched.threads[1:])
+    with pytest.raises(Cancelled), columnar._Reader(con, sums) as reader:
+        for _ in reader.read(lambda: True):
+            pass
+    assert reader.ahead is not None and reader.ahead.done()

@@ -324,6 +324,32 @@ def test_generated_files_give_the_same_cache_by_either_path(tmp_path: Path,
     assert abs(fast.total - fast.result.file_billed) <= 0.01
 
 
+@pytest.mark.parametrize("name", ["cur-legacy-parquet", "cur2-parquet"])
+def test_a_bill_made_into_charges_a_few_days_at_a_time_stores_as_all_at_once(
+        tmp_path: Path, name: str) -> None:
+    """The rows of sums are made into charges and staged a span of days at a time: many
+    small spans (keys minted over several, some charges staged after others of their key)
+    leave the cache the same, to the value and its type, as one span of every day."""
+    from worthit.sources import columnar
+
+    path = GENERATED[name](tmp_path)
+    stored = {}
+    for span in (7, 10**9):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(columnar, "SPAN", span)
+            answers = spy_on_daily(patch, small=0)
+            with Cache.open(tmp_path / str(span) / "worthit.sqlite") as cache:
+                import_file(cache, path, source="s")
+                stored[span] = {table: cache._conn.execute(
+                    f"SELECT *, {', '.join(f'typeof({c})' for c in columns)} FROM {table} "
+                    "ORDER BY 1, 2").fetchall() for table, columns in (
+                        ("charge_keys", ("key_id",)),
+                        ("charge_facts", ("billed", "effective", "list", "quantity")))}
+        assert answers == [True]
+    assert stored[7] == stored[10**9]
+    assert len(stored[7]["charge_facts"]) > 50
+
+
 def test_two_combinations_given_one_number_send_the_file_to_the_line_reader(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The fast path numbers each combination of text cells by a hash; were two ever given

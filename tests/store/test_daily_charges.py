@@ -1,6 +1,7 @@
-"""Charges handed to Cache.replace_charges by column (DailyCharges) leave the cache the same
-file, to the bit, as the same charges given one row at a time: keys numbered alike, figures
-summed and stored alike, a key's charges of one day added into one."""
+"""Charges handed to Cache.replace_charges by column (DailyCharges, as lists or as numpy
+columns) leave the cache the same file, to the bit, as the same charges given one row at a
+time: keys numbered alike, figures summed and stored alike, a key's charges of one day
+added into one."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -59,10 +61,46 @@ def blocks(draw: st.DrawFn, distinct: bool,
     return out
 
 
+def as_arrays(block: DailyCharges) -> DailyCharges:
+    """The same charges as numpy columns, as an import hands them over (NaN: None)."""
+    return DailyCharges(block.keys, np.asarray(block.key, dtype=np.intp),
+                        np.asarray(block.days, dtype=np.int64),
+                        tuple(np.array([np.nan if v is None else float(v) for v in column],
+                                       dtype=np.float64) for column in block.figures))
+
+
 def contents(path: Path) -> dict[str, list[tuple[Any, ...]]]:
+    # Each value with its type: 5 stored as an integer or a real, '' or NULL, all count.
+    out = {}
     with sqlite3.connect(path) as conn:
-        return {table: conn.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
-                for table in ("charge_keys", "charge_facts")}
+        for table in ("charge_keys", "charge_facts"):
+            columns = [row[1] for row in conn.execute(f"PRAGMA table_info({table})")]
+            typed = ", ".join(f"{c}, typeof({c})" for c in columns)
+            out[table] = conn.execute(f"SELECT {typed} FROM {table} ORDER BY 1, 3").fetchall()
+    return out
+
+
+def stored_alike(folder: Path, given_blocks: list[DailyCharges],
+                 handed: list[DailyCharges]) -> list[tuple[bool, int]]:
+    """Store the blocks' charges as rows, and as ``handed`` (the same blocks, in some
+    form), into two caches in ``folder``; assert both say they wrote them all and hold the
+    same. Returns what the second's swap found staged: (Stage.unique, Stage.facts)."""
+    with Cache.open(folder / "rows.sqlite") as cache:
+        by_row = cache.replace_charges("s", None, None, list(rows_of(given_blocks)))
+    swaps: list[tuple[bool, int]] = []
+    charges_in = Stage.charges_in
+
+    def spy(stage: Stage, *args: Any) -> None:
+        swaps.append((stage.unique, stage.facts))
+        charges_in(stage, *args)
+
+    with pytest.MonkeyPatch.context() as patch, \
+            Cache.open(folder / "columns.sqlite") as cache:
+        patch.setattr(Stage, "charges_in", spy)
+        by_column = cache.replace_charges("s", None, None, handed)
+    assert by_row == by_column == sum(map(len, given_blocks))
+    assert contents(folder / "columns.sqlite") == contents(folder / "rows.sqlite")
+    return swaps
 
 
 @settings(max_examples=60, deadline=None,
@@ -73,22 +111,8 @@ def test_charges_by_column_store_as_their_rows_do(tmp_path_factory: pytest.TempP
     """Charges of one day and key each are copied rather than added up (Stage.unique):
     stored all the same."""
     given_blocks = data.draw(blocks(distinct))
-    folder = tmp_path_factory.mktemp("caches")
-    with Cache.open(folder / "rows.sqlite") as cache:
-        by_row = cache.replace_charges("s", None, None, list(rows_of(given_blocks)))
-    copied: list[bool] = []
-    charges_in = Stage.charges_in
-
-    def spy(stage: Stage, *args: Any) -> None:
-        copied.append(stage.unique)
-        charges_in(stage, *args)
-
-    with pytest.MonkeyPatch.context() as patch, \
-            Cache.open(folder / "columns.sqlite") as cache:
-        patch.setattr(Stage, "charges_in", spy)
-        by_column = cache.replace_charges("s", None, None, given_blocks)
-    assert by_row == by_column == sum(map(len, given_blocks))
-    assert contents(folder / "columns.sqlite") == contents(folder / "rows.sqlite")
+    swaps = stored_alike(tmp_path_factory.mktemp("caches"), given_blocks, given_blocks)
+    copied = [unique for unique, _ in swaps]
     assert copied == [distinct or copied[0]]  # distinct charges are always known to be
 
 
@@ -141,3 +165,72 @@ def test_charges_by_column_must_have_a_value_of_each_figure_for_each_charge() ->
     with pytest.raises(ValueError, match="2 charges"):
         DailyCharges([key("s", "EC2", None)], [0, 0], [1, 2],
                      tuple([1.0] for _ in FACT_COLUMNS))
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(distinct=st.booleans(), data=st.data())
+def test_charges_by_numpy_column_store_as_their_rows_do(
+        tmp_path_factory: pytest.TempPathFactory, distinct: bool, data: st.DataObject) -> None:
+    """Charges as numpy columns, each of a day and key once, are staged as the cache stores
+    them (figures NULL, '' or bound) and copied in whole; any two of one day and key, and
+    they are added up as rows would be. Stored all the same, to the bit and the type."""
+    absent = data.draw(st.frozensets(st.sampled_from([c for c, _ in FACT_COLUMNS])))
+    given_blocks = data.draw(blocks(distinct, absent))
+    swaps = stored_alike(tmp_path_factory.mktemp("caches"), given_blocks,
+                         list(map(as_arrays, given_blocks)))
+    staged = [facts for _, facts in swaps]
+    if distinct:  # all staged as stored: none left to add up
+        assert staged == [sum(map(len, given_blocks))]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data(), rows_at=st.integers(0, 3))
+def test_rows_after_charges_by_numpy_column_move_them_to_be_added_up(
+        tmp_path_factory: pytest.TempPathFactory, data: st.DataObject, rows_at: int) -> None:
+    """Charges given as rows among blocks by column (a key and day possibly in both): the
+    blocks staged as stored so far are staged again as values, and all added up as rows."""
+    given_blocks: list[Any] = data.draw(blocks(True))
+    rows = list(rows_of(data.draw(blocks(True))))
+    mixed = [*map(as_arrays, given_blocks[:rows_at]), *rows,
+             *map(as_arrays, given_blocks[rows_at:])]
+    plain = [*rows_of(given_blocks[:rows_at]), *rows, *rows_of(given_blocks[rows_at:])]
+    folder = tmp_path_factory.mktemp("caches")
+    with Cache.open(folder / "rows.sqlite") as cache:
+        cache.replace_charges("s", None, None, plain)
+    with Cache.open(folder / "mixed.sqlite") as cache:
+        cache.replace_charges("s", None, None, mixed)
+    assert contents(folder / "mixed.sqlite") == contents(folder / "rows.sqlite")
+
+
+def test_charges_by_numpy_column_into_a_cache_holding_charges(tmp_path: Path) -> None:
+    """A second import (the cache holds charges, of other days and sources): the staged
+    charges go in beside them, the days replaced gone, as rows would."""
+    first = DailyCharges([key("s", "EC2", None), key("s", "S3", None)], [0, 1, 0],
+                         [day_number_of(d) for d in DAYS], tuple(
+                             [1.0, 2.0, None] if c in INTEGER else [1.5, -0.0, 3.0]
+                             for c, _ in FACT_COLUMNS))
+    second = DailyCharges([key("s", "S3", None)], [0], [day_number_of(DAYS[1])],
+                          tuple([7.0] for _ in FACT_COLUMNS))
+    other = DailyCharges([key("t", "EC2", None)], [0], [day_number_of(DAYS[1])],
+                         tuple([4.0] for _ in FACT_COLUMNS))
+    caches = {}
+    for name, convert in (("rows", lambda b: list(b.rows())), ("arrays", as_arrays)):
+        path = caches[name] = tmp_path / f"{name}.sqlite"
+        with Cache.open(path) as cache:
+            for source, block in (("s", first), ("t", other), ("s", second)):
+                cache.replace_charges(source, None, None, convert(block)
+                                      if name == "rows" else [convert(block)])
+    assert contents(caches["arrays"]) == contents(caches["rows"])
+    with sqlite3.connect(caches["arrays"]) as conn:
+        assert conn.execute("SELECT COUNT(*), TOTAL(billed) FROM charge_facts").fetchone() \
+            == (4, 1.5 + 3.0 + 4.0 + 7.0)  # s's second day replaced, by 7.0
+
+
+def test_a_token_count_beyond_sqlites_integers_is_refused_as_rows_refuse_it() -> None:
+    block = DailyCharges([key("s", "Bedrock", "nova-micro")], np.zeros(1, dtype=np.intp),
+                         np.zeros(1, dtype=np.int64),
+                         tuple(np.array([2.0 ** 63]) for _ in FACT_COLUMNS))
+    with pytest.raises(OverflowError):
+        list(block.rows())

@@ -13,7 +13,10 @@ from typing import Any
 import pytest
 from tests.store.test_charge_keys import JAN_1, JAN_31, charge, days, key_of, keyed_charges
 
+from worthit.core.daily import DailyCharges
+from worthit.core.days import day_number_of
 from worthit.core.errors import BadInput
+from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS
 from worthit.store.cache import Cache
 from worthit.store.findings import FindingState, load_states, set_state
 
@@ -119,3 +122,49 @@ def test_a_write_queued_behind_an_import_is_done_when_the_swap_commits(cache: Ca
     cache.replace_charges("aws", JAN_1, JAN_31, rows())
     assert states == ["saved"]
     assert load_states(cache)["idle:i-0abc"].reason == "not ours"
+
+
+def by_numpy_column(rows: list[tuple[Any, ...]]) -> DailyCharges:
+    """Rows of distinct days and keys as one block of numpy columns, as an import hands
+    them over."""
+    import numpy as np
+
+    keys = list(dict.fromkeys(key_of(row) for row in rows))
+    templates = [list(next(r for r in rows if key_of(r) == k)) for k in keys]
+    figures = [CHARGE_COLUMN_NAMES.index(c) for c, _ in FACT_COLUMNS]
+    return DailyCharges(
+        templates, np.array([keys.index(key_of(r)) for r in rows], dtype=np.intp),
+        np.array([day_number_of(r[1]) for r in rows], dtype=np.int64),
+        tuple(np.array([np.nan if r[at] is None else float(r[at]) for r in rows])
+              for at in figures))
+
+
+def test_charges_by_numpy_column_get_the_renumbered_keys_and_the_load_of_the_swap(
+        cache: Cache) -> None:
+    """Staged as the cache stores them, charges by column still follow the keys another
+    writer minted meanwhile, and carry the load their swap writes, not the one staging
+    began with."""
+    cache.replace_charges("aws", JAN_1, JAN_31, [charge("aws", JAN_1, 1.0)])
+    mine = [charge("aws", D(2024, 1, 2), 2.0, resource_id=f"i-mine-{n}") for n in range(5)]
+    mine.append(charge("aws", D(2024, 1, 3), 3.0, resource_id="i-both"))
+
+    def rows() -> Iterator[DailyCharges]:
+        yield by_numpy_column(mine[:3])
+        with Cache.open(cache.path) as other:  # another import, of another source
+            other.replace_charges("gcp", JAN_1, JAN_31, [
+                charge("gcp", JAN_1, 5.0, resource_id="i-theirs"),
+                charge("gcp", JAN_1, 6.0, resource_id="i-both")])
+        yield by_numpy_column(mine[3:])
+
+    cache.replace_charges("aws", JAN_1, JAN_31, rows())
+
+    keyed = keyed_charges(cache.path)
+    assert len(keyed) == 1 + 2 + len(mine) - 1  # the first aws charge was replaced
+    assert all(key_id is not None and own == pointed for key_id, own, pointed in keyed)
+    assert {own for _, own, _ in keyed} == {key_of(row) for row in mine} | {
+        key_of(charge("gcp", JAN_1, 0.0, resource_id=r)) for r in ("i-theirs", "i-both")}
+    with sqlite3.connect(cache.path) as conn:
+        loads = conn.execute("SELECT k.source_id, f.load FROM charge_facts AS f JOIN "
+                             "charge_keys AS k USING (key_id) GROUP BY 1, 2").fetchall()
+    assert sorted(loads) == [("aws", 3), ("gcp", 2)]  # the third write: this swap's
+    assert cache.revision == 3

@@ -248,15 +248,12 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         group(True, 0.85, 0.85)
     if progress is not None:
         progress(0.85)
-    # The grouping done, DuckDB keeps its groups in far less (spilling the rest): its
-    # memory is then the cache's to stage the charges in.
-    con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
-    rows, refused, billed, currencies, currency, first, last, hashes = con.execute(
+    rows, refused, billed, currencies, currency, first, last = con.execute(
         f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
         f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
         f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}), "
         # As text: a day DuckDB holds may be past Python's year 9999 (then refused).
-        f"CAST(min(d) AS VARCHAR), CAST(max(d) AS VARCHAR), count(DISTINCT h) FROM g"
+        f"CAST(min(d) AS VARCHAR), CAST(max(d) AS VARCHAR) FROM g"
     ).fetchone()
     if not rows or refused or currencies != 1 or not is_currency(currency or ""):
         return None
@@ -265,9 +262,14 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     keys = ", ".join(["h", *plain, *hashed])
     con.execute(f"CREATE OR REPLACE TEMP TABLE o AS SELECT {keys}"
                 f"{', any_value(r) AS r' if maps else ''} FROM g GROUP BY {keys}")
-    (combinations,) = con.execute("SELECT count(*) FROM o").fetchone()
+    # The numbers counted over the combinations, not over every day's groups again.
+    combinations, hashes = con.execute("SELECT count(*), count(DISTINCT h) FROM o").fetchone()
     if combinations != hashes:
         return None
+    # The groups and the combinations made, DuckDB keeps them in far less (spilling the
+    # rest): its memory is then the cache's to stage the charges in. (Set before the
+    # combinations were made, it spilled the groups first and then read them back.)
+    con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
     # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
     # from one of its lines).
     combinations = f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o"
@@ -288,9 +290,13 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
         # writes several times faster than scattered inserts.
         sums=sums.format(day=cells.day_text("d")), numbered=sums.format(
             day=f"{cells.day_number('d')} AS day"),
+        # The bills: each distinct set of bill cells and month once, then made text (a
+        # day made text for each of the groups took a tenth of a second).
         bills=None if layout.bill is None else (
-            f"SELECT DISTINCT {''.join(f'{cells.text(i)}, ' for i in layout.bill_cells)}"
-            f"substr({cells.day_text('d')}, 1, 7) FROM g"))
+            f"SELECT {''.join(f'{cells.text(i)}, ' for i in layout.bill_cells)}"
+            f"substr({cells.day_text('m')}, 1, 7) FROM (SELECT DISTINCT "
+            f"{''.join(f'c{i}, ' for i in dict.fromkeys(layout.bill_cells))}"
+            f"{cells.month('d', layout.day)} AS m FROM g)"))
 
 
 def _number(keys: list[str]) -> str:
@@ -331,8 +337,13 @@ def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[s
     try:
         text = [i for i in layout.text if i != layout.day]
         found.check_currency(grouped.currency, str(path), None, header[layout.currency])
-        combinations = {h: tuple("" if v is None else v for v in values[:len(text)])
-                        for h, *values in con.execute(grouped.combinations).fetchall()}
+        # By column: DuckDB makes a column's strings at once, where fetchall() made each
+        # cell's through a value of its own.
+        found_cells = con.execute(grouped.combinations).fetchnumpy()
+        numbers, *cells = (column.tolist() for column in found_cells.values())
+        texts = [["" if v is None else v for v in column] for column in cells[:len(text)]]
+        combinations = dict(zip(numbers, zip(*texts, strict=True) if texts else
+                                [()] * len(numbers), strict=True))
         if len(combinations) != grouped.count:
             raise RuntimeError(f"{len(combinations)} of {grouped.count} combinations read "
                                "back")
@@ -458,6 +469,12 @@ class _Cells:
     def day_text(self, column: str) -> str:
         """A grouped day as ISO text (after grouping: once per group)."""
         return f"CAST({column} AS VARCHAR)"
+
+    def month(self, column: str, i: int) -> str:
+        """A grouped day (of cell ``c{i}``) as its month's first day, or its text's first
+        seven characters (``YYYY-MM``): what :meth:`day_text` then makes its month's."""
+        return f"substr({column}, 1, 7)" if self._varchar(i) else \
+            f"date_trunc('month', {column})"
 
     def day_number(self, column: str) -> str:
         """A grouped day as its number (:mod:`worthit.core.days`): days since 1970."""

@@ -171,9 +171,15 @@ def layout(header: list[str], file: str, notes: Stated | None = None) -> Layout:
 
     held = [notes]
 
+    # Where each text cell is in a combination (``text_at`` order; the last of a column
+    # named twice), worked out once for the file rather than once per combination.
+    place_of = {index: n for n, index in enumerate(text_at)}
+    cell_places = {key: place_of[index] for key, index in at.items() if index in place_of}
+    tag_places = tuple((place_of[i], key) for i, key in tags)
+
     @functools.lru_cache(maxsize=65_536)
     def describe(cells: tuple[str, ...]) -> _Described:
-        return _Described(at, tags, cells, text_at, use, held[0])
+        return _Described(cell_places, tag_places, cells, use, held[0])
 
     def mapped(row: list[str], found: BillFile, line: int | None) -> list[Any]:
         if held[0] is None:
@@ -258,14 +264,14 @@ class _Described:
     """What a line's text cells say, worked out once per distinct combination (a bill
     repeats a few thousand of them over millions of lines)."""
 
-    def __init__(self, at: dict[str, int], tags: list[tuple[int, str]],
-                 row: tuple[str, ...], text_at: tuple[int, ...], use: tuple[bool, bool],
-                 notes: Stated | None) -> None:
-        cells = dict(zip(text_at, row, strict=True))
+    def __init__(self, places: dict[str, int], tags: tuple[tuple[int, str], ...],
+                 row: tuple[str, ...], use: tuple[bool, bool], notes: Stated | None) -> None:
+        """``row`` holds the text cells, ``places`` says where each column (by its key)
+        is among them, ``tags`` where each tag column is, with its tag's key."""
 
         def cell(key: str) -> str | None:
-            index = at.get(key)
-            text = None if index is None else cells[index].strip()
+            place = places.get(key)
+            text = None if place is None else row[place].strip()
             return None if text is None or text in NULLS else text
 
         self.kind = _key(cell("lineitemlineitemtype") or "usage")
@@ -285,7 +291,7 @@ class _Described:
             "resource_id": cell("lineitemresourceid"), "sku_id": cell("productsku"),
             "x_usage_type": usage_type, "charge_category": CATEGORIES.get(self.kind, "Usage"),
             "billing_currency": self.currency, "consumed_unit": cell("pricingunit"),
-            "tags": _tags(tuple((key, cells[i].strip()) for i, key in tags),
+            "tags": _tags(tuple((key, row[place].strip()) for place, key in tags),
                           cell("resourcetags"), cell("costcategory"),
                           cell("lineitemiamprincipal"), cell("tags")),
         }
@@ -363,8 +369,11 @@ class _Described:
 
     @property
     def noting(self) -> bool:
-        """Whether each charge tells the file's commitments something (:meth:`noted`)."""
-        return self.notes is not None and self.commitment is not None
+        """Whether each charge tells the file's commitments something (:meth:`noted`):
+        a savings plan's recurring fee, a reservation's fee, a provisioned throughput's
+        hour. (Usage a commitment covers tells nothing more than its first line did.)"""
+        return self.notes is not None and self.commitment is not None and (
+            self.kind in ("savingsplanrecurringfee", "rifee") or self.provisioned)
 
     def noted(self, day: str, billed: float, total: float | None,
               amortised_upfront: float | None) -> None:

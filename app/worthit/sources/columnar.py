@@ -9,11 +9,11 @@ from __future__ import annotations
 from collections.abc import Callable, Generator, Hashable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, Final
 
-from worthit.core.daily import DailyCharges
+from worthit.core.daily import INTEGERS, DailyCharges
 from worthit.core.days import iso_of
 from worthit.core.errors import Cancelled
-from worthit.core.focus import CHARGE_COLUMN_NAMES, CHARGE_COLUMNS, FACT_COLUMNS
-from worthit.sources.bill import BATCH, Combination
+from worthit.core.focus import CHARGE_COLUMN_NAMES, FACT_COLUMNS
+from worthit.sources.bill import Combination
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,9 +21,13 @@ if TYPE_CHECKING:
 
     Column = npt.NDArray[np.float64]
 
-#: A charge column's place among the figures, and which figures are integers.
+#: About how many rows of sums are made into charges at a time. Each span's charges
+#: name most of the file's keys again (a bill repeats its combinations every day), and
+#: each key costs the cache a lookup per span: at 50,000 rows, a fifth of the 5 M-line
+#: real-shaped CUR's staging. A span's columns take about 300 bytes a row at their most.
+SPAN: Final = 100_000
+#: A charge column's place among the figures.
 _FACT_AT: Final = {CHARGE_COLUMN_NAMES.index(c): i for i, (c, _) in enumerate(FACT_COLUMNS)}
-_INTEGERS: Final = tuple(dict(CHARGE_COLUMNS)[c] == "INTEGER" for c, _ in FACT_COLUMNS)
 _EFFECTIVE: Final = _FACT_AT[CHARGE_COLUMN_NAMES.index("effective_cost")]
 
 
@@ -38,30 +42,67 @@ def read_by_column(con: Any, sums: str, group: Callable[[tuple[str, ...]], Combi
     import numpy as np
 
     numbers = np.array(sorted(combinations), dtype=np.uint64)
-    by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
-    for first, last in _spans(con):
-        if cancelled():
-            raise Cancelled
-        found = con.execute(sums, {"first": first, "last": last}).fetchnumpy()
-        hashes = np.asarray(found["h"], dtype=np.uint64)
-        combination = np.searchsorted(numbers, hashes)
-        if not np.array_equal(numbers[combination], hashes):
-            raise RuntimeError("a row of sums of a combination not read back")
-        yield by_column.charges(
-            combination, np.asarray(found["day"], dtype=np.int64),
-            [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
-             for name in list(found)[2:2 + width]])
+    with _Reader(con, sums) as reader:
+        by_column = ByColumn([group(combinations[h]) for h in numbers.tolist()])
+        for found in reader.read(cancelled):
+            hashes = np.asarray(found["h"], dtype=np.uint64)
+            combination = np.searchsorted(numbers, hashes)
+            if not np.array_equal(numbers[combination], hashes):
+                raise RuntimeError("a row of sums of a combination not read back")
+            yield by_column.charges(
+                combination, np.asarray(found["day"], dtype=np.int64),
+                [np.ma.filled(np.ma.asarray(found[name], dtype=np.float64), np.nan)
+                 for name in list(found)[2:2 + width]])
     return by_column.effective
 
 
+class _Reader:
+    """The rows of sums of each span (:func:`_spans`) as numpy columns, each span read
+    by DuckDB on a thread of its own ahead of the caller: the first as soon as the reader
+    is made (while the caller works out what the combinations mean), the next while the
+    caller stages this one's charges. DuckDB lets go of Python's lock as it reads, and
+    the machine's other core was idle meanwhile. Only that thread uses ``con`` until the
+    reader is closed, which waits for a read under way."""
+
+    def __init__(self, con: Any, sums: str) -> None:
+        from concurrent.futures import Future, ThreadPoolExecutor
+
+        self.con, self.sums = con, sums
+        self.spans = list(_spans(con))
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="worthit-sums")
+        self.ahead: Future[dict[str, Any]] | None = self._read(0)
+
+    def _read(self, at: int) -> Any:
+        if at >= len(self.spans):
+            return None
+        first, last = self.spans[at]
+        return self.pool.submit(lambda: dict(self.con.execute(
+            self.sums, {"first": first, "last": last}).fetchnumpy()))
+
+    def read(self, cancelled: Callable[[], bool]) -> Iterator[dict[str, Any]]:
+        for at in range(len(self.spans)):
+            if cancelled():
+                raise Cancelled
+            assert self.ahead is not None
+            found = self.ahead.result()
+            self.ahead = self._read(at + 1)
+            yield found
+
+    def __enter__(self) -> _Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True)
+
+
 def _spans(con: Any) -> Iterator[tuple[Any, Any]]:
-    """Spans of days (first, last, as grouped) of about :data:`BATCH` rows of sums each,
+    """Spans of days (first, last, as grouped) of about :data:`SPAN` rows of sums each,
     in order (a day of more rows is a span of its own)."""
     first = last = None
     held = 0
     for day, count in con.execute("SELECT d, count(*) FROM g GROUP BY d ORDER BY d"
                                   ).fetchall():
-        if first is not None and held + count > BATCH:
+        if first is not None and held + count > SPAN:
             yield first, last
             first, held = None, 0
         first = day if first is None else first
@@ -103,33 +144,19 @@ class ByColumn:
             if rows.any():
                 for column, values in computes.figures([s[rows] for s in sums]).items():
                     figures[_FACT_AT[column]][rows] = values
-        for row in np.flatnonzero(self.noting[combination]).tolist():
-            self.combinations[combination[row]].noted(
-                iso_of(int(days[row])),
-                [None if np.isnan(s[row]) else float(s[row]) for s in sums])
+        noting = np.flatnonzero(self.noting[combination])
+        if len(noting):
+            stated = zip(combination[noting].tolist(), days[noting].tolist(),
+                         *(np.where(np.isnan(s[noting]), None, s[noting]).tolist()
+                           for s in sums), strict=True)
+            for number, day, *amounts in stated:
+                self.combinations[number].noted(iso_of(day), amounts)
         # As a loop adding each charge's would: np.cumsum adds one after another.
         self.effective = float(np.cumsum(np.concatenate(([self.effective],
                                                          figures[_EFFECTIVE])))[-1])
+        for column, integer in zip(figures, INTEGERS, strict=True):
+            if integer and not np.all(np.abs(column[~np.isnan(column)]) < 2.0 ** 63):
+                raise OverflowError("a token count beyond SQLite's integers")
         used, key = np.unique(combination, return_inverse=True)
-        return DailyCharges([self.templates[c] for c in used.tolist()], key.tolist(),
-                            days.tolist(), tuple(listed(f, integer) for f, integer in
-                                                 zip(figures, _INTEGERS, strict=True)))
-
-
-def listed(column: Column, integer: bool) -> list[Any]:
-    """A figure's values as the line mapper gives them: None for NaN, an int for an
-    integer figure (tokens), else a float."""
-    import numpy as np
-
-    missing = np.isnan(column)
-    if missing.all():
-        return [None] * len(column)
-    out = np.empty(len(column), dtype=object)
-    present = ~missing
-    if integer:
-        if not np.all(np.abs(column[present]) < 2.0 ** 63):
-            raise OverflowError("a token count beyond SQLite's integers")
-        out[present] = column[present].astype(np.int64)
-    else:
-        out[present] = column[present]
-    return list(out.tolist())
+        return DailyCharges([self.templates[c] for c in used.tolist()], key, days,
+                            tuple(figures))

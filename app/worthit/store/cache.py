@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
+from worthit.core.collector import paused
 from worthit.core.daily import DailyCharges
 from worthit.core.errors import BadInput, CacheBusy, UserError
 from worthit.store.days import date_of, day_number_of, iso_of
@@ -70,7 +71,8 @@ def _daily_days(charges: DailyCharges, number: int, source_id: str,
                 given: tuple[str, str] | None) -> tuple[str, str] | None:
     """The first and last day (ISO) of charges handed over by column, checked to be the
     source's and within the days ``given``; None when there are no charges."""
-    days = (iso_of(min(charges.days)), iso_of(max(charges.days))) if charges.days else None
+    span = charges.span()
+    days = None if span is None else (iso_of(span[0]), iso_of(span[1]))
     held = {key[0] for key in charges.keys}
     if held - {source_id} or (given is not None and days is not None and not (
             given[0] <= days[0] and days[1] <= given[1])):
@@ -78,6 +80,54 @@ def _daily_days(charges: DailyCharges, number: int, source_id: str,
                        f"{days}, outside source {source_id!r} "
                        + (f"from {given[0]} to {given[1]}" if given else ""))
     return days
+
+
+def _staged(stage: Stage, rows: Iterable[Sequence[Any] | DailyCharges], source_id: str,
+            given: tuple[str, str] | None, batch_size: int,
+            ) -> tuple[int, tuple[str, str] | None]:
+    """Stage ``rows`` (as :meth:`Cache.replace_charges` takes them), checked to be the
+    source's and within the days ``given``; returns how many, and their first and last
+    day (ISO; None without rows)."""
+    first, last = given or ("9999-12-31", "0000-01-01")
+    written = 0
+    ids, key_of, facts_of, width = stage.ids, KEY_OF, FACTS_OF, WIDTH
+    day_numbers: dict[object, int] = {}
+    batch: list[Any] = []  # the charges' values one after another
+    append, extend = batch.append, batch.extend
+    for number, row in enumerate(rows, start=1):
+        if isinstance(row, DailyCharges):  # many charges, by column
+            if batch:  # staged in the order given
+                written += stage.write(batch)
+                batch.clear()
+            days = _daily_days(row, number, source_id, given)
+            if given is None and days is not None:
+                first, last = min(first, days[0]), max(last, days[1])
+            written += stage.write_daily(row)
+            continue
+        if len(row) != COLUMNS:  # the values follow one another: one short shifts all
+            raise ValueError(f"charge {number} has {len(row)} values, not {COLUMNS}")
+        day = row[1]
+        day_number = day_numbers.get(day)  # a day seen before was checked then
+        if row[0] != source_id or (day_number is None and (
+                not (isinstance(day, str) and len(day) == 10)
+                or (given is not None and not first <= day <= last))):
+            raise BadInput(
+                f"charge {number} is for source {row[0]!r} on {day!r}, outside "
+                f"source {source_id!r} "
+                + (f"from {first} to {last}" if given else "(days are YYYY-MM-DD)"))
+        if day_number is None:
+            day_number = day_numbers[day] = _day_number(day, number)
+            if given is None:
+                first, last = min(first, day), max(last, day)
+        key = key_of(row)
+        append(day_number)
+        append(ids.get(key) or stage.mint(key))
+        extend(facts_of(row))
+        if len(batch) >= batch_size * width:
+            written += stage.write(batch)
+            batch.clear()
+    written += stage.write(batch)
+    return written, ((first, last) if first <= last else None)
 
 
 def _revision(conn: sqlite3.Connection) -> int:
@@ -274,48 +324,11 @@ class Cache:
         (:meth:`last_load`), deletes the old rows the new ones supersede beyond those (a
         restated bill's, from any source). Returns the rows given."""
         given = (start.isoformat(), end.isoformat()) if start and end else None
-        first, last = given or ("9999-12-31", "0000-01-01")
-        written = 0
-        stage = Stage(self._conn)  # read outside the write lock, into this connection's temp
+        # Read outside the write lock, into this connection's temp schema.
+        stage = Stage(self._conn, load=_revision(self._conn) + 1)
         try:
-            ids, key_of, facts_of, width = stage.ids, KEY_OF, FACTS_OF, WIDTH
-            day_numbers: dict[object, int] = {}
-            batch: list[Any] = []  # the charges' values one after another
-            append, extend = batch.append, batch.extend
-            for number, row in enumerate(rows, start=1):
-                if isinstance(row, DailyCharges):  # many charges, by column
-                    if batch:  # staged in the order given
-                        written += stage.write(batch)
-                        batch.clear()
-                    days = _daily_days(row, number, source_id, given)
-                    if given is None and days is not None:
-                        first, last = min(first, days[0]), max(last, days[1])
-                    written += stage.write_daily(row)
-                    continue
-                if len(row) != COLUMNS:  # the values follow one another: one short shifts all
-                    raise ValueError(f"charge {number} has {len(row)} values, not {COLUMNS}")
-                day = row[1]
-                day_number = day_numbers.get(day)  # a day seen before was checked then
-                if row[0] != source_id or (day_number is None and (
-                        not (isinstance(day, str) and len(day) == 10)
-                        or (given is not None and not first <= day <= last))):
-                    raise BadInput(
-                        f"charge {number} is for source {row[0]!r} on {day!r}, outside "
-                        f"source {source_id!r} "
-                        + (f"from {first} to {last}" if given else "(days are YYYY-MM-DD)"))
-                if day_number is None:
-                    day_number = day_numbers[day] = _day_number(day, number)
-                    if given is None:
-                        first, last = min(first, day), max(last, day)
-                key = key_of(row)
-                append(day_number)
-                append(ids.get(key) or stage.mint(key))
-                extend(facts_of(row))
-                if len(batch) >= batch_size * width:
-                    written += stage.write(batch)
-                    batch.clear()
-            written += stage.write(batch)
-            days = (first, last) if first <= last else None
+            with paused():  # millions of objects made, no cycles among them
+                written, days = _staged(stage, rows, source_id, given, batch_size)
             with self.transaction() as conn:  # the swap: short, whatever the file's size
                 before = _revision(conn)  # every charge now held was written by this or before
                 stage.keys_in(conn)
