@@ -42,3 +42,26 @@ def test_a_resource_under_two_teams_has_no_owner() -> None:
     frame = pd.DataFrame({"resource": ["i-1", "i-1", "i-2"], "team": ["ads", "search", "ads"],
                           "feature": ["a", "b", "c"], "current": [5.0, 1.0, 2.0]})
     assert owners_of(frame) == {"i-1": (None, None), "i-2": ("ads", "c")}
+
+
+def sharers_with_pandas(frame: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """The writing the sharers replaced (text deduplicated and grouped)."""
+    owned = frame.loc[frame["team"] != "Unallocated", ["resource", "team"]]
+    pairs = owned.drop_duplicates()
+    shared = pairs[pairs.duplicated("resource", keep=False)]
+    return {str(r): tuple(sorted(str(t) for t in ts))
+            for r, ts in shared.groupby("resource")["team"]}
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces)
+def test_sharers_are_the_teams_but_unallocated_of_a_shared_resource(
+        rows: list[tuple[Any, ...]]) -> None:
+    frame = pd.DataFrame(rows, columns=["resource", "team", "feature", "current"])
+    frame = frame.astype({"resource": "str", "team": "str", "feature": "str"})
+    owners = owners_of(frame)
+    expected = sharers_with_pandas(frame)
+    for resource in ["i-1", "i-2", "db", "(no resource id)", "elsewhere"]:
+        assert owners.sharers(resource) == expected.get(resource, ())
+    assert list(owners) == list(dict.fromkeys(frame["resource"]))
+    assert len(owners) == frame["resource"].nunique()

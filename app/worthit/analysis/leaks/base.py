@@ -8,9 +8,9 @@ import functools
 import json
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
-from typing import TYPE_CHECKING, Any, Final, cast
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import pandas as pd
@@ -20,6 +20,7 @@ from worthit.analysis.charge_index import ChargeIndex, charge_index
 from worthit.core import money as amounts
 from worthit.core.days import day_number
 from worthit.core.periods import Period
+from worthit.core.sums import run_sums
 from worthit.paths import resource
 from worthit.store.cache import Cache
 from worthit.store.days import iso_of
@@ -192,33 +193,70 @@ class Finding:
         }
 
 
-def owners_of(pieces: pd.DataFrame) -> dict[str, tuple[str | None, str | None]]:
+def owners_of(pieces: pd.DataFrame) -> Owners:
     """Resource -> (team, feature) of its costliest piece of ``pieces`` (an allocation's),
     or (None, None) when that is Unallocated or the resource's pieces are under more than
-    one team. Ties go as a descending sort of the costs puts them (pandas' order).
+    one team. Ties go as a descending sort of the costs puts them (pandas' order)."""
+    return Owners(pieces)
+
+
+class Owners(Mapping[str, tuple[str | None, str | None]]):
+    """:func:`owners_of` as a mapping that works out a resource's owner when asked.
 
     Integer codes, not text: grouping, sorting and deduplicating 30,000 resources' text
-    took 50 ms at ten million charges."""
-    if pieces.empty:
-        return {}
-    of_resource, resources = pd.factorize(pieces["resource"])
-    of_team, teams = pd.factorize(pieces["team"])  # a missing team: -1, no team
-    width = max(1, len(teams))
-    pairs = np.unique((of_resource * width + of_team)[of_team >= 0])
-    shared = (np.bincount(pairs // width, minlength=len(resources)) > 1).tolist()
-    order = pieces["current"].reset_index(drop=True).sort_values(ascending=False).index
-    ordered = order.to_numpy()
-    best = ordered[np.unique(of_resource[ordered], return_index=True)[1]]
-    # Text as lists made at once: iterating an arrow array makes a scalar per element.
-    names = np.array([str(r) for r in resources.to_numpy(dtype=object).tolist()],
-                     dtype=object)[of_resource[best]].tolist()
-    team_names = [*(str(t) for t in teams.to_numpy(dtype=object).tolist()), "nan"]  # -1: none
-    features = pieces["feature"].to_numpy(dtype=object)[best].tolist()
-    nobody = (None, None)
-    return dict(zip(names, [
-        nobody if shared[r] or team_names[t] == "Unallocated" else (team_names[t], str(f))
-        for r, t, f in zip(of_resource[best].tolist(), of_team[best].tolist(), features,
-                           strict=True)], strict=True))
+    took 50 ms at ten million charges. And lazily: a window's findings ask for a few dozen
+    resources, where naming every resource's owner as a dict took 20 ms more."""
+
+    def __init__(self, pieces: pd.DataFrame) -> None:
+        if pieces.empty:
+            pieces = pd.DataFrame({"resource": pd.Series([], dtype=object),
+                                   "team": pd.Series([], dtype=object),
+                                   "feature": pd.Series([], dtype=object),
+                                   "current": pd.Series([], dtype=float)})
+        self._of_resource, resources = pd.factorize(pieces["resource"])
+        self._of_team, teams = pd.factorize(pieces["team"])  # a missing team: -1, no team
+        width = max(1, len(teams))
+        pairs = np.unique((self._of_resource * width + self._of_team)[self._of_team >= 0])
+        self._shared = np.bincount(pairs // width, minlength=len(resources)) > 1
+        order = pieces["current"].reset_index(drop=True).sort_values(ascending=False).index
+        ordered = order.to_numpy()
+        #: Each resource's costliest piece, by resource code.
+        self._best = ordered[np.unique(self._of_resource[ordered], return_index=True)[1]]
+        self._names = [str(r) for r in resources.to_numpy(dtype=object).tolist()]
+        self._teams = [*(str(t) for t in teams.to_numpy(dtype=object).tolist()), "nan"]
+        self._features = pieces["feature"].to_numpy(dtype=object)
+        self._codes: dict[str, int] | None = None
+
+    def _code(self, resource_id: str) -> int:
+        if self._codes is None:
+            self._codes = dict(zip(self._names, range(len(self._names)), strict=True))
+        return self._codes[resource_id]
+
+    def __getitem__(self, resource_id: str) -> tuple[str | None, str | None]:
+        code = self._code(resource_id)
+        best = int(self._best[code])
+        team = self._teams[int(self._of_team[best])]
+        if self._shared[code] or team == "Unallocated":
+            return None, None
+        return team, str(self._features[best])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._names)
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def sharers(self, resource_id: str) -> tuple[str, ...]:
+        """The teams but Unallocated whose pieces hold ``resource_id``, sorted, when there
+        are more than one (none otherwise)."""
+        try:
+            code = self._code(resource_id)
+        except KeyError:
+            return ()
+        teams = {self._teams[t] for t in
+                 np.unique(self._of_team[self._of_resource == code]).tolist() if t >= 0}
+        teams.discard("Unallocated")
+        return tuple(sorted(teams)) if len(teams) > 1 else ()
 
 
 class Context:
@@ -260,7 +298,7 @@ class Context:
         return allocate(self.index, load_rules(self.cache), self.window)
 
     @functools.cached_property
-    def owners(self) -> dict[str, tuple[str | None, str | None]]:
+    def owners(self) -> Owners:
         """Resource id -> (team, feature) that carries its cost in the window; (None, None)
         when nobody does: Unallocated, or a shared cost split across several teams."""
         return owners_of(self.allocation.pieces)
@@ -268,21 +306,10 @@ class Context:
     def owner(self, resource_id: str | None) -> tuple[str | None, str | None]:
         return self.owners.get(resource_id or "", (None, None))
 
-    @functools.cached_property
-    def _sharers(self) -> dict[str, tuple[str, ...]]:
-        pieces = self.allocation.pieces
-        if pieces.empty:
-            return {}
-        owned = pieces.loc[pieces["team"] != "Unallocated", ["resource", "team"]]
-        pairs = owned.drop_duplicates()
-        shared = pairs[pairs.duplicated("resource", keep=False)]  # more than one team
-        return {str(r): tuple(sorted(str(t) for t in ts))
-                for r, ts in shared.groupby("resource")["team"]}
-
     def sharers(self, resource_id: str | None) -> tuple[str, ...]:
         """The teams Allocation splits a shared resource's cost over (none when one team,
         or nobody, carries it)."""
-        return self._sharers.get(resource_id or "", ())
+        return self.owners.sharers(resource_id or "")
 
     @functools.cached_property
     def swap(self) -> SwapData:
@@ -305,11 +332,8 @@ class Context:
         wanted = self._resource_keys(resource_id)
         if usage_like and len(wanted):
             wanted = wanted[_usage_like(index, usage_like)[wanted]]
-        day, cost = self._charges_of(wanted, start, end)
-        frame = pd.DataFrame({"day": day, "cost": cost})
-        # With as_index=False a column's sum is a frame (day, cost); the stubs say a Series.
-        daily = cast("pd.DataFrame", frame.groupby("day", as_index=False, sort=True)["cost"].sum())
-        return daily.assign(day=[iso_of(int(d)) for d in daily["day"]])
+        days, sums = run_sums(*self._charges_of(wanted, start, end))
+        return pd.DataFrame({"day": [iso_of(d) for d in days.tolist()], "cost": sums})
 
     def cost_by_resource(self, usage_like: str, start: dt.date,
                          end: dt.date) -> list[tuple[str | None, float]]:
@@ -324,9 +348,9 @@ class Context:
             return []
         # Summed per resource code (the index's, -1: none), each resource's charges in
         # order as pandas sums groups; then by id. Text per charge took 10 ms a call.
-        codes, values = index.codes["resource_id"]
+        codes = index.codes["resource_id"][0]
         sums = pd.Series(index.cost[rows][held]).groupby(codes[key[held]], sort=False).sum()
-        names = [*(str(v) for v in values), None]  # code -1: no resource id
+        names = code_names(index, "resource_id")
         found = [(names[c], float(v)) for c, v in zip(sums.index.tolist(), sums.tolist(),
                                                       strict=True)]
         return sorted(found, key=lambda item: (item[0] is not None, item[0] or ""))
@@ -364,6 +388,15 @@ def _keys_by(index: ChargeIndex, column: str) -> dict[str, np.ndarray]:
             if isinstance(value, str)}
 
 
+def code_names(index: ChargeIndex, column: str) -> list[str | None]:
+    """The text of each code of a key column of ``index`` (its factorised values), then
+    None for code -1 (no value): made once per index, where each call made 36,000 strings
+    (10 ms). Shared: not to be changed."""
+    names: list[str | None] = index.remember(("code names", column), lambda: [
+        *(str(v) for v in index.codes[column][1]), None])
+    return names
+
+
 def _like(pattern: str) -> re.Pattern[str]:
     """SQLite's ``LIKE``: ``%`` any text, ``_`` one character, ASCII letters in either
     case."""
@@ -373,7 +406,14 @@ def _like(pattern: str) -> re.Pattern[str]:
 
 def _usage_like(index: ChargeIndex, patterns: tuple[str, ...]) -> np.ndarray:
     """Which keys' usage type (text or missing) is like one of ``patterns``: each distinct
-    usage type matched once (the index factorised them), not each of 36,000 keys."""
+    usage type matched once (the index factorised them), not each of 36,000 keys; and
+    once per index (a Leaks page asks for the same few patterns a dozen times)."""
+    found: np.ndarray = index.remember(("usage like", patterns),
+                                       lambda: _matching_usage(index, patterns))
+    return found
+
+
+def _matching_usage(index: ChargeIndex, patterns: tuple[str, ...]) -> np.ndarray:
     compiled = [_like(p) for p in patterns]
     codes, values = index.codes["x_usage_type"]
     like = np.array([isinstance(v, str) and any(c.fullmatch(v) for c in compiled)
