@@ -55,6 +55,14 @@ def rows_of(bill: list[tuple[Any, ...]]) -> pd.DataFrame:
 # Ten cents summed naively are 0.9999999999999999; compensated (as tie sums), 1.0.
 @example([(DAYS[0], 1 + n % 2, 0.1, 0, 0, 0) for n in range(10)],
          [(DAYS[0], "gpt-4.1", "a", 10, 10)])
+# A group's rows in order but other groups' rows between them: pandas summed the rows
+# compensated (0.6) where the summed bill's run gave 0.6000000000000001.
+@example([(DAYS[0], k, 0.0, 0, 0, 0) for k in (1, 1, 1, 4)] + [(DAYS[1], 1, 0.0, 0, 0, 0)]
+         + [(DAYS[2], 1, v, 0, 0, 0) for v in (0.1, 0.1, 0.2, 0.2)], [])
+# Runs of more than eight rows, which NumPy adds pairwise.
+@example([(DAYS[0], 1 + n % 3, v, n, 0, 0) for n, v in enumerate([1e6 + 0.125, -0.3, 0.1] * 5)],
+         [])
+@example([(DAYS[0], 6, 0.5, 0, 0, 0)], [])  # a bill of no model alone
 def test_the_summed_bill_ties_as_its_rows_do(bill: list[tuple[Any, ...]],
                                              traced: list[tuple[Any, ...]]) -> None:
     rows = rows_of(bill)

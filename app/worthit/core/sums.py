@@ -15,7 +15,8 @@ import pandas as pd
 def run_sums(keys: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct key of ``keys`` (ascending) and the sum of its ``values``:
     ``pd.Series(values).groupby(keys, sort=True).sum()``'s index and values."""
-    keys, values = np.asarray(keys), np.asarray(values, dtype=np.float64)
+    # Contiguous: NumPy adds a run of a strided array otherwise than of a packed one.
+    keys, values = np.asarray(keys), np.ascontiguousarray(values, dtype=np.float64)
     if not len(keys) or np.isnan(values).any():
         sums = pd.Series(values).groupby(keys, sort=True).sum()
         return sums.index.to_numpy(), sums.to_numpy(np.float64)
