@@ -44,7 +44,8 @@ def build(rows: list[tuple[Any, ...]]) -> tuple[Any, _Pieces, np.ndarray]:
     column = [np.array([r[i] for r in rows], dtype=object) for i in range(4)]
     lines = np.arange(count * POINTS, dtype=float).reshape(count, POINTS) / 7
     index = SimpleNamespace(service=column[2], resource=column[3],
-                            per_key_buckets=lambda start, end, points: lines)
+                            per_key_buckets=lambda start, end, points, keys=None:
+                            lines if keys is None else lines[keys])
     pieces = _Pieces(np.arange(count), column[0], column[1],
                      np.array([r[4] for r in rows]), np.array([r[5] for r in rows]),
                      np.ones(count), np.ones(count))
@@ -106,6 +107,13 @@ def test_the_tree_is_the_pieces_grouped_and_ordered_by_cost(
             "nan" if v is None else str(v) for v in r[:len(path)]) == path]
         assert np.allclose(node.trend, lines[pieces_under].sum(axis=0)), path
     assert sum(len(n.children) for n in nodes.values()) == len(nodes) - 1
+    # A node's trend from its own pieces' trends (none of the others' made yet) is the
+    # same figures as from every piece's.
+    made = _tree(index, pieces, PERIOD, POINTS)  # type: ignore[arg-type]
+    for path, node in made.nodes().items():
+        if path:  # the root's trend is every piece's
+            assert node.trend.tolist() == nodes[path].trend.tolist(), path
+    assert "piece_trends" not in vars(made)
     report = _json_levels(tree, depth, complete)
     assert report == [shape(nodes, nodes[c], tree.cost, depth, complete)
                       for c in nodes[ROOT].children]

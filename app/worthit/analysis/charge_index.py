@@ -337,15 +337,25 @@ class ChargeIndex:
             np.bincount(self.key[rows], minlength=len(self.keys)) > 0))
         return found
 
-    def per_key_buckets(self, start: dt.date, end: dt.date, buckets: int) -> np.ndarray:
-        """Each key's cost in ``buckets`` equal slices of the days (keys × buckets)."""
+    def per_key_buckets(self, start: dt.date, end: dt.date, buckets: int,
+                        keys: np.ndarray | None = None) -> np.ndarray:
+        """Each key's cost in ``buckets`` equal slices of the days (keys × buckets); of
+        the key positions ``keys`` only (distinct, ascending), in their order, when given.
+        A key's sums are the same either way: its charges added in the same order."""
         rows = self._rows(start, end)
         days = (end - start).days + 1
         offset = (start - self.first_day).days if self.first_day else 0
-        bucket = ((self.day[rows] - offset).astype(np.int64) * buckets) // days
-        flat = self.key[rows].astype(np.int64) * buckets + bucket
-        sums = np.bincount(flat, weights=self.cost[rows], minlength=len(self.keys) * buckets)
-        return sums.reshape(len(self.keys), buckets)
+        code, cost, day = self.key[rows].astype(np.int64), self.cost[rows], self.day[rows]
+        count = len(self.keys)
+        if keys is not None:
+            position = np.full(len(self.keys), -1, np.int64)
+            position[keys] = np.arange(len(keys))
+            code = position[code]
+            held = code >= 0
+            code, cost, day, count = code[held], cost[held], day[held], len(keys)
+        bucket = ((day - offset).astype(np.int64) * buckets) // days
+        sums = np.bincount(code * buckets + bucket, weights=cost, minlength=count * buckets)
+        return sums.reshape(count, buckets)
 
     def has_tags(self) -> np.ndarray:
         codes, _ = self.codes["tags"]

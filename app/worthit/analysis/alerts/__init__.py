@@ -26,6 +26,7 @@ from worthit.analysis.alerts.commitments import commitment_alerts
 from worthit.analysis.alerts.guardrails import guardrail_alerts
 from worthit.analysis.alerts.spikes import spike_alerts, spike_series
 from worthit.analysis.alerts.syncs import sync_alerts
+from worthit.analysis.spikes import ai_resources
 from worthit.store.alerts import Alert, AlertSettings, load_budgets, load_settings
 from worthit.store.cache import Cache
 
@@ -74,8 +75,7 @@ def check(cache: Cache, *, settings: AlertSettings | None = None,
     alerts += guardrail_alerts(cache, index.first_day, as_of, settings, feature_teams)
     series = spike_series(cache, as_of, settings)
     if series:
-        ai = set(index.keys["resource_id"][index.keys["x_model"].notna()].dropna().astype(str))
-        alerts += spike_alerts(series, context.owners, ai)
+        alerts += spike_alerts(series, context.owners, ai_resources(index))
     alerts += commitment_alerts(window_commitments(context), as_of, settings)
     alerts.sort(key=lambda a: (ORDER[a.kind], -(a.amount or 0.0), a.key))
     return Check(as_of, alerts, statuses)

@@ -19,15 +19,21 @@ import numpy as np
 
 from worthit.analysis.leaks.agent_loops import NO_AGENT, window_costs
 from worthit.analysis.leaks.base import WINDOW_DAYS, Context, Evidence, Finding
-from worthit.analysis.spikes import Incident, Series, incident_numbers, incidents, spike_series
+from worthit.analysis.spikes import (
+    Incident,
+    Series,
+    ai_resources,
+    incident_numbers,
+    incidents,
+    spike_series,
+)
 from worthit.core.plural import plural
 from worthit.store.alerts import AlertSettings, load_settings
 from worthit.store.metrics import hourly_requests_of
 
 
 def runaway_agent(ctx: Context) -> list[Finding]:
-    keys = ctx.index.keys
-    ai = set(keys["resource_id"][keys["x_model"].notna()].dropna().astype(str))
+    ai = ai_resources(ctx.index)
     if not ai:
         return []
     settings = dataclasses.replace(load_settings(ctx.cache), lookback_days=WINDOW_DAYS)
