@@ -218,6 +218,27 @@ class ChargeIndex:
             out[which] = np.where(held[at] == wanted[which], self.cost[low + at], 0.0)
         return out
 
+    def rows_of_keys(self, keys: np.ndarray, start: dt.date, end: dt.date) -> np.ndarray:
+        """The positions of the charges of the key positions ``keys`` (distinct) in the
+        days ``start``..``end``, in the index's order (day, then key). Each day's charges
+        are in key order, so the keys are looked up among each day's: a look-up per charge
+        of the days took 2 ms a resource over thirty days at 10 M charges."""
+        rows = self._rows(start, end)
+        wanted = np.sort(np.asarray(keys, np.int64))
+        if not len(wanted) or rows.start == rows.stop:
+            return np.zeros(0, np.int64)
+        found = []
+        starts = self.day_starts
+        for day in range(int(self.day[rows.start]), int(self.day[rows.stop - 1]) + 1):
+            low, high = int(starts[day]), int(starts[day + 1])
+            if low == high:
+                continue
+            held = self.key[low:high]
+            at = np.searchsorted(held, wanted)
+            at = at[at < high - low]
+            found.append(low + at[held[at] == wanted[:len(at)]])
+        return np.concatenate(found) if found else np.zeros(0, np.int64)
+
     def rates_by_day(self, start: dt.date, end: dt.date
                      ) -> tuple[list[tuple[str, int, float]], str | None]:
         """How the index converted the days ``start``..``end``, for a query that converts

@@ -366,17 +366,14 @@ class Context:
     def _charges_of(self, keys: np.ndarray, start: dt.date, end: dt.date
                     ) -> tuple[np.ndarray, np.ndarray]:
         """Day numbers and costs of the charges of ``keys`` within the days, in (day, key)
-        order: a pass over the days' charges in memory, where SQL read each resource's
+        order: looked up in the index's days in memory, where SQL read each resource's
         keys from the key table (87 calls a Leaks page)."""
         index = self.index
-        rows = index._rows(start, end)  # noqa: SLF001 - the index's own slice
         if not len(keys) or index.first_day is None:
+            index.check(start, end)
             return np.zeros(0, np.int64), np.zeros(0)
-        chosen = np.zeros(len(index.keys), bool)
-        chosen[keys] = True
-        held = chosen[index.key[rows]]  # a look-up per charge, where isin sorted them
-        first = day_number(index.first_day)
-        return index.day[rows][held].astype(np.int64) + first, index.cost[rows][held]
+        rows = index.rows_of_keys(keys, start, end)
+        return index.day[rows].astype(np.int64) + day_number(index.first_day), index.cost[rows]
 
 
 def _keys_by(index: ChargeIndex, column: str) -> dict[str, np.ndarray]:
