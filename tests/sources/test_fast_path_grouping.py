@@ -1,7 +1,8 @@
 """How the fast path groups a Parquet bill (:mod:`worthit.sources.aggregate`): once into
 its combinations of text cells, once into its days' groups by the combination's number.
-Random bills give the same cache as the line reader, and the file's billed total is the
-correctly rounded sum of its charges, whatever order DuckDB hands the groups in."""
+Random bills give the same cache as the line reader, the file's billed total is the
+correctly rounded sum of its charges, whatever order DuckDB hands the groups in, and a bad
+typed cell sends the file to the line reader's refusal."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.sources.test_fast_path import (
@@ -23,8 +25,11 @@ from tests.sources.test_fast_path import (
     assert_same_result,
     imported,
 )
+from tests.sources.test_hostile_files import FOCUS, SOURCE, cells, taking
 
+from worthit.core.errors import BadInput
 from worthit.store.cache import Cache
+from worthit.sync.importer import import_file
 
 KINDS = (("Usage", "AmazonEC2", "BoxUsage:m5.large"), ("Usage", "AmazonS3", None),
          ("Tax", "AmazonEC2", None), ("Credit", "AmazonBedrock", "USE1-Nova-input-tokens"))
@@ -93,3 +98,35 @@ def test_random_parquet_curs_give_the_same_cache_by_either_path(
         assert fast.result.file_billed == math.fsum(charges)
         assert abs(fast.result.file_billed - float(sum(Decimal(x["cost"]) for x in lines))
                    ) <= 0.01
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, -math.inf, 2e12, -1e13, None])
+@pytest.mark.parametrize("column", ["BilledCost", "EffectiveCost", "ConsumedQuantity"])
+def test_a_bad_number_in_a_typed_parquet_column_is_refused_alike_by_either_path(
+        tmp_path: Path, column: str, value: float | None) -> None:
+    """Typed (DOUBLE) cells are checked by a shorter condition than text cells: a NaN, an
+    infinity, an amount past one line's or a missing cost still sends the file to the line
+    reader, which refuses it at its line and column."""
+    rows = [cells(FOCUS) for _ in range(4)]
+    numbers = {"BilledCost", "EffectiveCost", "ListCost", "ConsumedQuantity"}
+    table = {n: [float(row[n]) if n in numbers else row[n] for row in rows] for n in FOCUS}
+    table[column][2] = value
+    if column == "ConsumedQuantity" and value is not None and math.isfinite(value):
+        table[column][2] = value * 1e18  # past a quantity's limit, 1e30
+    pq.write_table(pa.table(table), path := tmp_path / "bill.parquet")
+    refusals = []
+    for path_kind in (LINE, FAST):
+        with (Cache.open(tmp_path / path_kind / "worthit.sqlite") as cache,
+              taking(path_kind) as answers):
+            if value is None and column == "ConsumedQuantity":  # a missing quantity is fine
+                import_file(cache, path, source=SOURCE)
+                assert answers == [path_kind == FAST]
+                continue
+            with pytest.raises(BadInput) as caught:
+                import_file(cache, path, source=SOURCE)
+            assert answers == [False]
+            assert cache._scalar("SELECT COUNT(*) FROM charge_facts") == 0
+        refusals.append((caught.value.line, caught.value.column, str(caught.value)))
+    if refusals:
+        line, fast = refusals
+        assert line == fast and line[:2] == (4, column)
