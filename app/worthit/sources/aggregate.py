@@ -23,7 +23,12 @@ agree on all three to be confused, which needs two different strings with the sa
 much again, so a group keeps one of its lines' numbers, and the maps of each combination
 are read back from the file by that number. Combinations are numbered by a hash of their
 cells, and that is checked: the count of distinct numbers must equal the count of distinct
-combinations, else the file is read line by line.
+combinations, else the file is read line by line. A Parquet file is read twice: grouped
+into its combinations, then into each day's groups by the combination's number (and the
+cells naming the line's bill) rather than by all its cells; a CSV file is parsed once,
+grouped by its cells, and its combinations taken from the groups. The file's billed total
+is the correctly rounded sum of the groups' sums: the same in whatever order DuckDB hands
+them over.
 
 Each line's stamp is checked to be one whose UTC day is its first ten characters (no
 offset, or a zero one): grouping by those characters is then grouping by the UTC day. A
