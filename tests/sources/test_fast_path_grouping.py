@@ -25,7 +25,7 @@ from tests.sources.test_fast_path import (
     assert_same_result,
     imported,
 )
-from tests.sources.test_hostile_files import FOCUS, SOURCE, cells, taking
+from tests.sources.test_hostile_files import FOCUS, SOURCE, cells, taking, write
 
 from worthit.core.errors import BadInput
 from worthit.store.cache import Cache
@@ -130,3 +130,19 @@ def test_a_bad_number_in_a_typed_parquet_column_is_refused_alike_by_either_path(
     if refusals:
         line, fast = refusals
         assert line == fast and line[:2] == (4, column)
+
+
+def test_text_stamps_with_offsets_in_parquet_are_grouped_again_by_their_utc_day(
+        tmp_path: Path) -> None:
+    """A Parquet file's stamps written as text with an offset: the day pass runs again,
+    by each line's UTC day, after the combinations were grouped (once) and worked out
+    meanwhile; the cache is the line reader's."""
+    rows = [cells(FOCUS, ChargePeriodStart=f"2025-03-0{day}T{hour:02d}:00:00+02:00",
+                  ResourceId=f"i-{hour % 3}", BilledCost=f"{hour}.25")
+            for day in (1, 2, 3) for hour in range(24)]
+    path = write(tmp_path / "bill.parquet", FOCUS, rows)
+    line, fast = imported(path, tmp_path, LINE), imported(path, tmp_path, FAST)
+    assert_same_result(line.result, fast.result)
+    assert_same_cache(line, fast)
+    assert {key[0] for key in fast.sums} == {"2025-02-28", "2025-03-01", "2025-03-02",
+                                             "2025-03-03"}
