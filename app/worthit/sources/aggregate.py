@@ -306,8 +306,9 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     # combinations were made, it spilled the groups first and then read them back.)
     con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
     # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
-    # from one of its lines).
-    combinations = f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o"
+    # from one of its lines), a missing cell as "" (by DuckDB, a column at once).
+    texts = ", ".join(f"coalesce({cells.text(i)}, '')" for i in text)
+    combinations = f"SELECT h, {texts or 'NULL'} FROM o"
     if maps:
         combinations += (f" JOIN (SELECT r, {', '.join(f'c{i}' for i in maps)} FROM bill "
                          f"WHERE r IN (SELECT r FROM o)) AS m USING (r)")
@@ -387,8 +388,8 @@ def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[s
         # By column: DuckDB makes a column's strings at once, where fetchall() made each
         # cell's through a value of its own.
         found_cells = con.execute(grouped.combinations).fetchnumpy()
-        numbers, *cells = (column.tolist() for column in found_cells.values())
-        texts = [["" if v is None else v for v in column] for column in cells[:len(text)]]
+        numbers, *texts = (column.tolist() for column in found_cells.values())
+        texts = texts[:len(text)]
         combinations = dict(zip(numbers, zip(*texts, strict=True) if texts else
                                 [()] * len(numbers), strict=True))
         if len(combinations) != grouped.count:
