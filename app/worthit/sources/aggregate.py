@@ -23,7 +23,12 @@ agree on all three to be confused, which needs two different strings with the sa
 much again, so a group keeps one of its lines' numbers, and the maps of each combination
 are read back from the file by that number. Combinations are numbered by a hash of their
 cells, and that is checked: the count of distinct numbers must equal the count of distinct
-combinations, else the file is read line by line.
+combinations, else the file is read line by line. A Parquet file is read twice: grouped
+into its combinations, then into each day's groups by the combination's number (and the
+cells naming the line's bill) rather than by all its cells; a CSV file is parsed once,
+grouped by its cells, and its combinations taken from the groups. The file's billed total
+is the correctly rounded sum of the groups' sums: the same in whatever order DuckDB hands
+them over.
 
 Each line's stamp is checked to be one whose UTC day is its first ten characters (no
 offset, or a zero one): grouping by those characters is then grouping by the UTC day. A
@@ -208,8 +213,8 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
                 *(cells.bad_number(i, LARGEST_QUANTITY if i in layout.quantities else
                                    LARGEST_COST) for i in layout.sums)]
     on_groups = [cells.bad_day("d", layout.day, latest)]
-    (on_groups if f"c{layout.currency}" in plain else on_lines).append(
-        cells.missing(layout.currency))
+    if f"c{layout.currency}" not in plain:
+        return None  # never: every format reads its currency as a text cell
     # The groups' keys: the day, the other text cells, and the maps' hashes (kept in g
     # as m0_{i}, m1_{i}, m2_{i}).
     hashed = {f"m{n}_{i}": f"hash({part}(c{i}))" for i in maps
@@ -218,61 +223,92 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     billed_sum = f"s{layout.billed}" if layout.billed in layout.sums else None
     stamped = cells.stamped(layout.day)
 
+    # A Parquet file is read again cheaply (its columns are stored apart, compressed): it
+    # is grouped twice, once into its combinations (each line's text cells) and once
+    # into its days' groups by the combination's number alone, not by its cells. Hash
+    # tables keyed on the 30-odd cells of 400,000 groups took twice the time of the two
+    # passes together. A CSV file is parsed once, grouped by its cells.
+    split = source == "bill"
+    # The groups' own keys besides the day: the combination's number, then every cell
+    # naming the line's bill (the bills are read from the groups) when the cells are not
+    # keys themselves, else those not among the text cells.
+    own = [f"c{i}" for i in dict.fromkeys(layout.bill_cells)] if split else \
+        [*plain, *hashed.values(), *extra]
+    if split:
+        # Each combination once, with one of its lines' numbers (for its maps); its
+        # number worked out from its cells, as each line's is from the line's.
+        _run(con, f"CREATE OR REPLACE TEMP TABLE o AS SELECT "
+                  f"{_number([*plain, *hashed])} AS h, * FROM (SELECT "
+                  f"{''.join(f'{c}, ' for c in plain)}"
+                  f"{''.join(f'{sql} AS {name}, ' for name, sql in hashed.items())}"
+                  f"{'any_value(r) AS r, ' if maps else ''}FROM {source} "
+                  f"GROUP BY {', '.join([*plain, *hashed.values()])})",
+             0.0, 0.4, cancelled, progress, read)
+
     def group(zoned: bool, start: float, end: float) -> None:
         """One pass over the file: group on the raw cells (trimming and JSON come after,
         on the far fewer groups), counting per group the lines the line reader would
         refuse, and (unless ``zoned``) the stamps not dated by their first ten characters."""
-        keys = [cells.day(layout.day, zoned=zoned), *plain, *hashed.values(), *extra]
+        keys = [cells.day(layout.day, zoned=zoned), combination if split else None, *own]
         checks = [*on_lines, cells.odd_stamp(layout.day, STAMP)] if zoned and stamped else \
             on_lines
         odd = cells.odd_stamp(layout.day, UTC_STAMP) if stamped and not zoned else "false"
         _run(con, f"CREATE OR REPLACE TEMP TABLE g AS SELECT {keys[0]} AS d, "
-                  f"{combination} AS h, {''.join(f'{c}, ' for c in plain)}"
-                  f"{''.join(f'{sql} AS {name}, ' for name, sql in hashed.items())}"
-                  f"{''.join(f'{c}, ' for c in extra)}"
+                  f"{combination} AS h, {''.join(f'{c}, ' for c in plain if not split)}"
+                  f"{''.join(f'{sql} AS {name}, ' for name, sql in hashed.items() if not split)}"
+                  f"{''.join(f'{c}, ' for c in own if split or c in extra)}"
                   # Copying each group's maps took as long as the rest of the pass: a
                   # line's number is kept instead, and the maps read back for each
                   # combination.
-                  f"{'any_value(r) AS r, ' if maps else ''}"
+                  f"{'any_value(r) AS r, ' if maps and not split else ''}"
                   f"{''.join(f'sum({cells.number(i)}) AS s{i}, ' for i in layout.sums)}"
                   f"count(*) AS lines, count(*) FILTER (WHERE {' OR '.join(checks)}) AS refused, "
-                  f"count(*) FILTER (WHERE {odd}) AS zoned"
+                  f"{'0' if odd == 'false' else f'count(*) FILTER (WHERE {odd})'} AS zoned"
                   f"{'' if billed_sum else f', sum({cells.number(layout.billed)}) AS billed'} "
                   f"FROM {source} "
-                  f"GROUP BY {', '.join(keys)}",
+                  f"GROUP BY {', '.join(k for k in keys if k is not None)}",
              start, end, cancelled, progress, read)
 
-    group(False, 0.0, 0.85)
+    group(False, 0.4 if split else 0.0, 0.85)
     if stamped and con.execute("SELECT sum(zoned) FROM g").fetchone()[0]:
         # A stamp with an offset (or no stamp at all): date each line by its UTC day.
         group(True, 0.85, 0.85)
     if progress is not None:
         progress(0.85)
-    rows, refused, billed, currencies, currency, first, last = con.execute(
+    if not split:
+        # Each combination once (with one of its lines' numbers, for its maps).
+        keys = ", ".join(["h", *plain, *hashed])
+        con.execute(f"CREATE OR REPLACE TEMP TABLE o AS SELECT {keys}"
+                    f"{', any_value(r) AS r' if maps else ''} FROM g GROUP BY {keys}")
+    rows, refused, first, last = con.execute(
         f"SELECT sum(lines), sum(refused) + coalesce(sum(lines) FILTER (WHERE "
-        f"{' OR '.join(on_groups)}), 0), sum({billed_sum or 'billed'}), "
-        f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}), "
+        f"{' OR '.join(on_groups)}), 0), "
         # As text: a day DuckDB holds may be past Python's year 9999 (then refused).
         f"CAST(min(d) AS VARCHAR), CAST(max(d) AS VARCHAR) FROM g"
     ).fetchone()
-    if not rows or refused or currencies != 1 or not is_currency(currency or ""):
+    # The currency is a text cell, so checked on the combinations (of its lines).
+    missing, currencies, currency, combinations, hashes = con.execute(
+        f"SELECT count(*) FILTER (WHERE {cells.missing(layout.currency)}), "
+        f"count(DISTINCT {cells.text(layout.currency)}), min({cells.text(layout.currency)}), "
+        f"count(*), count(DISTINCT h) FROM o").fetchone()
+    if not rows or refused or missing or currencies != 1 or not is_currency(currency or ""):
         return None
-    # Each combination once (with one of its lines' numbers, for its maps): two of one
-    # number would be a collision.
-    keys = ", ".join(["h", *plain, *hashed])
-    con.execute(f"CREATE OR REPLACE TEMP TABLE o AS SELECT {keys}"
-                f"{', any_value(r) AS r' if maps else ''} FROM g GROUP BY {keys}")
-    # The numbers counted over the combinations, not over every day's groups again.
-    combinations, hashes = con.execute("SELECT count(*), count(DISTINCT h) FROM o").fetchone()
+    # Two combinations of one number would be a collision.
     if combinations != hashes:
         return None
+    # The file's billed cost: its groups' sums (every line checked) added up exactly,
+    # then rounded once. The groups come in the order of DuckDB's hash table, which any
+    # change of the grouping (or of the threads' share of the lines) reorders; added up
+    # as they came, the total moved in its last bits with it.
+    billed = _exact_sum(con.execute(f"SELECT {billed_sum or 'billed'} FROM g").fetchnumpy())
     # The groups and the combinations made, DuckDB keeps them in far less (spilling the
     # rest): its memory is then the cache's to stage the charges in. (Set before the
     # combinations were made, it spilled the groups first and then read them back.)
     con.execute(f"SET memory_limit = '{MEMORY_GROUPED}'")
     # Each combination's cells as the mapper reads them: trimmed, maps as JSON (read back
-    # from one of its lines).
-    combinations = f"SELECT h, {', '.join(cells.text(i) for i in text) or 'NULL'} FROM o"
+    # from one of its lines), a missing cell as "" (by DuckDB, a column at once).
+    texts = ", ".join(f"coalesce({cells.text(i)}, '')" for i in text)
+    combinations = f"SELECT h, {texts or 'NULL'} FROM o"
     if maps:
         combinations += (f" JOIN (SELECT r, {', '.join(f'c{i}' for i in maps)} FROM bill "
                          f"WHERE r IN (SELECT r FROM o)) AS m USING (r)")
@@ -283,7 +319,7 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
     sums = (f"SELECT h, {{day}}{summed} FROM g WHERE d BETWEEN $first AND $last "
             f"{'GROUP BY d, h ' if extra else ''}ORDER BY d, h")
     return _Grouped(
-        int(rows), float(billed or 0.0), currency, first, last, int(hashes),
+        int(rows), billed, currency, first, last, int(hashes),
         combinations=combinations,
         # In day order, and the same combinations in the same order each day: the
         # cache's indexes (by day, and by key) then grow at their ends, which SQLite
@@ -297,6 +333,18 @@ def _aggregate(con: Any, path: Path, header: list[str], layout: Layout,
             f"substr({cells.day_text('m')}, 1, 7) FROM (SELECT DISTINCT "
             f"{''.join(f'c{i}, ' for i in dict.fromkeys(layout.bill_cells))}"
             f"{cells.month('d', layout.day)} AS m FROM g)"))
+
+
+def _exact_sum(columns: dict[str, Any]) -> float:
+    """The correctly rounded sum of a column fetched by DuckDB (NULL counting as 0.0):
+    the same whatever the order of its values, and no further from their true sum than
+    any order's running sum."""
+    import math
+
+    import numpy as np
+
+    (values,) = columns.values()
+    return math.fsum(np.ma.filled(np.ma.asarray(values, dtype=np.float64), 0.0).tolist())
 
 
 def _number(keys: list[str]) -> str:
@@ -340,8 +388,8 @@ def _charges(con: Any, spill: str, grouped: _Grouped, path: Path, header: list[s
         # By column: DuckDB makes a column's strings at once, where fetchall() made each
         # cell's through a value of its own.
         found_cells = con.execute(grouped.combinations).fetchnumpy()
-        numbers, *cells = (column.tolist() for column in found_cells.values())
-        texts = [["" if v is None else v for v in column] for column in cells[:len(text)]]
+        numbers, *texts = (column.tolist() for column in found_cells.values())
+        texts = texts[:len(text)]
         combinations = dict(zip(numbers, zip(*texts, strict=True) if texts else
                                 [()] * len(numbers), strict=True))
         if len(combinations) != grouped.count:
@@ -442,7 +490,12 @@ class _Cells:
     def bad_number(self, i: int, limit: float) -> str:
         """Whether a present cell is not a finite number at most ``limit`` either side of
         zero, or (text) is written as DuckDB reads it but the line reader does not:
-        with ``_`` between digits or ``+-`` before them."""
+        with ``_`` between digits or ``+-`` before them. Only ever a FILTER's condition,
+        where NULL counts as false."""
+        if not self._varchar(i):
+            # NULL for a missing cell; true for NaN, an infinity or one past the limit.
+            # (As the text's condition below, a sixth of the grouping pass.)
+            return f"(NOT (abs({self.number(i)}) <= {limit:.1e}))"
         present = f"NOT {self.missing(i)}"
         odd = f" OR contains(c{i}, '_') OR contains(c{i}, '+-')" if self._varchar(i) else ""
         return (f"({present} AND (coalesce(NOT (abs({self.number(i)}) <= {limit:.1e}), true)"

@@ -62,6 +62,9 @@ _INSERT_KEY = (f"INSERT INTO temp.staged_keys ({_KEY_COLUMNS}) "
 _AS_STORED = "SELECT " + ", ".join("?" if c == "x_batch" else "CAST(? AS TEXT)"
                                    for c in KEY_COLUMNS)
 _BATCH_AT = KEY_COLUMNS.index("x_batch")
+#: The types a key's text column holds as SQLite stores it (checked by the type's
+#: identity, without a Python function per value: 51,000 checks of 40 values each).
+_TEXT_OR_NONE = frozenset({str, type(None)})
 _KEYS_STATE = "SELECT COALESCE(MAX(key_id), 0), COUNT(*) FROM main.charge_keys"
 # Charges of one key and day are one charge: their figures add up (SUM keeps a figure no
 # charge had, such as tokens of a bill, NULL), then are stored as worthit.store.figures says.
@@ -118,9 +121,9 @@ class Stage:
         """A key not seen yet in this form. Key columns are TEXT, so SQLite stores a
         number given for one (an account id parsed as an integer) as text: compare in the
         stored form, or the next sync would mint a twin of the same key."""
-        if all(v is None or type(v) is str for v in key[:_BATCH_AT]) and key[_BATCH_AT] in (
-                None, 0, 1) and type(key[_BATCH_AT]) is not bool and all(
-                v is None or type(v) is str for v in key[_BATCH_AT + 1:]):
+        if _TEXT_OR_NONE.issuperset(map(type, key[:_BATCH_AT])) and key[_BATCH_AT] in (
+                None, 0, 1) and type(key[_BATCH_AT]) is not bool and \
+                _TEXT_OR_NONE.issuperset(map(type, key[_BATCH_AT + 1:])):
             stored = key  # stored as given: the usual case, without asking SQLite
         else:
             stored = tuple(self.conn.execute(_AS_STORED, key).fetchone())  # as SQLite stores it
