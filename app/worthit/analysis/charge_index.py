@@ -185,6 +185,18 @@ class ChargeIndex:
         rate converts (instant when none does)."""
         self._rows(start, end)
 
+    def key_positions(self) -> np.ndarray:
+        """Key id -> the key's position in :attr:`keys` (-1: no such key), made once per
+        index (read-only)."""
+        def compute() -> np.ndarray:
+            ids = self.keys["key_id"].to_numpy(np.int64)
+            position = np.full(int(ids.max()) + 1 if len(ids) else 1, -1, np.int64)
+            position[ids] = np.arange(len(ids))
+            return _frozen(position)
+
+        found: np.ndarray = self.remember(("key positions",), compute)
+        return found
+
     def cost_of(self, days: npt.ArrayLike, key_ids: npt.ArrayLike) -> np.ndarray:
         """The cost of the charges of ``key_ids`` on ``days`` (day numbers), in the index's
         currency: each (day, key) is one charge of the cache (0 where there is none), so a
@@ -194,8 +206,7 @@ class ChargeIndex:
         out = np.zeros(len(days))
         if not len(days) or self.first_day is None:
             return out
-        position = np.full(int(self.keys["key_id"].max()) + 1, -1, np.int64)
-        position[self.keys["key_id"].to_numpy(np.int64)] = np.arange(len(self.keys))
+        position = self.key_positions()
         offset = days - day_number(self.first_day)
         self._rows(self.first_day + dt.timedelta(days=int(offset.min())),
                    self.first_day + dt.timedelta(days=int(offset.max())))  # rates there?

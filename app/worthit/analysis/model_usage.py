@@ -48,14 +48,15 @@ def model_charges(index: ChargeIndex, start: dt.date, end: dt.date) -> pd.DataFr
     rows = usage.rows(start, end)
     day = usage.day[rows].astype(np.int64)
     key_id = usage.key_id[rows]
-    days, at = np.unique(day, return_inverse=True)
+    # The days are in order: each day's number is a count of the changes before it (what
+    # np.unique's inverse gives, without sorting 50,000 rows).
+    changed = np.r_[False, day[1:] != day[:-1]] if len(day) else np.zeros(0, bool)
+    days, at = day[np.r_[True, changed[1:]]] if len(day) else day, np.cumsum(changed)
     iso = np.array([iso_of(int(d)) for d in days], dtype=object)
-    keys = index.keys
-    batch = pd.to_numeric(keys["x_batch"], errors="coerce").fillna(0).to_numpy() != 0
-    position = np.zeros(int(keys["key_id"].max()) + 1 if len(keys) else 1, np.int64)
-    position[keys["key_id"].to_numpy(np.int64)] = np.arange(len(keys))
+    batch: np.ndarray = index.remember(("batched keys",), lambda: pd.to_numeric(
+        index.keys["x_batch"], errors="coerce").fillna(0).to_numpy() != 0)  # per position
     counts = usage.counts[rows]
     return pd.DataFrame({
         "day": iso[at], "day_number": day, "key_id": key_id,
-        "batched": batch[position[key_id]].astype(np.int64),
+        "batched": batch[index.key_positions()[key_id]].astype(np.int64),
         **{name: counts[:, n] for n, name in enumerate(USAGE_COUNTS)}})
