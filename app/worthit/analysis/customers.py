@@ -322,7 +322,8 @@ def run_costs(costs: CustomerCosts, factor: float = LOOP_FACTOR) -> RunCosts:
     # called Python once per run, 0.9 s for a month of 7,563 runs.
     grouped = rows.groupby("run_id", sort=True)
     day, days = pd.factorize(rows["day"], sort=True)  # days as numbers: min and max in C
-    by_day = pd.Series(day, index=rows.index).groupby(rows["run_id"], sort=True)
+    # By the runs' group numbers: grouping by the run ids' text again took 3 ms a month.
+    by_day = pd.Series(day, index=rows.index).groupby(grouped.ngroup().to_numpy(), sort=True)
     runs = pd.DataFrame({
         "agent": grouped["agent"].first(),
         "first_day": days.take(by_day.min().to_numpy()),
