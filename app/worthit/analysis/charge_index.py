@@ -502,17 +502,23 @@ def build_index(cache: Cache, path: str = "") -> ChargeIndex:
     first = date_of(int(day[0])) if len(day) else None
     codes: dict[str, tuple[np.ndarray, list[Any]]] = {}
     for column in KEY_COLUMNS:
-        values, uniques = pd.factorize(keys[column].astype(object), use_na_sentinel=True)
-        codes[column] = (values, list(uniques))
+        found = charges.key_codes.get(column)  # as the charges file holds them
+        if found is None:
+            values, uniques = pd.factorize(keys[column].astype(object), use_na_sentinel=True)
+            found = (values, list(uniques))
+        codes[column] = found
     tag_dicts = [_parse_tags(text) for text in codes["tags"][1]]
     if len(day):
         day -= day[0]  # in place: the array was just read, and is owned here
     # Where each day's charges start: the days are in order, so a search per day, not a
     # count over every charge (a bincount of ten million days took 0.25 s).
     held = int(day[-1]) + 1 if len(day) else 0
-    starts = np.searchsorted(day, np.arange(held + 1), side="left") if len(day) else \
-        np.zeros(1, np.int64)
-    named = set(keys["billing_currency"].dropna().astype(str).str.strip()) - {""}
+    # The days searched for in the array's own type: int64 ones made NumPy cast all ten
+    # million days to int64 first (15 ms to 0.3 s).
+    starts = np.searchsorted(day, np.arange(held + 1, dtype=day.dtype), side="left") \
+        if len(day) else np.zeros(1, np.int64)
+    # The distinct currencies named, from the column's distinct values, not its every row.
+    named = {str(name).strip() for name in codes["billing_currency"][1]} - {""}
     return ChargeIndex(
         path=path, revision=revision, first_day=first,
         currency=named.pop() if len(named) == 1 else None,
