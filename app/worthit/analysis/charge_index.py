@@ -453,10 +453,16 @@ def _key_currencies(raw: ChargeIndex) -> tuple[tuple[str, ...], np.ndarray]:
     """The currencies the keys are billed in, and each key's as an index into them (-1:
     the key names none)."""
     def compute() -> tuple[tuple[str, ...], np.ndarray]:
-        text = raw.keys["billing_currency"].astype(object).str.strip()
-        codes, uniques = pd.factorize(text.where(text.notna() & (text != ""), None),
-                                      use_na_sentinel=True)
-        return tuple(str(u) for u in uniques), codes.astype(np.int64)
+        # From the column's codes: its distinct values stripped, in the order each first
+        # appears (as factorising the stripped column gives them), not every key's text.
+        key_code, distinct = raw.codes["billing_currency"]
+        names: dict[str, int] = {}
+        code_of = np.full(len(distinct) + 1, -1, np.int64)  # the last: missing (-1)
+        for at, value in enumerate(distinct):
+            text = value.strip() if isinstance(value, str) else ""
+            if text:
+                code_of[at] = names.setdefault(text, len(names))
+        return tuple(names), code_of[key_code]
 
     found: tuple[tuple[str, ...], np.ndarray] = raw.remember(("key currencies",), compute)
     return found
