@@ -93,9 +93,13 @@ def _any_of(folded: tuple[str, ...]) -> Callable[[str], bool]:
 
 
 def _tag_values(index: ChargeIndex, key: str) -> np.ndarray:
-    """Each key's value of tag ``key`` (None when absent)."""
+    """Each key's value of tag ``key`` (None when absent, or when it names the reserved
+    top-level node in any spelling: a tag may not send spend there). Each distinct tags
+    text's value is looked at once, then given to its keys."""
     codes, _ = index.codes["tags"]
-    table = np.array([d.get(key) for d in index.tag_dicts] + [None], dtype=object)
+    reserved = UNALLOCATED.casefold()
+    table = np.array([None if isinstance(v, str) and v.casefold() == reserved else v
+                      for v in (d.get(key) for d in index.tag_dicts)] + [None], dtype=object)
     values: np.ndarray = table[codes]
     return values
 
@@ -158,11 +162,7 @@ def claim(index: ChargeIndex, rules: Sequence[Rule]) -> Claims:
 
 def _pick_values(index: ChargeIndex, value: str | None, tag: str | None, n: int) -> np.ndarray:
     if tag is not None:
-        values = _tag_values(index, tag)
-        # A tag may not send spend to the reserved top-level node (in any spelling).
-        reserved = UNALLOCATED.casefold()
-        values[[isinstance(v, str) and v.casefold() == reserved for v in values]] = None
-        return values
+        return _tag_values(index, tag)
     return np.full(n, value, dtype=object)
 
 
