@@ -20,7 +20,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from worthit.analysis.allocation import ROOT, Allocation, allocation, claim
+from worthit.analysis.allocation import ROOT, Allocation, _patterns_table, allocation, claim
 from worthit.analysis.charge_index import charge_index
 from worthit.core.focus import CHARGE_COLUMN_NAMES, KEY_COLUMNS
 from worthit.core.periods import Period
@@ -333,3 +333,21 @@ def test_every_dollar_lands_once_where_the_first_matching_rule_sends_it(
         for where in set(got) | set(expected[column]):
             assert close(got.get(where, 0.0), expected[column].get(where, 0.0)), (
                 column, where, got, dict(expected[column]))
+
+
+# -- matching ------------------------------------------------------------------------------
+
+GLOB = st.text(alphabet="aAb-*?[]!", max_size=6)
+
+
+@settings(max_examples=300, deadline=None)
+@given(patterns=st.lists(GLOB, max_size=4),
+       values=st.lists(st.one_of(st.none(), st.text(alphabet="aAb-[]!", max_size=6)),
+                       max_size=8))
+def test_a_value_matches_when_any_of_the_patterns_does(patterns: list[str],
+                                                       values: list[str | None]) -> None:
+    """Wildcards, sets, negated sets, several stars and stray brackets, case folded: a
+    value matches a condition exactly when fnmatch says one of its patterns does."""
+    expected = [value is not None and any(fnmatchcase(value.casefold(), p.casefold())
+                                          for p in patterns) for value in values]
+    assert _patterns_table(values, patterns).tolist() == [*expected, False]

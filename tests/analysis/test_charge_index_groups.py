@@ -54,7 +54,7 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
             Cache.open(Path(folder) / "worthit.sqlite") as cache:
         cache.replace_charges("random", FIRST_DAY, FIRST_DAY + dt.timedelta(days=DAYS - 1),
                               [as_row(*row) for row in rows])
-        index = build_index(cache)
+        index, fresh = build_index(cache), build_index(cache)
         providers = [p if isinstance(p, str) else None  # None or NaN: no provider
                      for p in index.keys["provider_name"]]
         # Groups: the provider, except that ``outside``'s keys are in no group.
@@ -63,9 +63,10 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
         cost, count = index.per_group_days(start, end, group, len(names))
         alone = index.group_cost_days(start, end, group, len(names))
         # Sliced from the whole range's, remembered: asked for once over another period
-        # first, then over this one.
+        # first, then over this one. And asked for the first time over this one: its own.
         index.named_group_days("providers", FIRST_DAY, FIRST_DAY, group, len(names))
         named = index.named_group_days("providers", start, end, group, len(names))
+        first = fresh.named_group_days("providers", start, end, group, len(names))
 
     expected_cost: dict[tuple[str, int], float] = defaultdict(float)
     expected_count: dict[tuple[str, int], set[Any]] = defaultdict(set)
@@ -78,6 +79,7 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
     assert cost.shape == count.shape == (len(names), length)
     assert alone.tobytes() == cost.tobytes()  # the costs alone: the same, bit for bit
     assert named[0].tobytes() == cost.tobytes() and named[1].tobytes() == count.tobytes()
+    assert first[0].tobytes() == cost.tobytes() and first[1].tobytes() == count.tobytes()
     for n, name in enumerate(names):
         for offset in range(length):
             assert cost[n, offset] == expected_cost.get((name, offset), 0.0)

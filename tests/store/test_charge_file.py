@@ -72,6 +72,23 @@ def test_the_file_reads_back_what_the_cache_holds(cache: Cache) -> None:
     assert again.revision == cache.revision
 
 
+def test_the_file_gives_each_text_columns_codes_as_factorize_does(cache: Cache) -> None:
+    """The charge index takes a text key column's codes and distinct values from the file
+    instead of factorising the column again: they are what ``pd.factorize`` gives."""
+    fill(cache)
+    assert read_charges(cache, min_charges=1).key_codes == {}  # read from the cache
+    found = read_charges(cache, min_charges=1)  # from the file
+    keys = charge_keys(cache)
+    text = [name for name in keys.columns if keys[name].dtype.kind not in "iuf"]
+    assert sorted(found.key_codes) == sorted(text)
+    for name in text:
+        codes, uniques = pd.factorize(keys[name].astype(object), use_na_sentinel=True)
+        got, distinct = found.key_codes[name]
+        np.testing.assert_array_equal(got, codes)
+        assert got.dtype == codes.dtype
+        assert distinct == list(uniques)
+
+
 def test_arrays_changed_in_place_leave_the_file_as_it_was(cache: Cache) -> None:
     """The charge index shifts the days and zeroes unstated costs in the arrays it was
     given: mapped from the file, the change stays the reader's own."""

@@ -14,11 +14,13 @@ from worthit.store.cache import Cache
 HEAVY = ("pandas", "numpy", "pyqtgraph", "boto3")
 #: Ours, wanted only after the first paint (or when their entry is first used): the menus'
 #: dialogs, the About box with the log's and platform's details, the alert schedule, the
-#: empty workspace's overlay and the pages' base (with the store's writer). The log file
-#: is set up before (what goes wrong at start-up is in it).
+#: empty workspace's overlay, the pages' base (with the store's writer) and the figures
+#: behind the pages' titles (the window lists the titles only). The log file is set up
+#: before (what goes wrong at start-up is in it).
 AFTER_PAINT = ("worthit.ui.about", "worthit.ui.deck_dialog", "worthit.ui.focus_dialog",
                "worthit.ui.currency_dialog", "worthit.ui.alert_schedule",
-               "worthit.ui.widgets.empty_state", "worthit.ui.views.page")
+               "worthit.ui.widgets.empty_state", "worthit.ui.views.page",
+               "worthit.pages.figures")
 
 
 def test_building_the_window_imports_no_heavy_module(tmp_path: Path) -> None:

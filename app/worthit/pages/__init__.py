@@ -15,12 +15,19 @@ from typing import Final
 
 from worthit.pages.page import Options, Page
 
+#: The modules of this package that make pages rather than being one: not imported to
+#: look for a ``PAGE`` (the figures' module brings the store's reads, and the window
+#: needs only the titles before its first paint).
+_MACHINERY: Final = frozenset({"figures", "page", "table"})
+
 
 def _discovered() -> dict[str, Page]:
     """Every module of this package that defines a ``PAGE``, in position order: a new
     page is found by being here, not by being listed."""
     found = []
     for module in pkgutil.iter_modules(__path__):
+        if module.name in _MACHINERY:
+            continue
         page = getattr(importlib.import_module(f"{__name__}.{module.name}"), "PAGE", None)
         if isinstance(page, Page):
             found.append(page)

@@ -5,12 +5,14 @@ period."""
 from __future__ import annotations
 
 import textwrap
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worthit.core.money import money, percent
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
+
+if TYPE_CHECKING:
+    from worthit.pages.figures import Figures
 
 #: The tree's depth the text shows unless asked (JSON: every level).
 TEXT_DEPTH = 2

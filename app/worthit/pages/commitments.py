@@ -11,12 +11,12 @@ import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.money import money, percent
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
 
 if TYPE_CHECKING:
     from worthit.analysis.commitments import Commitment, Commitments, WouldSave
+    from worthit.pages.figures import Figures
 
 #: What the page says when the bills name no commitment: where commitments come from.
 EMPTY: Final = ("No commitments in this period. Worthit finds savings plans and reservations "

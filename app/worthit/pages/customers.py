@@ -12,12 +12,12 @@ import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.money import money, percent
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
 
 if TYPE_CHECKING:
     from worthit.analysis.customer_margin import CustomerMargin, CustomerMargins
+    from worthit.pages.figures import Figures
 
 #: What the page says when the period has no request traces: where traces come from.
 EMPTY: Final = ("No request traces in this period, so the whole AI bill is Not traced. "

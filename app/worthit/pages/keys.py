@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.money import money, percent
 from worthit.core.periods import Period
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
 from worthit.store.cache import Cache
@@ -20,6 +19,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from worthit.analysis.keys import KeyCosts
+    from worthit.pages.figures import Figures
 
 #: What the page says when no provider's usage names an API key.
 EMPTY: Final = ("No usage in this period names an API key. Worthit reads keys, projects "

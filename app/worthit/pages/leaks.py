@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from worthit.core.money import money
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, filters
 from worthit.pages.table import Table
 
 if TYPE_CHECKING:
     from worthit.analysis.leaks import Finding
+    from worthit.pages.figures import Figures
 
 
 def _state(figures: Figures, finding: Finding) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import textwrap
 from typing import TYPE_CHECKING, Any
 
 from worthit.core.money import count_short, money, percent
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
 
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from worthit.analysis.forecast import Forecast
+    from worthit.pages.figures import Figures
 
 
 def text(figures: Figures, _options: Options) -> str:

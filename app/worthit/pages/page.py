@@ -6,10 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from worthit.pages.figures import Figures
-from worthit.pages.table import Table
+if TYPE_CHECKING:
+    from worthit.pages.figures import Figures
+    from worthit.pages.table import Table
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,6 @@ import weakref
 from typing import TYPE_CHECKING, Any, Final
 
 from worthit.core.money import money
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
 
@@ -18,6 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from worthit.analysis.customers import RunCosts
+    from worthit.pages.figures import Figures
 
 #: What the page says when no trace row names a run: where runs come from.
 EMPTY: Final = ("No agent runs in this period. Runs come from request traces that name "

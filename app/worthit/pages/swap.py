@@ -4,12 +4,14 @@ worth testing), and the saved scenarios. Unpriced models are flagged, never pric
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worthit.core.money import count_short, money
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
+
+if TYPE_CHECKING:
+    from worthit.pages.figures import Figures
 
 
 def usage(figures: Figures) -> list[dict[str, Any]]:

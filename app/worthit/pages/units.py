@@ -4,12 +4,14 @@ drove the change since the previous period."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from worthit.core.money import count_short, unit_money
-from worthit.pages.figures import Figures
 from worthit.pages.page import Options, Page, aligned, filters
 from worthit.pages.table import Table
+
+if TYPE_CHECKING:
+    from worthit.pages.figures import Figures
 
 
 def _unit(value: float | None, currency: str, *, signed: bool = False) -> str:

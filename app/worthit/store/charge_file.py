@@ -33,7 +33,7 @@ import json
 import os
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, Final
 
@@ -89,6 +89,11 @@ class Charges:
     usage_day: np.ndarray
     usage_key_id: np.ndarray
     usage_counts: np.ndarray
+    #: Text key columns as the file holds them: each row's code into the column's distinct
+    #: values (-1: missing), as ``pd.factorize`` of the column gives them; read from the
+    #: file, so the index need not factorise the columns again. Empty when read from the
+    #: cache.
+    key_codes: dict[str, tuple[np.ndarray, list[str]]] = field(default_factory=dict)
 
 
 def file_of(cache: Cache) -> Path:
@@ -146,9 +151,12 @@ def _load(path: Path, state: dict[str, Any]) -> Charges | None:
             if columns is None or found != state:
                 return None
             arrays = (_mapped if MAPPED else _arrays)(stored, header["arrays"])
-        keys = _keys_from(arrays, columns)
-        charges = Charges(int(state["revision"]), keys, *(arrays[n] for n in _ARRAYS),
-                          *(arrays[n] for n in _USAGE))
+        key_codes: dict[str, tuple[np.ndarray, list[str]]] = {}
+        keys = _keys_from(arrays, columns, key_codes)
+        day, key_id, cost, billed, listed = (arrays[n] for n in _ARRAYS)
+        usage_day, usage_key_id, usage_counts = (arrays[n] for n in _USAGE)
+        charges = Charges(int(state["revision"]), keys, day, key_id, cost, billed, listed,
+                          usage_day, usage_key_id, usage_counts, key_codes)
     except Exception:  # missing, damaged or foreign: the cache is read instead
         return None
     if len({len(getattr(charges, n)) for n in _ARRAYS}) != 1 or \
@@ -307,8 +315,12 @@ def _keys_arrays(keys: pd.DataFrame) -> tuple[list[list[str]], dict[str, np.ndar
     return columns, arrays
 
 
-def _keys_from(arrays: Any, columns: list[list[str]]) -> pd.DataFrame:
-    """The keys frame from :func:`_keys_arrays`'s arrays (a dict, or the open file)."""
+def _keys_from(arrays: Any, columns: list[list[str]],
+               codes_out: dict[str, tuple[np.ndarray, list[str]]] | None = None) -> pd.DataFrame:
+    """The keys frame from :func:`_keys_arrays`'s arrays (a dict, or the open file); each
+    text column's codes and distinct values also into ``codes_out`` (what ``pd.factorize``
+    of the column gives: the file's codes were made by it, and the frame is checked to
+    read back equal before the file is written)."""
     import numpy as np
     import pandas as pd
 
@@ -321,6 +333,8 @@ def _keys_from(arrays: Any, columns: list[list[str]]) -> pd.DataFrame:
         ends = np.cumsum(arrays[f"k{n}n"]).tolist()
         distinct = [text[a:b].decode() for a, b in zip([0, *ends], ends, strict=False)]
         codes = arrays[f"k{n}"]
+        if codes_out is not None:
+            codes_out[name] = (codes.astype(np.intp), distinct)
         column = _arrow_text(distinct, codes) if dtype == "str" else None
         if column is None:
             values = np.array([*distinct, None], dtype=object)
