@@ -46,6 +46,7 @@ from worthit.store.commitments import (
     commitment_days,
     commitment_discount,
     commitment_discount_source,
+    commitment_keys,
     covered_keys,
     hourly_invocations,
     provisioned_days,
@@ -273,16 +274,19 @@ def commitments(cache: Cache, period: Period, *, allocation: Allocation | None =
         from worthit.analysis.allocation import allocation as allocate
 
         allocation = allocate(cache, period)
+    from worthit.analysis.charge_index import charge_index, loaded_index, rates_for
+
+    named, provisioned_keys = loaded_index(cache).remember(
+        ("commitment keys",), lambda: commitment_keys(cache))  # they change with the charges
     # A monthly fee dated the 1st spreads over its month: read from the month's start.
-    rows = commitment_days(cache, period.start.replace(day=1), period.end)
-    covered = covered_keys(cache, period.start, period.end)
-    provisioned = provisioned_rows(provisioned_days(cache, period.start, period.end))
+    rows = commitment_days(cache, period.start.replace(day=1), period.end, named)
+    covered = covered_keys(cache, period.start, period.end, named)
+    provisioned = provisioned_rows(provisioned_days(cache, period.start, period.end,
+                                                    provisioned_keys))
     rows += provisioned
     covered += [(r["commitment_id"], r["key_id"], r["service"], r["effective"])
                 for r in provisioned]
     ids = sorted({r["commitment_id"] for r in provisioned})
-    from worthit.analysis.charge_index import charge_index, loaded_index, rates_for
-
     found = build(period, stated_commitments(cache), rows, covered,
                   eligible_usage(loaded_index(cache), period.start, period.end)
                   if coverage else (),
