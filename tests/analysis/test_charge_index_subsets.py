@@ -11,11 +11,13 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from worthit.analysis import charge_index as charge_index_module
 from worthit.analysis.charge_index import ChargeIndex, build_index
 from worthit.core.focus import CHARGE_COLUMN_NAMES
 from worthit.store.cache import Cache
@@ -81,3 +83,27 @@ def test_the_rows_of_some_keys_are_those_a_look_up_of_every_charge_finds(
         span = index._rows(*days)
         expected = np.flatnonzero(held[index.key[span]]) + span.start
         assert index.rows_of_keys(keys, *days).tolist() == expected.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, DAYS - 1), st.sampled_from(RESOURCES),
+                          st.sampled_from(["EC2", "S3"]), st.integers(-500, 50_000)),
+                min_size=1, max_size=40),
+       st.integers(-2, DAYS + 1), st.integers(-2, DAYS + 1),
+       st.lists(st.integers(-1, 2), min_size=12, max_size=12))
+def test_a_grouping_of_few_keys_sums_as_one_of_many(
+        rows: list[tuple[Any, ...]], first: int, last: int, codes: list[int]) -> None:
+    """Summed from the few keys' own charges or from every charge of the days, a grouping's
+    costs (and counts) per day are the same bits."""
+    start, end = sorted((first, last))
+    days = (FIRST_DAY + dt.timedelta(days=start), FIRST_DAY + dt.timedelta(days=end))
+    with indexed(rows) as index:
+        group = np.array(codes[:len(index.keys)], dtype=np.int64)
+        found = {}
+        for few in (0, 10**9):  # every grouping counts as few keys, or none does
+            with mock.patch.object(charge_index_module, "FEW_KEYS", few):
+                found[few] = index._group_days(*days, group, 3, counted=True)
+        (cost, count), (every_cost, every_count) = found[0], found[10**9]
+        assert cost.view(np.int64).tolist() == every_cost.view(np.int64).tolist()
+        assert count is not None and every_count is not None
+        assert count.tolist() == every_count.tolist()
