@@ -15,7 +15,8 @@ from worthit.analysis.leaks.base import owners_of
 pieces = st.lists(st.tuples(st.sampled_from(["i-1", "i-2", "db", "(no resource id)"]),
                             st.sampled_from(["ads", "search", "Unallocated"]),
                             st.sampled_from(["bidder", "(no feature)", "Untagged"]),
-                            st.sampled_from([0.0, 1.0, 2.5, -1.0, 2.5, 1e6])), max_size=25)
+                            st.sampled_from([0.0, 1.0, 2.5, -1.0, 2.5, 1e6, -0.0,
+                                             float("nan")])), max_size=25)
 
 
 def written_with_pandas(frame: pd.DataFrame) -> dict[str, tuple[str | None, str | None]]:
