@@ -54,7 +54,7 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
             Cache.open(Path(folder) / "worthit.sqlite") as cache:
         cache.replace_charges("random", FIRST_DAY, FIRST_DAY + dt.timedelta(days=DAYS - 1),
                               [as_row(*row) for row in rows])
-        index, fresh = build_index(cache), build_index(cache)
+        index, fresh, whole = build_index(cache), build_index(cache), build_index(cache)
         providers = [p if isinstance(p, str) else None  # None or NaN: no provider
                      for p in index.keys["provider_name"]]
         # Groups: the provider, except that ``outside``'s keys are in no group.
@@ -67,6 +67,12 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
         index.named_group_days("providers", FIRST_DAY, FIRST_DAY, group, len(names))
         named = index.named_group_days("providers", start, end, group, len(names))
         first = fresh.named_group_days("providers", start, end, group, len(names))
+        # Asked for the whole range first: kept at once, and this period sliced from it.
+        assert whole.first_day is not None and whole.last_day is not None
+        whole.named_group_days("providers", whole.first_day, whole.last_day, group,
+                               len(names))
+        kept = ("named group days", "providers") in whole.memo
+        after_whole = whole.named_group_days("providers", start, end, group, len(names))
 
     expected_cost: dict[tuple[str, int], float] = defaultdict(float)
     expected_count: dict[tuple[str, int], set[Any]] = defaultdict(set)
@@ -80,6 +86,9 @@ def test_each_group_and_day_sums_its_charges(rows: list[tuple[Any, ...]], start_
     assert alone.tobytes() == cost.tobytes()  # the costs alone: the same, bit for bit
     assert named[0].tobytes() == cost.tobytes() and named[1].tobytes() == count.tobytes()
     assert first[0].tobytes() == cost.tobytes() and first[1].tobytes() == count.tobytes()
+    assert kept
+    assert after_whole[0].tobytes() == cost.tobytes()
+    assert after_whole[1].tobytes() == count.tobytes()
     for n, name in enumerate(names):
         for offset in range(length):
             assert cost[n, offset] == expected_cost.get((name, offset), 0.0)
