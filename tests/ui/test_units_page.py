@@ -20,6 +20,7 @@ from pytestqt.qtbot import QtBot
 from tests.conftest import DEMO_END
 from tests.ui.support import no_recompute, open_page
 
+from worthit.analysis.first_figures import UnitCost
 from worthit.analysis.unit_economics import UnitEconomics, unit_economics
 from worthit.core.money import money, percent, unit_money
 from worthit.core.periods import Period, Preset, preset_period
@@ -239,7 +240,7 @@ def test_one_card_per_unit_and_clicking_a_card_chooses_its_unit(
     assert list(page.strip.cards) == ids
     assert all(card.isVisible() for card in page.strip.cards.values())
     for unit_id, card in page.strip.cards.items():
-        figure, note, _ = summary(figures[unit_id])
+        figure, note, _ = summary(UnitCost.of(figures[unit_id]))
         assert card.value.text() == figure
         assert card.note.text() == note
 

@@ -17,8 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from worthit.analysis.overview import MOVER_DIMENSIONS, Overview, overview
-from worthit.analysis.series import pivot
+from worthit.analysis.overview import MOVER_DIMENSIONS
 from worthit.core.money import count_short, money, money_short, percent
 from worthit.core.periods import Period
 from worthit.store.cache import Cache
@@ -31,11 +30,10 @@ from worthit.ui.widgets.tables import sortable_table
 from worthit.ui.widgets.unit_strip import UnitStrip
 
 if TYPE_CHECKING:
-    from worthit.analysis.leaks import Finding
-    from worthit.analysis.unit_economics import UnitEconomics
+    from collections.abc import Sequence
 
-TOKEN_SERIES = {"input": "Input (uncached)", "cached_input": "Cached input",
-                "output": "Output"}
+    from worthit.analysis.first_figures import Chart, FirstFigures
+    from worthit.analysis.leaks import Finding
 #: The least heights of the spend chart (legend row, plot of 180 px or more, read-out) and
 #: of the tokens or requests chart: y labels that do not touch, and the date axis, at
 #: 1280×800 as at 1920×1080. The sections' tabs sit in their title rows, so both fit.
@@ -99,8 +97,7 @@ class OverviewPage(Page):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.result: Overview | None = None
-        self._shown: tuple[Overview, list[UnitEconomics]] | None = None
+        self.result: FirstFigures | None = None
         self._leaks: list[Finding] | None = None
         # Tighter than other pages: at 1280×800 every row keeps room for its labels.
         self.body.setSpacing(6)
@@ -211,21 +208,18 @@ class OverviewPage(Page):
         self.body.addWidget(lower_row, 1)
         self.movers_dimension: str = MOVER_DIMENSIONS[0]
         self._weekly = False  # the usage charts show weekly averages
-        self._granularity = "day"  # the charts' buckets for the result on show
         self._requests_drawn = False  # the requests chart shows the result on show
         self.spend_chart: Any = None
         self.tokens_chart: Any = None
         self.requests_chart: Any = None
 
     @staticmethod
-    def _figures(cache: Cache, period: Period) -> tuple[Overview, list[UnitEconomics]]:
-        """The first step: every figure but the leaks' (they take longer)."""
-        from worthit.analysis.unit_economics import unit_economics  # numpy, off start-up
-        from worthit.store.display import display_currency
+    def _figures(cache: Cache, period: Period) -> FirstFigures:
+        """The first step: every figure but the leaks' (they take longer), made plain here
+        on the worker (the charts' series included)."""
+        from worthit.analysis.first_figures import compute
 
-        cur = display_currency(cache)
-        return (overview(cache, period, currency=cur),
-                unit_economics(cache, period, "day", currency=cur))
+        return compute(cache, period)
 
     compute_first = _figures
 
@@ -265,8 +259,8 @@ class OverviewPage(Page):
         if event.type() == QEvent.Type.PaletteChange:
             for tabs in self.findChildren(QTabBar):  # none yet while constructed
                 _style_tabs(tabs)
-            if self._shown is not None:
-                self.show_first(self._shown)
+            if self.result is not None:
+                self.show_first(self.result)
             if self._leaks is not None:
                 self.show_result(self._leaks)
         super().changeEvent(event)
@@ -283,15 +277,13 @@ class OverviewPage(Page):
             + "; ".join(f"{f.title} ({money(f.monthly_saving, cur)})" for f in top)
             if top else "Leaks: no open finding saves money in the last 30 days.")
 
-    def show_first(self, computed: tuple[Overview, list[UnitEconomics]]) -> None:
-        self._shown = computed
-        result, units = computed
+    def show_first(self, result: FirstFigures) -> None:
         if self._leaks is None or self.result is None or self.result.period != result.period:
             self.leaks.setText("Leaks: looking for leaks…")  # the second step says
         self.result = result
         cur = result.currency
-        self.units.set_units(units)
-        self.units.setVisible(bool(units))
+        self.units.set_units(result.units)
+        self.units.setVisible(bool(result.units))
         self._ensure_charts()
         change = result.change_pct
         if not result.previous_complete:
@@ -339,32 +331,27 @@ class OverviewPage(Page):
             self.forecast.show_figure("–", "no data")
             self.forecast.setToolTip("")
         self.ai_share.show_figure(percent(result.ai_share), money(result.ai_total, cur))
-        totals = result.token_totals()
+        totals = result.token_totals
         all_tokens = totals["input"] + totals["cached_input"] + totals["cache_write"] + \
             totals["output"]
         self.tokens.show_figure(count_short(all_tokens),
                                 f"{count_short(totals['output'])} of them output")
         self.requests.show_figure(count_short(totals["requests"]), "to AI models")
 
-        p = result.period
-        spend = pivot(result.by_provider_daily, p.start, p.end, per_day=True)
+        spend, tokens = result.spend, result.tokens
         self.spend_title.setText(
             f"Spend over time by provider, per day ({cur})" if spend.granularity == "day"
             else f"Spend over time by provider, daily average by week ({cur})")
         self.spend_chart.show_series(
-            spend.starts, spend.values, {k: theme.provider_colour(k) for k in spend.values},
+            list(spend.starts), _arrays(spend.values),
+            {k: theme.provider_colour(k) for k in spend.values},
             stacked=True, granularity=spend.granularity)
-        tokens = pivot(
-            result.tokens_daily.melt(id_vars="day", value_vars=list(TOKEN_SERIES),
-                                     var_name="key", value_name="tokens"),
-            p.start, p.end, value="tokens", granularity=spend.granularity, per_day=True)
-        named = {TOKEN_SERIES[k]: v for k, v in tokens.values.items()}
-        colours = dict(zip(named, theme.SERIES_COLOURS, strict=False))
+        colours = dict(zip(tokens.values, theme.SERIES_COLOURS, strict=False))
         self._weekly = tokens.granularity == "week"
-        self._granularity, self._requests_drawn = spend.granularity, False
+        self._requests_drawn = False
         self._show_usage()  # draws the requests chart too, if its tab is chosen
-        self.tokens_chart.show_series(tokens.starts, named, colours, stacked=False,
-                                      granularity=tokens.granularity)
+        self.tokens_chart.show_series(list(tokens.starts), _arrays(tokens.values), colours,
+                                      stacked=False, granularity=tokens.granularity)
         self._show_movers()
 
     def _show_usage(self, *_: object) -> None:
@@ -376,7 +363,7 @@ class OverviewPage(Page):
         self.usage_title.setText(("Tokens per day", "AI requests per day")[at]
                                  + (", weekly average" if self._weekly else ""))
 
-    def _draw_requests(self, result: Overview) -> None:
+    def _draw_requests(self, result: FirstFigures) -> None:
         """The requests chart, made and drawn when its tab is first chosen for a result:
         behind the tokens tab, it is no part of the first figures (made with them, it
         cost about 35 ms of the UI thread before they showed)."""
@@ -387,11 +374,9 @@ class OverviewPage(Page):
             self.requests_chart.title = "Requests over time"
             self.requests_holder.addWidget(self.requests_chart)
             self.requests_holder.setCurrentWidget(self.requests_chart)
-        p = result.period
-        requests = pivot(result.tokens_daily, p.start, p.end, value="requests", key=None,
-                         granularity=self._granularity, per_day=True)
+        requests: Chart = result.requests
         self.requests_chart.show_series(
-            requests.starts, {"Requests": requests.values["requests"]},
+            list(requests.starts), _arrays({"Requests": requests.values["requests"]}),
             {"Requests": theme.colours().accent}, stacked=False,
             granularity=requests.granularity)
         self._requests_drawn = True
@@ -402,5 +387,11 @@ class OverviewPage(Page):
         self.movers_dimension = MOVER_DIMENSIONS[max(self.movers_tabs.currentIndex(), 0)]
         if self.result is None:
             return
-        frame = self.result.movers[self.movers_dimension]
-        self.movers_model.set_records(frame.to_dict("records"))
+        self.movers_model.set_records(self.result.movers[self.movers_dimension])
+
+
+def _arrays(values: dict[str, Sequence[float]]) -> dict[str, Any]:
+    """A chart's series as the arrays :class:`TimeChart` draws (numpy comes with it)."""
+    import numpy as np
+
+    return {name: np.asarray(v, dtype=float) for name, v in values.items()}

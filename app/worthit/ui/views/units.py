@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from worthit.analysis.first_figures import UnitCost
 from worthit.core.money import SYMBOLS, money, percent, unit_money
 from worthit.core.periods import GRANULARITIES, Period
 from worthit.core.plural import plural
@@ -245,7 +246,7 @@ class UnitsPage(Page):
         self._show()
 
     def _show(self) -> None:
-        self.strip.set_units(self.results, self.selected)
+        self.strip.set_units([UnitCost.of(e) for e in self.results], self.selected)
         e = self.current
         has_unit = e is not None
         for widget in (self.target, self.revenue, self.counts_button):

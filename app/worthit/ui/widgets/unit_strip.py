@@ -14,7 +14,7 @@ from worthit.core.money import percent, unit_money
 from worthit.ui.widgets.card import Card
 
 if TYPE_CHECKING:
-    from worthit.analysis.unit_economics import UnitEconomics
+    from worthit.analysis.first_figures import UnitCost
 
 
 class UnitCard(Card):
@@ -38,15 +38,15 @@ class UnitCard(Card):
         super().mouseReleaseEvent(event)
 
 
-def summary(e: UnitEconomics) -> tuple[str, str, str | None]:
+def summary(u: UnitCost) -> tuple[str, str, str | None]:
     """(figure, note, tone) for a unit's card."""
-    cur = e.unit.currency
-    cost, target = e.unit_cost, e.unit.target_cost
+    cur = u.currency
+    cost, target = u.unit_cost, u.target_cost
     figure = "–" if cost is None else unit_money(cost, cur)
     if cost is None:
         return figure, "no counts in the period", None
     if target is None:
-        return figure, f"per {e.unit.name.lower()} · no target", None
+        return figure, f"per {u.name.lower()} · no target", None
     gap = cost / target - 1 if target else None
     where = "on target" if cost <= target else f"{percent(gap, signed=True)} over target"
     return figure, f"target {unit_money(target, cur)} · {where}", (
@@ -66,20 +66,19 @@ class UnitStrip(QWidget):
         self.layout_.setSpacing(10)
         self.cards: dict[str, UnitCard] = {}
 
-    def set_units(self, found: Sequence[UnitEconomics], selected: str | None = None) -> None:
-        ids = [e.unit.unit_id for e in found]
+    def set_units(self, found: Sequence[UnitCost], selected: str | None = None) -> None:
+        ids = [u.unit_id for u in found]
         if ids != list(self.cards):
             for card in self.cards.values():
                 card.deleteLater()
             self.cards = {}
-            for e in found:
-                card = UnitCard(e.unit.unit_id, f"Cost per {e.unit.name.lower()}",
-                                self.clickable)
+            for u in found:
+                card = UnitCard(u.unit_id, f"Cost per {u.name.lower()}", self.clickable)
                 card.clicked.connect(self.chosen)
                 self.layout_.addWidget(card)
-                self.cards[e.unit.unit_id] = card
-        for e in found:
-            card = self.cards[e.unit.unit_id]
-            card.show_figure(*summary(e))
-            card.setToolTip(e.verdict)
-            card.set_selected(e.unit.unit_id == selected)
+                self.cards[u.unit_id] = card
+        for u in found:
+            card = self.cards[u.unit_id]
+            card.show_figure(*summary(u))
+            card.setToolTip(u.verdict)
+            card.set_selected(u.unit_id == selected)
