@@ -168,3 +168,44 @@ def test_the_requests_chart_is_made_when_its_tab_is_first_chosen(
     assert page.requests_chart is chart and page._requests_drawn
     qtbot.waitUntil(lambda: workers.running() == 0, timeout=TIMEOUT)
 
+
+def drawn(page: OverviewPage) -> dict[str, object]:
+    """What the page shows: its cards, readouts, unit costs, every tab's movers and the
+    charts' series (as the charts were given them)."""
+    cards = (page.total, page.mtd, page.forecast, page.ai_share, page.tokens, page.requests)
+    movers = {}
+    for index, dimension in enumerate(MOVER_DIMENSIONS):
+        page.movers_tabs.setCurrentIndex(index)
+        movers[dimension] = shown_rows(page)
+    page.movers_tabs.setCurrentIndex(0)
+    page.usage_tabs.setCurrentIndex(1)  # the requests chart is drawn when first chosen
+    page.usage_tabs.setCurrentIndex(0)
+    charts = {name: (chart._starts, {k: list(v) for k, v in chart._series.items()})
+              for name, chart in (("spend", page.spend_chart), ("tokens", page.tokens_chart),
+                                  ("requests", page.requests_chart))}
+    return {"cards": [(c.value.text(), c.note.text(), c.toolTip()) for c in cards],
+            "readouts": [page.amortisation.text(), page.spend_title.text(),
+                         page.movers_title.text()],
+            "units": [(u.value.text(), u.note.text(), u.toolTip())
+                      for u in page.units.cards.values()],
+            "movers": movers, "charts": charts}
+
+
+def test_figures_remembered_from_the_last_start_are_drawn_as_computed_ones(
+        qtbot: QtBot, writable: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next start on an unchanged workspace reads the first figures the last one
+    computed: the page shows exactly what it showed, and computes none of them."""
+    from worthit.analysis import remembered_figures
+
+    window, page = open_page(qtbot, writable, "overview", OverviewPage)
+    computed_first = drawn(page)
+    window.close()
+
+    def not_again(*_: object) -> None:
+        raise AssertionError("computed again")
+
+    monkeypatch.setattr(remembered_figures, "compute", not_again)
+    _, again = open_page(qtbot, writable, "overview", OverviewPage)
+    assert again.error.isHidden()
+    assert drawn(again) == computed_first
+    assert computed_first["cards"][0][0].startswith("$")  # a figure, not a placeholder

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from worthit.store.cache import Cache
+from worthit.workspace import Workspace
 
 HEAVY = ("pandas", "numpy", "pyqtgraph", "boto3")
 #: Ours, wanted only after the first paint (or when their entry is first used): the menus'
@@ -77,15 +78,42 @@ def test_worthit_alone_builds_no_verb_parser() -> None:
     assert done.stdout.splitlines() == ["ws", "0 False"]
 
 
-def test_the_first_figures_imports_are_work_for_a_worker() -> None:
-    """``worthit`` starts importing pandas on a worker as the window first paints (the
-    Overview's worker then finds it imported); the work yields each module's name."""
-    from worthit.ui.app import FIRST_IMPORTS, importing
-
-    assert FIRST_IMPORTS == ("pandas",)
-    sys.modules.pop("colorsys", None)
-    assert list(importing(("colorsys",))()) == ["colorsys"]
-    assert "colorsys" in sys.modules
+def test_a_start_on_an_unchanged_workspace_draws_the_overview_without_pandas(
+        writable: Workspace, tmp_path: Path) -> None:
+    """The first start computes the Overview's first figures (pandas and the analysis);
+    the next, nothing having changed, draws the figures it remembered, with pandas not
+    yet imported, and shows the same total."""
+    code = (
+        "import sys\n"
+        "import worthit.ui.main_window as main_window\n"
+        "from PySide6.QtWidgets import QApplication\n"
+        "class Watched(main_window.MainWindow):\n"
+        "    def __init__(self, workspace):\n"
+        "        super().__init__(workspace)\n"
+        "        self.page_built.connect(self.watch)\n"
+        "    def watch(self, name):\n"
+        "        if name == 'overview':\n"
+        "            self.pages[name].first_shown.connect(self.shown)\n"
+        "    def shown(self):\n"
+        "        print(self.pages['overview'].total.value.text(), 'pandas' in sys.modules)\n"
+        "        QApplication.instance().quit()\n"
+        "main_window.MainWindow = Watched\n"
+        "from worthit.__main__ import main\n"
+        "sys.exit(main([]))\n"
+    )
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith("XDG_")},
+           "QT_QPA_PLATFORM": "offscreen", "WORTHIT_HOME": str(writable.folder),
+           "HOME": str(tmp_path), "XDG_STATE_HOME": str(tmp_path / "state"),
+           "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    starts = []
+    for _ in range(2):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                              env=env, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        starts.append(done.stdout.split())
+    (first_total, first_pandas), (total, pandas) = starts
+    assert (first_pandas, pandas) == ("True", "False")
+    assert total == first_total and total.startswith("$")
 
 
 #: Modules ``worthit`` needs only once its window is painted: the log file's handler and

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 from collections.abc import Callable, Generator
 from typing import Final
@@ -15,12 +14,6 @@ from worthit.core.errors import UserError
 from worthit.ui import theme, workers, writes
 from worthit.ui.icon import app_icon
 from worthit.workspace import Workspace, ensure, is_default_demo, remember, resolve
-
-#: What the Overview's first figures need that takes longest to import (pandas brings
-#: numpy and pyarrow: 0.35 s). A worker imports it once the frame is painted, while the
-#: UI thread builds the Overview (mostly in Qt, without the GIL), and the Overview's own
-#: worker then finds it imported.
-FIRST_IMPORTS: Final = ("pandas",)
 
 
 def application() -> QApplication:
@@ -76,18 +69,6 @@ def build_demo(workspace: Workspace) -> None:
         raise outcome["error"]
 
 
-def importing(modules: tuple[str, ...]) -> Callable[[], Generator[str, None, None]]:
-    """Work that imports ``modules``, one at a time (a failure is logged by the worker;
-    the code that needs a module then imports it, and fails, as it would have)."""
-
-    def work() -> Generator[str, None, None]:
-        for name in modules:
-            yield name
-            importlib.import_module(name)
-
-    return work
-
-
 def start(folder: str | None) -> int:
     """``worthit`` with no command: the window on the workspace in ``folder`` (default:
     $WORTHIT_HOME, else the demo's, made behind a splash on first use). Its exit status:
@@ -109,12 +90,7 @@ def run(workspace: Workspace) -> int:
         if is_default_demo(workspace) and not workspace.exists():
             build_demo(workspace)
         ensure(workspace, create=True)  # a new folder opens as an empty workspace
-        window = open_window(workspace)
-        # Not before the frame is painted: Fusion's drawing calls back into Python (our
-        # style), and a worker importing then held the GIL it waited for (the frame took
-        # 30 ms more).
-        window.painted.connect(lambda: workers.start(importing(FIRST_IMPORTS)),
-                               Qt.ConnectionType.SingleShotConnection)
+        open_window(workspace)  # kept open by the module's list of windows
         QTimer.singleShot(SETTLE_MS, _settling(workspace))
         code = app.exec()
         workers.shutdown()  # before Python tears down the Qt objects the work would emit into

@@ -215,11 +215,12 @@ class OverviewPage(Page):
 
     @staticmethod
     def _figures(cache: Cache, period: Period) -> FirstFigures:
-        """The first step: every figure but the leaks' (they take longer), made plain here
-        on the worker (the charts' series included)."""
-        from worthit.analysis.first_figures import compute
+        """The first step: every figure but the leaks' (they take longer), remembered from
+        the last start when nothing they read has changed since (then neither pandas nor
+        the analysis is imported for them)."""
+        from worthit.analysis.remembered_figures import first_figures_of
 
-        return compute(cache, period)
+        return first_figures_of(cache, period)
 
     compute_first = _figures
 
