@@ -251,3 +251,16 @@ def test_any_figures_come_back_from_json_to_the_bit(drawn: FirstFigures) -> None
     back = FirstFigures.of_json(json.loads(json.dumps(drawn.to_json())))
     assert _bits(back.to_json()) == _bits(drawn.to_json())
     assert _bits(dataclasses.asdict(back)) == _bits(dataclasses.asdict(drawn))
+
+
+def test_whether_any_figures_are_remembered_for_this_state_of_the_cache(
+        writable: Workspace) -> None:
+    """What the start asks before importing pandas for figures it may not compute."""
+    with writable.open() as cache:
+        assert not module.holds_figures(cache)  # no file
+        first_figures_of(cache, LAST_90)
+        assert module.holds_figures(cache)
+        cache.set_meta({"a.setting": "changed"})
+        assert not module.holds_figures(cache)  # figures of another state only
+        path_of(cache).write_text("{", encoding="utf-8")
+        assert not module.holds_figures(cache)

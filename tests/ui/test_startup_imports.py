@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from worthit.core.periods import Period
 from worthit.store.cache import Cache
 from worthit.workspace import Workspace
 
@@ -114,6 +115,21 @@ def test_a_start_on_an_unchanged_workspace_draws_the_overview_without_pandas(
     (first_total, first_pandas), (total, pandas) = starts
     assert (first_pandas, pandas) == ("True", "False")
     assert total == first_total and total.startswith("$")
+
+
+def test_pandas_is_imported_after_the_paint_unless_the_figures_are_remembered(
+        writable: Workspace) -> None:
+    """Once the frame is painted a worker imports pandas for the Overview's figures,
+    unless they are remembered: then drawing them needs none, and it waits."""
+    from worthit.analysis.remembered_figures import first_figures_of
+    from worthit.ui.app import first_imports
+
+    looking = "looking for the Overview's remembered figures"
+    assert list(first_imports(writable)()) == [looking, "pandas"]
+    with writable.open() as cache:
+        assert cache.data_range() is not None
+        first_figures_of(cache, Period(*cache.data_range()))
+    assert list(first_imports(writable)()) == [looking]
 
 
 #: Modules ``worthit`` needs only once its window is painted: the log file's handler and

@@ -148,6 +148,17 @@ def remember(cache: Cache, key: dict[str, Any], figures: FirstFigures) -> None:
             partial.unlink(missing_ok=True)
 
 
+def holds_figures(cache: Cache) -> bool:
+    """Whether figures of some period are remembered for this state of the cache (the
+    window's first period is then, most likely, among them)."""
+    try:
+        keys = [e.get("key") for e in _entries(cache)]
+        return any(isinstance(k, dict) and isinstance(k.get("period"), list)
+                   and k == key_of(cache, _period(k["period"])) for k in keys)
+    except (OSError, ValueError, TypeError, IndexError):
+        return False
+
+
 def _period(pair: list[str]) -> Period:
     from worthit.core.periods import Period
 
