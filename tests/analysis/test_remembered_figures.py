@@ -262,5 +262,6 @@ def test_whether_any_figures_are_remembered_for_this_state_of_the_cache(
         assert module.holds_figures(cache)
         cache.set_meta({"a.setting": "changed"})
         assert not module.holds_figures(cache)  # figures of another state only
-        path_of(cache).write_text("{", encoding="utf-8")
-        assert not module.holds_figures(cache)
+        for damage in ("{", '{"entries": [{"key": "x"}, 5, {"key": {"period": 1}}]}'):
+            path_of(cache).write_text(damage, encoding="utf-8")
+            assert not module.holds_figures(cache)

@@ -29,6 +29,7 @@ import json
 import logging
 import os
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -134,7 +135,7 @@ def remember(cache: Cache, key: dict[str, Any], figures: FirstFigures) -> None:
     except (OSError, ValueError):
         kept = []
     path = path_of(cache)
-    partial = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    partial = path.with_name(f"{path.name}.{os.getpid()}-{threading.get_ident()}.tmp")
     text = json.dumps({"entries": [{"key": key, "figures": figures.to_json()}, *kept]})
     try:
         # Private as the cache is: the figures are the workspace's spend.
@@ -152,11 +153,15 @@ def holds_figures(cache: Cache) -> bool:
     """Whether figures of some period are remembered for this state of the cache (the
     window's first period is then, most likely, among them)."""
     try:
-        keys = [e.get("key") for e in _entries(cache)]
-        return any(isinstance(k, dict) and isinstance(k.get("period"), list)
-                   and k == key_of(cache, _period(k["period"])) for k in keys)
-    except (OSError, ValueError, TypeError, IndexError):
+        entries = _entries(cache)
+    except (OSError, ValueError):
         return False
+    from worthit.core.periods import Period
+
+    state = key_of(cache, Period(dt.date.min, dt.date.min))  # its period set aside below
+    return state["stamp"] is not None and any(
+        isinstance(e.get("key"), dict) and {**e["key"], "period": state["period"]} == state
+        for e in entries)
 
 
 def _period(pair: list[str]) -> Period:
