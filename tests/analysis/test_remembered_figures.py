@@ -1,7 +1,8 @@
-"""The Overview's first figures remembered beside the cache: used only while nothing they
-were computed from has changed (the cache's charges and other tables, the period, the
-code), equal to the bit to figures computed afresh, and never in the way: a file that
-cannot be read or written leaves the figures computed."""
+"""The Overview's figures remembered beside the cache (the first step's and the leak
+summary): used only while nothing they were computed from has changed (the cache's charges
+and other tables, the period, the code, and for the leaks the day), equal to the bit to
+figures computed afresh, and never in the way: a file that cannot be read or written
+leaves the figures computed."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import datetime as dt
 import json
 import math
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,26 @@ from hypothesis import strategies as st
 from tests.conftest import DEMO_END
 
 from worthit.analysis import remembered_figures as module
-from worthit.analysis.first_figures import Chart, FirstFigures, UnitCost, compute
+from worthit.analysis.first_figures import (
+    Chart,
+    FirstFigures,
+    LeakSummary,
+    UnitCost,
+    compute,
+    compute_leaks,
+)
 from worthit.analysis.forecast import Forecast
+from worthit.analysis.leaks import find_leaks
 from worthit.analysis.overview import MOVER_DIMENSIONS, overview
-from worthit.analysis.remembered_figures import first_figures_of, key_of, path_of
+from worthit.analysis.remembered_figures import (
+    first_figures_of,
+    key_of,
+    leak_summary_of,
+    path_of,
+)
 from worthit.core.periods import Period
 from worthit.store.cache import Cache
+from worthit.store.findings import FindingState, set_state
 from worthit.store.rules import load_rules, save_rules
 from worthit.workspace import Workspace
 
@@ -52,6 +68,24 @@ class Counted:
 def counted(monkeypatch: pytest.MonkeyPatch) -> Counted:
     counter = Counted()
     monkeypatch.setattr(module, "compute", counter)
+    return counter
+
+
+class CountedLeaks:
+    """:func:`compute_leaks`, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[Period, dt.date]] = []
+
+    def __call__(self, cache: Cache, period: Period, day: dt.date) -> LeakSummary:
+        self.calls.append((period, day))
+        return compute_leaks(cache, period, day)
+
+
+@pytest.fixture
+def counted_leaks(monkeypatch: pytest.MonkeyPatch) -> CountedLeaks:
+    counter = CountedLeaks()
+    monkeypatch.setattr(module, "compute_leaks", counter)
     return counter
 
 
@@ -265,3 +299,68 @@ def test_whether_any_figures_are_remembered_for_this_state_of_the_cache(
         for damage in ("{", '{"entries": [{"key": "x"}, 5, {"key": {"period": 1}}]}'):
             path_of(cache).write_text(damage, encoding="utf-8")
             assert not module.holds_figures(cache)
+
+
+# -- the second step: what the leak findings could save -------------------------------------
+
+DAY = dt.date(2026, 12, 6)
+
+
+@pytest.fixture
+def on_day(monkeypatch: pytest.MonkeyPatch) -> Callable[[dt.date], None]:
+    """Sets the day the findings' states are read on: :data:`DAY` to begin with."""
+    def move_to(day: dt.date) -> None:
+        monkeypatch.setattr(module, "today", lambda: day)
+
+    move_to(DAY)
+    return move_to
+
+
+def test_the_leak_summary_is_computed_once_a_day_and_is_the_findings_own(
+        writable: Workspace, counted_leaks: CountedLeaks,
+        on_day: Callable[[dt.date], None]) -> None:
+    day = DAY
+    with writable.open() as cache:
+        summary = leak_summary_of(cache, LAST_30)
+        assert leak_summary_of(cache, LAST_30) == summary
+        findings = find_leaks(cache, LAST_30.end)
+        first = first_figures_of(cache, LAST_30)  # the other step, kept beside it
+        assert leak_summary_of(cache, LAST_30) == summary
+        assert as_text(first_figures_of(cache, LAST_30)) == as_text(first)
+    assert counted_leaks.calls == [(LAST_30, day)]
+    # No finding of the demo is dismissed or snoozed: every one is open.
+    assert summary.count == len(findings) > 3
+    assert summary.saving == sum(f.monthly_saving for f in findings)
+    assert summary.largest == tuple((f.title, f.monthly_saving) for f in findings
+                                    if f.monthly_saving > 0)[:3]
+    on_day(day + dt.timedelta(days=1))
+    with writable.open() as cache:
+        assert leak_summary_of(cache, LAST_30) == summary  # a new day: asked again
+    assert counted_leaks.calls == [(LAST_30, day), (LAST_30, day + dt.timedelta(days=1))]
+
+
+def test_a_finding_dismissed_or_snoozed_leaves_the_summary_until_its_day(
+        writable: Workspace, counted_leaks: CountedLeaks,
+        on_day: Callable[[dt.date], None]) -> None:
+    day = DAY
+    with writable.open() as cache:
+        before = leak_summary_of(cache, LAST_30)
+        largest = find_leaks(cache, LAST_30.end)[0]
+        set_state(cache, FindingState(largest.key, "snoozed",
+                                      snooze_until=day + dt.timedelta(days=2)))
+        snoozed = leak_summary_of(cache, LAST_30)
+        on_day(day + dt.timedelta(days=2))
+        back = leak_summary_of(cache, LAST_30)
+    assert snoozed.count == before.count - 1
+    assert snoozed.saving == pytest.approx(before.saving - largest.monthly_saving)
+    assert (largest.title, largest.monthly_saving) not in snoozed.largest
+    assert back == before
+    assert len(counted_leaks.calls) == 3
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.builds(LeakSummary, numbers, st.integers(0, 10**6),
+                 st.lists(st.tuples(names, numbers), max_size=3).map(tuple)))
+def test_any_leak_summary_comes_back_from_json_to_the_bit(drawn: LeakSummary) -> None:
+    back = LeakSummary.of_json(json.loads(json.dumps(drawn.to_json())))
+    assert _bits(dataclasses.asdict(back)) == _bits(dataclasses.asdict(drawn))

@@ -185,7 +185,7 @@ def drawn(page: OverviewPage) -> dict[str, object]:
                                   ("requests", page.requests_chart))}
     return {"cards": [(c.value.text(), c.note.text(), c.toolTip()) for c in cards],
             "readouts": [page.amortisation.text(), page.spend_title.text(),
-                         page.movers_title.text()],
+                         page.movers_title.text(), page.leaks.text()],
             "units": [(u.value.text(), u.note.text(), u.toolTip())
                       for u in page.units.cards.values()],
             "movers": movers, "charts": charts}
@@ -193,8 +193,8 @@ def drawn(page: OverviewPage) -> dict[str, object]:
 
 def test_figures_remembered_from_the_last_start_are_drawn_as_computed_ones(
         qtbot: QtBot, writable: Workspace, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The next start on an unchanged workspace reads the first figures the last one
-    computed: the page shows exactly what it showed, and computes none of them."""
+    """The next start on an unchanged workspace reads the figures the last one computed,
+    both steps: the page shows exactly what it showed, and computes none of them."""
     from worthit.analysis import remembered_figures
 
     window, page = open_page(qtbot, writable, "overview", OverviewPage)
@@ -205,7 +205,9 @@ def test_figures_remembered_from_the_last_start_are_drawn_as_computed_ones(
         raise AssertionError("computed again")
 
     monkeypatch.setattr(remembered_figures, "compute", not_again)
+    monkeypatch.setattr(remembered_figures, "compute_leaks", not_again)
     _, again = open_page(qtbot, writable, "overview", OverviewPage)
     assert again.error.isHidden()
     assert drawn(again) == computed_first
     assert computed_first["cards"][0][0].startswith("$")  # a figure, not a placeholder
+    assert str(computed_first["readouts"][-1]).startswith("Leaks: $")

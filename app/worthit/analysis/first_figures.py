@@ -1,6 +1,7 @@
-"""The Overview's first figures as the page draws them: the period's
-:class:`~worthit.analysis.overview.Overview` and unit costs made into plain values (numbers,
-texts, dates, chart series), with nothing left to compute but formatting.
+"""The Overview's figures as the page draws them: first the period's
+:class:`~worthit.analysis.overview.Overview` and unit costs (:class:`FirstFigures`), then
+what the open leak findings could save (:class:`LeakSummary`), made into plain values
+(numbers, texts, dates, chart series), with nothing left to compute but formatting.
 
 They are made once on a worker (:func:`first_figures`, pandas' work included) and written
 whole to JSON and back (:meth:`FirstFigures.to_json`, :meth:`FirstFigures.of_json`) without
@@ -21,6 +22,7 @@ from worthit.core.periods import Period
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from worthit.analysis.leaks import Finding
     from worthit.analysis.overview import Overview
     from worthit.analysis.series import Series
     from worthit.analysis.unit_economics import UnitEconomics
@@ -210,3 +212,47 @@ def compute(cache: Cache, period: Period) -> FirstFigures:
     currency = display_currency(cache)
     return first_figures(overview(cache, period, currency=currency),
                          unit_economics(cache, period, "day", currency=currency))
+
+
+#: How many of the largest savers the Overview names.
+LARGEST: Final = 3
+
+
+@dataclass(frozen=True, slots=True)
+class LeakSummary:
+    """What the Overview says of the open leak findings of the 30 days to a period's end:
+    their monthly saving in all, how many they are, and the largest savers' titles and
+    monthly savings (at most :data:`LARGEST`, largest first)."""
+
+    saving: float
+    count: int
+    largest: tuple[tuple[str, float], ...]
+
+    @classmethod
+    def of(cls, findings: Sequence[Finding]) -> LeakSummary:
+        """``findings`` (open, in the detectors' order: the largest saving first)."""
+        saving = sum(f.monthly_saving for f in findings)
+        top = [f for f in findings if f.monthly_saving > 0][:LARGEST]
+        return cls(saving, len(findings), tuple((f.title, f.monthly_saving) for f in top))
+
+    def to_json(self) -> dict[str, Any]:
+        return {"saving": self.saving, "count": self.count,
+                "largest": [list(pair) for pair in self.largest]}
+
+    @classmethod
+    def of_json(cls, data: dict[str, Any]) -> LeakSummary:
+        return cls(float(data["saving"]), int(data["count"]),
+                   tuple((str(title), float(saving)) for title, saving in data["largest"]))
+
+
+def compute_leaks(cache: Cache, period: Period, today: dt.date) -> LeakSummary:
+    """The open leak findings of the 30 days to ``period``'s end, summed up (those
+    dismissed, or snoozed past ``today``, are not open)."""
+    from worthit.analysis.leaks import find_leaks
+    from worthit.store.display import display_currency
+    from worthit.store.findings import load_states
+
+    states = load_states(cache)
+    return LeakSummary.of([f for f in find_leaks(cache, period.end,
+                                                 currency=display_currency(cache))
+                           if not (f.key in states and states[f.key].hidden(today))])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QSize, Qt
@@ -32,8 +31,7 @@ from worthit.ui.widgets.unit_strip import UnitStrip
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from worthit.analysis.first_figures import Chart, FirstFigures
-    from worthit.analysis.leaks import Finding
+    from worthit.analysis.first_figures import Chart, FirstFigures, LeakSummary
 #: The least heights of the spend chart (legend row, plot of 180 px or more, read-out) and
 #: of the tokens or requests chart: y labels that do not touch, and the date axis, at
 #: 1280×800 as at 1920×1080. The sections' tabs sit in their title rows, so both fit.
@@ -98,7 +96,7 @@ class OverviewPage(Page):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.result: FirstFigures | None = None
-        self._leaks: list[Finding] | None = None
+        self._leaks: LeakSummary | None = None
         # Tighter than other pages: at 1280×800 every row keeps room for its labels.
         self.body.setSpacing(6)
         cards = QGridLayout()
@@ -225,16 +223,12 @@ class OverviewPage(Page):
     compute_first = _figures
 
     @staticmethod
-    def compute(cache: Cache, period: Period) -> list[Finding]:
-        """The open leak findings of the 30 days to the period's end."""
-        from worthit.analysis.leaks import find_leaks
-        from worthit.store.display import display_currency
-        from worthit.store.findings import load_states
+    def compute(cache: Cache, period: Period) -> LeakSummary:
+        """What the open leak findings of the 30 days to the period's end could save,
+        remembered from the last start as the first figures are."""
+        from worthit.analysis.remembered_figures import leak_summary_of
 
-        states = load_states(cache)
-        today = dt.datetime.now(dt.UTC).date()
-        return [f for f in find_leaks(cache, period.end, currency=display_currency(cache))
-                if not (f.key in states and states[f.key].hidden(today))]
+        return leak_summary_of(cache, period)
 
     def _money(self, value: float) -> str:
         """``value`` in the currency of the figures on show."""
@@ -266,17 +260,15 @@ class OverviewPage(Page):
                 self.show_result(self._leaks)
         super().changeEvent(event)
 
-    def show_result(self, leaks: list[Finding]) -> None:
+    def show_result(self, leaks: LeakSummary) -> None:
         """The second step: what the open leak findings could save."""
         self._leaks = leaks
-        saving = sum(f.monthly_saving for f in leaks)
-        top = [f for f in leaks if f.monthly_saving > 0][:3]
         cur = self.result.currency if self.result else "USD"
         self.leaks.setText(
-            f"Leaks: {money(saving, cur)} per month could be saved ({len(leaks)} open "
+            f"Leaks: {money(leaks.saving, cur)} per month could be saved ({leaks.count} open "
             "findings). Largest: "
-            + "; ".join(f"{f.title} ({money(f.monthly_saving, cur)})" for f in top)
-            if top else "Leaks: no open finding saves money in the last 30 days.")
+            + "; ".join(f"{title} ({money(saving, cur)})" for title, saving in leaks.largest)
+            if leaks.largest else "Leaks: no open finding saves money in the last 30 days.")
 
     def show_first(self, result: FirstFigures) -> None:
         if self._leaks is None or self.result is None or self.result.period != result.period:
